@@ -1,0 +1,13 @@
+// The discalc numeric core: every export the host calls. One numeric concept per file.
+export { alloc, allocF32, memoryBytes } from "./arena";
+export { sgemm } from "./gemm";
+export { biasAdd, biasGrad } from "./bias";
+export {
+  reluForward, reluBackward, tanhForward, tanhBackward, sigmoidForward, sigmoidBackward,
+  activationForward, activationBackward,
+} from "./activations";
+export { softmaxCrossEntropy, mseOneHot, argmaxCorrect } from "./loss";
+export { sgdUpdate, momentumUpdate, adamUpdate, scheduleLr } from "./optim";
+export { rngSeed, rngNextU32, rngUniform, rngBelow, rngNormal, shuffleI32, iotaI32 } from "./rng";
+export { initHe, initXavier } from "./init";
+export { gatherRowsF32, gatherRowsU8, gatherLabels, genSpirals, genMoons, genXor } from "./data";

@@ -1,0 +1,58 @@
+// The numeric core's exports as the host sees them: pointers are byte offsets into the
+// instance's memory, booleans are 0/1.
+
+type Ptr = number;
+
+export interface KernelExports {
+  memory: WebAssembly.Memory;
+  alloc(bytes: number): Ptr;
+  allocF32(count: number): Ptr;
+  memoryBytes(): number;
+  sgemm(
+    transA: number, transB: number, m: number, n: number, k: number,
+    alpha: number, a: Ptr, lda: number, b: Ptr, ldb: number,
+    beta: number, c: Ptr, ldc: number,
+  ): void;
+  biasAdd(z: Ptr, bias: Ptr, rows: number, cols: number): void;
+  biasGrad(dz: Ptr, dbias: Ptr, rows: number, cols: number): void;
+  reluForward(z: Ptr, a: Ptr, n: number): void;
+  reluBackward(da: Ptr, a: Ptr, dz: Ptr, n: number): void;
+  tanhForward(z: Ptr, a: Ptr, n: number): void;
+  tanhBackward(da: Ptr, a: Ptr, dz: Ptr, n: number): void;
+  sigmoidForward(z: Ptr, a: Ptr, n: number): void;
+  sigmoidBackward(da: Ptr, a: Ptr, dz: Ptr, n: number): void;
+  activationForward(kind: number, z: Ptr, a: Ptr, n: number): void;
+  activationBackward(kind: number, da: Ptr, a: Ptr, dz: Ptr, n: number): void;
+  softmaxCrossEntropy(logits: Ptr, labels: Ptr, rows: number, cols: number, dLogits: Ptr, gradScale: number): number;
+  mseOneHot(out: Ptr, labels: Ptr, rows: number, cols: number, dOut: Ptr, gradScale: number): number;
+  argmaxCorrect(logits: Ptr, labels: Ptr, rows: number, cols: number): number;
+  sgdUpdate(w: Ptr, g: Ptr, n: number, lr: number, weightDecay: number): void;
+  momentumUpdate(w: Ptr, g: Ptr, v: Ptr, n: number, lr: number, mu: number, weightDecay: number): void;
+  adamUpdate(
+    w: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number,
+    lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, t: number,
+  ): void;
+  scheduleLr(kind: number, base: number, epoch: number, step: number, totalSteps: number, every: number, gamma: number): number;
+  rngSeed(state: Ptr, seed: number, stream: number): void;
+  rngNextU32(state: Ptr): number;
+  rngUniform(state: Ptr): number;
+  rngBelow(state: Ptr, bound: number): number;
+  rngNormal(state: Ptr): number;
+  shuffleI32(values: Ptr, n: number, state: Ptr): void;
+  iotaI32(values: Ptr, n: number): void;
+  initHe(w: Ptr, count: number, fanIn: number, state: Ptr): void;
+  initXavier(w: Ptr, count: number, fanIn: number, fanOut: number, state: Ptr): void;
+  gatherRowsF32(src: Ptr, cols: number, idx: Ptr, start: number, count: number, dst: Ptr): void;
+  gatherRowsU8(src: Ptr, cols: number, idx: Ptr, start: number, count: number, scale: number, dst: Ptr): void;
+  gatherLabels(labels: Ptr, idx: Ptr, start: number, count: number, dst: Ptr): void;
+  genSpirals(x: Ptr, y: Ptr, n: number, classes: number, noise: number, state: Ptr): void;
+  genMoons(x: Ptr, y: Ptr, n: number, noise: number, state: Ptr): void;
+  genXor(x: Ptr, y: Ptr, n: number, noise: number, state: Ptr): void;
+}
+
+/** Activation ids shared with kernels/assembly/activations.ts. */
+export const ACTIVATION_ID = { relu: 0, tanh: 1, sigmoid: 2, identity: 3 } as const;
+/** Schedule ids shared with kernels/assembly/optim.ts. */
+export const SCHEDULE_ID = { constant: 0, step: 1, cosine: 2 } as const;
+/** Bytes of one PRNG state (kernels/assembly/rng.ts). */
+export const RNG_STATE_BYTES = 16;

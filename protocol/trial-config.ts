@@ -1,0 +1,83 @@
+// One trial's fully resolved config: what the trainer needs to reproduce a result exactly.
+// It travels on the wire (controller → relay → worker), so its schema lives here.
+import { z } from "zod";
+import { parseOrThrow } from "./config-errors.ts";
+
+export const MNIST_SAMPLES = 10_000;
+const U32_MAX = 0xffff_ffff;
+
+const count = (max: number) => z.int().min(1, "must be at least 1").max(max, `must be at most ${max}`);
+const seed = z.int().min(0, "must be 0 or more").max(U32_MAX, `must be at most ${U32_MAX}`);
+const positive = (max: number) => z.number().gt(0, "must be > 0").lte(max, `must be at most ${max}`);
+
+export const DatasetSpec = z
+  .strictObject({
+    name: z.enum(["mnist", "spirals", "moons", "xor"]),
+    train: count(1_000_000),
+    test: count(1_000_000),
+    /** Std of the Gaussian noise added to synthetic points. */
+    noise: z.number().min(0, "must be 0 or more").max(10, "must be at most 10").optional(),
+    /** Arms of `spirals`. */
+    classes: z.int().min(2, "must be at least 2").max(16, "must be at most 16").optional(),
+    /** Seed of the synthetic generators (the same for every trial, so trials share data). */
+    seed: seed.default(0),
+  })
+  .superRefine((d, ctx) => {
+    if (d.name === "mnist" && d.train + d.test > MNIST_SAMPLES) {
+      ctx.addIssue({ code: "custom", path: ["train"], message: `train + test must be at most ${MNIST_SAMPLES} for mnist (got ${d.train + d.test})` });
+    }
+    if (d.name === "mnist" && d.noise !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["noise"], message: "applies only to synthetic datasets (spirals, moons, xor)" });
+    }
+    if (d.classes !== undefined && d.name !== "spirals") {
+      ctx.addIssue({ code: "custom", path: ["classes"], message: "applies only to spirals" });
+    }
+  });
+
+export const ModelSpec = z.strictObject({
+  hidden: z.array(z.int().min(1, "must be at least 1").max(8192, "must be at most 8192")).max(16, "at most 16 hidden layers"),
+  activation: z.enum(["relu", "tanh", "sigmoid"]).default("relu"),
+  /** auto: He for relu, Xavier for tanh and sigmoid. */
+  init: z.enum(["auto", "he", "xavier"]).default("auto"),
+});
+
+const ScheduleObject = z.strictObject({
+  type: z.enum(["constant", "step", "cosine"]),
+  /** step: multiply the rate by `gamma` every `every` epochs. */
+  every: z.int().min(1, "must be at least 1").default(1),
+  gamma: z.number().gt(0, "must be > 0").lte(1, "must be at most 1").default(0.5),
+});
+export const LrSchedule = z.preprocess(
+  (v) => (typeof v === "string" ? { type: v } : v),
+  ScheduleObject,
+);
+
+export const TrainSpec = z.strictObject({
+  epochs: count(10_000),
+  batch: count(8192),
+  optimizer: z.enum(["sgd", "momentum", "adam"]).default("sgd"),
+  lr: positive(10),
+  momentum: z.number().min(0, "must be 0 or more").lt(1, "must be < 1").default(0.9),
+  beta1: z.number().min(0, "must be 0 or more").lt(1, "must be < 1").default(0.9),
+  beta2: z.number().min(0, "must be 0 or more").lt(1, "must be < 1").default(0.999),
+  eps: positive(1).default(1e-8),
+  weightDecay: z.number().min(0, "must be 0 or more").lte(1, "must be at most 1").default(0),
+  schedule: LrSchedule.default({ type: "constant", every: 1, gamma: 0.5 }),
+  loss: z.enum(["cross_entropy", "mse"]).default("cross_entropy"),
+  seed: seed.default(0),
+});
+
+export const TrialConfigSchema = z.strictObject({
+  dataset: DatasetSpec,
+  model: ModelSpec,
+  train: TrainSpec,
+});
+
+export type TrialConfig = z.output<typeof TrialConfigSchema>;
+export type TrialConfigInput = z.input<typeof TrialConfigSchema>;
+export type DatasetName = TrialConfig["dataset"]["name"];
+
+/** Validates and fills defaults; throws ConfigError naming each bad field. */
+export function parseTrialConfig(input: unknown): TrialConfig {
+  return parseOrThrow(TrialConfigSchema, input, "trial config");
+}
