@@ -40,8 +40,8 @@ export function compileKernels(bytes?: Uint8Array): Promise<WebAssembly.Module> 
       "this JavaScript engine has no WebAssembly SIMD (v128); discalc's kernels need Node.js 16.4+ or a browser with SIMD",
     ));
   }
-  if (bytes) return WebAssembly.compile(bytes);
-  cached ??= Promise.resolve().then(() => WebAssembly.compile(readKernelsWasm()));
+  if (bytes) return WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  cached ??= Promise.resolve().then(() => WebAssembly.compile(readKernelsWasm() as Uint8Array<ArrayBuffer>));
   return cached;
 }
 

@@ -1,0 +1,67 @@
+// A dataset placed inside one kernel instance's memory: rows [0, train) are the training
+// set, rows [train, train + test) the test set. Real datasets are copied in from their
+// blob; synthetic ones are generated in the module from the dataset seed.
+import type { TrialConfig } from "../../protocol/trial-config.ts";
+import { RNG_STATE_BYTES } from "../exports.ts";
+import type { KernelInstance } from "../instance.ts";
+import { decodePackedDataset } from "./packed-dataset.ts";
+import { isBlobDataset } from "./local-blobs.ts";
+
+export interface ResidentDataset {
+  features: number;
+  classes: number;
+  trainCount: number;
+  testCount: number;
+  /** Feature rows: u8 (scaled by `scale` when gathered) or f32. */
+  x: { kind: "u8"; ptr: number; scale: number } | { kind: "f32"; ptr: number };
+  /** i32 labels, one per row. */
+  labelsPtr: number;
+}
+
+/** Bytes of the datasets that ship as blobs, by name. */
+export type DatasetBlobs = Partial<Record<string, Uint8Array>>;
+
+/** Stream id of the data generator's PRNG (init and shuffle use others). */
+const DATA_STREAM = 0x00da7a;
+
+export function placeDataset(inst: KernelInstance, spec: TrialConfig["dataset"], blobs: DatasetBlobs): ResidentDataset {
+  const total = spec.train + spec.test;
+  if (isBlobDataset(spec.name)) {
+    const bytes = blobs[spec.name];
+    if (!bytes) throw new Error(`dataset ${spec.name}: no blob was provided`);
+    const packed = decodePackedDataset(bytes);
+    if (total > packed.samples) {
+      throw new Error(`dataset ${spec.name} has ${packed.samples} samples; train + test asks for ${total}`);
+    }
+    const xPtr = inst.copyIn(packed.features8.subarray(0, total * packed.features));
+    const labelsPtr = inst.allocI32(total);
+    const labels = inst.i32(labelsPtr, total);
+    for (let i = 0; i < total; i++) labels[i] = packed.labels[i]!;
+    return {
+      features: packed.features, classes: packed.classes, trainCount: spec.train, testCount: spec.test,
+      x: { kind: "u8", ptr: xPtr, scale: 1 / 255 }, labelsPtr,
+    };
+  }
+  const k = inst.k;
+  const rng = inst.allocBytes(RNG_STATE_BYTES);
+  k.rngSeed(rng, spec.seed, DATA_STREAM);
+  const xPtr = inst.allocF32(total * 2);
+  const labelsPtr = inst.allocI32(total);
+  let classes = 2;
+  switch (spec.name) {
+    case "spirals":
+      classes = spec.classes ?? 3;
+      k.genSpirals(xPtr, labelsPtr, total, classes, spec.noise ?? 0.05, rng);
+      break;
+    case "moons":
+      k.genMoons(xPtr, labelsPtr, total, spec.noise ?? 0.1, rng);
+      break;
+    case "xor":
+      k.genXor(xPtr, labelsPtr, total, spec.noise ?? 0.05, rng);
+      break;
+  }
+  return {
+    features: 2, classes, trainCount: spec.train, testCount: spec.test,
+    x: { kind: "f32", ptr: xPtr }, labelsPtr,
+  };
+}

@@ -1,0 +1,89 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { compileKernels, instantiateKernels } from "./load.ts";
+import { trainMlp, type EpochMetrics } from "./mlp.ts";
+import { trainInThread } from "./train-in-thread.ts";
+import { readLocalDatasetBlob } from "./datasets/local-blobs.ts";
+import { parseTrialConfig, type TrialConfigInput } from "../protocol/trial-config.ts";
+
+const module = await compileKernels();
+const blobs = { mnist: readLocalDatasetBlob("mnist") };
+const train = (input: TrialConfigInput, opts: Parameters<typeof trainMlp>[2] = {}) =>
+  trainMlp(instantiateKernels(module), parseTrialConfig(input), { blobs, ...opts });
+
+const mnist = (seed: number): TrialConfigInput => ({
+  dataset: { name: "mnist", train: 8000, test: 2000 },
+  model: { hidden: [128], activation: "relu" },
+  train: { epochs: 5, batch: 64, optimizer: "momentum", lr: 0.05, momentum: 0.9, seed },
+});
+
+test("784-128-10 ReLU MLP reaches at least 93% test accuracy on mnist (8,000 / 2,000)", () => {
+  const seen: EpochMetrics[] = [];
+  const result = train(mnist(1), { onEpoch: (m) => seen.push(m) });
+  assert.equal(seen.length, 5, "one callback per epoch");
+  assert.deepEqual(seen, result.epochs);
+  assert.ok(result.final!.testAccuracy >= 0.93, `test accuracy ${result.final!.testAccuracy}`);
+  assert.equal(result.paramCount, 784 * 128 + 128 + 128 * 10 + 10);
+  assert.match(result.weightsSha256, /^[0-9a-f]{64}$/);
+});
+
+for (const [name, input] of Object.entries({
+  spirals: { dataset: { name: "spirals", train: 1200, test: 300, classes: 3 }, model: { hidden: [32, 32], activation: "tanh" }, train: { epochs: 15, batch: 32, optimizer: "adam", lr: 0.01 } },
+  moons: { dataset: { name: "moons", train: 600, test: 200 }, model: { hidden: [16], activation: "sigmoid" }, train: { epochs: 15, batch: 16, optimizer: "momentum", lr: 0.1, schedule: "cosine" } },
+  xor: { dataset: { name: "xor", train: 600, test: 200 }, model: { hidden: [16] }, train: { epochs: 15, batch: 16, lr: 0.05, loss: "mse", weightDecay: 1e-4, schedule: { type: "step", every: 5, gamma: 0.5 } } },
+} satisfies Record<string, TrialConfigInput>)) {
+  test(`training loss falls on ${name}`, () => {
+    const { epochs } = train(input);
+    assert.ok(epochs.at(-1)!.trainLoss < epochs[0]!.trainLoss * 0.8, `loss ${epochs[0]!.trainLoss} → ${epochs.at(-1)!.trainLoss}`);
+    assert.ok(epochs.at(-1)!.testAccuracy > 0.8, `${name} accuracy ${epochs.at(-1)!.testAccuracy}`);
+  });
+}
+
+test("one seed gives one weight hash, also in a worker thread; another seed another", async () => {
+  const small: TrialConfigInput = { ...mnist(7), train: { ...mnist(7).train, epochs: 2 } };
+  const a = train(small);
+  const b = train(small);
+  assert.equal(a.weightsSha256, b.weightsSha256);
+  assert.deepEqual(a.epochs.map((e) => e.trainLoss), b.epochs.map((e) => e.trainLoss));
+  const epochsSeen: EpochMetrics[] = [];
+  const threaded = await trainInThread({ module, config: parseTrialConfig(small), blobs }, (m) => epochsSeen.push(m));
+  assert.equal(threaded.weightsSha256, a.weightsSha256);
+  assert.equal(epochsSeen.length, 2);
+  const other = train({ ...small, train: { ...small.train, seed: 8 } });
+  assert.notEqual(other.weightsSha256, a.weightsSha256);
+});
+
+test("every optimizer and schedule is deterministic per seed", () => {
+  for (const optimizer of ["sgd", "momentum", "adam"] as const) {
+    for (const schedule of ["constant", "step", "cosine"] as const) {
+      const input: TrialConfigInput = {
+        dataset: { name: "spirals", train: 300, test: 100 },
+        model: { hidden: [8, 8], activation: "tanh" },
+        train: { epochs: 3, batch: 16, optimizer, lr: 0.01, schedule, weightDecay: 1e-3, seed: 3 },
+      };
+      assert.equal(train(input).weightsSha256, train(input).weightsSha256, `${optimizer}/${schedule}`);
+    }
+  }
+});
+
+test("shouldStop ends training early and says so", () => {
+  let steps = 0;
+  const result = train(mnist(2), { shouldStop: () => ++steps >= 10 });
+  assert.equal(result.stoppedEarly, true);
+  assert.equal(result.epochs.length, 1);
+});
+
+test("a diverging run is reported, not hidden", () => {
+  const result = train({
+    dataset: { name: "xor", train: 400, test: 100 },
+    model: { hidden: [64, 64] },
+    train: { epochs: 5, batch: 8, optimizer: "sgd", lr: 10, loss: "mse" },
+  });
+  assert.equal(result.diverged, true);
+  assert.ok(result.epochs.length < 5);
+});
+
+test("a worker-thread trial that fails rejects with the error text", async () => {
+  const config = parseTrialConfig(mnist(1));
+  await assert.rejects(trainInThread({ module, config, blobs: {} }), /dataset mnist: no blob was provided/);
+});
