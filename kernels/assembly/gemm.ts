@@ -83,27 +83,56 @@ function packB(kc: i32, nc: i32, n: i32, b: usize, ldb: i32, transB: bool, p0: i
           dst += <usize>NR << 2;
         }
       }
+    } else if (width == NR) {
+      // op(B)[p][j] = B[j][p]: transpose 4×4 blocks of the NR rows of B in registers.
+      const rowStride = <usize>ldb << 2;
+      const base = b + ((<usize>j * <usize>ldb + <usize>p0) << 2);
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const out = dst + (<usize>(p * NR) << 2);
+        const src = base + (<usize>p << 2);
+        transpose4x4(src, rowStride, out, <usize>NR << 2);
+        transpose4x4(src + 4 * rowStride, rowStride, out + 16, <usize>NR << 2);
+      }
+      for (; p < kc; p++) {
+        for (let jj = 0; jj < NR; jj++) {
+          store<f32>(dst + (<usize>(p * NR + jj) << 2), load<f32>(base + <usize>jj * rowStride + (<usize>p << 2)));
+        }
+      }
+      dst += (<usize>kc * <usize>NR) << 2;
     } else {
-      // op(B)[p][j] = B[j][p]: each of the NR rows of B is contiguous in p.
+      // Edge panel of a transposed B: scalar, zero-padded past column n.
       for (let jj = 0; jj < NR; jj++) {
         let out = dst + (<usize>jj << 2);
-        if (jj < width) {
-          let src = b + ((<usize>(j + jj) * <usize>ldb + <usize>p0) << 2);
-          for (let p = 0; p < kc; p++) {
-            store<f32>(out, load<f32>(src));
-            src += 4;
-            out += <usize>NR << 2;
-          }
-        } else {
-          for (let p = 0; p < kc; p++) {
-            store<f32>(out, 0);
-            out += <usize>NR << 2;
-          }
+        let src = b + ((<usize>(j + jj) * <usize>ldb + <usize>p0) << 2);
+        for (let p = 0; p < kc; p++) {
+          store<f32>(out, jj < width ? load<f32>(src) : 0);
+          src += 4;
+          out += <usize>NR << 2;
         }
       }
       dst += (<usize>kc * <usize>NR) << 2;
     }
   }
+}
+
+/**
+ * Reads a 4×4 block (4 rows `srcStride` bytes apart) and writes its transpose as 4 rows
+ * `dstStride` bytes apart: the SIMD core of packing a transposed operand.
+ */
+@inline function transpose4x4(src: usize, srcStride: usize, dst: usize, dstStride: usize): void {
+  const r0 = v128.load(src);
+  const r1 = v128.load(src + srcStride);
+  const r2 = v128.load(src + 2 * srcStride);
+  const r3 = v128.load(src + 3 * srcStride);
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + dstStride, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * dstStride, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * dstStride, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
 }
 
 /** Packs op(A)[i0..i0+mc, p0..p0+kc] into MR-tall panels, zero-padding past row m. */
@@ -116,28 +145,43 @@ function packA(mc: i32, kc: i32, m: i32, a: usize, lda: i32, transA: bool, i0: i
       // op(A)[i][p] = A[p][i]: the MR values of one depth step are contiguous in A.
       let src = a + ((<usize>p0 * <usize>lda + <usize>i) << 2);
       const srcStride = <usize>lda << 2;
-      for (let p = 0; p < kc; p++) {
-        for (let ii = 0; ii < MR; ii++) {
-          store<f32>(dst + (<usize>ii << 2), ii < height ? load<f32>(src + (<usize>ii << 2)) : 0);
+      if (height == MR) {
+        for (let p = 0; p < kc; p++) {
+          v128.store(dst, v128.load(src));
+          src += srcStride;
+          dst += <usize>MR << 2;
         }
-        src += srcStride;
-        dst += <usize>MR << 2;
+      } else {
+        for (let p = 0; p < kc; p++) {
+          for (let ii = 0; ii < MR; ii++) {
+            store<f32>(dst + (<usize>ii << 2), ii < height ? load<f32>(src + (<usize>ii << 2)) : 0);
+          }
+          src += srcStride;
+          dst += <usize>MR << 2;
+        }
       }
+    } else if (height == MR) {
+      // Rows of A are contiguous in p: transpose 4×4 blocks in registers (MR is 4).
+      const rowStride = <usize>lda << 2;
+      const base = a + ((<usize>i * <usize>lda + <usize>p0) << 2);
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        transpose4x4(base + (<usize>p << 2), rowStride, dst + (<usize>(p * MR) << 2), <usize>MR << 2);
+      }
+      for (; p < kc; p++) {
+        for (let ii = 0; ii < MR; ii++) {
+          store<f32>(dst + (<usize>(p * MR + ii) << 2), load<f32>(base + <usize>ii * rowStride + (<usize>p << 2)));
+        }
+      }
+      dst += (<usize>kc * <usize>MR) << 2;
     } else {
       for (let ii = 0; ii < MR; ii++) {
         let out = dst + (<usize>ii << 2);
-        if (ii < height) {
-          let src = a + ((<usize>(i + ii) * <usize>lda + <usize>p0) << 2);
-          for (let p = 0; p < kc; p++) {
-            store<f32>(out, load<f32>(src));
-            src += 4;
-            out += <usize>MR << 2;
-          }
-        } else {
-          for (let p = 0; p < kc; p++) {
-            store<f32>(out, 0);
-            out += <usize>MR << 2;
-          }
+        let src = a + ((<usize>(i + ii) * <usize>lda + <usize>p0) << 2);
+        for (let p = 0; p < kc; p++) {
+          store<f32>(out, ii < height ? load<f32>(src) : 0);
+          src += 4;
+          out += <usize>MR << 2;
         }
       }
       dst += (<usize>kc * <usize>MR) << 2;

@@ -1,0 +1,123 @@
+// Standalone benchmark of the numeric core against its peers, side by side in one run:
+// SGEMM GFLOP/s (ours, naive JavaScript, tfjs-wasm) and MLP training samples/s (ours,
+// tfjs-wasm), all on one thread. Prints a table and writes the figures as JSON.
+//
+//   npm run kernels:bench [-- --quick] [-- --out FILE]
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { cpus } from "node:os";
+import { parseArgs } from "node:util";
+import { compileKernels, instantiateKernels } from "./load.ts";
+import { trainMlp } from "./mlp.ts";
+import { measure, gflops } from "./bench/timing.ts";
+import { naiveSgemm } from "./bench/naive-gemm.ts";
+import { tfjsMatMul, tfjsTrainMlp } from "./bench/tfjs-peer.ts";
+import { readLocalDatasetBlob } from "./datasets/local-blobs.ts";
+import { decodePackedDataset } from "./datasets/packed-dataset.ts";
+import { parseTrialConfig } from "../protocol/trial-config.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    out: { type: "string", default: "build/bench/kernels.json" },
+  },
+});
+const quick = args.quick!;
+const budgetMs = quick ? 60 : 600;
+
+interface GemmCase { label: string; m: number; n: number; k: number; transA: boolean; transB: boolean }
+interface GemmRow extends GemmCase { ours: number; naive: number | null; tfjs: number; vsTfjs: number }
+
+const squares = (quick ? [64, 128] : [64, 128, 256, 512, 1024]).map<GemmCase>((s) => ({
+  label: `${s}³`, m: s, n: s, k: s, transA: false, transB: false,
+}));
+// 784-128-10 MLP, batch 64, first layer: forward X·W, weight gradient Xᵀ·dZ, input gradient dZ·Wᵀ.
+const mlpShapes: GemmCase[] = [
+  { label: "fwd  X·W      64×784·784×128", m: 64, n: 128, k: 784, transA: false, transB: false },
+  { label: "dW   Xᵀ·dZ    784×64·64×128", m: 784, n: 128, k: 64, transA: true, transB: false },
+  { label: "dX   dZ·Wᵀ    64×128·128×784", m: 64, n: 784, k: 128, transA: false, transB: true },
+];
+
+async function benchGemm(c: GemmCase): Promise<GemmRow> {
+  const { m, n, k, transA, transB } = c;
+  const flops = 2 * m * n * k;
+  const inst = instantiateKernels(await compileKernels());
+  const a = inst.allocF32(m * k), b = inst.allocF32(k * n), out = inst.allocF32(m * n);
+  const fill = (v: Float32Array, seed: number) => { for (let i = 0; i < v.length; i++) v[i] = ((i * 2654435761 + seed) % 1000) / 500 - 1; };
+  fill(inst.f32(a, m * k), 1);
+  fill(inst.f32(b, k * n), 2);
+  const ours = measure(() => inst.k.sgemm(+transA, +transB, m, n, k, 1, a, transA ? m : k, b, transB ? k : n, 0, out, n), budgetMs);
+
+  let naive: number | null = null;
+  if (flops <= 2 * 512 ** 3) {
+    const A = inst.f32(a, m * k).slice(), B = inst.f32(b, k * n).slice(), C = new Float32Array(m * n);
+    naive = gflops(flops, measure(() => naiveSgemm(A, B, C, m, n, k, transA, transB), budgetMs / 2).msPerCall);
+  }
+  const peer = await tfjsMatMul(m, n, k, transA, transB);
+  const tfjs = gflops(flops, measure(peer.run, budgetMs).msPerCall);
+  peer.dispose();
+  const oursG = gflops(flops, ours.msPerCall);
+  return { ...c, ours: oursG, naive, tfjs, vsTfjs: oursG / tfjs };
+}
+
+async function benchTraining() {
+  const blob = decodePackedDataset(readLocalDatasetBlob("mnist"));
+  const samples = quick ? 1024 : 8000;
+  const epochs = quick ? 1 : 3;
+  const config = parseTrialConfig({
+    dataset: { name: "mnist", train: samples, test: 256 },
+    model: { hidden: [128], activation: "relu" },
+    train: { epochs, batch: 64, optimizer: "sgd", lr: 0.05, seed: 1 },
+  });
+  const module = await compileKernels();
+  const blobs = { mnist: readLocalDatasetBlob("mnist") };
+  trainMlp(instantiateKernels(module), { ...config, train: { ...config.train, epochs: 1 } }, { blobs }); // warm-up
+  const ours = trainMlp(instantiateKernels(module), config, { blobs });
+  const x = new Float32Array(samples * blob.features);
+  for (let i = 0; i < x.length; i++) x[i] = blob.features8[i]! / 255;
+  const y = Int32Array.from(blob.labels.subarray(0, samples));
+  await tfjsTrainMlp(x, y, Math.min(samples, 512), blob.features, [128], 10, 64, 0.05, 1); // warm-up
+  const tfjs = await tfjsTrainMlp(x, y, samples, blob.features, [128], 10, 64, 0.05, epochs);
+  return {
+    network: "784-128-10 relu, batch 64, sgd",
+    samples, epochs,
+    ours: { samplesPerSec: ours.samplesPerSec, trainLoss: ours.epochs.at(-1)!.trainLoss, gemmGflops: ours.gemmGflops },
+    tfjs: { samplesPerSec: tfjs.samplesPerSec, trainLoss: tfjs.loss },
+    speedup: ours.samplesPerSec / tfjs.samplesPerSec,
+  };
+}
+
+const fmt = (v: number | null, d = 1) => (v === null ? "—" : v.toFixed(d));
+const pad = (s: string, w: number) => s.padEnd(w);
+const lpad = (s: string, w: number) => s.padStart(w);
+
+async function main() {
+  console.log(`discalc kernels benchmark — ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}, one thread${quick ? " (quick)" : ""}\n`);
+  console.log(`${pad("SGEMM (GFLOP/s)", 34)}${lpad("discalc", 9)}${lpad("naive JS", 10)}${lpad("tfjs-wasm", 11)}${lpad("discalc/tfjs", 14)}`);
+  const gemm: GemmRow[] = [];
+  for (const c of [...squares, ...mlpShapes]) {
+    const row = await benchGemm(c);
+    gemm.push(row);
+    console.log(`${pad(row.label, 34)}${lpad(fmt(row.ours), 9)}${lpad(fmt(row.naive), 10)}${lpad(fmt(row.tfjs), 11)}${lpad(fmt(row.vsTfjs, 2) + "×", 14)}`);
+  }
+  const plain = gemm.find((r) => r.label.startsWith("fwd"))!;
+  const transposed = gemm.filter((r) => r.transA || r.transB).map((r) => ({ label: r.label.split(/\s+/)[0]!, ofPlain: r.ours / plain.ours, tfjsOfPlain: r.tfjs / plain.tfjs }));
+  console.log(`\ntransposed forms as a share of the plain form's GFLOP/s (MLP shapes):`);
+  for (const t of transposed) console.log(`  ${pad(t.label, 4)} discalc ${(t.ofPlain * 100).toFixed(0)}%   tfjs-wasm ${(t.tfjsOfPlain * 100).toFixed(0)}%`);
+
+  const training = await benchTraining();
+  console.log(`\nMLP training, ${training.network}, ${training.samples} samples × ${training.epochs} epochs:`);
+  console.log(`  discalc   ${lpad(training.ours.samplesPerSec.toFixed(0), 8)} samples/s  (final-epoch loss ${training.ours.trainLoss.toFixed(3)}, GEMM ${training.ours.gemmGflops.toFixed(1)} GFLOP/s)`);
+  console.log(`  tfjs-wasm ${lpad(training.tfjs.samplesPerSec.toFixed(0), 8)} samples/s  (final-epoch loss ${training.tfjs.trainLoss.toFixed(3)})`);
+  console.log(`  discalc / tfjs-wasm: ${training.speedup.toFixed(2)}×`);
+
+  const report = {
+    date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, quick,
+    gemm, transposed, training,
+  };
+  mkdirSync(dirname(args.out!), { recursive: true });
+  writeFileSync(args.out!, JSON.stringify(report, null, 2));
+  console.log(`\nfigures written to ${args.out}`);
+}
+
+await main();
