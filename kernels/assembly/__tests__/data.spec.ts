@@ -1,13 +1,6 @@
 import { gatherRowsF32, gatherRowsU8, gatherLabels, genSpirals, genMoons, genXor } from "../data";
-import { rngSeed, RNG_STATE_BYTES } from "../rng";
 import { alloc, allocF32 } from "../arena";
-import { filledF32, getF32, getI32, setI32, sameBits } from "./helpers";
-
-function rng(seed: u32): usize {
-  const s = alloc(<usize>RNG_STATE_BYTES);
-  rngSeed(s, seed, 0xda7a);
-  return s;
-}
+import { filledF32, getF32, getI32, setI32, sameBits, seededRng } from "./helpers";
 
 describe("gather", () => {
   it("copies f32 rows and labels in index order", () => {
@@ -50,8 +43,8 @@ describe("synthetic datasets", () => {
   it("spirals: labels in range, every class present, reproducible per seed", () => {
     const n = 600, classes = 4;
     const x = allocF32(n * 2), y = allocF32(n), x2 = allocF32(n * 2), y2 = allocF32(n);
-    genSpirals(x, y, n, classes, 0.05, rng(1));
-    genSpirals(x2, y2, n, classes, 0.05, rng(1));
+    genSpirals(x, y, n, classes, 0.05, seededRng(1, 0xda7a));
+    genSpirals(x2, y2, n, classes, 0.05, seededRng(1, 0xda7a));
     const counts = new StaticArray<i32>(classes);
     let bad = 0;
     for (let i = 0; i < n; i++) {
@@ -68,7 +61,7 @@ describe("synthetic datasets", () => {
   it("moons: two classes with the moons' geometry at zero noise", () => {
     const n = 400;
     const x = allocF32(n * 2), y = allocF32(n);
-    genMoons(x, y, n, 0, rng(2));
+    genMoons(x, y, n, 0, seededRng(2, 0xda7a));
     let off = 0;
     for (let i = 0; i < n; i++) {
       const px = <f64>getF32(x, 2 * i), py = <f64>getF32(x, 2 * i + 1);
@@ -82,7 +75,7 @@ describe("synthetic datasets", () => {
   it("xor: class 1 exactly where the coordinate signs differ at zero noise", () => {
     const n = 400;
     const x = allocF32(n * 2), y = allocF32(n);
-    genXor(x, y, n, 0, rng(3));
+    genXor(x, y, n, 0, seededRng(3, 0xda7a));
     let wrong = 0;
     for (let i = 0; i < n; i++) {
       const differ = (getF32(x, 2 * i) > 0) != (getF32(x, 2 * i + 1) > 0);

@@ -1,5 +1,6 @@
 // Shared helpers for the kernel specs: deterministic fills and comparisons.
-import { allocF32 } from "../arena";
+import { alloc, allocF32 } from "../arena";
+import { rngSeed, RNG_STATE_BYTES } from "../rng";
 
 /** A reproducible pseudo-random f32 in [-1, 1) from (seed, i), independent of the kernels' PRNG. */
 export function patternValue(seed: u32, i: u32): f32 {
@@ -50,4 +51,11 @@ export function maxAbsDiffRef(a: usize, ref: StaticArray<f64>, n: i32): f64 {
 /** True when the two f32 buffers hold identical bits. */
 export function sameBits(a: usize, b: usize, n: i32): bool {
   return memory.compare(a, b, <usize>n << 2) == 0;
+}
+
+/** A PRNG state seeded with (seed, stream). */
+export function seededRng(seed: u32, stream: u32): usize {
+  const s = alloc(<usize>RNG_STATE_BYTES);
+  rngSeed(s, seed, stream);
+  return s;
 }

@@ -1,16 +1,10 @@
-import { rngSeed, rngNextU32, rngUniform, rngBelow, rngNormal, shuffleI32, iotaI32, RNG_STATE_BYTES } from "../rng";
-import { alloc, allocF32 } from "../arena";
-import { getI32 } from "./helpers";
-
-function seeded(seed: u32, stream: u32): usize {
-  const s = alloc(<usize>RNG_STATE_BYTES);
-  rngSeed(s, seed, stream);
-  return s;
-}
+import { rngNextU32, rngUniform, rngBelow, rngNormal, shuffleI32, iotaI32 } from "../rng";
+import { allocF32 } from "../arena";
+import { getI32, seededRng } from "./helpers";
 
 describe("xoshiro128**", () => {
   it("repeats for one (seed, stream) and differs across seeds and streams", () => {
-    const a = seeded(42, 1), b = seeded(42, 1), c = seeded(43, 1), d = seeded(42, 2);
+    const a = seededRng(42, 1), b = seededRng(42, 1), c = seededRng(43, 1), d = seededRng(42, 2);
     let sameAB = true, sameAC = true, sameAD = true;
     for (let i = 0; i < 100; i++) {
       const x = rngNextU32(a);
@@ -24,7 +18,7 @@ describe("xoshiro128**", () => {
   });
 
   it("uniform lies in [0, 1) with mean near ½", () => {
-    const s = seeded(7, 0);
+    const s = seededRng(7, 0);
     let sum: f64 = 0;
     let inRange = true;
     for (let i = 0; i < 20000; i++) {
@@ -37,14 +31,14 @@ describe("xoshiro128**", () => {
   });
 
   it("below(bound) covers [0, bound) evenly", () => {
-    const s = seeded(9, 0);
+    const s = seededRng(9, 0);
     const counts = new StaticArray<i32>(7);
     for (let i = 0; i < 70000; i++) counts[rngBelow(s, 7)]++;
     for (let j = 0; j < 7; j++) expect<i32>(abs(counts[j] - 10000)).toBeLessThan(500);
   });
 
   it("normal has mean ≈ 0 and variance ≈ 1", () => {
-    const s = seeded(11, 0);
+    const s = seededRng(11, 0);
     let sum: f64 = 0, sq: f64 = 0;
     const n = 40000;
     for (let i = 0; i < n; i++) {
@@ -61,8 +55,8 @@ describe("xoshiro128**", () => {
     const a = allocF32(n), b = allocF32(n);
     iotaI32(a, n);
     iotaI32(b, n);
-    shuffleI32(a, n, seeded(5, 2));
-    shuffleI32(b, n, seeded(5, 2));
+    shuffleI32(a, n, seededRng(5, 2));
+    shuffleI32(b, n, seededRng(5, 2));
     const seen = new StaticArray<bool>(n);
     let same = true, moved = 0;
     for (let i = 0; i < n; i++) {
