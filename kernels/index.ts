@@ -3,7 +3,7 @@
 import { compileKernels, instantiateKernels } from "./load.ts";
 import type { KernelInstance } from "./instance.ts";
 
-export { compileKernels, instantiateKernels, hasWasmSimd, readKernelsWasm, KERNELS_WASM_PATH, KernelLoadError } from "./load.ts";
+export { compileKernels, instantiateKernels, hasWasmSimd, readKernelsWasm, kernelsWasmPath, KernelLoadError } from "./load.ts";
 export { KernelInstance } from "./instance.ts";
 export type { KernelExports } from "./exports.ts";
 

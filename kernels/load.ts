@@ -4,8 +4,8 @@ import { readFileSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { KernelInstance } from "./instance.ts";
 
-/** Where `npm run kernels:build` writes the release module. */
-export const KERNELS_WASM_PATH = fileURLToPath(new URL("../build/kernels.wasm", import.meta.url));
+/** Where `npm run kernels:build` writes the release module (a function: bundles have no file URL). */
+export const kernelsWasmPath = () => fileURLToPath(new URL("../build/kernels.wasm", import.meta.url));
 
 // (module (func (result v128) (v128.const i32x4 0 0 0 0)))
 const SIMD_PROBE = new Uint8Array([
@@ -21,7 +21,7 @@ export function hasWasmSimd(): boolean {
   return typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE);
 }
 
-export function readKernelsWasm(path = KERNELS_WASM_PATH): Uint8Array {
+export function readKernelsWasm(path = kernelsWasmPath()): Uint8Array {
   if (!existsSync(path)) {
     throw new KernelLoadError(`kernels not built: ${path} is missing; run \`npm run kernels:build\``);
   }

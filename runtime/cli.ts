@@ -1,24 +1,114 @@
 // The `discalc` command: parses arguments and starts the pieces. The one place that wires
 // kernels, protocol and runtime together.
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { availableParallelism } from "node:os";
 import { ConfigError } from "../protocol/config-errors.ts";
-import { trainCommand } from "./train-command.ts";
+import { trainCommand } from "./commands/train.ts";
 
 const USAGE = `usage: discalc <command> [options]
 
 commands:
-  train CONFIG [--json]   train one trial config (YAML or JSON) on this machine, print each epoch
-  bench [--quick]         benchmark the kernels against naive JavaScript and tfjs-wasm
+  run SWEEP [--threads N] [--data DIR] [--new] [--verbose]
+        run a sweep on this machine (controller, root relay, local agent); print the leaderboard
+  controller --config SWEEP --token T [--port 7070] [--host 0.0.0.0] [--data DIR] [--admin-token A] [--new] [--private]
+        serve a sweep to a fleet
+  join --controller URL --token T [--threads N] [--role relay|worker] [--relay-port P] [--listen HOST] [--advertise URL]
+        join this machine to a controller (as the bootstrap one-liner does)
+  relay --controller URL --token T [--port P] [--listen HOST] [--advertise URL]
+        join as a relay
+  deploy --controller URL --admin-token A [--label L]
+        bundle the node runtime with the built kernels and make it current on the fleet
+  export --data DIR --format csv|jsonl [--sweep ID] [--out FILE]
+        one row per trial
+  train CONFIG [--json]
+        train one trial config on this machine and print each epoch
+  bench [--quick]
+        benchmark the kernels against naive JavaScript and tfjs-wasm
 
-run "npm run kernels:build" first if the kernels are not built.`;
+run "npm run build" first if the kernels are not built.`;
+
+class UsageError extends Error {}
+
+function args<O extends NonNullable<ParseArgsConfig["options"]>>(rest: string[], options: O, positionals = 0) {
+  const parsed = parseArgs({ args: rest, options, allowPositionals: positionals > 0, strict: true });
+  if (parsed.positionals.length !== positionals) {
+    throw new UsageError(positionals ? `expected ${positionals} argument(s), got ${parsed.positionals.length}` : "unexpected argument");
+  }
+  return parsed;
+}
+
+const int = (name: string, v: string | undefined, min: number, max: number): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer ${min}..${max}, got "${v}"`);
+  return n;
+};
+const required = (name: string, v: string | undefined): string => {
+  if (!v) throw new UsageError(`--${name} is required`);
+  return v;
+};
+const role = (v: string | undefined) => {
+  if (v !== undefined && v !== "relay" && v !== "worker") throw new UsageError(`--role must be relay or worker, got "${v}"`);
+  return v as "relay" | "worker" | undefined;
+};
+const log = (m: string) => console.error(`[discalc ${new Date().toISOString()}] ${m}`);
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const s = { type: "string" } as const;
+  const b = { type: "boolean", default: false } as const;
   switch (command) {
     case "train": {
-      const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: "boolean", default: false } } });
-      if (positionals.length !== 1) throw new UsageError("train takes exactly one CONFIG file");
+      const { positionals, values } = args(rest, { json: b }, 1);
       await trainCommand(positionals[0]!, values.json!);
+      return 0;
+    }
+    case "run": {
+      const { positionals, values } = args(rest, { threads: s, data: s, new: b, verbose: b }, 1);
+      const { runCommand } = await import("./commands/run.ts");
+      return runCommand({ config: positionals[0]!, threads: int("threads", values.threads, 1, 1024), data: values.data, forceNew: values.new!, verbose: values.verbose! });
+    }
+    case "controller": {
+      const { values } = args(rest, { config: s, port: s, host: s, data: s, token: s, "admin-token": s, new: b, private: b });
+      const { controllerCommand } = await import("./commands/controller.ts");
+      const controller = await controllerCommand({
+        config: required("config", values.config), port: int("port", values.port, 0, 65535) ?? 7070, host: values.host ?? "0.0.0.0",
+        data: values.data ?? "discalc-data", token: required("token", values.token), adminToken: values["admin-token"],
+        forceNew: values.new!, privateApi: values.private!,
+      }, log);
+      await new Promise<void>((resolve) => {
+        process.once("SIGTERM", resolve);
+        process.once("SIGINT", resolve);
+      });
+      log("controller stopping");
+      await controller.close();
+      return 0;
+    }
+    case "join":
+    case "relay": {
+      const { values } = args(rest, { controller: s, token: s, threads: s, role: s, "relay-port": s, port: s, listen: s, advertise: s });
+      const { joinCommand } = await import("./commands/join.ts");
+      return joinCommand({
+        controller: required("controller", values.controller), token: required("token", values.token),
+        threads: int("threads", values.threads, 1, 1024) ?? availableParallelism(),
+        role: command === "relay" ? "relay" : role(values.role),
+        relayPort: int(command === "relay" ? "port" : "relay-port", command === "relay" ? values.port : values["relay-port"], 0, 65535),
+        listen: values.listen, advertise: values.advertise,
+      });
+    }
+    case "deploy": {
+      const { values } = args(rest, { controller: s, "admin-token": s, label: s });
+      const { deployCommand } = await import("./commands/deploy.ts");
+      await deployCommand({ controller: required("controller", values.controller), adminToken: required("admin-token", values["admin-token"]), label: values.label }, log);
+      return 0;
+    }
+    case "export": {
+      const { values } = args(rest, { data: s, format: s, sweep: s, out: s });
+      const format = values.format ?? "csv";
+      if (format !== "csv" && format !== "jsonl") throw new UsageError(`--format must be csv or jsonl, got "${format}"`);
+      const { exportCommand } = await import("./commands/export.ts");
+      const text = exportCommand({ data: required("data", values.data), format, sweep: int("sweep", values.sweep, 1, Number.MAX_SAFE_INTEGER), out: values.out });
+      if (!values.out) process.stdout.write(text);
       return 0;
     }
     case "bench": {
@@ -37,15 +127,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-class UsageError extends Error {}
-
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
-    if (err instanceof UsageError) console.error(`discalc: ${err.message}\n\n${USAGE}`);
-    else if (err instanceof ConfigError) console.error(`discalc: ${err.message}`);
-    else if (err instanceof Error && "code" in err && err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") console.error(`discalc: ${err.message}`);
-    else console.error(`discalc: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = err instanceof UsageError || err instanceof ConfigError ? 2 : 1;
+    const usage = err instanceof UsageError || (err as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS");
+    if (usage) console.error(`discalc: ${(err as Error).message}\n\n${USAGE}`);
+    else console.error(`discalc: ${err instanceof Error ? err.message : String(err)}`), process.env.DISCALC_DEBUG && console.error(String((err as Error)?.stack).slice(0, 3000));
+    process.exitCode = usage || err instanceof ConfigError ? 2 : 1;
   },
 );

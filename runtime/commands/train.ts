@@ -1,10 +1,10 @@
 // `discalc train CONFIG`: trains one trial config on this machine and prints each epoch;
 // the way to re-run any trial of a sweep alone and check its weight hash.
-import { compileKernels, instantiateKernels } from "../kernels/load.ts";
-import { trainMlp } from "../kernels/mlp.ts";
-import { isBlobDataset, readLocalDatasetBlob } from "../kernels/datasets/local-blobs.ts";
-import { parseTrialConfig } from "../protocol/trial-config.ts";
-import { readConfigFile } from "./config-file.ts";
+import { compileKernels, instantiateKernels } from "../../kernels/load.ts";
+import { trainMlp } from "../../kernels/mlp.ts";
+import { isBlobDataset, readLocalDatasetBlob } from "../../kernels/datasets/local-blobs.ts";
+import { parseTrialConfig } from "../../protocol/trial-config.ts";
+import { readConfigFile } from "../config-file.ts";
 
 export async function trainCommand(path: string, json: boolean): Promise<void> {
   const config = parseTrialConfig(readConfigFile(path));

@@ -1,0 +1,83 @@
+// Bulk bodies: JSON, deflated with pako when large enough to be worth it (Dask's rule:
+// ≥ 10 kB and shrinking to ≤ 0.7×). The Content-Encoding header says which. Receivers
+// inflate in chunks and stop at the cap, so a deflate bomb costs them at most the cap.
+import { deflate, Inflate } from "pako";
+
+export const COMPRESS_MIN_BYTES = 10_000;
+export const COMPRESS_MAX_RATIO = 0.7;
+/** Largest inflated body a daemon accepts. */
+export const DEFAULT_BODY_CAP = 64 * 1024 * 1024;
+
+export interface EncodedBody {
+  body: Uint8Array;
+  headers: Record<string, string>;
+  rawBytes: number;
+}
+
+export function encodeJsonBody(value: unknown, force?: "deflate"): EncodedBody {
+  const raw = new TextEncoder().encode(JSON.stringify(value));
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (force === "deflate" || raw.byteLength >= COMPRESS_MIN_BYTES) {
+    const packed = deflate(raw);
+    if (force === "deflate" || packed.byteLength <= raw.byteLength * COMPRESS_MAX_RATIO) {
+      return { body: packed, headers: { ...headers, "content-encoding": "deflate" }, rawBytes: raw.byteLength };
+    }
+  }
+  return { body: raw, headers, rawBytes: raw.byteLength };
+}
+
+export class BodyTooLargeError extends Error {
+  constructor(readonly cap: number) {
+    super(`body exceeds ${cap} bytes`);
+  }
+}
+
+export class BadEncodingError extends Error {}
+
+/** Inflates a deflate stream, refusing as soon as the output passes `cap` bytes. */
+export function inflateCapped(data: Uint8Array, cap: number): Uint8Array {
+  const inflator = new Inflate();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let tooLarge = false;
+  inflator.onData = (chunk: Uint8Array) => {
+    total += chunk.byteLength;
+    if (total > cap) {
+      tooLarge = true;
+      throw new BodyTooLargeError(cap);
+    }
+    chunks.push(chunk);
+  };
+  const STEP = 16 * 1024;
+  try {
+    for (let off = 0; off < data.byteLength && !tooLarge; off += STEP) {
+      inflator.push(data.subarray(off, Math.min(off + STEP, data.byteLength)), off + STEP >= data.byteLength);
+    }
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw err;
+    throw new BadEncodingError(`body is not valid deflate data: ${(err as Error).message}`);
+  }
+  if (inflator.err) throw new BadEncodingError(`body is not valid deflate data: ${inflator.msg}`);
+  if (!(inflator as unknown as { ended: boolean }).ended) throw new BadEncodingError("deflate body is truncated");
+  const out = new Uint8Array(total);
+  let pos = 0;
+  for (const c of chunks) out.set(c, pos), (pos += c.byteLength);
+  return out;
+}
+
+export function decodeJsonBody(data: Uint8Array, encoding: string | undefined, cap = DEFAULT_BODY_CAP): unknown {
+  let raw: Uint8Array;
+  if (!encoding || encoding === "identity") {
+    if (data.byteLength > cap) throw new BodyTooLargeError(cap);
+    raw = data;
+  } else if (encoding === "deflate") {
+    raw = inflateCapped(data, cap);
+  } else {
+    throw new BadEncodingError(`header 'content-encoding' must be deflate or identity, got ${JSON.stringify(encoding)}`);
+  }
+  try {
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw));
+  } catch (err) {
+    throw new BadEncodingError(`body is not valid JSON: ${(err as Error).message}`);
+  }
+}

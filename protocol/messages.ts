@@ -1,0 +1,158 @@
+// Every message body that crosses the wire, defined once with a runtime schema. Daemons
+// parse at the boundary; clients get the same types.
+import { z } from "zod";
+import { TrialConfigSchema } from "./trial-config.ts";
+
+export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase hex SHA-256");
+export const NodeRole = z.enum(["controller", "relay", "worker"]);
+export type NodeRole = z.infer<typeof NodeRole>;
+
+/** A trial handed out under a lease: everything a worker needs to run it alone. */
+export const TrialLease = z.object({
+  trialId: z.int().positive(),
+  attempt: z.int().positive(),
+  sweepId: z.int().positive(),
+  config: TrialConfigSchema,
+  /** SHA-256 of each blob dataset the trial needs (mnist), fetched from the relay. */
+  datasets: z.record(z.string(), Sha256),
+  /** Lease deadline, ms since the epoch (controller clock). */
+  deadline: z.number(),
+});
+export type TrialLease = z.infer<typeof TrialLease>;
+
+export const CommandKind = z.enum(["pause", "resume", "cancel", "update", "shutdown"]);
+export const Command = z.object({
+  seq: z.int().positive(),
+  kind: CommandKind,
+  sweepId: z.int().positive().nullable().default(null),
+  trialId: z.int().positive().nullable().default(null),
+  bundleSha: Sha256.nullable().default(null),
+  at: z.number(),
+});
+export type Command = z.infer<typeof Command>;
+
+export const EpochMetrics = z.object({
+  epoch: z.int().positive(),
+  trainLoss: z.number().nullable(),
+  testLoss: z.number().nullable(),
+  testAccuracy: z.number().nullable(),
+  lr: z.number(),
+  wallMs: z.number(),
+});
+
+export const TrialRef = z.object({ trialId: z.int().positive(), attempt: z.int().positive() });
+export type TrialRef = z.infer<typeof TrialRef>;
+
+export const MetricsItem = TrialRef.extend({ metrics: EpochMetrics });
+export const MetricsBatch = z.object({ items: z.array(MetricsItem).max(100_000) });
+export type MetricsBatch = z.infer<typeof MetricsBatch>;
+
+export const TrialOutcome = z.object({
+  epochs: z.array(EpochMetrics),
+  weightsSha256: Sha256,
+  paramCount: z.int(),
+  stoppedEarly: z.boolean(),
+  diverged: z.boolean(),
+  trainMs: z.number(),
+  samplesPerSec: z.number(),
+  gemmGflops: z.number(),
+});
+export type TrialOutcome = z.infer<typeof TrialOutcome>;
+
+/**
+ * One ended attempt: done with its outcome, failed with the error text, cancelled on
+ * request, or released (handed back unrun, e.g. by an agent shutting down).
+ */
+export const TrialResult = TrialRef.extend({
+  status: z.enum(["done", "failed", "cancelled", "released"]),
+  workerId: z.string().max(100),
+  error: z.string().max(10_000).nullable().default(null),
+  outcome: TrialOutcome.nullable().default(null),
+  finishedAt: z.number(),
+});
+export type TrialResult = z.infer<typeof TrialResult>;
+
+export const ResultBatch = z.object({
+  /** Unique per batch, so a retried upload is recognisable in logs. */
+  batchId: z.string().max(100),
+  results: z.array(TrialResult).max(100_000),
+});
+export type ResultBatch = z.infer<typeof ResultBatch>;
+
+export const ResultAck = z.object({
+  /** Per result, in order: stored, duplicate (already stored), stale (trial done or gone), refused (not this relay's). */
+  statuses: z.array(z.enum(["stored", "duplicate", "stale", "refused"])),
+});
+export type ResultAck = z.infer<typeof ResultAck>;
+
+export const JoinResponse = z.object({
+  nodeId: z.string(),
+  role: NodeRole,
+  controllerUrl: z.string(),
+  /** The relay a worker talks to (the controller's root relay when there is none). */
+  relayUrl: z.string(),
+  bundleSha: Sha256,
+  leaseMs: z.number(),
+  heartbeatMs: z.number(),
+  /** Latest command sequence number: a new node applies only commands after it. */
+  commandSeq: z.int().min(0),
+  /** Relays only: the keys that sign worker cookies, so the relay can check them. */
+  cookieKeys: z.array(z.string()).optional(),
+});
+export type JoinResponse = z.infer<typeof JoinResponse>;
+
+export const WorkerStats = z.object({
+  workerId: z.string(),
+  host: z.string(),
+  threads: z.int(),
+  busy: z.int(),
+  lastPoll: z.number(),
+  silent: z.boolean(),
+  trialsDone: z.int(),
+  gflops: z.number(),
+});
+export type WorkerStats = z.infer<typeof WorkerStats>;
+
+export const RelayStats = z.object({
+  relayId: z.string(),
+  url: z.string(),
+  queued: z.int(),
+  running: z.int(),
+  bufferedResults: z.int(),
+  workers: z.array(WorkerStats),
+  trialsPerMinute: z.number(),
+  resultsUploaded: z.int(),
+  bytesBeforeCompression: z.int(),
+  bytesAfterCompression: z.int(),
+});
+export type RelayStats = z.infer<typeof RelayStats>;
+
+export const HeartbeatRequest = z.object({
+  stats: RelayStats,
+  /** Trials the relay holds (queued or running): their leases are extended. */
+  held: z.array(TrialRef),
+  /** Trials the relay gives back (their worker went silent, or it is shutting down). */
+  released: z.array(TrialRef).default([]),
+});
+export type HeartbeatRequest = z.infer<typeof HeartbeatRequest>;
+
+export const HeartbeatResponse = z.object({
+  commands: z.array(Command),
+  /** Held trials that are no longer this relay's to run (done elsewhere, cancelled, expired). */
+  revoked: z.array(TrialRef),
+  bundleSha: Sha256,
+});
+export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;
+
+export const LeasesResponse = z.object({ trials: z.array(TrialLease), paused: z.boolean() });
+export type LeasesResponse = z.infer<typeof LeasesResponse>;
+
+export const WorkResponse = z.object({
+  trials: z.array(TrialLease),
+  commands: z.array(Command),
+  /** Trials the worker should stop: revoked by the controller or cancelled. */
+  stop: z.array(TrialRef),
+});
+export type WorkResponse = z.infer<typeof WorkResponse>;
+
+export const ErrorBody = z.object({ error: z.object({ code: z.int(), message: z.string() }) });

@@ -1,0 +1,97 @@
+// The route table of DESIGN.md: every path, its query parameters and body, defined once.
+// Daemons mount handlers by these names; clients build URLs only through `routeUrl`.
+import { z } from "zod";
+import {
+  JoinResponse, WorkResponse, MetricsBatch, ResultBatch, ResultAck, HeartbeatRequest,
+  HeartbeatResponse, LeasesResponse, RelayStats, NodeRole, Sha256,
+} from "./messages.ts";
+
+/** A query parameter holding a decimal integer in [min, max]. */
+export const intParam = (min: number, max: number) =>
+  z.string()
+    .regex(/^-?\d{1,15}$/, "must be an integer")
+    .transform(Number)
+    .pipe(z.int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const hostParam = z.string().min(1).max(253).regex(/^[A-Za-z0-9._-]+$/, "must be a host name");
+const trialList = z.string().max(20_000).regex(/^(\d+:\d+(,\d+:\d+)*)?$/, "must be a comma list of trialId:attempt");
+
+export interface RouteDef<Q extends z.ZodType = z.ZodType, B extends z.ZodType | null = z.ZodType | null, R extends z.ZodType = z.ZodType> {
+  method: "GET" | "POST";
+  path: string;
+  query: Q;
+  body: B;
+  response: R;
+}
+
+const route = <Q extends z.ZodType, B extends z.ZodType | null, R extends z.ZodType>(d: RouteDef<Q, B, R>) => d;
+const noQuery = z.strictObject({});
+
+export const routes = {
+  bootstrap: route({ method: "GET", path: "/v1/bootstrap.mjs", query: noQuery, body: null, response: z.string() }),
+  join: route({
+    method: "POST", path: "/v1/join",
+    query: z.strictObject({
+      threads: intParam(1, 1024),
+      role: z.enum(["relay", "worker"]).optional(),
+      host: hostParam.optional(),
+      /** A worker re-joining after its relay died, or an agent asking for the current bundle, keeps its id. */
+      node: z.string().regex(/^[a-z]-[0-9a-f]{12}$/, "must be a node id").optional(),
+    }),
+    body: null, response: JoinResponse,
+  }),
+  blob: route({ method: "GET", path: "/v1/blobs/:sha", query: noQuery, body: null, response: z.instanceof(Uint8Array) }),
+  work: route({
+    method: "GET", path: "/v1/work",
+    query: z.strictObject({
+      free: intParam(0, 1024),
+      wait: intParam(0, 60_000).optional(),
+      /** Last command sequence number the worker applied. */
+      seq: intParam(0, Number.MAX_SAFE_INTEGER).optional(),
+      /** Trials the worker is running (its lease renewals), trialId:attempt,… */
+      running: trialList.optional(),
+      threads: intParam(1, 1024).optional(),
+      gflops: z.string().regex(/^\d+(\.\d+)?$/, "must be a number").transform(Number).optional(),
+      host: hostParam.optional(),
+    }),
+    body: null, response: WorkResponse,
+  }),
+  metrics: route({ method: "POST", path: "/v1/metrics", query: noQuery, body: MetricsBatch, response: z.object({ accepted: z.int() }) }),
+  results: route({ method: "POST", path: "/v1/results", query: noQuery, body: ResultBatch, response: ResultAck }),
+  heartbeat: route({
+    method: "POST", path: "/v1/heartbeat",
+    query: z.strictObject({
+      /** The port the relay serves workers on; the controller pairs it with the request's address. */
+      port: intParam(1, 65_535).optional(),
+      /** Or the full URL, when the relay sits behind a proxy. */
+      url: z.url({ protocol: /^https?$/ }).max(500).optional(),
+      seq: intParam(0, Number.MAX_SAFE_INTEGER).optional(),
+    }),
+    body: HeartbeatRequest, response: HeartbeatResponse,
+  }),
+  leases: route({ method: "GET", path: "/v1/leases", query: z.strictObject({ n: intParam(1, 10_000) }), body: null, response: LeasesResponse }),
+  stats: route({ method: "GET", path: "/v1/stats", query: noQuery, body: null, response: RelayStats }),
+} as const;
+
+export type RouteName = keyof typeof routes;
+type QueryInput<N extends RouteName> = z.input<(typeof routes)[N]["query"]>;
+/** Query values as a caller gives them: numbers where the wire carries decimal strings. */
+export type QueryOf<N extends RouteName> = { [K in keyof QueryInput<N>]: QueryInput<N>[K] | (NonNullable<QueryInput<N>[K]> extends string ? number : never) };
+export type BodyOf<N extends RouteName> = (typeof routes)[N]["body"] extends z.ZodType ? z.output<NonNullable<(typeof routes)[N]["body"]>> : never;
+export type ResponseOf<N extends RouteName> = z.output<(typeof routes)[N]["response"]>;
+
+/** Builds the URL of a route on a base URL, with path parameters and query. */
+export function routeUrl<N extends RouteName>(
+  base: string, name: N, query: Record<string, string | number | undefined> = {}, pathParams: Record<string, string> = {},
+): string {
+  const path = routes[name].path.replace(/:(\w+)/g, (_, key: string) => encodeURIComponent(pathParams[key] ?? ""));
+  const url = new URL(path, base.endsWith("/") ? base : `${base}/`);
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+  return url.toString();
+}
+
+export const formatTrialList = (refs: Array<{ trialId: number; attempt: number }>) => refs.map((r) => `${r.trialId}:${r.attempt}`).join(",");
+export const parseTrialList = (s: string | undefined) =>
+  s ? s.split(",").map((p) => { const [t, a] = p.split(":"); return { trialId: Number(t), attempt: Number(a) }; }) : [];
+
+export { NodeRole, Sha256 };

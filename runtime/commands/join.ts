@@ -1,0 +1,26 @@
+// `discalc join` (and `discalc relay`): runs the same bootstrap that the one-line join
+// serves, from this installed package: join, download and verify the bundle, run it.
+import { routes } from "../../protocol/routes.ts";
+// @ts-expect-error: plain JavaScript, dependency-free by design (served to bare machines)
+import { main as bootstrap } from "../worker/bootstrap.mjs";
+
+export interface JoinOptions {
+  controller: string;
+  token: string;
+  threads?: number;
+  role?: "relay" | "worker";
+  relayPort?: number;
+  advertise?: string;
+  listen?: string;
+}
+
+export async function joinCommand(o: JoinOptions): Promise<number> {
+  return (await bootstrap({ ...o, routes: { join: routes.join.path, blob: routes.blob.path } })) as number;
+}
+
+/** The line that joins a bare machine (Node.js 20, nothing else) to a controller. */
+export function bootstrapOneLiner(controllerUrl: string, token: string): string {
+  const u = JSON.stringify(controllerUrl).slice(1, -1);
+  const t = JSON.stringify(token).slice(1, -1);
+  return `node -e "fetch('${u}${routes.bootstrap.path}').then(r=>r.text()).then(s=>import('data:text/javascript,'+encodeURIComponent(s))).then(m=>m.main({controller:'${u}',token:'${t}'})).then(c=>process.exit(c))"`;
+}

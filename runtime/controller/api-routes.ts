@@ -1,0 +1,89 @@
+// REST under /api: read-only views (open by default, token with --private) and admin
+// routes (commands, deploy) behind the admin token.
+import Router from "@koa/router";
+import type Koa from "koa";
+import { api } from "../../protocol/api.ts";
+import { parseQueryWith, readRawBody } from "../http/boundary.ts";
+import { requireToken } from "../http/identity.ts";
+import type { ControllerState } from "./state.ts";
+import { trialView, sweepView, nodesView } from "./api-views.ts";
+
+const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
+
+export function apiRouter(s: ControllerState): Router {
+  const router = new Router();
+  const read = (ctx: Koa.Context) => {
+    if (s.opts.privateApi) requireToken(ctx, [s.token, s.adminToken], "this read-only route (the controller runs --private)");
+  };
+  const sweepOr404 = (ctx: Koa.Context, id: number) => s.store.sweep(id) ?? ctx.throw(404, `no sweep ${id}`);
+
+  router.get(api.sweeps.path, (ctx) => {
+    read(ctx);
+    parseQueryWith(ctx, api.sweeps.query);
+    ctx.body = s.store.sweeps().map((sw) => sweepView(s.store, sw));
+  });
+
+  router.get(api.sweep.path, (ctx) => {
+    read(ctx);
+    parseQueryWith(ctx, api.sweep.query);
+    const id = Number(ctx.params.id);
+    if (!Number.isSafeInteger(id) || id < 1) ctx.throw(400, "path parameter 'id' must be a positive integer");
+    const sweep = sweepOr404(ctx, id);
+    ctx.body = { ...sweepView(s.store, sweep), config: JSON.parse(sweep.config) };
+  });
+
+  router.get(api.trials.path, (ctx) => {
+    read(ctx);
+    const q = parseQueryWith(ctx, api.trials.query);
+    if (q.sweep !== undefined) sweepOr404(ctx, q.sweep);
+    const rows = q.sweep !== undefined ? s.store.trialsOfSweep(q.sweep) : s.store.allTrials();
+    ctx.body = rows.filter((t) => !q.state || t.state === q.state).map((t) => trialView(s.store, t));
+  });
+
+  router.get(api.nodes.path, (ctx) => {
+    read(ctx);
+    parseQueryWith(ctx, api.nodes.query);
+    ctx.body = nodesView(s.store, s.controllerId, s.silentMs);
+  });
+
+  router.get(api.commands.path, (ctx) => {
+    read(ctx);
+    parseQueryWith(ctx, api.commands.query);
+    ctx.body = s.scheduler.commandsAfter(0);
+  });
+
+  router.post(api.issueCommand.path, (ctx) => {
+    requireToken(ctx, [s.adminToken], "commands (admin)");
+    const q = parseQueryWith(ctx, api.issueCommand.query);
+    if (q.sweep !== undefined) sweepOr404(ctx, q.sweep);
+    if (q.trial !== undefined && !s.store.trial(q.trial)) ctx.throw(404, `no trial ${q.trial}`);
+    if (q.kind === "update") ctx.throw(400, "query parameter 'kind': update is issued by deploying a bundle (POST /api/deploy)");
+    if (q.trial !== undefined && q.kind !== "cancel") ctx.throw(400, `query parameter 'trial' applies only to cancel, not ${q.kind}`);
+    s.assertWritable(ctx);
+    const command = s.scheduler.issueCommand({ kind: q.kind, sweepId: q.sweep ?? null, trialId: q.trial ?? null });
+    s.log(`command ${command.seq}: ${command.kind}${q.sweep ? ` sweep ${q.sweep}` : ""}${q.trial ? ` trial ${q.trial}` : ""}`);
+    ctx.body = { command };
+  });
+
+  router.post(api.deploy.path, async (ctx) => {
+    requireToken(ctx, [s.adminToken], "deploy (admin)");
+    const q = parseQueryWith(ctx, api.deploy.query);
+    const bytes = await readRawBody(ctx, MAX_BUNDLE_BYTES);
+    if (!Buffer.from(bytes.subarray(0, 32)).toString("utf8").startsWith("// discalc node bundle")) {
+      ctx.throw(400, "body is not a discalc node bundle (build it with `discalc deploy`)");
+    }
+    s.assertWritable(ctx);
+    const sha = s.blobs.put(bytes, "bundle", "node-bundle", q.label ?? null);
+    const previous = s.currentBundle();
+    if (sha === previous) {
+      ctx.body = { bundleSha: sha, changed: false, command: null };
+      return;
+    }
+    s.store.setMeta("current_bundle", sha);
+    const command = s.scheduler.issueCommand({ kind: "update", bundleSha: sha });
+    s.log(`deploy: bundle ${sha.slice(0, 12)} (${bytes.byteLength} bytes${q.label ? `, ${q.label}` : ""}) is current; update is command ${command.seq}`);
+    ctx.body = { bundleSha: sha, changed: true, command };
+  });
+
+  return router;
+}

@@ -1,0 +1,136 @@
+// Starts a controller: store, scheduler, blob server, the root relay, and one Koa app with
+// the node routes, the root relay's worker routes and the REST API.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import Koa from "koa";
+import { Store } from "./store.ts";
+import { Scheduler } from "./scheduler.ts";
+import { BlobStore } from "./blob-store.ts";
+import { ControllerState } from "./state.ts";
+import { nodeRouter, fromRelayHandlers } from "./node-routes.ts";
+import { apiRouter } from "./api-routes.ts";
+import { localUpstream } from "./local-upstream.ts";
+import { registerSweep, type RegisteredSweep } from "./register-sweep.ts";
+import type { SweepConfig } from "./sweep-config.ts";
+import { buildNodeBundle } from "./bundle.ts";
+import { Relay } from "../relay/relay.ts";
+import { relayRouter } from "../relay/routes.ts";
+import { errorMiddleware } from "../http/errors.ts";
+import { newNodeId } from "../http/identity.ts";
+import { datasetBlobPath } from "../../kernels/datasets/local-blobs.ts";
+import { packMnist } from "../../kernels/datasets/mnist-pack.ts";
+
+export interface ControllerOptions {
+  data: string;
+  token: string;
+  adminToken?: string;
+  port?: number;
+  host?: string;
+  config?: SweepConfig;
+  forceNew?: boolean;
+  privateApi?: boolean;
+  heartbeatMs?: number;
+  silentMs?: number;
+  log?: (msg: string) => void;
+}
+
+export interface Controller {
+  url: string;
+  port: number;
+  state: ControllerState;
+  sweep: RegisteredSweep | undefined;
+  close(): Promise<void>;
+}
+
+export async function startController(o: ControllerOptions): Promise<Controller> {
+  const log = o.log ?? (() => {});
+  let store: Store;
+  try {
+    store = new Store(o.data);
+  } catch (err) {
+    throw new Error(`cannot open the store in --data ${o.data}: ${(err as Error).message}`);
+  }
+  try {
+    const controllerId = store.getMeta("controller_id") ?? newNodeId("controller");
+    store.setMeta("controller_id", controllerId);
+    const cookieKeys = [store.getMeta("cookie_key") ?? randomBytes(32).toString("hex")];
+    store.setMeta("cookie_key", cookieKeys[0]!);
+    const blobs = new BlobStore(store);
+    const datasets = { mnist: blobs.put(readMnistBlob(), "dataset", "mnist") };
+    if (!store.getMeta("current_bundle")) {
+      store.setMeta("current_bundle", blobs.put(await buildNodeBundle("initial"), "bundle", "node-bundle", "initial"));
+    }
+    const sweep = o.config ? registerSweep(store, o.config, { forceNew: o.forceNew }) : undefined;
+    const heartbeatMs = o.heartbeatMs ?? 1000;
+    const scheduler = new Scheduler(store, { datasets });
+    const state = new ControllerState(store, scheduler, blobs, {
+      controllerId, token: o.token, adminToken: o.adminToken ?? o.token, cookieKeys, heartbeatMs,
+      silentMs: o.silentMs ?? 5 * heartbeatMs, defaultLeaseMs: (o.config?.leaseSeconds ?? 10) * 1000,
+      privateApi: o.privateApi ?? false, log,
+    });
+
+    const app = new Koa();
+    app.keys = cookieKeys;
+    app.proxy = false;
+    app.use(errorMiddleware(log));
+    app.use(async (ctx, next) => {
+      try {
+        await next();
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (typeof code === "string" && code.startsWith("SQLITE_")) {
+          state.storeFailure = code;
+          log(`store write failed (${code}): refusing work until restarted`);
+          ctx.throw(503, `controller store failed (${code}); nothing was acknowledged`);
+        }
+        throw err;
+      }
+    });
+    state.relay = new Relay(localUpstream(state), { relayId: controllerId, url: "", heartbeatMs, silentMs: state.silentMs, log });
+    const nodes = nodeRouter(state);
+    const root = relayRouter(state.relay, {
+      statsTokens: [o.token, state.adminToken], fromRelay: fromRelayHandlers(state), localBlob: (sha) => blobs.get(sha),
+    });
+    const rest = apiRouter(state);
+    for (const r of [nodes, root, rest]) app.use(r.routes()).use(r.allowedMethods());
+    // Koa fixes its middleware when callback() is called: mount everything first.
+    const server = http.createServer(app.callback());
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(o.port ?? 7070, o.host ?? "0.0.0.0", resolve);
+    });
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://${o.host && o.host !== "0.0.0.0" ? o.host : "127.0.0.1"}:${port}`;
+    state.relay.url = url;
+    state.relay.start();
+    const expiry = setInterval(() => {
+      try {
+        if (!state.storeFailure) scheduler.expireLeases();
+      } catch (err) {
+        state.storeFailure = (err as { code?: string }).code ?? "write error";
+        log(`lease expiry failed: ${(err as Error).message}`);
+      }
+    }, Math.max(100, Math.min(1000, heartbeatMs)));
+
+    return {
+      url, port, state, sweep,
+      async close() {
+        clearInterval(expiry);
+        await state.relay.close(true);
+        server.closeAllConnections();
+        await new Promise((r) => server.close(r));
+        store.close();
+      },
+    };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}
+
+function readMnistBlob(): Uint8Array {
+  const path = datasetBlobPath("mnist");
+  return existsSync(path) ? readFileSync(path) : packMnist();
+}

@@ -1,0 +1,155 @@
+// Expands a sweep config into its trials, in a fixed order and with random points drawn from a
+// seeded integer PRNG, so every run on every machine gets the same list (trials are stored by index).
+import { parseTrialConfig, type TrialConfig } from "../../protocol/trial-config.ts";
+import type { ParamSpec, SweepConfig, SweepSearch } from "./sweep-config.ts";
+
+/** Swept values by dotted path. */
+export type Point = Record<string, unknown>;
+
+export type ExpandedTrial = {
+  index: number;
+  point: number;
+  repeat: number;
+  params: Point;
+  seed: number;
+  config: TrialConfig;
+};
+
+export function expandSweep(config: SweepConfig): ExpandedTrial[] {
+  const base = { dataset: config.dataset, model: config.model, train: config.train };
+  const repeats = config.search?.repeats ?? 1;
+  const trials: ExpandedTrial[] = [];
+  let point = 0;
+  for (const params of sweepPoints(config.search)) {
+    // Seeds count up from the point's own train.seed, so sweeping train.seed also works.
+    const resolved = parseTrialConfig(applyPoint(base, params));
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      const seed = resolved.train.seed + repeat;
+      const trial = repeat === 0 ? resolved : parseTrialConfig({ ...resolved, train: { ...resolved.train, seed } });
+      trials.push({ index: trials.length, point, repeat, params: structuredClone(params), seed, config: trial });
+    }
+    point++;
+  }
+  return trials;
+}
+
+/** How many points (before repeats) a search expands to. */
+export function sweepSize(search: SweepSearch | undefined): number {
+  if (!search) return 1;
+  const grid = Object.values(search.parameters).reduce((n, spec) => n * (Array.isArray(spec) ? spec.length : Infinity), 1);
+  return search.method === "grid" ? grid : Math.min(search.samples ?? 1, grid);
+}
+
+/** The points of a search in trial order; no search is a single empty point. */
+export function* sweepPoints(search: SweepSearch | undefined): Generator<Point> {
+  if (!search) return yield {};
+  const entries = Object.entries(search.parameters);
+  const lists = entries.flatMap(([path, spec]): ChoiceList[] => (Array.isArray(spec) ? [[path, spec]] : []));
+  if (search.method === "grid") {
+    for (let index = 0; index < sweepSize(search); index++) yield pointAt(lists, digitsOf(lists, index));
+    return;
+  }
+  const next = mulberry32(search.seed);
+  if (lists.length === entries.length) return yield* distinctPoints(lists, sweepSize(search), next);
+  for (let sample = 0; sample < (search.samples ?? 1); sample++) {
+    yield Object.fromEntries(entries.map(([path, spec]) => [path, draw(spec, next)]));
+  }
+}
+
+/** `base` with each swept value set; a path blocked by a non-object is left alone (the parse then names it). */
+export function applyPoint(base: unknown, point: Point): unknown {
+  let config = base;
+  for (const [path, value] of Object.entries(point)) config = withPath(config, path.split("."), value) ?? config;
+  return config;
+}
+
+/** A copy of `target` with `path` set, copying only the objects on the way, so the base is never mutated. */
+function withPath(target: unknown, path: string[], value: unknown): unknown {
+  if (!isPlainObject(target)) return undefined;
+  const [head, ...rest] = path as [string, ...string[]];
+  if (rest.length === 0) return { ...target, [head]: value };
+  const inner = withPath(target[head], rest, value);
+  return inner === undefined ? undefined : { ...target, [head]: inner };
+}
+
+type ChoiceList = [path: string, choices: readonly unknown[]];
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Mixed-radix digits of a grid index; the first parameter is the most significant (varies slowest). */
+function digitsOf(lists: ChoiceList[], index: number): number[] {
+  const digits: number[] = new Array(lists.length);
+  for (let k = lists.length - 1; k >= 0; k--) {
+    const n = lists[k]![1].length;
+    digits[k] = index % n;
+    index = Math.floor(index / n);
+  }
+  return digits;
+}
+
+function pointAt(lists: ChoiceList[], digits: number[]): Point {
+  return Object.fromEntries(lists.map(([path, choices], k) => [path, choices[digits[k]!]]));
+}
+
+function* distinctPoints(lists: ChoiceList[], count: number, next: () => number): Generator<Point> {
+  const total = lists.reduce((n, [, choices]) => n * choices.length, 1);
+  if (total <= Number.MAX_SAFE_INTEGER) {
+    // A partial Fisher–Yates shuffle of the point indices, kept sparse so a huge grid costs nothing.
+    const moved = new Map<number, number>();
+    for (let i = 0; i < count; i++) {
+      const j = i + below(next, total - i);
+      const picked = moved.get(j) ?? j;
+      moved.set(j, moved.get(i) ?? i);
+      yield pointAt(lists, digitsOf(lists, picked));
+    }
+    return;
+  }
+  // Too many points to index exactly; collisions are then so rare that redrawing is enough.
+  const seen = new Set<string>();
+  while (seen.size < count) {
+    const digits = lists.map(([, choices]) => below(next, choices.length));
+    const key = digits.join(",");
+    if (seen.has(key)) continue;
+    seen.add(key);
+    yield pointAt(lists, digits);
+  }
+}
+
+function draw(spec: ParamSpec, next: () => number): unknown {
+  if (Array.isArray(spec)) return spec[below(next, spec.length)];
+  if ("uniform" in spec) {
+    const [a, b] = spec.uniform;
+    return Math.min(b, a + (b - a) * unit(next));
+  }
+  if ("loguniform" in spec) {
+    // Clamped because exp(log(x)) may land a hair outside [a, b].
+    const [a, b] = spec.loguniform;
+    const la = Math.log(a);
+    return Math.min(b, Math.max(a, Math.exp(la + (Math.log(b) - la) * unit(next))));
+  }
+  const [a, b] = spec.int;
+  return a + below(next, b - a + 1);
+}
+
+/** mulberry32: 32-bit integer state and Math.imul only, so every engine gives the same stream. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+/** A float in [0, 1) from 53 random bits (two draws), exact in a double. */
+function unit(next: () => number): number {
+  return ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992;
+}
+
+/** An integer in [0, n); the min guards the rounding of unit * n for n near 2^53. */
+function below(next: () => number, n: number): number {
+  return Math.min(n - 1, Math.floor(unit(next) * n));
+}

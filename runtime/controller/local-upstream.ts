@@ -1,0 +1,25 @@
+// The root relay's upstream: direct calls into the controller's scheduler, no HTTP.
+import type { Upstream } from "../relay/upstream.ts";
+import type { ControllerState } from "./state.ts";
+import { HttpError } from "../../protocol/client.ts";
+
+export function localUpstream(s: ControllerState): Upstream {
+  const id = s.controllerId;
+  return {
+    leases: async (n) => {
+      if (s.storeFailure) throw new Error(`store not writable: ${s.storeFailure}`);
+      return { trials: s.scheduler.leaseTrials(id, n), paused: s.pausedOnly() };
+    },
+    heartbeat: async (req, seq) => s.absorbHeartbeat(id, req, seq, undefined),
+    results: async (batch) => {
+      if (s.storeFailure) throw new Error(`store not writable: ${s.storeFailure}`);
+      return s.scheduler.recordResults(id, batch);
+    },
+    metrics: async (batch) => void s.scheduler.recordMetrics(id, batch),
+    blob: async (sha) => {
+      const bytes = s.blobs.get(sha);
+      if (!bytes) throw new HttpError(404, `no blob ${sha}`, "local");
+      return bytes;
+    },
+  };
+}

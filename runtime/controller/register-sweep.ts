@@ -1,0 +1,43 @@
+// Puts a sweep into the store, or finds it again: the same name and config hash resume the
+// stored sweep (done trials stay done); a changed config under the same name is refused
+// unless the caller asks for a new sweep.
+import type { Store } from "./store.ts";
+import { type SweepConfig, sweepConfigHash } from "./sweep-config.ts";
+import { expandSweep } from "./expand-sweep.ts";
+
+export class SweepConflictError extends Error {}
+
+export interface RegisteredSweep {
+  sweepId: number;
+  resumed: boolean;
+  trials: number;
+}
+
+export function registerSweep(store: Store, config: SweepConfig, opts: { forceNew?: boolean; now?: number } = {}): RegisteredSweep {
+  const hash = sweepConfigHash(config);
+  const existing = store.sweepsByName(config.name);
+  const same = existing.filter((s) => s.config_hash === hash).at(-1);
+  if (same && !opts.forceNew) {
+    return { sweepId: same.id, resumed: true, trials: store.trialsOfSweep(same.id).length };
+  }
+  if (existing.length && !opts.forceNew) {
+    throw new SweepConflictError(
+      `sweep "${config.name}" already exists in this data directory with a different config (hash ${existing.at(-1)!.config_hash.slice(0, 12)}, now ${hash.slice(0, 12)}); ` +
+      "rename the sweep, or pass --new to start a new sweep under the same name",
+    );
+  }
+  const trials = expandSweep(config);
+  return store.tx(() => {
+    const sweepId = store.insertSweep({
+      name: config.name, config_hash: hash, config: JSON.stringify(config), lease_ms: Math.round(config.leaseSeconds * 1000),
+      max_attempts: config.maxAttempts, fanout: config.relays.fanout, created_at: opts.now ?? Date.now(),
+    });
+    for (const t of trials) {
+      store.insertTrial({
+        sweep_id: sweepId, idx: t.index, point: t.point, repeat: t.repeat, params: JSON.stringify(t.params),
+        seed: t.seed, config: JSON.stringify(t.config),
+      });
+    }
+    return { sweepId, resumed: false, trials: trials.length };
+  });
+}

@@ -1,0 +1,199 @@
+// Leases, renewals, expiry, results and commands: the rules that make execution
+// at-least-once and storage exactly-once. Pure logic over the store, no HTTP, so tests
+// and the root relay call it directly.
+import type { Store, TrialRow, CommandRow } from "./store.ts";
+import type { TrialLease, TrialRef, ResultBatch, ResultAck, MetricsBatch, Command, HeartbeatResponse } from "../../protocol/messages.ts";
+import type { TrialConfig } from "../../protocol/trial-config.ts";
+
+export interface SchedulerOptions {
+  /** SHA-256 of each blob dataset by name (mnist). */
+  datasets: Record<string, string>;
+  now?: () => number;
+}
+
+export type CommandInput = { kind: Command["kind"]; sweepId?: number | null; trialId?: number | null; bundleSha?: string | null };
+
+export class Scheduler {
+  readonly now: () => number;
+
+  constructor(readonly store: Store, private readonly opts: SchedulerOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Hands up to n queued trials of running sweeps to a relay under a lease. */
+  leaseTrials(relayId: string, n: number): TrialLease[] {
+    const now = this.now();
+    return this.store.tx(() => {
+      this.expireLeases(now);
+      const leases: TrialLease[] = [];
+      const sweeps = new Map<number, number>();
+      for (const t of this.store.queuedTrials(n)) {
+        let leaseMs = sweeps.get(t.sweep_id);
+        if (leaseMs === undefined) sweeps.set(t.sweep_id, (leaseMs = this.store.sweep(t.sweep_id)!.lease_ms));
+        const deadline = now + leaseMs;
+        const attempt = this.store.leaseTrial(t.id, relayId, deadline, now);
+        leases.push(this.toLease(t, attempt, deadline));
+      }
+      return leases;
+    });
+  }
+
+  private toLease(t: TrialRow, attempt: number, deadline: number): TrialLease {
+    const config = JSON.parse(t.config) as TrialConfig;
+    const sha = this.opts.datasets[config.dataset.name];
+    return { trialId: t.id, attempt, sweepId: t.sweep_id, config, datasets: sha ? { [config.dataset.name]: sha } : {}, deadline };
+  }
+
+  /** Leases past their deadline go back to the queue, or fail after maxAttempts failures. */
+  expireLeases(now = this.now()): number {
+    const expired = this.store.expiredLeases(now);
+    for (const t of expired) {
+      this.store.endAttempt(t.id, t.attempts, "expired", { error: `lease expired: relay ${t.lease_relay} did not renew it`, at: now });
+      this.requeueOrFail(t, `lease expired: relay ${t.lease_relay} did not renew it`, now);
+    }
+    if (expired.length) this.finishSweeps(new Set(expired.map((t) => t.sweep_id)));
+    return expired.length;
+  }
+
+  private requeueOrFail(t: TrialRow, error: string, now: number): void {
+    const sweep = this.store.sweep(t.sweep_id)!;
+    const failures = this.store.attemptsOf(t.id).filter((a) => a.outcome === "failed" || a.outcome === "expired").length;
+    if (failures >= sweep.max_attempts) this.store.setTrialState(t.id, "failed", { error, finishedAt: now });
+    else this.store.setTrialState(t.id, "queued", { error });
+  }
+
+  /**
+   * A relay's heartbeat: extends the leases it holds, takes back those it releases, and
+   * names the held ones that are no longer its to run.
+   */
+  renewLeases(relayId: string, held: TrialRef[], released: TrialRef[]): Pick<HeartbeatResponse, "revoked"> {
+    const now = this.now();
+    return this.store.tx(() => {
+      const revoked: TrialRef[] = [];
+      for (const ref of held) {
+        const t = this.store.trial(ref.trialId);
+        if (!t || !this.store.extendLease(ref.trialId, ref.attempt, relayId, now + this.store.sweep(t.sweep_id)!.lease_ms)) revoked.push(ref);
+      }
+      for (const ref of released) {
+        const t = this.store.trial(ref.trialId);
+        if (t && t.state === "leased" && t.attempts === ref.attempt && t.lease_relay === relayId) {
+          this.store.endAttempt(t.id, ref.attempt, "released", { at: now });
+          this.store.setTrialState(t.id, "queued");
+        }
+      }
+      return { revoked };
+    });
+  }
+
+  /** Stores a relay's batch in one transaction; idempotent per (trial, attempt). */
+  recordResults(relayId: string, batch: ResultBatch): ResultAck {
+    const now = this.now();
+    return this.store.tx(() => {
+      const touched = new Set<number>();
+      const statuses = batch.results.map((r): ResultAck["statuses"][number] => {
+        const attempt = this.store.attempt(r.trialId, r.attempt);
+        if (!attempt || attempt.relay_id !== relayId) return "refused";
+        const trial = this.store.trial(r.trialId)!;
+        touched.add(trial.sweep_id);
+        const stored = this.store.result(r.trialId);
+        if (stored) return stored.attempt === r.attempt ? "duplicate" : "stale";
+        if (r.status === "done" && r.outcome && trial.state !== "cancelled") {
+          this.store.insertResult({
+            trial_id: r.trialId, attempt: r.attempt, relay_id: relayId, worker_id: r.workerId,
+            weights_sha: r.outcome.weightsSha256, outcome: JSON.stringify(r.outcome), stored_at: now,
+          });
+          for (const m of r.outcome.epochs) this.storeMetric(r.trialId, r.attempt, m);
+          this.store.endAttempt(r.trialId, r.attempt, "done", { workerId: r.workerId, at: now });
+          this.store.setTrialState(r.trialId, "done", { finishedAt: r.finishedAt });
+          return "stored";
+        }
+        const outcome = r.status === "done" ? "cancelled" : r.status === "released" ? "released" : r.status;
+        this.store.endAttempt(r.trialId, r.attempt, outcome, { workerId: r.workerId, error: r.error, at: now });
+        const current = trial.state === "leased" && trial.attempts === r.attempt;
+        if (!current) return "stale";
+        if (r.status === "failed") this.requeueOrFail(trial, r.error ?? "failed without a message", now);
+        else if (r.status === "released") this.store.setTrialState(trial.id, "queued");
+        return "stored";
+      });
+      this.finishSweeps(touched);
+      return { statuses };
+    });
+  }
+
+  recordMetrics(relayId: string, batch: MetricsBatch): number {
+    return this.store.tx(() => {
+      let accepted = 0;
+      for (const item of batch.items) {
+        const attempt = this.store.attempt(item.trialId, item.attempt);
+        if (!attempt || attempt.relay_id !== relayId) continue;
+        this.storeMetric(item.trialId, item.attempt, item.metrics);
+        accepted++;
+      }
+      return accepted;
+    });
+  }
+
+  private storeMetric(trialId: number, attempt: number, m: MetricsBatch["items"][number]["metrics"]): void {
+    this.store.upsertMetric({
+      trial_id: trialId, attempt, epoch: m.epoch, train_loss: m.trainLoss, test_loss: m.testLoss,
+      test_accuracy: m.testAccuracy, lr: m.lr, wall_ms: m.wallMs,
+    });
+  }
+
+  /** A sweep with no queued or leased trial left is done. */
+  private finishSweeps(sweepIds: Set<number>): void {
+    for (const id of sweepIds) {
+      const sweep = this.store.sweep(id);
+      if (!sweep || sweep.state === "done" || sweep.state === "cancelled") continue;
+      const c = this.store.countsBySweep(id);
+      if (c.queued === 0 && c.leased === 0) this.store.setSweepState(id, "done", this.now());
+    }
+  }
+
+  /** Records a command (with its effect on the store) and returns it with its sequence number. */
+  issueCommand(input: CommandInput): Command {
+    const now = this.now();
+    return this.store.tx(() => {
+      const sweepId = input.sweepId ?? null;
+      const trialId = input.trialId ?? null;
+      const targets = sweepId !== null ? [this.store.sweep(sweepId)!] : this.store.sweeps();
+      switch (input.kind) {
+        case "pause":
+          for (const s of targets) if (s.state === "running") this.store.setSweepState(s.id, "paused");
+          break;
+        case "resume":
+          for (const s of targets) if (s.state === "paused") this.store.setSweepState(s.id, "running");
+          break;
+        case "cancel": {
+          const ids = this.store.cancelQueuedOrLeased(sweepId, trialId, now);
+          for (const id of ids) {
+            const t = this.store.trial(id)!;
+            if (t.attempts > 0) this.store.endAttempt(id, t.attempts, "cancelled", { at: now });
+          }
+          if (trialId === null) {
+            for (const s of targets) if (s.state !== "done") this.store.setSweepState(s.id, "cancelled", now);
+          } else {
+            this.finishSweeps(new Set(ids.map((id) => this.store.trial(id)!.sweep_id)));
+          }
+          break;
+        }
+        default:
+          break;
+      }
+      const seq = this.store.insertCommand({ kind: input.kind, sweep_id: sweepId, trial_id: trialId, bundle_sha: input.bundleSha ?? null, at: now });
+      return toCommand({ seq, kind: input.kind, sweep_id: sweepId, trial_id: trialId, bundle_sha: input.bundleSha ?? null, at: now });
+    });
+  }
+
+  commandsAfter(seq: number): Command[] {
+    return this.store.commandsAfter(seq).map(toCommand);
+  }
+
+  anyRunnable(): boolean {
+    return this.store.sweeps().some((s) => s.state === "running" || s.state === "paused");
+  }
+}
+
+export function toCommand(c: CommandRow): Command {
+  return { seq: c.seq, kind: c.kind as Command["kind"], sweepId: c.sweep_id, trialId: c.trial_id, bundleSha: c.bundle_sha, at: c.at };
+}

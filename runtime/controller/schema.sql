@@ -1,0 +1,102 @@
+-- discalc controller store. Everything a restart needs; the rest is soft state.
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE IF NOT EXISTS sweeps (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  config_hash TEXT NOT NULL,
+  config TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'running',      -- running | paused | done | cancelled
+  lease_ms INTEGER NOT NULL,
+  max_attempts INTEGER NOT NULL,
+  fanout INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  finished_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS sweeps_name ON sweeps(name);
+
+CREATE TABLE IF NOT EXISTS trials (
+  id INTEGER PRIMARY KEY,
+  sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
+  idx INTEGER NOT NULL,
+  point INTEGER NOT NULL,
+  repeat INTEGER NOT NULL,
+  params TEXT NOT NULL,
+  seed INTEGER NOT NULL,
+  config TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'queued',        -- queued | leased | done | failed | cancelled
+  attempts INTEGER NOT NULL DEFAULT 0,
+  lease_relay TEXT,
+  lease_deadline INTEGER,
+  last_error TEXT,
+  finished_at INTEGER,
+  UNIQUE (sweep_id, idx)
+);
+CREATE INDEX IF NOT EXISTS trials_state ON trials(state, id);
+CREATE INDEX IF NOT EXISTS trials_sweep ON trials(sweep_id, id);
+
+CREATE TABLE IF NOT EXISTS attempts (
+  trial_id INTEGER NOT NULL REFERENCES trials(id),
+  attempt INTEGER NOT NULL,
+  relay_id TEXT NOT NULL,
+  worker_id TEXT,
+  leased_at INTEGER NOT NULL,
+  ended_at INTEGER,
+  outcome TEXT,                                -- done | failed | expired | released | cancelled
+  error TEXT,
+  PRIMARY KEY (trial_id, attempt)
+);
+
+-- One row per trial: exactly-once storage is this primary key.
+CREATE TABLE IF NOT EXISTS results (
+  trial_id INTEGER PRIMARY KEY REFERENCES trials(id),
+  attempt INTEGER NOT NULL,
+  relay_id TEXT NOT NULL,
+  worker_id TEXT NOT NULL,
+  weights_sha TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  stored_at INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS metrics (
+  trial_id INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  epoch INTEGER NOT NULL,
+  train_loss REAL,
+  test_loss REAL,
+  test_accuracy REAL,
+  lr REAL,
+  wall_ms REAL,
+  PRIMARY KEY (trial_id, attempt, epoch)
+);
+
+CREATE TABLE IF NOT EXISTS nodes (
+  id TEXT PRIMARY KEY,
+  role TEXT NOT NULL,
+  host TEXT NOT NULL,
+  threads INTEGER NOT NULL,
+  url TEXT,
+  relay_id TEXT,
+  joined_at INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  state TEXT NOT NULL DEFAULT 'alive',         -- alive | silent | gone
+  stats TEXT
+);
+
+CREATE TABLE IF NOT EXISTS commands (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  sweep_id INTEGER,
+  trial_id INTEGER,
+  bundle_sha TEXT,
+  at INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS blobs (
+  sha TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,                          -- bundle | dataset
+  name TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  label TEXT,
+  created_at INTEGER NOT NULL
+);

@@ -1,0 +1,225 @@
+// The controller's SQLite store (better-sqlite3, WAL). Plain SQL behind named methods;
+// the scheduling rules that use them live in scheduler.ts.
+import Database from "better-sqlite3";
+import { readFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+export type TrialState = "queued" | "leased" | "done" | "failed" | "cancelled";
+export type SweepState = "running" | "paused" | "done" | "cancelled";
+
+export interface SweepRow {
+  id: number; name: string; config_hash: string; config: string; state: SweepState;
+  lease_ms: number; max_attempts: number; fanout: number; created_at: number; finished_at: number | null;
+}
+export interface TrialRow {
+  id: number; sweep_id: number; idx: number; point: number; repeat: number; params: string; seed: number;
+  config: string; state: TrialState; attempts: number; lease_relay: string | null; lease_deadline: number | null;
+  last_error: string | null; finished_at: number | null;
+}
+export interface AttemptRow {
+  trial_id: number; attempt: number; relay_id: string; worker_id: string | null; leased_at: number;
+  ended_at: number | null; outcome: string | null; error: string | null;
+}
+export interface ResultRow {
+  trial_id: number; attempt: number; relay_id: string; worker_id: string; weights_sha: string; outcome: string; stored_at: number;
+}
+export interface MetricRow {
+  trial_id: number; attempt: number; epoch: number; train_loss: number | null; test_loss: number | null;
+  test_accuracy: number | null; lr: number; wall_ms: number;
+}
+export interface NodeRow {
+  id: string; role: string; host: string; threads: number; url: string | null; relay_id: string | null;
+  joined_at: number; last_seen: number; state: string; stats: string | null;
+}
+export interface CommandRow {
+  seq: number; kind: string; sweep_id: number | null; trial_id: number | null; bundle_sha: string | null; at: number;
+}
+export interface BlobRow { sha: string; kind: string; name: string; bytes: number; label: string | null; created_at: number }
+
+const SCHEMA = readFileSync(new URL("./schema.sql", import.meta.url), "utf8");
+
+export class Store {
+  readonly db: Database.Database;
+
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.db = new Database(join(dir, "discalc.sqlite"));
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("foreign_keys = ON");
+    this.db.pragma("busy_timeout = 5000");
+    this.db.exec(SCHEMA);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  getMeta(key: string): string | undefined {
+    return (this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
+  }
+
+  // sweeps
+  sweepsByName(name: string): SweepRow[] {
+    return this.db.prepare("SELECT * FROM sweeps WHERE name = ? ORDER BY id").all(name) as SweepRow[];
+  }
+  sweep(id: number): SweepRow | undefined {
+    return this.db.prepare("SELECT * FROM sweeps WHERE id = ?").get(id) as SweepRow | undefined;
+  }
+  sweeps(): SweepRow[] {
+    return this.db.prepare("SELECT * FROM sweeps ORDER BY id").all() as SweepRow[];
+  }
+  insertSweep(s: Omit<SweepRow, "id" | "state" | "finished_at">): number {
+    return Number(this.db.prepare(
+      "INSERT INTO sweeps (name, config_hash, config, lease_ms, max_attempts, fanout, created_at) VALUES (@name, @config_hash, @config, @lease_ms, @max_attempts, @fanout, @created_at)",
+    ).run(s).lastInsertRowid);
+  }
+  setSweepState(id: number, state: SweepState, finishedAt: number | null = null): void {
+    this.db.prepare("UPDATE sweeps SET state = ?, finished_at = ? WHERE id = ?").run(state, finishedAt, id);
+  }
+
+  // trials
+  insertTrial(t: Pick<TrialRow, "sweep_id" | "idx" | "point" | "repeat" | "params" | "seed" | "config">): void {
+    this.db.prepare(
+      "INSERT INTO trials (sweep_id, idx, point, repeat, params, seed, config) VALUES (@sweep_id, @idx, @point, @repeat, @params, @seed, @config)",
+    ).run(t);
+  }
+  trial(id: number): TrialRow | undefined {
+    return this.db.prepare("SELECT * FROM trials WHERE id = ?").get(id) as TrialRow | undefined;
+  }
+  trialsOfSweep(sweepId: number): TrialRow[] {
+    return this.db.prepare("SELECT * FROM trials WHERE sweep_id = ? ORDER BY id").all(sweepId) as TrialRow[];
+  }
+  allTrials(): TrialRow[] {
+    return this.db.prepare("SELECT * FROM trials ORDER BY id").all() as TrialRow[];
+  }
+  /** Queued trials of running sweeps, oldest first. */
+  queuedTrials(limit: number): TrialRow[] {
+    return this.db.prepare(
+      "SELECT t.* FROM trials t JOIN sweeps s ON s.id = t.sweep_id WHERE t.state = 'queued' AND s.state = 'running' ORDER BY t.id LIMIT ?",
+    ).all(limit) as TrialRow[];
+  }
+  leaseTrial(id: number, relayId: string, deadline: number, now: number): number {
+    this.db.prepare("UPDATE trials SET state = 'leased', attempts = attempts + 1, lease_relay = ?, lease_deadline = ? WHERE id = ?").run(relayId, deadline, id);
+    const attempt = (this.db.prepare("SELECT attempts FROM trials WHERE id = ?").get(id) as { attempts: number }).attempts;
+    this.db.prepare("INSERT INTO attempts (trial_id, attempt, relay_id, leased_at) VALUES (?, ?, ?, ?)").run(id, attempt, relayId, now);
+    return attempt;
+  }
+  extendLease(id: number, attempt: number, relayId: string, deadline: number): boolean {
+    return this.db.prepare(
+      "UPDATE trials SET lease_deadline = ? WHERE id = ? AND attempts = ? AND lease_relay = ? AND state = 'leased'",
+    ).run(deadline, id, attempt, relayId).changes > 0;
+  }
+  expiredLeases(now: number): TrialRow[] {
+    return this.db.prepare("SELECT * FROM trials WHERE state = 'leased' AND lease_deadline < ?").all(now) as TrialRow[];
+  }
+  setTrialState(id: number, state: TrialState, fields: { error?: string | null; finishedAt?: number | null } = {}): void {
+    this.db.prepare(
+      "UPDATE trials SET state = ?, lease_relay = NULL, lease_deadline = NULL, last_error = COALESCE(?, last_error), finished_at = ? WHERE id = ?",
+    ).run(state, fields.error ?? null, fields.finishedAt ?? null, id);
+  }
+  cancelQueuedOrLeased(sweepId: number | null, trialId: number | null, now: number): number[] {
+    const rows = this.db.prepare(
+      "SELECT id FROM trials WHERE state IN ('queued', 'leased') AND (? IS NULL OR sweep_id = ?) AND (? IS NULL OR id = ?)",
+    ).all(sweepId, sweepId, trialId, trialId) as Array<{ id: number }>;
+    for (const r of rows) this.setTrialState(r.id, "cancelled", { finishedAt: now });
+    return rows.map((r) => r.id);
+  }
+  countsBySweep(sweepId: number): Record<TrialState, number> {
+    const counts: Record<TrialState, number> = { queued: 0, leased: 0, done: 0, failed: 0, cancelled: 0 };
+    for (const r of this.db.prepare("SELECT state, COUNT(*) n FROM trials WHERE sweep_id = ? GROUP BY state").all(sweepId) as Array<{ state: TrialState; n: number }>) {
+      counts[r.state] = r.n;
+    }
+    return counts;
+  }
+
+  // attempts
+  attempt(trialId: number, attempt: number): AttemptRow | undefined {
+    return this.db.prepare("SELECT * FROM attempts WHERE trial_id = ? AND attempt = ?").get(trialId, attempt) as AttemptRow | undefined;
+  }
+  attemptsOf(trialId: number): AttemptRow[] {
+    return this.db.prepare("SELECT * FROM attempts WHERE trial_id = ? ORDER BY attempt").all(trialId) as AttemptRow[];
+  }
+  endAttempt(trialId: number, attempt: number, outcome: string, fields: { workerId?: string | null; error?: string | null; at: number }): void {
+    this.db.prepare(
+      "UPDATE attempts SET outcome = ?, worker_id = COALESCE(?, worker_id), error = ?, ended_at = ? WHERE trial_id = ? AND attempt = ? AND outcome IS NULL",
+    ).run(outcome, fields.workerId ?? null, fields.error ?? null, fields.at, trialId, attempt);
+  }
+
+  // results and metrics
+  result(trialId: number): ResultRow | undefined {
+    return this.db.prepare("SELECT * FROM results WHERE trial_id = ?").get(trialId) as ResultRow | undefined;
+  }
+  resultsOfSweep(sweepId: number): ResultRow[] {
+    return this.db.prepare("SELECT r.* FROM results r JOIN trials t ON t.id = r.trial_id WHERE t.sweep_id = ? ORDER BY r.trial_id").all(sweepId) as ResultRow[];
+  }
+  insertResult(r: ResultRow): boolean {
+    return this.db.prepare(
+      "INSERT OR IGNORE INTO results (trial_id, attempt, relay_id, worker_id, weights_sha, outcome, stored_at) VALUES (@trial_id, @attempt, @relay_id, @worker_id, @weights_sha, @outcome, @stored_at)",
+    ).run(r).changes > 0;
+  }
+  upsertMetric(m: MetricRow): void {
+    this.db.prepare(
+      "INSERT OR REPLACE INTO metrics (trial_id, attempt, epoch, train_loss, test_loss, test_accuracy, lr, wall_ms) VALUES (@trial_id, @attempt, @epoch, @train_loss, @test_loss, @test_accuracy, @lr, @wall_ms)",
+    ).run(m);
+  }
+  metricsOf(trialId: number): MetricRow[] {
+    return this.db.prepare("SELECT * FROM metrics WHERE trial_id = ? ORDER BY attempt, epoch").all(trialId) as MetricRow[];
+  }
+  metricsOfSweep(sweepId: number): MetricRow[] {
+    return this.db.prepare("SELECT m.* FROM metrics m JOIN trials t ON t.id = m.trial_id WHERE t.sweep_id = ? ORDER BY m.trial_id, m.attempt, m.epoch").all(sweepId) as MetricRow[];
+  }
+
+  // nodes
+  upsertNode(n: Omit<NodeRow, "stats" | "url" | "state"> & { url?: string | null }): void {
+    this.db.prepare(
+      `INSERT INTO nodes (id, role, host, threads, url, relay_id, joined_at, last_seen, state) VALUES (@id, @role, @host, @threads, @url, @relay_id, @joined_at, @last_seen, 'alive')
+       ON CONFLICT(id) DO UPDATE SET role = excluded.role, host = excluded.host, threads = excluded.threads, relay_id = excluded.relay_id, last_seen = excluded.last_seen, state = 'alive'`,
+    ).run({ url: null, ...n });
+  }
+  touchNode(id: string, now: number, fields: { url?: string; stats?: string; state?: string } = {}): void {
+    this.db.prepare(
+      "UPDATE nodes SET last_seen = ?, url = COALESCE(?, url), stats = COALESCE(?, stats), state = COALESCE(?, state) WHERE id = ?",
+    ).run(now, fields.url ?? null, fields.stats ?? null, fields.state ?? "alive", id);
+  }
+  node(id: string): NodeRow | undefined {
+    return this.db.prepare("SELECT * FROM nodes WHERE id = ?").get(id) as NodeRow | undefined;
+  }
+  nodes(): NodeRow[] {
+    return this.db.prepare("SELECT * FROM nodes ORDER BY joined_at, id").all() as NodeRow[];
+  }
+  setNodeState(id: string, state: string): void {
+    this.db.prepare("UPDATE nodes SET state = ? WHERE id = ?").run(state, id);
+  }
+
+  // commands
+  insertCommand(c: Omit<CommandRow, "seq">): number {
+    return Number(this.db.prepare(
+      "INSERT INTO commands (kind, sweep_id, trial_id, bundle_sha, at) VALUES (@kind, @sweep_id, @trial_id, @bundle_sha, @at)",
+    ).run(c).lastInsertRowid);
+  }
+  commandsAfter(seq: number): CommandRow[] {
+    return this.db.prepare("SELECT * FROM commands WHERE seq > ? ORDER BY seq").all(seq) as CommandRow[];
+  }
+
+  // blobs index (the bytes live in DIR/blobs/<sha>)
+  insertBlob(b: BlobRow): void {
+    this.db.prepare(
+      "INSERT OR IGNORE INTO blobs (sha, kind, name, bytes, label, created_at) VALUES (@sha, @kind, @name, @bytes, @label, @created_at)",
+    ).run(b);
+  }
+  blob(sha: string): BlobRow | undefined {
+    return this.db.prepare("SELECT * FROM blobs WHERE sha = ?").get(sha) as BlobRow | undefined;
+  }
+  blobs(): BlobRow[] {
+    return this.db.prepare("SELECT * FROM blobs ORDER BY created_at").all() as BlobRow[];
+  }
+}

@@ -1,0 +1,243 @@
+// The sweep config: a base trial config plus the search over it. Checked as a whole (schema,
+// parameter paths, the base, then every trial it expands to), so a bad file names every problem at once.
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { ConfigError, formatIssues } from "../../protocol/config-errors.ts";
+import { TrialConfigSchema, type TrialConfig } from "../../protocol/trial-config.ts";
+import { applyPoint, isPlainObject, sweepPoints, sweepSize, type Point } from "./expand-sweep.ts";
+
+const U32_MAX = 0xffff_ffff;
+/** Past this a sweep is almost surely a typo, and checking every trial would take minutes. */
+export const MAX_TRIALS = 1_000_000;
+const MAX_TRIAL_PROBLEMS = 20;
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+export type RangeSpec = { uniform: [number, number] } | { loguniform: [number, number] } | { int: [number, number] };
+/** A list of choices or (random only) a range; ranges are closed, so both ends must be valid values. */
+export type ParamSpec = Json[] | RangeSpec;
+
+const int = (min: number, max: number) => z.int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+
+const Choices = z.array(z.json()).min(1, "must list at least one choice").superRefine((choices, ctx) => {
+  const seen = new Map<string, number>();
+  choices.forEach((choice, i) => {
+    const key = canonicalJson(choice);
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, i);
+    else ctx.addIssue({ code: "custom", path: [i], message: `same as choice ${first}` });
+  });
+});
+
+const pair = z.tuple([z.number(), z.number()]);
+const RANGES = {
+  uniform: pair.refine(([a, b]) => a < b, "needs a < b"),
+  loguniform: pair.refine(([a]) => a > 0, "needs a > 0").refine(([a, b]) => a < b, "needs a < b"),
+  int: z.tuple([z.int(), z.int()]).refine(([a, b]) => a <= b, "needs a <= b"),
+};
+
+// A union would report only "Invalid input"; choosing the shape by its look names the real problem.
+const ParamSpecSchema = z.custom<ParamSpec>().superRefine((spec, ctx) => {
+  const check = (schema: z.ZodType, value: unknown, at: PropertyKey[]) => {
+    for (const issue of schema.safeParse(value).error?.issues ?? []) {
+      ctx.addIssue({ code: "custom", path: [...at, ...issue.path], message: issue.message });
+    }
+  };
+  if (Array.isArray(spec)) return check(Choices, spec, []);
+  const kinds = isPlainObject(spec) ? Object.keys(spec) : [];
+  const kind = kinds[0] as keyof typeof RANGES;
+  if (kinds.length === 1 && Object.hasOwn(RANGES, kind)) return check(RANGES[kind], (spec as Record<string, unknown>)[kind], [kind]);
+  ctx.addIssue({ code: "custom", message: "must be a list of choices or a range { uniform | loguniform | int: [a, b] }" });
+});
+
+export const SweepSearchSchema = z
+  .strictObject({
+    method: z.enum(["grid", "random"]).default("grid"),
+    samples: z.int().min(1, "must be at least 1").optional(),
+    seed: z.int().min(0, "must be 0 or more").max(U32_MAX, `must be at most ${U32_MAX}`).default(0),
+    repeats: int(1, 1000).default(1),
+    parameters: z.record(z.string(), ParamSpecSchema),
+  })
+  .superRefine((search, ctx) => {
+    if (search.method === "grid" && search.samples !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["samples"], message: "only for method random (a grid takes every point)" });
+    }
+    if (search.method === "random" && search.samples === undefined) {
+      ctx.addIssue({ code: "custom", path: ["samples"], message: "required for method random" });
+    }
+    if (search.method !== "grid" || !isPlainObject(search.parameters)) return;
+    for (const [path, spec] of Object.entries(search.parameters)) {
+      if (isPlainObject(spec)) ctx.addIssue({ code: "custom", path: ["parameters", path], message: "a range needs method random (a grid takes a list of choices)" });
+    }
+  }, { when: (payload) => isPlainObject(payload.value) }); // also when a field failed, to name every problem
+
+const SweepFields = z.strictObject({
+  name: z.string().min(1, "must not be empty").max(100, "must be at most 100 characters")
+    .regex(/^[A-Za-z0-9._-]*$/, "may use only letters, digits, '.', '_' and '-'"),
+  search: SweepSearchSchema.optional(),
+  maxAttempts: int(1, 100).default(3),
+  /** How long a lease lives without a heartbeat. */
+  leaseSeconds: z.number().min(1, "must be at least 1").max(3600, "must be at most 3600").default(10),
+  /** Machines per relay. */
+  relays: z.strictObject({ fanout: int(1, 10_000) }).default({ fanout: 8 }),
+});
+// The base sections may leave out fields a parameter supplies; they are parsed later, with those filled in.
+const SweepInput = SweepFields.extend({ dataset: z.unknown().optional(), model: z.unknown().optional(), train: z.unknown().optional() });
+
+export type SweepSearch = z.output<typeof SweepSearchSchema>;
+/** The base trial config (swept fields hold their first value) and the sweep's own fields. */
+export type SweepConfig = TrialConfig & z.output<typeof SweepFields>;
+
+/** Validates a sweep and fills defaults; throws ConfigError naming every problem, one line each. */
+export function parseSweepConfig(input: unknown): SweepConfig {
+  const fields = SweepInput.safeParse(input);
+  const problems = fields.success ? [] : formatIssues(fields.error.issues);
+  if (!isPlainObject(input)) throw new ConfigError(problems, "sweep config");
+  const raw = input;
+  const rawParams = isPlainObject(raw.search) && isPlainObject(raw.search.parameters) ? raw.search.parameters : {};
+  const pathProblems = parameterPathProblems(Object.keys(rawParams));
+  problems.push(...pathProblems);
+
+  const swept = Object.keys(rawParams).filter((path) => isTrialField(path));
+  const firsts: Point = {};
+  for (const path of swept) {
+    const values = specValues(rawParams[path]);
+    if (values.length > 0) firsts[path] = values[0];
+  }
+  const filled = applyPoint({ dataset: raw.dataset, model: raw.model, train: raw.train }, firsts);
+  const base = TrialConfigSchema.safeParse(filled);
+  const allBaseIssues = base.success ? [] : locate(base.error.issues);
+  // A problem in a swept field belongs to the swept value; the trial check names it there.
+  const baseIssues = allBaseIssues.filter((issue) => owner(swept, issue.path) === undefined);
+
+  const search = SweepSearchSchema.optional().safeParse(raw.search);
+  if (search.success && search.data && pathProblems.length === 0) {
+    problems.push(...trialProblems(search.data, base.success ? base.data : filled, baseIssues));
+  } else {
+    problems.push(...baseIssues.map((issue) => issue.line));
+  }
+  if (!fields.success || !base.success || problems.length > 0) {
+    throw new ConfigError(problems.length > 0 ? problems : allBaseIssues.map((issue) => issue.line), "sweep config");
+  }
+  const { name, maxAttempts, leaseSeconds, relays } = fields.data;
+  return { name, ...base.data, ...(fields.data.search && { search: fields.data.search }), maxAttempts, leaseSeconds, relays };
+}
+
+/** SHA-256 of the parsed config with keys sorted, so key order and YAML vs JSON do not matter. */
+export function sweepConfigHash(config: SweepConfig): string {
+  // Except the order of parameters: it sets the grid order and the order of random draws.
+  const search = config.search && { ...config.search, parameters: Object.entries(config.search.parameters) };
+  return createHash("sha256").update(canonicalJson({ ...config, search })).digest("hex");
+}
+
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    isPlainObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v);
+}
+
+/** Whether a dotted path names a field of the trial config schema. */
+function isTrialField(path: string): boolean {
+  let schema: z.core.$ZodType = TrialConfigSchema;
+  for (const key of path.split(".")) {
+    schema = unwrap(schema);
+    if (schema._zod.def.type !== "object") return false;
+    const shape = (schema._zod.def as z.core.$ZodObjectDef).shape;
+    if (!Object.hasOwn(shape, key)) return false;
+    schema = shape[key]!;
+  }
+  return true;
+}
+
+function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
+  const def = schema._zod.def as { innerType?: z.core.$ZodType; out?: z.core.$ZodType };
+  if (def.innerType) return unwrap(def.innerType); // default, optional, ...
+  if (schema._zod.def.type === "pipe" && def.out) return unwrap(def.out); // preprocess
+  return schema;
+}
+
+function parameterPathProblems(paths: string[]): string[] {
+  return paths.flatMap((path) => {
+    if (!isTrialField(path)) return [`search.parameters.${path}: unknown parameter (no such field in the trial config)`];
+    const outer = paths.find((other) => path.startsWith(`${other}.`) && isTrialField(other));
+    return outer ? [`search.parameters.${path}: overlaps search.parameters.${outer} (sweep one or the other)`] : [];
+  });
+}
+
+/** Every value a spec names: its choices, or both ends of its range. */
+function specValues(spec: unknown): unknown[] {
+  if (Array.isArray(spec)) return spec;
+  const ends = isPlainObject(spec) ? Object.values(spec)[0] : undefined;
+  return Array.isArray(ends) ? ends : [];
+}
+
+type LocatedIssue = { path: string; line: string };
+
+function locate(issues: readonly z.core.$ZodIssue[]): LocatedIssue[] {
+  const lines = formatIssues(issues);
+  return issues.map((issue, i) => ({ path: issue.path.map(String).join("."), line: lines[i]! }));
+}
+
+/** The swept path at or above a field, if any. */
+function owner(swept: string[], path: string): string | undefined {
+  return swept.find((p) => path === p || path.startsWith(`${p}.`));
+}
+
+/**
+ * Parses each swept value alone on the base, then every point of the search, so a bad value is
+ * named once and is found even when no random sample happens to draw it. Returns the base's own
+ * problems (those no swept value fixes) and then the swept values' problems.
+ */
+function trialProblems(search: SweepSearch, template: unknown, baseIssues: LocatedIssue[]): string[] {
+  const size = sweepSize(search);
+  if (size * search.repeats > MAX_TRIALS) {
+    const tooMany = `search: expands to ${size * search.repeats} trials (${size} points × ${search.repeats} repeats), at most ${MAX_TRIALS}`;
+    return [...baseIssues.map((issue) => issue.line), tooMany];
+  }
+  const swept = Object.keys(search.parameters);
+  const parse = (point: Point) => TrialConfigSchema.safeParse(applyPoint(template, point));
+  const aloneLines = new Map<string, Set<string>>();
+  const linesAlone = (path: string, value: unknown) => {
+    const key = `${path}=${canonicalJson(value)}`;
+    if (!aloneLines.has(key)) {
+      const parsed = parse({ [path]: value });
+      aloneLines.set(key, new Set(parsed.success ? [] : locate(parsed.error.issues).map((issue) => issue.line)));
+    }
+    return aloneLines.get(key)!;
+  };
+  // The base holds each swept field's first value; a problem some other value avoids is that value's.
+  const fixable = (line: string) => swept.some((path) => specValues(search.parameters[path]).some((value) => !linesAlone(path, value).has(line)));
+  const baseProblems = baseIssues.map((issue) => issue.line).filter((line) => !fixable(line));
+  const baseLines = new Set(baseProblems);
+
+  // Keyed so that values drawn from a range add one line per problem, not one per draw.
+  const problems = new Map<string, string>();
+  const invalid = (path: string, value: unknown, line: string) => {
+    const key = Array.isArray(search.parameters[path]) ? `${path}=${canonicalJson(value)}: ${line}` : `${path}: ${line}`;
+    if (!problems.has(key)) problems.set(key, `search.parameters.${path}: value ${JSON.stringify(value)} is invalid: ${line}`);
+  };
+  const singles = swept.flatMap((path) => specValues(search.parameters[path]).map((value): Point => ({ [path]: value })));
+  const points = (function* () { yield* singles; yield* sweepPoints(search); })();
+  for (const point of points) {
+    const parsed = parse(point);
+    if (parsed.success) {
+      const seed = parsed.data.train.seed;
+      const line = `search.repeats: train.seed + repeats - 1 must be at most ${U32_MAX} (train.seed is ${seed})`;
+      if (seed + search.repeats - 1 > U32_MAX) problems.set(line, line);
+    } else {
+      for (const { path, line } of locate(parsed.error.issues)) {
+        const field = owner(swept, path);
+        if (field !== undefined) {
+          // A swept field this point does not set holds its first value, which its own single point reports.
+          if (Object.hasOwn(point, field)) invalid(field, point[field], line);
+        } else if (!baseLines.has(line)) {
+          // A check across fields (e.g. classes only for spirals): blame the values that fail it alone.
+          const culprits = Object.keys(point).filter((p) => linesAlone(p, point[p]).has(line));
+          for (const p of culprits) invalid(p, point[p], line);
+          const together = `search.parameters: values ${JSON.stringify(point)} are invalid together: ${line}`;
+          if (culprits.length === 0) problems.set(together, together);
+        }
+      }
+    }
+    if (problems.size >= MAX_TRIAL_PROBLEMS) break;
+  }
+  return [...baseProblems, ...[...problems.values()].slice(0, MAX_TRIAL_PROBLEMS)];
+}

@@ -1,0 +1,23 @@
+// What the bootstrap hands the bundle it runs, and what the bundle answers when it ends.
+import type { JoinResponse } from "../protocol/messages.ts";
+
+export interface NodeContext {
+  join: JoinResponse;
+  /** Identity cookie set by the join. */
+  cookie: string;
+  controller: string;
+  token: string;
+  threads: number;
+  host: string;
+  /** The bundle's own source, so worker threads can load the same code. */
+  bundleSource: string;
+  /** Relays: the port to serve workers on (0 = any) and an optional public URL. */
+  relayPort?: number;
+  advertise?: string;
+  /** Relays: the interface to listen on (default all). */
+  listen?: string;
+  log(msg: string): void;
+}
+
+/** update: load the bundle the controller now names; rejoin: ask for a new relay; exit: stop. */
+export type NodeOutcome = { next: "update" | "rejoin" } | { next: "exit"; code: number };

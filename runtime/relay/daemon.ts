@@ -1,0 +1,48 @@
+// A relay as its own daemon (a machine the controller made a relay): serves workers over
+// HTTP, its upstream the controller over HTTP. Runs until SIGTERM or a shutdown command,
+// then uploads what it holds and hands back unstarted trials.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import Koa from "koa";
+import { ProtocolClient } from "../../protocol/client.ts";
+import { Relay } from "./relay.ts";
+import { httpUpstream } from "./http-upstream.ts";
+import { relayRouter } from "./routes.ts";
+import { errorMiddleware } from "../http/errors.ts";
+import type { NodeContext, NodeOutcome } from "../node-context.ts";
+
+export async function runRelayNode(ctx: NodeContext): Promise<NodeOutcome> {
+  const client = new ProtocolClient(ctx.controller, ctx.token);
+  client.cookie = ctx.cookie;
+  let shutdown: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => (shutdown = resolve));
+  const relay = new Relay(httpUpstream(client, ctx.advertise), {
+    relayId: ctx.join.nodeId, url: ctx.advertise ?? "", heartbeatMs: ctx.join.heartbeatMs, log: ctx.log, onShutdown: () => shutdown(),
+  });
+  const app = new Koa();
+  app.keys = ctx.join.cookieKeys ?? [];
+  app.use(errorMiddleware(ctx.log));
+  const router = relayRouter(relay, { statsTokens: [ctx.token] });
+  app.use(router.routes()).use(router.allowedMethods());
+  const server = http.createServer(app.callback());
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(ctx.relayPort ?? 0, ctx.listen ?? "0.0.0.0", resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  ctx.log(`relay ${ctx.join.nodeId} serving workers on port ${port}`);
+  relay.start(port);
+  // Keep the current bundle ready for the workers that will ask.
+  relay.blob(ctx.join.bundleSha).catch((err: Error) => ctx.log(`cannot fetch the bundle: ${err.message}`));
+  const onTerm = () => shutdown();
+  process.once("SIGTERM", onTerm);
+  process.once("SIGINT", onTerm);
+  await stopped;
+  ctx.log("relay stopping: handing back queued trials, uploading buffered results");
+  process.off("SIGTERM", onTerm);
+  process.off("SIGINT", onTerm);
+  await relay.close(true);
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  return { next: "exit", code: 0 };
+}

@@ -1,0 +1,14 @@
+// A relay daemon's upstream: the controller over HTTP, with the relay's identity cookie.
+import type { Upstream } from "./upstream.ts";
+import type { ProtocolClient } from "../../protocol/client.ts";
+
+export function httpUpstream(client: ProtocolClient, advertiseUrl?: string): Upstream {
+  return {
+    leases: (n) => client.call("leases", { query: { n } }),
+    heartbeat: (req, seq, port) => client.call("heartbeat", { query: { seq, port: advertiseUrl ? undefined : port, url: advertiseUrl }, body: req, deflate: true }),
+    results: (batch) => client.call("results", { body: batch, deflate: true }),
+    metrics: async (batch) => void (await client.call("metrics", { body: batch, deflate: true })),
+    blob: (sha) => client.fetchBlob(sha),
+    bytes: () => ({ raw: client.rawBytesSent, sent: client.bytesSent }),
+  };
+}

@@ -1,0 +1,358 @@
+// One relay: prefetches leases so workers never wait on the controller, answers worker
+// long-polls with trials and commands, treats polls as heartbeats, buffers results and
+// uploads them in batches (dropped only once acknowledged), fans commands out, caches blobs.
+// Knows nothing of HTTP: routes.ts maps requests onto it.
+import { randomBytes } from "node:crypto";
+import type { Upstream } from "./upstream.ts";
+import type {
+  TrialLease, TrialRef, TrialResult, Command, WorkResponse, MetricsBatch, RelayStats, WorkerStats,
+} from "../../protocol/messages.ts";
+
+export interface RelayOptions {
+  relayId: string;
+  url: string;
+  heartbeatMs?: number;
+  /** A worker that has not polled for this long is silent; its trials are handed back. */
+  silentMs?: number;
+  /** Results are uploaded when this many are buffered, or after flushMs. */
+  batchMax?: number;
+  flushMs?: number;
+  /** Trials kept ready beyond what the workers asked for. */
+  prefetch?: number;
+  log?: (msg: string) => void;
+  /** Called when a shutdown command arrives (relay daemons stop; the root relay ignores it). */
+  onShutdown?: () => void;
+}
+
+interface WorkerState {
+  id: string;
+  host: string;
+  threads: number;
+  lastPoll: number;
+  running: Map<string, TrialLease>;
+  stop: TrialRef[];
+  trialsDone: number;
+  gflops: number;
+}
+
+interface Waiter {
+  workerId: string;
+  free: number;
+  seq: number;
+  resolve: (r: WorkResponse) => void;
+  timer: NodeJS.Timeout;
+}
+
+const key = (r: TrialRef) => `${r.trialId}:${r.attempt}`;
+const ref = (l: TrialRef): TrialRef => ({ trialId: l.trialId, attempt: l.attempt });
+
+export class Relay {
+  private queue: TrialLease[] = [];
+  private workers = new Map<string, WorkerState>();
+  private waiters: Waiter[] = [];
+  private commands: Command[] = [];
+  private lastSeq = 0;
+  private paused = { all: false, sweeps: new Set<number>() };
+  private released: TrialRef[] = [];
+  private resultBuffer: TrialResult[] = [];
+  private metricsBuffer: MetricsBatch["items"] = [];
+  private blobs = new Map<string, Promise<Uint8Array>>();
+  private fetching = false;
+  private flushing = false;
+  private upstreamPaused = false;
+  private timers: NodeJS.Timeout[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  private doneTimes: number[] = [];
+  private closed = false;
+  bundleSha = "";
+  counters = { resultsUploaded: 0, polls: 0, uploadFailures: 0 };
+  private readonly o: Required<RelayOptions>;
+
+  constructor(private readonly upstream: Upstream, opts: RelayOptions) {
+    this.o = {
+      heartbeatMs: 1000, silentMs: 5000, batchMax: 256, flushMs: 50, prefetch: 4, log: () => {}, onShutdown: () => {}, ...opts,
+    };
+  }
+
+  get id(): string {
+    return this.o.relayId;
+  }
+
+  /** The URL workers reach this relay by (known once it listens). */
+  set url(url: string) {
+    this.o.url = url;
+  }
+
+  start(port?: number): void {
+    this.timers.push(setInterval(() => void this.heartbeat(port), this.o.heartbeatMs));
+    this.timers.push(setInterval(() => this.reapSilentWorkers(), Math.min(1000, this.o.silentMs / 2)));
+    void this.heartbeat(port);
+  }
+
+  /** Stops timers and answers pending polls; with `drain`, uploads what is buffered first. */
+  async close(drain = true): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    clearTimeout(this.flushTimer);
+    for (const w of this.waiters.splice(0)) clearTimeout(w.timer), w.resolve(this.answer(w.workerId, 0, w.seq));
+    if (!drain) return;
+    for (const l of this.queue.splice(0)) this.released.push(ref(l));
+    for (let i = 0; i < 5 && this.resultBuffer.length; i++) await this.flush();
+    await this.flushMetrics();
+    await this.heartbeat(undefined).catch(() => {});
+  }
+
+  // ---- worker side
+
+  /** A worker's poll: its heartbeat, and up to `free` trials plus pending commands. */
+  async poll(workerId: string, q: { free: number; wait?: number; seq?: number; threads?: number; host?: string; gflops?: number }): Promise<WorkResponse> {
+    this.counters.polls++;
+    const w = this.worker(workerId, q.host, q.threads);
+    w.lastPoll = Date.now();
+    if (q.gflops !== undefined) w.gflops = q.gflops;
+    const seq = q.seq ?? 0;
+    const now = this.answer(workerId, q.free, seq);
+    if (now.trials.length || now.commands.length || now.stop.length || !q.wait || q.free === 0 || this.closed) return now;
+    this.ensureQueue(q.free);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        workerId, free: q.free, seq, resolve,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((x) => x !== waiter);
+          resolve(this.answer(workerId, waiter.free, seq));
+        }, q.wait),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  private worker(id: string, host = "?", threads = 1): WorkerState {
+    let w = this.workers.get(id);
+    if (!w) {
+      w = { id, host, threads, lastPoll: Date.now(), running: new Map(), stop: [], trialsDone: 0, gflops: 0 };
+      this.workers.set(id, w);
+    }
+    if (host !== "?") w.host = host;
+    w.threads = threads;
+    return w;
+  }
+
+  private answer(workerId: string, free: number, seq: number): WorkResponse {
+    const w = this.workers.get(workerId)!;
+    const trials: TrialLease[] = [];
+    if (free > 0 && !this.paused.all) {
+      for (let i = 0; i < this.queue.length && trials.length < free;) {
+        const l = this.queue[i]!;
+        if (this.paused.sweeps.has(l.sweepId)) { i++; continue; }
+        this.queue.splice(i, 1);
+        trials.push(l);
+        w.running.set(key(l), l);
+      }
+    }
+    if (trials.length) this.ensureQueue(0);
+    const stop = w.stop.splice(0);
+    return { trials, commands: this.commands.filter((c) => c.seq > seq), stop };
+  }
+
+  /** Workers' results: buffered, acknowledged at once, uploaded in batches. */
+  acceptResults(workerId: string, results: TrialResult[]): void {
+    const w = this.worker(workerId);
+    w.lastPoll = Date.now();
+    for (const r of results) {
+      w.running.delete(key(r));
+      if (r.status === "released") {
+        this.released.push(ref(r));
+        continue;
+      }
+      if (r.status === "done") {
+        w.trialsDone++;
+        this.doneTimes.push(Date.now());
+      }
+      this.resultBuffer.push(r);
+    }
+    if (this.resultBuffer.length >= this.o.batchMax) void this.flush();
+    else this.scheduleFlush();
+  }
+
+  acceptMetrics(workerId: string, items: MetricsBatch["items"]): void {
+    this.worker(workerId).lastPoll = Date.now();
+    this.metricsBuffer.push(...items);
+  }
+
+  blob(sha: string): Promise<Uint8Array> {
+    let p = this.blobs.get(sha);
+    if (!p) {
+      p = this.upstream.blob(sha);
+      this.blobs.set(sha, p);
+      p.catch(() => this.blobs.delete(sha));
+    }
+    return p;
+  }
+
+  /** Workers that stopped polling: their trials go back upstream at once. */
+  private reapSilentWorkers(): void {
+    const now = Date.now();
+    for (const w of this.waiters) this.workers.get(w.workerId)!.lastPoll = now;
+    for (const w of this.workers.values()) {
+      if (now - w.lastPoll > this.o.silentMs && w.running.size) {
+        this.o.log(`worker ${w.id} silent for ${now - w.lastPoll} ms: handing back ${w.running.size} trial(s)`);
+        for (const l of w.running.values()) this.released.push(ref(l));
+        w.running.clear();
+      }
+      if (now - w.lastPoll > 10 * this.o.silentMs) this.workers.delete(w.id);
+    }
+  }
+
+  // ---- upstream side
+
+  private wanted(): number {
+    let threads = 0;
+    for (const w of this.workers.values()) if (Date.now() - w.lastPoll <= this.o.silentMs) threads += w.threads;
+    return Math.max(this.o.prefetch, 2 * threads);
+  }
+
+  private ensureQueue(extra: number): void {
+    if (this.fetching || this.closed) return;
+    const want = this.wanted() + extra - this.queue.length;
+    if (want <= 0 || (this.upstreamPaused && !this.waiters.length && !extra)) return;
+    this.fetching = true;
+    this.upstream.leases(Math.min(want, 1000)).then(
+      ({ trials, paused }) => {
+        this.fetching = false;
+        this.upstreamPaused = paused;
+        this.queue.push(...trials);
+        this.wakeWaiters();
+        if (trials.length && !this.closed) this.ensureQueue(0);
+      },
+      (err) => {
+        this.fetching = false;
+        this.o.log(`lease fetch failed: ${(err as Error).message}`);
+      },
+    );
+  }
+
+  private wakeWaiters(): void {
+    for (const w of [...this.waiters]) {
+      const answer = this.answer(w.workerId, w.free, w.seq);
+      if (answer.trials.length || answer.commands.length || answer.stop.length) {
+        clearTimeout(w.timer);
+        this.waiters = this.waiters.filter((x) => x !== w);
+        w.resolve(answer);
+      }
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush();
+    }, this.o.flushMs);
+  }
+
+  /** Uploads one batch; the results leave the buffer only when the controller acknowledges. */
+  async flush(): Promise<void> {
+    if (this.flushing || !this.resultBuffer.length) return;
+    this.flushing = true;
+    const batch = this.resultBuffer.slice(0, this.o.batchMax * 4);
+    try {
+      await this.upstream.results({ batchId: `${this.o.relayId}-${randomBytes(4).toString("hex")}`, results: batch });
+      this.resultBuffer.splice(0, batch.length);
+      this.counters.resultsUploaded += batch.length;
+    } catch (err) {
+      this.counters.uploadFailures++;
+      this.o.log(`result upload failed (${batch.length} kept for retry): ${(err as Error).message}`);
+    } finally {
+      this.flushing = false;
+    }
+    if (this.resultBuffer.length && !this.closed) this.scheduleFlush();
+  }
+
+  private async flushMetrics(): Promise<void> {
+    if (!this.metricsBuffer.length) return;
+    const items = this.metricsBuffer.splice(0);
+    try {
+      await this.upstream.metrics({ items });
+    } catch {
+      // Metrics are for live curves; the final result carries every epoch again.
+    }
+  }
+
+  /** Heartbeat: stats up; leases held renewed, released ones handed back; commands down. */
+  async heartbeat(port: number | undefined): Promise<void> {
+    void this.flushMetrics();
+    const held: TrialRef[] = this.queue.map(ref);
+    for (const w of this.workers.values()) for (const l of w.running.values()) held.push(ref(l));
+    const released = this.released.splice(0);
+    try {
+      const res = await this.upstream.heartbeat({ stats: this.stats(), held, released }, this.lastSeq, port);
+      this.bundleSha = res.bundleSha;
+      if (res.revoked.length) this.revoke(res.revoked);
+      for (const c of res.commands) this.apply(c);
+    } catch (err) {
+      this.released.unshift(...released);
+      this.o.log(`heartbeat failed: ${(err as Error).message}`);
+    }
+    this.ensureQueue(0);
+  }
+
+  private revoke(refs: TrialRef[]): void {
+    const gone = new Set(refs.map(key));
+    this.queue = this.queue.filter((l) => !gone.has(key(l)));
+    for (const w of this.workers.values()) {
+      for (const k of gone) {
+        const l = w.running.get(k);
+        if (l) w.running.delete(k), w.stop.push(ref(l));
+      }
+    }
+    this.wakeWaiters();
+  }
+
+  private apply(c: Command): void {
+    if (c.seq <= this.lastSeq) return;
+    this.lastSeq = c.seq;
+    this.commands.push(c);
+    if (this.commands.length > 1000) this.commands.splice(0, this.commands.length - 1000);
+    const inScope = (l: TrialLease) => (c.trialId === null || l.trialId === c.trialId) && (c.sweepId === null || l.sweepId === c.sweepId);
+    switch (c.kind) {
+      case "pause":
+        if (c.sweepId === null) this.paused.all = true;
+        else this.paused.sweeps.add(c.sweepId);
+        break;
+      case "resume":
+        if (c.sweepId === null) this.paused.all = false, this.paused.sweeps.clear();
+        else this.paused.sweeps.delete(c.sweepId);
+        break;
+      case "cancel":
+        this.queue = this.queue.filter((l) => !inScope(l));
+        for (const w of this.workers.values()) {
+          for (const [k, l] of w.running) if (inScope(l)) w.running.delete(k), w.stop.push(ref(l));
+        }
+        break;
+      case "update":
+        if (c.bundleSha) void this.blob(c.bundleSha).catch((err) => this.o.log(`cannot fetch bundle ${c.bundleSha}: ${err.message}`));
+        break;
+      case "shutdown":
+        this.o.onShutdown();
+        break;
+      default:
+        break;
+    }
+    this.wakeWaiters();
+  }
+
+  stats(): RelayStats {
+    const now = Date.now();
+    this.doneTimes = this.doneTimes.filter((t) => now - t < 60_000);
+    const workers: WorkerStats[] = [...this.workers.values()].map((w) => ({
+      workerId: w.id, host: w.host, threads: w.threads, busy: w.running.size, lastPoll: w.lastPoll,
+      silent: now - w.lastPoll > this.o.silentMs, trialsDone: w.trialsDone, gflops: w.gflops,
+    }));
+    return {
+      relayId: this.o.relayId, url: this.o.url, queued: this.queue.length,
+      running: workers.reduce((s, w) => s + w.busy, 0), bufferedResults: this.resultBuffer.length,
+      workers, trialsPerMinute: this.doneTimes.length, resultsUploaded: this.counters.resultsUploaded,
+      bytesBeforeCompression: this.upstream.bytes?.().raw ?? 0, bytesAfterCompression: this.upstream.bytes?.().sent ?? 0,
+    };
+  }
+}

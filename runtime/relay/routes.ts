@@ -1,0 +1,76 @@
+// The worker-facing routes every relay serves (the controller's root relay too):
+// long-poll for work, results, metrics, blobs, and the relay's live statistics.
+import Router from "@koa/router";
+import type Koa from "koa";
+import type { Relay } from "./relay.ts";
+import { routes } from "../../protocol/routes.ts";
+import { Sha256 } from "../../protocol/messages.ts";
+import { parseQuery, parseBody } from "../http/boundary.ts";
+import { requireIdentity, requireToken, type Identity } from "../http/identity.ts";
+import { BlobMismatchError, HttpError } from "../../protocol/client.ts";
+
+export interface RelayRouteOptions {
+  /** Tokens that may read /v1/stats (the cluster and admin tokens). */
+  statsTokens: readonly string[];
+  /** On the controller, relays post their batches to the same paths: the controller's handlers. */
+  fromRelay?: {
+    results(ctx: Koa.Context, id: Identity): Promise<void>;
+    metrics(ctx: Koa.Context, id: Identity): Promise<void>;
+  };
+  /** Blobs this node holds itself (the controller), before asking upstream. */
+  localBlob?(sha: string): Uint8Array | undefined;
+}
+
+export function relayRouter(relay: Relay, opts: RelayRouteOptions): Router {
+  const router = new Router();
+  const bulkRoles = opts.fromRelay ? (["worker", "relay"] as const) : (["worker"] as const);
+
+  router.get(routes.work.path, async (ctx) => {
+    const id = requireIdentity(ctx, ["worker"]);
+    const q = parseQuery(ctx, "work");
+    ctx.body = await relay.poll(id.nodeId, q);
+  });
+
+  router.post(routes.results.path, async (ctx) => {
+    const id = requireIdentity(ctx, bulkRoles);
+    if (id.role === "relay") return opts.fromRelay!.results(ctx, id);
+    const batch = await parseBody(ctx, "results");
+    for (const r of batch.results) if (r.workerId !== id.nodeId) ctx.throw(403, `result for trial ${r.trialId} names worker ${r.workerId}, not the caller ${id.nodeId}`);
+    relay.acceptResults(id.nodeId, batch.results);
+    ctx.body = { statuses: batch.results.map(() => "stored") };
+  });
+
+  router.post(routes.metrics.path, async (ctx) => {
+    const id = requireIdentity(ctx, bulkRoles);
+    if (id.role === "relay") return opts.fromRelay!.metrics(ctx, id);
+    const batch = await parseBody(ctx, "metrics");
+    relay.acceptMetrics(id.nodeId, batch.items);
+    ctx.body = { accepted: batch.items.length };
+  });
+
+  router.get(routes.blob.path, async (ctx) => {
+    requireIdentity(ctx, ["worker", "relay"]);
+    const sha = ctx.params.sha ?? "";
+    if (!Sha256.safeParse(sha).success) ctx.throw(400, "path parameter 'sha' must be a lowercase hex SHA-256");
+    let bytes = opts.localBlob?.(sha);
+    if (!bytes) {
+      try {
+        bytes = await relay.blob(sha);
+      } catch (err) {
+        if (err instanceof HttpError && err.status === 404) ctx.throw(404, `no blob ${sha}`);
+        if (err instanceof BlobMismatchError) ctx.throw(502, err.message);
+        throw err;
+      }
+    }
+    ctx.set("cache-control", "public, max-age=31536000, immutable");
+    ctx.type = "application/octet-stream";
+    ctx.body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  });
+
+  router.get(routes.stats.path, (ctx) => {
+    requireToken(ctx, opts.statsTokens, "relay statistics");
+    ctx.body = relay.stats();
+  });
+
+  return router;
+}

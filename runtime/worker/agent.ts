@@ -1,0 +1,229 @@
+// The worker agent: polls its relay for as many trials as it has idle threads (the poll is
+// also its heartbeat), runs them on the thread pool, streams metrics, sends results, and
+// applies commands in sequence. On `update` it lets running trials finish, then hands back
+// to the bootstrap to load the new bundle. Nothing is written to disk.
+import { ProtocolClient, HttpError } from "../../protocol/client.ts";
+import { formatTrialList } from "../../protocol/routes.ts";
+import type { TrialLease, TrialResult, TrialRef, Command, WorkResponse, MetricsBatch } from "../../protocol/messages.ts";
+import type { NodeContext, NodeOutcome } from "../node-context.ts";
+import { ThreadPool } from "./thread-pool.ts";
+import type { ThreadReply } from "./thread.ts";
+
+const POLL_WAIT_MS = 2000;
+const IDLE_POLL_MS = 1000;
+const METRICS_FLUSH_MS = 500;
+const TERM_GRACE_MS = 5000;
+const key = (r: TrialRef) => `${r.trialId}:${r.attempt}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runAgent(ctx: NodeContext, module: WebAssembly.Module): Promise<NodeOutcome> {
+  return new Agent(ctx, module).run();
+}
+
+class Agent {
+  private relay: ProtocolClient;
+  private controller: ProtocolClient;
+  private pool: ThreadPool;
+  private seq: number;
+  private datasets = new Map<string, Uint8Array>();
+  private results: TrialResult[] = [];
+  private metrics: MetricsBatch["items"] = [];
+  private cancelled = new Set<string>();
+  private mode: "run" | "update" | "exit" = "run";
+  private terminating = false;
+  private wakeUp: () => void = () => {};
+  private gflops = 0;
+  private flushingResults = false;
+
+  constructor(private readonly ctx: NodeContext, module: WebAssembly.Module) {
+    this.relay = new ProtocolClient(ctx.join.relayUrl);
+    this.relay.cookie = ctx.cookie;
+    this.controller = new ProtocolClient(ctx.controller, ctx.token);
+    this.seq = ctx.join.commandSeq;
+    this.pool = new ThreadPool(ctx.threads, module, ctx.bundleSource, {
+      onReply: (reply, lease) => this.onReply(reply, lease),
+      onThreadError: (err, lease) => {
+        ctx.log(`thread crashed: ${err.message}`);
+        if (lease) this.queueResult(lease, "failed", { error: `worker thread crashed: ${err.message}` });
+      },
+    });
+  }
+
+  async run(): Promise<NodeOutcome> {
+    const onTerm = () => {
+      this.ctx.log("terminating: finishing or handing back running trials");
+      this.terminating = true;
+      this.mode = "exit";
+      setTimeout(() => this.pool.stop("all"), TERM_GRACE_MS).unref();
+      this.wakeUp();
+    };
+    process.once("SIGTERM", onTerm);
+    process.once("SIGINT", onTerm);
+    const metricsTimer = setInterval(() => void this.flushMetrics(), METRICS_FLUSH_MS);
+    this.ctx.log(`worker ${this.ctx.join.nodeId}: ${this.pool.size} thread(s), relay ${this.ctx.join.relayUrl}`);
+    let failures = 0;
+    try {
+      while (this.mode === "run" || this.pool.running().length > 0) {
+        const free = this.mode === "run" ? this.pool.idle() : 0;
+        let res: WorkResponse;
+        try {
+          res = await this.relay.call("work", {
+            query: {
+              free, wait: free > 0 ? POLL_WAIT_MS : 0, seq: this.seq, running: formatTrialList(this.pool.running()) || undefined,
+              threads: this.pool.size, host: this.ctx.host, gflops: Number(this.gflops.toFixed(2)),
+            },
+            timeoutMs: POLL_WAIT_MS + 8000,
+          });
+          failures = 0;
+        } catch (err) {
+          failures++;
+          this.ctx.log(`poll failed (${failures}): ${(err as Error).message}`);
+          if (failures >= 3 || (err instanceof HttpError && err.status === 401)) await this.rejoin();
+          await sleep(Math.min(500 * failures, 3000));
+          continue;
+        }
+        await this.handle(res);
+        void this.flushResults();
+        if (this.pool.idle() === 0 || this.mode !== "run" || (free > 0 && res.trials.length === 0 && !res.commands.length)) {
+          if (this.pool.idle() === 0 || this.mode !== "run") await this.waitForWake(IDLE_POLL_MS);
+        }
+      }
+    } finally {
+      clearInterval(metricsTimer);
+      process.off("SIGTERM", onTerm);
+      process.off("SIGINT", onTerm);
+    }
+    for (let i = 0; i < 20 && this.results.length; i++) {
+      await this.flushResults();
+      if (this.results.length) await sleep(250);
+    }
+    await this.flushMetrics();
+    await this.pool.close();
+    if (this.terminating || this.mode === "exit") return { next: "exit", code: 0 };
+    return { next: "update" };
+  }
+
+  private waitForWake(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wakeUp = () => (clearTimeout(t), resolve());
+    });
+  }
+
+  private async handle(res: WorkResponse): Promise<void> {
+    for (const c of [...res.commands].sort((a, b) => a.seq - b.seq)) this.apply(c);
+    if (res.stop.length) {
+      for (const r of res.stop) this.cancelled.add(key(r));
+      this.pool.stop(res.stop);
+    }
+    for (const lease of res.trials) {
+      if (this.mode !== "run") {
+        this.queueResult(lease, "released", {});
+        continue;
+      }
+      try {
+        await this.ensureDatasets(lease);
+      } catch (err) {
+        this.queueResult(lease, "failed", { error: (err as Error).message });
+        continue;
+      }
+      this.pool.run(lease, this.datasets);
+    }
+  }
+
+  private apply(c: Command): void {
+    if (c.seq <= this.seq) return;
+    this.seq = c.seq;
+    switch (c.kind) {
+      case "cancel": {
+        const refs = this.pool.running().filter((l) => (c.trialId === null || l.trialId === c.trialId) && (c.sweepId === null || l.sweepId === c.sweepId));
+        for (const r of refs) this.cancelled.add(key(r));
+        this.pool.stop(refs);
+        break;
+      }
+      case "update":
+        if (c.bundleSha && c.bundleSha !== this.ctx.join.bundleSha && this.mode === "run") {
+          this.ctx.log(`update to bundle ${c.bundleSha.slice(0, 12)}: letting ${this.pool.running().length} running trial(s) finish`);
+          this.mode = "update";
+        }
+        break;
+      case "shutdown":
+        this.ctx.log("shutdown command: finishing running trials, then exiting");
+        this.mode = "exit";
+        break;
+      default:
+        break;
+    }
+  }
+
+  private async ensureDatasets(lease: TrialLease): Promise<void> {
+    for (const [name, sha] of Object.entries(lease.datasets)) {
+      if (this.datasets.has(sha)) continue;
+      // fetchBlob refuses bytes whose SHA-256 is not the one the controller named.
+      this.datasets.set(sha, await this.relay.fetchBlob(sha).catch((err: Error) => {
+        throw new Error(`dataset ${name}: ${err.message}`);
+      }));
+    }
+  }
+
+  private onReply(reply: ThreadReply, lease: TrialLease): void {
+    if (reply.type === "epoch") {
+      this.metrics.push({ trialId: reply.trialId, attempt: reply.attempt, metrics: reply.metrics });
+      return;
+    }
+    if (reply.type === "failed") {
+      this.queueResult(lease, "failed", { error: reply.error });
+    } else if (reply.stopped && reply.outcome.stoppedEarly) {
+      this.queueResult(lease, this.cancelled.has(key(lease)) ? "cancelled" : "released", {});
+    } else {
+      this.gflops = reply.outcome.gemmGflops;
+      this.queueResult(lease, "done", { outcome: reply.outcome });
+    }
+    this.cancelled.delete(key(lease));
+    this.wakeUp();
+  }
+
+  private queueResult(lease: TrialRef, status: TrialResult["status"], fields: { error?: string; outcome?: TrialResult["outcome"] }): void {
+    this.results.push({
+      trialId: lease.trialId, attempt: lease.attempt, status, workerId: this.ctx.join.nodeId,
+      error: fields.error ?? null, outcome: fields.outcome ?? null, finishedAt: Date.now(),
+    });
+    setImmediate(() => void this.flushResults());
+  }
+
+  /** Sends buffered results to the relay; they leave the buffer once it acknowledges. */
+  private async flushResults(): Promise<void> {
+    if (this.flushingResults || !this.results.length) return;
+    this.flushingResults = true;
+    const batch = this.results.slice();
+    try {
+      await this.relay.call("results", { body: { batchId: `${this.ctx.join.nodeId}-${Date.now()}`, results: batch } });
+      this.results.splice(0, batch.length);
+    } catch (err) {
+      this.ctx.log(`sending ${batch.length} result(s) failed, will retry: ${(err as Error).message}`);
+    } finally {
+      this.flushingResults = false;
+    }
+  }
+
+  private async flushMetrics(): Promise<void> {
+    if (!this.metrics.length) return;
+    const items = this.metrics.splice(0);
+    await this.relay.call("metrics", { body: { items } }).catch(() => {});
+  }
+
+  /** Asks the controller again for a relay (ours is unreachable), keeping our identity. */
+  private async rejoin(): Promise<void> {
+    try {
+      const join = await this.controller.call("join", {
+        query: { threads: this.pool.size, role: "worker", host: this.ctx.host, node: this.ctx.join.nodeId },
+      });
+      this.relay = new ProtocolClient(join.relayUrl);
+      this.relay.cookie = this.controller.cookie;
+      this.ctx.log(`rejoined: relay is now ${join.relayUrl}`);
+      if (join.bundleSha !== this.ctx.join.bundleSha && this.mode === "run") this.mode = "update";
+    } catch (err) {
+      this.ctx.log(`rejoin failed: ${(err as Error).message}`);
+    }
+  }
+}

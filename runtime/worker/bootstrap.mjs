@@ -1,0 +1,89 @@
+// discalc bootstrap — the downloader. Dependency-free (Node.js 20 only): joins the
+// controller, learns its role and relay, downloads the node bundle, refuses it unless its
+// SHA-256 is the one the controller named, and runs it from memory. When the bundle asks
+// (update, lost relay), it joins again and loads the bundle the controller names then.
+// The controller serves this file at /v1/bootstrap.mjs with its route table filled in.
+import { createHash } from "node:crypto";
+import { hostname, availableParallelism } from "node:os";
+
+const ROUTES = /*DISCALC_ROUTES*/ null;
+
+const log = (msg) => console.error(`[discalc ${new Date().toISOString()}] ${msg}`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * opts: { controller, token, threads?, role?, host?, relayPort?, advertise?, listen?, routes? }
+ * Resolves with the exit code when the node is told to stop.
+ */
+export async function main(opts) {
+  const routes = opts.routes ?? ROUTES;
+  if (!routes) throw new Error("bootstrap has no route table: fetch it from the controller's /v1/bootstrap.mjs");
+  const threads = opts.threads ?? availableParallelism();
+  const host = (opts.host ?? hostname()).replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 253) || "host";
+  let nodeId;
+  let failures = 0;
+  for (;;) {
+    let joined;
+    try {
+      joined = await join(opts, routes, { threads, host, nodeId });
+      failures = 0;
+    } catch (err) {
+      if (err.fatal) throw err;
+      failures++;
+      log(`cannot join ${opts.controller} (${err.message}); retrying`);
+      await sleep(Math.min(500 * failures, 5000));
+      continue;
+    }
+    const { info, cookie } = joined;
+    nodeId = info.nodeId;
+    const source = await fetchBundle(routes, info, cookie);
+    if (!source) {
+      await sleep(2000);
+      continue;
+    }
+    const mod = await import(`data:text/javascript;base64,${Buffer.from(source).toString("base64")}`);
+    const outcome = await mod.runNode({
+      join: info, cookie, controller: opts.controller, token: opts.token, threads, host,
+      bundleSource: source, relayPort: opts.relayPort, advertise: opts.advertise, listen: opts.listen, log,
+    });
+    if (outcome.next === "exit") return outcome.code;
+    log(outcome.next === "update" ? "loading the new bundle" : "joining again");
+  }
+}
+
+async function join(opts, routes, { threads, host, nodeId }) {
+  const url = new URL(routes.join, opts.controller);
+  url.searchParams.set("threads", String(threads));
+  url.searchParams.set("host", host);
+  if (opts.role) url.searchParams.set("role", opts.role);
+  if (nodeId) url.searchParams.set("node", nodeId);
+  const res = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${opts.token}` } });
+  if (!res.ok) {
+    const text = await res.text();
+    const err = new Error(`join refused: ${res.status} ${text}`);
+    err.fatal = res.status === 401 || res.status === 403 || res.status === 400;
+    throw err;
+  }
+  const info = await res.json();
+  const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  log(`joined as ${info.role} ${info.nodeId}${info.role === "worker" ? `, relay ${info.relayUrl}` : ""}`);
+  return { info, cookie };
+}
+
+/** The bundle from the relay (workers) or the controller (relays), checked against its hash. */
+async function fetchBundle(routes, info, cookie) {
+  const sources = info.role === "worker" ? [info.relayUrl, info.controllerUrl] : [info.controllerUrl];
+  for (const base of sources) {
+    try {
+      const res = await fetch(new URL(routes.blob.replace(":sha", info.bundleSha), base), { headers: { cookie } });
+      if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      const sha = createHash("sha256").update(bytes).digest("hex");
+      if (sha === info.bundleSha) return new TextDecoder().decode(bytes);
+      log(`REFUSED bundle from ${base}: SHA-256 ${sha}, the controller named ${info.bundleSha}`);
+    } catch (err) {
+      log(`cannot download the bundle from ${base}: ${err.message}`);
+    }
+  }
+  return undefined;
+}
