@@ -43,12 +43,13 @@ export function sweepView(store: Store, s: SweepRow) {
 export function nodesView(store: Store, controllerId: string, silentMs: number) {
   const now = Date.now();
   const controller = {
-    id: controllerId, role: "controller", host: hostname(), threads: 0, state: "alive", lastHeartbeat: now, relay: null, url: null, stats: null,
+    id: controllerId, role: "controller", host: hostname(), threads: 0, state: "alive", lastHeartbeat: now, relay: null, url: null,
+    bundleSha: store.getMeta("current_bundle") ?? null, stats: null,
   };
   return [controller, ...store.nodes().map((n) => ({
     id: n.id, role: n.role, host: n.host, threads: n.threads,
     state: now - n.last_seen > 6 * silentMs ? "gone" : now - n.last_seen > silentMs || n.state === "silent" ? "silent" : "alive",
-    lastHeartbeat: n.last_seen, relay: n.role === "relay" ? controllerId : n.relay_id, url: n.url,
+    lastHeartbeat: n.last_seen, relay: n.role === "relay" ? controllerId : n.relay_id, url: n.url, bundleSha: n.bundle_sha,
     stats: n.stats ? JSON.parse(n.stats) : null,
   }))];
 }

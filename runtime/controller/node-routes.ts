@@ -41,6 +41,7 @@ export function nodeRouter(s: ControllerState): Router {
     s.store.upsertNode({
       id: nodeId, role: decision.role, host: q.host ?? ctx.ip, threads: q.threads,
       relay_id: decision.role === "worker" ? decision.relayId : s.controllerId, joined_at: known?.joined_at ?? now, last_seen: now,
+      bundle_sha: s.currentBundle(),
     });
     setIdentity(ctx, { nodeId, role: decision.role });
     const answer: JoinResponse = {

@@ -80,6 +80,7 @@ CREATE TABLE IF NOT EXISTS nodes (
   joined_at INTEGER NOT NULL,
   last_seen INTEGER NOT NULL,
   state TEXT NOT NULL DEFAULT 'alive',         -- alive | silent | gone
+  bundle_sha TEXT,                             -- the bundle named at its last join
   stats TEXT
 );
 

@@ -29,7 +29,7 @@ export interface MetricRow {
 }
 export interface NodeRow {
   id: string; role: string; host: string; threads: number; url: string | null; relay_id: string | null;
-  joined_at: number; last_seen: number; state: string; stats: string | null;
+  joined_at: number; last_seen: number; state: string; bundle_sha: string | null; stats: string | null;
 }
 export interface CommandRow {
   seq: number; kind: string; sweep_id: number | null; trial_id: number | null; bundle_sha: string | null; at: number;
@@ -181,8 +181,8 @@ export class Store {
   // nodes
   upsertNode(n: Omit<NodeRow, "stats" | "url" | "state"> & { url?: string | null }): void {
     this.db.prepare(
-      `INSERT INTO nodes (id, role, host, threads, url, relay_id, joined_at, last_seen, state) VALUES (@id, @role, @host, @threads, @url, @relay_id, @joined_at, @last_seen, 'alive')
-       ON CONFLICT(id) DO UPDATE SET role = excluded.role, host = excluded.host, threads = excluded.threads, relay_id = excluded.relay_id, last_seen = excluded.last_seen, state = 'alive'`,
+      `INSERT INTO nodes (id, role, host, threads, url, relay_id, joined_at, last_seen, state, bundle_sha) VALUES (@id, @role, @host, @threads, @url, @relay_id, @joined_at, @last_seen, 'alive', @bundle_sha)
+       ON CONFLICT(id) DO UPDATE SET role = excluded.role, host = excluded.host, threads = excluded.threads, relay_id = excluded.relay_id, last_seen = excluded.last_seen, state = 'alive', bundle_sha = excluded.bundle_sha`,
     ).run({ url: null, ...n });
   }
   touchNode(id: string, now: number, fields: { url?: string; stats?: string; state?: string } = {}): void {

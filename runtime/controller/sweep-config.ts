@@ -55,7 +55,7 @@ export const SweepSearchSchema = z
     samples: z.int().min(1, "must be at least 1").optional(),
     seed: z.int().min(0, "must be 0 or more").max(U32_MAX, `must be at most ${U32_MAX}`).default(0),
     repeats: int(1, 1000).default(1),
-    parameters: z.record(z.string(), ParamSpecSchema),
+    parameters: z.record(z.string(), ParamSpecSchema).default({}),
   })
   .superRefine((search, ctx) => {
     if (search.method === "grid" && search.samples !== undefined) {

@@ -201,14 +201,25 @@ export class Relay {
       }
       if (now - w.lastPoll > 10 * this.o.silentMs) this.workers.delete(w.id);
     }
+    // No one left to run the prefetched trials: hand them back rather than renew them forever.
+    if (this.queue.length && !this.liveThreads() && !this.waiters.length) {
+      this.o.log(`no live workers: handing back ${this.queue.length} queued trial(s)`);
+      for (const l of this.queue.splice(0)) this.released.push(ref(l));
+    }
   }
 
   // ---- upstream side
 
+  /** Trials worth holding: about two per live worker thread; none without workers. */
   private wanted(): number {
+    const threads = this.liveThreads();
+    return threads ? Math.max(this.o.prefetch, 2 * threads) : 0;
+  }
+
+  private liveThreads(): number {
     let threads = 0;
     for (const w of this.workers.values()) if (Date.now() - w.lastPoll <= this.o.silentMs) threads += w.threads;
-    return Math.max(this.o.prefetch, 2 * threads);
+    return threads;
   }
 
   private ensureQueue(extra: number): void {

@@ -1,0 +1,128 @@
+// Test harness: real discalc processes on 127.0.0.1 (controller, relays, agents), their
+// logs kept for failure reports, and every process killed at the end.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { bootstrapOneLiner } from "../commands/join.ts";
+
+const CLI = fileURLToPath(new URL("../../bin/discalc.mjs", import.meta.url));
+
+export interface Proc {
+  name: string;
+  child: ChildProcess;
+  log: string[];
+  exited: Promise<number | null>;
+}
+
+export class Cluster {
+  readonly dir = mkdtempSync(join(tmpdir(), "discalc-e2e-"));
+  readonly token = "cluster-token-e2e";
+  readonly adminToken = "admin-token-e2e";
+  readonly procs: Proc[] = [];
+  url = "";
+
+  spawn(name: string, args: string[], opts: { node?: boolean } = {}): Proc {
+    const child = spawn(opts.node === false ? args[0]! : process.execPath, opts.node === false ? args.slice(1) : [CLI, ...args], {
+      stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DISCALC_DEBUG: "1" },
+    });
+    const log: string[] = [];
+    const keep = (chunk: Buffer) => {
+      for (const line of chunk.toString().split("\n")) if (line) log.push(line.slice(0, 400));
+      if (log.length > 400) log.splice(0, log.length - 400);
+    };
+    child.stdout!.on("data", keep);
+    child.stderr!.on("data", keep);
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code, signal) => resolve(code ?? (signal ? -1 : null))));
+    const proc = { name, child, log, exited };
+    this.procs.push(proc);
+    return proc;
+  }
+
+  writeConfig(name: string, config: unknown): string {
+    const path = join(this.dir, `${name}.json`);
+    writeFileSync(path, JSON.stringify(config));
+    return path;
+  }
+
+  /** Starts the controller and waits until it listens; returns its URL. */
+  async startController(configPath: string, opts: { port?: number; data?: string; extra?: string[] } = {}): Promise<Proc> {
+    const proc = this.spawn("controller", [
+      "controller", "--config", configPath, "--port", String(opts.port ?? 0), "--host", "127.0.0.1",
+      "--data", opts.data ?? join(this.dir, "data"), "--token", this.token, "--admin-token", this.adminToken, ...(opts.extra ?? []),
+    ]);
+    this.url = await waitFor(async () => {
+      const line = proc.log.find((l) => l.includes("controller listening on "));
+      return line ? /listening on (http:\/\/[^\s]+)/.exec(line)![1] : undefined;
+    }, 30_000, "the controller to listen", () => this.dump());
+    return proc;
+  }
+
+  startRelay(): Proc {
+    return this.spawn("relay", ["relay", "--controller", this.url, "--token", this.token, "--port", "0", "--listen", "127.0.0.1"]);
+  }
+
+  startAgent(threads = 1): Proc {
+    return this.spawn("agent", ["join", "--controller", this.url, "--token", this.token, "--threads", String(threads), "--listen", "127.0.0.1"]);
+  }
+
+  /** A bare machine: the exact one-liner the controller prints, run by a shell. */
+  startBootstrapAgent(): Proc {
+    return this.spawn("bootstrap-agent", ["sh", "-c", bootstrapOneLiner(this.url, this.token)], { node: false });
+  }
+
+  async api<T = unknown>(path: string, init: RequestInit = {}): Promise<T> {
+    const res = await fetch(new URL(path, this.url), init);
+    if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  }
+
+  async admin<T = unknown>(path: string): Promise<T> {
+    return this.api<T>(path, { method: "POST", headers: { authorization: `Bearer ${this.adminToken}` } });
+  }
+
+  dump(): string {
+    return this.procs.map((p) => `--- ${p.name} (pid ${p.child.pid})\n${p.log.slice(-40).join("\n")}`).join("\n");
+  }
+
+  async stopAll(): Promise<void> {
+    for (const p of this.procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
+    await Promise.all(this.procs.map((p) => p.exited));
+  }
+}
+
+export async function waitFor<T>(fn: () => Promise<T | undefined | false | null>, timeoutMs: number, what: string, dump?: () => string): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false && v !== null) return v;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ""}${dump ? `\n${dump()}` : ""}`);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The API's trial shape, as the tests read it. */
+export interface ApiTrial {
+  id: number; index: number; params: Record<string, unknown>; seed: number; state: string; attempts: number;
+  metrics: unknown[]; weightsSha256: string | null; workerId: string | null; relayId: string | null; error: string | null;
+}
+export interface ApiSweep { id: number; name: string; state: string; total: number; counts: Record<string, number> }
+export interface ApiNode { id: string; role: string; host: string; threads: number; state: string; relay: string | null; url: string | null; bundleSha: string | null }

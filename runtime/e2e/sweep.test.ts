@@ -1,0 +1,71 @@
+// End to end: a controller, two relays and three agents (one a bare machine joined with the
+// bootstrap one-liner) run a 24-trial sweep; every trial is stored once, with the weight
+// hash the trainer gives for that trial alone in this process.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { Cluster, waitFor, type ApiTrial, type ApiSweep, type ApiNode } from "./cluster.ts";
+import { parseSweepConfig } from "../controller/sweep-config.ts";
+import { expandSweep } from "../controller/expand-sweep.ts";
+import { compileKernels, instantiateKernels } from "../../kernels/load.ts";
+import { trainMlp } from "../../kernels/mlp.ts";
+
+const cluster = new Cluster();
+after(() => cluster.stopAll());
+
+const SWEEP = {
+  name: "e2e-grid",
+  dataset: { name: "moons", train: 1000, test: 200, noise: 0.1 },
+  model: { hidden: [8], activation: "tanh" },
+  train: { epochs: 3, batch: 8, optimizer: "adam", lr: 0.01 },
+  search: { method: "grid", repeats: 2, parameters: { "train.lr": [0.003, 0.01, 0.03, 0.1], "model.hidden": [[4], [8], [16]] } },
+  relays: { fanout: 8 },
+};
+
+test("a sweep runs through two relays and three agents, each trial stored once with its reproducible hash", { timeout: 120_000 }, async () => {
+  await cluster.startController(cluster.writeConfig("grid", SWEEP));
+  cluster.startRelay();
+  cluster.startRelay();
+  const relays = await waitFor(async () => {
+    const nodes = await cluster.api<ApiNode[]>("/api/nodes");
+    const r = nodes.filter((n) => n.role === "relay" && n.url && n.state === "alive");
+    return r.length === 2 ? r : undefined;
+  }, 30_000, "two relays to heartbeat", () => cluster.dump());
+  // Hold the sweep until all three machines have joined, so the work spreads over them.
+  await cluster.admin("/api/commands?kind=pause&sweep=1");
+  cluster.startAgent(1);
+  cluster.startAgent(1);
+  cluster.startBootstrapAgent();
+  await waitFor(async () => (await cluster.api<ApiNode[]>("/api/nodes")).filter((n) => n.role === "worker" && n.state === "alive").length === 3,
+    30_000, "three workers to join", () => cluster.dump());
+  await cluster.admin("/api/commands?kind=resume&sweep=1");
+
+  const sweep = await waitFor(async () => {
+    const s = await cluster.api<ApiSweep>("/api/sweeps/1");
+    return s.state === "done" ? s : undefined;
+  }, 90_000, "the sweep to finish", () => cluster.dump());
+  assert.equal(sweep.total, 24);
+  assert.equal(sweep.counts.done, 24);
+
+  const trials = await cluster.api<ApiTrial[]>("/api/trials?sweep=1");
+  assert.equal(trials.length, 24);
+  assert.equal(new Set(trials.map((t) => t.id)).size, 24, "every trial once");
+  const nodes = await cluster.api<ApiNode[]>("/api/nodes");
+  const workers = nodes.filter((n) => n.role === "worker");
+  assert.equal(workers.length, 3, "three agents joined as workers");
+  for (const w of workers) assert.ok(relays.some((r) => r.id === w.relay), `worker ${w.id} hangs under a relay, not the root`);
+  assert.ok(new Set(trials.map((t) => t.workerId)).size >= 2, "trials ran on more than one worker");
+  assert.ok(trials.every((t) => t.relayId && relays.some((r) => r.id === t.relayId)), "results came up through the relays");
+
+  // Reproduce every trial alone, in this process.
+  const expanded = expandSweep(parseSweepConfig(SWEEP));
+  const module = await compileKernels();
+  for (const t of trials) {
+    assert.equal(t.state, "done");
+    assert.equal(t.metrics.length, 3, `trial ${t.id} has every epoch`);
+    const e = expanded[t.index]!;
+    assert.deepEqual(t.params, e.params);
+    assert.equal(t.seed, e.seed);
+    const alone = trainMlp(instantiateKernels(module), e.config);
+    assert.equal(t.weightsSha256, alone.weightsSha256, `trial ${t.id} (${JSON.stringify(t.params)}, seed ${t.seed})`);
+  }
+});
