@@ -8,6 +8,8 @@ export interface TrialView {
   metrics: Array<{ epoch: number; trainLoss: number | null; testLoss: number | null; testAccuracy: number | null; lr: number; wallMs: number }>;
   result: Record<string, unknown> | null; weightsSha256: string | null; error: string | null;
   workerId: string | null; relayId: string | null; finishedAt: number | null;
+  /** Every hand-out of the trial: where it went and how it ended. */
+  attemptLog: Array<{ attempt: number; relayId: string; workerId: string | null; leasedAt: number; endedAt: number | null; outcome: string | null; error: string | null }>;
 }
 
 export function trialView(store: Store, t: TrialRow): TrialView {
@@ -21,13 +23,17 @@ export function trialView(store: Store, t: TrialRow): TrialView {
     const { epochs: _epochs, ...rest } = JSON.parse(stored.outcome) as Record<string, unknown>;
     result = { ...rest, attempt: stored.attempt, final: metrics.at(-1) ?? null };
   }
-  const lastAttempt = store.attemptsOf(t.id).at(-1);
+  const attempts = store.attemptsOf(t.id);
+  const lastAttempt = attempts.at(-1);
   return {
     id: t.id, sweepId: t.sweep_id, index: t.idx, point: t.point, repeat: t.repeat,
     params: JSON.parse(t.params) as Record<string, unknown>, seed: t.seed, state: t.state, attempts: t.attempts,
     metrics, result, weightsSha256: stored?.weights_sha ?? null, error: t.state === "done" ? null : t.last_error,
     workerId: stored?.worker_id ?? lastAttempt?.worker_id ?? null, relayId: stored?.relay_id ?? lastAttempt?.relay_id ?? null,
     finishedAt: t.finished_at,
+    attemptLog: attempts.map((a) => ({
+      attempt: a.attempt, relayId: a.relay_id, workerId: a.worker_id, leasedAt: a.leased_at, endedAt: a.ended_at, outcome: a.outcome, error: a.error,
+    })),
   };
 }
 

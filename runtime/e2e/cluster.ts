@@ -27,6 +27,8 @@ export class Cluster {
   spawn(name: string, args: string[], opts: { node?: boolean } = {}): Proc {
     const child = spawn(opts.node === false ? args[0]! : process.execPath, opts.node === false ? args.slice(1) : [CLI, ...args], {
       stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DISCALC_DEBUG: "1" },
+      // Its own process group, so a kill reaches whatever it started (a shell's node).
+      detached: true,
     });
     const log: string[] = [];
     const keep = (chunk: Buffer) => {
@@ -70,7 +72,7 @@ export class Cluster {
 
   /** A bare machine: the exact one-liner the controller prints, run by a shell. */
   startBootstrapAgent(): Proc {
-    return this.spawn("bootstrap-agent", ["sh", "-c", bootstrapOneLiner(this.url, this.token)], { node: false });
+    return this.spawn("bootstrap-agent", ["sh", "-c", `exec ${bootstrapOneLiner(this.url, this.token)}`], { node: false });
   }
 
   async api<T = unknown>(path: string, init: RequestInit = {}): Promise<T> {
@@ -87,9 +89,19 @@ export class Cluster {
     return this.procs.map((p) => `--- ${p.name} (pid ${p.child.pid})\n${p.log.slice(-40).join("\n")}`).join("\n");
   }
 
+  /** Sends a signal to a process and everything in its group. */
+  signal(p: Proc, sig: NodeJS.Signals): void {
+    try {
+      process.kill(-p.child.pid!, sig);
+    } catch {
+      // already gone
+    }
+  }
+
   async stopAll(): Promise<void> {
-    for (const p of this.procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
+    for (const p of this.procs) this.signal(p, "SIGKILL");
     await Promise.all(this.procs.map((p) => p.exited));
+    for (const p of this.procs) p.child.stdout?.destroy(), p.child.stderr?.destroy();
   }
 }
 
@@ -123,6 +135,7 @@ export function freePort(): Promise<number> {
 export interface ApiTrial {
   id: number; index: number; params: Record<string, unknown>; seed: number; state: string; attempts: number;
   metrics: unknown[]; weightsSha256: string | null; workerId: string | null; relayId: string | null; error: string | null;
+  attemptLog: Array<{ attempt: number; relayId: string; workerId: string | null; outcome: string | null; error: string | null }>;
 }
 export interface ApiSweep { id: number; name: string; state: string; total: number; counts: Record<string, number> }
 export interface ApiNode { id: string; role: string; host: string; threads: number; state: string; relay: string | null; url: string | null; bundleSha: string | null }

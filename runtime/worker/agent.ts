@@ -117,7 +117,9 @@ class Agent {
       this.pool.stop(res.stop);
     }
     for (const lease of res.trials) {
-      if (this.mode !== "run") {
+      // Trials that came with an update or shutdown still run (threads are idle); only a
+      // terminating agent hands them back.
+      if (this.terminating) {
         this.queueResult(lease, "released", {});
         continue;
       }

@@ -1,0 +1,84 @@
+// End to end: commands to a running fleet. Deploy mid-sweep (agents switch bundle, no trial
+// lost or run twice), pause stops new leases and resume continues, cancel stops a sweep.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { Cluster, waitFor, type ApiTrial, type ApiSweep, type ApiNode } from "./cluster.ts";
+
+const clusters: Cluster[] = [];
+after(() => Promise.all(clusters.map((c) => c.stopAll())));
+
+// About 0.3 s per trial on one thread.
+const sweep = (name: string, repeats: number) => ({
+  name,
+  dataset: { name: "moons", train: 2000, test: 200, noise: 0.1 },
+  model: { hidden: [32, 32], activation: "tanh" },
+  train: { epochs: 50, batch: 8, optimizer: "adam", lr: 0.01 },
+  search: { method: "grid", repeats, parameters: { "train.lr": [0.003, 0.01] } },
+});
+
+async function startFleet(name: string, repeats: number): Promise<Cluster> {
+  const c = new Cluster();
+  clusters.push(c);
+  await c.startController(c.writeConfig(name, sweep(name, repeats)));
+  c.startRelay();
+  await waitFor(async () => (await c.api<ApiNode[]>("/api/nodes")).some((n) => n.role === "relay" && n.url), 30_000, "the relay", () => c.dump());
+  c.startAgent(1);
+  c.startAgent(1);
+  await waitFor(async () => (await c.api<ApiNode[]>("/api/nodes")).filter((n) => n.role === "worker").length === 2, 30_000, "two workers", () => c.dump());
+  return c;
+}
+
+const counts = async (c: Cluster) => (await c.api<ApiSweep>("/api/sweeps/1")).counts;
+
+test("deploy mid-sweep: agents switch to the new bundle, no trial is lost or run twice", { timeout: 120_000 }, async () => {
+  const c = await startFleet("deploy", 16);
+  const before = await c.api<ApiNode[]>("/api/nodes");
+  const oldSha = before.find((n) => n.role === "controller")!.bundleSha;
+  await waitFor(async () => (await counts(c)).done >= 2, 60_000, "two trials done", () => c.dump());
+  const deploy = c.spawn("deploy", ["deploy", "--controller", c.url, "--admin-token", c.adminToken, "--label", "e2e-second"]);
+  assert.equal(await deploy.exited, 0, deploy.log.join("\n"));
+  const newSha = (await c.api<ApiNode[]>("/api/nodes")).find((n) => n.role === "controller")!.bundleSha;
+  assert.notEqual(newSha, oldSha);
+  const midway = await counts(c);
+  assert.ok(midway.queued + midway.leased > 0, "the deploy landed mid-sweep");
+  await waitFor(async () => {
+    const workers = (await c.api<ApiNode[]>("/api/nodes")).filter((n) => n.role === "worker");
+    return workers.length === 2 && workers.every((w) => w.bundleSha === newSha);
+  }, 60_000, "both agents to rejoin on the new bundle", () => c.dump());
+  await waitFor(async () => (await c.api<ApiSweep>("/api/sweeps/1")).state === "done", 90_000, "the sweep to finish", () => c.dump());
+  const trials = await c.api<ApiTrial[]>("/api/trials?sweep=1");
+  assert.equal(trials.length, 32);
+  assert.ok(trials.every((t) => t.state === "done" && t.weightsSha256), "every trial done with a result");
+  // A relay may hand back prefetched trials it never started; none may run twice or be lost.
+  const wrong = trials.filter((t) => t.attemptLog.filter((a) => a.outcome === "done").length !== 1 || t.attemptLog.some((a) => a.outcome === "expired" || a.outcome === "failed"));
+  assert.deepEqual(wrong.map((t) => t.id), [], `trials run twice or lost: ${JSON.stringify(wrong.map((t) => t.attemptLog))}\n${c.dump()}`);
+  const commands = await c.api<Array<{ kind: string; bundleSha: string | null }>>("/api/commands");
+  assert.ok(commands.some((x) => x.kind === "update" && x.bundleSha === newSha));
+});
+
+test("pause stops new leases, resume continues, cancel stops the sweep", { timeout: 120_000 }, async () => {
+  const c = await startFleet("control", 20);
+  await waitFor(async () => (await counts(c)).done >= 2, 60_000, "two trials done", () => c.dump());
+  await c.admin("/api/commands?kind=pause&sweep=1");
+  // Trials already running finish; then nothing new starts.
+  await new Promise((r) => setTimeout(r, 1500));
+  const paused = await counts(c);
+  await new Promise((r) => setTimeout(r, 2000));
+  const stillPaused = await counts(c);
+  assert.equal(stillPaused.done, paused.done, "no trial finished while paused");
+  assert.equal((await c.api<ApiSweep>("/api/sweeps/1")).state, "paused");
+
+  await c.admin("/api/commands?kind=resume&sweep=1");
+  await waitFor(async () => (await counts(c)).done >= paused.done + 2, 30_000, "progress after resume", () => c.dump());
+
+  await c.admin("/api/commands?kind=cancel&sweep=1");
+  const cancelled = await c.api<ApiSweep>("/api/sweeps/1");
+  assert.equal(cancelled.state, "cancelled");
+  assert.equal(cancelled.counts.queued + cancelled.counts.leased, 0);
+  const doneAtCancel = cancelled.counts.done;
+  assert.ok(doneAtCancel < 40 && cancelled.counts.cancelled > 0);
+  await new Promise((r) => setTimeout(r, 2000));
+  const after = await c.api<ApiTrial[]>("/api/trials?sweep=1");
+  assert.equal(after.filter((t) => t.state === "done").length, doneAtCancel, "nothing is stored for cancelled trials");
+  assert.ok(after.filter((t) => t.state === "cancelled").every((t) => t.weightsSha256 === null));
+});
