@@ -7,6 +7,7 @@ import { parseQueryWith, readRawBody } from "../http/boundary.ts";
 import { requireToken } from "../http/identity.ts";
 import type { ControllerState } from "./state.ts";
 import { trialView, sweepView, nodesView } from "./api-views.ts";
+import { ProtocolClient } from "../../protocol/client.ts";
 
 const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
 
@@ -44,6 +45,25 @@ export function apiRouter(s: ControllerState): Router {
     read(ctx);
     parseQueryWith(ctx, api.nodes.query);
     ctx.body = nodesView(s.store, s.controllerId, s.silentMs);
+  });
+
+  // The controller asks a relay for its live statistics on demand (GET /v1/stats on the relay).
+  router.get(api.stats.path, async (ctx) => {
+    read(ctx);
+    parseQueryWith(ctx, api.stats.query);
+    const id = ctx.params.id ?? "";
+    if (id === s.controllerId) {
+      ctx.body = s.relay.stats();
+      return;
+    }
+    const node = s.store.node(id);
+    if (!node || node.role !== "relay") return ctx.throw(404, `no relay ${id}`);
+    if (!node.url) return ctx.throw(409, `relay ${id} has not said where it listens yet`);
+    try {
+      ctx.body = await new ProtocolClient(node.url, s.token).call("stats", { timeoutMs: 5000 });
+    } catch (err) {
+      ctx.throw(502, `relay ${id} did not answer: ${(err as Error).message}`);
+    }
   });
 
   router.get(api.commands.path, (ctx) => {

@@ -55,6 +55,10 @@ test("a sweep runs through two relays and three agents, each trial stored once w
   for (const w of workers) assert.ok(relays.some((r) => r.id === w.relay), `worker ${w.id} hangs under a relay, not the root`);
   assert.ok(new Set(trials.map((t) => t.workerId)).size >= 2, "trials ran on more than one worker");
   assert.ok(trials.every((t) => t.relayId && relays.some((r) => r.id === t.relayId)), "results came up through the relays");
+  // The controller asks a relay for its statistics on demand (the relay's GET /v1/stats).
+  const stats = await cluster.api<{ relayId: string; workers: Array<{ workerId: string }>; resultsUploaded: number }>(`/api/nodes/${relays[0]!.id}/stats`);
+  assert.equal(stats.relayId, relays[0]!.id);
+  assert.ok(stats.workers.length >= 1 && stats.resultsUploaded >= 1, JSON.stringify(stats));
 
   // Reproduce every trial alone, in this process.
   const expanded = expandSweep(parseSweepConfig(SWEEP));
