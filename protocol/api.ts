@@ -37,7 +37,8 @@ export type ApiRoute = keyof typeof api;
 
 export function apiUrl(base: string, name: ApiRoute, query: Record<string, string | number | undefined> = {}, params: Record<string, string | number> = {}): string {
   const path = api[name].path.replace(/:(\w+)/g, (_, k: string) => encodeURIComponent(String(params[k] ?? "")));
-  const url = new URL(path, base.endsWith("/") ? base : `${base}/`);
+  // Concatenate, so a base with a path (a relay behind a prefix proxy) keeps it.
+  const url = new URL(`${base.replace(/\/+$/, "")}${path}`);
   for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
   return url.toString();
 }

@@ -85,7 +85,8 @@ export function routeUrl<N extends RouteName>(
   base: string, name: N, query: Record<string, string | number | undefined> = {}, pathParams: Record<string, string> = {},
 ): string {
   const path = routes[name].path.replace(/:(\w+)/g, (_, key: string) => encodeURIComponent(pathParams[key] ?? ""));
-  const url = new URL(path, base.endsWith("/") ? base : `${base}/`);
+  // Concatenate, so a base with a path (a relay behind a prefix proxy) keeps it.
+  const url = new URL(`${base.replace(/\/+$/, "")}${path}`);
   for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
   return url.toString();
 }

@@ -96,14 +96,20 @@ export class Scheduler {
         const trial = this.store.trial(r.trialId)!;
         touched.add(trial.sweep_id);
         const stored = this.store.result(r.trialId);
-        if (stored) return stored.attempt === r.attempt ? "duplicate" : "stale";
+        if (stored) {
+          if (stored.attempt === r.attempt) return "duplicate";
+          // Another attempt's result was stored first: this one is closed, not stored.
+          this.store.endAttempt(r.trialId, r.attempt, "superseded", { workerId: r.workerId, error: r.error, at: now });
+          return "stale";
+        }
         if (r.status === "done" && r.outcome && trial.state !== "cancelled") {
           this.store.insertResult({
             trial_id: r.trialId, attempt: r.attempt, relay_id: relayId, worker_id: r.workerId,
             weights_sha: r.outcome.weightsSha256, outcome: JSON.stringify(r.outcome), stored_at: now,
           });
           for (const m of r.outcome.epochs) this.storeMetric(r.trialId, r.attempt, m);
-          this.store.endAttempt(r.trialId, r.attempt, "done", { workerId: r.workerId, at: now });
+          // A late result may come from an attempt whose lease had already expired.
+          this.store.endAttempt(r.trialId, r.attempt, "done", { workerId: r.workerId, at: now, overwrite: true });
           this.store.setTrialState(r.trialId, "done", { finishedAt: r.finishedAt });
           return "stored";
         }

@@ -148,9 +148,10 @@ export class Store {
   attemptsOf(trialId: number): AttemptRow[] {
     return this.db.prepare("SELECT * FROM attempts WHERE trial_id = ? ORDER BY attempt").all(trialId) as AttemptRow[];
   }
-  endAttempt(trialId: number, attempt: number, outcome: string, fields: { workerId?: string | null; error?: string | null; at: number }): void {
+  /** Closes an attempt once; `overwrite` replaces an earlier outcome (a late result after expiry). */
+  endAttempt(trialId: number, attempt: number, outcome: string, fields: { workerId?: string | null; error?: string | null; at: number; overwrite?: boolean }): void {
     this.db.prepare(
-      "UPDATE attempts SET outcome = ?, worker_id = COALESCE(?, worker_id), error = ?, ended_at = ? WHERE trial_id = ? AND attempt = ? AND outcome IS NULL",
+      `UPDATE attempts SET outcome = ?, worker_id = COALESCE(?, worker_id), error = ?, ended_at = ? WHERE trial_id = ? AND attempt = ?${fields.overwrite ? "" : " AND outcome IS NULL"}`,
     ).run(outcome, fields.workerId ?? null, fields.error ?? null, fields.at, trialId, attempt);
   }
 

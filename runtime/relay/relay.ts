@@ -210,10 +210,21 @@ export class Relay {
 
   // ---- upstream side
 
-  /** Trials worth holding: about two per live worker thread; none without workers. */
+  /**
+   * Trials worth holding: two per live worker thread, or half a second of work when trials
+   * are short, so workers never wait on the controller; none without workers.
+   */
   private wanted(): number {
     const threads = this.liveThreads();
-    return threads ? Math.max(this.o.prefetch, 2 * threads) : 0;
+    return threads ? Math.max(this.o.prefetch, 2 * threads, Math.ceil(this.recentRate() * 0.5)) : 0;
+  }
+
+  /** Trials finished per second over the last five seconds. */
+  private recentRate(): number {
+    const since = Date.now() - 5000;
+    let n = 0;
+    for (let i = this.doneTimes.length - 1; i >= 0 && this.doneTimes[i]! >= since; i--) n++;
+    return n / 5;
   }
 
   private liveThreads(): number {

@@ -13,6 +13,8 @@ const POLL_WAIT_MS = 2000;
 const IDLE_POLL_MS = 1000;
 const METRICS_FLUSH_MS = 500;
 const TERM_GRACE_MS = 5000;
+const RESULT_BATCH = 64;
+const RESULT_FLUSH_MS = 5;
 const key = (r: TrialRef) => `${r.trialId}:${r.attempt}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -29,6 +31,8 @@ class Agent {
   private results: TrialResult[] = [];
   private metrics: MetricsBatch["items"] = [];
   private cancelled = new Set<string>();
+  private pending: TrialLease[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
   private mode: "run" | "update" | "exit" = "run";
   private terminating = false;
   private wakeUp: () => void = () => {};
@@ -49,11 +53,17 @@ class Agent {
     });
   }
 
+  /** Trials this agent holds: running on a thread, or received and waiting for one. */
+  private held(): TrialLease[] {
+    return [...this.pool.running(), ...this.pending];
+  }
+
   async run(): Promise<NodeOutcome> {
     const onTerm = () => {
-      this.ctx.log("terminating: finishing or handing back running trials");
+      this.ctx.log("terminating: handing back queued trials, finishing running ones");
       this.terminating = true;
       this.mode = "exit";
+      for (const l of this.pending.splice(0)) this.queueResult(l, "released", {});
       setTimeout(() => this.pool.stop("all"), TERM_GRACE_MS).unref();
       this.wakeUp();
     };
@@ -63,13 +73,17 @@ class Agent {
     this.ctx.log(`worker ${this.ctx.join.nodeId}: ${this.pool.size} thread(s), relay ${this.ctx.join.relayUrl}`);
     let failures = 0;
     try {
-      while (this.mode === "run" || this.pool.running().length > 0) {
-        const free = this.mode === "run" ? this.pool.idle() : 0;
+      while (this.mode === "run" || this.held().length > 0) {
+        // Ask for a trial per idle thread plus one in reserve per thread, so a thread that
+        // finishes starts its next trial without waiting for a round trip.
+        const free = this.mode === "run" ? Math.max(0, this.pool.idle() + this.pool.size - this.pending.length) : 0;
+        const starving = this.pool.idle() > 0 && this.pending.length === 0;
         let res: WorkResponse;
         try {
           res = await this.relay.call("work", {
             query: {
-              free, wait: free > 0 ? POLL_WAIT_MS : 0, seq: this.seq, running: formatTrialList(this.pool.running()) || undefined,
+              free, wait: free > 0 && starving ? POLL_WAIT_MS : 0, seq: this.seq,
+              running: formatTrialList(this.held()) || undefined,
               threads: this.pool.size, host: this.ctx.host, gflops: Number(this.gflops.toFixed(2)),
             },
             timeoutMs: POLL_WAIT_MS + 8000,
@@ -83,10 +97,10 @@ class Agent {
           continue;
         }
         await this.handle(res);
-        void this.flushResults();
-        if (this.pool.idle() === 0 || this.mode !== "run" || (free > 0 && res.trials.length === 0 && !res.commands.length)) {
-          if (this.pool.idle() === 0 || this.mode !== "run") await this.waitForWake(IDLE_POLL_MS);
-        }
+        this.startPending();
+        const gotWork = res.trials.length > 0 || res.commands.length > 0;
+        const longPolled = free > 0 && starving;
+        if (!(gotWork && free > res.trials.length) && !longPolled) await this.waitForWake(IDLE_POLL_MS);
       }
     } finally {
       clearInterval(metricsTimer);
@@ -110,15 +124,16 @@ class Agent {
     });
   }
 
+  private startPending(): void {
+    while (this.pool.idle() > 0 && this.pending.length) this.pool.run(this.pending.shift()!, this.datasets);
+  }
+
   private async handle(res: WorkResponse): Promise<void> {
     for (const c of [...res.commands].sort((a, b) => a.seq - b.seq)) this.apply(c);
-    if (res.stop.length) {
-      for (const r of res.stop) this.cancelled.add(key(r));
-      this.pool.stop(res.stop);
-    }
+    if (res.stop.length) this.stopTrials(res.stop);
     for (const lease of res.trials) {
-      // Trials that came with an update or shutdown still run (threads are idle); only a
-      // terminating agent hands them back.
+      // Trials that came with an update or shutdown still run; only a terminating agent
+      // hands them back.
       if (this.terminating) {
         this.queueResult(lease, "released", {});
         continue;
@@ -129,23 +144,29 @@ class Agent {
         this.queueResult(lease, "failed", { error: (err as Error).message });
         continue;
       }
-      this.pool.run(lease, this.datasets);
+      this.pending.push(lease);
     }
+  }
+
+  /** Cancels trials: queued ones are reported at once, running ones stop after their step. */
+  private stopTrials(refs: TrialRef[]): void {
+    const keys = new Set(refs.map(key));
+    for (const l of this.pending.filter((p) => keys.has(key(p)))) this.queueResult(l, "cancelled", {});
+    this.pending = this.pending.filter((p) => !keys.has(key(p)));
+    for (const k of keys) this.cancelled.add(k);
+    this.pool.stop(refs);
   }
 
   private apply(c: Command): void {
     if (c.seq <= this.seq) return;
     this.seq = c.seq;
     switch (c.kind) {
-      case "cancel": {
-        const refs = this.pool.running().filter((l) => (c.trialId === null || l.trialId === c.trialId) && (c.sweepId === null || l.sweepId === c.sweepId));
-        for (const r of refs) this.cancelled.add(key(r));
-        this.pool.stop(refs);
+      case "cancel":
+        this.stopTrials(this.held().filter((l) => (c.trialId === null || l.trialId === c.trialId) && (c.sweepId === null || l.sweepId === c.sweepId)));
         break;
-      }
       case "update":
         if (c.bundleSha && c.bundleSha !== this.ctx.join.bundleSha && this.mode === "run") {
-          this.ctx.log(`update to bundle ${c.bundleSha.slice(0, 12)}: letting ${this.pool.running().length} running trial(s) finish`);
+          this.ctx.log(`update to bundle ${c.bundleSha.slice(0, 12)}: letting ${this.held().length} held trial(s) finish`);
           this.mode = "update";
         }
         break;
@@ -182,6 +203,7 @@ class Agent {
       this.queueResult(lease, "done", { outcome: reply.outcome });
     }
     this.cancelled.delete(key(lease));
+    this.startPending();
     this.wakeUp();
   }
 
@@ -190,7 +212,12 @@ class Agent {
       trialId: lease.trialId, attempt: lease.attempt, status, workerId: this.ctx.join.nodeId,
       error: fields.error ?? null, outcome: fields.outcome ?? null, finishedAt: Date.now(),
     });
-    setImmediate(() => void this.flushResults());
+    // Results finishing close together travel in one request.
+    if (this.results.length >= RESULT_BATCH) void this.flushResults();
+    else this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flushResults();
+    }, RESULT_FLUSH_MS);
   }
 
   /** Sends buffered results to the relay; they leave the buffer once it acknowledges. */
@@ -205,6 +232,12 @@ class Agent {
       this.ctx.log(`sending ${batch.length} result(s) failed, will retry: ${(err as Error).message}`);
     } finally {
       this.flushingResults = false;
+    }
+    if (this.results.length) {
+      this.flushTimer ??= setTimeout(() => {
+        this.flushTimer = undefined;
+        void this.flushResults();
+      }, RESULT_FLUSH_MS * 20);
     }
   }
 

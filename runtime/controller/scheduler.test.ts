@@ -1,0 +1,521 @@
+// Tests of the scheduler over a real SQLite store: leases, renewals, expiry, results,
+// metrics and commands, with a fake clock so lease expiry needs no sleeping.
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Store } from "./store.ts";
+import { Scheduler } from "./scheduler.ts";
+import { registerSweep, SweepConflictError } from "./register-sweep.ts";
+import { parseSweepConfig } from "./sweep-config.ts";
+import { TrialLease, type TrialRef, type TrialResult, type TrialOutcome } from "../../protocol/messages.ts";
+
+const MNIST_SHA = "ab".repeat(32);
+const T0 = 1_700_000_000_000;
+
+/** A small synthetic sweep: 3 lr values × 2 repeats = 6 trials. */
+const xorSweep = (extra: object = {}) => ({
+  name: "xor-lr",
+  dataset: { name: "xor", train: 200, test: 50 },
+  model: { hidden: [8], activation: "tanh" },
+  train: { epochs: 2, batch: 16, lr: 0.1 },
+  search: { method: "grid", repeats: 2, parameters: { "train.lr": [0.05, 0.1, 0.2] } },
+  leaseSeconds: 30,
+  maxAttempts: 2,
+  ...extra,
+});
+
+const mnistSweep = {
+  name: "mnist-small",
+  dataset: { name: "mnist", train: 800, test: 200 },
+  model: { hidden: [32] },
+  train: { epochs: 1, batch: 32, lr: 0.1 },
+  search: { parameters: { "model.hidden": [[16], [32]] } },
+  leaseSeconds: 12,
+};
+
+interface Fixture {
+  dir: string;
+  store: Store;
+  sched: Scheduler;
+  sweepId: number;
+  /** Moves the fake clock forward by ms. */
+  advance(ms: number): void;
+  now(): number;
+  reopen(): void;
+}
+
+function fixture(t: TestContext, config: object = xorSweep()): Fixture {
+  const dir = mkdtempSync(join(tmpdir(), "discalc-sched-"));
+  let clock = T0;
+  const f: Fixture = {
+    dir,
+    store: new Store(dir),
+    sched: undefined as unknown as Scheduler,
+    sweepId: 0,
+    advance: (ms) => { clock += ms; },
+    now: () => clock,
+    reopen() {
+      f.store.close();
+      f.store = new Store(dir);
+      f.sched = new Scheduler(f.store, { datasets: { mnist: MNIST_SHA }, now: () => clock });
+    },
+  };
+  f.sched = new Scheduler(f.store, { datasets: { mnist: MNIST_SHA }, now: () => clock });
+  f.sweepId = registerSweep(f.store, parseSweepConfig(config), { now: clock }).sweepId;
+  t.after(() => {
+    try { f.store.close(); } catch { /* already closed */ }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return f;
+}
+
+const ref = (l: { trialId: number; attempt: number }): TrialRef => ({ trialId: l.trialId, attempt: l.attempt });
+
+const outcome = (sha: string, epochs = 2): TrialOutcome => ({
+  epochs: Array.from({ length: epochs }, (_, i) => ({ epoch: i + 1, trainLoss: 1 / (i + 1), testLoss: 1.1 / (i + 1), testAccuracy: 0.5 + i * 0.1, lr: 0.1, wallMs: 10 })),
+  weightsSha256: sha,
+  paramCount: 42,
+  stoppedEarly: false,
+  diverged: false,
+  trainMs: 20,
+  samplesPerSec: 1000,
+  gemmGflops: 1.5,
+});
+
+const done = (r: TrialRef, sha = "cd".repeat(32), workerId = "w-000000000001"): TrialResult => ({
+  ...r, status: "done", workerId, error: null, outcome: outcome(sha), finishedAt: T0 + 1,
+});
+const failed = (r: TrialRef, error: string, workerId = "w-000000000001"): TrialResult => ({
+  ...r, status: "failed", workerId, error, outcome: null, finishedAt: T0 + 1,
+});
+const batch = (...results: TrialResult[]) => ({ batchId: `b-${Math.random()}`, results });
+
+// ---------------------------------------------------------------------------------------
+// leaseTrials
+
+test("leaseTrials hands out up to n queued trials once each, with deadline, attempts and config", (t) => {
+  const f = fixture(t);
+  const first = f.sched.leaseTrials("r-1", 4);
+  assert.equal(first.length, 4);
+  assert.equal(new Set(first.map((l) => l.trialId)).size, 4);
+  for (const l of first) {
+    assert.equal(l.attempt, 1);
+    assert.equal(l.sweepId, f.sweepId);
+    assert.equal(l.deadline, T0 + 30_000);
+    assert.deepEqual(l.datasets, {}, "synthetic datasets need no blob");
+    assert.equal(l.config.dataset.name, "xor");
+    assert.equal(l.config.model.activation, "tanh");
+    assert.doesNotThrow(() => TrialLease.parse(l), "a lease is a valid wire message");
+    const row = f.store.trial(l.trialId)!;
+    assert.equal(row.state, "leased");
+    assert.equal(row.attempts, 1);
+    assert.equal(row.lease_relay, "r-1");
+    assert.equal(row.lease_deadline, T0 + 30_000);
+    assert.deepEqual(JSON.parse(row.config), l.config, "the lease carries the full stored trial config");
+    assert.equal(f.store.attempt(l.trialId, 1)?.relay_id, "r-1");
+  }
+  // The grid order: lr values in order, two repeats each (seeds 0 and 1).
+  assert.deepEqual(first.map((l) => [l.config.train.lr, l.config.train.seed]), [[0.05, 0], [0.05, 1], [0.1, 0], [0.1, 1]]);
+
+  const second = f.sched.leaseTrials("r-2", 4);
+  assert.equal(second.length, 2, "only two trials were left");
+  for (const l of second) assert.ok(!first.some((x) => x.trialId === l.trialId), "no trial is handed out twice");
+  assert.ok(second.every((l) => f.store.trial(l.trialId)!.lease_relay === "r-2"));
+  assert.deepEqual(f.sched.leaseTrials("r-1", 4), [], "nothing left to lease");
+  assert.deepEqual(f.store.countsBySweep(f.sweepId), { queued: 0, leased: 6, done: 0, failed: 0, cancelled: 0 });
+});
+
+test("leases of a mnist sweep name the dataset blob and use the sweep's leaseSeconds", (t) => {
+  const f = fixture(t, mnistSweep);
+  const leases = f.sched.leaseTrials("r-1", 10);
+  assert.equal(leases.length, 2);
+  for (const l of leases) {
+    assert.deepEqual(l.datasets, { mnist: MNIST_SHA });
+    assert.equal(l.deadline, T0 + 12_000);
+    assert.equal(l.config.dataset.name, "mnist");
+    assert.equal(l.config.dataset.train, 800);
+  }
+  assert.deepEqual(leases.map((l) => l.config.model.hidden), [[16], [32]]);
+});
+
+// ---------------------------------------------------------------------------------------
+// renewLeases
+
+test("renewLeases extends the relay's leases, revokes others' and wrong attempts, requeues released", (t) => {
+  const f = fixture(t);
+  const [a, b, c] = f.sched.leaseTrials("r-1", 3) as [TrialLease, TrialLease, TrialLease];
+  const [d] = f.sched.leaseTrials("r-2", 1) as [TrialLease];
+
+  f.advance(20_000);
+  const stranger = { trialId: d.trialId, attempt: d.attempt };
+  const wrongAttempt = { trialId: b.trialId, attempt: 2 };
+  const unknown = { trialId: 9999, attempt: 1 };
+  const { revoked } = f.sched.renewLeases("r-1", [ref(a), stranger, wrongAttempt, unknown], [ref(c)]);
+  assert.deepEqual(revoked, [stranger, wrongAttempt, unknown]);
+
+  assert.equal(f.store.trial(a.trialId)!.lease_deadline, T0 + 20_000 + 30_000, "renewed from now");
+  assert.equal(f.store.trial(b.trialId)!.lease_deadline, T0 + 30_000, "a wrong attempt renews nothing");
+  assert.equal(f.store.trial(d.trialId)!.lease_deadline, T0 + 30_000, "another relay's lease is untouched");
+  assert.equal(f.store.trial(d.trialId)!.lease_relay, "r-2");
+
+  const released = f.store.trial(c.trialId)!;
+  assert.equal(released.state, "queued", "released goes back at once");
+  assert.equal(released.lease_relay, null);
+  assert.equal(f.store.attempt(c.trialId, 1)?.outcome, "released");
+
+  // Releasing another relay's trial does nothing.
+  f.sched.renewLeases("r-1", [], [ref(d)]);
+  assert.equal(f.store.trial(d.trialId)!.state, "leased");
+
+  // The renewed lease survives past the original deadline; the others expire.
+  f.advance(15_000); // T0 + 35 s
+  assert.equal(f.sched.expireLeases(), 2, "b and d expire, a does not");
+  assert.equal(f.store.trial(a.trialId)!.state, "leased");
+  assert.equal(f.store.trial(b.trialId)!.state, "queued");
+  assert.equal(f.store.trial(d.trialId)!.state, "queued");
+
+  // A released trial is leased again as a new attempt; a release does not count as a failure.
+  const again = f.sched.leaseTrials("r-3", 10).find((l) => l.trialId === c.trialId);
+  assert.equal(again?.attempt, 2);
+});
+
+// ---------------------------------------------------------------------------------------
+// expireLeases
+
+test("expired leases requeue, and fail after maxAttempts expiries with an error naming the lease", (t) => {
+  const f = fixture(t, xorSweep({ search: undefined, maxAttempts: 2 })); // a single trial
+  const [first] = f.sched.leaseTrials("r-1", 1) as [TrialLease];
+  assert.equal(f.sched.expireLeases(), 0, "not yet due");
+  f.advance(30_000);
+  assert.equal(f.sched.expireLeases(), 0, "the deadline itself is still in time");
+  f.advance(1);
+  assert.equal(f.sched.expireLeases(), 1);
+  let row = f.store.trial(first.trialId)!;
+  assert.equal(row.state, "queued");
+  assert.equal(row.lease_relay, null);
+  assert.match(row.last_error ?? "", /lease expired.*r-1/);
+  assert.equal(f.store.sweep(f.sweepId)!.state, "running");
+
+  const [second] = f.sched.leaseTrials("r-2", 1) as [TrialLease];
+  assert.equal(second.trialId, first.trialId);
+  assert.equal(second.attempt, 2);
+  assert.equal(second.deadline, f.now() + 30_000);
+
+  f.advance(30_001);
+  // leaseTrials expires overdue leases before handing out; the trial is out of attempts.
+  assert.deepEqual(f.sched.leaseTrials("r-3", 1), []);
+  row = f.store.trial(first.trialId)!;
+  assert.equal(row.state, "failed");
+  assert.equal(row.attempts, 2);
+  assert.match(row.last_error ?? "", /lease expired: relay r-2/);
+  assert.equal(row.finished_at, f.now());
+
+  const attempts = f.store.attemptsOf(first.trialId);
+  assert.deepEqual(attempts.map((a) => [a.attempt, a.relay_id, a.outcome]), [[1, "r-1", "expired"], [2, "r-2", "expired"]]);
+  assert.ok(attempts.every((a) => a.ended_at !== null && /lease expired/.test(a.error ?? "")));
+  assert.equal(f.store.sweep(f.sweepId)!.state, "done", "nothing queued or leased is left");
+});
+
+// ---------------------------------------------------------------------------------------
+// recordResults
+
+test("a done result is stored once, again is duplicate, and from a stranger is refused", (t) => {
+  const f = fixture(t);
+  const [a, b] = f.sched.leaseTrials("r-1", 2) as [TrialLease, TrialLease];
+  f.advance(5_000);
+
+  // A relay that never held the attempt: refused, nothing stored.
+  const refused = f.sched.recordResults("r-evil", batch(done(ref(a), "ee".repeat(32))));
+  assert.deepEqual(refused.statuses, ["refused"]);
+  assert.equal(f.store.result(a.trialId), undefined);
+  assert.equal(f.store.trial(a.trialId)!.state, "leased");
+  assert.deepEqual(f.sched.recordResults("r-1", batch(done({ trialId: a.trialId, attempt: 7 }))).statuses, ["refused"], "an attempt never leased");
+
+  const ack = f.sched.recordResults("r-1", batch(done(ref(a)), done(ref(b), "ef".repeat(32))));
+  assert.deepEqual(ack.statuses, ["stored", "stored"]);
+  const stored = f.store.result(a.trialId)!;
+  assert.equal(stored.attempt, 1);
+  assert.equal(stored.relay_id, "r-1");
+  assert.equal(stored.weights_sha, "cd".repeat(32));
+  assert.equal(stored.stored_at, T0 + 5_000);
+  assert.equal((JSON.parse(stored.outcome) as TrialOutcome).paramCount, 42);
+  assert.equal(f.store.trial(a.trialId)!.state, "done");
+  assert.equal(f.store.attempt(a.trialId, 1)?.outcome, "done");
+  assert.equal(f.store.metricsOf(a.trialId).length, 2, "the outcome's epochs are stored as metrics");
+
+  // The relay retries the same batch (its ack was lost): nothing changes.
+  assert.deepEqual(f.sched.recordResults("r-1", batch(done(ref(a), "00".repeat(32)))).statuses, ["duplicate"]);
+  assert.equal(f.store.result(a.trialId)!.weights_sha, "cd".repeat(32), "the first stored result stays");
+  assert.equal(f.store.resultsOfSweep(f.sweepId).length, 2);
+});
+
+test("a late result of an older attempt, after the trial was re-leased and finished, is stale", (t) => {
+  const f = fixture(t);
+  const [a] = f.sched.leaseTrials("r-1", 1) as [TrialLease];
+  f.advance(30_001);
+  f.sched.expireLeases();
+  const a2 = f.sched.leaseTrials("r-2", 1).find((l) => l.trialId === a.trialId)!;
+  assert.equal(a2.attempt, 2);
+  assert.deepEqual(f.sched.recordResults("r-2", batch(done(ref(a2), "22".repeat(32)))).statuses, ["stored"]);
+  assert.deepEqual(f.sched.recordResults("r-1", batch(done(ref(a), "11".repeat(32)))).statuses, ["stale"]);
+  const stored = f.store.result(a.trialId)!;
+  assert.equal(stored.attempt, 2);
+  assert.equal(stored.weights_sha, "22".repeat(32));
+  assert.equal(f.store.trial(a.trialId)!.state, "done");
+});
+
+test("a late done result of attempt 1 while attempt 2 runs wins; attempt 2's result is then stale", (t) => {
+  const f = fixture(t);
+  const [a] = f.sched.leaseTrials("r-1", 1) as [TrialLease];
+  f.advance(30_001);
+  const a2 = f.sched.leaseTrials("r-2", 1).find((l) => l.trialId === a.trialId)!;
+  assert.equal(a2.attempt, 2, "leaseTrials expired attempt 1 first");
+
+  assert.deepEqual(f.sched.recordResults("r-1", batch(done(ref(a), "11".repeat(32)))).statuses, ["stored"]);
+  assert.equal(f.store.result(a.trialId)!.attempt, 1);
+  assert.equal(f.store.trial(a.trialId)!.state, "done");
+  // r-2 learns at its next heartbeat that the trial is no longer its to run.
+  assert.deepEqual(f.sched.renewLeases("r-2", [ref(a2)], []).revoked, [ref(a2)]);
+
+  assert.deepEqual(f.sched.recordResults("r-2", batch(done(ref(a2), "22".repeat(32)))).statuses, ["stale"]);
+  assert.equal(f.store.result(a.trialId)!.weights_sha, "11".repeat(32));
+  assert.equal(f.store.trial(a.trialId)!.state, "done");
+});
+
+test("the attempt log closes attempt 2 when attempt 1's late result wins", (t) => {
+  const f = fixture(t);
+  const [a] = f.sched.leaseTrials("r-1", 1) as [TrialLease];
+  f.advance(30_001);
+  const a2 = f.sched.leaseTrials("r-2", 1).find((l) => l.trialId === a.trialId)!;
+  f.sched.recordResults("r-1", batch(done(ref(a))));
+  f.sched.renewLeases("r-2", [ref(a2)], []);
+  f.sched.recordResults("r-2", batch(done(ref(a2), "22".repeat(32))));
+  const log = f.store.attemptsOf(a.trialId);
+  assert.ok(log.every((x) => x.ended_at !== null && x.outcome !== null), `every attempt has ended: ${JSON.stringify(log)}`);
+  assert.deepEqual(log.map((x) => x.outcome), ["done", "superseded"]);
+});
+
+test("a failed result requeues until maxAttempts, then the trial fails with that error text", (t) => {
+  const f = fixture(t, xorSweep({ search: undefined, maxAttempts: 2 }));
+  const [a1] = f.sched.leaseTrials("r-1", 1) as [TrialLease];
+  assert.deepEqual(f.sched.recordResults("r-1", batch(failed(ref(a1), "NaN in layer 1"))).statuses, ["stored"]);
+  let row = f.store.trial(a1.trialId)!;
+  assert.equal(row.state, "queued");
+  assert.equal(row.last_error, "NaN in layer 1");
+  assert.equal(f.store.attempt(a1.trialId, 1)?.outcome, "failed");
+  assert.equal(f.store.attempt(a1.trialId, 1)?.error, "NaN in layer 1");
+  assert.equal(f.store.sweep(f.sweepId)!.state, "running");
+
+  // Resending the same failure changes nothing.
+  assert.notEqual(f.sched.recordResults("r-1", batch(failed(ref(a1), "NaN in layer 1"))).statuses[0], "refused");
+  assert.equal(f.store.trial(a1.trialId)!.state, "queued");
+
+  const [a2] = f.sched.leaseTrials("r-1", 1) as [TrialLease];
+  assert.equal(a2.attempt, 2);
+  assert.deepEqual(f.sched.recordResults("r-1", batch(failed(ref(a2), "out of memory"))).statuses, ["stored"]);
+  row = f.store.trial(a1.trialId)!;
+  assert.equal(row.state, "failed");
+  assert.equal(row.last_error, "out of memory");
+  assert.equal(f.store.result(a1.trialId), undefined);
+  assert.deepEqual(f.sched.leaseTrials("r-1", 1), []);
+  assert.equal(f.store.sweep(f.sweepId)!.state, "done", "no trial queued or leased");
+});
+
+test("the sweep is done only when no trial is queued or leased", (t) => {
+  const f = fixture(t);
+  const leases = f.sched.leaseTrials("r-1", 6);
+  assert.equal(leases.length, 6);
+  const [last, ...rest] = leases as [TrialLease, ...TrialLease[]];
+  f.sched.recordResults("r-1", batch(...rest.map((l) => done(ref(l)))));
+  assert.equal(f.store.sweep(f.sweepId)!.state, "running", "one trial still leased");
+  f.advance(1234);
+  f.sched.recordResults("r-1", batch(done(ref(last))));
+  const sweep = f.store.sweep(f.sweepId)!;
+  assert.equal(sweep.state, "done");
+  assert.equal(sweep.finished_at, T0 + 1234);
+  assert.deepEqual(f.store.countsBySweep(f.sweepId), { queued: 0, leased: 0, done: 6, failed: 0, cancelled: 0 });
+});
+
+// ---------------------------------------------------------------------------------------
+// recordMetrics
+
+test("recordMetrics accepts only metrics of attempts the relay holds", (t) => {
+  const f = fixture(t);
+  const [a] = f.sched.leaseTrials("r-1", 1) as [TrialLease];
+  const [b] = f.sched.leaseTrials("r-2", 1) as [TrialLease];
+  const m = (epoch: number) => ({ epoch, trainLoss: 0.5, testLoss: 0.6, testAccuracy: 0.7, lr: 0.1, wallMs: 3 });
+  const accepted = f.sched.recordMetrics("r-1", {
+    items: [
+      { ...ref(a), metrics: m(1) },
+      { ...ref(a), metrics: m(2) },
+      { ...ref(b), metrics: m(1) },                        // r-2's trial
+      { trialId: a.trialId, attempt: 2, metrics: m(1) },   // an attempt never leased
+      { trialId: 9999, attempt: 1, metrics: m(1) },        // no such trial
+    ],
+  });
+  assert.equal(accepted, 2);
+  assert.deepEqual(f.store.metricsOf(a.trialId).map((r) => [r.attempt, r.epoch, r.test_accuracy]), [[1, 1, 0.7], [1, 2, 0.7]]);
+  assert.deepEqual(f.store.metricsOf(b.trialId), []);
+  assert.equal(f.sched.recordMetrics("r-2", { items: [{ ...ref(b), metrics: m(1) }] }), 1);
+  assert.equal(f.store.metricsOf(b.trialId).length, 1);
+});
+
+// ---------------------------------------------------------------------------------------
+// issueCommand
+
+test("pause stops leasing a sweep's trials and resume restores it", (t) => {
+  const f = fixture(t);
+  const other = registerSweep(f.store, parseSweepConfig(xorSweep({ name: "other", search: undefined })), { now: f.now() }).sweepId;
+  const pause = f.sched.issueCommand({ kind: "pause", sweepId: f.sweepId });
+  assert.equal(pause.kind, "pause");
+  assert.equal(pause.sweepId, f.sweepId);
+  assert.equal(f.store.sweep(f.sweepId)!.state, "paused");
+  assert.equal(f.store.sweep(other)!.state, "running", "only the named sweep pauses");
+  const leased = f.sched.leaseTrials("r-1", 10);
+  assert.deepEqual(leased.map((l) => l.sweepId), [other], "only the running sweep's trial");
+
+  f.sched.issueCommand({ kind: "resume", sweepId: f.sweepId });
+  assert.equal(f.store.sweep(f.sweepId)!.state, "running");
+  const resumed = f.sched.leaseTrials("r-1", 10);
+  assert.equal(resumed.length, 6);
+  assert.ok(resumed.every((l) => l.sweepId === f.sweepId));
+
+  // Without a sweep id, pause applies to every running sweep.
+  f.sched.issueCommand({ kind: "pause" });
+  assert.equal(f.store.sweep(f.sweepId)!.state, "paused");
+});
+
+test("cancel of a sweep cancels its queued and leased trials and marks it cancelled", (t) => {
+  const f = fixture(t);
+  const leases = f.sched.leaseTrials("r-1", 2);
+  const [doneOne] = leases as [TrialLease];
+  f.sched.recordResults("r-1", batch(done(ref(doneOne))));
+  f.advance(100);
+  const cmd = f.sched.issueCommand({ kind: "cancel", sweepId: f.sweepId });
+  assert.equal(cmd.kind, "cancel");
+  assert.equal(cmd.sweepId, f.sweepId);
+  assert.equal(cmd.trialId, null);
+  const sweep = f.store.sweep(f.sweepId)!;
+  assert.equal(sweep.state, "cancelled");
+  assert.equal(sweep.finished_at, T0 + 100);
+  assert.deepEqual(f.store.countsBySweep(f.sweepId), { queued: 0, leased: 0, done: 1, failed: 0, cancelled: 5 });
+  assert.equal(f.store.attempt(leases[1]!.trialId, 1)?.outcome, "cancelled", "the running attempt is closed");
+  assert.deepEqual(f.sched.leaseTrials("r-1", 10), []);
+  // The cancelled trial's relay is told to stop it, and its late result stores nothing.
+  assert.deepEqual(f.sched.renewLeases("r-1", [ref(leases[1]!)], []).revoked, [ref(leases[1]!)]);
+  assert.equal(f.sched.recordResults("r-1", batch(done(ref(leases[1]!)))).statuses[0], "stale");
+  assert.equal(f.store.result(leases[1]!.trialId), undefined);
+  assert.equal(f.store.trial(leases[1]!.trialId)!.state, "cancelled");
+});
+
+test("cancel of one trial cancels only that trial", (t) => {
+  const f = fixture(t);
+  const [a] = f.sched.leaseTrials("r-1", 1) as [TrialLease];
+  const queued = f.store.trialsOfSweep(f.sweepId).find((x) => x.state === "queued")!;
+  const c1 = f.sched.issueCommand({ kind: "cancel", trialId: a.trialId });
+  assert.equal(c1.trialId, a.trialId);
+  f.sched.issueCommand({ kind: "cancel", trialId: queued.id });
+  assert.equal(f.store.trial(a.trialId)!.state, "cancelled");
+  assert.equal(f.store.attempt(a.trialId, 1)?.outcome, "cancelled");
+  assert.equal(f.store.trial(queued.id)!.state, "cancelled");
+  assert.deepEqual(f.store.countsBySweep(f.sweepId), { queued: 4, leased: 0, done: 0, failed: 0, cancelled: 2 });
+  assert.equal(f.store.sweep(f.sweepId)!.state, "running");
+  const rest = f.sched.leaseTrials("r-1", 10);
+  assert.equal(rest.length, 4);
+  assert.ok(!rest.some((l) => l.trialId === a.trialId || l.trialId === queued.id));
+  // Cancelling the last trials one by one finishes the sweep.
+  f.sched.recordResults("r-1", batch(...rest.slice(1).map((l) => done(ref(l)))));
+  f.sched.issueCommand({ kind: "cancel", trialId: rest[0]!.trialId });
+  assert.equal(f.store.sweep(f.sweepId)!.state, "done");
+});
+
+test("commands get increasing sequence numbers and commandsAfter returns only later ones", (t) => {
+  const f = fixture(t);
+  const bundle = "12".repeat(32);
+  const issued = [
+    f.sched.issueCommand({ kind: "pause", sweepId: f.sweepId }),
+    f.sched.issueCommand({ kind: "resume", sweepId: f.sweepId }),
+    f.sched.issueCommand({ kind: "update", bundleSha: bundle }),
+    f.sched.issueCommand({ kind: "shutdown" }),
+  ];
+  const seqs = issued.map((c) => c.seq);
+  assert.ok(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!), `increasing: ${seqs}`);
+  assert.ok(seqs[0]! >= 1);
+  assert.deepEqual(f.sched.commandsAfter(0), issued);
+  assert.deepEqual(f.sched.commandsAfter(seqs[1]!).map((c) => c.kind), ["update", "shutdown"]);
+  assert.equal(f.sched.commandsAfter(seqs[1]!)[0]!.bundleSha, bundle);
+  assert.deepEqual(f.sched.commandsAfter(seqs[3]!), []);
+  // Sequence numbers survive a restart and keep increasing.
+  f.reopen();
+  assert.deepEqual(f.sched.commandsAfter(seqs[2]!).map((c) => c.seq), [seqs[3]]);
+  const next = f.sched.issueCommand({ kind: "pause" });
+  assert.ok(next.seq > seqs[3]!);
+});
+
+// ---------------------------------------------------------------------------------------
+// registerSweep
+
+test("registerSweep resumes the same sweep, refuses a changed config, and --new makes another", (t) => {
+  const f = fixture(t);
+  const before = f.store.allTrials().length;
+  assert.equal(before, 6);
+  // Mark some progress, so a resume must keep it.
+  const [a] = f.sched.leaseTrials("r-1", 1) as [TrialLease];
+  f.sched.recordResults("r-1", batch(done(ref(a))));
+
+  const again = registerSweep(f.store, parseSweepConfig(xorSweep()));
+  assert.deepEqual(again, { sweepId: f.sweepId, resumed: true, trials: 6 });
+  assert.equal(f.store.allTrials().length, 6, "no trial added twice");
+  assert.equal(f.store.trial(a.trialId)!.state, "done", "done trials stay done");
+
+  const changed = parseSweepConfig(xorSweep({ train: { epochs: 3, batch: 16, lr: 0.1 } }));
+  assert.throws(() => registerSweep(f.store, changed), (err: unknown) => {
+    assert.ok(err instanceof SweepConflictError);
+    assert.match(err.message, /xor-lr/);
+    assert.match(err.message, /rename/);
+    assert.match(err.message, /--new/);
+    return true;
+  });
+  assert.equal(f.store.sweeps().length, 1, "a refused config adds nothing");
+
+  const fresh = registerSweep(f.store, changed, { forceNew: true });
+  assert.equal(fresh.resumed, false);
+  assert.notEqual(fresh.sweepId, f.sweepId);
+  assert.equal(fresh.trials, 6);
+  assert.equal(f.store.sweepsByName("xor-lr").length, 2);
+  assert.equal(f.store.trialsOfSweep(fresh.sweepId).length, 6);
+  assert.ok(f.store.trialsOfSweep(fresh.sweepId).every((x) => x.state === "queued"));
+  assert.equal(f.store.allTrials().length, 12);
+  // The new config now resumes the new sweep.
+  assert.deepEqual(registerSweep(f.store, changed), { sweepId: fresh.sweepId, resumed: true, trials: 6 });
+});
+
+// ---------------------------------------------------------------------------------------
+// persistence
+
+test("the store keeps trial states, attempts and results across a close and reopen", (t) => {
+  const f = fixture(t);
+  const leases = f.sched.leaseTrials("r-1", 3) as [TrialLease, TrialLease, TrialLease];
+  f.sched.recordResults("r-1", batch(done(ref(leases[0]), "aa".repeat(32)), failed(ref(leases[1]), "boom")));
+  f.sched.issueCommand({ kind: "pause", sweepId: f.sweepId });
+  const snapshot = f.store.allTrials();
+
+  f.reopen();
+  assert.deepEqual(f.store.allTrials(), snapshot);
+  assert.equal(f.store.trial(leases[0].trialId)!.state, "done");
+  assert.equal(f.store.result(leases[0].trialId)!.weights_sha, "aa".repeat(32));
+  assert.equal(f.store.metricsOf(leases[0].trialId).length, 2);
+  assert.equal(f.store.trial(leases[1].trialId)!.state, "queued");
+  assert.equal(f.store.trial(leases[1].trialId)!.last_error, "boom");
+  assert.equal(f.store.trial(leases[2].trialId)!.state, "leased");
+  assert.equal(f.store.trial(leases[2].trialId)!.lease_relay, "r-1");
+  assert.equal(f.store.sweep(f.sweepId)!.state, "paused");
+
+  // The reopened scheduler carries on: the lease still belongs to r-1 and its result is stored.
+  assert.deepEqual(f.sched.recordResults("r-1", batch(done(ref(leases[2])))).statuses, ["stored"]);
+  assert.deepEqual(f.sched.recordResults("r-1", batch(done(ref(leases[0])))).statuses, ["duplicate"]);
+  // And the same config resumes the stored sweep.
+  assert.equal(registerSweep(f.store, parseSweepConfig(xorSweep())).sweepId, f.sweepId);
+});
