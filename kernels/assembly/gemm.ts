@@ -18,13 +18,25 @@ const NC_MAX: i32 = 2048;
 
 let packedA: usize = 0;
 let packedB: usize = 0;
+let capacityA: usize = 0;
+let capacityB: usize = 0;
 let edgeTile: usize = 0;
 
-function ensureBuffers(): void {
-  if (packedA != 0) return;
-  packedA = alloc(<usize>(MC_MAX * KC_MAX) << 2);
-  packedB = alloc(<usize>(KC_MAX * NC_MAX) << 2);
-  edgeTile = alloc(<usize>(MR * NR) << 2);
+/**
+ * Packing buffers grow to the largest problem seen (at most MC×KC and KC×NC floats), so a
+ * tiny network does not pay for zeroing megabytes. Growth at least doubles, so the
+ * abandoned buffers add up to less than the live ones.
+ */
+function ensureBuffers(bytesA: usize, bytesB: usize): void {
+  if (edgeTile == 0) edgeTile = alloc(<usize>(MR * NR) << 2);
+  if (bytesA > capacityA) {
+    capacityA = max(bytesA, capacityA << 1);
+    packedA = alloc(capacityA);
+  }
+  if (bytesB > capacityB) {
+    capacityB = max(bytesB, capacityB << 1);
+    packedB = alloc(capacityB);
+  }
 }
 
 /** Splits `total` into equal blocks of at most `max`, each a multiple of `multiple`. */
@@ -272,10 +284,11 @@ export function sgemm(
   if (m <= 0 || n <= 0) return;
   scaleC(m, n, beta, c, ldc);
   if (k <= 0 || alpha == 0.0) return;
-  ensureBuffers();
   const ldcBytes = <usize>ldc << 2;
   const kcSize = blockSize(k, KC_MAX, 1);
   const ncSize = blockSize(n, NC_MAX, NR);
+  const mcSize = min(MC_MAX, ((m + MR - 1) / MR) * MR);
+  ensureBuffers(<usize>(mcSize * kcSize) << 2, <usize>(kcSize * ncSize) << 2);
   for (let j0 = 0; j0 < n; j0 += ncSize) {
     const nc = min(ncSize, n - j0);
     const ncPadded = ((nc + NR - 1) / NR) * NR;

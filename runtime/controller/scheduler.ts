@@ -151,8 +151,7 @@ export class Scheduler {
     for (const id of sweepIds) {
       const sweep = this.store.sweep(id);
       if (!sweep || sweep.state === "done" || sweep.state === "cancelled") continue;
-      const c = this.store.countsBySweep(id);
-      if (c.queued === 0 && c.leased === 0) this.store.setSweepState(id, "done", this.now());
+      if (!this.store.sweepHasOpenTrials(id)) this.store.setSweepState(id, "done", this.now());
     }
   }
 

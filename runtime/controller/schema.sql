@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS trials (
 );
 CREATE INDEX IF NOT EXISTS trials_state ON trials(state, id);
 CREATE INDEX IF NOT EXISTS trials_sweep ON trials(sweep_id, id);
+CREATE INDEX IF NOT EXISTS trials_sweep_state ON trials(sweep_id, state);
 
 CREATE TABLE IF NOT EXISTS attempts (
   trial_id INTEGER NOT NULL REFERENCES trials(id),

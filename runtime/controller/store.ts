@@ -55,87 +55,101 @@ export class Store {
     this.db.close();
   }
 
+  private statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, compiled once per SQL text. */
+  private sql(text: string): Database.Statement {
+    let st = this.statements.get(text);
+    if (!st) this.statements.set(text, (st = this.db.prepare(text)));
+    return st;
+  }
+
   tx<T>(fn: () => T): T {
     return this.db.transaction(fn)();
   }
 
   getMeta(key: string): string | undefined {
-    return (this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
+    return (this.sql("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
   }
 
   setMeta(key: string, value: string): void {
-    this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
+    this.sql("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
   }
 
   // sweeps
   sweepsByName(name: string): SweepRow[] {
-    return this.db.prepare("SELECT * FROM sweeps WHERE name = ? ORDER BY id").all(name) as SweepRow[];
+    return this.sql("SELECT * FROM sweeps WHERE name = ? ORDER BY id").all(name) as SweepRow[];
   }
   sweep(id: number): SweepRow | undefined {
-    return this.db.prepare("SELECT * FROM sweeps WHERE id = ?").get(id) as SweepRow | undefined;
+    return this.sql("SELECT * FROM sweeps WHERE id = ?").get(id) as SweepRow | undefined;
   }
   sweeps(): SweepRow[] {
-    return this.db.prepare("SELECT * FROM sweeps ORDER BY id").all() as SweepRow[];
+    return this.sql("SELECT * FROM sweeps ORDER BY id").all() as SweepRow[];
   }
   insertSweep(s: Omit<SweepRow, "id" | "state" | "finished_at">): number {
-    return Number(this.db.prepare(
+    return Number(this.sql(
       "INSERT INTO sweeps (name, config_hash, config, lease_ms, max_attempts, fanout, created_at) VALUES (@name, @config_hash, @config, @lease_ms, @max_attempts, @fanout, @created_at)",
     ).run(s).lastInsertRowid);
   }
   setSweepState(id: number, state: SweepState, finishedAt: number | null = null): void {
-    this.db.prepare("UPDATE sweeps SET state = ?, finished_at = ? WHERE id = ?").run(state, finishedAt, id);
+    this.sql("UPDATE sweeps SET state = ?, finished_at = ? WHERE id = ?").run(state, finishedAt, id);
   }
 
   // trials
   insertTrial(t: Pick<TrialRow, "sweep_id" | "idx" | "point" | "repeat" | "params" | "seed" | "config">): void {
-    this.db.prepare(
+    this.sql(
       "INSERT INTO trials (sweep_id, idx, point, repeat, params, seed, config) VALUES (@sweep_id, @idx, @point, @repeat, @params, @seed, @config)",
     ).run(t);
   }
   trial(id: number): TrialRow | undefined {
-    return this.db.prepare("SELECT * FROM trials WHERE id = ?").get(id) as TrialRow | undefined;
+    return this.sql("SELECT * FROM trials WHERE id = ?").get(id) as TrialRow | undefined;
   }
   trialsOfSweep(sweepId: number): TrialRow[] {
-    return this.db.prepare("SELECT * FROM trials WHERE sweep_id = ? ORDER BY id").all(sweepId) as TrialRow[];
+    return this.sql("SELECT * FROM trials WHERE sweep_id = ? ORDER BY id").all(sweepId) as TrialRow[];
   }
   allTrials(): TrialRow[] {
-    return this.db.prepare("SELECT * FROM trials ORDER BY id").all() as TrialRow[];
+    return this.sql("SELECT * FROM trials ORDER BY id").all() as TrialRow[];
   }
   /** Queued trials of running sweeps, oldest first. */
   queuedTrials(limit: number): TrialRow[] {
-    return this.db.prepare(
+    return this.sql(
       "SELECT t.* FROM trials t JOIN sweeps s ON s.id = t.sweep_id WHERE t.state = 'queued' AND s.state = 'running' ORDER BY t.id LIMIT ?",
     ).all(limit) as TrialRow[];
   }
   leaseTrial(id: number, relayId: string, deadline: number, now: number): number {
-    this.db.prepare("UPDATE trials SET state = 'leased', attempts = attempts + 1, lease_relay = ?, lease_deadline = ? WHERE id = ?").run(relayId, deadline, id);
-    const attempt = (this.db.prepare("SELECT attempts FROM trials WHERE id = ?").get(id) as { attempts: number }).attempts;
-    this.db.prepare("INSERT INTO attempts (trial_id, attempt, relay_id, leased_at) VALUES (?, ?, ?, ?)").run(id, attempt, relayId, now);
+    this.sql("UPDATE trials SET state = 'leased', attempts = attempts + 1, lease_relay = ?, lease_deadline = ? WHERE id = ?").run(relayId, deadline, id);
+    const attempt = (this.sql("SELECT attempts FROM trials WHERE id = ?").get(id) as { attempts: number }).attempts;
+    this.sql("INSERT INTO attempts (trial_id, attempt, relay_id, leased_at) VALUES (?, ?, ?, ?)").run(id, attempt, relayId, now);
     return attempt;
   }
   extendLease(id: number, attempt: number, relayId: string, deadline: number): boolean {
-    return this.db.prepare(
+    return this.sql(
       "UPDATE trials SET lease_deadline = ? WHERE id = ? AND attempts = ? AND lease_relay = ? AND state = 'leased'",
     ).run(deadline, id, attempt, relayId).changes > 0;
   }
   expiredLeases(now: number): TrialRow[] {
-    return this.db.prepare("SELECT * FROM trials WHERE state = 'leased' AND lease_deadline < ?").all(now) as TrialRow[];
+    return this.sql("SELECT * FROM trials WHERE state = 'leased' AND lease_deadline < ?").all(now) as TrialRow[];
   }
   setTrialState(id: number, state: TrialState, fields: { error?: string | null; finishedAt?: number | null } = {}): void {
-    this.db.prepare(
+    this.sql(
       "UPDATE trials SET state = ?, lease_relay = NULL, lease_deadline = NULL, last_error = COALESCE(?, last_error), finished_at = ? WHERE id = ?",
     ).run(state, fields.error ?? null, fields.finishedAt ?? null, id);
   }
   cancelQueuedOrLeased(sweepId: number | null, trialId: number | null, now: number): number[] {
-    const rows = this.db.prepare(
+    const rows = this.sql(
       "SELECT id FROM trials WHERE state IN ('queued', 'leased') AND (? IS NULL OR sweep_id = ?) AND (? IS NULL OR id = ?)",
     ).all(sweepId, sweepId, trialId, trialId) as Array<{ id: number }>;
     for (const r of rows) this.setTrialState(r.id, "cancelled", { finishedAt: now });
     return rows.map((r) => r.id);
   }
+  /** True while some trial of the sweep is queued or leased. */
+  sweepHasOpenTrials(sweepId: number): boolean {
+    return this.sql("SELECT 1 FROM trials WHERE sweep_id = ? AND state IN ('queued', 'leased') LIMIT 1").get(sweepId) !== undefined;
+  }
+
   countsBySweep(sweepId: number): Record<TrialState, number> {
     const counts: Record<TrialState, number> = { queued: 0, leased: 0, done: 0, failed: 0, cancelled: 0 };
-    for (const r of this.db.prepare("SELECT state, COUNT(*) n FROM trials WHERE sweep_id = ? GROUP BY state").all(sweepId) as Array<{ state: TrialState; n: number }>) {
+    for (const r of this.sql("SELECT state, COUNT(*) n FROM trials WHERE sweep_id = ? GROUP BY state").all(sweepId) as Array<{ state: TrialState; n: number }>) {
       counts[r.state] = r.n;
     }
     return counts;
@@ -143,84 +157,84 @@ export class Store {
 
   // attempts
   attempt(trialId: number, attempt: number): AttemptRow | undefined {
-    return this.db.prepare("SELECT * FROM attempts WHERE trial_id = ? AND attempt = ?").get(trialId, attempt) as AttemptRow | undefined;
+    return this.sql("SELECT * FROM attempts WHERE trial_id = ? AND attempt = ?").get(trialId, attempt) as AttemptRow | undefined;
   }
   attemptsOf(trialId: number): AttemptRow[] {
-    return this.db.prepare("SELECT * FROM attempts WHERE trial_id = ? ORDER BY attempt").all(trialId) as AttemptRow[];
+    return this.sql("SELECT * FROM attempts WHERE trial_id = ? ORDER BY attempt").all(trialId) as AttemptRow[];
   }
   /** Closes an attempt once; `overwrite` replaces an earlier outcome (a late result after expiry). */
   endAttempt(trialId: number, attempt: number, outcome: string, fields: { workerId?: string | null; error?: string | null; at: number; overwrite?: boolean }): void {
-    this.db.prepare(
+    this.sql(
       `UPDATE attempts SET outcome = ?, worker_id = COALESCE(?, worker_id), error = ?, ended_at = ? WHERE trial_id = ? AND attempt = ?${fields.overwrite ? "" : " AND outcome IS NULL"}`,
     ).run(outcome, fields.workerId ?? null, fields.error ?? null, fields.at, trialId, attempt);
   }
 
   // results and metrics
   result(trialId: number): ResultRow | undefined {
-    return this.db.prepare("SELECT * FROM results WHERE trial_id = ?").get(trialId) as ResultRow | undefined;
+    return this.sql("SELECT * FROM results WHERE trial_id = ?").get(trialId) as ResultRow | undefined;
   }
   resultsOfSweep(sweepId: number): ResultRow[] {
-    return this.db.prepare("SELECT r.* FROM results r JOIN trials t ON t.id = r.trial_id WHERE t.sweep_id = ? ORDER BY r.trial_id").all(sweepId) as ResultRow[];
+    return this.sql("SELECT r.* FROM results r JOIN trials t ON t.id = r.trial_id WHERE t.sweep_id = ? ORDER BY r.trial_id").all(sweepId) as ResultRow[];
   }
   insertResult(r: ResultRow): boolean {
-    return this.db.prepare(
+    return this.sql(
       "INSERT OR IGNORE INTO results (trial_id, attempt, relay_id, worker_id, weights_sha, outcome, stored_at) VALUES (@trial_id, @attempt, @relay_id, @worker_id, @weights_sha, @outcome, @stored_at)",
     ).run(r).changes > 0;
   }
   upsertMetric(m: MetricRow): void {
-    this.db.prepare(
+    this.sql(
       "INSERT OR REPLACE INTO metrics (trial_id, attempt, epoch, train_loss, test_loss, test_accuracy, lr, wall_ms) VALUES (@trial_id, @attempt, @epoch, @train_loss, @test_loss, @test_accuracy, @lr, @wall_ms)",
     ).run(m);
   }
   metricsOf(trialId: number): MetricRow[] {
-    return this.db.prepare("SELECT * FROM metrics WHERE trial_id = ? ORDER BY attempt, epoch").all(trialId) as MetricRow[];
+    return this.sql("SELECT * FROM metrics WHERE trial_id = ? ORDER BY attempt, epoch").all(trialId) as MetricRow[];
   }
   metricsOfSweep(sweepId: number): MetricRow[] {
-    return this.db.prepare("SELECT m.* FROM metrics m JOIN trials t ON t.id = m.trial_id WHERE t.sweep_id = ? ORDER BY m.trial_id, m.attempt, m.epoch").all(sweepId) as MetricRow[];
+    return this.sql("SELECT m.* FROM metrics m JOIN trials t ON t.id = m.trial_id WHERE t.sweep_id = ? ORDER BY m.trial_id, m.attempt, m.epoch").all(sweepId) as MetricRow[];
   }
 
   // nodes
   upsertNode(n: Omit<NodeRow, "stats" | "url" | "state"> & { url?: string | null }): void {
-    this.db.prepare(
+    this.sql(
       `INSERT INTO nodes (id, role, host, threads, url, relay_id, joined_at, last_seen, state, bundle_sha) VALUES (@id, @role, @host, @threads, @url, @relay_id, @joined_at, @last_seen, 'alive', @bundle_sha)
        ON CONFLICT(id) DO UPDATE SET role = excluded.role, host = excluded.host, threads = excluded.threads, relay_id = excluded.relay_id, last_seen = excluded.last_seen, state = 'alive', bundle_sha = excluded.bundle_sha`,
     ).run({ url: null, ...n });
   }
   touchNode(id: string, now: number, fields: { url?: string; stats?: string; state?: string } = {}): void {
-    this.db.prepare(
+    this.sql(
       "UPDATE nodes SET last_seen = ?, url = COALESCE(?, url), stats = COALESCE(?, stats), state = COALESCE(?, state) WHERE id = ?",
     ).run(now, fields.url ?? null, fields.stats ?? null, fields.state ?? "alive", id);
   }
   node(id: string): NodeRow | undefined {
-    return this.db.prepare("SELECT * FROM nodes WHERE id = ?").get(id) as NodeRow | undefined;
+    return this.sql("SELECT * FROM nodes WHERE id = ?").get(id) as NodeRow | undefined;
   }
   nodes(): NodeRow[] {
-    return this.db.prepare("SELECT * FROM nodes ORDER BY joined_at, id").all() as NodeRow[];
+    return this.sql("SELECT * FROM nodes ORDER BY joined_at, id").all() as NodeRow[];
   }
   setNodeState(id: string, state: string): void {
-    this.db.prepare("UPDATE nodes SET state = ? WHERE id = ?").run(state, id);
+    this.sql("UPDATE nodes SET state = ? WHERE id = ?").run(state, id);
   }
 
   // commands
   insertCommand(c: Omit<CommandRow, "seq">): number {
-    return Number(this.db.prepare(
+    return Number(this.sql(
       "INSERT INTO commands (kind, sweep_id, trial_id, bundle_sha, at) VALUES (@kind, @sweep_id, @trial_id, @bundle_sha, @at)",
     ).run(c).lastInsertRowid);
   }
   commandsAfter(seq: number): CommandRow[] {
-    return this.db.prepare("SELECT * FROM commands WHERE seq > ? ORDER BY seq").all(seq) as CommandRow[];
+    return this.sql("SELECT * FROM commands WHERE seq > ? ORDER BY seq").all(seq) as CommandRow[];
   }
 
   // blobs index (the bytes live in DIR/blobs/<sha>)
   insertBlob(b: BlobRow): void {
-    this.db.prepare(
+    this.sql(
       "INSERT OR IGNORE INTO blobs (sha, kind, name, bytes, label, created_at) VALUES (@sha, @kind, @name, @bytes, @label, @created_at)",
     ).run(b);
   }
   blob(sha: string): BlobRow | undefined {
-    return this.db.prepare("SELECT * FROM blobs WHERE sha = ?").get(sha) as BlobRow | undefined;
+    return this.sql("SELECT * FROM blobs WHERE sha = ?").get(sha) as BlobRow | undefined;
   }
   blobs(): BlobRow[] {
-    return this.db.prepare("SELECT * FROM blobs ORDER BY created_at").all() as BlobRow[];
+    return this.sql("SELECT * FROM blobs ORDER BY created_at").all() as BlobRow[];
   }
 }

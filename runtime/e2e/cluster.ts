@@ -25,7 +25,9 @@ export class Cluster {
   url = "";
 
   spawn(name: string, args: string[], opts: { node?: boolean } = {}): Proc {
-    const child = spawn(opts.node === false ? args[0]! : process.execPath, opts.node === false ? args.slice(1) : [CLI, ...args], {
+    // DISCALC_PROFILE_DIR=dir writes a V8 CPU profile of every discalc process there.
+    const profile = process.env.DISCALC_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.DISCALC_PROFILE_DIR}`] : [];
+    const child = spawn(opts.node === false ? args[0]! : process.execPath, opts.node === false ? args.slice(1) : [...profile, CLI, ...args], {
       stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DISCALC_DEBUG: "1" },
       // Its own process group, so a kill reaches whatever it started (a shell's node).
       detached: true,
@@ -99,6 +101,11 @@ export class Cluster {
   }
 
   async stopAll(): Promise<void> {
+    // SIGTERM first when profiling, so the profiles get written.
+    if (process.env.DISCALC_PROFILE_DIR) {
+      for (const p of this.procs) this.signal(p, "SIGTERM");
+      await Promise.race([Promise.all(this.procs.map((p) => p.exited)), new Promise((r) => setTimeout(r, 8000))]);
+    }
     for (const p of this.procs) this.signal(p, "SIGKILL");
     await Promise.all(this.procs.map((p) => p.exited));
     for (const p of this.procs) p.child.stdout?.destroy(), p.child.stderr?.destroy();
@@ -135,7 +142,7 @@ export function freePort(): Promise<number> {
 export interface ApiTrial {
   id: number; index: number; params: Record<string, unknown>; seed: number; state: string; attempts: number;
   metrics: unknown[]; weightsSha256: string | null; workerId: string | null; relayId: string | null; error: string | null;
-  attemptLog: Array<{ attempt: number; relayId: string; workerId: string | null; outcome: string | null; error: string | null }>;
+  attemptLog: Array<{ attempt: number; relayId: string; workerId: string | null; leasedAt: number; endedAt: number | null; outcome: string | null; error: string | null }>;
 }
 export interface ApiSweep { id: number; name: string; state: string; total: number; counts: Record<string, number> }
 export interface ApiNode { id: string; role: string; host: string; threads: number; state: string; relay: string | null; url: string | null; bundleSha: string | null }

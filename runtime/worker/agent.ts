@@ -15,6 +15,7 @@ const METRICS_FLUSH_MS = 500;
 const TERM_GRACE_MS = 5000;
 const RESULT_BATCH = 64;
 const RESULT_FLUSH_MS = 5;
+const MAX_RESERVE = 256;
 const key = (r: TrialRef) => `${r.trialId}:${r.attempt}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -35,7 +36,9 @@ class Agent {
   private flushTimer: NodeJS.Timeout | undefined;
   private mode: "run" | "update" | "exit" = "run";
   private terminating = false;
-  private wakeUp: () => void = () => {};
+  /** A wake-up that came while no one was waiting: the next wait returns at once. */
+  private woken = false;
+  private wakeUp: () => void = () => (this.woken = true);
   private gflops = 0;
   private flushingResults = false;
 
@@ -51,6 +54,15 @@ class Agent {
         if (lease) this.queueResult(lease, "failed", { error: `worker thread crashed: ${err.message}` });
       },
     });
+  }
+
+  private finishedAt: number[] = [];
+
+  /** Trials finished per second over the last two seconds. */
+  private recentRate(): number {
+    const since = Date.now() - 2000;
+    while (this.finishedAt.length && this.finishedAt[0]! < since) this.finishedAt.shift();
+    return this.finishedAt.length / 2;
   }
 
   /** Trials this agent holds: running on a thread, or received and waiting for one. */
@@ -74,9 +86,11 @@ class Agent {
     let failures = 0;
     try {
       while (this.mode === "run" || this.held().length > 0) {
-        // Ask for a trial per idle thread plus one in reserve per thread, so a thread that
-        // finishes starts its next trial without waiting for a round trip.
-        const free = this.mode === "run" ? Math.max(0, this.pool.idle() + this.pool.size - this.pending.length) : 0;
+        // Ask for a trial per idle thread plus a reserve, so a thread that finishes starts
+        // its next trial without a round trip: one per thread, or a quarter second of work
+        // when trials are short.
+        const reserve = Math.min(MAX_RESERVE, Math.max(this.pool.size, Math.ceil(this.recentRate() * 0.25)));
+        const free = this.mode === "run" ? Math.max(0, this.pool.idle() + reserve - this.pending.length) : 0;
         const starving = this.pool.idle() > 0 && this.pending.length === 0;
         let res: WorkResponse;
         try {
@@ -117,10 +131,22 @@ class Agent {
     return { next: "update" };
   }
 
+  /** Sleeps until a thread frees up or something else needs a poll (or `ms` passes). */
   private waitForWake(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wakeUp = () => (clearTimeout(t), resolve());
+      const t = setTimeout(() => {
+        this.wakeUp = () => (this.woken = true);
+        resolve();
+      }, ms);
+      this.wakeUp = () => {
+        clearTimeout(t);
+        this.wakeUp = () => (this.woken = true);
+        resolve();
+      };
     });
   }
 
@@ -203,6 +229,7 @@ class Agent {
       this.queueResult(lease, "done", { outcome: reply.outcome });
     }
     this.cancelled.delete(key(lease));
+    this.finishedAt.push(Date.now());
     this.startPending();
     this.wakeUp();
   }
