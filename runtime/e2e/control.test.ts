@@ -60,8 +60,15 @@ test("pause stops new leases, resume continues, cancel stops the sweep", { timeo
   const c = await startFleet("control", 20);
   await waitFor(async () => (await counts(c)).done >= 2, 60_000, "two trials done", () => c.dump());
   await c.admin("/api/commands?kind=pause&sweep=1");
-  // Trials already running finish; then nothing new starts.
-  await new Promise((r) => setTimeout(r, 1500));
+  // Trials already handed to the agents (running or in reserve) finish; then nothing new starts.
+  let last = -1;
+  await waitFor(async () => {
+    const done = (await counts(c)).done;
+    const settled = done === last;
+    last = done;
+    await new Promise((r) => setTimeout(r, 1000));
+    return settled;
+  }, 30_000, "handed-out trials to finish", () => c.dump());
   const paused = await counts(c);
   await new Promise((r) => setTimeout(r, 2000));
   const stillPaused = await counts(c);
