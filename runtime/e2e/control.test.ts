@@ -88,4 +88,13 @@ test("pause stops new leases, resume continues, cancel stops the sweep", { timeo
   const after = await c.api<ApiTrial[]>("/api/trials?sweep=1");
   assert.equal(after.filter((t) => t.state === "done").length, doneAtCancel, "nothing is stored for cancelled trials");
   assert.ok(after.filter((t) => t.state === "cancelled").every((t) => t.weightsSha256 === null));
+
+  // shutdown: the relay and both agents finish what they hold and exit 0.
+  await c.admin("/api/commands?kind=shutdown");
+  const fleet = c.procs.filter((p) => p.name === "relay" || p.name === "agent");
+  const codes = await Promise.race([
+    Promise.all(fleet.map((p) => p.exited)),
+    new Promise<string>((r) => setTimeout(() => r("timeout"), 20_000)),
+  ]);
+  assert.deepEqual(codes, [0, 0, 0], c.dump());
 });
