@@ -31,6 +31,21 @@ export interface MlpLayout {
   gradB: number;
 }
 
+/** A wasm32 instance addresses at most 4 GiB; keep room for the dataset and packing buffers. */
+export const WASM_MEMORY_LIMIT = 4 * 1024 ** 3;
+
+/** Bytes the network's buffers take (parameters, gradients, moments, batch activations). */
+export function mlpBytes(sizes: number[], rows: number, moments: 0 | 1 | 2): number {
+  let params = 0;
+  let activations = 0;
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    params += sizes[l]! * sizes[l + 1]! + sizes[l + 1]!;
+    activations += rows * sizes[l + 1]!;
+  }
+  const widest = Math.max(...sizes);
+  return 4 * (params * (2 + moments) + activations + rows * (sizes[0]! + 1 + 2 * widest));
+}
+
 export function layoutMlp(inst: KernelInstance, sizes: number[], rows: number, moments: 0 | 1 | 2): MlpLayout {
   const layers: LayerLayout[] = [];
   let paramCount = 0;

@@ -87,3 +87,11 @@ test("a worker-thread trial that fails rejects with the error text", async () =>
   const config = parseTrialConfig(mnist(1));
   await assert.rejects(trainInThread({ module, config, blobs: {} }), /dataset mnist: no blob was provided/);
 });
+
+test("a model too large for wasm32 memory is refused up front, naming the fields", () => {
+  assert.throws(() => train({
+    dataset: { name: "xor", train: 100, test: 10 },
+    model: { hidden: Array(16).fill(8192) },
+    train: { epochs: 1, batch: 8192, lr: 0.1 },
+  }), /model too large: .* needs about \d+ MiB of wasm memory; one instance addresses at most 4096 MiB \(shrink model.hidden or train.batch\)/);
+});

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import type { TrialConfig } from "../protocol/trial-config.ts";
 import { ACTIVATION_ID, RNG_STATE_BYTES, SCHEDULE_ID } from "./exports.ts";
 import type { KernelInstance } from "./instance.ts";
-import { layoutMlp, at, type MlpLayout } from "./mlp-layout.ts";
+import { layoutMlp, mlpBytes, at, WASM_MEMORY_LIMIT, type MlpLayout } from "./mlp-layout.ts";
 import { placeDataset, type DatasetBlobs, type ResidentDataset } from "./datasets/resident-dataset.ts";
 
 export interface EpochMetrics {
@@ -57,6 +57,15 @@ export function trainMlp(inst: KernelInstance, config: TrialConfig, options: Tra
   const sizes = [data.features, ...model.hidden, data.classes];
   const moments = train.optimizer === "adam" ? 2 : train.optimizer === "momentum" ? 1 : 0;
   const rows = Math.max(train.batch, EVAL_ROWS);
+  // Refuse before allocating: a network past wasm32's 4 GiB would fail deep inside the
+  // kernels (or first commit gigabytes of zeroed memory).
+  const needed = mlpBytes(sizes, rows, moments) + inst.buffer.byteLength;
+  if (needed > WASM_MEMORY_LIMIT - 64 * 1024 ** 2) {
+    throw new Error(
+      `model too large: hidden ${JSON.stringify(model.hidden)} with batch ${train.batch} needs about ${Math.round(needed / 1024 ** 2)} MiB of ` +
+      `wasm memory; one instance addresses at most ${WASM_MEMORY_LIMIT / 1024 ** 2} MiB (shrink model.hidden or train.batch)`,
+    );
+  }
   const net = layoutMlp(inst, sizes, rows, moments);
   const hiddenAct = ACTIVATION_ID[model.activation];
   const outputAct = ACTIVATION_ID.identity;
