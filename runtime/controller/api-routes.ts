@@ -4,7 +4,7 @@ import Router from "@koa/router";
 import type Koa from "koa";
 import { api } from "../../protocol/api.ts";
 import { parseQueryWith, readRawBody } from "../http/boundary.ts";
-import { requireToken } from "../http/identity.ts";
+import { requireToken, requireAdmin } from "../http/identity.ts";
 import type { ControllerState } from "./state.ts";
 import { trialView, sweepView, nodesView } from "./api-views.ts";
 import { ProtocolClient } from "../../protocol/client.ts";
@@ -73,7 +73,7 @@ export function apiRouter(s: ControllerState): Router {
   });
 
   router.post(api.issueCommand.path, (ctx) => {
-    requireToken(ctx, [s.adminToken], "commands (admin)");
+    requireAdmin(ctx, s.adminToken, "commands (admin)");
     const q = parseQueryWith(ctx, api.issueCommand.query);
     if (q.sweep !== undefined) sweepOr404(ctx, q.sweep);
     if (q.trial !== undefined && !s.store.trial(q.trial)) ctx.throw(404, `no trial ${q.trial}`);
@@ -86,7 +86,7 @@ export function apiRouter(s: ControllerState): Router {
   });
 
   router.post(api.deploy.path, async (ctx) => {
-    requireToken(ctx, [s.adminToken], "deploy (admin)");
+    requireAdmin(ctx, s.adminToken, "deploy (admin)");
     const q = parseQueryWith(ctx, api.deploy.query);
     const bytes = await readRawBody(ctx, MAX_BUNDLE_BYTES);
     if (!Buffer.from(bytes.subarray(0, 32)).toString("utf8").startsWith("// discalc node bundle")) {

@@ -125,7 +125,9 @@ test("admin routes need the admin token", async () => {
   const before = storeSnapshot();
   assert.equal((await call("/api/commands?kind=pause", { method: "POST" })).status, 401);
   assert.equal((await call("/api/commands?kind=pause", { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } })).status, 403);
-  assert.equal((await call("/api/commands?kind=pause", { method: "POST", cookie: workerCookie })).status, 401);
+  assert.deepEqual(await call("/api/commands?kind=pause", { method: "POST", cookie: workerCookie }),
+    { status: 403, message: "a worker's identity may not use commands (admin): it needs the admin token" });
+  assert.equal((await call("/api/deploy", { method: "POST", cookie: relayCookie })).status, 403);
   const bad = await call("/api/commands?kind=explode", { method: "POST", headers: { authorization: `Bearer ${ADMIN}` } });
   assert.equal(bad.status, 400);
   assert.match(bad.message, /query parameter 'kind'/);

@@ -10,6 +10,15 @@ export function errorMiddleware(log: (msg: string) => void = () => {}): Koa.Midd
       if (ctx.status === 404 && ctx.body === undefined) {
         ctx.status = 404;
         ctx.body = { error: { code: 404, message: `no route ${ctx.method} ${ctx.path}` } };
+      } else if (ctx.status >= 400 && (ctx.body === undefined || typeof ctx.body === "string")) {
+        // Answers made by router middleware (405, 501) get the same error shape.
+        const status = ctx.status;
+        const allowed = ctx.response.get("allow");
+        const message = status === 405
+          ? `method ${ctx.method} is not allowed on ${ctx.path}${allowed ? ` (allowed: ${allowed})` : ""}`
+          : String(ctx.body || ctx.message);
+        ctx.body = { error: { code: status, message } };
+        ctx.status = status;
       }
     } catch (err) {
       const e = err as { status?: number; statusCode?: number; expose?: boolean; message?: string };

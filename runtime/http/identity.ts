@@ -51,3 +51,16 @@ export function requireToken(ctx: Koa.Context, accepted: readonly string[], what
   if (token === undefined) ctx.throw(401, `header 'authorization' is missing: ${what} needs 'Bearer <token>'`);
   if (!accepted.some((t) => same(t, token))) ctx.throw(403, `wrong token for ${what}`);
 }
+
+/**
+ * Admin routes take only the admin token. A node's identity cookie opens its own role's
+ * routes and nothing more, so a node that tries one gets 403, not a prompt for a token.
+ */
+export function requireAdmin(ctx: Koa.Context, adminToken: string, what: string): void {
+  if (bearerToken(ctx) === undefined && ctx.cookies.get(IDENTITY_COOKIE)) {
+    const value = ctx.cookies.get(IDENTITY_COOKIE, { signed: true });
+    const role = value?.split(":")[0] ?? "node";
+    ctx.throw(403, `a ${role}'s identity may not use ${what}: it needs the admin token`);
+  }
+  requireToken(ctx, [adminToken], what);
+}
