@@ -85,6 +85,8 @@ CREATE TABLE IF NOT EXISTS nodes (
   stats TEXT
 );
 
+CREATE INDEX IF NOT EXISTS nodes_role ON nodes(role, relay_id, last_seen);
+
 CREATE TABLE IF NOT EXISTS commands (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   kind TEXT NOT NULL,

@@ -56,10 +56,12 @@ export class ControllerState {
   /** A relay's heartbeat (HTTP or the root relay's): liveness, worker stats, leases, commands. */
   absorbHeartbeat(relayId: string, req: HeartbeatRequest, seq: number, url: string | undefined): HeartbeatResponse {
     const now = Date.now();
-    this.store.touchNode(relayId, now, { url, stats: JSON.stringify(req.stats) });
-    this.absorbWorkers(relayId, req.stats);
-    const { revoked } = this.scheduler.renewLeases(relayId, req.held, req.released);
-    return { commands: this.scheduler.commandsAfter(seq), revoked, bundleSha: this.currentBundle() };
+    return this.store.tx(() => {
+      this.store.touchNode(relayId, now, { url, stats: JSON.stringify(req.stats) });
+      this.absorbWorkers(relayId, req.stats);
+      const { revoked } = this.scheduler.renewLeases(relayId, req.held, req.released);
+      return { commands: this.scheduler.commandsAfter(seq), revoked, bundleSha: this.currentBundle() };
+    });
   }
 
   private absorbWorkers(relayId: string, stats: RelayStats): void {
@@ -69,7 +71,7 @@ export class ControllerState {
       this.store.touchNode(w.workerId, Math.max(node.last_seen, w.lastPoll), {
         stats: JSON.stringify(w), state: w.silent ? "silent" : "alive",
       });
-      if (node.relay_id !== relayId) this.store.db.prepare("UPDATE nodes SET relay_id = ? WHERE id = ?").run(relayId, w.workerId);
+      if (node.relay_id !== relayId) this.store.setNodeRelay(w.workerId, relayId);
     }
   }
 }

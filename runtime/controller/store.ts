@@ -211,6 +211,22 @@ export class Store {
   nodes(): NodeRow[] {
     return this.sql("SELECT * FROM nodes ORDER BY joined_at, id").all() as NodeRow[];
   }
+  /** Live relays (heartbeat within `since`), with the number of live workers under each. */
+  relayLoads(since: number, workerSince: number): Array<{ id: string; url: string | null; workers: number }> {
+    return this.sql(
+      `SELECT r.id, r.url, (SELECT COUNT(*) FROM nodes w WHERE w.role = 'worker' AND w.relay_id = r.id AND w.state = 'alive' AND w.last_seen >= ?) AS workers
+       FROM nodes r WHERE r.role = 'relay' AND r.state = 'alive' AND r.last_seen >= ? ORDER BY r.joined_at, r.id`,
+    ).all(workerSince, since) as Array<{ id: string; url: string | null; workers: number }>;
+  }
+
+  liveWorkerCount(since: number): number {
+    return (this.sql("SELECT COUNT(*) n FROM nodes WHERE role = 'worker' AND state = 'alive' AND last_seen >= ?").get(since) as { n: number }).n;
+  }
+
+  setNodeRelay(id: string, relayId: string): void {
+    this.sql("UPDATE nodes SET relay_id = ? WHERE id = ?").run(relayId, id);
+  }
+
   setNodeState(id: string, state: string): void {
     this.sql("UPDATE nodes SET state = ? WHERE id = ?").run(state, id);
   }
