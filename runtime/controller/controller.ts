@@ -97,6 +97,10 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     for (const r of [nodes, root, rest]) app.use(r.routes()).use(r.allowedMethods());
     // Koa fixes its middleware when callback() is called: mount everything first.
     const server = http.createServer(app.callback());
+    // Keep idle keep-alive sockets longer than any poll interval, so a client never reuses a
+    // socket the server is closing at that instant.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(o.port ?? 7070, o.host ?? "0.0.0.0", resolve);

@@ -25,6 +25,10 @@ export async function runRelayNode(ctx: NodeContext): Promise<NodeOutcome> {
   const router = relayRouter(relay, { statsTokens: [ctx.token] });
   app.use(router.routes()).use(router.allowedMethods());
   const server = http.createServer(app.callback());
+  // Keep idle keep-alive sockets longer than any poll interval, so a client never reuses a
+  // socket the server is closing at that instant.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(ctx.relayPort ?? 0, ctx.listen ?? "0.0.0.0", resolve);
