@@ -10,7 +10,7 @@ const USAGE = `usage: discalc <command> [options]
 commands:
   run SWEEP [--threads N] [--data DIR] [--new] [--verbose]
         run a sweep on this machine (controller, root relay, local agent); print the leaderboard
-  controller --config SWEEP --token T [--port 7070] [--host 0.0.0.0] [--data DIR] [--admin-token A] [--new] [--private]
+  controller --config SWEEP --token T [--port 7070] [--host 0.0.0.0] [--data DIR] [--admin-token A] [--new] [--private] [--trust-proxy]
         serve a sweep to a fleet
   join --controller URL --token T [--threads N] [--role relay|worker] [--relay-port P] [--listen HOST] [--advertise URL]
         join this machine to a controller (as the bootstrap one-liner does)
@@ -69,12 +69,12 @@ async function main(argv: string[]): Promise<number> {
       return runCommand({ config: positionals[0]!, threads: int("threads", values.threads, 1, 1024), data: values.data, forceNew: values.new!, verbose: values.verbose! });
     }
     case "controller": {
-      const { values } = args(rest, { config: s, port: s, host: s, data: s, token: s, "admin-token": s, new: b, private: b });
+      const { values } = args(rest, { config: s, port: s, host: s, data: s, token: s, "admin-token": s, new: b, private: b, "trust-proxy": b });
       const { controllerCommand } = await import("./commands/controller.ts");
       const controller = await controllerCommand({
         config: required("config", values.config), port: int("port", values.port, 0, 65535) ?? 7070, host: values.host ?? "0.0.0.0",
         data: values.data ?? "discalc-data", token: required("token", values.token), adminToken: values["admin-token"],
-        forceNew: values.new!, privateApi: values.private!,
+        forceNew: values.new!, privateApi: values.private!, trustProxy: values["trust-proxy"]!,
       }, log);
       await new Promise<void>((resolve) => {
         process.once("SIGTERM", resolve);

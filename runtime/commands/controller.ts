@@ -14,6 +14,7 @@ export interface ControllerCommandOptions {
   adminToken?: string;
   forceNew: boolean;
   privateApi: boolean;
+  trustProxy: boolean;
 }
 
 export async function controllerCommand(o: ControllerCommandOptions, log: (m: string) => void): Promise<Controller> {
@@ -21,7 +22,7 @@ export async function controllerCommand(o: ControllerCommandOptions, log: (m: st
   const config = o.config ? parseSweepConfig(readConfigFile(o.config)) : undefined;
   const controller = await startController({
     data: o.data, token: o.token, adminToken: o.adminToken, port: o.port, host: o.host, config,
-    forceNew: o.forceNew, privateApi: o.privateApi, log,
+    forceNew: o.forceNew, privateApi: o.privateApi, trustProxy: o.trustProxy, log,
   });
   const s = controller.sweep;
   if (config && s) {

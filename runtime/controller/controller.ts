@@ -31,6 +31,8 @@ export interface ControllerOptions {
   config?: SweepConfig;
   forceNew?: boolean;
   privateApi?: boolean;
+  /** Behind a TLS-terminating proxy: trust X-Forwarded-Proto/Host for the URLs handed out. */
+  trustProxy?: boolean;
   heartbeatMs?: number;
   silentMs?: number;
   log?: (msg: string) => void;
@@ -73,7 +75,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
 
     const app = new Koa();
     app.keys = cookieKeys;
-    app.proxy = false;
+    app.proxy = o.trustProxy ?? false;
     app.use(errorMiddleware(log));
     app.use(async (ctx, next) => {
       try {
