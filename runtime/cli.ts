@@ -4,6 +4,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { availableParallelism } from "node:os";
 import { ConfigError } from "../protocol/config-errors.ts";
 import { trainCommand } from "./commands/train.ts";
+import { createLogger, textEvents } from "./log.ts";
 
 const USAGE = `usage: discalc <command> [options]
 
@@ -20,12 +21,17 @@ commands:
         bundle the node runtime with the built kernels and make it current on the fleet
   export --data DIR --format csv|jsonl [--sweep ID] [--out FILE]
         one row per trial
+  status --controller URL [--token T]
+        the network (controller → relays → workers, alive/silent/gone, live statistics) and each sweep's progress
+  best --sweep ID (--controller URL [--token T] | --data DIR) [--top N] [--json]
+        a sweep's leaderboard (mean ± std over seeds per point); --json prints the rows (all unless --top)
   train CONFIG [--json]
         train one trial config on this machine and print each epoch
   bench [--quick]
         benchmark the kernels against naive JavaScript and tfjs-wasm
 
-run "npm run build" first if the kernels are not built.`;
+run "npm run build" first if the kernels are not built.
+DISCALC_LOG_LEVEL=info|debug shows the controller's events (joins, commands, deploys) as JSON lines on stderr (default: warn).`;
 
 class UsageError extends Error {}
 
@@ -51,7 +57,11 @@ const role = (v: string | undefined) => {
   if (v !== undefined && v !== "relay" && v !== "worker") throw new UsageError(`--role must be relay or worker, got "${v}"`);
   return v as "relay" | "worker" | undefined;
 };
-const log = (m: string) => console.error(`[discalc ${new Date().toISOString()}] ${m}`);
+/**
+ * The controller's start-up and shutdown lines: plain text on stderr whatever the log level
+ * (people, and the e2e harness, read "controller listening on URL" and the join line there).
+ */
+const plainLine = (m: string) => console.error(`[discalc ${new Date().toISOString()}] ${m}`);
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -71,16 +81,21 @@ async function main(argv: string[]): Promise<number> {
     case "controller": {
       const { values } = args(rest, { config: s, port: s, host: s, data: s, token: s, "admin-token": s, new: b, private: b, "trust-proxy": b });
       const { controllerCommand } = await import("./commands/controller.ts");
+      // Events (joins, commands, deploys, store failures) go to pino; what controllerCommand
+      // prints before it returns (the sweep, the URL, the join lines) stays plain text.
+      const events = textEvents(createLogger("controller"));
+      let started = false;
       const controller = await controllerCommand({
         config: required("config", values.config), port: int("port", values.port, 0, 65535) ?? 7070, host: values.host ?? "0.0.0.0",
         data: values.data ?? "discalc-data", token: required("token", values.token), adminToken: values["admin-token"],
         forceNew: values.new!, privateApi: values.private!, trustProxy: values["trust-proxy"]!,
-      }, log);
+      }, (m) => (started ? events(m) : plainLine(m)));
+      started = true;
       await new Promise<void>((resolve) => {
         process.once("SIGTERM", resolve);
         process.once("SIGINT", resolve);
       });
-      log("controller stopping");
+      plainLine("controller stopping");
       await controller.close();
       return 0;
     }
@@ -99,7 +114,26 @@ async function main(argv: string[]): Promise<number> {
     case "deploy": {
       const { values } = args(rest, { controller: s, "admin-token": s, label: s });
       const { deployCommand } = await import("./commands/deploy.ts");
-      await deployCommand({ controller: required("controller", values.controller), adminToken: required("admin-token", values["admin-token"]), label: values.label }, log);
+      // The outcome is the command's answer: printed, not logged.
+      await deployCommand({ controller: required("controller", values.controller), adminToken: required("admin-token", values["admin-token"]), label: values.label },
+        (m) => console.log(m));
+      return 0;
+    }
+    case "status": {
+      const { values } = args(rest, { controller: s, token: s });
+      const { statusCommand } = await import("./commands/status.ts");
+      console.log(await statusCommand({ controller: required("controller", values.controller), token: values.token }));
+      return 0;
+    }
+    case "best": {
+      const { values } = args(rest, { sweep: s, controller: s, token: s, data: s, top: s, json: b });
+      const sweep = int("sweep", required("sweep", values.sweep), 1, Number.MAX_SAFE_INTEGER)!;
+      if ((values.controller === undefined) === (values.data === undefined)) throw new UsageError("give one of --controller URL or --data DIR");
+      if (values.token !== undefined && values.data !== undefined) throw new UsageError("--token goes with --controller, not --data");
+      const { bestCommand } = await import("./commands/best.ts");
+      process.stdout.write(await bestCommand({
+        sweep, controller: values.controller, token: values.token, data: values.data, top: int("top", values.top, 1, 1_000_000), json: values.json!,
+      }));
       return 0;
     }
     case "export": {

@@ -7,11 +7,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { SingleBar, Presets } from "cli-progress";
 import { startController } from "../controller/controller.ts";
 import { parseSweepConfig } from "../controller/sweep-config.ts";
 import { trialView } from "../controller/api-views.ts";
 import { leaderboard, formatLeaderboard } from "../controller/leaderboard.ts";
 import { readConfigFile } from "../config-file.ts";
+import type { TrialState } from "../controller/store.ts";
 
 const CLI = fileURLToPath(new URL("../../bin/discalc.mjs", import.meta.url));
 
@@ -29,35 +31,88 @@ export async function runCommand(o: { config: string; threads?: number; data?: s
   const agent = spawn(process.execPath, args, { stdio: ["ignore", "inherit", o.verbose ? "inherit" : "ignore"] });
   let agentExited = false;
   agent.on("exit", () => (agentExited = true));
-  const started = Date.now();
-  const tty = process.stdout.isTTY;
-  let lastLine = "";
+  const progress = new Progress(process.stdout.isTTY === true);
   try {
     for (;;) {
       const sweep = store.sweep(sweepId)!;
-      const c = store.countsBySweep(sweepId);
-      const total = Object.values(c).reduce((a, b) => a + b, 0);
-      const finished = c.done + c.failed + c.cancelled;
-      const elapsed = (Date.now() - started) / 1000;
-      const rate = finished / Math.max(elapsed, 1e-3);
-      const eta = rate > 0 ? (total - finished) / rate : NaN;
-      const line = `${finished}/${total} done (${c.done} ok, ${c.failed} failed), ${c.leased} running, ${c.queued} queued — ${rate.toFixed(2)} trials/s, ${elapsed.toFixed(0)}s elapsed${Number.isFinite(eta) ? `, ~${eta.toFixed(0)}s left` : ""}`;
-      if (tty) process.stdout.write(`\r${line.padEnd(lastLine.length)}`);
-      else if (line.split(" —")[0] !== lastLine.split(" —")[0]) console.log(line);
-      lastLine = line;
+      progress.update(store.countsBySweep(sweepId));
       if (sweep.state === "done" || sweep.state === "cancelled") break;
       if (agentExited) throw new Error("the local agent exited before the sweep ended (run with --verbose to see why)");
       await new Promise((r) => setTimeout(r, 500));
     }
-    if (tty) process.stdout.write("\n");
+    progress.stop();
     const trials = store.trialsOfSweep(sweepId).map((t) => trialView(store, t));
     console.log(`\n${formatLeaderboard(leaderboard(trials))}`);
     const failed = trials.filter((t) => t.state === "failed");
     for (const t of failed.slice(0, 5)) console.log(`trial ${t.id} failed: ${t.error}`);
     return 0;
   } finally {
+    progress.stop();
     agent.kill("SIGTERM");
     await new Promise((r) => (agentExited ? r(null) : agent.once("exit", r)));
     await controller.close();
   }
+}
+
+/**
+ * The sweep's progress: a cli-progress bar redrawn in place on a terminal; on anything else
+ * (CI logs, a pipe) one plain line each time the counts change.
+ */
+class Progress {
+  private readonly started = Date.now();
+  /** Trials already finished when we started watching (a resumed sweep): not part of the rate. */
+  private finishedAtStart: number | undefined;
+  private bar: SingleBar | undefined;
+  private lastCounts = "";
+
+  constructor(private readonly tty: boolean) {}
+
+  update(c: Record<TrialState, number>): void {
+    const total = Object.values(c).reduce((a, b) => a + b, 0);
+    const finished = c.done + c.failed + c.cancelled;
+    this.finishedAtStart ??= finished;
+    const elapsed = (Date.now() - this.started) / 1000;
+    const rate = (finished - this.finishedAtStart) / Math.max(elapsed, 1e-3);
+    const eta = rate > 0 ? (total - finished) / rate : NaN;
+    const payload = {
+      ok: c.done, failed: c.failed, running: c.leased, queued: c.queued, rate: rate.toFixed(2),
+      elapsed: seconds(elapsed), remaining: finished === total ? "0s" : Number.isFinite(eta) ? seconds(eta) : "?",
+    };
+    if (this.tty) {
+      if (!this.bar) {
+        this.bar = new SingleBar({
+          stream: process.stdout,
+          format: "{bar} {value}/{total} done | {running} running | {failed} failed | {rate} trials/s, ETA {remaining}",
+          // The whole line fits the terminal (about 62 characters besides the bar).
+          barsize: Math.max(10, Math.min(40, (process.stdout.columns || 80) - 64)),
+          fps: 5,
+          // Trim to the terminal width instead of switching auto-wrap off: a Ctrl-C then
+          // leaves the terminal as it was.
+          linewrap: true,
+          hideCursor: false,
+        }, Presets.shades_classic);
+        this.bar.start(total, finished, payload);
+      } else {
+        this.bar.setTotal(total);
+        this.bar.update(finished, payload);
+      }
+      return;
+    }
+    const counts = `${finished}/${total} done (${c.done} ok, ${c.failed} failed), ${c.leased} running, ${c.queued} queued`;
+    if (counts !== this.lastCounts) console.log(`${counts} — ${payload.rate} trials/s, ${payload.elapsed} elapsed, ETA ${payload.remaining}`);
+    this.lastCounts = counts;
+  }
+
+  /** Draws the last state and leaves the cursor on a fresh line; safe to call twice. */
+  stop(): void {
+    this.bar?.stop();
+    this.bar = undefined;
+  }
+}
+
+function seconds(s: number): string {
+  const t = Math.round(s);
+  if (t < 60) return `${t}s`;
+  if (t < 3600) return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, "0")}s`;
+  return `${Math.floor(t / 3600)}h${String(Math.floor(t / 60) % 60).padStart(2, "0")}m`;
 }

@@ -18,7 +18,10 @@ import { buildNodeBundle } from "./bundle.ts";
 import { Relay } from "../relay/relay.ts";
 import { relayRouter } from "../relay/routes.ts";
 import { errorMiddleware } from "../http/errors.ts";
+import { dashboardRouter } from "./dashboard-routes.ts";
 import { newNodeId } from "../http/identity.ts";
+import { createDaemonMetrics, timingMiddleware, metricsRouter } from "../http/metrics.ts";
+import { controllerMetrics } from "./controller-metrics.ts";
 import { datasetBlobPath } from "../../kernels/datasets/local-blobs.ts";
 import { packMnist } from "../../kernels/datasets/mnist-pack.ts";
 
@@ -90,13 +93,20 @@ export async function startController(o: ControllerOptions): Promise<Controller>
         throw err;
       }
     });
+    // Prometheus: this controller's own registry; requests timed by matched route (before the routers).
+    const metrics = createDaemonMetrics();
+    state.meters = controllerMetrics(metrics.registry, state);
+    app.use(timingMiddleware(metrics));
     state.relay = new Relay(localUpstream(state), { relayId: controllerId, url: "", heartbeatMs, silentMs: state.silentMs, log });
     const nodes = nodeRouter(state);
     const root = relayRouter(state.relay, {
       statsTokens: [o.token, state.adminToken], fromRelay: fromRelayHandlers(state), localBlob: (sha) => blobs.get(sha),
     });
     const rest = apiRouter(state);
-    for (const r of [nodes, root, rest]) app.use(r.routes()).use(r.allowedMethods());
+    const dashboard = dashboardRouter();
+    // GET /metrics: open like the read-only API, a token under --private.
+    const prom = metricsRouter(metrics.registry, { tokens: o.privateApi ? [o.token, state.adminToken] : undefined });
+    for (const r of [nodes, root, rest, dashboard, prom]) app.use(r.routes()).use(r.allowedMethods());
     // Koa fixes its middleware when callback() is called: mount everything first.
     const server = http.createServer(app.callback());
     // Keep idle keep-alive sockets longer than any poll interval, so a client never reuses a

@@ -8,12 +8,16 @@ export function localUpstream(s: ControllerState): Upstream {
   return {
     leases: async (n) => {
       if (s.storeFailure) throw new Error(`store not writable: ${s.storeFailure}`);
-      return { trials: s.scheduler.leaseTrials(id, n), paused: s.pausedOnly() };
+      const trials = s.scheduler.leaseTrials(id, n);
+      s.meters?.leasesGranted(trials.length); // discalc_leases_granted_total
+      return { trials, paused: s.pausedOnly() };
     },
     heartbeat: async (req, seq) => s.absorbHeartbeat(id, req, seq, undefined),
     results: async (batch) => {
       if (s.storeFailure) throw new Error(`store not writable: ${s.storeFailure}`);
-      return s.scheduler.recordResults(id, batch);
+      const ack = s.scheduler.recordResults(id, batch);
+      s.meters?.resultBatch(ack); // discalc_result_batches_total, discalc_results_total
+      return ack;
     },
     metrics: async (batch) => void s.scheduler.recordMetrics(id, batch),
     blob: async (sha) => {

@@ -58,7 +58,9 @@ export function nodeRouter(s: ControllerState): Router {
     const id = requireIdentity(ctx, ["relay"]);
     s.assertWritable(ctx);
     const q = parseQuery(ctx, "leases");
-    ctx.body = { trials: s.scheduler.leaseTrials(id.nodeId, q.n), paused: s.pausedOnly() };
+    const trials = s.scheduler.leaseTrials(id.nodeId, q.n);
+    s.meters?.leasesGranted(trials.length); // discalc_leases_granted_total
+    ctx.body = { trials, paused: s.pausedOnly() };
   });
 
   router.post(routes.heartbeat.path, async (ctx) => {
@@ -79,7 +81,9 @@ export function fromRelayHandlers(s: ControllerState) {
     async results(ctx: Koa.Context, id: Identity) {
       const batch = await parseBody(ctx, "results");
       s.assertWritable(ctx);
-      ctx.body = s.scheduler.recordResults(id.nodeId, batch);
+      const ack = s.scheduler.recordResults(id.nodeId, batch);
+      s.meters?.resultBatch(ack, { ctx, batch }); // result counters and body bytes for /metrics
+      ctx.body = ack;
     },
     async metrics(ctx: Koa.Context, id: Identity) {
       const batch = await parseBody(ctx, "metrics");

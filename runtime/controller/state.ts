@@ -5,12 +5,15 @@ import type { Store } from "./store.ts";
 import type { Scheduler } from "./scheduler.ts";
 import type { BlobStore } from "./blob-store.ts";
 import type { Relay } from "../relay/relay.ts";
+import type { ControllerMeters } from "./controller-metrics.ts";
 import type { HeartbeatRequest, HeartbeatResponse, RelayStats } from "../../protocol/messages.ts";
 
 export class ControllerState {
   relay!: Relay;
   /** Set when a write to the store failed: the controller then refuses work. */
   storeFailure: string | null = null;
+  /** Prometheus counters (controller-metrics.ts); unset where no /metrics is served. */
+  meters?: ControllerMeters;
 
   constructor(
     readonly store: Store,
@@ -56,6 +59,7 @@ export class ControllerState {
   /** A relay's heartbeat (HTTP or the root relay's): liveness, worker stats, leases, commands. */
   absorbHeartbeat(relayId: string, req: HeartbeatRequest, seq: number, url: string | undefined): HeartbeatResponse {
     const now = Date.now();
+    this.meters?.heartbeat(); // discalc_heartbeats_total
     return this.store.tx(() => {
       this.store.touchNode(relayId, now, { url, stats: JSON.stringify(req.stats) });
       this.absorbWorkers(relayId, req.stats);

@@ -9,6 +9,8 @@ import { Relay } from "./relay.ts";
 import { httpUpstream } from "./http-upstream.ts";
 import { relayRouter } from "./routes.ts";
 import { errorMiddleware } from "../http/errors.ts";
+import { createDaemonMetrics, timingMiddleware, metricsRouter } from "../http/metrics.ts";
+import { relayMetrics } from "./relay-metrics.ts";
 import type { NodeContext, NodeOutcome } from "../node-context.ts";
 
 export async function runRelayNode(ctx: NodeContext): Promise<NodeOutcome> {
@@ -22,8 +24,13 @@ export async function runRelayNode(ctx: NodeContext): Promise<NodeOutcome> {
   const app = new Koa();
   app.keys = ctx.join.cookieKeys ?? [];
   app.use(errorMiddleware(ctx.log));
+  // Prometheus: this relay's own registry, read from the Relay at scrape time; /metrics is open (counts only).
+  const metrics = createDaemonMetrics();
+  relayMetrics(metrics.registry, relay);
+  app.use(timingMiddleware(metrics));
   const router = relayRouter(relay, { statsTokens: [ctx.token] });
-  app.use(router.routes()).use(router.allowedMethods());
+  const prom = metricsRouter(metrics.registry);
+  for (const r of [router, prom]) app.use(r.routes()).use(r.allowedMethods());
   const server = http.createServer(app.callback());
   // Keep idle keep-alive sockets longer than any poll interval, so a client never reuses a
   // socket the server is closing at that instant.

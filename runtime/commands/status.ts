@@ -1,0 +1,191 @@
+// `discalc status`: the network as the controller sees it (controller → relays → workers,
+// with liveness and live statistics) and each sweep's progress, from the REST API.
+import { apiUrl, type ApiRoute } from "../../protocol/api.ts";
+import type { RelayStats, WorkerStats } from "../../protocol/messages.ts";
+
+/** An answer of the controller's REST API that was not 2xx. */
+export class ApiError extends Error {
+  constructor(message: string, readonly status: number) {
+    super(message);
+  }
+}
+
+/**
+ * GET one REST route as JSON, with `Authorization: Bearer token` when given. Errors name the
+ * controller's URL: unreachable, 401/403 (a --private controller), or any other status.
+ */
+export async function apiGet<T>(
+  controller: string, token: string | undefined, name: ApiRoute,
+  query: Record<string, string | number | undefined> = {}, params: Record<string, string | number> = {},
+): Promise<T> {
+  let url: string;
+  try {
+    url = apiUrl(controller, name, query, params);
+  } catch {
+    throw new Error(`--controller ${controller} is not a URL (expected e.g. http://host:7070)`);
+  }
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    const why = e.name === "TimeoutError" ? "no answer within 15 s" : e.cause?.code ?? e.cause?.message ?? e.message;
+    throw new Error(`cannot reach the controller at ${controller} (${why})`);
+  }
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (!res.ok) {
+    const message = (body as { error?: { message?: string } } | undefined)?.error?.message ?? (text.slice(0, 200) || res.statusText);
+    if (res.status === 401 || res.status === 403) {
+      throw new ApiError(`the controller at ${controller} refused the request (${res.status}: ${message}); ` +
+        (token ? "check --token" : "it runs --private: pass --token T"), res.status);
+    }
+    throw new ApiError(`the controller at ${controller} answered ${res.status} to GET ${new URL(url).pathname}: ${message}`, res.status);
+  }
+  if (body === undefined) throw new Error(`the controller at ${controller} answered GET ${new URL(url).pathname} with something that is not JSON`);
+  return body as T;
+}
+
+/** A node as GET /api/nodes shows it (runtime/controller/api-views.ts nodesView). */
+export interface NodeInfo {
+  id: string;
+  role: string;
+  host: string;
+  threads: number;
+  state: string;
+  lastHeartbeat: number;
+  relay: string | null;
+  url: string | null;
+  bundleSha: string | null;
+  stats: unknown;
+}
+
+/** A sweep as GET /api/sweeps shows it (sweepView). */
+export interface SweepInfo {
+  id: number;
+  name: string;
+  state: string;
+  total: number;
+  counts: Record<string, number>;
+}
+
+export async function statusCommand(o: { controller: string; token?: string }): Promise<string> {
+  const [nodes, sweeps] = await Promise.all([
+    apiGet<NodeInfo[]>(o.controller, o.token, "nodes"),
+    apiGet<SweepInfo[]>(o.controller, o.token, "sweeps"),
+  ]);
+  // The root relay (inside the controller) reports no heartbeat to itself: ask for its live
+  // statistics, and show the tree without them if that fails.
+  const controller = nodes.find((n) => n.role === "controller");
+  let rootStats: Partial<RelayStats> | null = null;
+  if (controller) {
+    rootStats = await apiGet<Partial<RelayStats>>(o.controller, o.token, "stats", {}, { id: controller.id }).catch(() => null);
+  }
+  return `${formatNetwork(nodes, rootStats, Date.now())}\n\n${formatSweeps(sweeps)}`;
+}
+
+/** The tree: controller → relays → workers (workers of the root relay hang off the controller). */
+export function formatNetwork(nodes: NodeInfo[], rootStats: Partial<RelayStats> | null, now: number): string {
+  const controller = nodes.find((n) => n.role === "controller");
+  const relays = nodes.filter((n) => n.role === "relay");
+  const workers = nodes.filter((n) => n.role === "worker");
+  const lines: string[] = [];
+  const rootId = controller?.id ?? null;
+  if (controller) {
+    lines.push(join([
+      `controller ${controller.id} (${controller.host})`,
+      controller.bundleSha ? `bundle ${controller.bundleSha.slice(0, 12)}` : undefined,
+      ...relayFigures(rootStats),
+    ]));
+  } else {
+    lines.push("controller (not listed)");
+  }
+  const under = (relayId: string | null) => workers.filter((w) => w.relay === relayId);
+  const known = new Set([rootId, ...relays.map((r) => r.id)]);
+  const orphans = workers.filter((w) => !known.has(w.relay));
+  type Child = { line: string; children: string[] };
+  const children: Child[] = [
+    ...under(rootId).map((w) => ({ line: workerLine(w, now), children: [] })),
+    ...relays.map((r) => ({ line: relayLine(r, now), children: under(r.id).map((w) => workerLine(w, now)) })),
+    ...(orphans.length ? [{ line: "workers under a relay the controller does not list", children: orphans.map((w) => workerLine(w, now)) }] : []),
+  ];
+  if (!children.length) lines.push("└─ (no relays or workers have joined)");
+  children.forEach((c, i) => {
+    const last = i === children.length - 1;
+    lines.push(`${last ? "└─" : "├─"} ${c.line}`);
+    c.children.forEach((w, j) => lines.push(`${last ? "   " : "│  "}${j === c.children.length - 1 ? "└─" : "├─"} ${w}`));
+  });
+  const count = (role: string, state: string) => nodes.filter((n) => n.role === role && n.state === state).length;
+  lines.push("");
+  lines.push(`${relays.length} relay(s) (${count("relay", "alive")} alive), ${workers.length} worker(s) (${count("worker", "alive")} alive, ` +
+    `${count("worker", "silent")} silent, ${count("worker", "gone")} gone), ` +
+    `${workers.filter((w) => w.state !== "gone").reduce((s, w) => s + w.threads, 0)} worker threads`);
+  return lines.join("\n");
+}
+
+function relayLine(r: NodeInfo, now: number): string {
+  const stats = isObject(r.stats) ? (r.stats as Partial<RelayStats>) : null;
+  return join([`relay ${r.id} (${r.host})`, r.url ?? "(no URL yet)", liveness(r, now), ...relayFigures(stats)]);
+}
+
+function relayFigures(stats: Partial<RelayStats> | null): Array<string | undefined> {
+  if (!stats) return [];
+  return [
+    typeof stats.running === "number" ? `${stats.running} running` : undefined,
+    typeof stats.queued === "number" ? `${stats.queued} queued` : undefined,
+    typeof stats.bufferedResults === "number" && stats.bufferedResults > 0 ? `${stats.bufferedResults} results buffered` : undefined,
+    typeof stats.trialsPerMinute === "number" ? `${stats.trialsPerMinute} trials/min` : undefined,
+  ];
+}
+
+function workerLine(w: NodeInfo, now: number): string {
+  const stats = isObject(w.stats) ? (w.stats as Partial<WorkerStats>) : null;
+  return join([
+    `worker ${w.id} (${w.host})`,
+    `${w.threads} thread${w.threads === 1 ? "" : "s"}`,
+    liveness(w, now),
+    typeof stats?.busy === "number" ? `busy ${stats.busy}/${w.threads}` : undefined,
+    typeof stats?.trialsDone === "number" ? `${stats.trialsDone} trials done` : undefined,
+    typeof stats?.gflops === "number" && stats.gflops > 0 ? `${stats.gflops.toFixed(1)} GFLOP/s` : undefined,
+  ]);
+}
+
+/** alive, or a loud SILENT / GONE with how long ago the node was last heard from. */
+function liveness(n: NodeInfo, now: number): string {
+  if (n.state === "alive") return "alive";
+  const ago = Number.isFinite(n.lastHeartbeat) ? `, last heard ${duration(now - n.lastHeartbeat)} ago` : "";
+  return n.state === "silent" ? `!! SILENT${ago}` : n.state === "gone" ? `GONE${ago}` : `${n.state}${ago}`;
+}
+
+export function formatSweeps(sweeps: SweepInfo[]): string {
+  if (!sweeps.length) return "no sweeps";
+  const lines = ["sweeps"];
+  for (const s of sweeps) {
+    const c = (k: string) => s.counts[k] ?? 0;
+    const finished = c("done") + c("failed") + c("cancelled");
+    const pct = s.total ? Math.floor((finished / s.total) * 100) : 100;
+    lines.push(`  ${s.id}  "${s.name}"  ${s.state}  ${finished}/${s.total} finished (${pct}%): ` +
+      `${c("done")} done, ${c("failed")} failed, ${c("leased")} running, ${c("queued")} queued` +
+      `${c("cancelled") ? `, ${c("cancelled")} cancelled` : ""} of ${s.total}`);
+  }
+  return lines.join("\n");
+}
+
+function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} d`;
+}
+
+const join = (parts: Array<string | undefined>) => parts.filter((p): p is string => !!p).join(" · ");
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
