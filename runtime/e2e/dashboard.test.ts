@@ -1,6 +1,6 @@
 // The dashboard in a real browser (Debian's chromium driven by playwright-core): it loads
 // while a sweep runs, shows the nodes and live curves, opens a trial on click, and asks a
-// private controller's token once. Saves a screenshot to build/screenshots/dashboard.png.
+// private controller's token once. Saves screenshots to build/screenshots/.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
@@ -63,6 +63,9 @@ if (!existsSync(CHROMIUM)) {
       return chart?.getOption().series[0]?.data.length ?? 0;
     });
     assert.equal(lines, 24);
+    mkdirSync("build/screenshots", { recursive: true });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: SCREENSHOT });
     // A click on a trial in the leaderboard opens it.
     await page.waitForSelector("#leaderboard a.trial-link");
     await page.click("#leaderboard a.trial-link");
@@ -70,8 +73,8 @@ if (!existsSync(CHROMIUM)) {
     const weights = await page.textContent("#trial code.weights");
     assert.match(weights ?? "", /^[0-9a-f]{64}$/);
     assert.match(await page.textContent("#trial") ?? "", /Attempts/);
-    mkdirSync("build/screenshots", { recursive: true });
-    await page.screenshot({ path: SCREENSHOT });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: SCREENSHOT.replace(".png", "-trial.png") });
     assert.deepEqual(errors, [], "no script errors on the page");
     await page.close();
   });
