@@ -90,13 +90,29 @@ export class Relay {
   }
 
   /** Stops timers and answers pending polls; with `drain`, uploads what is buffered first. */
-  async close(drain = true): Promise<void> {
+  /**
+   * Stops handing out work. With `drain`, hands queued trials back at once, gives workers
+   * up to `drainMs` to report the trials they are running (the routes keep serving),
+   * hands back what is still out, uploads every result it holds, and sends a last
+   * heartbeat, so no trial has to wait for its lease to expire.
+   */
+  async close(drain = true, drainMs = 5000): Promise<void> {
     this.closed = true;
+    for (const w of this.waiters.splice(0)) clearTimeout(w.timer), w.resolve(this.answer(w.workerId, 0, w.seq));
+    if (drain) {
+      for (const l of this.queue.splice(0)) this.released.push(ref(l));
+      const until = Date.now() + drainMs;
+      while (Date.now() < until && [...this.workers.values()].some((w) => w.running.size > 0)) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      for (const w of this.workers.values()) {
+        for (const l of w.running.values()) this.released.push(ref(l));
+        w.running.clear();
+      }
+    }
     for (const t of this.timers) clearInterval(t);
     clearTimeout(this.flushTimer);
-    for (const w of this.waiters.splice(0)) clearTimeout(w.timer), w.resolve(this.answer(w.workerId, 0, w.seq));
     if (!drain) return;
-    for (const l of this.queue.splice(0)) this.released.push(ref(l));
     for (let i = 0; i < 5 && this.resultBuffer.length; i++) await this.flush();
     await this.flushMetrics();
     await this.heartbeat(undefined).catch(() => {});
@@ -140,7 +156,7 @@ export class Relay {
   private answer(workerId: string, free: number, seq: number): WorkResponse {
     const w = this.workers.get(workerId)!;
     const trials: TrialLease[] = [];
-    if (free > 0 && !this.paused.all) {
+    if (free > 0 && !this.paused.all && !this.closed) {
       for (let i = 0; i < this.queue.length && trials.length < free;) {
         const l = this.queue[i]!;
         if (this.paused.sweeps.has(l.sweepId)) { i++; continue; }
