@@ -119,3 +119,10 @@ test("an identity body over the cap is BodyTooLargeError; at the cap it is read"
   assert.equal((decodeJsonBody(body, "identity", body.byteLength) as { pad: string }).pad.length, 2000);
   assert.ok(DEFAULT_BODY_CAP >= MiB);
 });
+
+test("bytes after the end of a deflate stream are refused, not silently dropped", () => {
+  const one = deflate(JSON.stringify({ a: 1 }));
+  const two = new Uint8Array([...one, ...deflate(JSON.stringify({ b: 2 }))]);
+  assert.throws(() => decodeJsonBody(two, "deflate", 1024), (err: unknown) => err instanceof BadEncodingError && /bytes after the end of the stream/.test(err.message));
+  assert.deepEqual(decodeJsonBody(one, "deflate", 1024), { a: 1 });
+});

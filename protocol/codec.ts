@@ -58,7 +58,12 @@ export function inflateCapped(data: Uint8Array, cap: number): Uint8Array {
     throw new BadEncodingError(`body is not valid deflate data: ${(err as Error).message}`);
   }
   if (inflator.err) throw new BadEncodingError(`body is not valid deflate data: ${inflator.msg}`);
-  if (!(inflator as unknown as { ended: boolean }).ended) throw new BadEncodingError("deflate body is truncated");
+  const state = inflator as unknown as { ended: boolean; strm: { avail_in: number; total_in: number } };
+  if (!state.ended) throw new BadEncodingError("deflate body is truncated");
+  // Bytes after the end of the stream would otherwise be dropped without a word.
+  if (state.strm.total_in < data.byteLength) {
+    throw new BadEncodingError(`deflate body has ${data.byteLength - state.strm.total_in} bytes after the end of the stream`);
+  }
   const out = new Uint8Array(total);
   let pos = 0;
   for (const c of chunks) out.set(c, pos), (pos += c.byteLength);
