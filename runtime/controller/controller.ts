@@ -1,7 +1,5 @@
 // Starts a controller: store, scheduler, blob server, the root relay, and one Koa app with
 // the node routes, the root relay's worker routes and the REST API.
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import Koa from "koa";
@@ -18,6 +16,7 @@ import { buildNodeBundle } from "./bundle.ts";
 import { Relay } from "../relay/relay.ts";
 import { relayRouter } from "../relay/routes.ts";
 import { errorMiddleware } from "../http/errors.ts";
+import { listenHttp } from "../http/listen.ts";
 import { dashboardRouter } from "./dashboard-routes.ts";
 import { newNodeId } from "../http/identity.ts";
 import { createDaemonMetrics, timingMiddleware, metricsRouter } from "../http/metrics.ts";
@@ -107,17 +106,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     // GET /metrics: open like the read-only API, a token under --private.
     const prom = metricsRouter(metrics.registry, { tokens: o.privateApi ? [o.token, state.adminToken] : undefined });
     for (const r of [nodes, root, rest, dashboard, prom]) app.use(r.routes()).use(r.allowedMethods());
-    // Koa fixes its middleware when callback() is called: mount everything first.
-    const server = http.createServer(app.callback());
-    // Keep idle keep-alive sockets longer than any poll interval, so a client never reuses a
-    // socket the server is closing at that instant.
-    server.keepAliveTimeout = 65_000;
-    server.headersTimeout = 66_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(o.port ?? 7070, o.host ?? "0.0.0.0", resolve);
-    });
-    const port = (server.address() as AddressInfo).port;
+    const { server, port } = await listenHttp(app, o.port ?? 7070, o.host ?? "0.0.0.0");
     const url = `http://${o.host && o.host !== "0.0.0.0" ? o.host : "127.0.0.1"}:${port}`;
     state.relay.url = url;
     state.relay.start();

@@ -1,14 +1,13 @@
 // A relay as its own daemon (a machine the controller made a relay): serves workers over
 // HTTP, its upstream the controller over HTTP. Runs until SIGTERM or a shutdown command,
 // then uploads what it holds and hands back unstarted trials.
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import Koa from "koa";
 import { ProtocolClient } from "../../protocol/client.ts";
 import { Relay } from "./relay.ts";
 import { httpUpstream } from "./http-upstream.ts";
 import { relayRouter } from "./routes.ts";
 import { errorMiddleware } from "../http/errors.ts";
+import { listenHttp } from "../http/listen.ts";
 import { createDaemonMetrics, timingMiddleware, metricsRouter } from "../http/metrics.ts";
 import { relayMetrics } from "./relay-metrics.ts";
 import type { NodeContext, NodeOutcome } from "../node-context.ts";
@@ -31,16 +30,7 @@ export async function runRelayNode(ctx: NodeContext): Promise<NodeOutcome> {
   const router = relayRouter(relay, { statsTokens: [ctx.token] });
   const prom = metricsRouter(metrics.registry);
   for (const r of [router, prom]) app.use(r.routes()).use(r.allowedMethods());
-  const server = http.createServer(app.callback());
-  // Keep idle keep-alive sockets longer than any poll interval, so a client never reuses a
-  // socket the server is closing at that instant.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(ctx.relayPort ?? 0, ctx.listen ?? "0.0.0.0", resolve);
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { server, port } = await listenHttp(app, ctx.relayPort ?? 0, ctx.listen ?? "0.0.0.0");
   ctx.log(`relay ${ctx.join.nodeId} serving workers on port ${port}`);
   relay.start(port);
   // Keep the current bundle ready for the workers that will ask.

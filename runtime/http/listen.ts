@@ -1,0 +1,18 @@
+// Starts an HTTP server for a Koa app, as every discalc daemon does.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import type Koa from "koa";
+
+/** Mount every router first: Koa fixes its middleware when callback() is called. */
+export async function listenHttp(app: Koa, port: number, host: string): Promise<{ server: http.Server; port: number }> {
+  const server = http.createServer(app.callback());
+  // Keep idle keep-alive sockets longer than any poll interval, so a client never reuses a
+  // socket the server is closing at that instant.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, resolve);
+  });
+  return { server, port: (server.address() as AddressInfo).port };
+}
