@@ -100,6 +100,8 @@ export class Relay {
     this.closed = true;
     for (const w of this.waiters.splice(0)) clearTimeout(w.timer), w.resolve(this.answer(w.workerId, 0, w.seq));
     if (drain) {
+      // Let a lease request in flight land (its trials are then handed back too).
+      for (let i = 0; i < 50 && this.fetching; i++) await new Promise((r) => setTimeout(r, 100));
       for (const l of this.queue.splice(0)) this.released.push(ref(l));
       const until = Date.now() + drainMs;
       while (Date.now() < until && [...this.workers.values()].some((w) => w.running.size > 0)) {
@@ -258,7 +260,9 @@ export class Relay {
       ({ trials, paused }) => {
         this.fetching = false;
         this.upstreamPaused = paused;
-        this.queue.push(...trials);
+        // Leases that arrive after close began go straight back: nobody will hand them out.
+        if (this.closed) for (const l of trials) this.released.push(ref(l));
+        else this.queue.push(...trials);
         this.wakeWaiters();
         if (trials.length && !this.closed) this.ensureQueue(0);
       },
