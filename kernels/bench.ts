@@ -14,7 +14,7 @@ import { naiveSgemm } from "./bench/naive-gemm.ts";
 import { tfjsMatMul, tfjsTrainMlp } from "./bench/tfjs-peer.ts";
 import { readLocalDatasetBlob } from "./datasets/local-blobs.ts";
 import { decodePackedDataset } from "./datasets/packed-dataset.ts";
-import { parseTrialConfig } from "../protocol/trial-config.ts";
+import { parseTrialConfig } from "./mlp-config.ts";
 
 const { values: args } = parseArgs({
   options: {

@@ -25,6 +25,7 @@ export interface KernelExports {
   activationBackward(kind: number, da: Ptr, a: Ptr, dz: Ptr, n: number): void;
   softmaxCrossEntropy(logits: Ptr, labels: Ptr, rows: number, cols: number, dLogits: Ptr, gradScale: number): number;
   mseOneHot(out: Ptr, labels: Ptr, rows: number, cols: number, dOut: Ptr, gradScale: number): number;
+  mseTargets(out: Ptr, targets: Ptr, rows: number, cols: number, dOut: Ptr, gradScale: number): number;
   argmaxCorrect(logits: Ptr, labels: Ptr, rows: number, cols: number): number;
   sgdUpdate(w: Ptr, g: Ptr, n: number, lr: number, weightDecay: number): void;
   momentumUpdate(w: Ptr, g: Ptr, v: Ptr, n: number, lr: number, mu: number, weightDecay: number): void;

@@ -26,7 +26,11 @@ export interface Kernels {
 
 /** Loads the kernels (compiled once per process) into a fresh instance. */
 export async function loadKernels(): Promise<Kernels> {
-  const instance = instantiateKernels(await compileKernels());
+  return kernelsOn(instantiateKernels(await compileKernels()));
+}
+
+/** The plain-array API over an instance (what experiments get as ctx.kernels). */
+export function kernelsOn(instance: KernelInstance): Kernels {
   let scratch = 0;
   let scratchBytes = 0;
   const need = (label: string, arr: Float32Array, rows: number, cols: number) => {

@@ -3,17 +3,28 @@
 // buffers (no JS allocation per step). A seed fixes everything, so two runs of one config
 // give bit-identical weights, whichever machine or thread runs them.
 import { createHash } from "node:crypto";
-import type { TrialConfig } from "../protocol/trial-config.ts";
+import type { BuiltinDatasetSpec, ModelSpec, TrainSpec } from "./mlp-config.ts";
 import { ACTIVATION_ID, RNG_STATE_BYTES, SCHEDULE_ID } from "./exports.ts";
 import type { KernelInstance } from "./instance.ts";
 import { layoutMlp, mlpBytes, at, WASM_MEMORY_LIMIT, type MlpLayout } from "./mlp-layout.ts";
-import { placeDataset, type DatasetBlobs, type ResidentDataset } from "./datasets/resident-dataset.ts";
+import { placeDataset, placeHostDataset, type DatasetBlobs, type ResidentDataset } from "./datasets/resident-dataset.ts";
+import type { HostDataset } from "./datasets/host-dataset.ts";
+
+/** What the trainer needs: the model and training settings, and a built-in dataset unless `data` is given. */
+export interface MlpTrialConfig {
+  dataset?: BuiltinDatasetSpec;
+  model: ModelSpec;
+  train: TrainSpec;
+}
 
 export interface EpochMetrics {
   epoch: number;
   trainLoss: number;
   testLoss: number;
-  testAccuracy: number;
+  /** Classification only. */
+  testAccuracy?: number;
+  /** Regression only: √(test MSE). */
+  testRmse?: number;
   /** Learning rate used in the epoch's last step. */
   lr: number;
   /** Wall time of the epoch (training and evaluation), ms. */
@@ -25,6 +36,8 @@ export interface TrainResult {
   final: EpochMetrics | undefined;
   /** SHA-256 of the final parameters [W0, b0, W1, b1, …] as little-endian f32. */
   weightsSha256: string;
+  /** Those parameters' bytes (a copy). */
+  weights: Uint8Array;
   paramCount: number;
   /** True when the trainer stopped on request before the last epoch. */
   stoppedEarly: boolean;
@@ -39,6 +52,8 @@ export interface TrainResult {
 export interface TrainOptions {
   /** Bytes of blob datasets (mnist); synthetic ones need none. */
   blobs?: DatasetBlobs;
+  /** A dataset the host holds (from a file): used instead of config.dataset. */
+  data?: HostDataset;
   /** Called as each epoch ends. */
   onEpoch?: (metrics: EpochMetrics) => void;
   /** Polled after every step; returning true stops training after that step. */
@@ -50,10 +65,12 @@ const EVAL_ROWS = 256;
 const INIT_STREAM = 1;
 const SHUFFLE_STREAM = 2;
 
-export function trainMlp(inst: KernelInstance, config: TrialConfig, options: TrainOptions = {}): TrainResult {
+export function trainMlp(inst: KernelInstance, config: MlpTrialConfig, options: TrainOptions = {}): TrainResult {
   const { dataset: dataSpec, model, train } = config;
   const k = inst.k;
-  const data = placeDataset(inst, dataSpec, options.blobs ?? {});
+  if (!options.data && !dataSpec) throw new Error("trainMlp: the config names no dataset and none was given");
+  const data = options.data ? placeHostDataset(inst, options.data) : placeDataset(inst, dataSpec!, options.blobs ?? {});
+  const regression = data.task === "regression";
   const sizes = [data.features, ...model.hidden, data.classes];
   const moments = train.optimizer === "adam" ? 2 : train.optimizer === "momentum" ? 1 : 0;
   const rows = Math.max(train.batch, EVAL_ROWS);
@@ -92,7 +109,8 @@ export function trainMlp(inst: KernelInstance, config: TrialConfig, options: Tra
   const totalSteps = stepsPerEpoch * train.epochs;
   const schedule = SCHEDULE_ID[train.schedule.type];
   const flopsPerSample = 2 * net.layers.reduce((sum, l, i) => sum + l.inputs * l.outputs * (i === 0 ? 2 : 3), 0);
-  const lossFn = train.loss === "mse" ? k.mseOneHot : k.softmaxCrossEntropy;
+  // Regression always fits the real targets by MSE; classification takes the configured loss.
+  const lossFn = regression ? k.mseTargets : train.loss === "mse" ? k.mseOneHot : k.softmaxCrossEntropy;
 
   const epochs: EpochMetrics[] = [];
   let step = 0;
@@ -125,9 +143,9 @@ export function trainMlp(inst: KernelInstance, config: TrialConfig, options: Tra
     const trainLoss = lossSum / data.trainCount;
     if (!Number.isFinite(trainLoss)) diverged = true;
     const { loss: testLoss, accuracy } = evaluate(inst, net, data, identity, hiddenAct, outputAct, lossFn);
-    const metrics: EpochMetrics = {
-      epoch: epoch + 1, trainLoss, testLoss, testAccuracy: accuracy, lr, wallMs: performance.now() - epochStart,
-    };
+    const metrics: EpochMetrics = regression
+      ? { epoch: epoch + 1, trainLoss, testLoss, testRmse: Math.sqrt(testLoss), lr, wallMs: performance.now() - epochStart }
+      : { epoch: epoch + 1, trainLoss, testLoss, testAccuracy: accuracy, lr, wallMs: performance.now() - epochStart };
     epochs.push(metrics);
     options.onEpoch?.(metrics);
   }
@@ -138,6 +156,7 @@ export function trainMlp(inst: KernelInstance, config: TrialConfig, options: Tra
     epochs,
     final: epochs[epochs.length - 1],
     weightsSha256: createHash("sha256").update(paramBytes).digest("hex"),
+    weights: paramBytes.slice(),
     paramCount: net.paramCount,
     stoppedEarly,
     diverged,
@@ -187,7 +206,7 @@ function backward(inst: KernelInstance, net: MlpLayout, rows: number, hiddenAct:
   }
 }
 
-function update(inst: KernelInstance, net: MlpLayout, train: TrialConfig["train"], lr: number, step: number): void {
+function update(inst: KernelInstance, net: MlpLayout, train: TrainSpec, lr: number, step: number): void {
   const k = inst.k;
   const n = net.paramCount;
   switch (train.optimizer) {
@@ -215,7 +234,7 @@ function evaluate(
     const rows = Math.min(net.rows, data.testCount - start);
     gatherBatch(inst, data, identity, data.trainCount + start, rows, net);
     forward(inst, net, rows, hiddenAct, outputAct);
-    correct += k.argmaxCorrect(last.act, net.labels, rows, last.outputs);
+    if (data.task === "classification") correct += k.argmaxCorrect(last.act, net.labels, rows, last.outputs);
     lossSum += lossFn(last.act, net.labels, rows, last.outputs, net.gradA, 1 / rows);
   }
   return { loss: lossSum / data.testCount, accuracy: correct / data.testCount };

@@ -2,20 +2,73 @@
 // runs --private) and admin routes (admin token). Query parameters are checked here.
 import { z } from "zod";
 import { intParam } from "./routes.ts";
-import { CommandKind } from "./messages.ts";
+import { CommandKind, Command, ExperimentRef, MetricValues, RelayStats, Sha256 } from "./messages.ts";
+
+// Response shapes: the controller's views are checked against these in tests, and the API
+// client (api-client.ts) parses every answer with them.
+export const MetricSpec = z.object({ name: z.string(), goal: z.enum(["maximize", "minimize"]) });
+
+export const SweepView = z.object({
+  id: z.int(), name: z.string(), state: z.string(), configHash: z.string(), createdAt: z.number(), finishedAt: z.number().nullable(),
+  leaseMs: z.number(), maxAttempts: z.int(), total: z.int(), counts: z.record(z.string(), z.int()),
+  experiment: ExperimentRef, metric: MetricSpec,
+});
+export type SweepView = z.infer<typeof SweepView>;
+export const SweepDetail = SweepView.extend({ config: z.record(z.string(), z.unknown()) });
+
+export const AttemptView = z.object({
+  attempt: z.int(), relayId: z.string(), workerId: z.string().nullable(), leasedAt: z.number(), endedAt: z.number().nullable(),
+  outcome: z.string().nullable(), error: z.string().nullable(),
+});
+
+export const TrialView = z.object({
+  id: z.int(), sweepId: z.int(), index: z.int(), point: z.int(), repeat: z.int(),
+  params: z.record(z.string(), z.unknown()), seed: z.number(), state: z.string(), attempts: z.int(),
+  /** The shown attempt's reports in order, each with its `step`. */
+  metrics: z.array(z.record(z.string(), z.number())),
+  /** Final metrics, once stored. */
+  final: MetricValues.nullable(),
+  /** The sweep's metric for this trial (final metrics first, else the last report). */
+  objective: z.number().nullable(),
+  result: z.record(z.string(), z.unknown()).nullable(),
+  resultSha256: Sha256.nullable(),
+  /** The same hash under its first-release name (the built-in's state is its weights). */
+  weightsSha256: Sha256.nullable(),
+  error: z.string().nullable(), workerId: z.string().nullable(), relayId: z.string().nullable(), finishedAt: z.number().nullable(),
+  attemptLog: z.array(AttemptView),
+});
+export type TrialView = z.infer<typeof TrialView>;
+
+export const LeaderboardRow = z.object({
+  point: z.int(), params: z.record(z.string(), z.unknown()), seeds: z.int(),
+  /** Mean and sample standard deviation of the objective over the point's finished seeds. */
+  mean: z.number(), std: z.number(), trialIds: z.array(z.int()),
+});
+export type LeaderboardRow = z.infer<typeof LeaderboardRow>;
+export const Leaderboard = z.object({ sweepId: z.int(), metric: MetricSpec, rows: z.array(LeaderboardRow) });
+export type Leaderboard = z.infer<typeof Leaderboard>;
+
+export const NodeView = z.object({
+  id: z.string(), role: z.string(), host: z.string(), threads: z.int(), state: z.string(), lastHeartbeat: z.number(),
+  relay: z.string().nullable(), url: z.string().nullable(), bundleSha: z.string().nullable(), stats: z.unknown(),
+});
+export type NodeView = z.infer<typeof NodeView>;
 
 export const api = {
-  sweeps: { path: "/api/sweeps", query: z.strictObject({}) },
-  sweep: { path: "/api/sweeps/:id", query: z.strictObject({}) },
+  sweeps: { path: "/api/sweeps", query: z.strictObject({}), response: z.array(SweepView) },
+  sweep: { path: "/api/sweeps/:id", query: z.strictObject({}), response: SweepDetail },
+  /** The sweep's ranking by its metric: computed here, shown by the dashboard and the CLI. */
+  leaderboard: { path: "/api/sweeps/:id/leaderboard", query: z.strictObject({}), response: Leaderboard },
   trials: {
     path: "/api/trials",
     query: z.strictObject({
       sweep: intParam(1, Number.MAX_SAFE_INTEGER).optional(),
       state: z.enum(["queued", "leased", "done", "failed", "cancelled"]).optional(),
     }),
+    response: z.array(TrialView),
   },
-  nodes: { path: "/api/nodes", query: z.strictObject({}) },
-  commands: { path: "/api/commands", query: z.strictObject({}) },
+  nodes: { path: "/api/nodes", query: z.strictObject({}), response: z.array(NodeView) },
+  commands: { path: "/api/commands", query: z.strictObject({}), response: z.array(Command) },
   /** POST: issue a command (admin). */
   issueCommand: {
     path: "/api/commands",
@@ -30,8 +83,12 @@ export const api = {
     path: "/api/deploy",
     query: z.strictObject({ label: z.string().max(100).regex(/^[A-Za-z0-9._:-]*$/, "must be letters, digits, . _ : -").optional() }),
   },
-  stats: { path: "/api/nodes/:id/stats", query: z.strictObject({}) },
+  stats: { path: "/api/nodes/:id/stats", query: z.strictObject({}), response: RelayStats },
 } as const;
+
+/** The read-only routes, which the API client can GET and parse. */
+export type ApiReadRoute = "sweeps" | "sweep" | "leaderboard" | "trials" | "nodes" | "commands" | "stats";
+export type ApiResponse<N extends ApiReadRoute> = z.output<(typeof api)[N]["response"]>;
 
 export type ApiRoute = keyof typeof api;
 

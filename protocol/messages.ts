@@ -1,19 +1,31 @@
 // Every message body that crosses the wire, defined once with a runtime schema. Daemons
 // parse at the boundary; clients get the same types.
 import { z } from "zod";
-import { TrialConfigSchema } from "./trial-config.ts";
 
 export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase hex SHA-256");
 export const NodeRole = z.enum(["controller", "relay", "worker"]);
 export type NodeRole = z.infer<typeof NodeRole>;
+
+const JsonObject = z.record(z.string(), z.unknown());
+
+/** What a trial runs: a built-in experiment by name (sha null), or a researcher's experiment blob. */
+export const ExperimentRef = z.object({
+  name: z.string().max(200),
+  sha: Sha256.nullable(),
+});
+export type ExperimentRef = z.infer<typeof ExperimentRef>;
 
 /** A trial handed out under a lease: everything a worker needs to run it alone. */
 export const TrialLease = z.object({
   trialId: z.int().positive(),
   attempt: z.int().positive(),
   sweepId: z.int().positive(),
-  config: TrialConfigSchema,
-  /** SHA-256 of each blob dataset the trial needs (mnist), fetched from the relay. */
+  experiment: ExperimentRef,
+  /** The resolved trial config (the experiment checked it at the controller). */
+  config: JsonObject,
+  params: JsonObject,
+  seed: z.int().min(0),
+  /** SHA-256 of each dataset blob the trial may ask for, by dataset key; fetched from the relay. */
   datasets: z.record(z.string(), Sha256),
   /** Lease deadline, ms since the epoch (controller clock). */
   deadline: z.number(),
@@ -31,31 +43,31 @@ export const Command = z.object({
 });
 export type Command = z.infer<typeof Command>;
 
-export const EpochMetrics = z.object({
-  epoch: z.int().positive(),
-  trainLoss: z.number().nullable(),
-  testLoss: z.number().nullable(),
-  testAccuracy: z.number().nullable(),
-  lr: z.number(),
-  wallMs: z.number(),
-});
+/** Named finite numbers: one report of a running trial, or its final metrics. */
+export const MetricValues = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_.:/-]{0,63}$/, "must be a metric name (letters, digits, _ . : / -)"),
+  z.number().refine(Number.isFinite, "must be a finite number"),
+).refine((m) => Object.keys(m).length <= 64, "at most 64 metrics");
+export type MetricValues = z.infer<typeof MetricValues>;
 
 export const TrialRef = z.object({ trialId: z.int().positive(), attempt: z.int().positive() });
 export type TrialRef = z.infer<typeof TrialRef>;
 
-export const MetricsItem = TrialRef.extend({ metrics: EpochMetrics });
+/** The step-th report (1-based) of an attempt. */
+export const MetricsItem = TrialRef.extend({ step: z.int().positive(), values: MetricValues });
 export const MetricsBatch = z.object({ items: z.array(MetricsItem).max(100_000) });
 export type MetricsBatch = z.infer<typeof MetricsBatch>;
 
 export const TrialOutcome = z.object({
-  epochs: z.array(EpochMetrics),
-  weightsSha256: Sha256,
-  paramCount: z.int(),
-  stoppedEarly: z.boolean(),
-  diverged: z.boolean(),
-  trainMs: z.number(),
-  samplesPerSec: z.number(),
-  gemmGflops: z.number(),
+  /** SHA-256 of the state the experiment returned (the weights, for the built-in). */
+  resultSha256: Sha256,
+  /** Final metrics. */
+  metrics: MetricValues,
+  /** Every report, in order: stored with the result, so none is lost with a metrics batch. */
+  reports: z.array(MetricValues).max(20_000),
+  /** Other numbers (timings, counts), not ranked. */
+  info: MetricValues,
+  runMs: z.number(),
 });
 export type TrialOutcome = z.infer<typeof TrialOutcome>;
 

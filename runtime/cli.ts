@@ -2,7 +2,7 @@
 // kernels, protocol and runtime together.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { availableParallelism } from "node:os";
-import { ConfigError } from "../protocol/config-errors.ts";
+import { ConfigError } from "../kernels/config-errors.ts";
 import { trainCommand } from "./commands/train.ts";
 import { createLogger, textEvents } from "./log.ts";
 

@@ -6,7 +6,7 @@ export {
   reluForward, reluBackward, tanhForward, tanhBackward, sigmoidForward, sigmoidBackward,
   activationForward, activationBackward,
 } from "./activations";
-export { softmaxCrossEntropy, mseOneHot, argmaxCorrect } from "./loss";
+export { softmaxCrossEntropy, mseOneHot, mseTargets, argmaxCorrect } from "./loss";
 export { sgdUpdate, momentumUpdate, adamUpdate, scheduleLr } from "./optim";
 export { rngSeed, rngNextU32, rngUniform, rngBelow, rngNormal, shuffleI32, iotaI32 } from "./rng";
 export { initHe, initXavier } from "./init";

@@ -57,6 +57,29 @@ export function mseOneHot(
   return total;
 }
 
+/**
+ * Mean squared error against real-valued targets (regression), rows×cols each. Writes
+ * dOut = 2 (out − target) · gradScale and returns Σ_rows Σ_cols (out − target)².
+ */
+export function mseTargets(
+  out: usize, targets: usize, rows: i32, cols: i32, dOut: usize, gradScale: f32,
+): f64 {
+  let total: f64 = 0;
+  const two: f32 = <f32>2 * gradScale;
+  for (let r = 0; r < rows; r++) {
+    const base = (<usize>r * <usize>cols) << 2;
+    let rowSum: f32 = 0;
+    for (let j = 0; j < cols; j++) {
+      const o = base + (<usize>j << 2);
+      const diff = load<f32>(out + o) - load<f32>(targets + o);
+      rowSum += diff * diff;
+      store<f32>(dOut + o, diff * two);
+    }
+    total += <f64>rowSum;
+  }
+  return total;
+}
+
 /** Number of rows whose first maximal logit is at the label's column. */
 export function argmaxCorrect(logits: usize, labels: usize, rows: i32, cols: i32): i32 {
   let correct = 0;

@@ -2,7 +2,7 @@
 // bytes from their relay instead; the trainer only ever sees bytes.
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { DatasetName } from "../../protocol/trial-config.ts";
+import type { DatasetName } from "../mlp-config.ts";
 
 /** Datasets that ship as blobs; the others are generated from a seed inside the module. */
 export const BLOB_DATASETS = ["mnist"] as const;

@@ -1,7 +1,9 @@
 // A dataset placed inside one kernel instance's memory: rows [0, train) are the training
 // set, rows [train, train + test) the test set. Real datasets are copied in from their
-// blob; synthetic ones are generated in the module from the dataset seed.
-import type { TrialConfig } from "../../protocol/trial-config.ts";
+// blob or from the host's arrays; synthetic ones are generated in the module from the
+// dataset seed.
+import type { BuiltinDatasetSpec } from "../mlp-config.ts";
+import type { HostDataset } from "./host-dataset.ts";
 import { RNG_STATE_BYTES } from "../exports.ts";
 import type { KernelInstance } from "../instance.ts";
 import { decodePackedDataset } from "./packed-dataset.ts";
@@ -9,12 +11,14 @@ import { isBlobDataset } from "./local-blobs.ts";
 
 export interface ResidentDataset {
   features: number;
+  task: "classification" | "regression";
+  /** Classes (classification); 1 output for regression. */
   classes: number;
   trainCount: number;
   testCount: number;
   /** Feature rows: u8 (scaled by `scale` when gathered) or f32. */
   x: { kind: "u8"; ptr: number; scale: number } | { kind: "f32"; ptr: number };
-  /** i32 labels, one per row. */
+  /** i32 labels, or f32 targets (regression), one per row: 4 bytes either way. */
   labelsPtr: number;
 }
 
@@ -24,7 +28,24 @@ export type DatasetBlobs = Partial<Record<string, Uint8Array>>;
 /** Stream id of the data generator's PRNG (init and shuffle use others). */
 const DATA_STREAM = 0x00da7a;
 
-export function placeDataset(inst: KernelInstance, spec: TrialConfig["dataset"], blobs: DatasetBlobs): ResidentDataset {
+/** Copies a host dataset in: train rows, then test rows. */
+export function placeHostDataset(inst: KernelInstance, data: HostDataset): ResidentDataset {
+  const { train, test, features } = data;
+  const total = train.count + test.count;
+  const xPtr = inst.allocF32(total * features);
+  inst.f32(xPtr, train.count * features).set(train.x.subarray(0, train.count * features));
+  inst.f32(xPtr + train.count * features * 4, test.count * features).set(test.x.subarray(0, test.count * features));
+  const labelsPtr = inst.allocI32(total);
+  const view = data.task === "regression" ? inst.f32(labelsPtr, total) : inst.i32(labelsPtr, total);
+  view.set(train.y.subarray(0, train.count) as never);
+  view.set(test.y.subarray(0, test.count) as never, train.count);
+  return {
+    features, task: data.task, classes: data.task === "regression" ? 1 : data.classes?.length ?? 0,
+    trainCount: train.count, testCount: test.count, x: { kind: "f32", ptr: xPtr }, labelsPtr,
+  };
+}
+
+export function placeDataset(inst: KernelInstance, spec: BuiltinDatasetSpec, blobs: DatasetBlobs): ResidentDataset {
   const total = spec.train + spec.test;
   if (isBlobDataset(spec.name)) {
     const bytes = blobs[spec.name];
@@ -38,7 +59,7 @@ export function placeDataset(inst: KernelInstance, spec: TrialConfig["dataset"],
     const labels = inst.i32(labelsPtr, total);
     for (let i = 0; i < total; i++) labels[i] = packed.labels[i]!;
     return {
-      features: packed.features, classes: packed.classes, trainCount: spec.train, testCount: spec.test,
+      features: packed.features, task: "classification", classes: packed.classes, trainCount: spec.train, testCount: spec.test,
       x: { kind: "u8", ptr: xPtr, scale: 1 / 255 }, labelsPtr,
     };
   }
@@ -61,7 +82,7 @@ export function placeDataset(inst: KernelInstance, spec: TrialConfig["dataset"],
       break;
   }
   return {
-    features: 2, classes, trainCount: spec.train, testCount: spec.test,
+    features: 2, task: "classification", classes, trainCount: spec.train, testCount: spec.test,
     x: { kind: "f32", ptr: xPtr }, labelsPtr,
   };
 }

@@ -4,9 +4,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Store } from "../controller/store.ts";
-import { trialView, sweepView, type TrialView } from "../controller/api-views.ts";
-import { leaderboard, formatLeaderboard, type LeaderboardRow } from "../controller/leaderboard.ts";
-import { apiGet, ApiError, type SweepInfo } from "./status.ts";
+import { sweepView, sweepLeaderboard } from "../controller/api-views.ts";
+import { formatLeaderboard } from "../controller/leaderboard.ts";
+import { ApiClient, ApiError } from "../../protocol/api-client.ts";
+import type { Leaderboard, SweepView } from "../../protocol/api.ts";
 
 export interface BestOptions {
   sweep: number;
@@ -19,47 +20,37 @@ export interface BestOptions {
   json: boolean;
 }
 
-export interface SweepTrials {
-  sweep: SweepInfo;
-  trials: TrialView[];
-}
-
-/** The sweep and its trials from a data directory, read as the REST API shows them. */
-export function trialsFromData(data: string, sweepId: number): SweepTrials {
+/** The sweep and its leaderboard from a data directory, as the REST API shows them. */
+export function bestFromData(data: string, sweepId: number): { sweep: SweepView; board: Leaderboard } {
   if (!existsSync(join(data, "discalc.sqlite"))) throw new Error(`--data ${data} holds no discalc store`);
   const store = new Store(data);
   try {
     const row = store.sweep(sweepId);
     if (!row) throw new Error(`--sweep ${sweepId}: no such sweep in ${data}${sweepList(store.sweeps())}`);
-    return { sweep: sweepView(store, row), trials: store.trialsOfSweep(sweepId).map((t) => trialView(store, t)) };
+    return { sweep: sweepView(store, row), board: sweepLeaderboard(store, row) };
   } finally {
     store.close();
   }
 }
 
-/** The sweep and its trials from a controller's REST API (/api/sweeps/:id, /api/trials?sweep=). */
-export async function trialsFromController(controller: string, token: string | undefined, sweepId: number): Promise<SweepTrials> {
-  let sweep: SweepInfo;
+/** The sweep and its leaderboard from a controller's REST API (/api/sweeps/:id, /api/sweeps/:id/leaderboard). */
+export async function bestFromController(controller: string, token: string | undefined, sweepId: number): Promise<{ sweep: SweepView; board: Leaderboard }> {
+  const client = new ApiClient(controller, token);
+  let sweep: SweepView;
   try {
-    sweep = await apiGet<SweepInfo>(controller, token, "sweep", {}, { id: sweepId });
+    sweep = await client.get("sweep", {}, { id: sweepId });
   } catch (err) {
     if (!(err instanceof ApiError && err.status === 404)) throw err;
-    const sweeps = await apiGet<SweepInfo[]>(controller, token, "sweeps").catch(() => []);
+    const sweeps = await client.get("sweeps").catch(() => []);
     throw new Error(`--sweep ${sweepId}: no such sweep on the controller at ${controller}${sweepList(sweeps)}`);
   }
-  const trials = await apiGet<TrialView[]>(controller, token, "trials", { sweep: sweepId });
-  return { sweep, trials };
-}
-
-/** The leaderboard rows of a sweep, best first, from wherever the options point. */
-export async function bestRows(o: BestOptions): Promise<{ sweep: SweepInfo; rows: LeaderboardRow[] }> {
-  const { sweep, trials } = o.data !== undefined ? trialsFromData(o.data, o.sweep) : await trialsFromController(o.controller!, o.token, o.sweep);
-  return { sweep, rows: leaderboard(trials) };
+  return { sweep, board: await client.get("leaderboard", {}, { id: sweepId }) };
 }
 
 /** What `discalc best` prints. */
 export async function bestCommand(o: BestOptions): Promise<string> {
-  const { sweep, rows } = await bestRows(o);
+  const { sweep, board } = o.data !== undefined ? bestFromData(o.data, o.sweep) : await bestFromController(o.controller!, o.token, o.sweep);
+  const rows = board.rows;
   if (o.json) return `${JSON.stringify(o.top !== undefined ? rows.slice(0, o.top) : rows, null, 2)}\n`;
   const c = (k: string) => sweep.counts[k] ?? 0;
   const header = `sweep ${sweep.id} "${sweep.name}" (${sweep.state}): ${c("done")} of ${sweep.total} trials done` +
@@ -67,7 +58,7 @@ export async function bestCommand(o: BestOptions): Promise<string> {
     `${rows.length} point(s) with results`;
   const top = o.top ?? 10;
   const more = rows.length > top ? `\n(${rows.length - top} more; --top N shows more)` : "";
-  return `${header}\n\n${formatLeaderboard(rows, top)}${more}\n`;
+  return `${header}\n\n${formatLeaderboard(board, top)}${more}\n`;
 }
 
 function sweepList(sweeps: Array<{ id: number; name: string }>): string {

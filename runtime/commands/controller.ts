@@ -1,8 +1,7 @@
 // `discalc controller`: loads a sweep config, starts the controller and its root relay,
 // and prints how machines join.
 import { startController, type Controller } from "../controller/controller.ts";
-import { parseSweepConfig } from "../controller/sweep-config.ts";
-import { readConfigFile } from "../config-file.ts";
+import { prepareSweepFile } from "../controller/prepare-sweep.ts";
 import { bootstrapOneLiner } from "./join.ts";
 
 export interface ControllerCommandOptions {
@@ -19,14 +18,16 @@ export interface ControllerCommandOptions {
 
 export async function controllerCommand(o: ControllerCommandOptions, log: (m: string) => void): Promise<Controller> {
   // A bad config exits before anything starts.
-  const config = o.config ? parseSweepConfig(readConfigFile(o.config)) : undefined;
+  const config = o.config ? await prepareSweepFile(o.config) : undefined;
   const controller = await startController({
     data: o.data, token: o.token, adminToken: o.adminToken, port: o.port, host: o.host, config,
     forceNew: o.forceNew, privateApi: o.privateApi, trustProxy: o.trustProxy, log,
   });
   const s = controller.sweep;
   if (config && s) {
-    log(`sweep "${config.name}" (id ${s.sweepId}): ${s.trials} trials${s.resumed ? ", resumed from the store" : ""}`);
+    const exp = config.config.build.experiment;
+    log(`sweep "${config.config.name}" (id ${s.sweepId}): ${s.trials} trials of experiment ${exp.name}${exp.sha ? ` (${exp.sha.slice(0, 12)})` : ""}, ` +
+      `ranked by ${config.config.metric.name} (${config.config.metric.goal})${s.resumed ? ", resumed from the store" : ""}`);
   }
   log(`controller listening on ${controller.url} (data in ${o.data})`);
   log(`join a machine that has Node.js 20:\n  ${bootstrapOneLiner(controller.url, o.token)}`);

@@ -9,20 +9,20 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { SingleBar, Presets } from "cli-progress";
 import { startController } from "../controller/controller.ts";
-import { parseSweepConfig } from "../controller/sweep-config.ts";
-import { trialView } from "../controller/api-views.ts";
-import { leaderboard, formatLeaderboard } from "../controller/leaderboard.ts";
-import { readConfigFile } from "../config-file.ts";
+import { prepareSweepFile } from "../controller/prepare-sweep.ts";
+import { sweepLeaderboard } from "../controller/api-views.ts";
+import { formatLeaderboard } from "../controller/leaderboard.ts";
 import type { TrialState } from "../controller/store.ts";
 
 const CLI = fileURLToPath(new URL("../../bin/discalc.mjs", import.meta.url));
 
 export async function runCommand(o: { config: string; threads?: number; data?: string; forceNew: boolean; verbose: boolean }): Promise<number> {
-  const config = parseSweepConfig(readConfigFile(o.config));
+  const prepared = await prepareSweepFile(o.config);
+  const config = prepared.config;
   const data = o.data ?? mkdtempSync(join(tmpdir(), "discalc-run-"));
   const token = randomBytes(12).toString("hex");
   const log = o.verbose ? (m: string) => console.error(`[controller] ${m}`) : () => {};
-  const controller = await startController({ data, token, port: 0, host: "127.0.0.1", config, forceNew: o.forceNew, log });
+  const controller = await startController({ data, token, port: 0, host: "127.0.0.1", config: prepared, forceNew: o.forceNew, log });
   const sweepId = controller.sweep!.sweepId;
   const store = controller.state.store;
   console.log(`sweep "${config.name}" (id ${sweepId}): ${controller.sweep!.trials} trials${controller.sweep!.resumed ? " (resumed)" : ""}; data in ${data}`);
@@ -41,10 +41,9 @@ export async function runCommand(o: { config: string; threads?: number; data?: s
       await new Promise((r) => setTimeout(r, 500));
     }
     progress.stop();
-    const trials = store.trialsOfSweep(sweepId).map((t) => trialView(store, t));
-    console.log(`\n${formatLeaderboard(leaderboard(trials))}`);
-    const failed = trials.filter((t) => t.state === "failed");
-    for (const t of failed.slice(0, 5)) console.log(`trial ${t.id} failed: ${t.error}`);
+    console.log(`\n${formatLeaderboard(sweepLeaderboard(store, store.sweep(sweepId)!))}`);
+    const failed = store.trialsOfSweep(sweepId).filter((t) => t.state === "failed");
+    for (const t of failed.slice(0, 5)) console.log(`trial ${t.id} failed: ${t.last_error}`);
     return 0;
   } finally {
     progress.stop();

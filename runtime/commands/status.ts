@@ -1,95 +1,26 @@
 // `discalc status`: the network as the controller sees it (controller → relays → workers,
 // with liveness and live statistics) and each sweep's progress, from the REST API.
-import { apiUrl, type ApiRoute } from "../../protocol/api.ts";
+import { ApiClient } from "../../protocol/api-client.ts";
+import type { NodeView, SweepView, Leaderboard } from "../../protocol/api.ts";
 import type { RelayStats, WorkerStats } from "../../protocol/messages.ts";
 
-/** An answer of the controller's REST API that was not 2xx. */
-export class ApiError extends Error {
-  constructor(message: string, readonly status: number) {
-    super(message);
-  }
-}
-
-/**
- * GET one REST route as JSON, with `Authorization: Bearer token` when given. Errors name the
- * controller's URL: unreachable, 401/403 (a --private controller), or any other status.
- */
-export async function apiGet<T>(
-  controller: string, token: string | undefined, name: ApiRoute,
-  query: Record<string, string | number | undefined> = {}, params: Record<string, string | number> = {},
-): Promise<T> {
-  let url: string;
-  try {
-    url = apiUrl(controller, name, query, params);
-  } catch {
-    throw new Error(`--controller ${controller} is not a URL (expected e.g. http://host:7070)`);
-  }
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      headers: token ? { authorization: `Bearer ${token}` } : {},
-      signal: AbortSignal.timeout(15_000),
-    });
-  } catch (err) {
-    const e = err as Error & { cause?: { code?: string; message?: string } };
-    const why = e.name === "TimeoutError" ? "no answer within 15 s" : e.cause?.code ?? e.cause?.message ?? e.message;
-    throw new Error(`cannot reach the controller at ${controller} (${why})`);
-  }
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  if (!res.ok) {
-    const message = (body as { error?: { message?: string } } | undefined)?.error?.message ?? (text.slice(0, 200) || res.statusText);
-    if (res.status === 401 || res.status === 403) {
-      throw new ApiError(`the controller at ${controller} refused the request (${res.status}: ${message}); ` +
-        (token ? "check --token" : "it runs --private: pass --token T"), res.status);
-    }
-    throw new ApiError(`the controller at ${controller} answered ${res.status} to GET ${new URL(url).pathname}: ${message}`, res.status);
-  }
-  if (body === undefined) throw new Error(`the controller at ${controller} answered GET ${new URL(url).pathname} with something that is not JSON`);
-  return body as T;
-}
-
-/** A node as GET /api/nodes shows it (runtime/controller/api-views.ts nodesView). */
-export interface NodeInfo {
-  id: string;
-  role: string;
-  host: string;
-  threads: number;
-  state: string;
-  lastHeartbeat: number;
-  relay: string | null;
-  url: string | null;
-  bundleSha: string | null;
-  stats: unknown;
-}
-
-/** A sweep as GET /api/sweeps shows it (sweepView). */
-export interface SweepInfo {
-  id: number;
-  name: string;
-  state: string;
-  total: number;
-  counts: Record<string, number>;
-}
+type NodeInfo = NodeView;
 
 export async function statusCommand(o: { controller: string; token?: string }): Promise<string> {
-  const [nodes, sweeps] = await Promise.all([
-    apiGet<NodeInfo[]>(o.controller, o.token, "nodes"),
-    apiGet<SweepInfo[]>(o.controller, o.token, "sweeps"),
-  ]);
+  const client = new ApiClient(o.controller, o.token);
+  const [nodes, sweeps] = await Promise.all([client.get("nodes"), client.get("sweeps")]);
   // The root relay (inside the controller) reports no heartbeat to itself: ask for its live
   // statistics, and show the tree without them if that fails.
   const controller = nodes.find((n) => n.role === "controller");
   let rootStats: Partial<RelayStats> | null = null;
-  if (controller) {
-    rootStats = await apiGet<Partial<RelayStats>>(o.controller, o.token, "stats", {}, { id: controller.id }).catch(() => null);
-  }
-  return `${formatNetwork(nodes, rootStats, Date.now())}\n\n${formatSweeps(sweeps)}`;
+  if (controller) rootStats = await client.get("stats", {}, { id: controller.id }).catch(() => null);
+  // Each sweep's best point so far, by its own metric (the newest 20 sweeps).
+  const boards = new Map<number, Leaderboard>();
+  await Promise.all(sweeps.slice(-20).map(async (sw) => {
+    const board = await client.get("leaderboard", {}, { id: sw.id }).catch(() => null);
+    if (board) boards.set(sw.id, board);
+  }));
+  return `${formatNetwork(nodes, rootStats, Date.now())}\n\n${formatSweeps(sweeps, boards)}`;
 }
 
 /** The tree: controller → relays → workers (workers of the root relay hang off the controller). */
@@ -165,7 +96,7 @@ function liveness(n: NodeInfo, now: number): string {
   return n.state === "silent" ? `!! SILENT${ago}` : n.state === "gone" ? `GONE${ago}` : `${n.state}${ago}`;
 }
 
-export function formatSweeps(sweeps: SweepInfo[]): string {
+export function formatSweeps(sweeps: SweepView[], boards: Map<number, Leaderboard> = new Map()): string {
   if (!sweeps.length) return "no sweeps";
   const lines = ["sweeps"];
   for (const s of sweeps) {
@@ -175,6 +106,9 @@ export function formatSweeps(sweeps: SweepInfo[]): string {
     lines.push(`  ${s.id}  "${s.name}"  ${s.state}  ${finished}/${s.total} finished (${pct}%): ` +
       `${c("done")} done, ${c("failed")} failed, ${c("leased")} running, ${c("queued")} queued` +
       `${c("cancelled") ? `, ${c("cancelled")} cancelled` : ""} of ${s.total}`);
+    const best = boards.get(s.id)?.rows[0];
+    lines.push(`      experiment ${s.experiment.name}, ${s.metric.name} (${s.metric.goal})` +
+      (best ? `: best ${Number(best.mean.toPrecision(6))} ± ${Number(best.std.toPrecision(3))} at ${JSON.stringify(best.params)}` : ""));
   }
   return lines.join("\n");
 }

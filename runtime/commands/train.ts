@@ -1,33 +1,72 @@
-// `discalc train CONFIG`: trains one trial config on this machine and prints each epoch;
-// the way to re-run any trial of a sweep alone and check its weight hash.
-import { compileKernels, instantiateKernels } from "../../kernels/load.ts";
-import { trainMlp } from "../../kernels/mlp.ts";
-import { isBlobDataset, readLocalDatasetBlob } from "../../kernels/datasets/local-blobs.ts";
-import { parseTrialConfig } from "../../protocol/trial-config.ts";
+// `discalc train CONFIG`: runs one trial of any experiment on this machine, through the same
+// runTrial a worker thread uses, and prints each report and the result hash: the way to re-run
+// any trial of a sweep alone and check it. A sweep config runs its base point (swept fields
+// at their first value, repeat 0). Output closed early (`| head`) stops the trial quietly.
+import { prepareSweep } from "../controller/prepare-sweep.ts";
+import { expandSweep } from "../controller/expand-sweep.ts";
 import { readConfigFile } from "../config-file.ts";
+import { runTrial } from "../experiments/run-trial.ts";
+import { loadExperimentBlob } from "../experiments/load-experiment.ts";
+import { findDatasetSpecs, datasetKey } from "../experiments/dataset-specs.ts";
+import { compileKernels } from "../../kernels/load.ts";
+import { isBlobDataset, readLocalDatasetBlob } from "../../kernels/datasets/local-blobs.ts";
+import { isPlainObject } from "../experiments/plain-data.ts";
+import { dirname, resolve } from "node:path";
 
 export async function trainCommand(path: string, json: boolean): Promise<void> {
-  const config = parseTrialConfig(readConfigFile(path));
-  const { dataset, model, train } = config;
-  const blobs = isBlobDataset(dataset.name) ? { [dataset.name]: readLocalDatasetBlob(dataset.name) } : {};
-  const kernels = instantiateKernels(await compileKernels());
-  if (!json) {
-    console.log(`training ${dataset.name} (${dataset.train} train / ${dataset.test} test), hidden [${model.hidden.join(", ")}] ${model.activation}, ` +
-      `${train.optimizer} lr ${train.lr} (${train.schedule.type}), batch ${train.batch}, seed ${train.seed}`);
-    console.log("epoch  train loss  test loss  test acc        lr   time");
+  const raw = readConfigFile(path);
+  const input = isPlainObject(raw) && raw.name === undefined ? { ...raw, name: "train" } : raw;
+  const prepared = await prepareSweep(input, dirname(resolve(path)));
+  const trial = expandSweep(prepared.config, prepared.entry)[0]!;
+  const exp = prepared.config.build.experiment;
+  const blobs = new Map<string, Uint8Array>();
+  const packed = new Map(prepared.blobs.map((b) => [b.sha, b.bytes]));
+  for (const [key, sha] of Object.entries(prepared.config.build.datasets)) blobs.set(key, packed.get(sha)!);
+  for (const { spec } of findDatasetSpecs(trial.config)) {
+    const key = datasetKey(spec);
+    if (key && !blobs.has(key) && isBlobDataset(key as "mnist")) blobs.set(key, readLocalDatasetBlob(key as "mnist"));
   }
-  const result = trainMlp(kernels, config, {
-    blobs,
-    onEpoch: (m) => {
-      if (json) console.log(JSON.stringify({ type: "epoch", ...m }));
-      else console.log(`${String(m.epoch).padStart(5)}  ${m.trainLoss.toFixed(4).padStart(10)}  ${m.testLoss.toFixed(4).padStart(9)}  ${(m.testAccuracy * 100).toFixed(2).padStart(7)}%  ${m.lr.toPrecision(3).padStart(8)}  ${(m.wallMs / 1000).toFixed(2)}s`);
+  const experimentWasm = exp.sha ? (await loadExperimentBlob(packed.get(exp.sha)!)).wasm : null;
+
+  const out = new Output();
+  if (!json) out.line(`experiment ${exp.name}${exp.sha ? ` (${exp.sha.slice(0, 12)})` : ""}, seed ${trial.seed}, ranked by ${prepared.config.metric.name} (${prepared.config.metric.goal})`);
+  const result = await runTrial(
+    { trialId: 0, params: trial.params, seed: trial.seed, config: trial.config },
+    {
+      entry: prepared.entry, kernelsModule: await compileKernels(), experimentWasm, blobs,
+      onReport: (step, values) => out.line(json ? JSON.stringify({ type: "report", step, ...values }) : formatReport(step, values)),
+      shouldStop: () => out.closed,
     },
-  });
+  );
   if (json) {
-    console.log(JSON.stringify({ type: "result", ...result }));
+    out.line(JSON.stringify({ type: "result", resultSha256: result.resultSha256, metrics: result.metrics, info: result.info, runMs: result.runMs }));
     return;
   }
-  if (result.diverged) console.log("training diverged (loss is not finite)");
-  console.log(`${result.samplesPerSec.toFixed(0)} samples/s, GEMM ${result.gemmGflops.toFixed(1)} GFLOP/s, ${result.paramCount} parameters`);
-  console.log(`weights sha256 ${result.weightsSha256}`);
+  out.line(`final ${formatValues(result.metrics) || "(no final metrics)"}`);
+  if (Object.keys(result.info).length) out.line(`info  ${formatValues(result.info)}`);
+  out.line(`result sha256 ${result.resultSha256}`);
+}
+
+/** stdout that notices when its reader goes away (EPIPE) instead of throwing. */
+class Output {
+  closed = false;
+
+  constructor() {
+    process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") this.closed = true;
+      else throw err;
+    });
+  }
+
+  line(text: string): void {
+    if (!this.closed) process.stdout.write(`${text}\n`);
+  }
+}
+
+function formatReport(step: number, values: Record<string, number>): string {
+  return `${String(step).padStart(5)}  ${formatValues(values)}`;
+}
+
+function formatValues(values: Record<string, number>): string {
+  return Object.entries(values).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : Number(v.toPrecision(5))}`).join("  ");
 }

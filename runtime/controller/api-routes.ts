@@ -6,7 +6,7 @@ import { api } from "../../protocol/api.ts";
 import { parseQueryWith, readRawBody } from "../http/boundary.ts";
 import { requireToken, requireAdmin } from "../http/identity.ts";
 import type { ControllerState } from "./state.ts";
-import { trialView, sweepView, nodesView } from "./api-views.ts";
+import { trialView, sweepView, nodesView, sweepLeaderboard } from "./api-views.ts";
 import { ProtocolClient } from "../../protocol/client.ts";
 
 const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
@@ -31,6 +31,14 @@ export function apiRouter(s: ControllerState): Router {
     if (!Number.isSafeInteger(id) || id < 1) ctx.throw(400, "path parameter 'id' must be a positive integer");
     const sweep = sweepOr404(ctx, id);
     ctx.body = { ...sweepView(s.store, sweep), config: JSON.parse(sweep.config) };
+  });
+
+  router.get(api.leaderboard.path, (ctx) => {
+    read(ctx);
+    parseQueryWith(ctx, api.leaderboard.query);
+    const id = Number(ctx.params.id);
+    if (!Number.isSafeInteger(id) || id < 1) ctx.throw(400, "path parameter 'id' must be a positive integer");
+    ctx.body = sweepLeaderboard(s.store, sweepOr404(ctx, id));
   });
 
   router.get(api.trials.path, (ctx) => {

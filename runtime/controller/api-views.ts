@@ -1,34 +1,29 @@
-// JSON views of the store for the REST API, the CLI and exports: one shape everywhere.
+// JSON views of the store for the REST API, the CLI and exports: one shape everywhere (the
+// schemas in protocol/api.ts).
 import { hostname } from "node:os";
 import type { Store, TrialRow, SweepRow } from "./store.ts";
+import type { TrialView, SweepView, NodeView, Leaderboard } from "../../protocol/api.ts";
+import type { ExperimentRef } from "../../protocol/messages.ts";
+import type { MetricSpec } from "../experiments/experiment-entry.ts";
+import { leaderboard } from "./leaderboard.ts";
 
-export interface TrialView {
-  id: number; sweepId: number; index: number; point: number; repeat: number;
-  params: Record<string, unknown>; seed: number; state: string; attempts: number;
-  metrics: Array<{ epoch: number; trainLoss: number | null; testLoss: number | null; testAccuracy: number | null; lr: number; wallMs: number }>;
-  result: Record<string, unknown> | null; weightsSha256: string | null; error: string | null;
-  workerId: string | null; relayId: string | null; finishedAt: number | null;
-  /** Every hand-out of the trial: where it went and how it ended. */
-  attemptLog: Array<{ attempt: number; relayId: string; workerId: string | null; leasedAt: number; endedAt: number | null; outcome: string | null; error: string | null }>;
-}
+export type { TrialView };
 
 export function trialView(store: Store, t: TrialRow): TrialView {
   const stored = store.result(t.id);
   const shownAttempt = stored?.attempt ?? t.attempts;
-  const metrics = store.metricsOf(t.id).filter((m) => m.attempt === shownAttempt).map((m) => ({
-    epoch: m.epoch, trainLoss: m.train_loss, testLoss: m.test_loss, testAccuracy: m.test_accuracy, lr: m.lr, wallMs: m.wall_ms,
-  }));
+  const metrics = store.reportsOf(t.id).filter((r) => r.attempt === shownAttempt)
+    .map((r) => ({ step: r.step, ...(JSON.parse(r.metrics) as Record<string, number>) }));
   let result: Record<string, unknown> | null = null;
-  if (stored) {
-    const { epochs: _epochs, ...rest } = JSON.parse(stored.outcome) as Record<string, unknown>;
-    result = { ...rest, attempt: stored.attempt, final: metrics.at(-1) ?? null };
-  }
+  if (stored) result = { ...(JSON.parse(stored.outcome) as Record<string, unknown>), attempt: stored.attempt };
   const attempts = store.attemptsOf(t.id);
   const lastAttempt = attempts.at(-1);
   return {
     id: t.id, sweepId: t.sweep_id, index: t.idx, point: t.point, repeat: t.repeat,
     params: JSON.parse(t.params) as Record<string, unknown>, seed: t.seed, state: t.state, attempts: t.attempts,
-    metrics, result, weightsSha256: stored?.weights_sha ?? null, error: t.state === "done" ? null : t.last_error,
+    metrics, final: stored ? (JSON.parse(stored.metrics) as Record<string, number>) : null, objective: stored?.objective ?? null,
+    result, resultSha256: stored?.result_sha ?? null, weightsSha256: stored?.result_sha ?? null,
+    error: t.state === "done" ? null : t.last_error,
     workerId: stored?.worker_id ?? lastAttempt?.worker_id ?? null, relayId: stored?.relay_id ?? lastAttempt?.relay_id ?? null,
     finishedAt: t.finished_at,
     attemptLog: attempts.map((a) => ({
@@ -37,16 +32,31 @@ export function trialView(store: Store, t: TrialRow): TrialView {
   };
 }
 
-export function sweepView(store: Store, s: SweepRow) {
+/** The experiment and metric a stored sweep names (a first-release sweep ran the built-in on test accuracy). */
+export function sweepIdentity(s: SweepRow): { experiment: ExperimentRef; metric: MetricSpec } {
+  const config = JSON.parse(s.config) as { build?: { experiment?: ExperimentRef }; metric?: MetricSpec };
+  return {
+    experiment: config.build?.experiment ?? { name: "network", sha: null },
+    metric: config.metric ?? { name: "testAccuracy", goal: "maximize" },
+  };
+}
+
+export function sweepView(store: Store, s: SweepRow): SweepView {
   const counts = store.countsBySweep(s.id);
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   return {
     id: s.id, name: s.name, state: s.state, configHash: s.config_hash, createdAt: s.created_at, finishedAt: s.finished_at,
-    leaseMs: s.lease_ms, maxAttempts: s.max_attempts, total, counts,
+    leaseMs: s.lease_ms, maxAttempts: s.max_attempts, total, counts, ...sweepIdentity(s),
   };
 }
 
-export function nodesView(store: Store, controllerId: string, silentMs: number) {
+export function sweepLeaderboard(store: Store, s: SweepRow): Leaderboard {
+  return leaderboard(s.id, sweepIdentity(s).metric, store.rankedTrials(s.id).map((r) => ({
+    id: r.id, point: r.point, params: JSON.parse(r.params) as Record<string, unknown>, objective: r.objective,
+  })));
+}
+
+export function nodesView(store: Store, controllerId: string, silentMs: number): NodeView[] {
   const now = Date.now();
   const controller = {
     id: controllerId, role: "controller", host: hostname(), threads: 0, state: "alive", lastHeartbeat: now, relay: null, url: null,

@@ -16,7 +16,7 @@ export class BlobStore {
     mkdirSync(this.dir, { recursive: true });
   }
 
-  put(bytes: Uint8Array, kind: "bundle" | "dataset", name: string, label: string | null = null): string {
+  put(bytes: Uint8Array, kind: "bundle" | "dataset" | "experiment", name: string, label: string | null = null): string {
     const sha = sha256(bytes);
     const path = join(this.dir, sha);
     if (!existsSync(path)) {

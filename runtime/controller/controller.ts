@@ -11,7 +11,7 @@ import { nodeRouter, fromRelayHandlers } from "./node-routes.ts";
 import { apiRouter } from "./api-routes.ts";
 import { localUpstream } from "./local-upstream.ts";
 import { registerSweep, type RegisteredSweep } from "./register-sweep.ts";
-import type { SweepConfig } from "./sweep-config.ts";
+import type { PreparedSweep } from "./prepare-sweep.ts";
 import { buildNodeBundle } from "./bundle.ts";
 import { Relay } from "../relay/relay.ts";
 import { relayRouter } from "../relay/routes.ts";
@@ -30,7 +30,8 @@ export interface ControllerOptions {
   adminToken?: string;
   port?: number;
   host?: string;
-  config?: SweepConfig;
+  /** The sweep to serve, prepared (experiment built, data packed) by prepare-sweep.ts. */
+  config?: PreparedSweep;
   forceNew?: boolean;
   privateApi?: boolean;
   /** Behind a TLS-terminating proxy: trust X-Forwarded-Proto/Host for the URLs handed out. */
@@ -66,12 +67,16 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     if (!store.getMeta("current_bundle")) {
       store.setMeta("current_bundle", blobs.put(await buildNodeBundle("initial"), "bundle", "node-bundle", "initial"));
     }
-    const sweep = o.config ? registerSweep(store, o.config, { forceNew: o.forceNew }) : undefined;
+    let sweep: RegisteredSweep | undefined;
+    if (o.config) {
+      for (const b of o.config.blobs) blobs.put(b.bytes, b.kind, b.name);
+      sweep = registerSweep(store, o.config.config, { forceNew: o.forceNew, entry: o.config.entry });
+    }
     const heartbeatMs = o.heartbeatMs ?? 1000;
     const scheduler = new Scheduler(store, { datasets });
     const state = new ControllerState(store, scheduler, blobs, {
       controllerId, token: o.token, adminToken: o.adminToken ?? o.token, cookieKeys, heartbeatMs,
-      silentMs: o.silentMs ?? 5 * heartbeatMs, defaultLeaseMs: (o.config?.leaseSeconds ?? 10) * 1000,
+      silentMs: o.silentMs ?? 5 * heartbeatMs, defaultLeaseMs: (o.config?.config.leaseSeconds ?? 10) * 1000,
       privateApi: o.privateApi ?? false, log,
     });
 

@@ -1,7 +1,11 @@
 // Expands a sweep config into its trials, in a fixed order and with random points drawn from a
 // seeded integer PRNG, so every run on every machine gets the same list (trials are stored by index).
-import { parseTrialConfig, type TrialConfig } from "../../protocol/trial-config.ts";
 import type { ParamSpec, SweepConfig, SweepSearch } from "./sweep-config.ts";
+import { NETWORK_EXPERIMENT, sweepBase } from "./sweep-config.ts";
+import type { ExperimentEntry } from "../experiments/experiment-entry.ts";
+import { getPath, isPlainObject } from "../experiments/plain-data.ts";
+
+export { isPlainObject };
 
 /** Swept values by dotted path. */
 export type Point = Record<string, unknown>;
@@ -12,20 +16,25 @@ export type ExpandedTrial = {
   repeat: number;
   params: Point;
   seed: number;
-  config: TrialConfig;
+  /** The resolved trial config (defaults filled, the point applied, the seed set); its shape is the experiment's. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  config: Record<string, any>;
 };
 
-export function expandSweep(config: SweepConfig): ExpandedTrial[] {
-  const base = { dataset: config.dataset, model: config.model, train: config.train };
+/** The sweep's trials in order. `entry` is the experiment the sweep runs (the built-in network by default). */
+export function expandSweep(config: SweepConfig, entry: ExperimentEntry = NETWORK_EXPERIMENT.entry): ExpandedTrial[] {
+  const base = sweepBase(config);
   const repeats = config.search?.repeats ?? 1;
   const trials: ExpandedTrial[] = [];
   let point = 0;
   for (const params of sweepPoints(config.search)) {
-    // Seeds count up from the point's own train.seed, so sweeping train.seed also works.
-    const resolved = parseTrialConfig(applyPoint(base, params));
+    // Seeds count up from the point's own seed, so sweeping the seed also works.
+    const resolved = entry.resolve(applyPoint(base, params));
+    if (!resolved.ok) throw new Error(`trial config of point ${point} is invalid: ${resolved.issues.map((i) => i.line).join("; ")}`);
+    const first = Number(getPath(resolved.config, entry.seedPath) ?? 0);
     for (let repeat = 0; repeat < repeats; repeat++) {
-      const seed = resolved.train.seed + repeat;
-      const trial = repeat === 0 ? resolved : parseTrialConfig({ ...resolved, train: { ...resolved.train, seed } });
+      const seed = first + repeat;
+      const trial = repeat === 0 ? resolved.config : (applyPoint(resolved.config, { [entry.seedPath]: seed }) as Record<string, unknown>);
       trials.push({ index: trials.length, point, repeat, params: structuredClone(params), seed, config: trial });
     }
     point++;
@@ -73,10 +82,6 @@ function withPath(target: unknown, path: string[], value: unknown): unknown {
 }
 
 type ChoiceList = [path: string, choices: readonly unknown[]];
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Mixed-radix digits of a grid index; the first parameter is the most significant (varies slowest). */
 function digitsOf(lists: ChoiceList[], index: number): number[] {

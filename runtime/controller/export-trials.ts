@@ -1,9 +1,10 @@
 // One row per trial, as CSV or JSON lines, straight from a controller's store.
 import type { TrialView } from "./api-views.ts";
 
+/** Fixed columns; then one column per final metric name found in the trials (final.<name>). */
 export const CSV_COLUMNS = [
   "trial_id", "sweep_id", "index", "point", "repeat", "seed", "state", "attempts", "params",
-  "epochs", "final_train_loss", "final_test_loss", "final_test_accuracy", "weights_sha256", "worker_id", "error",
+  "reports", "objective", "result_sha256", "worker_id", "error",
 ] as const;
 
 const csvCell = (v: unknown) => {
@@ -12,12 +13,12 @@ const csvCell = (v: unknown) => {
 };
 
 export function trialsToCsv(trials: TrialView[]): string {
-  const lines = [CSV_COLUMNS.join(",")];
+  const names = [...new Set(trials.flatMap((t) => Object.keys(t.final ?? {})))].sort();
+  const lines = [[...CSV_COLUMNS, ...names.map((n) => `final.${n}`)].map(csvCell).join(",")];
   for (const t of trials) {
-    const last = t.metrics.at(-1);
     const row = [
       t.id, t.sweepId, t.index, t.point, t.repeat, t.seed, t.state, t.attempts, t.params,
-      t.metrics.length, last?.trainLoss, last?.testLoss, last?.testAccuracy, t.weightsSha256, t.workerId, t.error,
+      t.metrics.length, t.objective, t.resultSha256, t.workerId, t.error, ...names.map((n) => t.final?.[n]),
     ];
     lines.push(row.map(csvCell).join(","));
   }

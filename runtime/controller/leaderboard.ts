@@ -1,42 +1,53 @@
-// Trials grouped by parameter point: final test accuracy as mean ± std over seeds.
-import type { TrialView } from "./api-views.ts";
+// The one place that ranks a sweep: trials grouped by parameter point, the sweep's metric as
+// mean ± std over the point's finished seeds, best first by the metric's goal. The REST API
+// serves it; the dashboard and the CLI show what it says.
+import type { Leaderboard, LeaderboardRow } from "../../protocol/api.ts";
+import type { MetricSpec } from "../experiments/experiment-entry.ts";
 
-export interface LeaderboardRow {
+export interface RankedTrial {
+  id: number;
   point: number;
   params: Record<string, unknown>;
-  seeds: number;
-  meanAccuracy: number;
-  stdAccuracy: number;
-  meanTestLoss: number;
-  trialIds: number[];
+  /** The trial's value of the metric; trials without one are left out. */
+  objective: number | null;
 }
 
-export function leaderboard(trials: TrialView[]): LeaderboardRow[] {
-  const groups = new Map<string, TrialView[]>();
+export function leaderboard(sweepId: number, metric: MetricSpec, trials: RankedTrial[]): Leaderboard {
+  const groups = new Map<number, RankedTrial[]>();
   for (const t of trials) {
-    if (t.state !== "done" || !t.metrics.length) continue;
-    const k = JSON.stringify(t.params);
-    groups.set(k, [...(groups.get(k) ?? []), t]);
+    if (t.objective === null || !Number.isFinite(t.objective)) continue;
+    groups.set(t.point, [...(groups.get(t.point) ?? []), t]);
   }
-  const rows = [...groups.values()].map((ts) => {
-    const acc = ts.map((t) => t.metrics.at(-1)!.testAccuracy ?? 0);
-    const loss = ts.map((t) => t.metrics.at(-1)!.testLoss ?? Infinity);
-    const mean = acc.reduce((a, b) => a + b, 0) / acc.length;
-    const variance = acc.length > 1 ? acc.reduce((a, b) => a + (b - mean) ** 2, 0) / (acc.length - 1) : 0;
-    return {
-      point: ts[0]!.point, params: ts[0]!.params, seeds: ts.length, meanAccuracy: mean, stdAccuracy: Math.sqrt(variance),
-      meanTestLoss: loss.reduce((a, b) => a + b, 0) / loss.length, trialIds: ts.map((t) => t.id),
-    };
+  const rows: LeaderboardRow[] = [...groups.values()].map((ts) => {
+    const values = ts.map((t) => t.objective!);
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const variance = values.length > 1 ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1) : 0;
+    return { point: ts[0]!.point, params: ts[0]!.params, seeds: ts.length, mean, std: Math.sqrt(variance), trialIds: ts.map((t) => t.id) };
   });
-  return rows.sort((a, b) => b.meanAccuracy - a.meanAccuracy || a.meanTestLoss - b.meanTestLoss);
+  const sign = metric.goal === "maximize" ? -1 : 1;
+  rows.sort((a, b) => sign * (a.mean - b.mean) || a.std - b.std || a.point - b.point);
+  return { sweepId, metric, rows };
 }
 
-export function formatLeaderboard(rows: LeaderboardRow[], top = 10): string {
+export function formatLeaderboard(board: Leaderboard, top = 10): string {
+  const { rows, metric } = board;
   if (!rows.length) return "no finished trials yet";
-  const lines = ["rank  test accuracy (mean ± std)  seeds  params"];
+  const title = `${metric.name} (${metric.goal === "maximize" ? "higher" : "lower"} is better): mean ± std`;
+  const cells = rows.slice(0, top).map((r) => [fmt(r.mean), fmt(r.std)]);
+  const width = Math.max(...cells.map(([m]) => m!.length));
+  const sdWidth = Math.max(...cells.map(([, s]) => s!.length));
+  const lines = [`rank  ${title}  seeds  params`];
   rows.slice(0, top).forEach((r, i) => {
     const params = Object.entries(r.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ") || "(base config)";
-    lines.push(`${String(i + 1).padStart(4)}  ${(r.meanAccuracy * 100).toFixed(2).padStart(8)}% ± ${(r.stdAccuracy * 100).toFixed(2).padStart(5)}%        ${String(r.seeds).padStart(5)}  ${params}`);
+    const [m, s] = cells[i]!;
+    lines.push(`${String(i + 1).padStart(4)}  ${m!.padStart(width)} ± ${s!.padStart(sdWidth)}  ${String(r.seeds).padStart(5)}  ${params}`);
   });
   return lines.join("\n");
+}
+
+/** Six significant digits, without exponent noise for ordinary magnitudes. */
+function fmt(v: number): string {
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  return a >= 1e-4 && a < 1e9 ? String(Number(v.toPrecision(6))) : v.toExponential(5);
 }

@@ -4,6 +4,7 @@
 import type { Store } from "./store.ts";
 import { type SweepConfig, sweepConfigHash } from "./sweep-config.ts";
 import { expandSweep } from "./expand-sweep.ts";
+import type { ExperimentEntry } from "../experiments/experiment-entry.ts";
 
 export class SweepConflictError extends Error {}
 
@@ -13,7 +14,8 @@ export interface RegisteredSweep {
   trials: number;
 }
 
-export function registerSweep(store: Store, config: SweepConfig, opts: { forceNew?: boolean; now?: number } = {}): RegisteredSweep {
+/** `entry` is the experiment the sweep runs (the built-in network when not given). */
+export function registerSweep(store: Store, config: SweepConfig, opts: { forceNew?: boolean; now?: number; entry?: ExperimentEntry } = {}): RegisteredSweep {
   const hash = sweepConfigHash(config);
   const existing = store.sweepsByName(config.name);
   const same = existing.filter((s) => s.config_hash === hash).at(-1);
@@ -26,7 +28,7 @@ export function registerSweep(store: Store, config: SweepConfig, opts: { forceNe
       "rename the sweep, or pass --new to start a new sweep under the same name",
     );
   }
-  const trials = expandSweep(config);
+  const trials = expandSweep(config, opts.entry);
   return store.tx(() => {
     const sweepId = store.insertSweep({
       name: config.name, config_hash: hash, config: JSON.stringify(config), lease_ms: Math.round(config.leaseSeconds * 1000),

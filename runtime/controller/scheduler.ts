@@ -3,12 +3,23 @@
 // and the root relay call it directly.
 import type { Store, TrialRow, CommandRow } from "./store.ts";
 import type { TrialLease, TrialRef, ResultBatch, ResultAck, MetricsBatch, Command, HeartbeatResponse } from "../../protocol/messages.ts";
-import type { TrialConfig } from "../../protocol/trial-config.ts";
+import type { ExperimentRef } from "../../protocol/messages.ts";
+import { datasetKey, findDatasetSpecs } from "../experiments/dataset-specs.ts";
+import { DEFAULT_EXPERIMENT } from "../experiments/registry.ts";
+import type { MetricSpec } from "../experiments/experiment-entry.ts";
 
 export interface SchedulerOptions {
   /** SHA-256 of each blob dataset by name (mnist). */
   datasets: Record<string, string>;
   now?: () => number;
+}
+
+/** What every lease of a sweep shares, read once from its stored config. */
+export interface SweepInfo {
+  experiment: ExperimentRef;
+  datasets: Record<string, string>;
+  metric: MetricSpec;
+  leaseMs: number;
 }
 
 export type CommandInput = { kind: Command["kind"]; sweepId?: number | null; trialId?: number | null; bundleSha?: string | null };
@@ -20,17 +31,34 @@ export class Scheduler {
     this.now = opts.now ?? Date.now;
   }
 
+  private sweepInfos = new Map<number, SweepInfo>();
+
+  /** A sweep's experiment, datasets, metric and lease time (sweeps are immutable once stored). */
+  sweepInfo(sweepId: number): SweepInfo {
+    let info = this.sweepInfos.get(sweepId);
+    if (!info) {
+      const row = this.store.sweep(sweepId)!;
+      const config = JSON.parse(row.config) as { build?: { experiment?: ExperimentRef; datasets?: Record<string, string> }; metric?: MetricSpec };
+      info = {
+        // A sweep stored by the first release has no build: it ran the built-in network.
+        experiment: config.build?.experiment ?? { name: DEFAULT_EXPERIMENT, sha: null },
+        datasets: config.build?.datasets ?? {},
+        metric: config.metric ?? { name: "testAccuracy", goal: "maximize" },
+        leaseMs: row.lease_ms,
+      };
+      this.sweepInfos.set(sweepId, info);
+    }
+    return info;
+  }
+
   /** Hands up to n queued trials of running sweeps to a relay under a lease. */
   leaseTrials(relayId: string, n: number): TrialLease[] {
     const now = this.now();
     return this.store.tx(() => {
       this.expireLeases(now);
       const leases: TrialLease[] = [];
-      const sweeps = new Map<number, number>();
       for (const t of this.store.queuedTrials(n)) {
-        let leaseMs = sweeps.get(t.sweep_id);
-        if (leaseMs === undefined) sweeps.set(t.sweep_id, (leaseMs = this.store.sweep(t.sweep_id)!.lease_ms));
-        const deadline = now + leaseMs;
+        const deadline = now + this.sweepInfo(t.sweep_id).leaseMs;
         const attempt = this.store.leaseTrial(t.id, relayId, deadline, now);
         leases.push(this.toLease(t, attempt, deadline));
       }
@@ -39,9 +67,18 @@ export class Scheduler {
   }
 
   private toLease(t: TrialRow, attempt: number, deadline: number): TrialLease {
-    const config = JSON.parse(t.config) as TrialConfig;
-    const sha = this.opts.datasets[config.dataset.name];
-    return { trialId: t.id, attempt, sweepId: t.sweep_id, config, datasets: sha ? { [config.dataset.name]: sha } : {}, deadline };
+    const config = JSON.parse(t.config) as Record<string, unknown>;
+    const info = this.sweepInfo(t.sweep_id);
+    const datasets: Record<string, string> = {};
+    for (const { spec } of findDatasetSpecs(config)) {
+      const key = datasetKey(spec);
+      const sha = key === null ? undefined : info.datasets[key] ?? this.opts.datasets[key];
+      if (key !== null && sha) datasets[key] = sha;
+    }
+    return {
+      trialId: t.id, attempt, sweepId: t.sweep_id, experiment: info.experiment, config,
+      params: JSON.parse(t.params) as Record<string, unknown>, seed: t.seed, datasets, deadline,
+    };
   }
 
   /** Leases past their deadline go back to the queue, or fail after maxAttempts failures. */
@@ -103,11 +140,14 @@ export class Scheduler {
           return "stale";
         }
         if (r.status === "done" && r.outcome && trial.state !== "cancelled") {
+          const { reports, metrics, resultSha256, ...rest } = r.outcome;
           this.store.insertResult({
             trial_id: r.trialId, attempt: r.attempt, relay_id: relayId, worker_id: r.workerId,
-            weights_sha: r.outcome.weightsSha256, outcome: JSON.stringify(r.outcome), stored_at: now,
+            result_sha: resultSha256, metrics: JSON.stringify(metrics),
+            objective: objectiveOf(this.sweepInfo(trial.sweep_id).metric.name, metrics, reports),
+            outcome: JSON.stringify(rest), stored_at: now,
           });
-          for (const m of r.outcome.epochs) this.storeMetric(r.trialId, r.attempt, m);
+          reports.forEach((values, i) => this.storeReport(r.trialId, r.attempt, i + 1, values));
           // A late result may come from an attempt whose lease had already expired.
           this.store.endAttempt(r.trialId, r.attempt, "done", { workerId: r.workerId, at: now, overwrite: true });
           this.store.setTrialState(r.trialId, "done", { finishedAt: r.finishedAt });
@@ -132,18 +172,15 @@ export class Scheduler {
       for (const item of batch.items) {
         const attempt = this.store.attempt(item.trialId, item.attempt);
         if (!attempt || attempt.relay_id !== relayId) continue;
-        this.storeMetric(item.trialId, item.attempt, item.metrics);
+        this.storeReport(item.trialId, item.attempt, item.step, item.values);
         accepted++;
       }
       return accepted;
     });
   }
 
-  private storeMetric(trialId: number, attempt: number, m: MetricsBatch["items"][number]["metrics"]): void {
-    this.store.upsertMetric({
-      trial_id: trialId, attempt, epoch: m.epoch, train_loss: m.trainLoss, test_loss: m.testLoss,
-      test_accuracy: m.testAccuracy, lr: m.lr, wall_ms: m.wallMs,
-    });
+  private storeReport(trialId: number, attempt: number, step: number, values: MetricsBatch["items"][number]["values"]): void {
+    this.store.upsertReport({ trial_id: trialId, attempt, step, metrics: JSON.stringify(values) });
   }
 
   /** A sweep with no queued or leased trial left is done. */
@@ -201,4 +238,11 @@ export class Scheduler {
 
 export function toCommand(c: CommandRow): Command {
   return { seq: c.seq, kind: c.kind as Command["kind"], sweepId: c.sweep_id, trialId: c.trial_id, bundleSha: c.bundle_sha, at: c.at };
+}
+
+/** A trial's value of the sweep's metric: its final metrics first, else its last report that has it. */
+export function objectiveOf(name: string, metrics: Record<string, number>, reports: Array<Record<string, number>>): number | null {
+  if (Object.hasOwn(metrics, name)) return metrics[name]!;
+  for (let i = reports.length - 1; i >= 0; i--) if (Object.hasOwn(reports[i]!, name)) return reports[i]![name]!;
+  return null;
 }

@@ -54,21 +54,20 @@ CREATE TABLE IF NOT EXISTS results (
   attempt INTEGER NOT NULL,
   relay_id TEXT NOT NULL,
   worker_id TEXT NOT NULL,
-  weights_sha TEXT NOT NULL,
-  outcome TEXT NOT NULL,
+  result_sha TEXT NOT NULL,                    -- SHA-256 of the state the experiment returned
+  metrics TEXT NOT NULL,                       -- final metrics, JSON {name: number}
+  objective REAL,                              -- the sweep's metric for this trial, for ranking
+  outcome TEXT NOT NULL,                       -- info and run time, JSON
   stored_at INTEGER NOT NULL
 );
 
-CREATE TABLE IF NOT EXISTS metrics (
+-- Each report of an attempt (a step or an epoch): any metric names, no fixed columns.
+CREATE TABLE IF NOT EXISTS reports (
   trial_id INTEGER NOT NULL,
   attempt INTEGER NOT NULL,
-  epoch INTEGER NOT NULL,
-  train_loss REAL,
-  test_loss REAL,
-  test_accuracy REAL,
-  lr REAL,
-  wall_ms REAL,
-  PRIMARY KEY (trial_id, attempt, epoch)
+  step INTEGER NOT NULL,
+  metrics TEXT NOT NULL,                       -- JSON {name: number}
+  PRIMARY KEY (trial_id, attempt, step)
 );
 
 CREATE TABLE IF NOT EXISTS nodes (
@@ -98,7 +97,7 @@ CREATE TABLE IF NOT EXISTS commands (
 
 CREATE TABLE IF NOT EXISTS blobs (
   sha TEXT PRIMARY KEY,
-  kind TEXT NOT NULL,                          -- bundle | dataset
+  kind TEXT NOT NULL,                          -- bundle | dataset | experiment
   name TEXT NOT NULL,
   bytes INTEGER NOT NULL,
   label TEXT,

@@ -3,6 +3,7 @@
 import Database from "better-sqlite3";
 import { readFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { migrateStore } from "./migrate-store.ts";
 
 export type TrialState = "queued" | "leased" | "done" | "failed" | "cancelled";
 export type SweepState = "running" | "paused" | "done" | "cancelled";
@@ -21,11 +22,14 @@ export interface AttemptRow {
   ended_at: number | null; outcome: string | null; error: string | null;
 }
 export interface ResultRow {
-  trial_id: number; attempt: number; relay_id: string; worker_id: string; weights_sha: string; outcome: string; stored_at: number;
+  trial_id: number; attempt: number; relay_id: string; worker_id: string; result_sha: string;
+  /** Final metrics as JSON. */
+  metrics: string; objective: number | null; outcome: string; stored_at: number;
 }
-export interface MetricRow {
-  trial_id: number; attempt: number; epoch: number; train_loss: number | null; test_loss: number | null;
-  test_accuracy: number | null; lr: number; wall_ms: number;
+export interface ReportRow {
+  trial_id: number; attempt: number; step: number;
+  /** JSON {name: number}. */
+  metrics: string;
 }
 export interface NodeRow {
   id: string; role: string; host: string; threads: number; url: string | null; relay_id: string | null;
@@ -48,7 +52,7 @@ export class Store {
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
     this.db.pragma("busy_timeout = 5000");
-    this.db.exec(SCHEMA);
+    migrateStore(this.db, SCHEMA);
   }
 
   close(): void {
@@ -178,19 +182,20 @@ export class Store {
   }
   insertResult(r: ResultRow): boolean {
     return this.sql(
-      "INSERT OR IGNORE INTO results (trial_id, attempt, relay_id, worker_id, weights_sha, outcome, stored_at) VALUES (@trial_id, @attempt, @relay_id, @worker_id, @weights_sha, @outcome, @stored_at)",
+      "INSERT OR IGNORE INTO results (trial_id, attempt, relay_id, worker_id, result_sha, metrics, objective, outcome, stored_at) VALUES (@trial_id, @attempt, @relay_id, @worker_id, @result_sha, @metrics, @objective, @outcome, @stored_at)",
     ).run(r).changes > 0;
   }
-  upsertMetric(m: MetricRow): void {
-    this.sql(
-      "INSERT OR REPLACE INTO metrics (trial_id, attempt, epoch, train_loss, test_loss, test_accuracy, lr, wall_ms) VALUES (@trial_id, @attempt, @epoch, @train_loss, @test_loss, @test_accuracy, @lr, @wall_ms)",
-    ).run(m);
+  /** Done trials of a sweep with their objective, for the leaderboard. */
+  rankedTrials(sweepId: number): Array<{ id: number; point: number; params: string; objective: number | null }> {
+    return this.sql(
+      "SELECT t.id, t.point, t.params, r.objective FROM trials t JOIN results r ON r.trial_id = t.id WHERE t.sweep_id = ? AND t.state = 'done' ORDER BY t.id",
+    ).all(sweepId) as Array<{ id: number; point: number; params: string; objective: number | null }>;
   }
-  metricsOf(trialId: number): MetricRow[] {
-    return this.sql("SELECT * FROM metrics WHERE trial_id = ? ORDER BY attempt, epoch").all(trialId) as MetricRow[];
+  upsertReport(r: ReportRow): void {
+    this.sql("INSERT OR REPLACE INTO reports (trial_id, attempt, step, metrics) VALUES (@trial_id, @attempt, @step, @metrics)").run(r);
   }
-  metricsOfSweep(sweepId: number): MetricRow[] {
-    return this.sql("SELECT m.* FROM metrics m JOIN trials t ON t.id = m.trial_id WHERE t.sweep_id = ? ORDER BY m.trial_id, m.attempt, m.epoch").all(sweepId) as MetricRow[];
+  reportsOf(trialId: number): ReportRow[] {
+    return this.sql("SELECT * FROM reports WHERE trial_id = ? ORDER BY attempt, step").all(trialId) as ReportRow[];
   }
 
   // nodes

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parse as parseYaml } from "yaml";
-import { ConfigError } from "../../protocol/config-errors.ts";
+import { ConfigError } from "../../kernels/config-errors.ts";
 import { parseSweepConfig, sweepConfigHash } from "./sweep-config.ts";
 
 const good = {

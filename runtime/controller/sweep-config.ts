@@ -1,12 +1,14 @@
-// The sweep config: a base trial config plus the search over it. Checked as a whole (schema,
-// parameter paths, the base, then every trial it expands to), so a bad file names every problem at once.
+// The sweep config: discalc's own keys (name, experiment, metric, search, …) plus a base trial
+// config for the experiment. Checked as a whole (schema, parameter paths, the base, then every
+// trial it expands to), so a bad file names every problem at once.
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { ConfigError, formatIssues } from "../../protocol/config-errors.ts";
-import { TrialConfigSchema, type TrialConfig } from "../../protocol/trial-config.ts";
+import { ConfigError, formatIssues } from "../../kernels/config-errors.ts";
+import type { ExperimentRef } from "../../protocol/messages.ts";
 import { applyPoint, isPlainObject, sweepPoints, sweepSize, type Point } from "./expand-sweep.ts";
-
-const U32_MAX = 0xffff_ffff;
+import { U32_MAX, type ConfigIssue, type ExperimentEntry, type MetricSpec } from "../experiments/experiment-entry.ts";
+import { networkExperiment } from "../experiments/network/network-experiment.ts";
+import { canonicalJson, getPath } from "../experiments/plain-data.ts";
 /** Past this a sweep is almost surely a typo, and checking every trial would take minutes. */
 export const MAX_TRIALS = 1_000_000;
 const MAX_TRIAL_PROBLEMS = 20;
@@ -70,9 +72,18 @@ export const SweepSearchSchema = z
     }
   }, { when: (payload) => isPlainObject(payload.value) }); // also when a field failed, to name every problem
 
+const MetricSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.:/-]{0,63}$/, "must be a metric name (letters, digits, _ . : / -)"),
+  goal: z.enum(["maximize", "minimize"]),
+});
+
 const SweepFields = z.strictObject({
   name: z.string().min(1, "must not be empty").max(100, "must be at most 100 characters")
     .regex(/^[A-Za-z0-9._-]*$/, "may use only letters, digits, '.', '_' and '-'"),
+  /** A built-in experiment's name, or a folder relative to the config file (./my-experiment). */
+  experiment: z.string().min(1, "must not be empty").max(500, "must be at most 500 characters").optional(),
+  /** The objective the leaderboard ranks by. */
+  metric: MetricSchema.optional(),
   search: SweepSearchSchema.optional(),
   maxAttempts: int(1, 100).default(3),
   /** How long a lease lives without a heartbeat. */
@@ -80,46 +91,98 @@ const SweepFields = z.strictObject({
   /** Machines per relay. */
   relays: z.strictObject({ fanout: int(1, 10_000) }).default({ fanout: 8 }),
 });
-// The base sections may leave out fields a parameter supplies; they are parsed later, with those filled in.
-const SweepInput = SweepFields.extend({ dataset: z.unknown().optional(), model: z.unknown().optional(), train: z.unknown().optional() });
+
+/** discalc's own keys: everything else in a sweep config is the experiment's trial config. */
+export const SWEEP_KEYS: readonly string[] = ["name", "experiment", "metric", "search", "maxAttempts", "leaseSeconds", "relays"];
+/** Keys later features take: refused until they exist, rather than handed to the experiment. */
+const RESERVED_KEYS: Record<string, string> = { early_stopping: "early stopping is not available yet" };
 
 export type SweepSearch = z.output<typeof SweepSearchSchema>;
-/** The base trial config (swept fields hold their first value) and the sweep's own fields. */
-export type SweepConfig = TrialConfig & z.output<typeof SweepFields>;
 
-/** Validates a sweep and fills defaults; throws ConfigError naming every problem, one line each. */
-export function parseSweepConfig(input: unknown): SweepConfig {
-  const fields = SweepInput.safeParse(input);
+/** What a sweep runs, and the content hashes that join its identity. */
+export interface SweepBuild {
+  experiment: ExperimentRef;
+  /** Packed data files' blobs by dataset key. */
+  datasets: Record<string, string>;
+}
+
+/** A parsed sweep: discalc's own fields, the build, and the base trial config's keys (swept fields hold their first value). */
+export type SweepConfig = Omit<z.output<typeof SweepFields>, "experiment" | "metric"> & {
+  experiment: string;
+  metric: MetricSpec;
+  build: SweepBuild;
+  // The base trial config's keys: any, as the experiment defines them.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  [key: string]: any;
+};
+
+/** The experiment a sweep runs, as the controller resolved it. */
+export interface SweepExperiment {
+  entry: ExperimentEntry;
+  ref: ExperimentRef;
+}
+
+export const NETWORK_EXPERIMENT: SweepExperiment = { entry: networkExperiment, ref: { name: networkExperiment.name, sha: null } };
+
+const ownKey = (k: string) => SWEEP_KEYS.includes(k) || k === "build";
+
+/** The base trial config of a parsed sweep: its keys that are not discalc's. */
+export function sweepBase(config: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(config).filter(([k]) => !ownKey(k)));
+}
+
+/**
+ * Validates a sweep against its experiment and fills defaults; throws ConfigError naming every
+ * problem, one line each. Data files are packed afterwards (prepare-sweep.ts), into build.datasets.
+ */
+export function parseSweepConfig(input: unknown, experiment: SweepExperiment = NETWORK_EXPERIMENT): SweepConfig {
+  const own = isPlainObject(input) ? Object.fromEntries(Object.entries(input).filter(([k]) => SWEEP_KEYS.includes(k))) : input;
+  const fields = SweepFields.safeParse(own);
   const problems = fields.success ? [] : formatIssues(fields.error.issues);
   if (!isPlainObject(input)) throw new ConfigError(problems, "sweep config");
+  const { entry } = experiment;
   const raw = input;
+  for (const [key, why] of Object.entries(RESERVED_KEYS)) if (Object.hasOwn(raw, key)) problems.push(`${key}: ${why}`);
   const rawParams = isPlainObject(raw.search) && isPlainObject(raw.search.parameters) ? raw.search.parameters : {};
-  const pathProblems = parameterPathProblems(Object.keys(rawParams));
+  const pathProblems = parameterPathProblems(Object.keys(rawParams), entry);
   problems.push(...pathProblems);
 
-  const swept = Object.keys(rawParams).filter((path) => isTrialField(path));
+  const swept = Object.keys(rawParams).filter((path) => entry.knowsPath(path));
   const firsts: Point = {};
   for (const path of swept) {
     const values = specValues(rawParams[path]);
     if (values.length > 0) firsts[path] = values[0];
   }
-  const filled = applyPoint({ dataset: raw.dataset, model: raw.model, train: raw.train }, firsts);
-  const base = TrialConfigSchema.safeParse(filled);
-  const allBaseIssues = base.success ? [] : locate(base.error.issues);
+  const rawBase = Object.fromEntries(Object.entries(raw).filter(([k]) => !ownKey(k) && !Object.hasOwn(RESERVED_KEYS, k)));
+  const filled = applyPoint(rawBase, firsts);
+  const base = entry.resolve(filled);
+  const allBaseIssues = base.ok ? [] : base.issues;
   // A problem in a swept field belongs to the swept value; the trial check names it there.
   const baseIssues = allBaseIssues.filter((issue) => owner(swept, issue.path) === undefined);
 
   const search = SweepSearchSchema.optional().safeParse(raw.search);
-  if (search.success && search.data && pathProblems.length === 0) {
-    problems.push(...trialProblems(search.data, base.success ? base.data : filled, baseIssues));
+  if (search.success && pathProblems.length === 0) {
+    problems.push(...trialProblems(search.data ?? { method: "grid", seed: 0, repeats: 1, parameters: {} }, base.ok ? base.config : filled, baseIssues, entry));
   } else {
     problems.push(...baseIssues.map((issue) => issue.line));
   }
-  if (!fields.success || !base.success || problems.length > 0) {
+  let metric: MetricSpec | undefined = fields.success ? fields.data.metric : undefined;
+  if (fields.success && !metric && base.ok) {
+    try {
+      metric = entry.defaultMetric(base.config);
+    } catch (err) {
+      problems.push(`metric: required: ${(err as Error).message.replace(/^experiment [^:]*: the sweep must name its objective, /, "")}`);
+    }
+  }
+  if (!fields.success || !base.ok || problems.length > 0 || !metric) {
     throw new ConfigError(problems.length > 0 ? problems : allBaseIssues.map((issue) => issue.line), "sweep config");
   }
   const { name, maxAttempts, leaseSeconds, relays } = fields.data;
-  return { name, ...base.data, ...(fields.data.search && { search: fields.data.search }), maxAttempts, leaseSeconds, relays };
+  return {
+    name, experiment: fields.data.experiment ?? experiment.ref.name, metric, ...base.config,
+    ...(fields.data.search && { search: fields.data.search }), maxAttempts, leaseSeconds, relays,
+    build: { experiment: experiment.ref, datasets: {} },
+  };
 }
 
 /** SHA-256 of the parsed config with keys sorted, so key order and YAML vs JSON do not matter. */
@@ -129,37 +192,20 @@ export function sweepConfigHash(config: SweepConfig): string {
   return createHash("sha256").update(canonicalJson({ ...config, search })).digest("hex");
 }
 
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    isPlainObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v);
-}
-
-/** Whether a dotted path names a field of the trial config schema. */
-function isTrialField(path: string): boolean {
-  let schema: z.core.$ZodType = TrialConfigSchema;
-  for (const key of path.split(".")) {
-    schema = unwrap(schema);
-    if (schema._zod.def.type !== "object") return false;
-    const shape = (schema._zod.def as z.core.$ZodObjectDef).shape;
-    if (!Object.hasOwn(shape, key)) return false;
-    schema = shape[key]!;
-  }
-  return true;
-}
-
-function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
-  const def = schema._zod.def as { innerType?: z.core.$ZodType; out?: z.core.$ZodType };
-  if (def.innerType) return unwrap(def.innerType); // default, optional, ...
-  if (schema._zod.def.type === "pipe" && def.out) return unwrap(def.out); // preprocess
-  return schema;
-}
-
-function parameterPathProblems(paths: string[]): string[] {
+function parameterPathProblems(paths: string[], entry: ExperimentEntry): string[] {
   return paths.flatMap((path) => {
-    if (!isTrialField(path)) return [`search.parameters.${path}: unknown parameter (no such field in the trial config)`];
-    const outer = paths.find((other) => path.startsWith(`${other}.`) && isTrialField(other));
+    if (!entry.knowsPath(path)) return [`search.parameters.${path}: unknown parameter (no such field in the trial config)`];
+    const outer = paths.find((other) => path.startsWith(`${other}.`) && entry.knowsPath(other));
     return outer ? [`search.parameters.${path}: overlaps search.parameters.${outer} (sweep one or the other)`] : [];
   });
+}
+
+function seedProblems(config: Record<string, unknown>, repeats: number, entry: ExperimentEntry): string[] {
+  const seed = getPath(config, entry.seedPath);
+  if (typeof seed === "number" && seed + repeats - 1 > U32_MAX) {
+    return [`search.repeats: ${entry.seedPath} + repeats - 1 must be at most ${U32_MAX} (${entry.seedPath} is ${seed})`];
+  }
+  return [];
 }
 
 /** Every value a spec names: its choices, or both ends of its range. */
@@ -167,13 +213,6 @@ function specValues(spec: unknown): unknown[] {
   if (Array.isArray(spec)) return spec;
   const ends = isPlainObject(spec) ? Object.values(spec)[0] : undefined;
   return Array.isArray(ends) ? ends : [];
-}
-
-type LocatedIssue = { path: string; line: string };
-
-function locate(issues: readonly z.core.$ZodIssue[]): LocatedIssue[] {
-  const lines = formatIssues(issues);
-  return issues.map((issue, i) => ({ path: issue.path.map(String).join("."), line: lines[i]! }));
 }
 
 /** The swept path at or above a field, if any. */
@@ -186,20 +225,20 @@ function owner(swept: string[], path: string): string | undefined {
  * named once and is found even when no random sample happens to draw it. Returns the base's own
  * problems (those no swept value fixes) and then the swept values' problems.
  */
-function trialProblems(search: SweepSearch, template: unknown, baseIssues: LocatedIssue[]): string[] {
+function trialProblems(search: SweepSearch, template: unknown, baseIssues: ConfigIssue[], entry: ExperimentEntry): string[] {
   const size = sweepSize(search);
   if (size * search.repeats > MAX_TRIALS) {
     const tooMany = `search: expands to ${size * search.repeats} trials (${size} points × ${search.repeats} repeats), at most ${MAX_TRIALS}`;
     return [...baseIssues.map((issue) => issue.line), tooMany];
   }
   const swept = Object.keys(search.parameters);
-  const parse = (point: Point) => TrialConfigSchema.safeParse(applyPoint(template, point));
+  const parse = (point: Point) => entry.resolve(applyPoint(template, point));
   const aloneLines = new Map<string, Set<string>>();
   const linesAlone = (path: string, value: unknown) => {
     const key = `${path}=${canonicalJson(value)}`;
     if (!aloneLines.has(key)) {
       const parsed = parse({ [path]: value });
-      aloneLines.set(key, new Set(parsed.success ? [] : locate(parsed.error.issues).map((issue) => issue.line)));
+      aloneLines.set(key, new Set(parsed.ok ? [] : parsed.issues.map((issue) => issue.line)));
     }
     return aloneLines.get(key)!;
   };
@@ -218,12 +257,10 @@ function trialProblems(search: SweepSearch, template: unknown, baseIssues: Locat
   const points = (function* () { yield* singles; yield* sweepPoints(search); })();
   for (const point of points) {
     const parsed = parse(point);
-    if (parsed.success) {
-      const seed = parsed.data.train.seed;
-      const line = `search.repeats: train.seed + repeats - 1 must be at most ${U32_MAX} (train.seed is ${seed})`;
-      if (seed + search.repeats - 1 > U32_MAX) problems.set(line, line);
+    if (parsed.ok) {
+      for (const line of seedProblems(parsed.config, search.repeats, entry)) problems.set(line, line);
     } else {
-      for (const { path, line } of locate(parsed.error.issues)) {
+      for (const { path, line } of parsed.issues) {
         const field = owner(swept, path);
         if (field !== undefined) {
           // A swept field this point does not set holds its first value, which its own single point reports.

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bootstrapOneLiner } from "../commands/join.ts";
+import { ApiClient } from "../../protocol/api-client.ts";
 
 const CLI = fileURLToPath(new URL("../../bin/discalc.mjs", import.meta.url));
 
@@ -77,6 +78,11 @@ export class Cluster {
     return this.spawn("bootstrap-agent", ["sh", "-c", `exec ${bootstrapOneLiner(this.url, this.token)}`], { node: false });
   }
 
+  /** The typed REST client the CLI uses, for the read-only routes. */
+  get client(): ApiClient {
+    return new ApiClient(this.url);
+  }
+
   async api<T = unknown>(path: string, init: RequestInit = {}): Promise<T> {
     const res = await fetch(new URL(path, this.url), init);
     if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${await res.text()}`);
@@ -138,11 +144,5 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The API's trial shape, as the tests read it. */
-export interface ApiTrial {
-  id: number; index: number; params: Record<string, unknown>; seed: number; state: string; attempts: number;
-  metrics: unknown[]; weightsSha256: string | null; workerId: string | null; relayId: string | null; error: string | null;
-  attemptLog: Array<{ attempt: number; relayId: string; workerId: string | null; leasedAt: number; endedAt: number | null; outcome: string | null; error: string | null }>;
-}
-export interface ApiSweep { id: number; name: string; state: string; total: number; counts: Record<string, number> }
-export interface ApiNode { id: string; role: string; host: string; threads: number; state: string; relay: string | null; url: string | null; bundleSha: string | null }
+// The API's shapes: the protocol's own schemas, not copies.
+export type { TrialView as ApiTrial, SweepView as ApiSweep, NodeView as ApiNode } from "../../protocol/api.ts";

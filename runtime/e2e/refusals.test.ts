@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflate } from "pako";
 import { startController, type Controller } from "../controller/controller.ts";
-import { parseSweepConfig } from "../controller/sweep-config.ts";
+import { prepareSweep } from "../controller/prepare-sweep.ts";
 import { Cluster } from "./cluster.ts";
 import { routes } from "../../protocol/routes.ts";
 
@@ -24,10 +24,10 @@ const cluster = new Cluster();
 before(async () => {
   controller = await startController({
     data: mkdtempSync(join(tmpdir(), "discalc-refusals-")), token: TOKEN, adminToken: ADMIN, port: 0, host: "127.0.0.1",
-    config: parseSweepConfig({
+    config: await prepareSweep({
       name: "refusals", dataset: { name: "xor", train: 50, test: 20 }, model: { hidden: [4] },
       train: { epochs: 1, batch: 8, lr: 0.1 }, search: { repeats: 3 },
-    }),
+    }, tmpdir()),
   });
   const joinAs = async (role: string) => {
     const res = await fetch(`${controller.url}/v1/join?threads=1&role=${role}`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
@@ -61,7 +61,7 @@ function storeSnapshot() {
   return JSON.stringify([
     db.prepare("SELECT id, state, attempts FROM trials ORDER BY id").all(),
     db.prepare("SELECT COUNT(*) n FROM results").get(),
-    db.prepare("SELECT COUNT(*) n FROM metrics").get(),
+    db.prepare("SELECT COUNT(*) n FROM reports").get(),
     db.prepare("SELECT COUNT(*) n FROM commands").get(),
   ]);
 }

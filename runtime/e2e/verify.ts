@@ -3,10 +3,8 @@
 import assert from "node:assert/strict";
 import type { Cluster, ApiSweep, ApiTrial } from "./cluster.ts";
 import { waitFor } from "./cluster.ts";
-import { parseSweepConfig } from "../controller/sweep-config.ts";
-import { expandSweep } from "../controller/expand-sweep.ts";
-import { compileKernels, instantiateKernels } from "../../kernels/load.ts";
-import { trainMlp } from "../../kernels/mlp.ts";
+import { tmpdir } from "node:os";
+import { reproducer } from "./reproduce.ts";
 
 export async function waitForSweepEnd(c: Cluster, timeoutMs = 120_000): Promise<ApiSweep> {
   return waitFor(async () => {
@@ -15,21 +13,19 @@ export async function waitForSweepEnd(c: Cluster, timeoutMs = 120_000): Promise<
   }, timeoutMs, "the sweep to end", () => c.dump());
 }
 
-/** Asserts exactly-once storage and reproducible hashes; returns the trials. */
-export async function verifyExactlyOnce(c: Cluster, sweepInput: unknown, opts: { failed?: number } = {}): Promise<ApiTrial[]> {
+/** Asserts exactly-once storage and reproducible hashes; returns the trials. `baseDir` anchors the config's paths. */
+export async function verifyExactlyOnce(c: Cluster, sweepInput: unknown, opts: { failed?: number; baseDir?: string } = {}): Promise<ApiTrial[]> {
   const trials = await c.api<ApiTrial[]>("/api/trials?sweep=1");
-  const expanded = expandSweep(parseSweepConfig(sweepInput));
-  assert.equal(trials.length, expanded.length, "every trial of the sweep exists once");
+  const alone = await reproducer(sweepInput, opts.baseDir ?? tmpdir());
+  assert.equal(trials.length, alone.trials.length, "every trial of the sweep exists once");
   const failed = trials.filter((t) => t.state === "failed");
   assert.equal(failed.length, opts.failed ?? 0, `failed trials: ${JSON.stringify(failed.map((t) => [t.id, t.error]))}`);
-  const module = await compileKernels();
   for (const t of trials) {
     if (t.state === "failed") continue;
     assert.equal(t.state, "done", `trial ${t.id} is ${t.state}`);
     const stored = t.attemptLog.filter((a) => a.outcome === "done");
     assert.equal(stored.length, 1, `trial ${t.id} stored once: ${JSON.stringify(t.attemptLog)}`);
-    const alone = trainMlp(instantiateKernels(module), expanded[t.index]!.config);
-    assert.equal(t.weightsSha256, alone.weightsSha256, `trial ${t.id} reproduces`);
+    assert.equal(t.resultSha256, (await alone.run(t.index)).resultSha256, `trial ${t.id} reproduces`);
   }
   return trials;
 }

@@ -4,7 +4,7 @@ import type Koa from "koa";
 import type { z } from "zod";
 import { routes, type RouteName } from "../../protocol/routes.ts";
 import { decodeJsonBody, BodyTooLargeError, BadEncodingError, DEFAULT_BODY_CAP } from "../../protocol/codec.ts";
-import { formatIssues } from "../../protocol/config-errors.ts";
+import { formatIssues } from "../../kernels/config-errors.ts";
 
 export function parseQuery<N extends RouteName>(ctx: Koa.Context, name: N): z.output<(typeof routes)[N]["query"]> {
   return parseQueryWith(ctx, routes[name].query) as z.output<(typeof routes)[N]["query"]>;

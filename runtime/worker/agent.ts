@@ -6,7 +6,7 @@ import { ProtocolClient, HttpError } from "../../protocol/client.ts";
 import { formatTrialList } from "../../protocol/routes.ts";
 import type { TrialLease, TrialResult, TrialRef, Command, WorkResponse, MetricsBatch } from "../../protocol/messages.ts";
 import type { NodeContext, NodeOutcome } from "../node-context.ts";
-import { ThreadPool } from "./thread-pool.ts";
+import { ThreadPool, leaseBlobs } from "./thread-pool.ts";
 import type { ThreadReply } from "./thread.ts";
 
 const POLL_WAIT_MS = 2000;
@@ -28,7 +28,8 @@ class Agent {
   private controller: ProtocolClient;
   private pool: ThreadPool;
   private seq: number;
-  private datasets = new Map<string, Uint8Array>();
+  /** Dataset and experiment blobs by SHA-256, each fetched once. */
+  private blobs = new Map<string, Uint8Array>();
   private results: TrialResult[] = [];
   private metrics: MetricsBatch["items"] = [];
   private cancelled = new Set<string>();
@@ -47,7 +48,7 @@ class Agent {
     this.relay.cookie = ctx.cookie;
     this.controller = new ProtocolClient(ctx.controller, ctx.token);
     this.seq = ctx.join.commandSeq;
-    this.pool = new ThreadPool(ctx.threads, module, ctx.bundleSource, {
+    this.pool = new ThreadPool(ctx.threads, module, ctx.bundleSource === "source" ? "source" : { bundleSource: ctx.bundleSource }, {
       onReply: (reply, lease) => this.onReply(reply, lease),
       onThreadError: (err, lease) => {
         ctx.log(`thread crashed: ${err.message}`);
@@ -151,7 +152,7 @@ class Agent {
   }
 
   private startPending(): void {
-    while (this.pool.idle() > 0 && this.pending.length) this.pool.run(this.pending.shift()!, this.datasets);
+    while (this.pool.idle() > 0 && this.pending.length) this.pool.run(this.pending.shift()!, this.blobs);
   }
 
   private async handle(res: WorkResponse): Promise<void> {
@@ -165,7 +166,7 @@ class Agent {
         continue;
       }
       try {
-        await this.ensureDatasets(lease);
+        await this.ensureBlobs(lease);
       } catch (err) {
         this.queueResult(lease, "failed", { error: (err as Error).message });
         continue;
@@ -205,27 +206,28 @@ class Agent {
     }
   }
 
-  private async ensureDatasets(lease: TrialLease): Promise<void> {
-    for (const [name, sha] of Object.entries(lease.datasets)) {
-      if (this.datasets.has(sha)) continue;
+  private async ensureBlobs(lease: TrialLease): Promise<void> {
+    for (const sha of leaseBlobs(lease)) {
+      if (this.blobs.has(sha)) continue;
+      const what = sha === lease.experiment.sha ? `experiment ${lease.experiment.name}` : `dataset ${Object.keys(lease.datasets).find((k) => lease.datasets[k] === sha)}`;
       // fetchBlob refuses bytes whose SHA-256 is not the one the controller named.
-      this.datasets.set(sha, await this.relay.fetchBlob(sha).catch((err: Error) => {
-        throw new Error(`dataset ${name}: ${err.message}`);
+      this.blobs.set(sha, await this.relay.fetchBlob(sha).catch((err: Error) => {
+        throw new Error(`${what}: ${err.message}`);
       }));
     }
   }
 
   private onReply(reply: ThreadReply, lease: TrialLease): void {
-    if (reply.type === "epoch") {
-      this.metrics.push({ trialId: reply.trialId, attempt: reply.attempt, metrics: reply.metrics });
+    if (reply.type === "report") {
+      this.metrics.push({ trialId: reply.trialId, attempt: reply.attempt, step: reply.step, values: reply.values });
       return;
     }
     if (reply.type === "failed") {
       this.queueResult(lease, "failed", { error: reply.error });
-    } else if (reply.stopped && reply.outcome.stoppedEarly) {
+    } else if (reply.stopped) {
       this.queueResult(lease, this.cancelled.has(key(lease)) ? "cancelled" : "released", {});
     } else {
-      this.gflops = reply.outcome.gemmGflops;
+      this.gflops = reply.outcome.info.gemmGflops ?? this.gflops;
       this.queueResult(lease, "done", { outcome: reply.outcome });
     }
     this.cancelled.delete(key(lease));

@@ -1,15 +1,24 @@
 // N worker threads, each running one trial at a time. Threads load the agent's own bundle
-// (from memory) and share one compiled WebAssembly.Module.
-import { Worker } from "node:worker_threads";
+// (from memory) or, from a checkout, runtime/worker/thread.ts itself: the same entry either
+// way. They share one compiled WebAssembly.Module of the core's kernels.
+import type { Worker } from "node:worker_threads";
 import type { TrialLease, TrialRef } from "../../protocol/messages.ts";
 import type { ThreadData, ThreadReply, ThreadRequest } from "./thread.ts";
+import { startModuleWorker } from "./source-worker.ts";
 
 interface Slot {
   worker: Worker;
   stop: Int32Array;
   lease: TrialLease | null;
-  datasets: Set<string>;
+  /** Blobs (datasets, experiment code) this thread already holds, by SHA-256. */
+  blobs: Set<string>;
 }
+
+/** The code threads run: the node bundle's source, or this checkout's thread.ts. */
+export type ThreadCode = { bundleSource: string } | "source";
+
+// A function: inside the bundle import.meta.url is a data: URL, against which nothing resolves.
+const sourceThread = () => new URL("./thread.ts", import.meta.url).href;
 
 export interface PoolEvents {
   onReply(reply: ThreadReply, lease: TrialLease): void;
@@ -19,19 +28,19 @@ export interface PoolEvents {
 export class ThreadPool {
   private slots: Slot[] = [];
 
-  constructor(size: number, module: WebAssembly.Module, bundleSource: string, private readonly events: PoolEvents) {
-    const url = `data:text/javascript;base64,${Buffer.from(bundleSource).toString("base64")}`;
+  constructor(size: number, module: WebAssembly.Module, code: ThreadCode, private readonly events: PoolEvents) {
+    const url = code === "source" ? sourceThread() : `data:text/javascript;base64,${Buffer.from(code.bundleSource).toString("base64")}`;
     for (let i = 0; i < size; i++) this.slots.push(this.spawn(module, url));
   }
 
   private spawn(module: WebAssembly.Module, url: string): Slot {
     const stopFlag = new SharedArrayBuffer(4);
     const workerData: ThreadData = { module, stopFlag };
-    const worker = new Worker(`import(${JSON.stringify(url)}).then((m) => m.runThread())`, { eval: true, workerData });
-    const slot: Slot = { worker, stop: new Int32Array(stopFlag), lease: null, datasets: new Set() };
+    const worker = startModuleWorker(url, "runThread", { workerData });
+    const slot: Slot = { worker, stop: new Int32Array(stopFlag), lease: null, blobs: new Set() };
     worker.on("message", (reply: ThreadReply) => {
       const lease = slot.lease!;
-      if (reply.type !== "epoch") slot.lease = null;
+      if (reply.type !== "report") slot.lease = null;
       this.events.onReply(reply, lease);
     });
     worker.on("error", (err) => {
@@ -57,15 +66,16 @@ export class ThreadPool {
     return this.slots.flatMap((s) => (s.lease ? [s.lease] : []));
   }
 
-  run(lease: TrialLease, datasets: Map<string, Uint8Array>): void {
+  /** Runs a lease on an idle thread; `blobs` holds every blob it names (datasets, experiment), by SHA-256. */
+  run(lease: TrialLease, blobs: ReadonlyMap<string, Uint8Array>): void {
     const slot = this.slots.find((s) => !s.lease);
     if (!slot) throw new Error("no idle thread");
-    for (const [name, sha] of Object.entries(lease.datasets)) {
-      if (!slot.datasets.has(sha)) {
-        const bytes = datasets.get(sha)!;
-        slot.worker.postMessage({ type: "dataset", sha, name, bytes } satisfies ThreadRequest);
-        slot.datasets.add(sha);
-      }
+    for (const sha of leaseBlobs(lease)) {
+      if (slot.blobs.has(sha)) continue;
+      const bytes = blobs.get(sha);
+      if (!bytes) throw new Error(`blob ${sha} of trial ${lease.trialId} was not fetched`);
+      slot.worker.postMessage({ type: "blob", sha, bytes } satisfies ThreadRequest);
+      slot.blobs.add(sha);
     }
     Atomics.store(slot.stop, 0, 0);
     slot.lease = lease;
@@ -84,4 +94,9 @@ export class ThreadPool {
   async close(): Promise<void> {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
+}
+
+/** Every blob a lease needs: its datasets and, for a researcher's experiment, its code. */
+export function leaseBlobs(lease: TrialLease): string[] {
+  return [...Object.values(lease.datasets), ...(lease.experiment.sha ? [lease.experiment.sha] : [])];
 }

@@ -1,4 +1,4 @@
-import { softmaxCrossEntropy, mseOneHot, argmaxCorrect } from "../loss";
+import { softmaxCrossEntropy, mseOneHot, mseTargets, argmaxCorrect } from "../loss";
 import { allocF32 } from "../arena";
 import { filledF32, getF32, setF32, setI32 } from "./helpers";
 
@@ -69,6 +69,27 @@ describe("mseOneHot", () => {
       }
     }
     expect<f64>(Math.abs(loss - ref)).toBeLessThan(1e-5);
+  });
+});
+
+describe("mseTargets", () => {
+  it("matches the reference loss and gradient at awkward sizes", () => {
+    const shapes: i32[] = [1, 1, 3, 7, 13, 2, 129, 1];
+    for (let s = 0; s < shapes.length; s += 2) {
+      const rows = shapes[s];
+      const cols = shapes[s + 1];
+      const out = filledF32(rows * cols, 5 + s);
+      const target = filledF32(rows * cols, 6 + s);
+      const d = allocF32(rows * cols);
+      const loss = mseTargets(out, target, rows, cols, d, 0.25);
+      let ref: f64 = 0;
+      for (let i = 0; i < rows * cols; i++) {
+        const diff = <f64>getF32(out, i) - <f64>getF32(target, i);
+        ref += diff * diff;
+        expect<f64>(Math.abs(<f64>getF32(d, i) - diff * 0.5)).toBeLessThan(1e-6); // 2 · diff · 0.25
+      }
+      expect<f64>(Math.abs(loss - ref)).toBeLessThan(1e-4);
+    }
   });
 });
 

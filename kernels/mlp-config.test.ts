@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseTrialConfig } from "./trial-config.ts";
+import { parseTrialConfig } from "./mlp-config.ts";
 import { ConfigError } from "./config-errors.ts";
 
 const good = {

@@ -1,7 +1,8 @@
-// One trial's fully resolved config: what the trainer needs to reproduce a result exactly.
-// It travels on the wire (controller → relay → worker), so its schema lives here.
+// The MLP trainer's config (model and training settings) and the built-in datasets it can
+// generate or unpack: the schema with its defaults, so a resolved config reproduces a result
+// exactly. The built-in "network" experiment composes these with file datasets.
 import { z } from "zod";
-import { parseOrThrow } from "./config-errors.ts";
+import { ConfigError, formatIssues } from "./config-errors.ts";
 
 export const MNIST_SAMPLES = 10_000;
 const U32_MAX = 0xffff_ffff;
@@ -10,7 +11,7 @@ const count = (max: number) => z.int().min(1, "must be at least 1").max(max, `mu
 const seed = z.int().min(0, "must be 0 or more").max(U32_MAX, `must be at most ${U32_MAX}`);
 const positive = (max: number) => z.number().gt(0, "must be > 0").lte(max, `must be at most ${max}`);
 
-export const DatasetSpec = z
+export const BuiltinDatasetSpec = z
   .strictObject({
     name: z.enum(["mnist", "spirals", "moons", "xor"]),
     train: count(1_000_000),
@@ -67,17 +68,23 @@ export const TrainSpec = z.strictObject({
   seed: seed.default(0),
 });
 
+/** A trial of the MLP trainer on a built-in dataset (kernels' tests and benchmark use this form). */
 export const TrialConfigSchema = z.strictObject({
-  dataset: DatasetSpec,
+  dataset: BuiltinDatasetSpec,
   model: ModelSpec,
   train: TrainSpec,
 });
 
+export type BuiltinDatasetSpec = z.output<typeof BuiltinDatasetSpec>;
+export type ModelSpec = z.output<typeof ModelSpec>;
+export type TrainSpec = z.output<typeof TrainSpec>;
 export type TrialConfig = z.output<typeof TrialConfigSchema>;
 export type TrialConfigInput = z.input<typeof TrialConfigSchema>;
-export type DatasetName = TrialConfig["dataset"]["name"];
+export type DatasetName = BuiltinDatasetSpec["name"];
 
 /** Validates and fills defaults; throws ConfigError naming each bad field. */
 export function parseTrialConfig(input: unknown): TrialConfig {
-  return parseOrThrow(TrialConfigSchema, input, "trial config");
+  const parsed = TrialConfigSchema.safeParse(input);
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues), "trial config");
+  return parsed.data;
 }

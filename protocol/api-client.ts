@@ -1,0 +1,59 @@
+// The one client of the controller's REST API: the CLI and the tests read through it, and
+// every answer is checked against its schema in api.ts. Errors name the controller's URL.
+import { api, apiUrl, type ApiReadRoute, type ApiResponse } from "./api.ts";
+
+/** An answer of the controller's REST API that was not 2xx. */
+export class ApiError extends Error {
+  constructor(message: string, readonly status: number) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export class ApiClient {
+  constructor(readonly controller: string, readonly token?: string) {}
+
+  /** GET one read-only route, with `Authorization: Bearer token` when given, parsed by its schema. */
+  async get<N extends ApiReadRoute>(
+    name: N, query: Record<string, string | number | undefined> = {}, params: Record<string, string | number> = {},
+  ): Promise<ApiResponse<N>> {
+    const { controller, token } = this;
+    let url: string;
+    try {
+      url = apiUrl(controller, name, query, params);
+    } catch {
+      throw new Error(`--controller ${controller} is not a URL (expected e.g. http://host:7070)`);
+    }
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(15_000) });
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string; message?: string } };
+      const why = e.name === "TimeoutError" ? "no answer within 15 s" : e.cause?.code ?? e.cause?.message ?? e.message;
+      throw new Error(`cannot reach the controller at ${controller} (${why})`);
+    }
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    const path = new URL(url).pathname;
+    if (!res.ok) {
+      const message = (body as { error?: { message?: string } } | undefined)?.error?.message ?? (text.slice(0, 200) || res.statusText);
+      if (res.status === 401 || res.status === 403) {
+        throw new ApiError(`the controller at ${controller} refused the request (${res.status}: ${message}); ` +
+          (token ? "check --token" : "it runs --private: pass --token T"), res.status);
+      }
+      throw new ApiError(`the controller at ${controller} answered ${res.status} to GET ${path}: ${message}`, res.status);
+    }
+    if (body === undefined) throw new Error(`the controller at ${controller} answered GET ${path} with something that is not JSON`);
+    const parsed = api[name].response.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new Error(`the controller at ${controller} answered GET ${path} in an unexpected shape (${issue.path.join(".")}: ${issue.message})`);
+    }
+    return parsed.data as ApiResponse<N>;
+  }
+}

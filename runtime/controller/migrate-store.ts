@@ -1,0 +1,34 @@
+// Schema versions of the controller's SQLite store. Version 1 (the first release) kept the
+// MLP's metrics in fixed columns; version 2 keeps any names. A data directory of either is opened.
+import type Database from "better-sqlite3";
+
+export const SCHEMA_VERSION = 2;
+
+const hasColumn = (db: Database.Database, table: string, column: string) =>
+  (db.prepare(`SELECT 1 FROM pragma_table_info(?) WHERE name = ?`).get(table, column) ?? null) !== null;
+
+/** Brings an older store up to SCHEMA_VERSION, in one transaction; refuses a newer one. */
+export function migrateStore(db: Database.Database, schema: string): void {
+  const version = db.pragma("user_version", { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`the store has schema version ${version}, newer than this discalc's ${SCHEMA_VERSION}: upgrade discalc`);
+  }
+  db.transaction(() => {
+    if (version < 2 && hasColumn(db, "results", "weights_sha")) {
+      // Version 1: epochs in fixed columns; the final epoch's numbers become the final metrics.
+      db.exec(`
+        ALTER TABLE results RENAME COLUMN weights_sha TO result_sha;
+        ALTER TABLE results ADD COLUMN metrics TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE results ADD COLUMN objective REAL;
+        CREATE TABLE reports (trial_id INTEGER NOT NULL, attempt INTEGER NOT NULL, step INTEGER NOT NULL, metrics TEXT NOT NULL, PRIMARY KEY (trial_id, attempt, step));
+        INSERT INTO reports (trial_id, attempt, step, metrics)
+          SELECT trial_id, attempt, epoch, json_patch('{}', json_object('epoch', epoch, 'trainLoss', train_loss, 'testLoss', test_loss, 'testAccuracy', test_accuracy, 'lr', lr, 'wallMs', wall_ms)) FROM metrics;
+        UPDATE results SET metrics = COALESCE((SELECT json_remove(r.metrics, '$.epoch', '$.wallMs') FROM reports r WHERE r.trial_id = results.trial_id AND r.attempt = results.attempt ORDER BY r.step DESC LIMIT 1), '{}');
+        UPDATE results SET objective = json_extract(metrics, '$.testAccuracy');
+        DROP TABLE metrics;
+      `);
+    }
+    db.exec(schema);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}

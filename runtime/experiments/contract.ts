@@ -1,0 +1,48 @@
+// What an experiment is: the contract a researcher's `experiment.ts` default-exports and the
+// context each trial's `run` receives. Import the types with
+// `import type { Experiment } from "discalc/experiment"` (type-only: nothing is bundled).
+import type { Kernels } from "../../kernels/index.ts";
+import type { HostDataset } from "../../kernels/datasets/host-dataset.ts";
+
+/** Named finite numbers: one report (a step or an epoch), or a trial's final metrics. */
+export type Metrics = Record<string, number>;
+
+/** The bytes whose SHA-256 is the trial's `resultSha256`. */
+export type TrialState = ArrayBuffer | ArrayBufferView;
+
+export interface RunResult {
+  /** Final metrics; the sweep's objective is read here first, then from the last report. */
+  metrics?: Metrics;
+  state?: TrialState;
+  /** Other numbers worth keeping with the result (timings, counts); not ranked. */
+  info?: Metrics;
+}
+
+/** A dataset as `ctx.dataset(spec)` gives it: typed arrays and the sample shape, split into train and test. */
+export type Dataset = HostDataset;
+
+export interface ExperimentContext {
+  trialId: number;
+  /** The sweep point: swept values by dotted path. */
+  params: Record<string, unknown>;
+  /** The config's seed plus the repeat index. */
+  seed: number;
+  /** Streams one report upward (a step or an epoch): finite numbers only. */
+  report(metrics: Metrics): void;
+  /** True once the trial is cancelled or stopped early: return soon after. */
+  shouldStop(): boolean;
+  /** The core's SIMD kernels, as `loadKernels()` gives them (a fresh instance per trial). */
+  kernels: Kernels;
+  /** The exports of the experiment's own AssemblyScript module, a fresh instance per trial. */
+  wasm?: WebAssembly.Exports & { memory?: WebAssembly.Memory };
+  /** A built-in (`{ name: "mnist", train, test }`) or file dataset named in the config. */
+  dataset(spec: unknown): Dataset;
+}
+
+export interface Experiment<C = Record<string, unknown>> {
+  /** Values under the sweep config: the trial config is `defaults` deep-merged with it. */
+  defaults?: Record<string, unknown>;
+  /** Problems with a resolved config, one line each; empty when it is good. Runs at the controller. */
+  validate?(config: C): string[];
+  run(config: C, ctx: ExperimentContext): RunResult | void | Promise<RunResult | void>;
+}

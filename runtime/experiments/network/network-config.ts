@@ -1,0 +1,29 @@
+// The built-in "network" experiment's trial config: a dataset (built-in or a file), the
+// model and the training settings. The model and training schemas are the trainer's own.
+import { z } from "zod";
+import { BuiltinDatasetSpec, ModelSpec, TrainSpec } from "../../../kernels/mlp-config.ts";
+import { FileDatasetSpec } from "../../datasets/file-spec.ts";
+import { isPlainObject } from "../plain-data.ts";
+import { schemaHasPath } from "../schema-paths.ts";
+
+/** A file dataset when the spec names a `file`, a built-in otherwise: the issues then name the real problem. */
+export const NetworkDatasetSpec = z.unknown().transform((value, ctx) => {
+  const schema = isPlainObject(value) && "file" in value ? FileDatasetSpec : BuiltinDatasetSpec;
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data as z.output<typeof FileDatasetSpec> | z.output<typeof BuiltinDatasetSpec>;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+  return z.NEVER;
+});
+
+export const NetworkConfigSchema = z.strictObject({
+  dataset: NetworkDatasetSpec,
+  model: ModelSpec,
+  train: TrainSpec,
+});
+export type NetworkConfig = z.output<typeof NetworkConfigSchema>;
+
+// For parameter paths: either form of dataset.
+const BuiltinShape = z.strictObject({ dataset: BuiltinDatasetSpec, model: ModelSpec, train: TrainSpec });
+const FileShape = z.strictObject({ dataset: FileDatasetSpec });
+
+export const networkKnowsPath = (path: string) => schemaHasPath(BuiltinShape, path) || schemaHasPath(FileShape, path);

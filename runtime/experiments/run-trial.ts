@@ -1,0 +1,76 @@
+// Runs one trial of any experiment: a fresh kernels instance (and the experiment's own module)
+// per trial, reports checked and numbered, the state hashed. Worker threads and `discalc
+// train` both come through here, so a trial run alone reproduces the fleet's result.
+import { createHash } from "node:crypto";
+import { instantiateKernels } from "../../kernels/load.ts";
+import { kernelsOn } from "../../kernels/index.ts";
+import type { Metrics, RunResult } from "./contract.ts";
+import type { ExperimentEntry, RuntimeContext } from "./experiment-entry.ts";
+import { checkMetrics, MAX_REPORTS } from "./metrics-check.ts";
+import { instantiateExperimentWasm } from "./experiment-wasm.ts";
+import { datasetAccess } from "./dataset-access.ts";
+import { canonicalJson, isPlainObject } from "./plain-data.ts";
+
+export interface TrialSpec {
+  trialId: number;
+  params: Record<string, unknown>;
+  seed: number;
+  config: Record<string, unknown>;
+}
+
+export interface TrialRuntime {
+  entry: ExperimentEntry;
+  kernelsModule: WebAssembly.Module;
+  /** The experiment's own compiled module, when it has one. */
+  experimentWasm: WebAssembly.Module | null;
+  /** Dataset blobs by key (dataset-specs.ts). */
+  blobs: ReadonlyMap<string, Uint8Array>;
+  onReport?(step: number, values: Metrics): void;
+  shouldStop?(): boolean;
+}
+
+export interface TrialOutcomeData {
+  resultSha256: string;
+  metrics: Metrics;
+  reports: Metrics[];
+  info: Metrics;
+  runMs: number;
+}
+
+export async function runTrial(spec: TrialSpec, rt: TrialRuntime): Promise<TrialOutcomeData> {
+  const reports: Metrics[] = [];
+  const kernels = kernelsOn(instantiateKernels(rt.kernelsModule));
+  const ctx: RuntimeContext = {
+    trialId: spec.trialId,
+    params: structuredClone(spec.params),
+    seed: spec.seed,
+    report(values) {
+      if (reports.length >= MAX_REPORTS) throw new RangeError(`report: at most ${MAX_REPORTS} reports per trial (report every epoch or every N steps)`);
+      const checked = checkMetrics(values, `report ${reports.length + 1}`);
+      reports.push(checked);
+      rt.onReport?.(reports.length, checked);
+    },
+    shouldStop: () => rt.shouldStop?.() ?? false,
+    kernels,
+    wasm: rt.experimentWasm ? instantiateExperimentWasm(rt.experimentWasm, spec.seed, rt.entry.name) : undefined,
+    dataset: datasetAccess(() => instantiateKernels(rt.kernelsModule), rt.blobs),
+    datasetBlob: (key) => rt.blobs.get(key),
+  };
+  const started = performance.now();
+  const returned = await rt.entry.run(structuredClone(spec.config), ctx);
+  const runMs = performance.now() - started;
+  const result: RunResult = returned ?? {};
+  if (!isPlainObject(result)) throw new TypeError(`run must return { metrics?, state? } or nothing, returned ${typeof result}`);
+  const metrics = result.metrics === undefined ? {} : checkMetrics(result.metrics, "the final metrics");
+  const info = result.info === undefined ? {} : checkMetrics(result.info, "info");
+  return { resultSha256: stateSha256(result.state as RunResult["state"], metrics), metrics, reports, info, runMs };
+}
+
+/** SHA-256 of the state's bytes; without a state, of the final metrics as canonical JSON. */
+export function stateSha256(state: RunResult["state"], metrics: Metrics): string {
+  const hash = createHash("sha256");
+  if (state === undefined || state === null) return hash.update(canonicalJson(metrics)).digest("hex");
+  if (state instanceof ArrayBuffer || state instanceof SharedArrayBuffer) return hash.update(new Uint8Array(state)).digest("hex");
+  if (ArrayBuffer.isView(state)) return hash.update(new Uint8Array(state.buffer, state.byteOffset, state.byteLength)).digest("hex");
+  throw new TypeError(`run's state must be an ArrayBuffer or a typed array, got ${typeof state}`);
+}
