@@ -1,0 +1,54 @@
+// The spec schema: defaults, the fields each format needs, messages, and the blob key.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { FileDatasetSpec, datasetBlobKey, parseFileDatasetSpec } from "./file-spec.ts";
+
+test("defaults: classification, no normalisation, seed 0, test left to DEFAULT_TEST_FRACTION", () => {
+  assert.deepEqual(parseFileDatasetSpec({ file: "iris.csv", label: "species" }), {
+    file: "iris.csv", label: "species", task: "classification", normalize: "none", seed: 0,
+  });
+});
+
+test("each format asks for its own label fields", () => {
+  assert.equal(FileDatasetSpec.safeParse({ file: "d.npz" }).success, true);
+  assert.equal(FileDatasetSpec.safeParse({ file: "train-images-idx3-ubyte.gz", labels: "train-labels-idx1-ubyte.gz" }).success, true);
+  assert.equal(FileDatasetSpec.safeParse({ file: "X.NPY", labels: "y.npy", testFile: "t.npy", testLabels: "ty.npy" }).success, true);
+  const messages = (input: unknown) => FileDatasetSpec.safeParse(input).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  assert.deepEqual(messages({ file: "iris.csv" }), ["label: required for a CSV file: the name of the label column"]);
+  assert.deepEqual(messages({ file: "iris.csv", label: "y", labels: "y.npy" }), [
+    "labels: only for NPY and IDX files; iris.csv is CSV, whose labels are the label column",
+  ]);
+  assert.deepEqual(messages({ file: "d.npz", labels: "y.npy" }), ["labels: only for NPY and IDX files; d.npz is NPZ, whose labels are its array y"]);
+  assert.deepEqual(messages({ file: "images.idx", labels: "l.idx", testFile: "t.idx" }), [
+    "testLabels: required with testFile for an IDX file: the test file's labels",
+  ]);
+  assert.deepEqual(messages({ file: "a.csv", label: "y", testFile: "b.npy" }), ["testFile: must be in the same format as file (CSV), not NPY"]);
+  assert.deepEqual(messages({ file: "a.csv", label: "y", testLabels: "b.csv" }), ["testLabels: only with testFile"]);
+});
+
+test("bad values name the field and the rule", () => {
+  const cases: Array<[unknown, string]> = [
+    [{ file: "" }, "dataset.file: must be the path of a .csv, .npy, .npz or IDX data file"],
+    [{ file: "a.csv", label: "y", test: 0 }, "dataset.test: must be a fraction in (0, 1)"],
+    [{ file: "a.csv", label: "y", test: "0.2" }, "dataset.test: must be a fraction in (0, 1)"],
+    [{ file: "a.csv", label: "y", seed: 2 ** 32 }, "dataset.seed: must be an integer 0..4294967295"],
+    [{ file: "a.csv", label: "y", seed: 1.5 }, "dataset.seed: must be an integer 0..4294967295"],
+    [{ file: "a.csv", label: "y", normalize: "zscore" }, 'dataset.normalize: must be "none", "standard" or "minmax"'],
+    [{ file: "a.csv", label: "y", task: "ranking" }, 'dataset.task: must be "classification" or "regression"'],
+    ["iris.csv", "dataset: must be a mapping with fields file, label, labels, task, test, testFile, testLabels, normalize, seed"],
+  ];
+  for (const [input, message] of cases) assert.throws(() => parseFileDatasetSpec(input), { name: "DatasetFileError", message });
+  assert.throws(() => parseFileDatasetSpec({ file: "a.csv", label: "y", test: 2 }, "datasets.train."), {
+    message: "datasets.train.test: must be a fraction in (0, 1)",
+  });
+});
+
+test("datasetBlobKey covers exactly the fields that change the packed bytes", () => {
+  const base = parseFileDatasetSpec({ file: "x.npy", labels: "y.npy" });
+  const key = datasetBlobKey(base);
+  assert.equal(key, '{"file":"x.npy","label":null,"labels":"y.npy","testFile":null,"testLabels":null,"task":"classification"}');
+  assert.equal(datasetBlobKey({ ...base, test: 0.5, seed: 7, normalize: "minmax" }), key);
+  assert.notEqual(datasetBlobKey({ ...base, task: "regression" }), key);
+  assert.notEqual(datasetBlobKey({ ...base, labels: "z.npy" }), key);
+  assert.notEqual(datasetBlobKey({ ...base, testFile: "t.npy", testLabels: "ty.npy" }), key);
+});

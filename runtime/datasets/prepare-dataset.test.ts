@@ -1,0 +1,120 @@
+// Splitting and normalising a blob on a worker: sizes, the seeded order, fits on train only, bit-determinism.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { prepareDataset } from "./prepare-dataset.ts";
+import { encodeDatasetBlob } from "./dataset-blob.ts";
+import type { FileDatasetSpec } from "./file-spec.ts";
+import type { PreparedDataset } from "./prepared-dataset.ts";
+import type { RawTable } from "./raw-table.ts";
+
+const spec = (fields: Partial<FileDatasetSpec> = {}): FileDatasetSpec =>
+  ({ file: "x.npy", labels: "y.npy", task: "regression", normalize: "none", seed: 0, ...fields });
+
+/** count rows of 3 features; the target is the row number, so a split shows which rows it took. */
+function rowsTable(count: number): RawTable {
+  const x = new Float32Array(count * 3);
+  for (let r = 0; r < count; r++) x.set([r, (r * 37) % 11 - 4.5, 2.5], r * 3); // the last feature is constant
+  return { x, shape: [count, 3], y: Float32Array.from({ length: count }, (_, r) => r), classes: null };
+}
+
+function digest(p: PreparedDataset): string {
+  const h = createHash("sha256");
+  for (const a of [p.train.x, p.train.y, p.test.x, p.test.y]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  return h.digest("hex");
+}
+
+test("a random split takes round(count × test) rows, at least 1 and at most count − 1", () => {
+  const blob = encodeDatasetBlob(rowsTable(10), { testStart: null });
+  for (const [test, trainCount, testCount] of [[undefined, 8, 2], [0.25, 7, 3], [0.01, 9, 1], [0.99, 1, 9]] as const) {
+    const p = prepareDataset(blob, spec(test === undefined ? {} : { test }));
+    assert.deepEqual([p.train.count, p.test.count], [trainCount, testCount], `test ${test}`);
+    assert.deepEqual([...p.train.y, ...p.test.y].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  }
+});
+
+test("the shuffle is mulberry32 Fisher–Yates: a fixed order for seed 0, another for seed 1", () => {
+  const blob = encodeDatasetBlob(rowsTable(10), { testStart: null });
+  const seed0 = prepareDataset(blob, spec());
+  assert.deepEqual(Array.from(seed0.train.y), [3, 8, 6, 4, 5, 9, 7, 1]);
+  assert.deepEqual(Array.from(seed0.test.y), [0, 2]);
+  assert.deepEqual(Array.from(seed0.train.x.subarray(0, 3)), [3, Math.fround((3 * 37) % 11 - 4.5), 2.5]);
+  const seed1 = prepareDataset(blob, spec({ seed: 1 }));
+  assert.deepEqual(Array.from(seed1.train.y), [7, 8, 3, 2, 1, 5, 9, 4]);
+});
+
+test("bit-deterministic: the same blob and spec give the same bytes; another seed does not", () => {
+  const blob = encodeDatasetBlob(rowsTable(1000), { testStart: null });
+  const s = spec({ normalize: "standard", seed: 42 });
+  assert.equal(digest(prepareDataset(blob, s)), digest(prepareDataset(blob.slice(), { ...s })));
+  assert.notEqual(digest(prepareDataset(blob, spec({ normalize: "standard", seed: 43 }))), digest(prepareDataset(blob, s)));
+});
+
+/** Per feature, the f64 mean and population std of a split, in row order. */
+function stats(x: Float32Array, features: number): { mean: number[]; std: number[]; min: number[]; max: number[] } {
+  const n = x.length / features;
+  const col = (f: number) => Array.from({ length: n }, (_, r) => x[r * features + f]!);
+  const mean = Array.from({ length: features }, (_, f) => col(f).reduce((a, b) => a + b, 0) / n);
+  const std = mean.map((m, f) => Math.sqrt(col(f).reduce((a, v) => a + (v - m) ** 2, 0) / n));
+  return { mean, std, min: mean.map((_, f) => Math.min(...col(f))), max: mean.map((_, f) => Math.max(...col(f))) };
+}
+
+test("standard: fitted on train only (mean 0, std 1 there), the test split scaled by train's numbers", () => {
+  const table = rowsTable(50);
+  const p = prepareDataset(encodeDatasetBlob(table, { testStart: null }), spec({ normalize: "standard", test: 0.3 }));
+  const { mean, std } = stats(p.train.x, 3);
+  for (let f = 0; f < 2; f++) {
+    assert.ok(Math.abs(mean[f]!) < 1e-6, `feature ${f} mean ${mean[f]}`);
+    assert.ok(Math.abs(std[f]! - 1) < 1e-6, `feature ${f} std ${std[f]}`);
+  }
+  assert.deepEqual([mean[2], std[2]], [0, 0], "a constant feature maps to exactly 0");
+  // The test split uses the train rows' mean and std, recomputed here in float64.
+  const trainRows = Array.from(p.train.y);
+  const raw = (r: number, f: number) => table.x[r * 3 + f]!;
+  const m = trainRows.reduce((a, r) => a + raw(r, 1), 0) / trainRows.length;
+  const sd = Math.sqrt(trainRows.reduce((a, r) => a + (raw(r, 1) - m) ** 2, 0) / trainRows.length);
+  assert.deepEqual(Array.from(p.test.y, (_, i) => p.test.x[i * 3 + 1]), Array.from(p.test.y, (r) => Math.fround((raw(r, 1) - m) / sd)));
+});
+
+test("minmax: train spans exactly [0, 1] per feature; test may fall outside", () => {
+  const p = prepareDataset(encodeDatasetBlob(rowsTable(40), { testStart: null }), spec({ normalize: "minmax", seed: 3 }));
+  const { min, max } = stats(p.train.x, 3);
+  assert.deepEqual(min, [0, 0, 0]);
+  assert.deepEqual(max, [1, 1, 0]);
+  const trainMax = Math.max(...p.train.y);
+  for (let i = 0; i < p.test.count; i++) assert.equal(p.test.x[i * 3], Math.fround((p.test.y[i]! - Math.min(...p.train.y)) / (trainMax - Math.min(...p.train.y))));
+});
+
+test("u8 data reads as value / 255 before normalising; a test file's rows stay in file order", () => {
+  const table: RawTable = {
+    x: Uint8Array.from([0, 51, 255, 128, 1, 2, 3, 4]),
+    shape: [4, 2, 1, 1],
+    y: Int32Array.from([1, 0, 1, 0]),
+    classes: ["0", "7"],
+  };
+  const p = prepareDataset(encodeDatasetBlob(table, { testStart: 3 }), spec({ task: "classification", testFile: "t.npy", testLabels: "ty.npy" }));
+  assert.deepEqual(p.shape, [2, 1, 1]);
+  assert.equal(p.features, 2);
+  assert.equal(p.task, "classification");
+  assert.deepEqual(p.classes, ["0", "7"]);
+  assert.deepEqual(Array.from(p.train.x), [0, 51, 255, 128, 1, 2].map((v) => Math.fround(v / 255)));
+  assert.deepEqual(Array.from(p.train.y), [1, 0, 1]);
+  assert.ok(p.train.y instanceof Int32Array);
+  assert.deepEqual(Array.from(p.test.x), [3, 4].map((v) => Math.fround(v / 255)));
+  assert.deepEqual(p.test.count, 1);
+
+  const minmax = prepareDataset(encodeDatasetBlob(table, { testStart: 3 }), spec({ task: "classification", normalize: "minmax", testFile: "t.npy", testLabels: "ty.npy" }));
+  // Rows [0, 51], [255, 128], [1, 2] over 255: feature 0 spans 0..1, feature 1 spans 2/255..128/255.
+  const f1 = (v: number) => Math.fround((v / 255 - 2 / 255) / (128 / 255 - 2 / 255));
+  assert.deepEqual(Array.from(minmax.train.x), [0, f1(51), 1, 1, Math.fround(1 / 255), 0]);
+});
+
+test("a blob that does not match the spec is refused", () => {
+  const blob = encodeDatasetBlob(rowsTable(5), { testStart: null });
+  assert.throws(() => prepareDataset(blob, spec({ task: "classification" })), {
+    message: "dataset blob: holds a regression dataset, the spec says task classification",
+  });
+  assert.throws(() => prepareDataset(blob, spec({ testFile: "t.npy", testLabels: "ty.npy" })), {
+    message: "dataset blob: has no test-file rows, but the spec names testFile",
+  });
+});
