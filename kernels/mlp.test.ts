@@ -2,9 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compileKernels, instantiateKernels } from "./load.ts";
 import { trainMlp, type EpochMetrics } from "./mlp.ts";
-import { trainInThread } from "./train-in-thread.ts";
 import { readLocalDatasetBlob } from "./datasets/local-blobs.ts";
-import { parseTrialConfig, type TrialConfigInput } from "../protocol/trial-config.ts";
+import { parseTrialConfig, type TrialConfigInput } from "./mlp-config.ts";
+import type { HostDataset } from "./datasets/host-dataset.ts";
 
 const module = await compileKernels();
 const blobs = { mnist: readLocalDatasetBlob("mnist") };
@@ -22,7 +22,7 @@ test("784-128-10 ReLU MLP reaches at least 93% test accuracy on mnist (8,000 / 2
   const result = train(mnist(1), { onEpoch: (m) => seen.push(m) });
   assert.equal(seen.length, 5, "one callback per epoch");
   assert.deepEqual(seen, result.epochs);
-  assert.ok(result.final!.testAccuracy >= 0.93, `test accuracy ${result.final!.testAccuracy}`);
+  assert.ok(result.final!.testAccuracy! >= 0.93, `test accuracy ${result.final!.testAccuracy}`);
   assert.equal(result.paramCount, 784 * 128 + 128 + 128 * 10 + 10);
   assert.match(result.weightsSha256, /^[0-9a-f]{64}$/);
 });
@@ -35,20 +35,17 @@ for (const [name, input] of Object.entries({
   test(`training loss falls on ${name}`, () => {
     const { epochs } = train(input);
     assert.ok(epochs.at(-1)!.trainLoss < epochs[0]!.trainLoss * 0.8, `loss ${epochs[0]!.trainLoss} → ${epochs.at(-1)!.trainLoss}`);
-    assert.ok(epochs.at(-1)!.testAccuracy > 0.8, `${name} accuracy ${epochs.at(-1)!.testAccuracy}`);
+    assert.ok(epochs.at(-1)!.testAccuracy! > 0.8, `${name} accuracy ${epochs.at(-1)!.testAccuracy}`);
   });
 }
 
-test("one seed gives one weight hash, also in a worker thread; another seed another", async () => {
+// The same in a worker thread, through the production thread entry: runtime/worker/thread.test.ts.
+test("one seed gives one weight hash; another seed another", () => {
   const small: TrialConfigInput = { ...mnist(7), train: { ...mnist(7).train, epochs: 2 } };
   const a = train(small);
   const b = train(small);
   assert.equal(a.weightsSha256, b.weightsSha256);
   assert.deepEqual(a.epochs.map((e) => e.trainLoss), b.epochs.map((e) => e.trainLoss));
-  const epochsSeen: EpochMetrics[] = [];
-  const threaded = await trainInThread({ module, config: parseTrialConfig(small), blobs }, (m) => epochsSeen.push(m));
-  assert.equal(threaded.weightsSha256, a.weightsSha256);
-  assert.equal(epochsSeen.length, 2);
   const other = train({ ...small, train: { ...small.train, seed: 8 } });
   assert.notEqual(other.weightsSha256, a.weightsSha256);
 });
@@ -83,9 +80,33 @@ test("a diverging run is reported, not hidden", () => {
   assert.ok(result.epochs.length < 5);
 });
 
-test("a worker-thread trial that fails rejects with the error text", async () => {
+test("a missing dataset blob fails with the dataset's name", () => {
   const config = parseTrialConfig(mnist(1));
-  await assert.rejects(trainInThread({ module, config, blobs: {} }), /dataset mnist: no blob was provided/);
+  assert.throws(() => trainMlp(instantiateKernels(module), config, { blobs: {} }), /dataset mnist: no blob was provided/);
+});
+
+/** y = 2·x0 − x1 + 0.5 on a fixed grid: a regression a small network fits well. */
+function linearData(n: number, offset: number): HostDataset["train"] {
+  const x = new Float32Array(n * 2);
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = ((i * 37 + offset) % 101) / 50 - 1, b = ((i * 61 + offset) % 97) / 48 - 1;
+    x[2 * i] = a, x[2 * i + 1] = b, y[i] = 2 * a - b + 0.5;
+  }
+  return { x, y, count: n };
+}
+
+test("regression on a host dataset: MSE falls, test RMSE is reported, no accuracy", () => {
+  const data: HostDataset = { shape: [2], features: 2, task: "regression", classes: null, train: linearData(400, 0), test: linearData(100, 7) };
+  const config = parseTrialConfig({ dataset: { name: "xor", train: 1, test: 1 }, model: { hidden: [16], activation: "tanh" }, train: { epochs: 30, batch: 16, optimizer: "adam", lr: 0.01 } });
+  const result = trainMlp(instantiateKernels(module), config, { data });
+  const first = result.epochs[0]!, last = result.epochs.at(-1)!;
+  assert.ok(last.trainLoss < first.trainLoss * 0.1, `MSE ${first.trainLoss} → ${last.trainLoss}`);
+  assert.equal(last.testAccuracy, undefined);
+  assert.ok(last.testRmse! < 0.2, `test RMSE ${last.testRmse}`);
+  assert.equal(result.paramCount, 2 * 16 + 16 + 16 * 1 + 1, "one output for one target");
+  const again = trainMlp(instantiateKernels(module), config, { data });
+  assert.equal(again.weightsSha256, result.weightsSha256);
 });
 
 test("a model too large for wasm32 memory is refused up front, naming the fields", () => {

@@ -10,7 +10,7 @@ import { Scheduler } from "../controller/scheduler.ts";
 import { registerSweep } from "../controller/register-sweep.ts";
 import { parseSweepConfig } from "../controller/sweep-config.ts";
 import type { TrialOutcome, TrialResult } from "../../protocol/messages.ts";
-import { bestCommand, bestRows } from "./best.ts";
+import { bestCommand, bestFromData } from "./best.ts";
 
 /** 3 learning rates × 3 seeds = 9 trials. */
 const SWEEP = {
@@ -30,11 +30,12 @@ const ACCURACY: Record<string, Array<number | undefined>> = {
 };
 
 const outcome = (finalAccuracy: number): TrialOutcome => ({
-  epochs: [
-    { epoch: 1, trainLoss: 0.9, testLoss: 1.0, testAccuracy: finalAccuracy / 2, lr: 0.1, wallMs: 5 },
-    { epoch: 2, trainLoss: 0.5, testLoss: 1 - finalAccuracy, testAccuracy: finalAccuracy, lr: 0.1, wallMs: 5 },
+  reports: [
+    { epoch: 1, trainLoss: 0.9, testLoss: 1.0, testAccuracy: finalAccuracy / 2, lr: 0.1 },
+    { epoch: 2, trainLoss: 0.5, testLoss: 1 - finalAccuracy, testAccuracy: finalAccuracy, lr: 0.1 },
   ],
-  weightsSha256: "ab".repeat(32), paramCount: 42, stoppedEarly: false, diverged: false, trainMs: 10, samplesPerSec: 1000, gemmGflops: 1,
+  metrics: { trainLoss: 0.5, testLoss: 1 - finalAccuracy, testAccuracy: finalAccuracy },
+  resultSha256: "ab".repeat(32), info: { paramCount: 42 }, runMs: 10,
 });
 
 /** A data directory holding one sweep whose trials all ended (8 done, 1 failed). */
@@ -48,7 +49,7 @@ function dataDir(t: TestContext): { dir: string; sweepId: number } {
     const leases = scheduler.leaseTrials("r-test", 100);
     assert.equal(leases.length, 9);
     const results = leases.map((l): TrialResult => {
-      const accuracy = ACCURACY[String(l.config.train.lr)]![l.config.train.seed];
+      const accuracy = ACCURACY[String((l.config.train as { lr: number }).lr)]![l.seed];
       return accuracy === undefined
         ? { trialId: l.trialId, attempt: l.attempt, status: "failed", workerId: "w-test", error: "boom", outcome: null, finishedAt: Date.now() }
         : { trialId: l.trialId, attempt: l.attempt, status: "done", workerId: "w-test", error: null, outcome: outcome(accuracy), finishedAt: Date.now() };
@@ -66,18 +67,19 @@ const close = (actual: number, expected: number, what: string) => assert.ok(Math
 
 test("best --data: one row per point, mean ± std over its done seeds, best first", async (t) => {
   const { dir, sweepId } = dataDir(t);
-  const { sweep, rows } = await bestRows({ sweep: sweepId, data: dir, json: false });
+  const { sweep, board } = bestFromData(dir, sweepId);
+  const rows = board.rows;
+  assert.deepEqual(board.metric, { name: "testAccuracy", goal: "maximize" }, "the built-in's default objective");
   assert.equal(sweep.name, "best-xor");
   assert.equal(sweep.total, 9);
   assert.deepEqual(rows.map((r) => r.params), [{ "train.lr": 0.1 }, { "train.lr": 1 }, { "train.lr": 0.01 }]);
   assert.deepEqual(rows.map((r) => r.seeds), [2, 3, 3], "the failed trial is left out");
-  close(rows[0]!.meanAccuracy, 0.925, "mean of lr 0.1");
-  close(rows[0]!.stdAccuracy, Math.sqrt(((0.9 - 0.925) ** 2 + (0.95 - 0.925) ** 2) / 1), "std of lr 0.1 (sample)");
-  close(rows[1]!.meanAccuracy, 0.75, "mean of lr 1");
-  close(rows[1]!.stdAccuracy, 0, "std of lr 1");
-  close(rows[2]!.meanAccuracy, 0.7, "mean of lr 0.01");
-  close(rows[2]!.stdAccuracy, 0.1, "std of lr 0.01");
-  close(rows[2]!.meanTestLoss, 0.3, "mean final test loss of lr 0.01");
+  close(rows[0]!.mean, 0.925, "mean of lr 0.1");
+  close(rows[0]!.std, Math.sqrt(((0.9 - 0.925) ** 2 + (0.95 - 0.925) ** 2) / 1), "std of lr 0.1 (sample)");
+  close(rows[1]!.mean, 0.75, "mean of lr 1");
+  close(rows[1]!.std, 0, "std of lr 1");
+  close(rows[2]!.mean, 0.7, "mean of lr 0.01");
+  close(rows[2]!.std, 0.1, "std of lr 0.01");
   for (const r of rows) assert.equal(r.trialIds.length, r.seeds);
 });
 
@@ -86,11 +88,11 @@ test("best --data prints the table, --top cuts it, --json prints the rows", asyn
   const text = await bestCommand({ sweep: sweepId, data: dir, json: false });
   const lines = text.trimEnd().split("\n");
   assert.match(lines[0]!, /^sweep 1 "best-xor" \(done\): 8 of 9 trials done, 1 failed; 3 point\(s\) with results$/);
-  const table = lines.slice(lines.indexOf("rank  test accuracy (mean ± std)  seeds  params") + 1);
+  const table = lines.slice(lines.indexOf("rank  testAccuracy (higher is better): mean ± std  seeds  params") + 1);
   assert.equal(table.length, 3);
-  assert.match(table[0]!, /^\s+1\s+92\.50% ±\s+3\.54%\s+2\s+train\.lr=0\.1$/);
-  assert.match(table[1]!, /^\s+2\s+75\.00% ±\s+0\.00%\s+3\s+train\.lr=1$/);
-  assert.match(table[2]!, /^\s+3\s+70\.00% ±\s+10\.00%\s+3\s+train\.lr=0\.01$/);
+  assert.match(table[0]!, /^\s+1\s+0\.925 ±\s+0\.0353553\s+2\s+train\.lr=0\.1$/);
+  assert.match(table[1]!, /^\s+2\s+0\.75 ±\s+0\s+3\s+train\.lr=1$/);
+  assert.match(table[2]!, /^\s+3\s+0\.7 ±\s+0\.1\s+3\s+train\.lr=0\.01$/);
 
   const top1 = await bestCommand({ sweep: sweepId, data: dir, json: false, top: 1 });
   assert.match(top1, /train\.lr=0\.1\n\(2 more; --top N shows more\)\n$/);
@@ -99,7 +101,7 @@ test("best --data prints the table, --top cuts it, --json prints the rows", asyn
   const json = JSON.parse(await bestCommand({ sweep: sweepId, data: dir, json: true })) as Array<Record<string, unknown>>;
   assert.equal(json.length, 3);
   assert.deepEqual(json.map((r) => r.params), [{ "train.lr": 0.1 }, { "train.lr": 1 }, { "train.lr": 0.01 }]);
-  assert.deepEqual(Object.keys(json[0]!).sort(), ["meanAccuracy", "meanTestLoss", "params", "point", "seeds", "stdAccuracy", "trialIds"]);
+  assert.deepEqual(Object.keys(json[0]!).sort(), ["mean", "params", "point", "seeds", "std", "trialIds"]);
   assert.equal((JSON.parse(await bestCommand({ sweep: sweepId, data: dir, json: true, top: 2 })) as unknown[]).length, 2);
 });
 

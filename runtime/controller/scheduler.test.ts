@@ -71,17 +71,18 @@ function fixture(t: TestContext, config: object = xorSweep()): Fixture {
   return f;
 }
 
+// The built-in network experiment's config, as these tests read leases.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Cfg = Record<string, any>;
+
 const ref = (l: { trialId: number; attempt: number }): TrialRef => ({ trialId: l.trialId, attempt: l.attempt });
 
 const outcome = (sha: string, epochs = 2): TrialOutcome => ({
-  epochs: Array.from({ length: epochs }, (_, i) => ({ epoch: i + 1, trainLoss: 1 / (i + 1), testLoss: 1.1 / (i + 1), testAccuracy: 0.5 + i * 0.1, lr: 0.1, wallMs: 10 })),
-  weightsSha256: sha,
-  paramCount: 42,
-  stoppedEarly: false,
-  diverged: false,
-  trainMs: 20,
-  samplesPerSec: 1000,
-  gemmGflops: 1.5,
+  reports: Array.from({ length: epochs }, (_, i) => ({ epoch: i + 1, trainLoss: 1 / (i + 1), testLoss: 1.1 / (i + 1), testAccuracy: 0.5 + i * 0.1, lr: 0.1 })),
+  metrics: { trainLoss: 1 / epochs, testAccuracy: 0.5 + (epochs - 1) * 0.1 },
+  resultSha256: sha,
+  info: { paramCount: 42, gemmGflops: 1.5 },
+  runMs: 20,
 });
 
 const done = (r: TrialRef, sha = "cd".repeat(32), workerId = "w-000000000001"): TrialResult => ({
@@ -105,8 +106,10 @@ test("leaseTrials hands out up to n queued trials once each, with deadline, atte
     assert.equal(l.sweepId, f.sweepId);
     assert.equal(l.deadline, T0 + 30_000);
     assert.deepEqual(l.datasets, {}, "synthetic datasets need no blob");
-    assert.equal(l.config.dataset.name, "xor");
-    assert.equal(l.config.model.activation, "tanh");
+    assert.equal(l.experiment.name, "network");
+    assert.equal(l.experiment.sha, null, "the built-in needs no code blob");
+    assert.equal((l.config as Cfg).dataset.name, "xor");
+    assert.equal((l.config as Cfg).model.activation, "tanh");
     assert.doesNotThrow(() => TrialLease.parse(l), "a lease is a valid wire message");
     const row = f.store.trial(l.trialId)!;
     assert.equal(row.state, "leased");
@@ -117,7 +120,7 @@ test("leaseTrials hands out up to n queued trials once each, with deadline, atte
     assert.equal(f.store.attempt(l.trialId, 1)?.relay_id, "r-1");
   }
   // The grid order: lr values in order, two repeats each (seeds 0 and 1).
-  assert.deepEqual(first.map((l) => [l.config.train.lr, l.config.train.seed]), [[0.05, 0], [0.05, 1], [0.1, 0], [0.1, 1]]);
+  assert.deepEqual(first.map((l) => [(l.config as Cfg).train.lr, l.seed]), [[0.05, 0], [0.05, 1], [0.1, 0], [0.1, 1]]);
 
   const second = f.sched.leaseTrials("r-2", 4);
   assert.equal(second.length, 2, "only two trials were left");
@@ -134,10 +137,10 @@ test("leases of a mnist sweep name the dataset blob and use the sweep's leaseSec
   for (const l of leases) {
     assert.deepEqual(l.datasets, { mnist: MNIST_SHA });
     assert.equal(l.deadline, T0 + 12_000);
-    assert.equal(l.config.dataset.name, "mnist");
-    assert.equal(l.config.dataset.train, 800);
+    assert.equal((l.config as Cfg).dataset.name, "mnist");
+    assert.equal((l.config as Cfg).dataset.train, 800);
   }
-  assert.deepEqual(leases.map((l) => l.config.model.hidden), [[16], [32]]);
+  assert.deepEqual(leases.map((l) => (l.config as Cfg).model.hidden), [[16], [32]]);
 });
 
 // ---------------------------------------------------------------------------------------
@@ -238,16 +241,18 @@ test("a done result is stored once, again is duplicate, and from a stranger is r
   const stored = f.store.result(a.trialId)!;
   assert.equal(stored.attempt, 1);
   assert.equal(stored.relay_id, "r-1");
-  assert.equal(stored.weights_sha, "cd".repeat(32));
+  assert.equal(stored.result_sha, "cd".repeat(32));
   assert.equal(stored.stored_at, T0 + 5_000);
-  assert.equal((JSON.parse(stored.outcome) as TrialOutcome).paramCount, 42);
+  assert.deepEqual(JSON.parse(stored.outcome), { info: { paramCount: 42, gemmGflops: 1.5 }, runMs: 20 });
+  assert.deepEqual(JSON.parse(stored.metrics), { trainLoss: 0.5, testAccuracy: 0.6 });
+  assert.equal(stored.objective, 0.6, "the sweep's metric (testAccuracy) from the final metrics");
   assert.equal(f.store.trial(a.trialId)!.state, "done");
   assert.equal(f.store.attempt(a.trialId, 1)?.outcome, "done");
-  assert.equal(f.store.metricsOf(a.trialId).length, 2, "the outcome's epochs are stored as metrics");
+  assert.equal(f.store.reportsOf(a.trialId).length, 2, "the outcome's reports are stored");
 
   // The relay retries the same batch (its ack was lost): nothing changes.
   assert.deepEqual(f.sched.recordResults("r-1", batch(done(ref(a), "00".repeat(32)))).statuses, ["duplicate"]);
-  assert.equal(f.store.result(a.trialId)!.weights_sha, "cd".repeat(32), "the first stored result stays");
+  assert.equal(f.store.result(a.trialId)!.result_sha, "cd".repeat(32), "the first stored result stays");
   assert.equal(f.store.resultsOfSweep(f.sweepId).length, 2);
 });
 
@@ -262,7 +267,7 @@ test("a late result of an older attempt, after the trial was re-leased and finis
   assert.deepEqual(f.sched.recordResults("r-1", batch(done(ref(a), "11".repeat(32)))).statuses, ["stale"]);
   const stored = f.store.result(a.trialId)!;
   assert.equal(stored.attempt, 2);
-  assert.equal(stored.weights_sha, "22".repeat(32));
+  assert.equal(stored.result_sha, "22".repeat(32));
   assert.equal(f.store.trial(a.trialId)!.state, "done");
 });
 
@@ -280,7 +285,7 @@ test("a late done result of attempt 1 while attempt 2 runs wins; attempt 2's res
   assert.deepEqual(f.sched.renewLeases("r-2", [ref(a2)], []).revoked, [ref(a2)]);
 
   assert.deepEqual(f.sched.recordResults("r-2", batch(done(ref(a2), "22".repeat(32)))).statuses, ["stale"]);
-  assert.equal(f.store.result(a.trialId)!.weights_sha, "11".repeat(32));
+  assert.equal(f.store.result(a.trialId)!.result_sha, "11".repeat(32));
   assert.equal(f.store.trial(a.trialId)!.state, "done");
 });
 
@@ -345,21 +350,21 @@ test("recordMetrics accepts only metrics of attempts the relay holds", (t) => {
   const f = fixture(t);
   const [a] = f.sched.leaseTrials("r-1", 1) as [TrialLease];
   const [b] = f.sched.leaseTrials("r-2", 1) as [TrialLease];
-  const m = (epoch: number) => ({ epoch, trainLoss: 0.5, testLoss: 0.6, testAccuracy: 0.7, lr: 0.1, wallMs: 3 });
+  const m = (step: number) => ({ step, values: { epoch: step, "val/loss": 0.6, testAccuracy: 0.7 } });
   const accepted = f.sched.recordMetrics("r-1", {
     items: [
-      { ...ref(a), metrics: m(1) },
-      { ...ref(a), metrics: m(2) },
-      { ...ref(b), metrics: m(1) },                        // r-2's trial
-      { trialId: a.trialId, attempt: 2, metrics: m(1) },   // an attempt never leased
-      { trialId: 9999, attempt: 1, metrics: m(1) },        // no such trial
+      { ...ref(a), ...m(1) },
+      { ...ref(a), ...m(2) },
+      { ...ref(b), ...m(1) },                        // r-2's trial
+      { trialId: a.trialId, attempt: 2, ...m(1) },   // an attempt never leased
+      { trialId: 9999, attempt: 1, ...m(1) },        // no such trial
     ],
   });
   assert.equal(accepted, 2);
-  assert.deepEqual(f.store.metricsOf(a.trialId).map((r) => [r.attempt, r.epoch, r.test_accuracy]), [[1, 1, 0.7], [1, 2, 0.7]]);
-  assert.deepEqual(f.store.metricsOf(b.trialId), []);
-  assert.equal(f.sched.recordMetrics("r-2", { items: [{ ...ref(b), metrics: m(1) }] }), 1);
-  assert.equal(f.store.metricsOf(b.trialId).length, 1);
+  assert.deepEqual(f.store.reportsOf(a.trialId).map((r) => [r.attempt, r.step, JSON.parse(r.metrics)["val/loss"]]), [[1, 1, 0.6], [1, 2, 0.6]]);
+  assert.deepEqual(f.store.reportsOf(b.trialId), []);
+  assert.equal(f.sched.recordMetrics("r-2", { items: [{ ...ref(b), ...m(1) }] }), 1);
+  assert.equal(f.store.reportsOf(b.trialId).length, 1);
 });
 
 // ---------------------------------------------------------------------------------------
@@ -505,8 +510,8 @@ test("the store keeps trial states, attempts and results across a close and reop
   f.reopen();
   assert.deepEqual(f.store.allTrials(), snapshot);
   assert.equal(f.store.trial(leases[0].trialId)!.state, "done");
-  assert.equal(f.store.result(leases[0].trialId)!.weights_sha, "aa".repeat(32));
-  assert.equal(f.store.metricsOf(leases[0].trialId).length, 2);
+  assert.equal(f.store.result(leases[0].trialId)!.result_sha, "aa".repeat(32));
+  assert.equal(f.store.reportsOf(leases[0].trialId).length, 2);
   assert.equal(f.store.trial(leases[1].trialId)!.state, "queued");
   assert.equal(f.store.trial(leases[1].trialId)!.last_error, "boom");
   assert.equal(f.store.trial(leases[2].trialId)!.state, "leased");

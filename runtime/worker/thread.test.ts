@@ -1,0 +1,110 @@
+// The one trial-thread entry, run from source in real worker threads: a trial's result there
+// equals the same trial run in this process (the built-in on mnist, and a researcher's
+// experiment with its own AssemblyScript module); failures come back as text.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { createHash } from "node:crypto";
+import { ThreadPool } from "./thread-pool.ts";
+import type { ThreadReply } from "./thread.ts";
+import type { TrialLease } from "../../protocol/messages.ts";
+import { compileKernels } from "../../kernels/load.ts";
+import { readLocalDatasetBlob } from "../../kernels/datasets/local-blobs.ts";
+import { reproducer } from "../e2e/reproduce.ts";
+import { prepareSweep } from "../controller/prepare-sweep.ts";
+import { expandSweep } from "../controller/expand-sweep.ts";
+
+const module = await compileKernels();
+const EXAMPLES = fileURLToPath(new URL("../../examples/", import.meta.url));
+const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+/** Runs leases on a pool of `threads` threads; resolves with every reply by trial. */
+async function runLeases(leases: TrialLease[], blobs: Map<string, Uint8Array>, threads = 2) {
+  const replies = new Map<number, ThreadReply[]>();
+  let left = leases.length;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  const queue = [...leases];
+  const pool: ThreadPool = new ThreadPool(threads, module, "source", {
+    onReply(reply) {
+      replies.set(reply.trialId, [...(replies.get(reply.trialId) ?? []), reply]);
+      if (reply.type === "report") return;
+      if (--left === 0) done();
+      else if (queue.length) pool.run(queue.shift()!, blobs);
+    },
+    onThreadError(err) {
+      throw err;
+    },
+  });
+  for (let i = 0; i < threads && queue.length; i++) pool.run(queue.shift()!, blobs);
+  await finished;
+  await pool.close();
+  return replies;
+}
+
+const lease = (trialId: number, fields: Omit<TrialLease, "trialId" | "attempt" | "sweepId" | "deadline"> & Partial<TrialLease>): TrialLease =>
+  ({ attempt: 1, sweepId: 1, deadline: Date.now() + 60_000, ...fields, trialId });
+
+test("the built-in on mnist gives the same hash and reports in a thread as in-process; another seed another", { timeout: 120_000 }, async () => {
+  const input = {
+    name: "thread", dataset: { name: "mnist", train: 2000, test: 500 }, model: { hidden: [32] },
+    train: { epochs: 2, batch: 64, lr: 0.05, seed: 7 }, search: { repeats: 2 },
+  };
+  const alone = await reproducer(input, EXAMPLES);
+  const mnist = readLocalDatasetBlob("mnist");
+  const blobs = new Map([[sha(mnist), mnist]]);
+  const leases = alone.trials.map((t, i) => lease(i + 1, {
+    experiment: { name: "network", sha: null }, config: t.config, params: t.params, seed: t.seed, datasets: { mnist: sha(mnist) },
+  }));
+  const replies = await runLeases(leases, blobs);
+  const hashes: string[] = [];
+  for (const [i, l] of leases.entries()) {
+    const end = replies.get(l.trialId)!.at(-1)!;
+    assert.equal(end.type, "done", JSON.stringify(end));
+    if (end.type !== "done") continue;
+    const ref = await alone.run(i);
+    assert.equal(end.outcome.resultSha256, ref.resultSha256, `trial ${l.trialId} reproduces`);
+    assert.deepEqual(replies.get(l.trialId)!.filter((r) => r.type === "report").map((r) => r.type === "report" && r.step), [1, 2]);
+    assert.deepEqual(end.outcome.reports.map((r) => r.trainLoss), ref.reports.map((r) => r.trainLoss));
+    hashes.push(end.outcome.resultSha256);
+  }
+  assert.notEqual(hashes[0], hashes[1], "seed 7 and seed 8 differ");
+});
+
+test("a researcher's experiment with its own wasm runs in threads and reproduces in-process", { timeout: 120_000 }, async () => {
+  const input = {
+    name: "rf", experiment: "./random-features", metric: { name: "testAccuracy", goal: "maximize" },
+    dataset: { name: "moons", train: 200, test: 100 }, steps: 40, reportEvery: 20, seed: 3,
+    search: { parameters: { features: [8, 16] } },
+  };
+  const prepared = await prepareSweep(input, EXAMPLES);
+  const exp = prepared.config.build.experiment;
+  assert.ok(exp.sha, "a folder experiment ships as a blob");
+  const blobs = new Map(prepared.blobs.map((b) => [b.sha, b.bytes]));
+  const trials = expandSweep(prepared.config, prepared.entry);
+  const leases = trials.map((t, i) => lease(i + 1, { experiment: exp, config: t.config, params: t.params, seed: t.seed, datasets: {} }));
+  const replies = await runLeases(leases, blobs);
+  const alone = await reproducer(input, EXAMPLES);
+  for (const [i, l] of leases.entries()) {
+    const end = replies.get(l.trialId)!.at(-1)!;
+    assert.equal(end.type, "done", JSON.stringify(end));
+    if (end.type !== "done") continue;
+    assert.equal(end.outcome.resultSha256, (await alone.run(i)).resultSha256);
+    assert.equal(end.outcome.reports.length, 2);
+    assert.ok(end.outcome.metrics.testAccuracy! > 0.7, `accuracy ${end.outcome.metrics.testAccuracy}`);
+  }
+});
+
+test("a trial that fails comes back as its error text, and the thread keeps serving", { timeout: 60_000 }, async () => {
+  const good = lease(2, { experiment: { name: "network", sha: null }, config: { dataset: { name: "xor", train: 40, test: 10, seed: 0 }, model: { hidden: [4], activation: "relu", init: "auto" }, train: { epochs: 1, batch: 8, optimizer: "sgd", lr: 0.1, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, schedule: { type: "constant", every: 1, gamma: 0.5 }, loss: "cross_entropy", seed: 0 } }, params: {}, seed: 0, datasets: {} });
+  const noBlob = lease(1, { ...good, config: { ...good.config, dataset: { name: "mnist", train: 10, test: 10, seed: 0 } } });
+  const unknown = lease(3, { ...good, experiment: { name: "no-such", sha: null } });
+  const replies = await runLeases([noBlob, good, unknown], new Map(), 1);
+  const error = (id: number) => {
+    const end = replies.get(id)!.at(-1)!;
+    return end.type === "failed" ? end.error : `not failed: ${end.type}`;
+  };
+  assert.equal(error(1), "dataset mnist: no blob was provided");
+  assert.equal(replies.get(2)!.at(-1)!.type, "done");
+  assert.match(error(3), /no built-in experiment "no-such" \(built-in: network/);
+});
