@@ -24,9 +24,9 @@ commands:
   status --controller URL [--token T]
         the network (controller → relays → workers, alive/silent/gone, live statistics) and each sweep's progress
   best --sweep ID (--controller URL [--token T] | --data DIR) [--top N] [--json]
-        a sweep's leaderboard (mean ± std over seeds per point); --json prints the rows (all unless --top)
+        a sweep's leaderboard by its metric (mean ± std over seeds per point); --json prints the rows (all unless --top)
   train CONFIG [--json]
-        train one trial config on this machine and print each epoch
+        run one trial of any experiment here (a sweep config: its base point); print each report and the result hash
   bench [--quick]
         benchmark the kernels against naive JavaScript and tfjs-wasm
 
@@ -167,6 +167,7 @@ main(process.argv.slice(2)).then(
     const usage = err instanceof UsageError || (err as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS");
     if (usage) console.error(`discalc: ${(err as Error).message}\n\n${USAGE}`);
     else console.error(`discalc: ${err instanceof Error ? err.message : String(err)}`), process.env.DISCALC_DEBUG && console.error(String((err as Error)?.stack).slice(0, 3000));
-    process.exitCode = usage || err instanceof ConfigError ? 2 : 1;
+    // A bad config, bad data or an experiment that does not build: exit 2, nothing started.
+    process.exitCode = usage || err instanceof ConfigError || (err as Error)?.name === "ExperimentBuildError" ? 2 : 1;
   },
 );

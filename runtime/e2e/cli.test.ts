@@ -51,7 +51,13 @@ test("status shows the controller, the relay and its worker, and the sweep; best
     return s.state === "done" ? s : undefined;
   }, 90_000, "the sweep to finish", () => c.dump());
   assert.equal(sweep.counts.done, 4);
-  const nodes = await c.api<ApiNode[]>("/api/nodes");
+  // The worker's figures reach the controller with the relay's next heartbeat, which may come
+  // a second after the last result: wait for them rather than race it.
+  const nodes = await waitFor(async () => {
+    const all = await c.api<ApiNode[]>("/api/nodes");
+    const w = all.find((n) => n.role === "worker");
+    return (w?.stats as { trialsDone?: number; busy?: number } | null)?.trialsDone === 4 && (w!.stats as { busy: number }).busy === 0 ? all : undefined;
+  }, 15_000, "the worker's stats after the sweep", () => c.dump());
   const worker = nodes.find((n) => n.role === "worker")!;
   assert.equal(worker.relay, relay.id, "the worker hangs under the relay");
   const controllerId = nodes.find((n) => n.role === "controller")!.id;
@@ -76,13 +82,14 @@ test("status shows the controller, the relay and its worker, and the sweep; best
   assert.match(lines[relayLine]!, / trials\/min/, "the relay's throughput");
   assert.match(status.out, /1 relay\(s\) \(1 alive\), 1 worker\(s\) \(1 alive, 0 silent, 0 gone\), 1 worker threads/);
   assert.match(status.out, /^sweeps\n {2}1 {2}"cli-xor" {2}done {2}4\/4 finished \(100%\): 4 done, 0 failed, 0 running, 0 queued of 4$/m);
+  assert.match(status.out, /^ {6}experiment network, testAccuracy \(maximize\): best [\d.]+ ± [\d.]+ at \{"train\.lr":0\.(03|3)\}$/m, "the sweep's metric and its best point");
 
   // best from the controller and from the data directory: the same leaderboard.
   const fromApi = await run(c, "best-api", ["best", "--sweep", "1", "--controller", c.url]);
   assert.equal(fromApi.code, 0, fromApi.out);
   assert.match(fromApi.out, /^sweep 1 "cli-xor" \(done\): 4 of 4 trials done; 2 point\(s\) with results$/m);
-  assert.match(fromApi.out, /rank {2}test accuracy \(mean ± std\) {2}seeds {2}params/);
-  const ranks = fromApi.out.split("\n").filter((l) => /^\s+\d+\s+[\d.]+% ±/.test(l));
+  assert.match(fromApi.out, /rank {2}testAccuracy \(higher is better\): mean ± std {2}seeds {2}params/);
+  const ranks = fromApi.out.split("\n").filter((l) => /^\s+\d+\s+[\d.]+ ±/.test(l));
   assert.equal(ranks.length, 2, fromApi.out);
   assert.deepEqual(ranks.map((l) => /train\.lr=(\S+)/.exec(l)![1]).sort(), ["0.03", "0.3"]);
   assert.ok(ranks.every((l) => /\s2\s+train\.lr=/.test(l)), "two seeds per point");
@@ -91,9 +98,9 @@ test("status shows the controller, the relay and its worker, and the sweep; best
   assert.equal(fromData.out, fromApi.out);
   const json = await run(c, "best-json", ["best", "--sweep", "1", "--data", data, "--json"]);
   assert.equal(json.code, 0, json.out);
-  const rows = JSON.parse(json.out) as Array<{ params: Record<string, unknown>; seeds: number; meanAccuracy: number }>;
+  const rows = JSON.parse(json.out) as Array<{ params: Record<string, unknown>; seeds: number; mean: number }>;
   assert.equal(rows.length, 2);
-  assert.ok(rows[0]!.meanAccuracy >= rows[1]!.meanAccuracy, "best first");
+  assert.ok(rows[0]!.mean >= rows[1]!.mean, "best first");
 
   // An unknown sweep, from either source.
   for (const source of [["--controller", c.url], ["--data", data]]) {

@@ -6,8 +6,8 @@
 const REFRESH_MS = 2000;
 const MAX_CURVES = 40;
 const state = {
-  sweeps: [], nodes: [], trials: [], sweepId: null, openTrial: null,
-  sort: { key: "mean", dir: -1 }, topk: 100, history: [], workerRates: new Map(),
+  sweeps: [], nodes: [], trials: [], board: null, sweepId: null, openTrial: null,
+  sort: { key: "rank", dir: 1 }, topk: 100, history: [], workerRates: new Map(), curveMetric: null,
 };
 const tokens = {
   get read() { return sessionStorage.getItem("discalc.token") || ""; },
@@ -62,10 +62,13 @@ async function command(kind) {
 const $ = (id) => document.getElementById(id);
 const esc = (v) => String(v).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 const fmt = (v, d = 3) => (v === null || v === undefined || Number.isNaN(v) ? "—" : Number(v).toFixed(d));
-const pct = (v) => (v === null || v === undefined ? "—" : `${(v * 100).toFixed(2)}%`);
 const ago = (t) => { const s = Math.max(0, (Date.now() - t) / 1000); return s < 90 ? `${s.toFixed(0)} s ago` : `${(s / 60).toFixed(0)} min ago`; };
 const duration = (s) => (!Number.isFinite(s) ? "—" : s < 90 ? `${s.toFixed(0)} s` : s < 5400 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`);
-const final = (t) => t.metrics.at(-1) ?? null;
+const num = (v) => (v === null || v === undefined || Number.isNaN(v) ? "—" : Number.isInteger(v) ? String(v) : String(Number(Number(v).toPrecision(5))));
+/** The sweep's objective ({ name, goal }), as the controller ranks by it. */
+const metricOf = () => state.sweeps.find((s) => s.id === state.sweepId)?.metric ?? { name: "testAccuracy", goal: "maximize" };
+/** Orders trials best first by their objective; trials without one go last. */
+const byObjective = (goal) => (a, b) => (a.objective === null) - (b.objective === null) || (goal === "maximize" ? b.objective - a.objective : a.objective - b.objective);
 const paramText = (v) => (v === undefined ? "(absent)" : typeof v === "string" ? v : JSON.stringify(v));
 
 // ---- network
@@ -139,23 +142,32 @@ function renderProgress() {
 // ---- curves
 
 const curves = echarts.init($("curves"));
+/** The curve selector lists every metric the trials report; it starts on the sweep's objective. */
+function renderCurveChoices() {
+  const names = [...new Set(state.trials.flatMap((t) => t.metrics.flatMap((m) => Object.keys(m))))].filter((k) => k !== "step").sort();
+  const select = $("curve-metric");
+  if (!state.curveMetric || !names.includes(state.curveMetric)) state.curveMetric = names.includes(metricOf().name) ? metricOf().name : names[0] ?? null;
+  const html = names.map((n) => `<option value="${esc(n)}" ${n === state.curveMetric ? "selected" : ""}>${esc(n)}</option>`).join("");
+  if (select.innerHTML !== html) select.innerHTML = html;
+}
+
 function renderCurves() {
-  const metric = $("curve-metric").value;
+  renderCurveChoices();
+  const metric = state.curveMetric;
   const runningOnly = $("curve-running").checked;
   let trials = state.trials.filter((t) => t.metrics.length && (!runningOnly || t.state === "leased"));
-  // The running ones, then the best finished ones: a readable number of lines.
-  const better = metric === "testAccuracy" ? (a, b) => (final(b)?.[metric] ?? -1) - (final(a)?.[metric] ?? -1) : (a, b) => (final(a)?.[metric] ?? 1e9) - (final(b)?.[metric] ?? 1e9);
-  trials = [...trials.filter((t) => t.state === "leased"), ...trials.filter((t) => t.state !== "leased").sort(better)].slice(0, MAX_CURVES);
+  // The running ones, then the best finished ones by the sweep's objective: a readable number of lines.
+  trials = [...trials.filter((t) => t.state === "leased"), ...trials.filter((t) => t.state !== "leased").sort(byObjective(metricOf().goal))].slice(0, MAX_CURVES);
   curves.setOption({
     animation: false,
-    tooltip: { trigger: "item", formatter: (p) => `trial ${p.seriesName}<br>epoch ${p.value[0]}: ${fmt(p.value[1], 4)}` },
+    tooltip: { trigger: "item", formatter: (p) => `trial ${p.seriesName}<br>report ${p.value[0]}: ${metric} ${num(p.value[1])}` },
     grid: { left: 56, right: 16, top: 16, bottom: 36 },
-    xAxis: { type: "value", name: "epoch", nameLocation: "middle", nameGap: 24, minInterval: 1 },
+    xAxis: { type: "value", name: "report (step or epoch)", nameLocation: "middle", nameGap: 24, minInterval: 1 },
     yAxis: { type: "value", scale: true },
     series: trials.map((t) => ({
       name: String(t.id), type: "line", showSymbol: t.metrics.length < 30, symbolSize: 4,
       lineStyle: { width: t.state === "leased" ? 2.5 : 1.2, type: t.state === "leased" ? "dashed" : "solid" },
-      data: t.metrics.map((m) => [m.epoch, m[metric]]),
+      data: t.metrics.filter((m) => m[metric] !== undefined).map((m) => [m.step, m[metric]]),
     })),
   }, { replaceMerge: ["series"] });
 }
@@ -165,8 +177,10 @@ curves.on("click", (p) => openTrial(Number(p.seriesName)));
 
 const parallel = echarts.init($("parallel"));
 function renderParallel() {
-  const finished = state.trials.filter((t) => t.state === "done" && final(t)?.testAccuracy !== null && final(t));
-  finished.sort((a, b) => final(b).testAccuracy - final(a).testAccuracy);
+  const { name: objective, goal } = metricOf();
+  $("objective-name").textContent = `${objective} (${goal})`;
+  const finished = state.trials.filter((t) => t.state === "done" && t.objective !== null);
+  finished.sort(byObjective(goal));
   const shown = finished.slice(0, Math.max(1, Math.ceil((finished.length * state.topk) / 100)));
   const keys = [...new Set(state.trials.flatMap((t) => Object.keys(t.params)))].sort();
   const dims = keys.map((key, dim) => {
@@ -180,17 +194,18 @@ function renderParallel() {
     // Lists, strings, and trials that lack the parameter: categories, "(absent)" included.
     return { dim, name: key, type: "category", data: [...new Set(values.map(paramText))].sort() };
   });
-  dims.push({ dim: keys.length, name: "test accuracy", type: "value", scale: true });
-  const rows = shown.map((t) => [...dims.slice(0, -1).map((d) => (d.type === "category" ? paramText(t.params[d.name]) : t.params[d.name])), final(t).testAccuracy, t.id]);
-  const accs = rows.map((r) => r[keys.length]);
+  dims.push({ dim: keys.length, name: objective, type: "value", scale: true });
+  const rows = shown.map((t) => [...dims.slice(0, -1).map((d) => (d.type === "category" ? paramText(t.params[d.name]) : t.params[d.name])), t.objective, t.id]);
+  const values = rows.map((r) => r[keys.length]);
+  const colors = ["#d73027", "#fee08b", "#1a9850"];
   parallel.setOption({
     animation: false,
     parallelAxis: dims,
     parallel: { left: 60, right: 80, top: 30, bottom: 24 },
-    visualMap: { show: true, type: "continuous", dimension: keys.length, min: Math.min(...accs, 0), max: Math.max(...accs, 1),
-      inRange: { color: ["#d73027", "#fee08b", "#1a9850"] }, right: 0, top: "center", itemHeight: 140, precision: 3 },
+    visualMap: { show: true, type: "continuous", dimension: keys.length, min: values.length ? Math.min(...values) : 0, max: values.length ? Math.max(...values) : 1,
+      inRange: { color: goal === "maximize" ? colors : [...colors].reverse() }, right: 0, top: "center", itemHeight: 140, precision: 3 },
     series: [{ type: "parallel", lineStyle: { width: 1.5, opacity: 0.7 }, data: rows }],
-    tooltip: { formatter: (p) => `trial ${p.value.at(-1)}: ${pct(p.value[keys.length])}` },
+    tooltip: { formatter: (p) => `trial ${p.value.at(-1)}: ${objective} ${num(p.value[keys.length])}` },
   }, { replaceMerge: ["parallelAxis", "series"] });
   $("topk-value").textContent = state.topk;
 }
@@ -198,34 +213,25 @@ parallel.on("click", (p) => openTrial(p.value.at(-1)));
 
 // ---- leaderboard
 
-function groups() {
-  const byPoint = new Map();
-  for (const t of state.trials) {
-    const key = JSON.stringify(t.params);
-    if (!byPoint.has(key)) byPoint.set(key, { params: t.params, trials: [] });
-    byPoint.get(key).trials.push(t);
-  }
-  return [...byPoint.values()].map((g) => {
-    const accs = g.trials.filter((t) => t.state === "done" && final(t)).map((t) => final(t).testAccuracy);
-    const mean = accs.length ? accs.reduce((a, b) => a + b, 0) / accs.length : null;
-    const std = accs.length > 1 ? Math.sqrt(accs.reduce((a, b) => a + (b - mean) ** 2, 0) / (accs.length - 1)) : accs.length ? 0 : null;
-    return { ...g, mean, std, seeds: accs.length };
-  });
-}
-
+// The controller ranks (GET /api/sweeps/:id/leaderboard); the page shows its rows, with each
+// point's trials (the unfinished ones too) so they can be opened.
 function renderLeaderboard() {
+  const board = state.board;
+  const metric = board?.metric ?? metricOf();
+  $("leaderboard-metric").textContent = `${metric.name} (${metric.goal})`;
   const keys = [...new Set(state.trials.flatMap((t) => Object.keys(t.params)))].sort();
-  const cols = [["mean", "test acc (mean)"], ["std", "± std"], ["seeds", "seeds"], ...keys.map((k) => [`p:${k}`, k]), ["trials", "trials"]];
-  $("leaderboard").tHead.innerHTML = `<tr><th>#</th>${cols.map(([k, label]) => `<th data-sort="${esc(k)}">${esc(label)}${state.sort.key === k ? (state.sort.dir < 0 ? " ▼" : " ▲") : ""}</th>`).join("")}</tr>`;
+  const cols = [["rank", "#"], ["mean", `${metric.name} (mean)`], ["std", "± std"], ["seeds", "seeds"], ...keys.map((k) => [`p:${k}`, k]), ["trials", "trials"]];
+  $("leaderboard").tHead.innerHTML = `<tr>${cols.map(([k, label]) => `<th data-sort="${esc(k)}">${esc(label)}${state.sort.key === k ? (state.sort.dir < 0 ? " ▼" : " ▲") : ""}</th>`).join("")}</tr>`;
+  const byPoint = new Map();
+  for (const t of state.trials) byPoint.set(t.point, [...(byPoint.get(t.point) ?? []), t]);
+  const rows = (board?.rows ?? []).map((r, i) => ({ ...r, rank: i + 1, trials: byPoint.get(r.point) ?? [] }));
   const value = (g, k) => (k.startsWith("p:") ? paramText(g.params[k.slice(2)]) : g[k]);
-  const rows = groups().sort((a, b) => {
+  rows.sort((a, b) => {
     const x = value(a, state.sort.key), y = value(b, state.sort.key);
-    if (x === null || x === undefined) return 1;
-    if (y === null || y === undefined) return -1;
     return (x < y ? -1 : x > y ? 1 : 0) * state.sort.dir;
   });
-  $("leaderboard").tBodies[0].innerHTML = rows.map((g, i) =>
-    `<tr><td>${i + 1}</td><td>${pct(g.mean)}</td><td>${g.std === null ? "—" : `${(g.std * 100).toFixed(2)}%`}</td><td>${g.seeds}/${g.trials.length}</td>` +
+  $("leaderboard").tBodies[0].innerHTML = rows.map((g) =>
+    `<tr><td>${g.rank}</td><td>${num(g.mean)}</td><td>${num(g.std)}</td><td>${g.seeds}/${g.trials.length}</td>` +
     keys.map((k) => `<td>${esc(paramText(g.params[k]))}</td>`).join("") +
     `<td>${g.trials.map((t) => `<a class="trial-link" data-trial="${t.id}" title="${t.state}">${t.id}</a>`).join("")}</td></tr>`).join("");
 }
@@ -234,7 +240,7 @@ $("leaderboard").addEventListener("click", (e) => {
   const th = e.target.closest("th[data-sort]");
   if (th) {
     const key = th.dataset.sort;
-    state.sort = { key, dir: state.sort.key === key ? -state.sort.dir : -1 };
+    state.sort = { key, dir: state.sort.key === key ? -state.sort.dir : key === "rank" ? 1 : -1 };
     renderLeaderboard();
   }
   const link = e.target.closest("a[data-trial]");
@@ -262,15 +268,23 @@ function renderTrial() {
     `<h2>Trial ${t.id} <span class="muted">${t.state}</span></h2>` +
     `<dl><dt>params</dt><dd><code>${esc(JSON.stringify(t.params))}</code></dd><dt>seed</dt><dd>${t.seed}</dd>` +
     `<dt>attempts</dt><dd>${t.attempts}</dd><dt>ran on</dt><dd>${t.workerId ? `<code>${esc(t.workerId)}</code> (${esc(host(t.workerId))}) via <code>${esc(t.relayId)}</code>` : "—"}</dd>` +
-    `<dt>weights</dt><dd><code class="weights">${t.weightsSha256 ?? "—"}</code></dd>` +
+    `<dt>result sha256</dt><dd><code class="weights">${t.resultSha256 ?? "—"}</code></dd>` +
+    `<dt>${esc(metricOf().name)}</dt><dd>${num(t.objective)}</dd>` +
     (t.error ? `<dt>error</dt><dd class="state-gone">${esc(t.error)}</dd>` : "") +
-    (t.result ? `<dt>training</dt><dd>${fmt(r.trainMs / 1000, 2)} s, ${fmt(r.samplesPerSec, 0)} samples/s, GEMM ${fmt(r.gemmGflops, 1)} GFLOP/s${r.diverged ? ", <b>diverged</b>" : ""}</dd>` : "") +
-    `</dl><h3>Epochs</h3><table><tr><th>epoch</th><th>train loss</th><th>test loss</th><th>test acc</th><th>lr</th><th>time</th></tr>` +
-    t.metrics.map((m) => `<tr><td>${m.epoch}</td><td>${fmt(m.trainLoss, 4)}</td><td>${fmt(m.testLoss, 4)}</td><td>${pct(m.testAccuracy)}</td><td>${fmt(m.lr, 5)}</td><td>${fmt(m.wallMs, 0)} ms</td></tr>`).join("") +
+    (t.final ? `<dt>final</dt><dd>${Object.entries(t.final).map(([k, v]) => `${esc(k)} ${num(v)}`).join(", ")}</dd>` : "") +
+    (t.result ? `<dt>run</dt><dd>${fmt(r.runMs / 1000, 2)} s${Object.entries(r.info ?? {}).map(([k, v]) => `, ${esc(k)} ${num(v)}`).join("")}</dd>` : "") +
+    `</dl><h3>Reports</h3>${reportTable(t.metrics)}` +
     `</table><h3>Attempts</h3><table><tr><th>#</th><th>relay</th><th>worker</th><th>outcome</th><th>error</th></tr>` +
     t.attemptLog.map((a) => `<tr><td>${a.attempt}</td><td><code>${esc(a.relayId)}</code></td><td>${a.workerId ? `<code>${esc(a.workerId)}</code>` : "—"}</td><td>${a.outcome ?? "running"}</td><td>${esc(a.error ?? "")}</td></tr>`).join("") +
     `</table>`;
 }
+/** One row per report, one column per metric name any report has. */
+function reportTable(reports) {
+  const names = [...new Set(reports.flatMap((m) => Object.keys(m)))].filter((k) => k !== "step");
+  return `<table><tr><th>step</th>${names.map((n) => `<th>${esc(n)}</th>`).join("")}</tr>` +
+    reports.map((m) => `<tr><td>${m.step}</td>${names.map((n) => `<td>${num(m[n])}</td>`).join("")}</tr>`).join("") + "</table>";
+}
+
 $("trial-close").onclick = () => { state.openTrial = null; renderTrial(); };
 
 // ---- refresh loop
@@ -283,7 +297,8 @@ async function refresh() {
     const select = $("sweep-select");
     if (state.sweepId === null && sweeps.length) state.sweepId = sweeps.at(-1).id;
     select.innerHTML = sweeps.map((s) => `<option value="${s.id}" ${s.id === state.sweepId ? "selected" : ""}>${esc(s.name)} (#${s.id}, ${s.state})</option>`).join("");
-    state.trials = state.sweepId === null ? [] : await api(`/api/trials?sweep=${state.sweepId}`);
+    [state.trials, state.board] = state.sweepId === null ? [[], null]
+      : await Promise.all([api(`/api/trials?sweep=${state.sweepId}`), api(`/api/sweeps/${state.sweepId}/leaderboard`)]);
     renderProgress();
     renderNetwork();
     renderCurves();
@@ -297,7 +312,7 @@ async function refresh() {
 }
 
 $("sweep-select").onchange = (e) => { state.sweepId = Number(e.target.value); state.history = []; refresh(); };
-$("curve-metric").onchange = renderCurves;
+$("curve-metric").onchange = (e) => { state.curveMetric = e.target.value; renderCurves(); };
 $("curve-running").onchange = renderCurves;
 $("topk").oninput = (e) => { state.topk = Number(e.target.value); renderParallel(); };
 for (const b of document.querySelectorAll("#controls button")) b.onclick = () => command(b.dataset.kind);

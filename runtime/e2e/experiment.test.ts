@@ -1,0 +1,115 @@
+// End to end, the open core: a researcher's own experiment (examples/random-features, with
+// its own AssemblyScript kernel) runs through a controller, a relay daemon and two agents.
+// Every trial's resultSha256 is reproduced by `discalc train` and by a second network, its
+// reports are in the API, and its metric ranks `discalc best`.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { Cluster, waitFor, type ApiNode, type Proc } from "./cluster.ts";
+import { verifyExactlyOnce, waitForSweepEnd } from "./verify.ts";
+
+const EXPERIMENT = fileURLToPath(new URL("../../examples/random-features", import.meta.url));
+const clusters: Cluster[] = [];
+after(() => Promise.all(clusters.map((c) => c.stopAll())));
+
+const SWEEP = {
+  name: "e2e-experiment",
+  experiment: EXPERIMENT,
+  metric: { name: "testAccuracy", goal: "maximize" },
+  dataset: { name: "moons", train: 300, test: 200, noise: 0.25 },
+  steps: 60,
+  reportEvery: 20,
+  seed: 5,
+  search: { method: "grid", repeats: 2, parameters: { features: [4, 64], gamma: [0.5, 4] } },
+};
+
+async function run(c: Cluster, name: string, args: string[]): Promise<{ code: number | null; out: string }> {
+  const p: Proc = c.spawn(name, args);
+  const code = await p.exited;
+  await new Promise((r) => setTimeout(r, 50));
+  return { code, out: p.log.join("\n") };
+}
+
+/** A controller with a relay daemon and two one-thread agents; resolves with the trials once the sweep ends. */
+async function network(name: string) {
+  const c = new Cluster();
+  clusters.push(c);
+  const config = c.writeConfig(name, SWEEP);
+  await c.startController(config);
+  c.startRelay();
+  await waitFor(async () => (await c.api<ApiNode[]>("/api/nodes")).some((n) => n.role === "relay" && n.url && n.state === "alive"),
+    30_000, "the relay", () => c.dump());
+  c.startAgent(1);
+  c.startAgent(1);
+  const sweep = await waitForSweepEnd(c);
+  assert.equal(sweep.state, "done", c.dump());
+  return { c, config, trials: await c.client.get("trials", { sweep: 1 }) };
+}
+
+test("a researcher's experiment runs through a relay daemon; results reproduce alone, on a second network, and rank best", { timeout: 180_000 }, async () => {
+  const first = await network("experiment");
+  const { c, trials } = first;
+  assert.equal(trials.length, 8);
+  const sweep = await c.client.get("sweep", {}, { id: 1 });
+  assert.equal(sweep.experiment.name, "random-features");
+  assert.match(sweep.experiment.sha ?? "", /^[0-9a-f]{64}$/, "the experiment travels as a blob");
+  assert.deepEqual(sweep.metric, { name: "testAccuracy", goal: "maximize" });
+  const relays = (await c.client.get("nodes")).filter((n) => n.role === "relay");
+  for (const t of trials) {
+    assert.ok(relays.some((r) => r.id === t.relayId), `trial ${t.id} came up through the relay daemon`);
+    assert.deepEqual(t.metrics.map((m) => m.step), [1, 2, 3], `trial ${t.id}: its three reports`);
+    assert.ok(t.metrics.every((m) => typeof m.trainLoss === "number" && typeof m.testAccuracy === "number"));
+    assert.equal(t.objective, t.final!.testAccuracy, "the objective is the final testAccuracy");
+    assert.equal(t.seed, 5 + (t.index % 2), "seed + repeat");
+  }
+  // Every hash equals the same trial run alone in this process.
+  await verifyExactlyOnce(c, SWEEP);
+
+  // discalc train reproduces the base point (the first trial: features 4, gamma 0.5, seed 5).
+  const alone = await run(c, "train", ["train", first.config, "--json"]);
+  assert.equal(alone.code, 0, alone.out);
+  const lines = alone.out.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(lines.filter((l) => l.type === "report").map((l) => l.step), [1, 2, 3]);
+  const result = lines.find((l) => l.type === "result")!;
+  const base = trials.find((t) => t.index === 0)!;
+  assert.equal(result.resultSha256, base.resultSha256, "discalc train gives the fleet's hash");
+  assert.deepEqual(result.metrics, base.final);
+
+  // A second network gives every trial the same hash.
+  const second = await network("experiment-again");
+  for (const t of trials) assert.equal(second.trials.find((u) => u.index === t.index)!.resultSha256, t.resultSha256, `trial ${t.index} on the second network`);
+
+  // best ranks the points by the reported metric.
+  const board = await c.client.get("leaderboard", {}, { id: 1 });
+  assert.equal(board.rows.length, 4);
+  for (let i = 1; i < board.rows.length; i++) assert.ok(board.rows[i - 1]!.mean >= board.rows[i]!.mean, "best first");
+  const best = await run(c, "best", ["best", "--sweep", "1", "--controller", c.url]);
+  assert.equal(best.code, 0, best.out);
+  assert.match(best.out, /rank {2}testAccuracy \(higher is better\): mean ± std {2}seeds {2}params/);
+  const top = board.rows[0]!;
+  assert.match(best.out, new RegExp(`^ {3}1 {2}${String(Number(top.mean.toPrecision(6))).replace(".", "\\.")} ± `, "m"));
+});
+
+test("a build error in the experiment stops the controller with exit 2 and the compiler's file and line", { timeout: 60_000 }, async () => {
+  const c = new Cluster();
+  clusters.push(c);
+  const { mkdirSync, writeFileSync, existsSync } = await import("node:fs");
+  const dir = join(c.dir, "broken");
+  mkdirSync(join(dir, "assembly"), { recursive: true });
+  writeFileSync(join(dir, "experiment.ts"), "export default { run() { return {}; } };\n");
+  writeFileSync(join(dir, "assembly", "index.ts"), "export function f(a: i32): i32 {\n  return a + missing;\n}\n");
+  const config = c.writeConfig("broken", { name: "broken", experiment: "./broken", metric: { name: "x", goal: "minimize" } });
+  const data = join(c.dir, "data-broken");
+  const p = await run(c, "controller", ["controller", "--config", config, "--port", "0", "--host", "127.0.0.1", "--data", data, "--token", "t"]);
+  assert.equal(p.code, 2, p.out);
+  assert.match(p.out, /assembly\/index\.ts:2:14: Cannot find name 'missing'\. \(TS2304\)/);
+  assert.equal(existsSync(join(data, "discalc.sqlite")), false, "nothing is stored for a refused sweep");
+
+  writeFileSync(join(dir, "assembly", "index.ts"), "export function f(a: i32): i32 { return a; }\n");
+  writeFileSync(join(dir, "experiment.ts"), "export default {\n  validate(c) { return c.n > 3 ? [] : ['n: must be more than 3']; },\n  run() { return {}; }\n};\n");
+  const bad = c.writeConfig("badvalue", { name: "badvalue", experiment: "./broken", metric: { name: "x", goal: "minimize" }, n: 1, search: { parameters: { n: [5, 2] } } });
+  const q = await run(c, "controller", ["controller", "--config", bad, "--port", "0", "--host", "127.0.0.1", "--data", data, "--token", "t"]);
+  assert.equal(q.code, 2, q.out);
+  assert.match(q.out, /search\.parameters\.n: value 2 is invalid: n: must be more than 3/);
+});

@@ -1,0 +1,78 @@
+// The built-in trainer learns from the researcher's files: CSV, NPY, NPZ and gzipped IDX, all
+// through the path a sweep takes (prepareSweep packs the file, runTrial splits and trains).
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { gzipSync } from "node:zlib";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { zipSync } from "fflate";
+import { tempDataDir, npy, idx } from "../../datasets/test-files.ts";
+import { reproducer } from "../../e2e/reproduce.ts";
+import { prepareSweep } from "../../controller/prepare-sweep.ts";
+import { decodePackedDataset } from "../../../kernels/datasets/packed-dataset.ts";
+import { readLocalDatasetBlob } from "../../../kernels/datasets/local-blobs.ts";
+
+const tmp = tempDataDir();
+after(() => tmp.remove());
+
+// The digits CSV of the example: 3,000 rows, 49 features, a `digit` column.
+const CSV = fileURLToPath(new URL("../../../examples/digits-csv/digits.csv", import.meta.url));
+const rows = readFileSync(CSV, "utf8").trim().split("\n").slice(1).map((l) => l.split(",").map(Number));
+const x = Float32Array.from(rows.flatMap((r) => r.slice(0, 49)));
+const y = BigInt64Array.from(rows.map((r) => BigInt(r[49]!)));
+
+const sweep = (dataset: object, extra: object = {}) => ({
+  name: "files", dataset, model: { hidden: [64] }, train: { epochs: 10, batch: 32, optimizer: "adam", lr: 0.003, seed: 1 }, ...extra,
+});
+
+async function trainOn(dataset: object) {
+  const r = await reproducer(sweep(dataset), tmp.dir);
+  return r.run(0);
+}
+
+test("CSV: the digits reach at least 80% test accuracy", { timeout: 60_000 }, async () => {
+  const out = await trainOn({ file: CSV, label: "digit", normalize: "minmax" });
+  assert.ok(out.metrics.testAccuracy! >= 0.8, `accuracy ${out.metrics.testAccuracy}`);
+  assert.equal(out.reports.length, 10);
+});
+
+test("NPY (f32 features, i64 labels) and NPZ give the same trial as each other", { timeout: 60_000 }, async () => {
+  tmp.write("x.npy", npy(x, [rows.length, 49]));
+  tmp.write("y.npy", npy(y, [rows.length]));
+  tmp.write("d.npz", zipSync({ "x.npy": npy(x, [rows.length, 49]), "y.npy": npy(y, [rows.length]) }));
+  const fromNpy = await trainOn({ file: "./x.npy", labels: "./y.npy", normalize: "standard" });
+  const fromNpz = await trainOn({ file: "./d.npz", normalize: "standard" });
+  assert.ok(fromNpy.metrics.testAccuracy! >= 0.8, `accuracy ${fromNpy.metrics.testAccuracy}`);
+  assert.equal(fromNpz.resultSha256, fromNpy.resultSha256, "same arrays, same split, same weights");
+});
+
+test("IDX (gzipped MNIST-format images and labels, with a separate test file) reaches 85%", { timeout: 60_000 }, async () => {
+  const mnist = decodePackedDataset(readLocalDatasetBlob("mnist"));
+  const write = (name: string, from: number, n: number) => {
+    tmp.write(`${name}-images-idx3-ubyte.gz`, gzipSync(idx(0x08, [n, 28, 28], mnist.features8.subarray(from * 784, (from + n) * 784))));
+    tmp.write(`${name}-labels-idx1-ubyte.gz`, gzipSync(idx(0x08, [n], mnist.labels.subarray(from, from + n))));
+  };
+  write("train", 0, 3000);
+  write("t10k", 3000, 1000);
+  const out = await trainOn({
+    file: "./train-images-idx3-ubyte.gz", labels: "./train-labels-idx1-ubyte.gz",
+    testFile: "./t10k-images-idx3-ubyte.gz", testLabels: "./t10k-labels-idx1-ubyte.gz",
+  });
+  assert.ok(out.metrics.testAccuracy! >= 0.85, `accuracy ${out.metrics.testAccuracy}`);
+  assert.equal(out.info.paramCount, 784 * 64 + 64 + 64 * 10 + 10, "28×28×1 images flatten to 784 inputs");
+});
+
+test("regression from a CSV: the test RMSE falls and the default objective is testLoss", { timeout: 60_000 }, async () => {
+  const lines = ["a,b,target"];
+  for (let i = 0; i < 600; i++) {
+    const a = ((i * 37) % 101) / 50 - 1, b = ((i * 61) % 97) / 48 - 1;
+    lines.push(`${a},${b},${(3 * a - 2 * b + 1).toFixed(6)}`);
+  }
+  tmp.write("reg.csv", `${lines.join("\n")}\n`);
+  const input = sweep({ file: "./reg.csv", label: "target", task: "regression" }, { train: { epochs: 30, batch: 16, optimizer: "adam", lr: 0.01 } });
+  assert.deepEqual((await prepareSweep(input, tmp.dir)).config.metric, { name: "testLoss", goal: "minimize" });
+  const r = await reproducer(input, tmp.dir);
+  const out = await r.run(0);
+  assert.ok(out.reports.at(-1)!.testRmse! < out.reports[0]!.testRmse! / 3, `RMSE ${out.reports[0]!.testRmse} → ${out.reports.at(-1)!.testRmse}`);
+  assert.equal(out.metrics.testAccuracy, undefined);
+});
