@@ -24,7 +24,7 @@ export const AttemptView = z.object({
 export const TrialView = z.object({
   id: z.int(), sweepId: z.int(), index: z.int(), point: z.int(), repeat: z.int(),
   params: z.record(z.string(), z.unknown()), seed: z.number(), state: z.string(), attempts: z.int(),
-  /** The shown attempt's reports in order, each with its `step`. */
+  /** The shown attempt's reports in order, each with its `step`: the report's number, or the experiment's own `step` metric when it reports one. */
   metrics: z.array(z.record(z.string(), z.number())),
   /** Final metrics, once stored. */
   final: MetricValues.nullable(),

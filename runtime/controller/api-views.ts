@@ -12,6 +12,7 @@ export type { TrialView };
 export function trialView(store: Store, t: TrialRow): TrialView {
   const stored = store.result(t.id);
   const shownAttempt = stored?.attempt ?? t.attempts;
+  // `step` is the report's number, unless the experiment reports a metric of that name (its own step count).
   const metrics = store.reportsOf(t.id).filter((r) => r.attempt === shownAttempt)
     .map((r) => ({ step: r.step, ...(JSON.parse(r.metrics) as Record<string, number>) }));
   let result: Record<string, unknown> | null = null;

@@ -4,6 +4,7 @@ import type { ParamSpec, SweepConfig, SweepSearch } from "./sweep-config.ts";
 import { NETWORK_EXPERIMENT, sweepBase } from "./sweep-config.ts";
 import type { ExperimentEntry } from "../experiments/experiment-entry.ts";
 import { getPath, isPlainObject } from "../experiments/plain-data.ts";
+import { mulberry32 } from "../mulberry32.ts";
 
 export { isPlainObject };
 
@@ -136,17 +137,6 @@ function draw(spec: ParamSpec, next: () => number): unknown {
   }
   const [a, b] = spec.int;
   return a + below(next, b - a + 1);
-}
-
-/** mulberry32: 32-bit integer state and Math.imul only, so every engine gives the same stream. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
 }
 
 /** A float in [0, 1) from 53 random bits (two draws), exact in a double. */

@@ -1,16 +1,9 @@
 // The split's shuffle. It must give the same order on every machine, so it uses only 32-bit
 // integer arithmetic (Math.imul, shifts) and one exact float step: no Math.random, exp or log.
 
-/** mulberry32: a small 32-bit generator; each call returns the next u32. */
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+import { mulberry32 } from "../mulberry32.ts";
+
+export { mulberry32 };
 
 /** 0..count-1 in Fisher–Yates order drawn from mulberry32(seed). */
 export function shuffledOrder(count: number, seed: number): Uint32Array {

@@ -58,7 +58,7 @@ test("a researcher's experiment runs through a relay daemon; results reproduce a
   const relays = (await c.client.get("nodes")).filter((n) => n.role === "relay");
   for (const t of trials) {
     assert.ok(relays.some((r) => r.id === t.relayId), `trial ${t.id} came up through the relay daemon`);
-    assert.deepEqual(t.metrics.map((m) => m.step), [1, 2, 3], `trial ${t.id}: its three reports`);
+    assert.deepEqual(t.metrics.map((m) => m.step), [20, 40, 60], `trial ${t.id}: its three reports, at the steps it reported`);
     assert.ok(t.metrics.every((m) => typeof m.trainLoss === "number" && typeof m.testAccuracy === "number"));
     assert.equal(t.objective, t.final!.testAccuracy, "the objective is the final testAccuracy");
     assert.equal(t.seed, 5 + (t.index % 2), "seed + repeat");
@@ -70,7 +70,7 @@ test("a researcher's experiment runs through a relay daemon; results reproduce a
   const alone = await run(c, "train", ["train", first.config, "--json"]);
   assert.equal(alone.code, 0, alone.out);
   const lines = alone.out.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
-  assert.deepEqual(lines.filter((l) => l.type === "report").map((l) => l.step), [1, 2, 3]);
+  assert.deepEqual(lines.filter((l) => l.type === "report").map((l) => l.step), [20, 40, 60], "the experiment's own step, as in the API");
   const result = lines.find((l) => l.type === "result")!;
   const base = trials.find((t) => t.index === 0)!;
   assert.equal(result.resultSha256, base.resultSha256, "discalc train gives the fleet's hash");

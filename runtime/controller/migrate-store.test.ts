@@ -1,0 +1,47 @@
+// A data directory of the first release (schema 1: the MLP's metrics in fixed columns) opens
+// with this one: its epochs become reports, its last epoch the final metrics and objective.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { Store } from "./store.ts";
+import { sweepView, sweepLeaderboard, trialView } from "./api-views.ts";
+import { SCHEMA_VERSION } from "./migrate-store.ts";
+
+test("a schema-1 store is migrated in place and reads as the API shows new ones", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "discalc-migrate-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const old = new Database(join(dir, "discalc.sqlite"));
+  old.exec(readFileSync(new URL("./fixtures/schema-v1.sql", import.meta.url), "utf8"));
+  old.exec(`
+    INSERT INTO sweeps (id, name, config_hash, config, state, lease_ms, max_attempts, fanout, created_at) VALUES (1, 'old', 'h', '{"name":"old"}', 'done', 10000, 3, 8, 1);
+    INSERT INTO trials (id, sweep_id, idx, point, repeat, params, seed, config, state, attempts) VALUES (1, 1, 0, 0, 0, '{"train.lr":0.1}', 0, '{}', 'done', 1);
+    INSERT INTO attempts (trial_id, attempt, relay_id, worker_id, leased_at, ended_at, outcome) VALUES (1, 1, 'r', 'w', 1, 2, 'done');
+    INSERT INTO results (trial_id, attempt, relay_id, worker_id, weights_sha, outcome, stored_at) VALUES (1, 1, 'r', 'w', '${"ab".repeat(32)}', '{"paramCount":42}', 3);
+    INSERT INTO metrics VALUES (1, 1, 1, 0.9, 1.0, 0.5, 0.1, 5), (1, 1, 2, 0.5, 0.7, 0.75, 0.1, 5);
+  `);
+  old.close();
+
+  const store = new Store(dir);
+  try {
+    assert.equal(store.db.pragma("user_version", { simple: true }), SCHEMA_VERSION);
+    const view = trialView(store, store.trial(1)!);
+    assert.equal(view.resultSha256, "ab".repeat(32));
+    assert.deepEqual(view.metrics, [
+      { step: 1, epoch: 1, trainLoss: 0.9, testLoss: 1, testAccuracy: 0.5, lr: 0.1, wallMs: 5 },
+      { step: 2, epoch: 2, trainLoss: 0.5, testLoss: 0.7, testAccuracy: 0.75, lr: 0.1, wallMs: 5 },
+    ]);
+    assert.deepEqual(view.final, { trainLoss: 0.5, testLoss: 0.7, testAccuracy: 0.75, lr: 0.1 });
+    assert.equal(view.objective, 0.75);
+    assert.deepEqual(sweepView(store, store.sweep(1)!).metric, { name: "testAccuracy", goal: "maximize" }, "a first-release sweep ranks by test accuracy");
+    assert.deepEqual(sweepLeaderboard(store, store.sweep(1)!).rows.map((r) => [r.mean, r.seeds]), [[0.75, 1]]);
+  } finally {
+    store.close();
+  }
+  // Opening it again is a no-op.
+  const again = new Store(dir);
+  assert.equal(again.reportsOf(1).length, 2);
+  again.close();
+});
