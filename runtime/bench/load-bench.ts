@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
-import { Cluster, waitFor, type ApiNode, type Proc } from "../e2e/cluster.ts";
+import { Cluster, waitFor, type Proc } from "../e2e/cluster.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -37,7 +37,7 @@ async function run(agents: number) {
     }));
     const relays: Proc[] = [];
     for (let i = 0; i < Number(args.relays); i++) relays.push(c.startRelay());
-    await waitFor(async () => (await c.api<ApiNode[]>("/api/nodes")).filter((n) => n.role === "relay" && n.url).length === relays.length,
+    await waitFor(async () => (await c.client.get("nodes")).filter((n) => n.role === "relay" && n.url).length === relays.length,
       60_000, "relays", () => c.dump());
     const before = usage(ctl.child.pid!);
     const relayBefore = relays.map((r) => usage(r.child.pid!).cpu);

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { Cluster, waitFor, type ApiSweep, type ApiNode, type ApiTrial } from "../e2e/cluster.ts";
+import { Cluster, waitFor } from "../e2e/cluster.ts";
 
 const { values: args } = parseArgs({
   options: { trials: { type: "string", default: "4000" }, out: { type: "string", default: "build/bench/runtime.json" } },
@@ -19,25 +19,25 @@ async function timeSweep(config: object, threads: number, total: number): Promis
   try {
     await c.startController(c.writeConfig("bench", config));
     c.startRelay();
-    await waitFor(async () => (await c.api<ApiNode[]>("/api/nodes")).some((n) => n.role === "relay" && n.url), 30_000, "relay", () => c.dump());
+    await waitFor(async () => (await c.client.get("nodes")).some((n) => n.role === "relay" && n.url), 30_000, "relay", () => c.dump());
     // Hold the sweep until the agent is up, so start-up time is not counted.
     await c.admin("/api/commands?kind=pause&sweep=1");
     c.startAgent(threads);
-    await waitFor(async () => (await c.api<ApiNode[]>("/api/nodes")).some((n) => n.role === "worker"), 30_000, "agent", () => c.dump());
+    await waitFor(async () => (await c.client.get("nodes")).some((n) => n.role === "worker"), 30_000, "agent", () => c.dump());
     await new Promise((r) => setTimeout(r, 1500)); // threads spawned and polling
     await c.admin("/api/commands?kind=resume&sweep=1");
     const done = await waitFor(async () => {
-      const s = await c.api<ApiSweep>("/api/sweeps/1");
+      const s = await c.client.get("sweep", {}, { id: 1 });
       return s.state === "done" ? s : undefined;
     }, 600_000, "the sweep", () => c.dump());
     if (done.counts.done !== total) throw new Error(`expected ${total} done, got ${JSON.stringify(done.counts)}`);
     // From the first lease to the last stored result, on the controller's clock: the time
     // a resume command takes to reach the relay (one heartbeat) is not the sweep's.
-    const trials = await c.api<ApiTrial[]>("/api/trials?sweep=1");
+    const trials = await c.client.get("trials", { sweep: 1 });
     const first = Math.min(...trials.flatMap((t) => t.attemptLog.map((a) => a.leasedAt)));
     const last = Math.max(...trials.flatMap((t) => t.attemptLog.map((a) => a.endedAt ?? 0)));
     const seconds = (last - first) / 1000;
-    const trainMs = trials.reduce((sum, t) => sum + Number((t as unknown as { result: { trainMs: number } }).result.trainMs), 0) / trials.length;
+    const trainMs = trials.reduce((sum, t) => sum + Number((t.result as { info: { trainMs: number } }).info.trainMs), 0) / trials.length;
     return { seconds, trials: total, trainMs };
   } finally {
     await c.stopAll();

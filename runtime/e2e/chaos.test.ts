@@ -3,7 +3,7 @@
 // DISCALC_CHAOS_SEED and DISCALC_CHAOS_SECONDS replay or lengthen a run.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { Cluster, waitFor, type ApiNode, type ApiSweep, type Proc } from "./cluster.ts";
+import { Cluster, waitFor, type Proc } from "./cluster.ts";
 import { prng } from "./fuzz-requests.ts";
 import { verifyExactlyOnce, waitForSweepEnd } from "./verify.ts";
 
@@ -25,13 +25,13 @@ const SWEEP = {
 test(`chaos (seed ${SEED}, ${SECONDS} s): agents and relays killed and restarted at random; the sweep ends exact`, { timeout: 300_000 }, async () => {
   await c.startController(c.writeConfig("chaos", SWEEP));
   const relays: Proc[] = [c.startRelay(), c.startRelay()];
-  await waitFor(async () => (await c.api<ApiNode[]>("/api/nodes")).filter((n) => n.role === "relay" && n.url).length === 2, 30_000, "relays", () => c.dump());
+  await waitFor(async () => (await c.client.get("nodes")).filter((n) => n.role === "relay" && n.url).length === 2, 30_000, "relays", () => c.dump());
   const agents: Proc[] = [c.startAgent(1), c.startAgent(1), c.startAgent(1)];
   const r = prng(SEED);
   const events: string[] = [];
   const end = Date.now() + SECONDS * 1000;
   const alive = (ps: Proc[]) => ps.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
-  while (Date.now() < end && (await c.api<ApiSweep>("/api/sweeps/1")).state !== "done") {
+  while (Date.now() < end && (await c.client.get("sweep", {}, { id: 1 })).state !== "done") {
     await new Promise((res) => setTimeout(res, 1500 + r.int(2500)));
     const pool = r.next() < 0.7 ? agents : relays;
     const live = alive(pool);

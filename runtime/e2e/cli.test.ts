@@ -5,7 +5,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Cluster, waitFor, freePort, type ApiNode, type ApiSweep, type Proc } from "./cluster.ts";
+import { Cluster, waitFor, freePort, type Proc } from "./cluster.ts";
 
 const clusters: Cluster[] = [];
 after(() => Promise.all(clusters.map((c) => c.stopAll())));
@@ -43,18 +43,18 @@ test("status shows the controller, the relay and its worker, and the sweep; best
     else process.env.DISCALC_LOG_LEVEL = level;
   }
   c.startRelay();
-  const relay = await waitFor(async () => (await c.api<ApiNode[]>("/api/nodes")).find((n) => n.role === "relay" && n.url && n.state === "alive"),
+  const relay = await waitFor(async () => (await c.client.get("nodes")).find((n) => n.role === "relay" && n.url && n.state === "alive"),
     30_000, "the relay", () => c.dump());
   c.startAgent(1);
   const sweep = await waitFor(async () => {
-    const s = await c.api<ApiSweep>("/api/sweeps/1");
+    const s = await c.client.get("sweep", {}, { id: 1 });
     return s.state === "done" ? s : undefined;
   }, 90_000, "the sweep to finish", () => c.dump());
   assert.equal(sweep.counts.done, 4);
   // The worker's figures reach the controller with the relay's next heartbeat, which may come
   // a second after the last result: wait for them rather than race it.
   const nodes = await waitFor(async () => {
-    const all = await c.api<ApiNode[]>("/api/nodes");
+    const all = await c.client.get("nodes");
     const w = all.find((n) => n.role === "worker");
     return (w?.stats as { trialsDone?: number; busy?: number } | null)?.trialsDone === 4 && (w!.stats as { busy: number }).busy === 0 ? all : undefined;
   }, 15_000, "the worker's stats after the sweep", () => c.dump());

@@ -4,7 +4,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync } from "node:fs";
-import { Cluster, waitFor, type ApiSweep } from "./cluster.ts";
+import { Cluster, waitFor } from "./cluster.ts";
 
 const CHROMIUM = process.env.DISCALC_CHROMIUM ?? "/usr/bin/chromium";
 const FLAGS = [
@@ -54,7 +54,7 @@ if (!existsSync(CHROMIUM)) {
         .getInstanceByDom(document.getElementById("curves"));
       return (chart?.getOption().series.length ?? 0) > 0;
     }, null, { timeout: 60_000 });
-    await waitFor(async () => (await c.api<ApiSweep>("/api/sweeps/1")).state === "done", 120_000, "the sweep", () => c.dump());
+    await waitFor(async () => (await c.client.get("sweep", {}, { id: 1 })).state === "done", 120_000, "the sweep", () => c.dump());
     await page.waitForFunction(() => (document.querySelector("#progress")?.textContent ?? "").includes("— done"), null, { timeout: 10_000 });
     // The parallel-coordinates view has a line per finished trial.
     const lines = await page.evaluate(() => {

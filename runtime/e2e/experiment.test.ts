@@ -6,7 +6,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { Cluster, waitFor, type ApiNode, type Proc } from "./cluster.ts";
+import { Cluster, waitFor, type Proc } from "./cluster.ts";
 import { verifyExactlyOnce, waitForSweepEnd } from "./verify.ts";
 
 const EXPERIMENT = fileURLToPath(new URL("../../examples/random-features", import.meta.url));
@@ -38,7 +38,7 @@ async function network(name: string) {
   const config = c.writeConfig(name, SWEEP);
   await c.startController(config);
   c.startRelay();
-  await waitFor(async () => (await c.api<ApiNode[]>("/api/nodes")).some((n) => n.role === "relay" && n.url && n.state === "alive"),
+  await waitFor(async () => (await c.client.get("nodes")).some((n) => n.role === "relay" && n.url && n.state === "alive"),
     30_000, "the relay", () => c.dump());
   c.startAgent(1);
   c.startAgent(1);

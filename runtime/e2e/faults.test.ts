@@ -5,7 +5,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { Cluster, waitFor, type ApiNode, type ApiSweep, type Proc } from "./cluster.ts";
+import { Cluster, waitFor, type Proc } from "./cluster.ts";
 import { verifyExactlyOnce, waitForSweepEnd } from "./verify.ts";
 
 const clusters: Cluster[] = [];
@@ -29,18 +29,18 @@ async function fleet(name: string, config: object, opts: { relays?: number; agen
   await c.startController(c.writeConfig(name, config));
   await c.admin("/api/commands?kind=pause&sweep=1");
   for (let i = 0; i < (opts.relays ?? 1); i++) c.startRelay();
-  await waitFor(async () => (await c.api<ApiNode[]>("/api/nodes")).filter((n) => n.role === "relay" && n.url).length === (opts.relays ?? 1),
+  await waitFor(async () => (await c.client.get("nodes")).filter((n) => n.role === "relay" && n.url).length === (opts.relays ?? 1),
     30_000, "relays", () => c.dump());
   const agents: Proc[] = [];
   for (let i = 0; i < (opts.agents ?? 2); i++) agents.push(c.startAgent(1));
-  await waitFor(async () => (await c.api<ApiNode[]>("/api/nodes")).filter((n) => n.role === "worker").length === agents.length,
+  await waitFor(async () => (await c.client.get("nodes")).filter((n) => n.role === "worker").length === agents.length,
     30_000, "agents", () => c.dump());
   await c.admin("/api/commands?kind=resume&sweep=1");
   return { c, agents };
 }
 
-const doneCount = async (c: Cluster) => (await c.api<ApiSweep>("/api/sweeps/1")).counts.done;
-const nodes = (c: Cluster) => c.api<ApiNode[]>("/api/nodes");
+const doneCount = async (c: Cluster) => (await c.client.get("sweep", {}, { id: 1 })).counts.done;
+const nodes = (c: Cluster) => c.client.get("nodes");
 
 test("kill -9 of an agent mid-trial: its trials are re-leased within 10 s and the sweep ends exact", { timeout: 180_000 }, async () => {
   const config = sweep("kill-agent");
@@ -146,15 +146,15 @@ test("a store that cannot be written: the controller says so and refuses work; n
     return;
   }
   c.startRelay();
-  await waitFor(async () => (await c.api<ApiNode[]>("/api/nodes")).some((n) => n.role === "relay" && n.url), 30_000, "relay", () => c.dump());
+  await waitFor(async () => (await c.client.get("nodes")).some((n) => n.role === "relay" && n.url), 30_000, "relay", () => c.dump());
   c.startAgent(1);
   await waitFor(async () => (await doneCount(c)) >= 3, 60_000, "progress", () => c.dump());
   immutable(true);
   try {
     await waitFor(async () => ctl.log.some((l) => l.includes("store write failed")), 30_000, "the controller to notice", () => c.dump());
-    const before = await c.api<ApiSweep>("/api/sweeps/1");
+    const before = await c.client.get("sweep", {}, { id: 1 });
     await new Promise((r) => setTimeout(r, 2000));
-    const after = await c.api<ApiSweep>("/api/sweeps/1");
+    const after = await c.client.get("sweep", {}, { id: 1 });
     assert.equal(after.counts.done, before.counts.done, "no result is stored (or acknowledged) while the store fails");
   } finally {
     immutable(false);

@@ -4,7 +4,7 @@
 // DISCALC_FUZZ_SEED=<seed> replays it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { Cluster, waitFor, type ApiNode } from "./cluster.ts";
+import { Cluster, waitFor } from "./cluster.ts";
 import { fuzzRequest, prng, type FuzzRequest } from "./fuzz-requests.ts";
 
 const SEED = Number(process.env.DISCALC_FUZZ_SEED ?? 20261125);
@@ -20,7 +20,7 @@ before(async () => {
   // Nothing may be leased or stored while the fuzzer runs.
   await c.admin("/api/commands?kind=pause&sweep=1");
   c.startRelay();
-  const relay = await waitFor(async () => (await c.api<ApiNode[]>("/api/nodes")).find((n) => n.role === "relay" && n.url), 30_000, "relay", () => c.dump());
+  const relay = await waitFor(async () => (await c.client.get("nodes")).find((n) => n.role === "relay" && n.url), 30_000, "relay", () => c.dump());
   relayUrl = relay.url!;
   const join = async (role: string) => {
     const res = await fetch(`${c.url}/v1/join?threads=1&role=${role}`, { method: "POST", headers: { authorization: `Bearer ${c.token}` } });
@@ -33,7 +33,7 @@ after(() => c.stopAll());
 
 async function snapshot() {
   const [trials, nodes, commands, sweeps] = await Promise.all([
-    c.api<unknown[]>("/api/trials"), c.api<ApiNode[]>("/api/nodes"), c.api<unknown[]>("/api/commands"), c.api<unknown[]>("/api/sweeps"),
+    c.client.get("trials"), c.client.get("nodes"), c.client.get("commands"), c.client.get("sweeps"),
   ]);
   return JSON.stringify({ trials, nodes: nodes.map((n) => [n.id, n.role]), commands, sweeps: (sweeps as Array<{ counts: unknown }>).map((s) => s.counts) });
 }

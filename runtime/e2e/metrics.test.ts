@@ -3,7 +3,7 @@
 // discalc_…; under --private the controller's /metrics asks for a token.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { Cluster, waitFor, type ApiSweep, type ApiNode } from "./cluster.ts";
+import { Cluster, waitFor } from "./cluster.ts";
 
 const SWEEP = {
   name: "e2e-metrics",
@@ -43,16 +43,16 @@ test("controller and relay /metrics describe a finished sweep", { timeout: 120_0
   await c.startController(c.writeConfig("metrics", SWEEP));
   c.startRelay();
   const relay = await waitFor(async () => {
-    const nodes = await c.api<ApiNode[]>("/api/nodes");
+    const nodes = await c.client.get("nodes");
     return nodes.find((n) => n.role === "relay" && n.url && n.state === "alive");
   }, 30_000, "the relay to heartbeat", () => c.dump());
   c.startAgent(1);
   const sweep = await waitFor(async () => {
-    const s = await c.api<ApiSweep>("/api/sweeps/1");
+    const s = await c.client.get("sweep", {}, { id: 1 });
     return s.state === "done" ? s : undefined;
   }, 90_000, "the sweep to finish", () => c.dump());
   assert.equal(sweep.counts.done, 12);
-  const workers = (await c.api<ApiNode[]>("/api/nodes")).filter((n) => n.role === "worker");
+  const workers = (await c.client.get("nodes")).filter((n) => n.role === "worker");
   assert.ok(workers.length === 1 && workers[0]!.relay === relay.id, "the agent works under the relay");
 
   const ctl = await scrape(c.url);

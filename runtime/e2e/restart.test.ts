@@ -3,7 +3,7 @@
 // themselves, and every trial is stored exactly once.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { Cluster, waitFor, freePort, type ApiSweep, type ApiTrial, type ApiNode } from "./cluster.ts";
+import { Cluster, waitFor, freePort } from "./cluster.ts";
 
 const cluster = new Cluster();
 after(() => cluster.stopAll());
@@ -22,29 +22,29 @@ test("a controller restarted on the same data resumes its sweep; nodes reconnect
   const config = cluster.writeConfig("restart", SWEEP);
   const first = await cluster.startController(config, { port });
   cluster.startRelay();
-  await waitFor(async () => (await cluster.api<ApiNode[]>("/api/nodes")).some((n) => n.role === "relay" && n.url), 30_000, "the relay", () => cluster.dump());
+  await waitFor(async () => (await cluster.client.get("nodes")).some((n) => n.role === "relay" && n.url), 30_000, "the relay", () => cluster.dump());
   cluster.startAgent(1);
   cluster.startAgent(1);
-  await waitFor(async () => (await cluster.api<ApiSweep>("/api/sweeps/1")).counts.done >= 3, 60_000, "three trials done", () => cluster.dump());
+  await waitFor(async () => (await cluster.client.get("sweep", {}, { id: 1 })).counts.done >= 3, 60_000, "three trials done", () => cluster.dump());
 
   cluster.signal(first, "SIGKILL");
   await first.exited;
-  const doneBefore = (await cluster.api<ApiSweep>("/api/sweeps/1").catch(() => undefined)) === undefined;
+  const doneBefore = (await cluster.client.get("sweep", {}, { id: 1 }).catch(() => undefined)) === undefined;
   assert.ok(doneBefore, "the controller is down");
   await new Promise((r) => setTimeout(r, 1500));
 
   await cluster.startController(config, { port });
   const second = cluster.procs.at(-1)!;
   assert.ok(second.log.some((l) => l.includes("resumed from the store")), second.log.join("\n"));
-  const sweeps = await cluster.api<ApiSweep[]>("/api/sweeps");
+  const sweeps = await cluster.client.get("sweeps");
   assert.equal(sweeps.length, 1, "no second sweep");
-  await waitFor(async () => (await cluster.api<ApiSweep>("/api/sweeps/1")).state === "done", 120_000, "the sweep to finish after the restart", () => cluster.dump());
-  const trials = await cluster.api<ApiTrial[]>("/api/trials?sweep=1");
+  await waitFor(async () => (await cluster.client.get("sweep", {}, { id: 1 })).state === "done", 120_000, "the sweep to finish after the restart", () => cluster.dump());
+  const trials = await cluster.client.get("trials", { sweep: 1 });
   assert.equal(trials.length, 24);
   assert.ok(trials.every((t) => t.state === "done" && t.weightsSha256));
   for (const t of trials) assert.equal(t.attemptLog.filter((a) => a.outcome === "done").length, 1, `trial ${t.id} stored once`);
   // The same relay and workers carried on (no new identities were needed).
-  const nodes = await cluster.api<ApiNode[]>("/api/nodes");
+  const nodes = await cluster.client.get("nodes");
   assert.equal(nodes.filter((n) => n.role === "relay").length, 1);
   assert.equal(nodes.filter((n) => n.role === "worker").length, 2);
 });

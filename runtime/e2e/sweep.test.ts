@@ -3,7 +3,7 @@
 // hash the trainer gives for that trial alone in this process.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { Cluster, waitFor, type ApiTrial, type ApiSweep, type ApiNode } from "./cluster.ts";
+import { Cluster, waitFor } from "./cluster.ts";
 import { parseSweepConfig } from "../controller/sweep-config.ts";
 import { expandSweep } from "../controller/expand-sweep.ts";
 import { verifyExactlyOnce } from "./verify.ts";
@@ -25,7 +25,7 @@ test("a sweep runs through two relays and three agents, each trial stored once w
   cluster.startRelay();
   cluster.startRelay();
   const relays = await waitFor(async () => {
-    const nodes = await cluster.api<ApiNode[]>("/api/nodes");
+    const nodes = await cluster.client.get("nodes");
     const r = nodes.filter((n) => n.role === "relay" && n.url && n.state === "alive");
     return r.length === 2 ? r : undefined;
   }, 30_000, "two relays to heartbeat", () => cluster.dump());
@@ -34,21 +34,21 @@ test("a sweep runs through two relays and three agents, each trial stored once w
   cluster.startAgent(1);
   cluster.startAgent(1);
   cluster.startBootstrapAgent();
-  await waitFor(async () => (await cluster.api<ApiNode[]>("/api/nodes")).filter((n) => n.role === "worker" && n.state === "alive").length === 3,
+  await waitFor(async () => (await cluster.client.get("nodes")).filter((n) => n.role === "worker" && n.state === "alive").length === 3,
     30_000, "three workers to join", () => cluster.dump());
   await cluster.admin("/api/commands?kind=resume&sweep=1");
 
   const sweep = await waitFor(async () => {
-    const s = await cluster.api<ApiSweep>("/api/sweeps/1");
+    const s = await cluster.client.get("sweep", {}, { id: 1 });
     return s.state === "done" ? s : undefined;
   }, 90_000, "the sweep to finish", () => cluster.dump());
   assert.equal(sweep.total, 24);
   assert.equal(sweep.counts.done, 24);
 
-  const trials = await cluster.api<ApiTrial[]>("/api/trials?sweep=1");
+  const trials = await cluster.client.get("trials", { sweep: 1 });
   assert.equal(trials.length, 24);
   assert.equal(new Set(trials.map((t) => t.id)).size, 24, "every trial once");
-  const nodes = await cluster.api<ApiNode[]>("/api/nodes");
+  const nodes = await cluster.client.get("nodes");
   const workers = nodes.filter((n) => n.role === "worker");
   assert.equal(workers.length, 3, "three agents joined as workers");
   for (const w of workers) assert.ok(relays.some((r) => r.id === w.relay), `worker ${w.id} hangs under a relay, not the root`);
@@ -57,7 +57,7 @@ test("a sweep runs through two relays and three agents, each trial stored once w
   assert.ok(trials.every((t) => workers.some((w) => w.id === t.workerId)), "every trial ran on a joined worker");
   assert.ok(trials.every((t) => t.relayId && relays.some((r) => r.id === t.relayId)), "results came up through the relays");
   // The controller asks a relay for its statistics on demand (the relay's GET /v1/stats).
-  const stats = await cluster.api<{ relayId: string; workers: Array<{ workerId: string }>; resultsUploaded: number }>(`/api/nodes/${relays[0]!.id}/stats`);
+  const stats = await cluster.client.get("stats", {}, { id: relays[0]!.id });
   assert.equal(stats.relayId, relays[0]!.id);
   assert.ok(stats.workers.length >= 1 && stats.resultsUploaded >= 1, JSON.stringify(stats));
 

@@ -8,14 +8,14 @@ import { reproducer } from "./reproduce.ts";
 
 export async function waitForSweepEnd(c: Cluster, timeoutMs = 120_000): Promise<ApiSweep> {
   return waitFor(async () => {
-    const s = await c.api<ApiSweep>("/api/sweeps/1");
+    const s = await c.client.get("sweep", {}, { id: 1 });
     return s.state === "done" || s.state === "cancelled" ? s : undefined;
   }, timeoutMs, "the sweep to end", () => c.dump());
 }
 
 /** Asserts exactly-once storage and reproducible hashes; returns the trials. `baseDir` anchors the config's paths. */
 export async function verifyExactlyOnce(c: Cluster, sweepInput: unknown, opts: { failed?: number; baseDir?: string } = {}): Promise<ApiTrial[]> {
-  const trials = await c.api<ApiTrial[]>("/api/trials?sweep=1");
+  const trials = await c.client.get("trials", { sweep: 1 });
   const alone = await reproducer(sweepInput, opts.baseDir ?? tmpdir());
   assert.equal(trials.length, alone.trials.length, "every trial of the sweep exists once");
   const failed = trials.filter((t) => t.state === "failed");
