@@ -97,6 +97,13 @@ export const ResultAck = z.object({
 });
 export type ResultAck = z.infer<typeof ResultAck>;
 
+/** The controller's Ed25519 public key and the fingerprints of the tokens whose identities are good. */
+export const IdentityCheck = z.object({
+  publicKey: z.string().max(1000),
+  tokens: z.array(z.string().regex(/^[0-9a-f]{16}$/)).max(8),
+});
+export type IdentityCheck = z.infer<typeof IdentityCheck>;
+
 export const JoinResponse = z.object({
   nodeId: z.string(),
   role: NodeRole,
@@ -108,8 +115,10 @@ export const JoinResponse = z.object({
   heartbeatMs: z.number(),
   /** Latest command sequence number: a new node applies only commands after it. */
   commandSeq: z.int().min(0),
-  /** Relays only: the keys that sign worker cookies, so the relay can check them. */
-  cookieKeys: z.array(z.string()).optional(),
+  /** When the identity this join set expires (ms since the epoch): the node joins again before. */
+  identityExpiresAt: z.number(),
+  /** Relays only: what checks its workers' identities, and nothing that can sign one. */
+  identity: IdentityCheck.optional(),
 });
 export type JoinResponse = z.infer<typeof JoinResponse>;
 
@@ -153,6 +162,10 @@ export const HeartbeatResponse = z.object({
   /** Held trials that are no longer this relay's to run (done elsewhere, cancelled, expired). */
   revoked: z.array(TrialRef),
   bundleSha: Sha256,
+  /** The sweeps paused now (state, so a relay that joined late or missed a command still knows). */
+  pausedSweeps: z.array(z.int().positive()).max(1_000_000),
+  /** Token fingerprints whose identities are still good (a rotated token revokes its identities). */
+  identityTokens: z.array(z.string().regex(/^[0-9a-f]{16}$/)).max(8),
 });
 export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;
 

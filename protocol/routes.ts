@@ -35,8 +35,13 @@ export const routes = {
       threads: intParam(1, 1024),
       role: z.enum(["relay", "worker"]).optional(),
       host: hostParam.optional(),
-      /** A worker re-joining after its relay died, or an agent asking for the current bundle, keeps its id. */
+      /**
+       * A node joining again (its relay died, an update, renewing its identity) keeps its id,
+       * but only when it presents that node's current identity cookie.
+       */
       node: z.string().regex(/^[a-z]-[0-9a-f]{12}$/, "must be a node id").optional(),
+      /** Renewing an identity: keep the node's role and (for a worker) its relay while that is alive. */
+      renew: z.enum(["1"]).optional(),
     }),
     body: null, response: JoinResponse,
   }),

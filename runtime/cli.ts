@@ -5,18 +5,21 @@ import { availableParallelism } from "node:os";
 import { ConfigError } from "../kernels/config-errors.ts";
 import { trainCommand } from "./commands/train.ts";
 import { createLogger, textEvents } from "./log.ts";
+import { tokenArgs, tokenOption, TokenOptionError } from "./commands/token-option.ts";
 
 const USAGE = `usage: discalc <command> [options]
 
 commands:
   run SWEEP [--threads N] [--data DIR] [--new] [--verbose]
         run a sweep on this machine (controller, root relay, local agent); print the leaderboard
-  controller --config SWEEP --token T [--port 7070] [--host 0.0.0.0] [--data DIR] [--admin-token A] [--new] [--private] [--trust-proxy]
-        serve a sweep to a fleet
+  controller --config SWEEP --token T [--relay-token R] [--admin-token A] [--no-promote] [--port 7070] [--host 0.0.0.0]
+             [--data DIR] [--new] [--private] [--trust-proxy]
+        serve a sweep to a fleet (workers join with T, relays with R, commands and deploys take A;
+        R defaults to A, and A is generated into DIR/admin-token when not given)
   join --controller URL --token T [--threads N] [--role relay|worker] [--relay-port P] [--listen HOST] [--advertise URL]
-        join this machine to a controller (as the bootstrap one-liner does)
-  relay --controller URL --token T [--port P] [--listen HOST] [--advertise URL]
-        join as a relay
+        join this machine to a controller (as the bootstrap one-liner does); --role relay takes the relay token
+  relay --controller URL --token R [--port P] [--listen HOST] [--advertise URL]
+        join as a relay, with the relay token
   deploy --controller URL --admin-token A [--label L]
         bundle the node runtime with the built kernels and make it current on the fleet
   export --data DIR --format csv|jsonl [--sweep ID] [--out FILE]
@@ -30,6 +33,8 @@ commands:
   bench [--quick]
         benchmark the kernels against naive JavaScript and tfjs-wasm
 
+Every token option X also takes --X-file PATH (the file's first line) or the environment:
+DISCALC_TOKEN, DISCALC_RELAY_TOKEN, DISCALC_ADMIN_TOKEN (a token in argv is visible in ps).
 run "npm run build" first if the kernels are not built.
 DISCALC_LOG_LEVEL=info|debug shows the controller's events (joins, commands, deploys) as JSON lines on stderr (default: warn).`;
 
@@ -79,7 +84,10 @@ async function main(argv: string[]): Promise<number> {
       return runCommand({ config: positionals[0]!, threads: int("threads", values.threads, 1, 1024), data: values.data, forceNew: values.new!, verbose: values.verbose! });
     }
     case "controller": {
-      const { values } = args(rest, { config: s, port: s, host: s, data: s, token: s, "admin-token": s, new: b, private: b, "trust-proxy": b });
+      const { values } = args(rest, {
+        config: s, port: s, host: s, data: s, ...tokenArgs("token"), ...tokenArgs("relay-token"), ...tokenArgs("admin-token"),
+        new: b, private: b, "trust-proxy": b, "no-promote": b,
+      });
       const { controllerCommand } = await import("./commands/controller.ts");
       // Events (joins, commands, deploys, store failures) go to pino; what controllerCommand
       // prints before it returns (the sweep, the URL, the join lines) stays plain text.
@@ -87,7 +95,8 @@ async function main(argv: string[]): Promise<number> {
       let started = false;
       const controller = await controllerCommand({
         config: required("config", values.config), port: int("port", values.port, 0, 65535) ?? 7070, host: values.host ?? "0.0.0.0",
-        data: values.data ?? "discalc-data", token: required("token", values.token), adminToken: values["admin-token"],
+        data: values.data ?? "discalc-data", token: required("token", tokenOption(values, "token")),
+        relayToken: tokenOption(values, "relay-token"), adminToken: tokenOption(values, "admin-token"), promote: !values["no-promote"],
         forceNew: values.new!, privateApi: values.private!, trustProxy: values["trust-proxy"]!,
       }, (m) => (started ? events(m) : plainLine(m)));
       started = true;
@@ -101,10 +110,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case "join":
     case "relay": {
-      const { values } = args(rest, { controller: s, token: s, threads: s, role: s, "relay-port": s, port: s, listen: s, advertise: s });
+      const { values } = args(rest, { controller: s, ...tokenArgs("token"), threads: s, role: s, "relay-port": s, port: s, listen: s, advertise: s });
       const { joinCommand } = await import("./commands/join.ts");
       return joinCommand({
-        controller: required("controller", values.controller), token: required("token", values.token),
+        controller: required("controller", values.controller), token: required("token", tokenOption(values, "token")),
         threads: int("threads", values.threads, 1, 1024) ?? availableParallelism(),
         role: command === "relay" ? "relay" : role(values.role),
         relayPort: int(command === "relay" ? "port" : "relay-port", command === "relay" ? values.port : values["relay-port"], 0, 65535),
@@ -112,27 +121,27 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case "deploy": {
-      const { values } = args(rest, { controller: s, "admin-token": s, label: s });
+      const { values } = args(rest, { controller: s, ...tokenArgs("admin-token"), label: s });
       const { deployCommand } = await import("./commands/deploy.ts");
       // The outcome is the command's answer: printed, not logged.
-      await deployCommand({ controller: required("controller", values.controller), adminToken: required("admin-token", values["admin-token"]), label: values.label },
+      await deployCommand({ controller: required("controller", values.controller), adminToken: required("admin-token", tokenOption(values, "admin-token")), label: values.label },
         (m) => console.log(m));
       return 0;
     }
     case "status": {
-      const { values } = args(rest, { controller: s, token: s });
+      const { values } = args(rest, { controller: s, ...tokenArgs("token") });
       const { statusCommand } = await import("./commands/status.ts");
-      console.log(await statusCommand({ controller: required("controller", values.controller), token: values.token }));
+      console.log(await statusCommand({ controller: required("controller", values.controller), token: tokenOption(values, "token") }));
       return 0;
     }
     case "best": {
-      const { values } = args(rest, { sweep: s, controller: s, token: s, data: s, top: s, json: b });
+      const { values } = args(rest, { sweep: s, controller: s, ...tokenArgs("token"), data: s, top: s, json: b });
       const sweep = int("sweep", required("sweep", values.sweep), 1, Number.MAX_SAFE_INTEGER)!;
       if ((values.controller === undefined) === (values.data === undefined)) throw new UsageError("give one of --controller URL or --data DIR");
       if (values.token !== undefined && values.data !== undefined) throw new UsageError("--token goes with --controller, not --data");
       const { bestCommand } = await import("./commands/best.ts");
       process.stdout.write(await bestCommand({
-        sweep, controller: values.controller, token: values.token, data: values.data, top: int("top", values.top, 1, 1_000_000), json: values.json!,
+        sweep, controller: values.controller, token: values.controller !== undefined ? tokenOption(values, "token") : undefined, data: values.data, top: int("top", values.top, 1, 1_000_000), json: values.json!,
       }));
       return 0;
     }
@@ -164,7 +173,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
-    const usage = err instanceof UsageError || (err as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS");
+    const usage = err instanceof UsageError || err instanceof TokenOptionError || (err as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS");
     if (usage) console.error(`discalc: ${(err as Error).message}\n\n${USAGE}`);
     else console.error(`discalc: ${err instanceof Error ? err.message : String(err)}`), process.env.DISCALC_DEBUG && console.error(String((err as Error)?.stack).slice(0, 3000));
     // A bad config, bad data or an experiment that does not build: exit 2, nothing started.

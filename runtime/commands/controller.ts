@@ -10,7 +10,10 @@ export interface ControllerCommandOptions {
   host: string;
   data: string;
   token: string;
+  relayToken?: string;
   adminToken?: string;
+  /** Whether the fanout policy may make cluster-token machines relays. */
+  promote?: boolean;
   forceNew: boolean;
   privateApi: boolean;
   trustProxy: boolean;
@@ -20,7 +23,7 @@ export async function controllerCommand(o: ControllerCommandOptions, log: (m: st
   // A bad config exits before anything starts.
   const config = o.config ? await prepareSweepFile(o.config) : undefined;
   const controller = await startController({
-    data: o.data, token: o.token, adminToken: o.adminToken, port: o.port, host: o.host, config,
+    data: o.data, token: o.token, relayToken: o.relayToken, adminToken: o.adminToken, promote: o.promote, port: o.port, host: o.host, config,
     forceNew: o.forceNew, privateApi: o.privateApi, trustProxy: o.trustProxy, log,
   });
   const s = controller.sweep;
@@ -30,7 +33,15 @@ export async function controllerCommand(o: ControllerCommandOptions, log: (m: st
       `ranked by ${config.config.metric.name} (${config.config.metric.goal})${s.resumed ? ", resumed from the store" : ""}`);
   }
   log(`controller listening on ${controller.url} (data in ${o.data})`);
-  log(`join a machine that has Node.js 20:\n  ${bootstrapOneLiner(controller.url, o.token)}`);
-  log(`or, with discalc installed: discalc join --controller ${controller.url} --token ${o.token}`);
+  const sha = controller.bootstrapSha;
+  if (o.trustProxy) {
+    // Behind a TLS proxy the machines must use its https:// address, which only the operator knows.
+    log(`join a machine that has Node.js 20 (through your TLS proxy; put its address for HOST):\n  ${bootstrapOneLiner("https://HOST", o.token, sha)}`);
+  } else {
+    log(`join a machine that has Node.js 20:\n  ${bootstrapOneLiner(controller.url, o.token, sha)}`);
+  }
+  log(`or, with discalc installed: discalc join --controller ${o.trustProxy ? "https://HOST" : controller.url} --token-file FILE (the cluster token)`);
+  log(`relays: discalc relay --controller ${o.trustProxy ? "https://HOST" : controller.url} --token-file FILE (the relay token` +
+    `${o.relayToken === undefined ? `: the admin token${controller.adminTokenFile ? `, in ${controller.adminTokenFile}` : ""}` : ""})`);
   return controller;
 }

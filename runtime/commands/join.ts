@@ -18,9 +18,14 @@ export async function joinCommand(o: JoinOptions): Promise<number> {
   return (await bootstrap({ ...o, routes: { join: routes.join.path, blob: routes.blob.path } })) as number;
 }
 
-/** The line that joins a bare machine (Node.js 20, nothing else) to a controller. */
-export function bootstrapOneLiner(controllerUrl: string, token: string): string {
+/**
+ * The line that joins a bare machine (Node.js 20, nothing else) to a controller. It pins the
+ * bootstrap: a script whose SHA-256 is not `sha` is refused before it runs.
+ */
+export function bootstrapOneLiner(controllerUrl: string, token: string, sha: string): string {
   const u = JSON.stringify(controllerUrl).slice(1, -1);
   const t = JSON.stringify(token).slice(1, -1);
-  return `node -e "fetch('${u}${routes.bootstrap.path}').then(r=>r.text()).then(s=>import('data:text/javascript,'+encodeURIComponent(s))).then(m=>m.main({controller:'${u}',token:'${t}'})).then(c=>process.exit(c))"`;
+  return `node -e "fetch('${u}${routes.bootstrap.path}').then(r=>r.text()).then(s=>{const h=require('crypto').createHash('sha256').update(s).digest('hex');` +
+    `if(h!=='${sha}')throw new Error('bootstrap refused: SHA-256 '+h+', pinned ${sha}');return import('data:text/javascript,'+encodeURIComponent(s))})` +
+    `.then(m=>m.main({controller:'${u}',token:'${t}'})).then(c=>process.exit(c))"`;
 }

@@ -7,7 +7,6 @@ import { parseQueryWith, readRawBody } from "../http/boundary.ts";
 import { requireToken, requireAdmin } from "../http/identity.ts";
 import type { ControllerState } from "./state.ts";
 import { trialView, sweepView, nodesView, sweepLeaderboard } from "./api-views.ts";
-import { ProtocolClient } from "../../protocol/client.ts";
 
 const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
 
@@ -55,8 +54,9 @@ export function apiRouter(s: ControllerState): Router {
     ctx.body = nodesView(s.store, s.controllerId, s.silentMs);
   });
 
-  // The controller asks a relay for its live statistics on demand (GET /v1/stats on the relay).
-  router.get(api.stats.path, async (ctx) => {
+  // A relay's statistics as it pushed them with its last heartbeat (once a second). The
+  // controller never calls a URL a relay declared, so no token of its can be sent there.
+  router.get(api.stats.path, (ctx) => {
     read(ctx);
     parseQueryWith(ctx, api.stats.query);
     const id = ctx.params.id ?? "";
@@ -66,12 +66,8 @@ export function apiRouter(s: ControllerState): Router {
     }
     const node = s.store.node(id);
     if (!node || node.role !== "relay") return ctx.throw(404, `no relay ${id}`);
-    if (!node.url) return ctx.throw(409, `relay ${id} has not said where it listens yet`);
-    try {
-      ctx.body = await new ProtocolClient(node.url, s.token).call("stats", { timeoutMs: 5000 });
-    } catch (err) {
-      ctx.throw(502, `relay ${id} did not answer: ${(err as Error).message}`);
-    }
+    if (!node.stats) return ctx.throw(409, `relay ${id} has not sent its statistics yet`);
+    ctx.body = JSON.parse(node.stats);
   });
 
   router.get(api.commands.path, (ctx) => {

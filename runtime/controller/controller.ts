@@ -1,13 +1,12 @@
 // Starts a controller: store, scheduler, blob server, the root relay, and one Koa app with
 // the node routes, the root relay's worker routes and the REST API.
-import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import Koa from "koa";
 import { Store } from "./store.ts";
 import { Scheduler } from "./scheduler.ts";
 import { BlobStore } from "./blob-store.ts";
 import { ControllerState } from "./state.ts";
-import { nodeRouter, fromRelayHandlers } from "./node-routes.ts";
+import { nodeRouter, fromRelayHandlers, BOOTSTRAP_SHA256 } from "./node-routes.ts";
 import { apiRouter } from "./api-routes.ts";
 import { localUpstream } from "./local-upstream.ts";
 import { registerSweep, type RegisteredSweep } from "./register-sweep.ts";
@@ -19,6 +18,8 @@ import { errorMiddleware } from "../http/errors.ts";
 import { listenHttp } from "../http/listen.ts";
 import { dashboardRouter } from "./dashboard-routes.ts";
 import { newNodeId } from "../http/identity.ts";
+import { IdentitySigner } from "../http/identity-token.ts";
+import { resolveTokens } from "./tokens.ts";
 import { createDaemonMetrics, timingMiddleware, metricsRouter } from "../http/metrics.ts";
 import { controllerMetrics } from "./controller-metrics.ts";
 import { datasetBlobPath } from "../../kernels/datasets/local-blobs.ts";
@@ -26,8 +27,14 @@ import { packMnist } from "../../kernels/datasets/mnist-pack.ts";
 
 export interface ControllerOptions {
   data: string;
+  /** The cluster token: workers join with it. */
   token: string;
+  /** Relays join with it; the admin token when not given. */
+  relayToken?: string;
+  /** Commands and deploys; generated into <data>/admin-token when not given. */
   adminToken?: string;
+  /** Whether the controller may make a machine that joined with the cluster token a relay (the fanout policy). */
+  promote?: boolean;
   port?: number;
   host?: string;
   /** The sweep to serve, prepared (experiment built, data packed) by prepare-sweep.ts. */
@@ -43,6 +50,10 @@ export interface ControllerOptions {
 
 export interface Controller {
   url: string;
+  /** Where a generated admin token was written, or null. */
+  adminTokenFile: string | null;
+  /** SHA-256 of the bootstrap script it serves (the one-line join pins it). */
+  bootstrapSha: string;
   port: number;
   state: ControllerState;
   sweep: RegisteredSweep | undefined;
@@ -60,8 +71,11 @@ export async function startController(o: ControllerOptions): Promise<Controller>
   try {
     const controllerId = store.getMeta("controller_id") ?? newNodeId("controller");
     store.setMeta("controller_id", controllerId);
-    const cookieKeys = [store.getMeta("cookie_key") ?? randomBytes(32).toString("hex")];
-    store.setMeta("cookie_key", cookieKeys[0]!);
+    const tokens = resolveTokens(o.data, { cluster: o.token, relay: o.relayToken, admin: o.adminToken });
+    if (tokens.adminTokenFile) log(`admin token in ${tokens.adminTokenFile} (mode 0600)`);
+    // The key that signs identities never leaves the controller; relays get its public half.
+    const signer = IdentitySigner.load(store.getMeta("identity_key"));
+    store.setMeta("identity_key", signer.privateKeyPem);
     const blobs = new BlobStore(store);
     const datasets = { mnist: blobs.put(readMnistBlob(), "dataset", "mnist") };
     if (!store.getMeta("current_bundle")) {
@@ -75,13 +89,13 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     const heartbeatMs = o.heartbeatMs ?? 1000;
     const scheduler = new Scheduler(store, { datasets });
     const state = new ControllerState(store, scheduler, blobs, {
-      controllerId, token: o.token, adminToken: o.adminToken ?? o.token, cookieKeys, heartbeatMs,
+      controllerId, token: tokens.cluster, relayToken: tokens.relay, adminToken: tokens.admin, signer, heartbeatMs,
+      identityTtlMs: Number(process.env.DISCALC_IDENTITY_TTL_MS) || 24 * 3600_000, promote: o.promote ?? true,
       silentMs: o.silentMs ?? 5 * heartbeatMs, defaultLeaseMs: (o.config?.config.leaseSeconds ?? 10) * 1000,
       privateApi: o.privateApi ?? false, log,
     });
 
     const app = new Koa();
-    app.keys = cookieKeys;
     app.proxy = o.trustProxy ?? false;
     app.use(errorMiddleware(log));
     app.use(async (ctx, next) => {
@@ -101,10 +115,13 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     const metrics = createDaemonMetrics();
     state.meters = controllerMetrics(metrics.registry, state);
     app.use(timingMiddleware(metrics));
-    state.relay = new Relay(localUpstream(state), { relayId: controllerId, url: "", heartbeatMs, silentMs: state.silentMs, log });
+    state.relay = new Relay(localUpstream(state), {
+      relayId: controllerId, url: "", heartbeatMs, silentMs: state.silentMs, log, startSeq: store.commandsAfter(0).at(-1)?.seq ?? 0,
+    });
     const nodes = nodeRouter(state);
     const root = relayRouter(state.relay, {
-      statsTokens: [o.token, state.adminToken], fromRelay: fromRelayHandlers(state), localBlob: (sha) => blobs.get(sha),
+      verifier: state.verifier, relayId: controllerId,
+      statsTokens: [state.adminToken], fromRelay: fromRelayHandlers(state), localBlob: (sha) => blobs.get(sha),
     });
     const rest = apiRouter(state);
     const dashboard = dashboardRouter();
@@ -125,7 +142,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     }, Math.max(100, Math.min(1000, heartbeatMs)));
 
     return {
-      url, port, state, sweep,
+      url, port, state, sweep, adminTokenFile: tokens.adminTokenFile, bootstrapSha: BOOTSTRAP_SHA256,
       async close() {
         clearInterval(expiry);
         await state.relay.close(true);

@@ -3,10 +3,12 @@
 import Router from "@koa/router";
 import type Koa from "koa";
 import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { routes } from "../../protocol/routes.ts";
 import type { JoinResponse } from "../../protocol/messages.ts";
 import { parseQuery, parseBody } from "../http/boundary.ts";
-import { requireIdentity, requireToken, setIdentity, newNodeId, type Identity } from "../http/identity.ts";
+import { requireIdentity, requireToken, setIdentity, newNodeId, presentedIdentity, sameToken, type Identity } from "../http/identity.ts";
+import { tokenFingerprint } from "../http/identity-token.ts";
 import type { ControllerState } from "./state.ts";
 import { decideRole } from "./roles.ts";
 
@@ -14,6 +16,8 @@ const BOOTSTRAP = readFileSync(new URL("../worker/bootstrap.mjs", import.meta.ur
   "/*DISCALC_ROUTES*/ null",
   JSON.stringify({ join: routes.join.path, blob: routes.blob.path }),
 );
+/** What the one-line join pins: the SHA-256 of the bootstrap exactly as served. */
+export const BOOTSTRAP_SHA256 = createHash("sha256").update(BOOTSTRAP).digest("hex");
 
 /** The URL a caller reached us by (what a node should use to come back). */
 export const publicUrl = (ctx: Koa.Context) => `${ctx.protocol}://${ctx.host}`;
@@ -27,14 +31,23 @@ export function nodeRouter(s: ControllerState): Router {
   });
 
   router.post(routes.join.path, (ctx) => {
-    requireToken(ctx, [s.token], "joining");
+    // The cluster token makes workers (and relays, when the fanout policy promotes them); the
+    // relay token makes relays. Asking to be a relay takes the relay token.
+    const token = requireToken(ctx, [s.token, s.relayToken], "joining");
+    const asRelayToken = sameToken(token, s.relayToken);
     const q = parseQuery(ctx, "join");
+    if (q.role === "relay" && !asRelayToken) ctx.throw(403, "query parameter 'role': joining as a relay needs the relay token (--relay-token)");
     const now = Date.now();
-    const known = q.node ? s.store.node(q.node) : undefined;
-    const decision = decideRole(s.store, {
-      asked: q.role ?? (known?.role === "relay" || known?.role === "worker" ? known.role : undefined),
-      fanout: s.fanout(), controllerId: s.controllerId, now, silentMs: s.silentMs,
-      exclude: known?.relay_id ?? undefined,
+    // node= is honoured only for the node whose own current identity comes with the request.
+    const presented = presentedIdentity(ctx, s.verifier);
+    const known = q.node && presented?.nodeId === q.node ? s.store.node(q.node) : undefined;
+    const knownRole = known?.role === "relay" || known?.role === "worker" ? known.role : undefined;
+    const renewing = q.renew === "1" && known !== undefined;
+    const keepRelay = renewing && knownRole === "worker" && known.relay_id !== null && isLiveRelay(known.relay_id, now);
+    const decision = keepRelay ? { role: "worker" as const, relayId: known.relay_id! } : decideRole(s.store, {
+      asked: q.role ?? (knownRole === "relay" && !asRelayToken && !s.opts.promote ? "worker" : knownRole) ?? (asRelayToken ? "relay" : undefined),
+      fanout: s.opts.promote || asRelayToken ? s.fanout() : Infinity, controllerId: s.controllerId, now, silentMs: s.silentMs,
+      exclude: renewing ? undefined : known?.relay_id ?? undefined,
     });
     const nodeId = known && known.role === decision.role ? known.id : newNodeId(decision.role);
     const relayNode = decision.role === "worker" && decision.relayId !== s.controllerId ? s.store.node(decision.relayId) : undefined;
@@ -43,19 +56,29 @@ export function nodeRouter(s: ControllerState): Router {
       relay_id: decision.role === "worker" ? decision.relayId : s.controllerId, joined_at: known?.joined_at ?? now, last_seen: now,
       bundle_sha: s.currentBundle(),
     });
-    setIdentity(ctx, { nodeId, role: decision.role });
+    const identity = s.issueIdentity({
+      nodeId, role: decision.role, relayId: decision.role === "worker" ? decision.relayId : null, token: tokenFingerprint(token),
+    });
+    setIdentity(ctx, identity.signed);
     const answer: JoinResponse = {
       nodeId, role: decision.role, controllerUrl: publicUrl(ctx), relayUrl: relayNode?.url ?? publicUrl(ctx),
       bundleSha: s.currentBundle(), leaseMs: s.defaultLeaseMs, heartbeatMs: s.heartbeatMs,
-      commandSeq: s.store.commandsAfter(0).at(-1)?.seq ?? 0,
-      ...(decision.role === "relay" ? { cookieKeys: s.cookieKeys } : {}),
+      commandSeq: s.store.commandsAfter(0).at(-1)?.seq ?? 0, identityExpiresAt: identity.expiresAt,
+      ...(decision.role === "relay" ? { identity: s.identityCheck() } : {}),
     };
-    s.log(`join: ${q.host ?? ctx.ip} (${q.threads} threads) → ${decision.role} ${nodeId}${decision.role === "worker" ? ` under ${decision.relayId}` : ""}`);
+    s.log(`join: ${q.host ?? ctx.ip} (${q.threads} threads) → ${decision.role} ${nodeId}${decision.role === "worker" ? ` under ${decision.relayId}` : ""}${renewing ? " (renewed)" : ""}`);
     ctx.body = answer;
   });
 
+  /** A relay that heartbeats and says where it serves (the root relay always). */
+  const isLiveRelay = (id: string, now: number) => {
+    if (id === s.controllerId) return true;
+    const r = s.store.node(id);
+    return r !== undefined && r.role === "relay" && r.url !== null && now - r.last_seen <= s.silentMs;
+  };
+
   router.get(routes.leases.path, (ctx) => {
-    const id = requireIdentity(ctx, ["relay"]);
+    const id = requireIdentity(ctx, s.verifier, ["relay"]);
     s.assertWritable(ctx);
     const q = parseQuery(ctx, "leases");
     const trials = s.scheduler.leaseTrials(id.nodeId, q.n);
@@ -64,7 +87,7 @@ export function nodeRouter(s: ControllerState): Router {
   });
 
   router.post(routes.heartbeat.path, async (ctx) => {
-    const id = requireIdentity(ctx, ["relay"]);
+    const id = requireIdentity(ctx, s.verifier, ["relay"]);
     const q = parseQuery(ctx, "heartbeat");
     const req = await parseBody(ctx, "heartbeat");
     const ip = ctx.ip.replace(/^::ffff:/, "");

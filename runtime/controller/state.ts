@@ -6,7 +6,8 @@ import type { Scheduler } from "./scheduler.ts";
 import type { BlobStore } from "./blob-store.ts";
 import type { Relay } from "../relay/relay.ts";
 import type { ControllerMeters } from "./controller-metrics.ts";
-import type { HeartbeatRequest, HeartbeatResponse, RelayStats } from "../../protocol/messages.ts";
+import type { HeartbeatRequest, HeartbeatResponse, IdentityCheck, RelayStats } from "../../protocol/messages.ts";
+import { IdentityVerifier, tokenFingerprint, type IdentitySigner, type Identity } from "../http/identity-token.ts";
 
 export class ControllerState {
   relay!: Relay;
@@ -20,15 +21,36 @@ export class ControllerState {
     readonly scheduler: Scheduler,
     readonly blobs: BlobStore,
     readonly opts: {
-      controllerId: string; token: string; adminToken: string; cookieKeys: string[];
+      controllerId: string; token: string; relayToken: string; adminToken: string; signer: IdentitySigner;
+      identityTtlMs: number; promote: boolean;
       heartbeatMs: number; silentMs: number; defaultLeaseMs: number; privateApi: boolean; log: (m: string) => void;
     },
-  ) {}
+  ) {
+    this.verifier = new IdentityVerifier(opts.signer.publicKeyPem, this.identityTokens());
+  }
+
+  /** Checks every identity this controller issued under its current tokens. */
+  readonly verifier: IdentityVerifier;
+
+  /** Fingerprints of the tokens that may join (an identity issued under another is revoked). */
+  identityTokens(): string[] {
+    return [...new Set([tokenFingerprint(this.opts.token), tokenFingerprint(this.opts.relayToken)])];
+  }
+
+  /** What a relay needs to check its workers' identities: the public key only. */
+  identityCheck(): IdentityCheck {
+    return { publicKey: this.opts.signer.publicKeyPem, tokens: this.identityTokens() };
+  }
+
+  issueIdentity(id: Omit<Identity, "expiresAt">): { signed: string; expiresAt: number } {
+    const expiresAt = Date.now() + this.opts.identityTtlMs;
+    return { signed: this.opts.signer.issue({ ...id, expiresAt }), expiresAt };
+  }
 
   get controllerId() { return this.opts.controllerId; }
   get token() { return this.opts.token; }
   get adminToken() { return this.opts.adminToken; }
-  get cookieKeys() { return this.opts.cookieKeys; }
+  get relayToken() { return this.opts.relayToken; }
   get heartbeatMs() { return this.opts.heartbeatMs; }
   get silentMs() { return this.opts.silentMs; }
   get defaultLeaseMs() { return this.opts.defaultLeaseMs; }
@@ -64,7 +86,10 @@ export class ControllerState {
       this.store.touchNode(relayId, now, { url, stats: JSON.stringify(req.stats) });
       this.absorbWorkers(relayId, req.stats);
       const { revoked } = this.scheduler.renewLeases(relayId, req.held, req.released);
-      return { commands: this.scheduler.commandsAfter(seq), revoked, bundleSha: this.currentBundle() };
+      return {
+        commands: this.scheduler.commandsAfter(seq), revoked, bundleSha: this.currentBundle(),
+        pausedSweeps: this.store.sweeps().filter((sw) => sw.state === "paused").map((sw) => sw.id), identityTokens: this.identityTokens(),
+      };
     });
   }
 

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bootstrapOneLiner } from "../commands/join.ts";
+import { BOOTSTRAP_SHA256 } from "../controller/node-routes.ts";
 import { ApiClient } from "../../protocol/api-client.ts";
 
 const CLI = fileURLToPath(new URL("../../bin/discalc.mjs", import.meta.url));
@@ -22,6 +23,7 @@ export class Cluster {
   readonly dir = mkdtempSync(join(tmpdir(), "discalc-e2e-"));
   readonly token = "cluster-token-e2e";
   readonly adminToken = "admin-token-e2e";
+  readonly relayToken = "relay-token-e2e";
   readonly procs: Proc[] = [];
   url = "";
 
@@ -56,7 +58,7 @@ export class Cluster {
   async startController(configPath: string, opts: { port?: number; data?: string; extra?: string[] } = {}): Promise<Proc> {
     const proc = this.spawn("controller", [
       "controller", "--config", configPath, "--port", String(opts.port ?? 0), "--host", "127.0.0.1",
-      "--data", opts.data ?? join(this.dir, "data"), "--token", this.token, "--admin-token", this.adminToken, ...(opts.extra ?? []),
+      "--data", opts.data ?? join(this.dir, "data"), "--token", this.token, "--relay-token", this.relayToken, "--admin-token", this.adminToken, ...(opts.extra ?? []),
     ]);
     this.url = await waitFor(async () => {
       const line = proc.log.find((l) => l.includes("controller listening on "));
@@ -66,7 +68,7 @@ export class Cluster {
   }
 
   startRelay(): Proc {
-    return this.spawn("relay", ["relay", "--controller", this.url, "--token", this.token, "--port", "0", "--listen", "127.0.0.1"]);
+    return this.spawn("relay", ["relay", "--controller", this.url, "--token", this.relayToken, "--port", "0", "--listen", "127.0.0.1"]);
   }
 
   startAgent(threads = 1): Proc {
@@ -75,7 +77,7 @@ export class Cluster {
 
   /** A bare machine: the exact one-liner the controller prints, run by a shell. */
   startBootstrapAgent(): Proc {
-    return this.spawn("bootstrap-agent", ["sh", "-c", `exec ${bootstrapOneLiner(this.url, this.token)}`], { node: false });
+    return this.spawn("bootstrap-agent", ["sh", "-c", `exec ${bootstrapOneLiner(this.url, this.token, BOOTSTRAP_SHA256)}`], { node: false });
   }
 
   /** The typed REST client the CLI uses, for the read-only routes. */

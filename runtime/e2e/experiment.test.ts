@@ -101,7 +101,7 @@ test("a build error in the experiment stops the controller with exit 2 and the c
   writeFileSync(join(dir, "assembly", "index.ts"), "export function f(a: i32): i32 {\n  return a + missing;\n}\n");
   const config = c.writeConfig("broken", { name: "broken", experiment: "./broken", metric: { name: "x", goal: "minimize" } });
   const data = join(c.dir, "data-broken");
-  const p = await run(c, "controller", ["controller", "--config", config, "--port", "0", "--host", "127.0.0.1", "--data", data, "--token", "t"]);
+  const p = await run(c, "controller", ["controller", "--config", config, "--port", "0", "--host", "127.0.0.1", "--data", data, "--token", "token-123"]);
   assert.equal(p.code, 2, p.out);
   assert.match(p.out, /assembly\/index\.ts:2:14: Cannot find name 'missing'\. \(TS2304\)/);
   assert.equal(existsSync(join(data, "discalc.sqlite")), false, "nothing is stored for a refused sweep");
@@ -109,7 +109,7 @@ test("a build error in the experiment stops the controller with exit 2 and the c
   writeFileSync(join(dir, "assembly", "index.ts"), "export function f(a: i32): i32 { return a; }\n");
   writeFileSync(join(dir, "experiment.ts"), "export default {\n  validate(c) { return c.n > 3 ? [] : ['n: must be more than 3']; },\n  run() { return {}; }\n};\n");
   const bad = c.writeConfig("badvalue", { name: "badvalue", experiment: "./broken", metric: { name: "x", goal: "minimize" }, n: 1, search: { parameters: { n: [5, 2] } } });
-  const q = await run(c, "controller", ["controller", "--config", bad, "--port", "0", "--host", "127.0.0.1", "--data", data, "--token", "t"]);
+  const q = await run(c, "controller", ["controller", "--config", bad, "--port", "0", "--host", "127.0.0.1", "--data", data, "--token", "token-123"]);
   assert.equal(q.code, 2, q.out);
   assert.match(q.out, /search\.parameters\.n: value 2 is invalid: n: must be more than 3/);
 });

@@ -53,8 +53,8 @@ export function fuzzRequest(r: ReturnType<typeof prng>, cookies: { worker: strin
   const cookieKind = r.int(6);
   if (cookieKind === 1) headers.cookie = cookies.worker;
   else if (cookieKind === 2) headers.cookie = cookies.relay;
-  else if (cookieKind === 3) headers.cookie = cookies.worker.replace(/sig=[^;]+/, "sig=forged");
-  else if (cookieKind === 4) headers.cookie = `discalc_id=${r.pick(["relay:r-000000000000", "admin", "%%%", "controller:c-000000000000"])}; discalc_id.sig=${r.pick(["x", "", "AAAA"])}`;
+  else if (cookieKind === 3) headers.cookie = cookies.worker.replace(/\.[A-Za-z0-9_-]{10}$/, `.${"A".repeat(10)}`); // a forged signature
+  else if (cookieKind === 4) headers.cookie = `discalc_id=${r.pick(["relay:r-000000000000", "admin", "%%%", "e30.AAAA", `${"A".repeat(40)}.${"B".repeat(86)}`])}`;
   else if (cookieKind === 5) headers.cookie = "a".repeat(r.int(3000));
   const auth = r.int(5);
   if (auth === 1) headers.authorization = "Bearer wrong-token";

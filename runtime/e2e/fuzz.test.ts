@@ -23,7 +23,7 @@ before(async () => {
   const relay = await waitFor(async () => (await c.client.get("nodes")).find((n) => n.role === "relay" && n.url), 30_000, "relay", () => c.dump());
   relayUrl = relay.url!;
   const join = async (role: string) => {
-    const res = await fetch(`${c.url}/v1/join?threads=1&role=${role}`, { method: "POST", headers: { authorization: `Bearer ${c.token}` } });
+    const res = await fetch(`${c.url}/v1/join?threads=1&role=${role}`, { method: "POST", headers: { authorization: `Bearer ${role === "relay" ? c.relayToken : c.token}` } });
     return res.headers.getSetCookie().map((x) => x.split(";")[0]).join("; ");
   };
   cookies.worker = await join("worker");

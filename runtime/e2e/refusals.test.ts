@@ -15,6 +15,7 @@ import { Cluster } from "./cluster.ts";
 import { routes } from "../../protocol/routes.ts";
 
 const TOKEN = "cluster-secret";
+const RELAY = "relay-secret";
 const ADMIN = "admin-secret";
 let controller: Controller;
 let workerCookie = "";
@@ -23,14 +24,14 @@ const cluster = new Cluster();
 
 before(async () => {
   controller = await startController({
-    data: mkdtempSync(join(tmpdir(), "discalc-refusals-")), token: TOKEN, adminToken: ADMIN, port: 0, host: "127.0.0.1",
+    data: mkdtempSync(join(tmpdir(), "discalc-refusals-")), token: TOKEN, relayToken: RELAY, adminToken: ADMIN, port: 0, host: "127.0.0.1",
     config: await prepareSweep({
       name: "refusals", dataset: { name: "xor", train: 50, test: 20 }, model: { hidden: [4] },
       train: { epochs: 1, batch: 8, lr: 0.1 }, search: { repeats: 3 },
     }, tmpdir()),
   });
   const joinAs = async (role: string) => {
-    const res = await fetch(`${controller.url}/v1/join?threads=1&role=${role}`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
+    const res = await fetch(`${controller.url}/v1/join?threads=1&role=${role}`, { method: "POST", headers: { authorization: `Bearer ${role === "relay" ? RELAY : TOKEN}` } });
     assert.equal(res.status, 200);
     return res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
   };
@@ -95,12 +96,14 @@ test("join: no token 401, wrong token 403, bad query 400 naming the parameter", 
 test("identity: missing, forged and re-signed cookies get 401; another role's route 403", async () => {
   const before = storeSnapshot();
   assert.equal((await call("/v1/work?free=1")).status, 401);
-  const forged = workerCookie.replace("worker%3A", "relay%3A").replace("worker:", "relay:");
-  assert.notEqual(forged, workerCookie);
+  // The identity's payload edited to say relay: the signature no longer matches.
+  const [payload, sig] = workerCookie.replace("discalc_id=", "").split(".") as [string, string];
+  const edited = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, "base64url").toString()), r: "relay" })).toString("base64url");
+  const forged = `discalc_id=${edited}.${sig}`;
   const f = await call("/v1/leases?n=5", { cookie: forged });
   assert.equal(f.status, 401);
-  assert.match(f.message, /wrong signature/);
-  const resigned = workerCookie.replace(/discalc_id\.sig=[^;]+/, "discalc_id.sig=AAAAAAAAAAAAAAAAAAAAAAAAAAA");
+  assert.match(f.message, /has a signature the controller did not make/);
+  const resigned = `discalc_id=${payload}.${"A".repeat(86)}`;
   assert.equal((await call("/v1/work?free=1", { cookie: resigned })).status, 401);
   const w = await call("/v1/leases?n=5", { cookie: workerCookie });
   assert.equal(w.status, 403);
@@ -126,7 +129,7 @@ test("admin routes need the admin token", async () => {
   assert.equal((await call("/api/commands?kind=pause", { method: "POST" })).status, 401);
   assert.equal((await call("/api/commands?kind=pause", { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } })).status, 403);
   assert.deepEqual(await call("/api/commands?kind=pause", { method: "POST", cookie: workerCookie }),
-    { status: 403, message: "a worker's identity may not use commands (admin): it needs the admin token" });
+    { status: 403, message: "a node's identity may not use commands (admin): it needs the admin token" });
   assert.equal((await call("/api/deploy", { method: "POST", cookie: relayCookie })).status, 403);
   const bad = await call("/api/commands?kind=explode", { method: "POST", headers: { authorization: `Bearer ${ADMIN}` } });
   assert.equal(bad.status, 400);

@@ -56,10 +56,12 @@ test("a sweep runs through two relays and three agents, each trial stored once w
   // trial must have been run by one of the joined workers.
   assert.ok(trials.every((t) => workers.some((w) => w.id === t.workerId)), "every trial ran on a joined worker");
   assert.ok(trials.every((t) => t.relayId && relays.some((r) => r.id === t.relayId)), "results came up through the relays");
-  // The controller asks a relay for its statistics on demand (the relay's GET /v1/stats).
-  const stats = await cluster.client.get("stats", {}, { id: relays[0]!.id });
+  // A relay's statistics, as it pushes them with every heartbeat (the controller calls no URL a relay declares).
+  const stats = await waitFor(async () => {
+    const st = await cluster.client.get("stats", {}, { id: relays[0]!.id });
+    return st.workers.length >= 1 && st.resultsUploaded >= 1 ? st : undefined;
+  }, 10_000, "the relay's statistics after its uploads", () => cluster.dump());
   assert.equal(stats.relayId, relays[0]!.id);
-  assert.ok(stats.workers.length >= 1 && stats.resultsUploaded >= 1, JSON.stringify(stats));
 
   // Every trial stored once, and each hash equal to the trial run alone in this process.
   const verified = await verifyExactlyOnce(cluster, SWEEP);

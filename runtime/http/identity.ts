@@ -1,34 +1,50 @@
-// Who is calling: the signed identity cookie (node id and role, signed with Koa's
-// app.keys) and bearer tokens (cluster token to join, admin token for commands).
+// Who is calling: the identity cookie (an Ed25519-signed identity the controller issued, see
+// identity-token.ts) and bearer tokens (cluster, relay and admin tokens).
 import { timingSafeEqual, randomBytes } from "node:crypto";
 import type Koa from "koa";
 import type { NodeRole } from "../../protocol/messages.ts";
+import type { Identity, IdentityVerifier } from "./identity-token.ts";
 
+export type { Identity };
 export const IDENTITY_COOKIE = "discalc_id";
-
-export interface Identity {
-  nodeId: string;
-  role: NodeRole;
-}
 
 export function newNodeId(role: NodeRole): string {
   return `${role[0]}-${randomBytes(6).toString("hex")}`;
 }
 
-export function setIdentity(ctx: Koa.Context, id: Identity): void {
-  ctx.cookies.set(IDENTITY_COOKIE, `${id.role}:${id.nodeId}`, { signed: true, httpOnly: true, sameSite: "strict", overwrite: true });
+export function setIdentity(ctx: Koa.Context, signed: string): void {
+  ctx.cookies.set(IDENTITY_COOKIE, signed, { httpOnly: true, sameSite: "strict", overwrite: true, signed: false });
 }
 
-/** The caller's identity; 401 when absent or forged, 403 when its role may not use the route. */
-export function requireIdentity(ctx: Koa.Context, roles: readonly NodeRole[]): Identity {
-  const raw = ctx.cookies.get(IDENTITY_COOKIE);
+const PROBLEMS = {
+  malformed: "is malformed",
+  signature: "has a signature the controller did not make",
+  expired: "has expired: join again",
+  revoked: "was issued under a token that is no longer valid: join again with the current token",
+} as const;
+
+/** The caller's identity if it presents a good one (no error otherwise). */
+export function presentedIdentity(ctx: Koa.Context, verifier: IdentityVerifier): Identity | undefined {
+  const raw = ctx.cookies.get(IDENTITY_COOKIE, { signed: false });
+  if (!raw) return undefined;
+  const checked = verifier.check(raw);
+  return checked.ok ? checked.id : undefined;
+}
+
+/**
+ * The caller's identity; 401 when absent, forged, expired or revoked, 403 when its role may not
+ * use the route or (`relayId`) when the worker belongs to another relay.
+ */
+export function requireIdentity(ctx: Koa.Context, verifier: IdentityVerifier, roles: readonly NodeRole[], opts: { relayId?: string } = {}): Identity {
+  const raw = ctx.cookies.get(IDENTITY_COOKIE, { signed: false });
   if (!raw) ctx.throw(401, `missing identity cookie '${IDENTITY_COOKIE}': join first`);
-  const value = ctx.cookies.get(IDENTITY_COOKIE, { signed: true });
-  if (!value) ctx.throw(401, `identity cookie '${IDENTITY_COOKIE}' has a missing or wrong signature`);
-  const m = /^(controller|relay|worker):([a-z]-[0-9a-f]{12})$/.exec(value);
-  if (!m) ctx.throw(401, `identity cookie '${IDENTITY_COOKIE}' is malformed`);
-  const id = { role: m[1] as NodeRole, nodeId: m[2]! };
+  const checked = verifier.check(raw);
+  if (!checked.ok) ctx.throw(401, `identity cookie '${IDENTITY_COOKIE}' ${PROBLEMS[checked.problem]}`);
+  const id = checked.id;
   if (!roles.includes(id.role)) ctx.throw(403, `a ${id.role}'s identity may not use ${ctx.method} ${ctx.path}`);
+  if (opts.relayId !== undefined && id.role === "worker" && id.relayId !== opts.relayId) {
+    ctx.throw(403, `worker ${id.nodeId} belongs to relay ${id.relayId}, not this one (${opts.relayId})`);
+  }
   return id;
 }
 
@@ -40,16 +56,17 @@ export function bearerToken(ctx: Koa.Context): string | undefined {
   return m[1];
 }
 
-const same = (a: string, b: string) => {
+export const sameToken = (a: string, b: string) => {
   const x = Buffer.from(a), y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
 /** 401 without a token, 403 with one that is not among `accepted`. */
-export function requireToken(ctx: Koa.Context, accepted: readonly string[], what: string): void {
+export function requireToken(ctx: Koa.Context, accepted: readonly string[], what: string): string {
   const token = bearerToken(ctx);
   if (token === undefined) ctx.throw(401, `header 'authorization' is missing: ${what} needs 'Bearer <token>'`);
-  if (!accepted.some((t) => same(t, token))) ctx.throw(403, `wrong token for ${what}`);
+  if (!accepted.some((t) => sameToken(t, token))) ctx.throw(403, `wrong token for ${what}`);
+  return token;
 }
 
 /**
@@ -57,10 +74,8 @@ export function requireToken(ctx: Koa.Context, accepted: readonly string[], what
  * routes and nothing more, so a node that tries one gets 403, not a prompt for a token.
  */
 export function requireAdmin(ctx: Koa.Context, adminToken: string, what: string): void {
-  if (bearerToken(ctx) === undefined && ctx.cookies.get(IDENTITY_COOKIE)) {
-    const value = ctx.cookies.get(IDENTITY_COOKIE, { signed: true });
-    const role = value?.split(":")[0] ?? "node";
-    ctx.throw(403, `a ${role}'s identity may not use ${what}: it needs the admin token`);
+  if (bearerToken(ctx) === undefined && ctx.cookies.get(IDENTITY_COOKIE, { signed: false })) {
+    ctx.throw(403, `a node's identity may not use ${what}: it needs the admin token`);
   }
   requireToken(ctx, [adminToken], what);
 }

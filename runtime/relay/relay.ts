@@ -22,6 +22,10 @@ export interface RelayOptions {
   log?: (msg: string) => void;
   /** Called when a shutdown command arrives (relay daemons stop; the root relay ignores it). */
   onShutdown?: () => void;
+  /** The command sequence current at the relay's join: it applies only later commands, never a replay of history. */
+  startSeq?: number;
+  /** Each heartbeat answer's identity tokens (a rotated token revokes its identities at once). */
+  onIdentityTokens?: (tokens: string[]) => void;
 }
 
 interface WorkerState {
@@ -70,8 +74,10 @@ export class Relay {
 
   constructor(private readonly upstream: Upstream, opts: RelayOptions) {
     this.o = {
-      heartbeatMs: 1000, silentMs: 5000, batchMax: 256, flushMs: 50, prefetch: 4, log: () => {}, onShutdown: () => {}, ...opts,
+      heartbeatMs: 1000, silentMs: 5000, batchMax: 256, flushMs: 50, prefetch: 4, log: () => {}, onShutdown: () => {},
+      startSeq: 0, onIdentityTokens: () => {}, ...opts,
     };
+    this.lastSeq = this.o.startSeq;
   }
 
   get id(): string {
@@ -331,6 +337,9 @@ export class Relay {
       this.bundleSha = res.bundleSha;
       if (res.revoked.length) this.revoke(res.revoked);
       for (const c of res.commands) this.apply(c);
+      // Which sweeps are paused is state, not history: the answer says it whole every time.
+      this.paused = { all: false, sweeps: new Set(res.pausedSweeps) };
+      this.o.onIdentityTokens(res.identityTokens);
     } catch (err) {
       this.released.unshift(...released);
       this.o.log(`heartbeat failed: ${(err as Error).message}`);

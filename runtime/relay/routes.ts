@@ -7,9 +7,14 @@ import { routes } from "../../protocol/routes.ts";
 import { Sha256 } from "../../protocol/messages.ts";
 import { parseQuery, parseBody } from "../http/boundary.ts";
 import { requireIdentity, requireToken, type Identity } from "../http/identity.ts";
+import type { IdentityVerifier } from "../http/identity-token.ts";
 import { BlobMismatchError, HttpError } from "../../protocol/client.ts";
 
 export interface RelayRouteOptions {
+  /** Checks identities with the controller's public key: this relay can verify, never sign. */
+  verifier: IdentityVerifier;
+  /** This relay's node id (the controller's for the root relay): it serves only its own workers. */
+  relayId: string;
   /** Tokens that may read /v1/stats (the cluster and admin tokens). */
   statsTokens: readonly string[];
   /** On the controller, relays post their batches to the same paths: the controller's handlers. */
@@ -26,13 +31,13 @@ export function relayRouter(relay: Relay, opts: RelayRouteOptions): Router {
   const bulkRoles = opts.fromRelay ? (["worker", "relay"] as const) : (["worker"] as const);
 
   router.get(routes.work.path, async (ctx) => {
-    const id = requireIdentity(ctx, ["worker"]);
+    const id = requireIdentity(ctx, opts.verifier, ["worker"], { relayId: opts.relayId });
     const q = parseQuery(ctx, "work");
     ctx.body = await relay.poll(id.nodeId, q);
   });
 
   router.post(routes.results.path, async (ctx) => {
-    const id = requireIdentity(ctx, bulkRoles);
+    const id = requireIdentity(ctx, opts.verifier, bulkRoles, { relayId: opts.relayId });
     if (id.role === "relay") return opts.fromRelay!.results(ctx, id);
     const batch = await parseBody(ctx, "results");
     for (const r of batch.results) if (r.workerId !== id.nodeId) ctx.throw(403, `result for trial ${r.trialId} names worker ${r.workerId}, not the caller ${id.nodeId}`);
@@ -41,7 +46,7 @@ export function relayRouter(relay: Relay, opts: RelayRouteOptions): Router {
   });
 
   router.post(routes.metrics.path, async (ctx) => {
-    const id = requireIdentity(ctx, bulkRoles);
+    const id = requireIdentity(ctx, opts.verifier, bulkRoles, { relayId: opts.relayId });
     if (id.role === "relay") return opts.fromRelay!.metrics(ctx, id);
     const batch = await parseBody(ctx, "metrics");
     relay.acceptMetrics(id.nodeId, batch.items);
@@ -49,7 +54,9 @@ export function relayRouter(relay: Relay, opts: RelayRouteOptions): Router {
   });
 
   router.get(routes.blob.path, async (ctx) => {
-    requireIdentity(ctx, ["worker", "relay"]);
+    // Any node this controller admitted may fetch blobs here: they are immutable and checked
+    // by hash, and a worker whose relay died falls back to the controller for its bundle.
+    requireIdentity(ctx, opts.verifier, ["worker", "relay"]);
     const sha = ctx.params.sha ?? "";
     if (!Sha256.safeParse(sha).success) ctx.throw(400, "path parameter 'sha' must be a lowercase hex SHA-256");
     let bytes = opts.localBlob?.(sha);

@@ -6,6 +6,7 @@ import { ProtocolClient, HttpError } from "../../protocol/client.ts";
 import { formatTrialList } from "../../protocol/routes.ts";
 import type { TrialLease, TrialResult, TrialRef, Command, WorkResponse, MetricsBatch } from "../../protocol/messages.ts";
 import type { NodeContext, NodeOutcome } from "../node-context.ts";
+import { renewIdentity } from "../node-identity.ts";
 import { ThreadPool, leaseBlobs } from "./thread-pool.ts";
 import type { ThreadReply } from "./thread.ts";
 
@@ -47,6 +48,8 @@ class Agent {
     this.relay = new ProtocolClient(ctx.join.relayUrl);
     this.relay.cookie = ctx.cookie;
     this.controller = new ProtocolClient(ctx.controller, ctx.token);
+    // Joining again (a dead relay, a renewal) presents our identity, so we keep our id.
+    this.controller.cookie = ctx.cookie;
     this.seq = ctx.join.commandSeq;
     this.pool = new ThreadPool(ctx.threads, module, ctx.bundleSource === "source" ? "source" : { bundleSource: ctx.bundleSource }, {
       onReply: (reply, lease) => this.onReply(reply, lease),
@@ -83,6 +86,7 @@ class Agent {
     process.once("SIGTERM", onTerm);
     process.once("SIGINT", onTerm);
     const metricsTimer = setInterval(() => void this.flushMetrics(), METRICS_FLUSH_MS);
+    const renewal = renewIdentity(this.controller, this.ctx, (cookie) => (this.relay.cookie = cookie));
     this.ctx.log(`worker ${this.ctx.join.nodeId}: ${this.pool.size} thread(s), relay ${this.ctx.join.relayUrl}`);
     let failures = 0;
     try {
@@ -119,6 +123,7 @@ class Agent {
       }
     } finally {
       clearInterval(metricsTimer);
+      clearInterval(renewal);
       process.off("SIGTERM", onTerm);
       process.off("SIGINT", onTerm);
     }

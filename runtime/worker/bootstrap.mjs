@@ -21,11 +21,12 @@ export async function main(opts) {
   const threads = opts.threads ?? availableParallelism();
   const host = (opts.host ?? hostname()).replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 253) || "host";
   let nodeId;
+  let cookie = "";
   let failures = 0;
   for (;;) {
     let joined;
     try {
-      joined = await join(opts, routes, { threads, host, nodeId });
+      joined = await join(opts, routes, { threads, host, nodeId, cookie });
       failures = 0;
     } catch (err) {
       if (err.fatal) throw err;
@@ -34,7 +35,8 @@ export async function main(opts) {
       await sleep(Math.min(500 * failures, 5000));
       continue;
     }
-    const { info, cookie } = joined;
+    const { info } = joined;
+    cookie = joined.cookie;
     nodeId = info.nodeId;
     const source = await fetchBundle(routes, info, cookie);
     if (!source) {
@@ -51,13 +53,15 @@ export async function main(opts) {
   }
 }
 
-async function join(opts, routes, { threads, host, nodeId }) {
+async function join(opts, routes, { threads, host, nodeId, cookie }) {
   const url = new URL(routes.join, opts.controller);
   url.searchParams.set("threads", String(threads));
   url.searchParams.set("host", host);
   if (opts.role) url.searchParams.set("role", opts.role);
   if (nodeId) url.searchParams.set("node", nodeId);
-  const res = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${opts.token}` } });
+  // Our current identity, if any: the controller keeps our id only for the node that proves it.
+  const headers = { authorization: `Bearer ${opts.token}`, ...(cookie ? { cookie } : {}) };
+  const res = await fetch(url, { method: "POST", headers });
   if (!res.ok) {
     const text = await res.text();
     const err = new Error(`join refused: ${res.status} ${text}`);
@@ -65,9 +69,9 @@ async function join(opts, routes, { threads, host, nodeId }) {
     throw err;
   }
   const info = await res.json();
-  const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const identity = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
   log(`joined as ${info.role} ${info.nodeId}${info.role === "worker" ? `, relay ${info.relayUrl}` : ""}`);
-  return { info, cookie };
+  return { info, cookie: identity };
 }
 
 /** The bundle from the relay (workers) or the controller (relays), checked against its hash. */

@@ -1,0 +1,81 @@
+// Node identities that no node can mint for another: the controller signs each identity with
+// its Ed25519 private key; relays verify with the public key alone. An identity names the
+// node, its role, the relay a worker belongs to, when it expires, and the fingerprint of the
+// token it joined with, so rotating a token revokes every identity issued under it.
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import type { NodeRole } from "../../protocol/messages.ts";
+
+export interface Identity {
+  nodeId: string;
+  role: NodeRole;
+  /** A worker's relay (the only relay that accepts it); null for relays. */
+  relayId: string | null;
+  /** ms since the epoch. */
+  expiresAt: number;
+  /** tokenFingerprint() of the token the node joined with. */
+  token: string;
+}
+
+/** A short, non-reversible name for a token: what identities and relays carry instead of it. */
+export const tokenFingerprint = (token: string) => createHash("sha256").update(`discalc-token:${token}`).digest("hex").slice(0, 16);
+
+const b64 = (b: Buffer | string) => Buffer.from(b).toString("base64url");
+
+export class IdentitySigner {
+  private constructor(private readonly privateKey: KeyObject, readonly publicKeyPem: string) {}
+
+  /** A new key pair, or the one stored as PKCS#8 PEM. */
+  static load(pem?: string): IdentitySigner {
+    const key = pem ? createPrivateKey(pem) : generateKeyPairSync("ed25519").privateKey;
+    return new IdentitySigner(key, createPublicKey(key).export({ type: "spki", format: "pem" }).toString());
+  }
+
+  get privateKeyPem(): string {
+    return this.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  }
+
+  issue(id: Identity): string {
+    const payload = b64(JSON.stringify({ v: 1, n: id.nodeId, r: id.role, u: id.relayId, x: id.expiresAt, t: id.token }));
+    return `${payload}.${b64(sign(null, Buffer.from(payload), this.privateKey))}`;
+  }
+}
+
+export type IdentityProblem = "malformed" | "signature" | "expired" | "revoked";
+
+export class IdentityVerifier {
+  private readonly key: KeyObject;
+
+  /** `tokens`: fingerprints of the tokens whose identities are still good. */
+  constructor(publicKeyPem: string, public tokens: readonly string[], private readonly now: () => number = Date.now) {
+    this.key = createPublicKey(publicKeyPem);
+  }
+
+  check(value: string): { ok: true; id: Identity } | { ok: false; problem: IdentityProblem } {
+    const m = /^([A-Za-z0-9_-]{1,600})\.([A-Za-z0-9_-]{86})$/.exec(value);
+    if (!m) return { ok: false, problem: "malformed" };
+    if (!verify(null, Buffer.from(m[1]!), this.key, Buffer.from(m[2]!, "base64url"))) return { ok: false, problem: "signature" };
+    let p: { v?: unknown; n?: unknown; r?: unknown; u?: unknown; x?: unknown; t?: unknown };
+    try {
+      p = JSON.parse(Buffer.from(m[1]!, "base64url").toString("utf8")) as typeof p;
+    } catch {
+      return { ok: false, problem: "malformed" };
+    }
+    if (p.v !== 1 || typeof p.n !== "string" || (p.r !== "relay" && p.r !== "worker" && p.r !== "controller") ||
+      (p.u !== null && typeof p.u !== "string") || typeof p.x !== "number" || typeof p.t !== "string") {
+      return { ok: false, problem: "malformed" };
+    }
+    if (p.x <= this.now()) return { ok: false, problem: "expired" };
+    if (!this.tokens.includes(p.t)) return { ok: false, problem: "revoked" };
+    return { ok: true, id: { nodeId: p.n, role: p.r, relayId: p.u as string | null, expiresAt: p.x, token: p.t } };
+  }
+}
+
+/** Reads an identity's fields without checking it (an agent deciding when to renew its own). */
+export function peekIdentity(value: string): { expiresAt: number } | null {
+  try {
+    const p = JSON.parse(Buffer.from(value.split(".")[0] ?? "", "base64url").toString("utf8")) as { x?: unknown };
+    return typeof p.x === "number" ? { expiresAt: p.x } : null;
+  } catch {
+    return null;
+  }
+}
