@@ -524,3 +524,18 @@ test("the store keeps trial states, attempts and results across a close and reop
   // And the same config resumes the stored sweep.
   assert.equal(registerSweep(f.store, parseSweepConfig(xorSweep())).sweepId, f.sweepId);
 });
+
+test("reports of an ended trial are refused and stored ones stay; steps past the config's epochs are refused", (t) => {
+  const f = fixture(t);
+  const [a] = f.sched.leaseTrials("r-1", 1) as [TrialLease];
+  const item = (step: number, loss: number) => ({ ...ref(a), step, values: { trainLoss: loss } });
+  assert.equal(f.sched.recordMetrics("r-1", { items: [item(1, 0.9), item(2, 0.8), item(3, 0.7)] }), 2, "the sweep trains 2 epochs: step 3 is refused");
+  assert.deepEqual(f.sched.recordResults("r-1", batch(done(ref(a)))).statuses, ["stored"]);
+  const stored = f.store.reportsOf(a.trialId).map((r) => r.metrics);
+  assert.equal(f.sched.recordMetrics("r-1", { items: [item(1, 123), item(2, 456)] }), 0, "the trial has ended");
+  assert.deepEqual(f.store.reportsOf(a.trialId).map((r) => r.metrics), stored, "its stored reports are unchanged");
+  const [b] = f.sched.leaseTrials("r-1", 1) as [TrialLease];
+  const tooMany = { ...done(ref(b)), outcome: outcome("ab".repeat(32), 3) };
+  assert.deepEqual(f.sched.recordResults("r-1", batch(tooMany)).statuses, ["refused"], "a result with more reports than epochs");
+  assert.equal(f.store.result(b.trialId), undefined);
+});

@@ -6,6 +6,7 @@ import type { TrialLease, TrialRef, ResultBatch, ResultAck, MetricsBatch, Comman
 import type { ExperimentRef } from "../../protocol/messages.ts";
 import { datasetKey, findDatasetSpecs } from "../experiments/dataset-specs.ts";
 import { DEFAULT_EXPERIMENT } from "../experiments/registry.ts";
+import { maxReportsOf } from "../experiments/report-bounds.ts";
 import type { MetricSpec } from "../experiments/experiment-entry.ts";
 
 export interface SchedulerOptions {
@@ -139,6 +140,9 @@ export class Scheduler {
           this.store.endAttempt(r.trialId, r.attempt, "superseded", { workerId: r.workerId, error: r.error, at: now });
           return "stale";
         }
+        if (r.outcome && r.outcome.reports.length > maxReportsOf(this.sweepInfo(trial.sweep_id).experiment, JSON.parse(trial.config) as Record<string, unknown>)) {
+          return "refused";
+        }
         if (r.status === "done" && r.outcome && trial.state !== "cancelled") {
           const { reports, metrics, resultSha256, ...rest } = r.outcome;
           this.store.insertResult({
@@ -166,12 +170,19 @@ export class Scheduler {
     });
   }
 
+  /**
+   * Reports of running attempts leased to this relay, within the count the trial's config
+   * allows. A trial that has ended takes no more reports: its stored ones stay as they were.
+   */
   recordMetrics(relayId: string, batch: MetricsBatch): number {
     return this.store.tx(() => {
       let accepted = 0;
       for (const item of batch.items) {
         const attempt = this.store.attempt(item.trialId, item.attempt);
-        if (!attempt || attempt.relay_id !== relayId) continue;
+        if (!attempt || attempt.relay_id !== relayId || attempt.outcome !== null) continue;
+        const trial = this.store.trial(item.trialId)!;
+        if (trial.state !== "leased" || trial.attempts !== item.attempt) continue;
+        if (item.step > maxReportsOf(this.sweepInfo(trial.sweep_id).experiment, JSON.parse(trial.config) as Record<string, unknown>)) continue;
         this.storeReport(item.trialId, item.attempt, item.step, item.values);
         accepted++;
       }

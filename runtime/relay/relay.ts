@@ -3,6 +3,7 @@
 // uploads them in batches (dropped only once acknowledged), fans commands out, caches blobs.
 // Knows nothing of HTTP: routes.ts maps requests onto it.
 import { randomBytes } from "node:crypto";
+import { maxReportsOf } from "../experiments/report-bounds.ts";
 import type { Upstream } from "./upstream.ts";
 import type {
   TrialLease, TrialRef, TrialResult, Command, WorkResponse, MetricsBatch, RelayStats, WorkerStats,
@@ -36,8 +37,13 @@ interface WorkerState {
   running: Map<string, TrialLease>;
   stop: TrialRef[];
   trialsDone: number;
+  /** When its recent trials finished: how large a reserve it may hold. */
+  doneTimes: number[];
   gflops: number;
 }
+
+/** Trials a worker may hold beyond its threads: a reserve of half a second of its own work, within [threads, 256]. */
+const MAX_RESERVE = 256;
 
 interface Waiter {
   workerId: string;
@@ -129,18 +135,23 @@ export class Relay {
   // ---- worker side
 
   /** A worker's poll: its heartbeat, and up to `free` trials plus pending commands. */
-  async poll(workerId: string, q: { free: number; wait?: number; seq?: number; threads?: number; host?: string; gflops?: number }): Promise<WorkResponse> {
+  async poll(
+    workerId: string,
+    q: { free: number; wait?: number; seq?: number; threads?: number; host?: string; gflops?: number; running?: TrialRef[] },
+  ): Promise<WorkResponse> {
     this.counters.polls++;
     const w = this.worker(workerId, q.host, q.threads);
     w.lastPoll = Date.now();
     if (q.gflops !== undefined) w.gflops = q.gflops;
+    if (q.running !== undefined) this.reconcile(w, q.running);
+    const free = this.boundFree(w, q.free);
     const seq = q.seq ?? 0;
-    const now = this.answer(workerId, q.free, seq);
-    if (now.trials.length || now.commands.length || now.stop.length || !q.wait || q.free === 0 || this.closed) return now;
-    this.ensureQueue(q.free);
+    const now = this.answer(workerId, free, seq);
+    if (now.trials.length || now.commands.length || now.stop.length || !q.wait || free === 0 || this.closed) return now;
+    this.ensureQueue(free);
     return new Promise((resolve) => {
       const waiter: Waiter = {
-        workerId, free: q.free, seq, resolve,
+        workerId, free, seq, resolve,
         timer: setTimeout(() => {
           this.waiters = this.waiters.filter((x) => x !== waiter);
           resolve(this.answer(workerId, waiter.free, seq));
@@ -150,10 +161,33 @@ export class Relay {
     });
   }
 
+  /**
+   * What the worker says it holds is the truth about it: a trial this relay thinks it handed
+   * over but the worker does not list (an answer lost on the way, a crashed thread) goes back
+   * upstream now rather than when its lease expires.
+   */
+  private reconcile(w: WorkerState, listed: TrialRef[]): void {
+    const held = new Set(listed.map(key));
+    for (const [k, lease] of w.running) {
+      if (held.has(k)) continue;
+      w.running.delete(k);
+      this.released.push(ref(lease));
+      this.o.log(`worker ${w.id} does not hold trial ${k}: handing it back`);
+    }
+  }
+
+  /** A worker gets at most its threads plus a reserve of half a second of its own work, minus what it holds. */
+  private boundFree(w: WorkerState, asked: number): number {
+    const since = Date.now() - 2000;
+    while (w.doneTimes.length && w.doneTimes[0]! < since) w.doneTimes.shift();
+    const reserve = Math.min(MAX_RESERVE, Math.max(w.threads, Math.ceil((w.doneTimes.length / 2) * 0.5)));
+    return Math.max(0, Math.min(asked, w.threads + reserve - w.running.size));
+  }
+
   private worker(id: string, host = "?", threads = 1): WorkerState {
     let w = this.workers.get(id);
     if (!w) {
-      w = { id, host, threads, lastPoll: Date.now(), running: new Map(), stop: [], trialsDone: 0, gflops: 0 };
+      w = { id, host, threads, lastPoll: Date.now(), running: new Map(), stop: [], trialsDone: 0, doneTimes: [], gflops: 0 };
       this.workers.set(id, w);
     }
     if (host !== "?") w.host = host;
@@ -178,29 +212,45 @@ export class Relay {
     return { trials, commands: this.commands.filter((c) => c.seq > seq), stop };
   }
 
-  /** Workers' results: buffered, acknowledged at once, uploaded in batches. */
-  acceptResults(workerId: string, results: TrialResult[]): void {
+  /**
+   * Workers' results: buffered, acknowledged at once, uploaded in batches. Only for trials this
+   * relay handed to that worker and still counts as running: anything else is refused.
+   */
+  acceptResults(workerId: string, results: TrialResult[]): Array<"stored" | "refused"> {
     const w = this.worker(workerId);
     w.lastPoll = Date.now();
-    for (const r of results) {
+    const statuses = results.map((r) => {
+      const lease = w.running.get(key(r));
+      if (!lease || r.workerId !== workerId) return "refused" as const;
+      if (r.outcome && r.outcome.reports.length > maxReportsOf(lease.experiment, lease.config)) return "refused" as const;
       w.running.delete(key(r));
       if (r.status === "released") {
         this.released.push(ref(r));
-        continue;
+        return "stored" as const;
       }
       if (r.status === "done") {
         w.trialsDone++;
+        w.doneTimes.push(Date.now());
         this.doneTimes.push(Date.now());
       }
       this.resultBuffer.push(r);
-    }
+      return "stored" as const;
+    });
     if (this.resultBuffer.length >= this.o.batchMax) void this.flush();
     else this.scheduleFlush();
+    return statuses;
   }
 
-  acceptMetrics(workerId: string, items: MetricsBatch["items"]): void {
-    this.worker(workerId).lastPoll = Date.now();
-    this.metricsBuffer.push(...items);
+  /** Reports of trials this worker runs, within the count its trial's config allows; returns how many were taken. */
+  acceptMetrics(workerId: string, items: MetricsBatch["items"]): number {
+    const w = this.worker(workerId);
+    w.lastPoll = Date.now();
+    const taken = items.filter((item) => {
+      const lease = w.running.get(key(item));
+      return lease !== undefined && item.step <= maxReportsOf(lease.experiment, lease.config);
+    });
+    this.metricsBuffer.push(...taken);
+    return taken.length;
   }
 
   blob(sha: string): Promise<Uint8Array> {

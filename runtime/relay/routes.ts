@@ -3,7 +3,7 @@
 import Router from "@koa/router";
 import type Koa from "koa";
 import type { Relay } from "./relay.ts";
-import { routes } from "../../protocol/routes.ts";
+import { routes, parseTrialList } from "../../protocol/routes.ts";
 import { Sha256 } from "../../protocol/messages.ts";
 import { parseQuery, parseBody } from "../http/boundary.ts";
 import { requireIdentity, requireToken, type Identity } from "../http/identity.ts";
@@ -33,7 +33,7 @@ export function relayRouter(relay: Relay, opts: RelayRouteOptions): Router {
   router.get(routes.work.path, async (ctx) => {
     const id = requireIdentity(ctx, opts.verifier, ["worker"], { relayId: opts.relayId });
     const q = parseQuery(ctx, "work");
-    ctx.body = await relay.poll(id.nodeId, q);
+    ctx.body = await relay.poll(id.nodeId, { ...q, running: q.running === undefined ? undefined : parseTrialList(q.running) });
   });
 
   router.post(routes.results.path, async (ctx) => {
@@ -41,16 +41,15 @@ export function relayRouter(relay: Relay, opts: RelayRouteOptions): Router {
     if (id.role === "relay") return opts.fromRelay!.results(ctx, id);
     const batch = await parseBody(ctx, "results");
     for (const r of batch.results) if (r.workerId !== id.nodeId) ctx.throw(403, `result for trial ${r.trialId} names worker ${r.workerId}, not the caller ${id.nodeId}`);
-    relay.acceptResults(id.nodeId, batch.results);
-    ctx.body = { statuses: batch.results.map(() => "stored") };
+    // "refused": not a trial this relay handed to this worker, or no longer running there.
+    ctx.body = { statuses: relay.acceptResults(id.nodeId, batch.results) };
   });
 
   router.post(routes.metrics.path, async (ctx) => {
     const id = requireIdentity(ctx, opts.verifier, bulkRoles, { relayId: opts.relayId });
     if (id.role === "relay") return opts.fromRelay!.metrics(ctx, id);
     const batch = await parseBody(ctx, "metrics");
-    relay.acceptMetrics(id.nodeId, batch.items);
-    ctx.body = { accepted: batch.items.length };
+    ctx.body = { accepted: relay.acceptMetrics(id.nodeId, batch.items) };
   });
 
   router.get(routes.blob.path, async (ctx) => {

@@ -102,7 +102,8 @@ class Agent {
           res = await this.relay.call("work", {
             query: {
               free, wait: free > 0 && starving ? POLL_WAIT_MS : 0, seq: this.seq,
-              running: formatTrialList(this.held()) || undefined,
+              // Everything we hold, results not yet acknowledged included: the relay takes back what is not listed.
+              running: formatTrialList([...this.held(), ...this.results]),
               threads: this.pool.size, host: this.ctx.host, gflops: Number(this.gflops.toFixed(2)),
             },
             timeoutMs: POLL_WAIT_MS + 8000,

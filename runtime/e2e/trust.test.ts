@@ -1,0 +1,185 @@
+// Adversarial, with real daemons on 127.0.0.1: what an intruder can do with each token, and
+// what a node can do with its identity. No machine may do more than its role.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import { generateKeyPairSync, sign } from "node:crypto";
+import { Cluster, waitFor, freePort, type Proc } from "./cluster.ts";
+
+const c = new Cluster();
+let controller: Proc;
+let port = 0;
+let config = "";
+after(() => c.stopAll());
+
+const SWEEP = {
+  name: "trust", dataset: { name: "xor", train: 40, test: 10 }, model: { hidden: [2] },
+  train: { epochs: 2, batch: 8, lr: 0.1 }, search: { repeats: 6 }, leaseSeconds: 30,
+};
+
+before(async () => {
+  port = await freePort();
+  config = c.writeConfig("trust", SWEEP);
+  controller = await c.startController(config, { port });
+  await c.admin("/api/commands?kind=pause&sweep=1");
+});
+
+async function call(path: string, init: { method?: string; token?: string; cookie?: string; body?: unknown } = {}) {
+  const headers: Record<string, string> = {};
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  if (init.cookie) headers.cookie = init.cookie;
+  if (init.body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(`${c.url}${path}`, { method: init.method ?? "GET", headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+  const text = await res.text();
+  let json: unknown;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  const message = (json as { error?: { message?: string } } | undefined)?.error?.message ?? "";
+  const cookie = res.headers.getSetCookie().map((x) => x.split(";")[0]).join("; ");
+  return { status: res.status, json: json as Record<string, unknown>, message, cookie };
+}
+
+const join = (token: string, query = "threads=1", cookie?: string) => call(`/v1/join?${query}`, { method: "POST", token, cookie });
+
+test("each token does only its own job", async () => {
+  const asRelay = await join(c.token, "threads=1&role=relay");
+  assert.equal(asRelay.status, 403);
+  assert.match(asRelay.message, /joining as a relay needs the relay token/);
+  assert.equal((await join(c.adminToken)).status, 403, "the admin token joins nothing when a relay token is set");
+  for (const token of [c.token, c.relayToken]) {
+    assert.equal((await call("/api/commands?kind=resume", { method: "POST", token })).status, 403, "no command without the admin token");
+    assert.equal((await call("/api/deploy", { method: "POST", token })).status, 403, "no deploy without the admin token");
+  }
+  const worker = await join(c.token);
+  assert.equal(worker.status, 200);
+  assert.equal(worker.json.role, "worker");
+  assert.equal(worker.json.identity, undefined, "a worker gets nothing to check identities with");
+  const relay = await join(c.relayToken, "threads=1&role=relay");
+  assert.equal(relay.json.role, "relay");
+  const check = relay.json.identity as { publicKey: string; tokens: string[] };
+  assert.match(check.publicKey, /^-----BEGIN PUBLIC KEY-----/);
+  assert.doesNotMatch(JSON.stringify(relay.json), /PRIVATE|cookieKeys/, "a relay gets the public key only");
+  assert.ok(!JSON.stringify(relay.json).includes(c.token) && !JSON.stringify(relay.json).includes(c.adminToken), "and no token");
+});
+
+test("no node can mint or take over another's identity", async () => {
+  const a = await join(c.token);
+  const b = await join(c.token);
+  const relay = await join(c.relayToken, "threads=1&role=relay");
+  // node= with another node's id but one's own identity: a new id, not the other's.
+  const takeover = await join(c.token, `threads=1&node=${b.json.nodeId}`, a.cookie);
+  assert.notEqual(takeover.json.nodeId, b.json.nodeId);
+  const relayTakeover = await join(c.token, `threads=1&node=${relay.json.nodeId}`);
+  assert.notEqual(relayTakeover.json.nodeId, relay.json.nodeId, "no relay's id without its identity");
+  assert.equal((await join(c.token, `threads=1&node=${a.json.nodeId}`, a.cookie)).json.nodeId, a.json.nodeId, "its own identity keeps its id");
+  // An identity signed with any key but the controller's is refused everywhere.
+  const { privateKey } = generateKeyPairSync("ed25519");
+  const payload = Buffer.from(JSON.stringify({ v: 1, n: relay.json.nodeId, r: "relay", u: null, x: Date.now() + 3600_000, t: "0".repeat(16) })).toString("base64url");
+  const minted = `discalc_id=${payload}.${sign(null, Buffer.from(payload), privateKey).toString("base64url")}`;
+  const leases = await call("/v1/leases?n=5", { cookie: minted });
+  assert.equal(leases.status, 401);
+  assert.match(leases.message, /signature the controller did not make/);
+});
+
+test("a worker reports only on trials handed to it and still running", async () => {
+  const a = await join(c.token, "threads=1&host=a");
+  const b = await join(c.token, "threads=1&host=b");
+  await c.admin("/api/commands?kind=resume&sweep=1");
+  const work = await waitFor(async () => {
+    const w = await call("/v1/work?free=1&running=", { cookie: a.cookie });
+    return (w.json.trials as unknown[]).length ? w.json : undefined;
+  }, 10_000, "a trial for worker a");
+  const t = (work.trials as Array<{ trialId: number; attempt: number }>)[0]!;
+  const ref = { trialId: t.trialId, attempt: t.attempt };
+  const outcome = { resultSha256: "ab".repeat(32), metrics: { testAccuracy: 1 }, reports: [{ trainLoss: 0.1 }], info: {}, runMs: 1 };
+  const result = (workerId: unknown) => ({ batchId: "x", results: [{ ...ref, status: "done", workerId, outcome, finishedAt: Date.now() }] });
+  // b forges a's trial: its result and its metrics are refused.
+  assert.deepEqual((await call("/v1/results", { method: "POST", cookie: b.cookie, body: result(b.json.nodeId) })).json, { statuses: ["refused"] });
+  assert.deepEqual((await call("/v1/metrics", { method: "POST", cookie: b.cookie, body: { items: [{ ...ref, step: 1, values: { trainLoss: 9 } }] } })).json, { accepted: 0 });
+  assert.equal((await call("/v1/results", { method: "POST", cookie: b.cookie, body: result(a.json.nodeId) })).status, 403, "naming another worker");
+  // a reports on its own trial; a step past the config's 2 epochs is refused.
+  const items = [1, 2, 3].map((step) => ({ ...ref, step, values: { trainLoss: step } }));
+  assert.deepEqual((await call("/v1/metrics", { method: "POST", cookie: a.cookie, body: { items } })).json, { accepted: 2 });
+  assert.deepEqual((await call("/v1/results", { method: "POST", cookie: a.cookie, body: result(a.json.nodeId) })).json, { statuses: ["stored"] });
+  // The trial has ended: more metrics are refused, and the stored result is a's.
+  assert.deepEqual((await call("/v1/metrics", { method: "POST", cookie: a.cookie, body: { items: [{ ...ref, step: 1, values: { trainLoss: 99 } }] } })).json, { accepted: 0 });
+  const stored = await waitFor(async () => (await c.client.get("trials", { sweep: 1 })).find((x) => x.id === t.trialId && x.state === "done"), 10_000, "the result stored");
+  assert.equal(stored.workerId, a.json.nodeId);
+  assert.equal(stored.resultSha256, "ab".repeat(32));
+
+  // free is bounded by threads and a small reserve; trials a does not list go back at once.
+  const greedy = await call("/v1/work?free=1024&running=", { cookie: a.cookie });
+  const got = greedy.json.trials as Array<{ trialId: number; attempt: number }>;
+  assert.ok(got.length >= 1 && got.length <= 2, `one thread holds at most 2 trials, got ${got.length}`);
+  await call("/v1/work?free=0&running=", { cookie: a.cookie });
+  const back = await waitFor(async () => {
+    const trials = await c.client.get("trials", { sweep: 1 });
+    const gone = got.map((g) => trials.find((x) => x.id === g.trialId)!);
+    return gone.every((x) => x.attemptLog.some((l) => l.attempt === got.find((g) => g.trialId === x.id)!.attempt && l.outcome === "released")) ? gone : undefined;
+  }, 10_000, "the unlisted trials handed back");
+  assert.equal(back.length, got.length);
+  await c.admin("/api/commands?kind=pause&sweep=1");
+});
+
+test("a late joiner starts at the current command, and pause state travels as state", { timeout: 60_000 }, async () => {
+  await c.admin("/api/commands?kind=pause");
+  await c.admin("/api/commands?kind=resume&sweep=1");
+  await c.admin("/api/commands?kind=shutdown");
+  const relay = await join(c.relayToken, "threads=1&role=relay");
+  const beat = await call(`/v1/heartbeat?seq=${relay.json.commandSeq}&port=1`, {
+    method: "POST", cookie: relay.cookie,
+    body: { stats: { relayId: relay.json.nodeId, url: "", queued: 0, running: 0, bufferedResults: 0, workers: [], trialsPerMinute: 0, resultsUploaded: 0, bytesBeforeCompression: 0, bytesAfterCompression: 0 }, held: [] },
+  });
+  assert.deepEqual(beat.json.commands, [], "no replay of history");
+  assert.deepEqual(beat.json.pausedSweeps, [], "the sweep-level resume after the global pause holds");
+  // A real relay daemon that joins after the shutdown keeps running.
+  const daemon = c.startRelay();
+  const alive = await waitFor(async () => (await c.client.get("nodes")).find((n) => n.role === "relay" && n.url && n.state === "alive"), 20_000, "the relay daemon");
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.equal(daemon.child.exitCode, null, `the relay did not exit: ${daemon.log.join("\n")}`);
+  await c.admin("/api/commands?kind=pause&sweep=1");
+  await waitFor(async () => ((await c.client.get("stats", {}, { id: alive.id })).relayId === alive.id ? true : undefined), 5000, "its stats");
+});
+
+test("the controller sends nothing to a URL a relay declared; stats come from heartbeats", async () => {
+  let requests = 0;
+  const trap = http.createServer((_req, res) => { requests++; res.end("{}"); });
+  await new Promise<void>((r) => trap.listen(0, "127.0.0.1", r));
+  try {
+    const relay = await join(c.relayToken, "threads=1&role=relay");
+    const url = `http://127.0.0.1:${(trap.address() as { port: number }).port}`;
+    const stats = { relayId: relay.json.nodeId, url, queued: 7, running: 0, bufferedResults: 0, workers: [], trialsPerMinute: 0, resultsUploaded: 0, bytesBeforeCompression: 0, bytesAfterCompression: 0 };
+    assert.equal((await call(`/v1/heartbeat?url=${encodeURIComponent(url)}`, { method: "POST", cookie: relay.cookie, body: { stats, held: [] } })).status, 200);
+    const answer = await c.client.get("stats", {}, { id: relay.json.nodeId as string });
+    assert.equal(answer.queued, 7, "the pushed statistics");
+    assert.equal(requests, 0, "no request went to the declared URL");
+  } finally {
+    trap.close();
+  }
+});
+
+test("rotating the cluster token revokes every identity issued under it", { timeout: 60_000 }, async () => {
+  // The worker polls its own relay: the daemon above or the controller's root relay, once the
+  // hand-made relays of the tests above (which declared URLs nobody serves) have gone silent.
+  const poll = async (a: Awaited<ReturnType<typeof join>>) => {
+    const res = await fetch(`${a.json.relayUrl}/v1/work?free=0`, { headers: { cookie: a.cookie } });
+    return { status: res.status, message: ((await res.json()) as { error?: { message?: string } }).error?.message ?? "" };
+  };
+  const a = await waitFor(async () => {
+    const joined = await join(c.token);
+    return (await poll(joined).catch(() => ({ status: 0 }))).status === 200 ? joined : undefined;
+  }, 20_000, "a worker under a relay that answers");
+  c.signal(controller, "SIGTERM");
+  await controller.exited;
+  const rotated = "rotated-cluster-token";
+  controller = c.spawn("controller", ["controller", "--config", config, "--port", String(port), "--host", "127.0.0.1", "--data", `${c.dir}/data`,
+    "--token", rotated, "--relay-token", c.relayToken, "--admin-token", c.adminToken]);
+  await waitFor(async () => (await fetch(`${c.url}/api/sweeps`)).ok || undefined, 30_000, "the restarted controller");
+  // Relays learn the current tokens with their next heartbeat.
+  const old = await waitFor(async () => {
+    const r = await poll(a);
+    return r.status === 401 ? r : undefined;
+  }, 15_000, "the old identity refused");
+  assert.match(old.message, /issued under a token that is no longer valid/);
+  assert.equal((await join(c.token)).status, 403, "the old token joins nothing");
+  assert.equal((await join(rotated)).status, 200);
+});
