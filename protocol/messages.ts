@@ -55,7 +55,7 @@ export type TrialRef = z.infer<typeof TrialRef>;
 
 /** The step-th report (1-based) of an attempt. */
 export const MetricsItem = TrialRef.extend({ step: z.int().positive(), values: MetricValues });
-export const MetricsBatch = z.object({ items: z.array(MetricsItem).max(100_000) });
+export const MetricsBatch = z.object({ items: z.array(MetricsItem).max(20_000) });
 export type MetricsBatch = z.infer<typeof MetricsBatch>;
 
 export const TrialOutcome = z.object({
@@ -87,7 +87,7 @@ export type TrialResult = z.infer<typeof TrialResult>;
 export const ResultBatch = z.object({
   /** Unique per batch, so a retried upload is recognisable in logs. */
   batchId: z.string().max(100),
-  results: z.array(TrialResult).max(100_000),
+  results: z.array(TrialResult).max(10_000),
 });
 export type ResultBatch = z.infer<typeof ResultBatch>;
 
@@ -140,7 +140,7 @@ export const RelayStats = z.object({
   queued: z.int(),
   running: z.int(),
   bufferedResults: z.int(),
-  workers: z.array(WorkerStats),
+  workers: z.array(WorkerStats).max(10_000),
   trialsPerMinute: z.number(),
   resultsUploaded: z.int(),
   bytesBeforeCompression: z.int(),
@@ -151,9 +151,9 @@ export type RelayStats = z.infer<typeof RelayStats>;
 export const HeartbeatRequest = z.object({
   stats: RelayStats,
   /** Trials the relay holds (queued or running): their leases are extended. */
-  held: z.array(TrialRef),
+  held: z.array(TrialRef).max(100_000),
   /** Trials the relay gives back (their worker went silent, or it is shutting down). */
-  released: z.array(TrialRef).default([]),
+  released: z.array(TrialRef).max(100_000).default([]),
 });
 export type HeartbeatRequest = z.infer<typeof HeartbeatRequest>;
 

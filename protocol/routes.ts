@@ -56,7 +56,8 @@ export const routes = {
       /** Trials the worker is running (its lease renewals), trialId:attempt,… */
       running: trialList.optional(),
       threads: intParam(1, 1024).optional(),
-      gflops: z.string().regex(/^\d+(\.\d+)?$/, "must be a number").transform(Number).optional(),
+      // Bounded digits, so no value turns into Infinity on its way upstream.
+      gflops: z.string().regex(/^\d{1,6}(\.\d{1,6})?$/, "must be a number 0..999999 with at most 6 decimals").transform(Number).optional(),
       host: hostParam.optional(),
     }),
     body: null, response: WorkResponse,

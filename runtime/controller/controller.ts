@@ -86,6 +86,10 @@ export async function startController(o: ControllerOptions): Promise<Controller>
       for (const b of o.config.blobs) blobs.put(b.bytes, b.kind, b.name);
       sweep = registerSweep(store, o.config.config, { forceNew: o.forceNew, entry: o.config.entry });
     }
+    // Relays and workers reconnect within seconds of a restart: their trials keep running, so
+    // their leases get a full period before any can expire.
+    const graced = store.graceLeases(Date.now());
+    if (graced) log(`restart: ${graced} lease(s) get one lease period of grace`);
     const heartbeatMs = o.heartbeatMs ?? 1000;
     const scheduler = new Scheduler(store, { datasets });
     const state = new ControllerState(store, scheduler, blobs, {

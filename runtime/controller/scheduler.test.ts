@@ -539,3 +539,16 @@ test("reports of an ended trial are refused and stored ones stay; steps past the
   assert.deepEqual(f.sched.recordResults("r-1", batch(tooMany)).statuses, ["refused"], "a result with more reports than epochs");
   assert.equal(f.store.result(b.trialId), undefined);
 });
+
+test("after a restart, leases get one lease period of grace from the restart", (t) => {
+  const f = fixture(t);
+  const [a] = f.sched.leaseTrials("r-1", 1) as [TrialLease];
+  f.advance(29_000);
+  f.reopen();
+  assert.equal(f.store.graceLeases(f.now()), 1);
+  f.advance(29_000);
+  assert.equal(f.sched.expireLeases(), 0, "58 s after the lease, 29 s after the restart: still running");
+  assert.equal(f.store.trial(a.trialId)!.state, "leased");
+  f.advance(2_000);
+  assert.equal(f.sched.expireLeases(), 1, "then it expires as usual");
+});

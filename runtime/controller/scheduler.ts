@@ -126,7 +126,8 @@ export class Scheduler {
   /** Stores a relay's batch in one transaction; idempotent per (trial, attempt). */
   recordResults(relayId: string, batch: ResultBatch): ResultAck {
     const now = this.now();
-    return this.store.tx(() => {
+    // Durable before the acknowledgement: the relay drops what the controller acknowledged.
+    return this.store.durableTx(() => {
       const touched = new Set<number>();
       const statuses = batch.results.map((r): ResultAck["statuses"][number] => {
         const attempt = this.store.attempt(r.trialId, r.attempt);

@@ -72,6 +72,27 @@ export class Store {
     return this.db.transaction(fn)();
   }
 
+  /**
+   * A transaction that survives power loss once it returns (synchronous = FULL: the WAL is
+   * fsynced at commit). For what is acknowledged to others, such as result batches; the rest
+   * runs at NORMAL, which loses at most the last commits on power loss, never consistency.
+   */
+  durableTx<T>(fn: () => T): T {
+    this.db.pragma("synchronous = FULL");
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      this.db.pragma("synchronous = NORMAL");
+    }
+  }
+
+  /** Leases get one more lease period from `now` (after a controller restart, running trials are not failures). */
+  graceLeases(now: number): number {
+    return this.sql(
+      "UPDATE trials SET lease_deadline = MAX(lease_deadline, ? + (SELECT lease_ms FROM sweeps s WHERE s.id = trials.sweep_id)) WHERE state = 'leased'",
+    ).run(now).changes;
+  }
+
   getMeta(key: string): string | undefined {
     return (this.sql("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
   }

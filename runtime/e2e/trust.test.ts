@@ -183,3 +183,32 @@ test("rotating the cluster token revokes every identity issued under it", { time
   assert.equal((await join(c.token)).status, 403, "the old token joins nothing");
   assert.equal((await join(rotated)).status, 200);
 });
+
+test("limits: per-route body caps, array lengths, bounded numbers, one long-poll per worker", { timeout: 60_000 }, async () => {
+  const relay = await join(c.relayToken, "threads=1&role=relay");
+  const big = await fetch(`${c.url}/v1/heartbeat`, {
+    method: "POST", headers: { cookie: relay.cookie, "content-type": "application/json" }, body: new Uint8Array(5 * 1024 * 1024),
+  });
+  assert.equal(big.status, 413, "a heartbeat is capped at 4 MiB");
+  const items = Array.from({ length: 20_001 }, () => ({ trialId: 1, attempt: 1, step: 1, values: {} }));
+  const many = await call("/v1/metrics", { method: "POST", cookie: relay.cookie, body: { items } });
+  assert.equal(many.status, 400);
+  assert.match(many.message, /items/);
+  // The test above rotated the cluster token; wait for a worker under a relay that answers.
+  const w = await waitFor(async () => {
+    const joined = await join("rotated-cluster-token");
+    const ok = await fetch(`${joined.json.relayUrl}/v1/work?free=0`, { headers: { cookie: joined.cookie } }).then((r) => r.ok, () => false);
+    return ok ? joined : undefined;
+  }, 20_000, "a worker under a relay that answers");
+  const relayBase = w.json.relayUrl as string;
+  const huge = await fetch(`${relayBase}/v1/work?free=0&gflops=${"9".repeat(400)}`, { headers: { cookie: w.cookie } });
+  assert.equal(huge.status, 400, "a 400-digit number is refused, not passed on as Infinity");
+  // A second long-poll from the same worker answers the first at once.
+  const started = Date.now();
+  const first = fetch(`${relayBase}/v1/work?free=1&wait=4000&running=&seq=${w.json.commandSeq}`, { headers: { cookie: w.cookie } }).then(() => Date.now() - started);
+  await new Promise((r) => setTimeout(r, 200));
+  const second = fetch(`${relayBase}/v1/work?free=1&wait=1000&running=&seq=${w.json.commandSeq}`, { headers: { cookie: w.cookie } }).then(() => Date.now() - started);
+  const [a, b] = await Promise.all([first, second]);
+  assert.ok(a < 2500, `the first long-poll was answered when the second came (${a} ms)`);
+  assert.ok(b >= 1000, `the second waited its own time (${b} ms)`);
+});

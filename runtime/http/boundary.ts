@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { routes, type RouteName } from "../../protocol/routes.ts";
 import { decodeJsonBody, BodyTooLargeError, BadEncodingError, DEFAULT_BODY_CAP } from "../../protocol/codec.ts";
 import { formatIssues } from "../../kernels/config-errors.ts";
+import { BODY_CAPS } from "../../protocol/batch-bytes.ts";
 
 export function parseQuery<N extends RouteName>(ctx: Koa.Context, name: N): z.output<(typeof routes)[N]["query"]> {
   return parseQueryWith(ctx, routes[name].query) as z.output<(typeof routes)[N]["query"]>;
@@ -43,7 +44,8 @@ export async function readRawBody(ctx: Koa.Context, cap: number): Promise<Uint8A
   return Buffer.concat(chunks);
 }
 
-export async function parseBody<N extends RouteName>(ctx: Koa.Context, name: N, cap = DEFAULT_BODY_CAP) {
+/** Each route's body cap (a heartbeat 4 MiB, a metrics batch 8 MiB, results 64 MiB). */
+export async function parseBody<N extends RouteName>(ctx: Koa.Context, name: N, cap = (BODY_CAPS as Record<string, number>)[name] ?? DEFAULT_BODY_CAP) {
   const schema = routes[name].body;
   if (!schema) throw new Error(`route ${name} has no body`);
   const raw = await readRawBody(ctx, cap);

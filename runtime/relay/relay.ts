@@ -4,6 +4,7 @@
 // Knows nothing of HTTP: routes.ts maps requests onto it.
 import { randomBytes } from "node:crypto";
 import { maxReportsOf } from "../experiments/report-bounds.ts";
+import { batchPrefix, RESULT_BATCH_BYTES, METRICS_BATCH, METRICS_BATCH_BYTES } from "../../protocol/batch-bytes.ts";
 import type { Upstream } from "./upstream.ts";
 import type {
   TrialLease, TrialRef, TrialResult, Command, WorkResponse, MetricsBatch, RelayStats, WorkerStats,
@@ -149,6 +150,12 @@ export class Relay {
     const now = this.answer(workerId, free, seq);
     if (now.trials.length || now.commands.length || now.stop.length || !q.wait || free === 0 || this.closed) return now;
     this.ensureQueue(free);
+    // One long-poll per worker: an earlier one still waiting is answered now, empty.
+    for (const old of this.waiters.filter((x) => x.workerId === workerId)) {
+      clearTimeout(old.timer);
+      this.waiters = this.waiters.filter((x) => x !== old);
+      old.resolve(this.answer(workerId, 0, old.seq));
+    }
     return new Promise((resolve) => {
       const waiter: Waiter = {
         workerId, free, seq, resolve,
@@ -352,7 +359,7 @@ export class Relay {
   async flush(): Promise<void> {
     if (this.flushing || !this.resultBuffer.length) return;
     this.flushing = true;
-    const batch = this.resultBuffer.slice(0, this.o.batchMax * 4);
+    const batch = this.resultBuffer.slice(0, batchPrefix(this.resultBuffer, this.o.batchMax * 4, RESULT_BATCH_BYTES));
     try {
       await this.upstream.results({ batchId: `${this.o.relayId}-${randomBytes(4).toString("hex")}`, results: batch });
       this.resultBuffer.splice(0, batch.length);
@@ -367,12 +374,14 @@ export class Relay {
   }
 
   private async flushMetrics(): Promise<void> {
-    if (!this.metricsBuffer.length) return;
-    const items = this.metricsBuffer.splice(0);
-    try {
-      await this.upstream.metrics({ items });
-    } catch {
-      // Metrics are for live curves; the final result carries every epoch again.
+    // In batches the controller's caps take (count and bytes).
+    while (this.metricsBuffer.length) {
+      const items = this.metricsBuffer.splice(0, batchPrefix(this.metricsBuffer, METRICS_BATCH, METRICS_BATCH_BYTES));
+      try {
+        await this.upstream.metrics({ items });
+      } catch {
+        // Metrics are for live curves; the final result carries every report again.
+      }
     }
   }
 

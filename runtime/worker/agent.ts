@@ -7,6 +7,7 @@ import { formatTrialList } from "../../protocol/routes.ts";
 import type { TrialLease, TrialResult, TrialRef, Command, WorkResponse, MetricsBatch } from "../../protocol/messages.ts";
 import type { NodeContext, NodeOutcome } from "../node-context.ts";
 import { renewIdentity } from "../node-identity.ts";
+import { batchPrefix, jsonBytes, MAX_RESULT_BYTES, RESULT_BATCH_BYTES, METRICS_BATCH, METRICS_BATCH_BYTES } from "../../protocol/batch-bytes.ts";
 import { ThreadPool, leaseBlobs } from "./thread-pool.ts";
 import type { ThreadReply } from "./thread.ts";
 
@@ -232,6 +233,9 @@ class Agent {
       this.queueResult(lease, "failed", { error: reply.error });
     } else if (reply.stopped) {
       this.queueResult(lease, this.cancelled.has(key(lease)) ? "cancelled" : "released", {});
+    } else if (jsonBytes(reply.outcome) > MAX_RESULT_BYTES) {
+      // It could never be uploaded: fail it with the reason rather than retry it forever.
+      this.queueResult(lease, "failed", { error: `result too large: ${jsonBytes(reply.outcome)} bytes of JSON, at most ${MAX_RESULT_BYTES} (report less often)` });
     } else {
       this.gflops = reply.outcome.info.gemmGflops ?? this.gflops;
       this.queueResult(lease, "done", { outcome: reply.outcome });
@@ -259,7 +263,7 @@ class Agent {
   private async flushResults(): Promise<void> {
     if (this.flushingResults || !this.results.length) return;
     this.flushingResults = true;
-    const batch = this.results.slice();
+    const batch = this.results.slice(0, batchPrefix(this.results, RESULT_BATCH, RESULT_BATCH_BYTES));
     try {
       await this.relay.call("results", { body: { batchId: `${this.ctx.join.nodeId}-${Date.now()}`, results: batch } });
       this.results.splice(0, batch.length);
@@ -277,9 +281,10 @@ class Agent {
   }
 
   private async flushMetrics(): Promise<void> {
-    if (!this.metrics.length) return;
-    const items = this.metrics.splice(0);
-    await this.relay.call("metrics", { body: { items } }).catch(() => {});
+    while (this.metrics.length) {
+      const items = this.metrics.splice(0, batchPrefix(this.metrics, METRICS_BATCH, METRICS_BATCH_BYTES));
+      await this.relay.call("metrics", { body: { items } }).catch(() => {});
+    }
   }
 
   /** Asks the controller again for a relay (ours is unreachable), keeping our identity. */
