@@ -1,6 +1,6 @@
 // The one client of the controller's REST API: the CLI and the tests read through it, and
 // every answer is checked against its schema in api.ts. Errors name the controller's URL.
-import { api, apiUrl, type ApiReadRoute, type ApiResponse } from "./api.ts";
+import { api, apiUrl, type ApiReadRoute, type ApiResponse, type ApiPagedRoute } from "./api.ts";
 
 /** An answer of the controller's REST API that was not 2xx. */
 export class ApiError extends Error {
@@ -55,5 +55,17 @@ export class ApiClient {
       throw new Error(`the controller at ${controller} answered GET ${path} in an unexpected shape (${issue.path.join(".")}: ${issue.message})`);
     }
     return parsed.data as ApiResponse<N>;
+  }
+
+  /** Every item of a paged list, following `next` page by page (1,000 at a time). */
+  async getAll<N extends ApiPagedRoute>(name: N, query: Record<string, string | number | undefined> = {}): Promise<ApiResponse<N>["items"]> {
+    const items: ApiResponse<N>["items"] = [];
+    let cursor: string | undefined;
+    do {
+      const page = (await this.get(name, { ...query, limit: 1000, cursor })) as { items: unknown[]; next: string | null };
+      items.push(...(page.items as never[]));
+      cursor = page.next ?? undefined;
+    } while (cursor !== undefined);
+    return items;
   }
 }

@@ -24,8 +24,11 @@ export const AttemptView = z.object({
 export const TrialView = z.object({
   id: z.int(), sweepId: z.int(), index: z.int(), point: z.int(), repeat: z.int(),
   params: z.record(z.string(), z.unknown()), seed: z.number(), state: z.string(), attempts: z.int(),
-  /** The shown attempt's reports in order, each with its `step`: the report's number, or the experiment's own `step` metric when it reports one. */
-  metrics: z.array(z.record(z.string(), z.number())),
+  /**
+   * The shown attempt's reports in order, each with its `step`: the report's number, or the
+   * experiment's own `step` metric when it reports one. Only on request (`metrics=1`, or one trial).
+   */
+  metrics: z.array(z.record(z.string(), z.number())).optional(),
   /** Final metrics, once stored. */
   final: MetricValues.nullable(),
   /** The sweep's metric for this trial (final metrics first, else the last report). */
@@ -45,7 +48,8 @@ export const LeaderboardRow = z.object({
   mean: z.number(), std: z.number(), trialIds: z.array(z.int()),
 });
 export type LeaderboardRow = z.infer<typeof LeaderboardRow>;
-export const Leaderboard = z.object({ sweepId: z.int(), metric: MetricSpec, rows: z.array(LeaderboardRow) });
+/** One page of the ranking (points best first); `next` as for every list. */
+export const Leaderboard = z.object({ sweepId: z.int(), metric: MetricSpec, rows: z.array(LeaderboardRow), total: z.int(), next: z.string().nullable() });
 export type Leaderboard = z.infer<typeof Leaderboard>;
 
 export const NodeView = z.object({
@@ -54,21 +58,36 @@ export const NodeView = z.object({
 });
 export type NodeView = z.infer<typeof NodeView>;
 
+/** Every list is paged: at most `limit` (1..1,000, default 100) items, and `next` to pass as `cursor` (null on the last page). */
+export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next: z.string().nullable() });
+export const DEFAULT_PAGE = 100;
+const paging = {
+  limit: intParam(1, 1000).optional(),
+  cursor: z.string().regex(/^\d{1,15}$/, "must be the `next` of a previous page").optional(),
+};
+
 export const api = {
-  sweeps: { path: "/api/sweeps", query: z.strictObject({}), response: z.array(SweepView) },
+  sweeps: { path: "/api/sweeps", query: z.strictObject(paging), response: pageOf(SweepView) },
   sweep: { path: "/api/sweeps/:id", query: z.strictObject({}), response: SweepDetail },
   /** The sweep's ranking by its metric: computed here, shown by the dashboard and the CLI. */
-  leaderboard: { path: "/api/sweeps/:id/leaderboard", query: z.strictObject({}), response: Leaderboard },
+  leaderboard: { path: "/api/sweeps/:id/leaderboard", query: z.strictObject(paging), response: Leaderboard },
   trials: {
     path: "/api/trials",
     query: z.strictObject({
       sweep: intParam(1, Number.MAX_SAFE_INTEGER).optional(),
       state: z.enum(["queued", "leased", "done", "failed", "cancelled"]).optional(),
+      /** 1: each trial with its reports. */
+      metrics: z.enum(["0", "1"]).optional(),
+      /** id (default), or best: finished trials by the sweep's metric, best first (needs sweep). */
+      order: z.enum(["id", "best"]).optional(),
+      ...paging,
     }),
-    response: z.array(TrialView),
+    response: pageOf(TrialView),
   },
-  nodes: { path: "/api/nodes", query: z.strictObject({}), response: z.array(NodeView) },
-  commands: { path: "/api/commands", query: z.strictObject({}), response: z.array(Command) },
+  /** One trial with all its reports. */
+  trial: { path: "/api/trials/:id", query: z.strictObject({}), response: TrialView },
+  nodes: { path: "/api/nodes", query: z.strictObject(paging), response: pageOf(NodeView) },
+  commands: { path: "/api/commands", query: z.strictObject(paging), response: pageOf(Command) },
   /** POST: issue a command (admin). */
   issueCommand: {
     path: "/api/commands",
@@ -87,7 +106,9 @@ export const api = {
 } as const;
 
 /** The read-only routes, which the API client can GET and parse. */
-export type ApiReadRoute = "sweeps" | "sweep" | "leaderboard" | "trials" | "nodes" | "commands" | "stats";
+export type ApiReadRoute = "sweeps" | "sweep" | "leaderboard" | "trials" | "trial" | "nodes" | "commands" | "stats";
+/** The paged routes. */
+export type ApiPagedRoute = "sweeps" | "trials" | "nodes" | "commands";
 export type ApiResponse<N extends ApiReadRoute> = z.output<(typeof api)[N]["response"]>;
 
 export type ApiRoute = keyof typeof api;

@@ -58,7 +58,8 @@ test("work: refuses bad values naming the rule", () => {
   assert.deepEqual(problems("work", { free: "1", wait: "60001" }), ["wait: must be at most 60000"]);
   assert.deepEqual(problems("work", { free: "1", running: "1:2,x" }), ["running: must be a comma list of trialId:attempt"]);
   assert.deepEqual(problems("work", { free: "1", running: "1:2," }), ["running: must be a comma list of trialId:attempt"]);
-  assert.deepEqual(problems("work", { free: "1", gflops: "-3" }), ["gflops: must be a number"]);
+  assert.deepEqual(problems("work", { free: "1", gflops: "-3" }), ["gflops: must be a number 0..999999 with at most 6 decimals"]);
+  assert.deepEqual(problems("work", { free: "1", gflops: "9".repeat(400) }), ["gflops: must be a number 0..999999 with at most 6 decimals"], "never Infinity");
   assert.deepEqual(problems("work", { free: "1", host: "bad host!" }), ["host: must be a host name"]);
   assert.equal(problems("work", {}).length, 1, "free is required");
   assert.match(problems("work", {})[0]!, /^free: /);

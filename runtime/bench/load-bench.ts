@@ -37,7 +37,7 @@ async function run(agents: number) {
     }));
     const relays: Proc[] = [];
     for (let i = 0; i < Number(args.relays); i++) relays.push(c.startRelay());
-    await waitFor(async () => (await c.client.get("nodes")).filter((n) => n.role === "relay" && n.url).length === relays.length,
+    await waitFor(async () => (await c.client.getAll("nodes")).filter((n) => n.role === "relay" && n.url).length === relays.length,
       60_000, "relays", () => c.dump());
     const before = usage(ctl.child.pid!);
     const relayBefore = relays.map((r) => usage(r.child.pid!).cpu);

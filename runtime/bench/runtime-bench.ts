@@ -19,11 +19,11 @@ async function timeSweep(config: object, threads: number, total: number): Promis
   try {
     await c.startController(c.writeConfig("bench", config));
     c.startRelay();
-    await waitFor(async () => (await c.client.get("nodes")).some((n) => n.role === "relay" && n.url), 30_000, "relay", () => c.dump());
+    await waitFor(async () => (await c.client.getAll("nodes")).some((n) => n.role === "relay" && n.url), 30_000, "relay", () => c.dump());
     // Hold the sweep until the agent is up, so start-up time is not counted.
     await c.admin("/api/commands?kind=pause&sweep=1");
     c.startAgent(threads);
-    await waitFor(async () => (await c.client.get("nodes")).some((n) => n.role === "worker"), 30_000, "agent", () => c.dump());
+    await waitFor(async () => (await c.client.getAll("nodes")).some((n) => n.role === "worker"), 30_000, "agent", () => c.dump());
     await new Promise((r) => setTimeout(r, 1500)); // threads spawned and polling
     await c.admin("/api/commands?kind=resume&sweep=1");
     const done = await waitFor(async () => {
@@ -33,7 +33,7 @@ async function timeSweep(config: object, threads: number, total: number): Promis
     if (done.counts.done !== total) throw new Error(`expected ${total} done, got ${JSON.stringify(done.counts)}`);
     // From the first lease to the last stored result, on the controller's clock: the time
     // a resume command takes to reach the relay (one heartbeat) is not the sweep's.
-    const trials = await c.client.get("trials", { sweep: 1 });
+    const trials = await c.client.getAll("trials", { metrics: 1,  sweep: 1 });
     const first = Math.min(...trials.flatMap((t) => t.attemptLog.map((a) => a.leasedAt)));
     const last = Math.max(...trials.flatMap((t) => t.attemptLog.map((a) => a.endedAt ?? 0)));
     const seconds = (last - first) / 1000;

@@ -41,10 +41,18 @@ export async function bestFromController(controller: string, token: string | und
     sweep = await client.get("sweep", {}, { id: sweepId });
   } catch (err) {
     if (!(err instanceof ApiError && err.status === 404)) throw err;
-    const sweeps = await client.get("sweeps").catch(() => []);
+    const sweeps = await client.getAll("sweeps").catch(() => []);
     throw new Error(`--sweep ${sweepId}: no such sweep on the controller at ${controller}${sweepList(sweeps)}`);
   }
-  return { sweep, board: await client.get("leaderboard", {}, { id: sweepId }) };
+  // Every page of the ranking (the table shows the top rows, --json all of them).
+  const first = await client.get("leaderboard", { limit: 1000 }, { id: sweepId });
+  const rows = [...first.rows];
+  for (let next = first.next; next !== null;) {
+    const page = await client.get("leaderboard", { limit: 1000, cursor: next }, { id: sweepId });
+    rows.push(...page.rows);
+    next = page.next;
+  }
+  return { sweep, board: { ...first, rows, next: null } };
 }
 
 /** What `discalc best` prints. */

@@ -8,7 +8,7 @@ type NodeInfo = NodeView;
 
 export async function statusCommand(o: { controller: string; token?: string }): Promise<string> {
   const client = new ApiClient(o.controller, o.token);
-  const [nodes, sweeps] = await Promise.all([client.get("nodes"), client.get("sweeps")]);
+  const [nodes, sweeps] = await Promise.all([client.getAll("nodes"), client.getAll("sweeps")]);
   // The root relay (inside the controller) reports no heartbeat to itself: ask for its live
   // statistics, and show the tree without them if that fails.
   const controller = nodes.find((n) => n.role === "controller");

@@ -6,7 +6,10 @@ import { api } from "../../protocol/api.ts";
 import { parseQueryWith, readRawBody } from "../http/boundary.ts";
 import { requireToken, requireAdmin } from "../http/identity.ts";
 import type { ControllerState } from "./state.ts";
-import { trialView, sweepView, nodesView, sweepLeaderboard } from "./api-views.ts";
+import type { TrialRow } from "./store.ts";
+import { toCommand } from "./scheduler.ts";
+import { trialView, sweepView, nodesPage, sweepLeaderboard, sweepIdentity } from "./api-views.ts";
+import { DEFAULT_PAGE } from "../../protocol/api.ts";
 
 const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
 
@@ -17,10 +20,17 @@ export function apiRouter(s: ControllerState): Router {
   };
   const sweepOr404 = (ctx: Koa.Context, id: number) => s.store.sweep(id) ?? ctx.throw(404, `no sweep ${id}`);
 
+  /** A page in id order: `next` is the last id when the page is full. */
+  const idPage = <R, V>(rows: R[], limit: number, id: (r: R) => number, view: (r: R) => V) => ({
+    items: rows.slice(0, limit).map(view),
+    next: rows.length > limit ? String(id(rows[limit - 1]!)) : null,
+  });
+
   router.get(api.sweeps.path, (ctx) => {
     read(ctx);
-    parseQueryWith(ctx, api.sweeps.query);
-    ctx.body = s.store.sweeps().map((sw) => sweepView(s.store, sw));
+    const q = parseQueryWith(ctx, api.sweeps.query);
+    const limit = q.limit ?? DEFAULT_PAGE;
+    ctx.body = idPage(s.store.sweepsPage(Number(q.cursor ?? 0), limit + 1), limit, (r) => r.id, (sw) => sweepView(s.store, sw));
   });
 
   router.get(api.sweep.path, (ctx) => {
@@ -34,24 +44,43 @@ export function apiRouter(s: ControllerState): Router {
 
   router.get(api.leaderboard.path, (ctx) => {
     read(ctx);
-    parseQueryWith(ctx, api.leaderboard.query);
+    const q = parseQueryWith(ctx, api.leaderboard.query);
     const id = Number(ctx.params.id);
     if (!Number.isSafeInteger(id) || id < 1) ctx.throw(400, "path parameter 'id' must be a positive integer");
-    ctx.body = sweepLeaderboard(s.store, sweepOr404(ctx, id));
+    ctx.body = sweepLeaderboard(s.store, sweepOr404(ctx, id), { offset: Number(q.cursor ?? 0), limit: q.limit ?? DEFAULT_PAGE });
   });
 
   router.get(api.trials.path, (ctx) => {
     read(ctx);
     const q = parseQueryWith(ctx, api.trials.query);
-    if (q.sweep !== undefined) sweepOr404(ctx, q.sweep);
-    const rows = q.sweep !== undefined ? s.store.trialsOfSweep(q.sweep) : s.store.allTrials();
-    ctx.body = rows.filter((t) => !q.state || t.state === q.state).map((t) => trialView(s.store, t));
+    const sweep = q.sweep !== undefined ? sweepOr404(ctx, q.sweep) : undefined;
+    const limit = q.limit ?? DEFAULT_PAGE;
+    const view = (t: TrialRow) => trialView(s.store, t, { metrics: q.metrics === "1" });
+    if (q.order === "best") {
+      if (!sweep) return ctx.throw(400, "query parameter 'order': best needs 'sweep' (trials rank by their sweep's metric)");
+      if (q.state !== undefined && q.state !== "done") return ctx.throw(400, "query parameter 'state': order=best lists done trials only");
+      const offset = Number(q.cursor ?? 0);
+      const rows = s.store.trialsByObjective(sweep.id, sweepIdentity(sweep).metric.goal, offset, limit + 1);
+      ctx.body = { items: rows.slice(0, limit).map(view), next: rows.length > limit ? String(offset + limit) : null };
+      return;
+    }
+    const rows = s.store.trialsPage({ sweepId: q.sweep, state: q.state, afterId: Number(q.cursor ?? 0), limit: limit + 1 });
+    ctx.body = idPage(rows, limit, (r) => r.id, view);
+  });
+
+  router.get(api.trial.path, (ctx) => {
+    read(ctx);
+    parseQueryWith(ctx, api.trial.query);
+    const id = Number(ctx.params.id);
+    if (!Number.isSafeInteger(id) || id < 1) ctx.throw(400, "path parameter 'id' must be a positive integer");
+    const t = s.store.trial(id) ?? ctx.throw(404, `no trial ${id}`);
+    ctx.body = trialView(s.store, t, { metrics: true });
   });
 
   router.get(api.nodes.path, (ctx) => {
     read(ctx);
-    parseQueryWith(ctx, api.nodes.query);
-    ctx.body = nodesView(s.store, s.controllerId, s.silentMs);
+    const q = parseQueryWith(ctx, api.nodes.query);
+    ctx.body = nodesPage(s.store, s.controllerId, s.silentMs, Number(q.cursor ?? 0), q.limit ?? DEFAULT_PAGE);
   });
 
   // A relay's statistics as it pushed them with its last heartbeat (once a second). The
@@ -72,8 +101,9 @@ export function apiRouter(s: ControllerState): Router {
 
   router.get(api.commands.path, (ctx) => {
     read(ctx);
-    parseQueryWith(ctx, api.commands.query);
-    ctx.body = s.scheduler.commandsAfter(0);
+    const q = parseQueryWith(ctx, api.commands.query);
+    const limit = q.limit ?? DEFAULT_PAGE;
+    ctx.body = idPage(s.store.commandsPage(Number(q.cursor ?? 0), limit + 1), limit, (r) => r.seq, toCommand);
   });
 
   router.post(api.issueCommand.path, (ctx) => {

@@ -9,12 +9,13 @@ import { leaderboard } from "./leaderboard.ts";
 
 export type { TrialView };
 
-export function trialView(store: Store, t: TrialRow): TrialView {
+/** A trial as the API shows it; its reports only with `metrics` (they are most of the bytes). */
+export function trialView(store: Store, t: TrialRow, opts: { metrics?: boolean } = { metrics: true }): TrialView {
   const stored = store.result(t.id);
   const shownAttempt = stored?.attempt ?? t.attempts;
   // `step` is the report's number, unless the experiment reports a metric of that name (its own step count).
-  const metrics = store.reportsOf(t.id).filter((r) => r.attempt === shownAttempt)
-    .map((r) => ({ step: r.step, ...(JSON.parse(r.metrics) as Record<string, number>) }));
+  const metrics = opts.metrics ? store.reportsOf(t.id).filter((r) => r.attempt === shownAttempt)
+    .map((r) => ({ step: r.step, ...(JSON.parse(r.metrics) as Record<string, number>) })) : undefined;
   let result: Record<string, unknown> | null = null;
   if (stored) result = { ...(JSON.parse(stored.outcome) as Record<string, unknown>), attempt: stored.attempt };
   const attempts = store.attemptsOf(t.id);
@@ -22,7 +23,7 @@ export function trialView(store: Store, t: TrialRow): TrialView {
   return {
     id: t.id, sweepId: t.sweep_id, index: t.idx, point: t.point, repeat: t.repeat,
     params: JSON.parse(t.params) as Record<string, unknown>, seed: t.seed, state: t.state, attempts: t.attempts,
-    metrics, final: stored ? (JSON.parse(stored.metrics) as Record<string, number>) : null, objective: stored?.objective ?? null,
+    ...(metrics && { metrics }), final: stored ? (JSON.parse(stored.metrics) as Record<string, number>) : null, objective: stored?.objective ?? null,
     result, resultSha256: stored?.result_sha ?? null, weightsSha256: stored?.result_sha ?? null,
     error: t.state === "done" ? null : t.last_error,
     workerId: stored?.worker_id ?? lastAttempt?.worker_id ?? null, relayId: stored?.relay_id ?? lastAttempt?.relay_id ?? null,
@@ -51,22 +52,33 @@ export function sweepView(store: Store, s: SweepRow): SweepView {
   };
 }
 
-export function sweepLeaderboard(store: Store, s: SweepRow): Leaderboard {
-  return leaderboard(s.id, sweepIdentity(s).metric, store.rankedTrials(s.id).map((r) => ({
-    id: r.id, point: r.point, params: JSON.parse(r.params) as Record<string, unknown>, objective: r.objective,
-  })));
+/** The sweep's ranking (all of it, or one page): the trials' objectives from the results, each point's params parsed once. */
+export function sweepLeaderboard(store: Store, s: SweepRow, page?: { offset: number; limit: number }): Leaderboard {
+  const params = new Map<number, Record<string, unknown>>();
+  const trials = store.rankedTrials(s.id).map((r) => {
+    let p = params.get(r.point);
+    if (!p) params.set(r.point, (p = JSON.parse(r.params) as Record<string, unknown>));
+    return { id: r.id, point: r.point, params: p, objective: r.objective };
+  });
+  return leaderboard(s.id, sweepIdentity(s).metric, trials, page);
 }
 
-export function nodesView(store: Store, controllerId: string, silentMs: number): NodeView[] {
+/** A page of the node tree: the controller first (offset 0), then nodes by join time. */
+export function nodesPage(store: Store, controllerId: string, silentMs: number, offset: number, limit: number): { items: NodeView[]; next: string | null } {
   const now = Date.now();
-  const controller = {
+  const controller: NodeView = {
     id: controllerId, role: "controller", host: hostname(), threads: 0, state: "alive", lastHeartbeat: now, relay: null, url: null,
     bundleSha: store.getMeta("current_bundle") ?? null, stats: null,
   };
-  return [controller, ...store.nodes().map((n) => ({
+  // Position 0 is the controller; node k of the store is position k + 1.
+  const rows = store.nodesPage(Math.max(0, offset - 1), offset === 0 ? limit : limit + 1);
+  const nodes = rows.map((n): NodeView => ({
     id: n.id, role: n.role, host: n.host, threads: n.threads,
     state: now - n.last_seen > 6 * silentMs ? "gone" : now - n.last_seen > silentMs || n.state === "silent" ? "silent" : "alive",
     lastHeartbeat: n.last_seen, relay: n.role === "relay" ? controllerId : n.relay_id, url: n.url, bundleSha: n.bundle_sha,
     stats: n.stats ? JSON.parse(n.stats) : null,
-  }))];
+  }));
+  const all = offset === 0 ? [controller, ...nodes] : nodes;
+  const items = all.slice(0, limit);
+  return { items, next: all.length > limit ? String(offset + limit) : null };
 }

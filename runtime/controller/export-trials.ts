@@ -18,7 +18,7 @@ export function trialsToCsv(trials: TrialView[]): string {
   for (const t of trials) {
     const row = [
       t.id, t.sweepId, t.index, t.point, t.repeat, t.seed, t.state, t.attempts, t.params,
-      t.metrics.length, t.objective, t.resultSha256, t.workerId, t.error, ...names.map((n) => t.final?.[n]),
+      t.metrics?.length ?? null, t.objective, t.resultSha256, t.workerId, t.error, ...names.map((n) => t.final?.[n]),
     ];
     lines.push(row.map(csvCell).join(","));
   }

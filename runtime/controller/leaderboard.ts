@@ -12,7 +12,8 @@ export interface RankedTrial {
   objective: number | null;
 }
 
-export function leaderboard(sweepId: number, metric: MetricSpec, trials: RankedTrial[]): Leaderboard {
+/** Every point, ranked; `page` cuts it (rows [offset, offset + limit)). */
+export function leaderboard(sweepId: number, metric: MetricSpec, trials: RankedTrial[], page: { offset: number; limit: number } = { offset: 0, limit: Infinity }): Leaderboard {
   const groups = new Map<number, RankedTrial[]>();
   for (const t of trials) {
     if (t.objective === null || !Number.isFinite(t.objective)) continue;
@@ -26,7 +27,8 @@ export function leaderboard(sweepId: number, metric: MetricSpec, trials: RankedT
   });
   const sign = metric.goal === "maximize" ? -1 : 1;
   rows.sort((a, b) => sign * (a.mean - b.mean) || a.std - b.std || a.point - b.point);
-  return { sweepId, metric, rows };
+  const end = page.offset + page.limit;
+  return { sweepId, metric, rows: rows.slice(page.offset, end), total: rows.length, next: end < rows.length ? String(end) : null };
 }
 
 export function formatLeaderboard(board: Leaderboard, top = 10): string {

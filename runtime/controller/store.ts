@@ -132,6 +132,28 @@ export class Store {
   trialsOfSweep(sweepId: number): TrialRow[] {
     return this.sql("SELECT * FROM trials WHERE sweep_id = ? ORDER BY id").all(sweepId) as TrialRow[];
   }
+  /** A page of trials in id order, after `afterId`, optionally of one sweep and one state. */
+  trialsPage(q: { sweepId?: number; state?: TrialState; afterId: number; limit: number }): TrialRow[] {
+    return this.sql(
+      "SELECT * FROM trials WHERE id > ? AND (? IS NULL OR sweep_id = ?) AND (? IS NULL OR state = ?) ORDER BY id LIMIT ?",
+    ).all(q.afterId, q.sweepId ?? null, q.sweepId ?? null, q.state ?? null, q.state ?? null, q.limit) as TrialRow[];
+  }
+  /** Done trials of a sweep by their objective, best first (then by id), from `offset`. */
+  trialsByObjective(sweepId: number, goal: "maximize" | "minimize", offset: number, limit: number): TrialRow[] {
+    return this.sql(
+      `SELECT t.* FROM trials t JOIN results r ON r.trial_id = t.id WHERE t.sweep_id = ? AND t.state = 'done' AND r.objective IS NOT NULL
+       ORDER BY r.objective ${goal === "maximize" ? "DESC" : "ASC"}, t.id LIMIT ? OFFSET ?`,
+    ).all(sweepId, limit, offset) as TrialRow[];
+  }
+  sweepsPage(afterId: number, limit: number): SweepRow[] {
+    return this.sql("SELECT * FROM sweeps WHERE id > ? ORDER BY id LIMIT ?").all(afterId, limit) as SweepRow[];
+  }
+  nodesPage(offset: number, limit: number): NodeRow[] {
+    return this.sql("SELECT * FROM nodes ORDER BY joined_at, id LIMIT ? OFFSET ?").all(limit, offset) as NodeRow[];
+  }
+  commandsPage(afterSeq: number, limit: number): CommandRow[] {
+    return this.sql("SELECT * FROM commands WHERE seq > ? ORDER BY seq LIMIT ?").all(afterSeq, limit) as CommandRow[];
+  }
   allTrials(): TrialRow[] {
     return this.sql("SELECT * FROM trials ORDER BY id").all() as TrialRow[];
   }

@@ -25,7 +25,7 @@ const SWEEP = {
 test(`chaos (seed ${SEED}, ${SECONDS} s): agents and relays killed and restarted at random; the sweep ends exact`, { timeout: 300_000 }, async () => {
   await c.startController(c.writeConfig("chaos", SWEEP));
   const relays: Proc[] = [c.startRelay(), c.startRelay()];
-  await waitFor(async () => (await c.client.get("nodes")).filter((n) => n.role === "relay" && n.url).length === 2, 30_000, "relays", () => c.dump());
+  await waitFor(async () => (await c.client.getAll("nodes")).filter((n) => n.role === "relay" && n.url).length === 2, 30_000, "relays", () => c.dump());
   const agents: Proc[] = [c.startAgent(1), c.startAgent(1), c.startAgent(1)];
   const r = prng(SEED);
   const events: string[] = [];

@@ -43,7 +43,7 @@ test("status shows the controller, the relay and its worker, and the sweep; best
     else process.env.DISCALC_LOG_LEVEL = level;
   }
   c.startRelay();
-  const relay = await waitFor(async () => (await c.client.get("nodes")).find((n) => n.role === "relay" && n.url && n.state === "alive"),
+  const relay = await waitFor(async () => (await c.client.getAll("nodes")).find((n) => n.role === "relay" && n.url && n.state === "alive"),
     30_000, "the relay", () => c.dump());
   c.startAgent(1);
   const sweep = await waitFor(async () => {
@@ -54,7 +54,7 @@ test("status shows the controller, the relay and its worker, and the sweep; best
   // The worker's figures reach the controller with the relay's next heartbeat, which may come
   // a second after the last result: wait for them rather than race it.
   const nodes = await waitFor(async () => {
-    const all = await c.client.get("nodes");
+    const all = await c.client.getAll("nodes");
     const w = all.find((n) => n.role === "worker");
     return (w?.stats as { trialsDone?: number; busy?: number } | null)?.trialsDone === 4 && (w!.stats as { busy: number }).busy === 0 ? all : undefined;
   }, 15_000, "the worker's stats after the sweep", () => c.dump());

@@ -21,10 +21,10 @@ async function startFleet(name: string, repeats: number): Promise<Cluster> {
   clusters.push(c);
   await c.startController(c.writeConfig(name, sweep(name, repeats)));
   c.startRelay();
-  await waitFor(async () => (await c.client.get("nodes")).some((n) => n.role === "relay" && n.url), 30_000, "the relay", () => c.dump());
+  await waitFor(async () => (await c.client.getAll("nodes")).some((n) => n.role === "relay" && n.url), 30_000, "the relay", () => c.dump());
   c.startAgent(1);
   c.startAgent(1);
-  await waitFor(async () => (await c.client.get("nodes")).filter((n) => n.role === "worker").length === 2, 30_000, "two workers", () => c.dump());
+  await waitFor(async () => (await c.client.getAll("nodes")).filter((n) => n.role === "worker").length === 2, 30_000, "two workers", () => c.dump());
   return c;
 }
 
@@ -32,27 +32,27 @@ const counts = async (c: Cluster) => (await c.client.get("sweep", {}, { id: 1 })
 
 test("deploy mid-sweep: agents switch to the new bundle, no trial is lost or run twice", { timeout: 120_000 }, async () => {
   const c = await startFleet("deploy", 16);
-  const before = await c.client.get("nodes");
+  const before = await c.client.getAll("nodes");
   const oldSha = before.find((n) => n.role === "controller")!.bundleSha;
   await waitFor(async () => (await counts(c)).done >= 2, 60_000, "two trials done", () => c.dump());
   const deploy = c.spawn("deploy", ["deploy", "--controller", c.url, "--admin-token", c.adminToken, "--label", "e2e-second"]);
   assert.equal(await deploy.exited, 0, deploy.log.join("\n"));
-  const newSha = (await c.client.get("nodes")).find((n) => n.role === "controller")!.bundleSha;
+  const newSha = (await c.client.getAll("nodes")).find((n) => n.role === "controller")!.bundleSha;
   assert.notEqual(newSha, oldSha);
   const midway = await counts(c);
   assert.ok(midway.queued + midway.leased > 0, "the deploy landed mid-sweep");
   await waitFor(async () => {
-    const workers = (await c.client.get("nodes")).filter((n) => n.role === "worker");
+    const workers = (await c.client.getAll("nodes")).filter((n) => n.role === "worker");
     return workers.length === 2 && workers.every((w) => w.bundleSha === newSha);
   }, 60_000, "both agents to rejoin on the new bundle", () => c.dump());
   await waitFor(async () => (await c.client.get("sweep", {}, { id: 1 })).state === "done", 90_000, "the sweep to finish", () => c.dump());
-  const trials = await c.client.get("trials", { sweep: 1 });
+  const trials = await c.client.getAll("trials", { metrics: 1,  sweep: 1 });
   assert.equal(trials.length, 32);
   assert.ok(trials.every((t) => t.state === "done" && t.weightsSha256), "every trial done with a result");
   // A relay may hand back prefetched trials it never started; none may run twice or be lost.
   const wrong = trials.filter((t) => t.attemptLog.filter((a) => a.outcome === "done").length !== 1 || t.attemptLog.some((a) => a.outcome === "expired" || a.outcome === "failed"));
   assert.deepEqual(wrong.map((t) => t.id), [], `trials run twice or lost: ${JSON.stringify(wrong.map((t) => t.attemptLog))}\n${c.dump()}`);
-  const commands = await c.client.get("commands");
+  const commands = await c.client.getAll("commands");
   assert.ok(commands.some((x) => x.kind === "update" && x.bundleSha === newSha));
 });
 
@@ -85,7 +85,7 @@ test("pause stops new leases, resume continues, cancel stops the sweep", { timeo
   const doneAtCancel = cancelled.counts.done;
   assert.ok(doneAtCancel < 40 && cancelled.counts.cancelled > 0);
   await new Promise((r) => setTimeout(r, 2000));
-  const after = await c.client.get("trials", { sweep: 1 });
+  const after = await c.client.getAll("trials", { metrics: 1,  sweep: 1 });
   assert.equal(after.filter((t) => t.state === "done").length, doneAtCancel, "nothing is stored for cancelled trials");
   assert.ok(after.filter((t) => t.state === "cancelled").every((t) => t.weightsSha256 === null));
 

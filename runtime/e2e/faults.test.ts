@@ -29,18 +29,18 @@ async function fleet(name: string, config: object, opts: { relays?: number; agen
   await c.startController(c.writeConfig(name, config));
   await c.admin("/api/commands?kind=pause&sweep=1");
   for (let i = 0; i < (opts.relays ?? 1); i++) c.startRelay();
-  await waitFor(async () => (await c.client.get("nodes")).filter((n) => n.role === "relay" && n.url).length === (opts.relays ?? 1),
+  await waitFor(async () => (await c.client.getAll("nodes")).filter((n) => n.role === "relay" && n.url).length === (opts.relays ?? 1),
     30_000, "relays", () => c.dump());
   const agents: Proc[] = [];
   for (let i = 0; i < (opts.agents ?? 2); i++) agents.push(c.startAgent(1));
-  await waitFor(async () => (await c.client.get("nodes")).filter((n) => n.role === "worker").length === agents.length,
+  await waitFor(async () => (await c.client.getAll("nodes")).filter((n) => n.role === "worker").length === agents.length,
     30_000, "agents", () => c.dump());
   await c.admin("/api/commands?kind=resume&sweep=1");
   return { c, agents };
 }
 
 const doneCount = async (c: Cluster) => (await c.client.get("sweep", {}, { id: 1 })).counts.done;
-const nodes = (c: Cluster) => c.client.get("nodes");
+const nodes = (c: Cluster) => c.client.getAll("nodes");
 
 test("kill -9 of an agent mid-trial: its trials are re-leased within 10 s and the sweep ends exact", { timeout: 180_000 }, async () => {
   const config = sweep("kill-agent");
@@ -146,7 +146,7 @@ test("a store that cannot be written: the controller says so and refuses work; n
     return;
   }
   c.startRelay();
-  await waitFor(async () => (await c.client.get("nodes")).some((n) => n.role === "relay" && n.url), 30_000, "relay", () => c.dump());
+  await waitFor(async () => (await c.client.getAll("nodes")).some((n) => n.role === "relay" && n.url), 30_000, "relay", () => c.dump());
   c.startAgent(1);
   await waitFor(async () => (await doneCount(c)) >= 3, 60_000, "progress", () => c.dump());
   immutable(true);

@@ -20,7 +20,7 @@ before(async () => {
   // Nothing may be leased or stored while the fuzzer runs.
   await c.admin("/api/commands?kind=pause&sweep=1");
   c.startRelay();
-  const relay = await waitFor(async () => (await c.client.get("nodes")).find((n) => n.role === "relay" && n.url), 30_000, "relay", () => c.dump());
+  const relay = await waitFor(async () => (await c.client.getAll("nodes")).find((n) => n.role === "relay" && n.url), 30_000, "relay", () => c.dump());
   relayUrl = relay.url!;
   const join = async (role: string) => {
     const res = await fetch(`${c.url}/v1/join?threads=1&role=${role}`, { method: "POST", headers: { authorization: `Bearer ${role === "relay" ? c.relayToken : c.token}` } });
@@ -33,7 +33,7 @@ after(() => c.stopAll());
 
 async function snapshot() {
   const [trials, nodes, commands, sweeps] = await Promise.all([
-    c.client.get("trials"), c.client.get("nodes"), c.client.get("commands"), c.client.get("sweeps"),
+    c.client.getAll("trials", { metrics: 1 }), c.client.getAll("nodes"), c.client.getAll("commands"), c.client.getAll("sweeps"),
   ]);
   return JSON.stringify({ trials, nodes: nodes.map((n) => [n.id, n.role]), commands, sweeps: (sweeps as Array<{ counts: unknown }>).map((s) => s.counts) });
 }

@@ -43,7 +43,7 @@ test("controller and relay /metrics describe a finished sweep", { timeout: 120_0
   await c.startController(c.writeConfig("metrics", SWEEP));
   c.startRelay();
   const relay = await waitFor(async () => {
-    const nodes = await c.client.get("nodes");
+    const nodes = await c.client.getAll("nodes");
     return nodes.find((n) => n.role === "relay" && n.url && n.state === "alive");
   }, 30_000, "the relay to heartbeat", () => c.dump());
   c.startAgent(1);
@@ -52,7 +52,7 @@ test("controller and relay /metrics describe a finished sweep", { timeout: 120_0
     return s.state === "done" ? s : undefined;
   }, 90_000, "the sweep to finish", () => c.dump());
   assert.equal(sweep.counts.done, 12);
-  const workers = (await c.client.get("nodes")).filter((n) => n.role === "worker");
+  const workers = (await c.client.getAll("nodes")).filter((n) => n.role === "worker");
   assert.ok(workers.length === 1 && workers[0]!.relay === relay.id, "the agent works under the relay");
 
   const ctl = await scrape(c.url);

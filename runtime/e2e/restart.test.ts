@@ -22,7 +22,7 @@ test("a controller restarted on the same data resumes its sweep; nodes reconnect
   const config = cluster.writeConfig("restart", SWEEP);
   const first = await cluster.startController(config, { port });
   cluster.startRelay();
-  await waitFor(async () => (await cluster.client.get("nodes")).some((n) => n.role === "relay" && n.url), 30_000, "the relay", () => cluster.dump());
+  await waitFor(async () => (await cluster.client.getAll("nodes")).some((n) => n.role === "relay" && n.url), 30_000, "the relay", () => cluster.dump());
   cluster.startAgent(1);
   cluster.startAgent(1);
   await waitFor(async () => (await cluster.client.get("sweep", {}, { id: 1 })).counts.done >= 3, 60_000, "three trials done", () => cluster.dump());
@@ -36,15 +36,15 @@ test("a controller restarted on the same data resumes its sweep; nodes reconnect
   await cluster.startController(config, { port });
   const second = cluster.procs.at(-1)!;
   assert.ok(second.log.some((l) => l.includes("resumed from the store")), second.log.join("\n"));
-  const sweeps = await cluster.client.get("sweeps");
+  const sweeps = await cluster.client.getAll("sweeps");
   assert.equal(sweeps.length, 1, "no second sweep");
   await waitFor(async () => (await cluster.client.get("sweep", {}, { id: 1 })).state === "done", 120_000, "the sweep to finish after the restart", () => cluster.dump());
-  const trials = await cluster.client.get("trials", { sweep: 1 });
+  const trials = await cluster.client.getAll("trials", { metrics: 1,  sweep: 1 });
   assert.equal(trials.length, 24);
   assert.ok(trials.every((t) => t.state === "done" && t.weightsSha256));
   for (const t of trials) assert.equal(t.attemptLog.filter((a) => a.outcome === "done").length, 1, `trial ${t.id} stored once`);
   // The same relay and workers carried on (no new identities were needed).
-  const nodes = await cluster.client.get("nodes");
+  const nodes = await cluster.client.getAll("nodes");
   assert.equal(nodes.filter((n) => n.role === "relay").length, 1);
   assert.equal(nodes.filter((n) => n.role === "worker").length, 2);
 });

@@ -25,7 +25,7 @@ test("a sweep runs through two relays and three agents, each trial stored once w
   cluster.startRelay();
   cluster.startRelay();
   const relays = await waitFor(async () => {
-    const nodes = await cluster.client.get("nodes");
+    const nodes = await cluster.client.getAll("nodes");
     const r = nodes.filter((n) => n.role === "relay" && n.url && n.state === "alive");
     return r.length === 2 ? r : undefined;
   }, 30_000, "two relays to heartbeat", () => cluster.dump());
@@ -34,7 +34,7 @@ test("a sweep runs through two relays and three agents, each trial stored once w
   cluster.startAgent(1);
   cluster.startAgent(1);
   cluster.startBootstrapAgent();
-  await waitFor(async () => (await cluster.client.get("nodes")).filter((n) => n.role === "worker" && n.state === "alive").length === 3,
+  await waitFor(async () => (await cluster.client.getAll("nodes")).filter((n) => n.role === "worker" && n.state === "alive").length === 3,
     30_000, "three workers to join", () => cluster.dump());
   await cluster.admin("/api/commands?kind=resume&sweep=1");
 
@@ -45,10 +45,10 @@ test("a sweep runs through two relays and three agents, each trial stored once w
   assert.equal(sweep.total, 24);
   assert.equal(sweep.counts.done, 24);
 
-  const trials = await cluster.client.get("trials", { sweep: 1 });
+  const trials = await cluster.client.getAll("trials", { metrics: 1,  sweep: 1 });
   assert.equal(trials.length, 24);
   assert.equal(new Set(trials.map((t) => t.id)).size, 24, "every trial once");
-  const nodes = await cluster.client.get("nodes");
+  const nodes = await cluster.client.getAll("nodes");
   const workers = nodes.filter((n) => n.role === "worker");
   assert.equal(workers.length, 3, "three agents joined as workers");
   for (const w of workers) assert.ok(relays.some((r) => r.id === w.relay), `worker ${w.id} hangs under a relay, not the root`);
@@ -67,7 +67,7 @@ test("a sweep runs through two relays and three agents, each trial stored once w
   const verified = await verifyExactlyOnce(cluster, SWEEP);
   const expanded = expandSweep(parseSweepConfig(SWEEP));
   for (const t of verified) {
-    assert.equal(t.metrics.length, 3, `trial ${t.id} has every epoch`);
+    assert.equal(t.metrics!.length, 3, `trial ${t.id} has every epoch`);
     assert.deepEqual(t.params, expanded[t.index]!.params);
     assert.equal(t.seed, expanded[t.index]!.seed);
   }

@@ -102,7 +102,7 @@ test("a worker reports only on trials handed to it and still running", async () 
   assert.deepEqual((await call("/v1/results", { method: "POST", cookie: a.cookie, body: result(a.json.nodeId) })).json, { statuses: ["stored"] });
   // The trial has ended: more metrics are refused, and the stored result is a's.
   assert.deepEqual((await call("/v1/metrics", { method: "POST", cookie: a.cookie, body: { items: [{ ...ref, step: 1, values: { trainLoss: 99 } }] } })).json, { accepted: 0 });
-  const stored = await waitFor(async () => (await c.client.get("trials", { sweep: 1 })).find((x) => x.id === t.trialId && x.state === "done"), 10_000, "the result stored");
+  const stored = await waitFor(async () => (await c.client.getAll("trials", { metrics: 1,  sweep: 1 })).find((x) => x.id === t.trialId && x.state === "done"), 10_000, "the result stored");
   assert.equal(stored.workerId, a.json.nodeId);
   assert.equal(stored.resultSha256, "ab".repeat(32));
 
@@ -112,7 +112,7 @@ test("a worker reports only on trials handed to it and still running", async () 
   assert.ok(got.length >= 1 && got.length <= 2, `one thread holds at most 2 trials, got ${got.length}`);
   await call("/v1/work?free=0&running=", { cookie: a.cookie });
   const back = await waitFor(async () => {
-    const trials = await c.client.get("trials", { sweep: 1 });
+    const trials = await c.client.getAll("trials", { metrics: 1,  sweep: 1 });
     const gone = got.map((g) => trials.find((x) => x.id === g.trialId)!);
     return gone.every((x) => x.attemptLog.some((l) => l.attempt === got.find((g) => g.trialId === x.id)!.attempt && l.outcome === "released")) ? gone : undefined;
   }, 10_000, "the unlisted trials handed back");
@@ -133,7 +133,7 @@ test("a late joiner starts at the current command, and pause state travels as st
   assert.deepEqual(beat.json.pausedSweeps, [], "the sweep-level resume after the global pause holds");
   // A real relay daemon that joins after the shutdown keeps running.
   const daemon = c.startRelay();
-  const alive = await waitFor(async () => (await c.client.get("nodes")).find((n) => n.role === "relay" && n.url && n.state === "alive"), 20_000, "the relay daemon");
+  const alive = await waitFor(async () => (await c.client.getAll("nodes")).find((n) => n.role === "relay" && n.url && n.state === "alive"), 20_000, "the relay daemon");
   await new Promise((r) => setTimeout(r, 3000));
   assert.equal(daemon.child.exitCode, null, `the relay did not exit: ${daemon.log.join("\n")}`);
   await c.admin("/api/commands?kind=pause&sweep=1");

@@ -15,7 +15,7 @@ export async function waitForSweepEnd(c: Cluster, timeoutMs = 120_000): Promise<
 
 /** Asserts exactly-once storage and reproducible hashes; returns the trials. `baseDir` anchors the config's paths. */
 export async function verifyExactlyOnce(c: Cluster, sweepInput: unknown, opts: { failed?: number; baseDir?: string } = {}): Promise<ApiTrial[]> {
-  const trials = await c.client.get("trials", { sweep: 1 });
+  const trials = await c.client.getAll("trials", { metrics: 1,  sweep: 1 });
   const alone = await reproducer(sweepInput, opts.baseDir ?? tmpdir());
   assert.equal(trials.length, alone.trials.length, "every trial of the sweep exists once");
   const failed = trials.filter((t) => t.state === "failed");

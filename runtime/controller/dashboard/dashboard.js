@@ -6,7 +6,10 @@
 const REFRESH_MS = 2000;
 const MAX_CURVES = 40;
 const state = {
-  sweeps: [], nodes: [], trials: [], board: null, sweepId: null, openTrial: null,
+  // Pages only: the running trials and the best finished ones (with reports) for the curves,
+  // the best 1,000 for the parallel coordinates, one opened trial: an open page costs the
+  // controller the same on a 100-trial sweep and on a 100,000-trial one.
+  sweeps: [], nodes: [], curveTrials: [], ranked: [], board: null, sweepId: null, openTrial: null, openView: null,
   sort: { key: "rank", dir: 1 }, topk: 100, history: [], workerRates: new Map(), curveMetric: null,
 };
 const tokens = {
@@ -144,7 +147,7 @@ function renderProgress() {
 const curves = echarts.init($("curves"));
 /** The curve selector lists every metric the trials report; it starts on the sweep's objective. */
 function renderCurveChoices() {
-  const names = [...new Set(state.trials.flatMap((t) => t.metrics.flatMap((m) => Object.keys(m))))].filter((k) => k !== "step").sort();
+  const names = [...new Set(state.curveTrials.flatMap((t) => (t.metrics ?? []).flatMap((m) => Object.keys(m))))].filter((k) => k !== "step").sort();
   const select = $("curve-metric");
   if (!state.curveMetric || !names.includes(state.curveMetric)) state.curveMetric = names.includes(metricOf().name) ? metricOf().name : names[0] ?? null;
   const html = names.map((n) => `<option value="${esc(n)}" ${n === state.curveMetric ? "selected" : ""}>${esc(n)}</option>`).join("");
@@ -155,7 +158,7 @@ function renderCurves() {
   renderCurveChoices();
   const metric = state.curveMetric;
   const runningOnly = $("curve-running").checked;
-  let trials = state.trials.filter((t) => t.metrics.length && (!runningOnly || t.state === "leased"));
+  let trials = state.curveTrials.filter((t) => t.metrics?.length && (!runningOnly || t.state === "leased"));
   // The running ones, then the best finished ones by the sweep's objective: a readable number of lines.
   trials = [...trials.filter((t) => t.state === "leased"), ...trials.filter((t) => t.state !== "leased").sort(byObjective(metricOf().goal))].slice(0, MAX_CURVES);
   curves.setOption({
@@ -179,10 +182,10 @@ const parallel = echarts.init($("parallel"));
 function renderParallel() {
   const { name: objective, goal } = metricOf();
   $("objective-name").textContent = `${objective} (${goal})`;
-  const finished = state.trials.filter((t) => t.state === "done" && t.objective !== null);
-  finished.sort(byObjective(goal));
+  // The best finished trials (up to 1,000), best first, as the controller ranks them.
+  const finished = state.ranked;
   const shown = finished.slice(0, Math.max(1, Math.ceil((finished.length * state.topk) / 100)));
-  const keys = [...new Set(state.trials.flatMap((t) => Object.keys(t.params)))].sort();
+  const keys = [...new Set(finished.flatMap((t) => Object.keys(t.params)))].sort();
   const dims = keys.map((key, dim) => {
     const values = shown.map((t) => t.params[key]);
     const numeric = values.every((v) => typeof v === "number");
@@ -218,22 +221,20 @@ parallel.on("click", (p) => openTrial(p.value.at(-1)));
 function renderLeaderboard() {
   const board = state.board;
   const metric = board?.metric ?? metricOf();
-  $("leaderboard-metric").textContent = `${metric.name} (${metric.goal})`;
-  const keys = [...new Set(state.trials.flatMap((t) => Object.keys(t.params)))].sort();
+  $("leaderboard-metric").textContent = `${metric.name} (${metric.goal})${board && board.total > board.rows.length ? `; the best ${board.rows.length} of ${board.total} points` : ""}`;
+  const keys = [...new Set((board?.rows ?? []).flatMap((r) => Object.keys(r.params)))].sort();
   const cols = [["rank", "#"], ["mean", `${metric.name} (mean)`], ["std", "± std"], ["seeds", "seeds"], ...keys.map((k) => [`p:${k}`, k]), ["trials", "trials"]];
   $("leaderboard").tHead.innerHTML = `<tr>${cols.map(([k, label]) => `<th data-sort="${esc(k)}">${esc(label)}${state.sort.key === k ? (state.sort.dir < 0 ? " ▼" : " ▲") : ""}</th>`).join("")}</tr>`;
-  const byPoint = new Map();
-  for (const t of state.trials) byPoint.set(t.point, [...(byPoint.get(t.point) ?? []), t]);
-  const rows = (board?.rows ?? []).map((r, i) => ({ ...r, rank: i + 1, trials: byPoint.get(r.point) ?? [] }));
+  const rows = (board?.rows ?? []).map((r, i) => ({ ...r, rank: i + 1, trials: r.trialIds }));
   const value = (g, k) => (k.startsWith("p:") ? paramText(g.params[k.slice(2)]) : g[k]);
   rows.sort((a, b) => {
     const x = value(a, state.sort.key), y = value(b, state.sort.key);
     return (x < y ? -1 : x > y ? 1 : 0) * state.sort.dir;
   });
   $("leaderboard").tBodies[0].innerHTML = rows.map((g) =>
-    `<tr><td>${g.rank}</td><td>${num(g.mean)}</td><td>${num(g.std)}</td><td>${g.seeds}/${g.trials.length}</td>` +
+    `<tr><td>${g.rank}</td><td>${num(g.mean)}</td><td>${num(g.std)}</td><td>${g.seeds}</td>` +
     keys.map((k) => `<td>${esc(paramText(g.params[k]))}</td>`).join("") +
-    `<td>${g.trials.map((t) => `<a class="trial-link" data-trial="${t.id}" title="${t.state}">${t.id}</a>`).join("")}</td></tr>`).join("");
+    `<td>${g.trials.map((id) => `<a class="trial-link" data-trial="${id}">${id}</a>`).join("")}</td></tr>`).join("");
 }
 
 $("leaderboard").addEventListener("click", (e) => {
@@ -249,14 +250,15 @@ $("leaderboard").addEventListener("click", (e) => {
 
 // ---- one trial
 
-function openTrial(id) {
+async function openTrial(id) {
   state.openTrial = id;
+  state.openView = await api(`/api/trials/${id}`).catch(() => null);
   renderTrial();
 }
 
 function renderTrial() {
   const panel = $("trial");
-  const t = state.trials.find((x) => x.id === state.openTrial);
+  const t = state.openView && state.openView.id === state.openTrial ? state.openView : null;
   if (!t) {
     panel.hidden = true;
     return;
@@ -273,7 +275,7 @@ function renderTrial() {
     (t.error ? `<dt>error</dt><dd class="state-gone">${esc(t.error)}</dd>` : "") +
     (t.final ? `<dt>final</dt><dd>${Object.entries(t.final).map(([k, v]) => `${esc(k)} ${num(v)}`).join(", ")}</dd>` : "") +
     (t.result ? `<dt>run</dt><dd>${fmt(r.runMs / 1000, 2)} s${Object.entries(r.info ?? {}).map(([k, v]) => `, ${esc(k)} ${num(v)}`).join("")}</dd>` : "") +
-    `</dl><h3>Reports</h3>${reportTable(t.metrics)}` +
+    `</dl><h3>Reports</h3>${reportTable(t.metrics ?? [])}` +
     `</table><h3>Attempts</h3><table><tr><th>#</th><th>relay</th><th>worker</th><th>outcome</th><th>error</th></tr>` +
     t.attemptLog.map((a) => `<tr><td>${a.attempt}</td><td><code>${esc(a.relayId)}</code></td><td>${a.workerId ? `<code>${esc(a.workerId)}</code>` : "—"}</td><td>${a.outcome ?? "running"}</td><td>${esc(a.error ?? "")}</td></tr>`).join("") +
     `</table>`;
@@ -285,20 +287,34 @@ function reportTable(reports) {
     reports.map((m) => `<tr><td>${m.step}</td>${names.map((n) => `<td>${num(m[n])}</td>`).join("")}</tr>`).join("") + "</table>";
 }
 
-$("trial-close").onclick = () => { state.openTrial = null; renderTrial(); };
+$("trial-close").onclick = () => { state.openTrial = null; state.openView = null; renderTrial(); };
 
 // ---- refresh loop
 
 async function refresh() {
   try {
-    const [sweeps, nodes] = await Promise.all([api("/api/sweeps"), api("/api/nodes")]);
-    state.sweeps = sweeps;
-    state.nodes = nodes;
+    const [sweeps, nodes] = await Promise.all([api("/api/sweeps?limit=1000"), api("/api/nodes?limit=1000")]);
+    state.sweeps = sweeps.items;
+    state.nodes = nodes.items;
     const select = $("sweep-select");
-    if (state.sweepId === null && sweeps.length) state.sweepId = sweeps.at(-1).id;
-    select.innerHTML = sweeps.map((s) => `<option value="${s.id}" ${s.id === state.sweepId ? "selected" : ""}>${esc(s.name)} (#${s.id}, ${s.state})</option>`).join("");
-    [state.trials, state.board] = state.sweepId === null ? [[], null]
-      : await Promise.all([api(`/api/trials?sweep=${state.sweepId}`), api(`/api/sweeps/${state.sweepId}/leaderboard`)]);
+    if (state.sweepId === null && state.sweeps.length) state.sweepId = state.sweeps.at(-1).id;
+    select.innerHTML = state.sweeps.map((s) => `<option value="${s.id}" ${s.id === state.sweepId ? "selected" : ""}>${esc(s.name)} (#${s.id}, ${s.state})</option>`).join("");
+    if (state.sweepId === null) {
+      state.curveTrials = [], state.ranked = [], state.board = null;
+    } else {
+      const id = state.sweepId;
+      const [running, best, ranked, board, open] = await Promise.all([
+        api(`/api/trials?sweep=${id}&state=leased&metrics=1&limit=${MAX_CURVES}`),
+        api(`/api/trials?sweep=${id}&order=best&metrics=1&limit=${MAX_CURVES}`),
+        api(`/api/trials?sweep=${id}&order=best&limit=1000`),
+        api(`/api/sweeps/${id}/leaderboard?limit=100`),
+        state.openTrial === null ? null : api(`/api/trials/${state.openTrial}`).catch(() => null),
+      ]);
+      state.curveTrials = [...running.items, ...best.items];
+      state.ranked = ranked.items;
+      state.board = board;
+      state.openView = open;
+    }
     renderProgress();
     renderNetwork();
     renderCurves();
