@@ -52,15 +52,10 @@ export function sweepView(store: Store, s: SweepRow): SweepView {
   };
 }
 
-/** The sweep's ranking (all of it, or one page): the trials' objectives from the results, each point's params parsed once. */
+/** The sweep's ranking (all of it, or one page): objectives from the results; params read for the page's rows only. */
 export function sweepLeaderboard(store: Store, s: SweepRow, page?: { offset: number; limit: number }): Leaderboard {
-  const params = new Map<number, Record<string, unknown>>();
-  const trials = store.rankedTrials(s.id).map((r) => {
-    let p = params.get(r.point);
-    if (!p) params.set(r.point, (p = JSON.parse(r.params) as Record<string, unknown>));
-    return { id: r.id, point: r.point, params: p, objective: r.objective };
-  });
-  return leaderboard(s.id, sweepIdentity(s).metric, trials, page);
+  return leaderboard(s.id, sweepIdentity(s).metric, store.rankedTrials(s.id), page,
+    (trialId) => JSON.parse(store.trial(trialId)!.params) as Record<string, unknown>);
 }
 
 /** A page of the node tree: the controller first (offset 0), then nodes by join time. */

@@ -7,19 +7,25 @@ import type { MetricSpec } from "../experiments/experiment-entry.ts";
 export interface RankedTrial {
   id: number;
   point: number;
-  params: Record<string, unknown>;
+  /** Or left out, and read for the rows of the page only (see `paramsOf`). */
+  params?: Record<string, unknown>;
   /** The trial's value of the metric; trials without one are left out. */
   objective: number | null;
 }
 
 /** Every point, ranked; `page` cuts it (rows [offset, offset + limit)). */
-export function leaderboard(sweepId: number, metric: MetricSpec, trials: RankedTrial[], page: { offset: number; limit: number } = { offset: 0, limit: Infinity }): Leaderboard {
+export function leaderboard(
+  sweepId: number, metric: MetricSpec, trials: RankedTrial[], page: { offset: number; limit: number } = { offset: 0, limit: Infinity },
+  paramsOf: (trialId: number) => Record<string, unknown> = () => ({}),
+): Leaderboard {
   const groups = new Map<number, RankedTrial[]>();
   for (const t of trials) {
     if (t.objective === null || !Number.isFinite(t.objective)) continue;
-    groups.set(t.point, [...(groups.get(t.point) ?? []), t]);
+    const group = groups.get(t.point);
+    if (group) group.push(t);
+    else groups.set(t.point, [t]);
   }
-  const rows: LeaderboardRow[] = [...groups.values()].map((ts) => {
+  const rows = [...groups.values()].map((ts) => {
     const values = ts.map((t) => t.objective!);
     const mean = values.reduce((a, b) => a + b, 0) / values.length;
     const variance = values.length > 1 ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1) : 0;
@@ -28,7 +34,8 @@ export function leaderboard(sweepId: number, metric: MetricSpec, trials: RankedT
   const sign = metric.goal === "maximize" ? -1 : 1;
   rows.sort((a, b) => sign * (a.mean - b.mean) || a.std - b.std || a.point - b.point);
   const end = page.offset + page.limit;
-  return { sweepId, metric, rows: rows.slice(page.offset, end), total: rows.length, next: end < rows.length ? String(end) : null };
+  const shown: LeaderboardRow[] = rows.slice(page.offset, end).map((r) => ({ ...r, params: r.params ?? paramsOf(r.trialIds[0]!) }));
+  return { sweepId, metric, rows: shown, total: rows.length, next: end < rows.length ? String(end) : null };
 }
 
 export function formatLeaderboard(board: Leaderboard, top = 10): string {

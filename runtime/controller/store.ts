@@ -229,10 +229,10 @@ export class Store {
     ).run(r).changes > 0;
   }
   /** Done trials of a sweep with their objective, for the leaderboard. */
-  rankedTrials(sweepId: number): Array<{ id: number; point: number; params: string; objective: number | null }> {
+  rankedTrials(sweepId: number): Array<{ id: number; point: number; objective: number | null }> {
     return this.sql(
-      "SELECT t.id, t.point, t.params, r.objective FROM trials t JOIN results r ON r.trial_id = t.id WHERE t.sweep_id = ? AND t.state = 'done' ORDER BY t.id",
-    ).all(sweepId) as Array<{ id: number; point: number; params: string; objective: number | null }>;
+      "SELECT t.id, t.point, r.objective FROM trials t JOIN results r ON r.trial_id = t.id WHERE t.sweep_id = ? AND t.state = 'done' ORDER BY t.id",
+    ).all(sweepId) as Array<{ id: number; point: number; objective: number | null }>;
   }
   upsertReport(r: ReportRow): void {
     this.sql("INSERT OR REPLACE INTO reports (trial_id, attempt, step, metrics) VALUES (@trial_id, @attempt, @step, @metrics)").run(r);

@@ -33,12 +33,17 @@ const PATHS = [
   "/", "/v1", "/v1/", "/v2/work", "/v1/blobs/", "/v1/blobs/..%2F..%2Fdiscalc.sqlite", "/v1/blobs/%2e%2e%2f%2e%2e",
   "/v1/blobs/ABC", "/v1//work", "/api/sweeps/-1", "/api/sweeps/abc", "/api/sweeps/99999999999999999999", "/api/nodes/%00/stats",
   "/api/nodes/r-000000000000/stats", "/v1/work/../leases", "/%ff%fe", "/v1/join/../../etc/passwd",
+  "/api/trials/-1", "/api/trials/abc", "/api/trials/99999999999999999999", "/api/sweeps/1/leaderboard", "/api/sweeps/x/leaderboard",
 ];
 const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"];
-const KEYS = ["free", "wait", "seq", "running", "threads", "role", "host", "node", "n", "port", "url", "sweep", "trial", "kind", "state", "label", "gflops", "x", "", "free[]", "__proto__", "constructor"];
+const KEYS = [
+  "free", "wait", "seq", "running", "threads", "role", "host", "node", "n", "port", "url", "sweep", "trial", "kind", "state", "label", "gflops",
+  "limit", "cursor", "metrics", "order", "renew", "x", "", "free[]", "__proto__", "constructor",
+];
 const VALUES = [
   "", "0", "-1", "1", "1e3", "NaN", "Infinity", "99999999999999999999", "1.5", "0x10", " 1", "abc", "null", "[]", "{}", "%00", "%zz",
   "worker", "relay", "boss", "pause", "explode", "1:1,2", "1:1,2:2,", "w-zzzz", "http://evil", "javascript:alert(1)", "💥", "a".repeat(5000),
+  "1000", "1001", "best", "id", "9".repeat(400), "1.0000001",
 ];
 const ENCODINGS = ["deflate", "gzip", "br", "identity", "deflate, gzip", "x"];
 
@@ -66,7 +71,7 @@ export function fuzzRequest(r: ReturnType<typeof prng>, cookies: { worker: strin
     const text = [
       () => "{not json",
       () => JSON.stringify({ batchId: r.pick(VALUES), results: [{ trialId: r.pick([-1, 0, 1, 1e20, "1"]), attempt: 1, status: r.pick(["done", "won", ""]) }] }),
-      () => JSON.stringify({ items: [{ trialId: 1, attempt: 1, metrics: { epoch: "x" } }] }),
+      () => JSON.stringify({ items: [{ trialId: 1, attempt: 1, step: r.pick([0, 1, 1e9, -1, "1"]), values: r.pick([{ epoch: "x" }, { "bad name": 1 }, { ok: 1 }, []]) }] }),
       () => JSON.stringify({ stats: {}, held: [{ trialId: 1 }], released: "no" }),
       () => JSON.stringify(r.pick([null, 1, "s", [], { __proto__: { admin: true } }])),
       () => String.fromCharCode(...Array.from({ length: r.int(2000) }, () => r.int(256))),
