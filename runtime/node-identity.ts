@@ -1,10 +1,11 @@
-// Identities expire: a node joins again (same id, same role, same relay while it lives) when a
-// quarter of its identity's life is left. The client's cookie is replaced by the answer's.
+// Identities expire: a node joins again (same id, same role, same relay while it lives) when half
+// of its identity's life is left (and at least 2 s before it ends, since the check runs once a
+// second). The client's cookie is replaced by the answer's.
 import type { ProtocolClient } from "../protocol/client.ts";
 import type { NodeContext } from "./node-context.ts";
 
-/** When to renew an identity that expires at `expiresAt`, issued `now`: at three quarters of its life. */
-export const renewAt = (now: number, expiresAt: number) => now + Math.max(1000, (expiresAt - now) * 0.75);
+/** When to renew an identity that expires at `expiresAt`, issued `now`: half-way, and at least 2 s before the end. */
+export const renewAt = (now: number, expiresAt: number) => Math.min(now + (expiresAt - now) / 2, expiresAt - 2000);
 
 /** Renews the client's identity in time, for as long as the interval runs; returns the interval. */
 export function renewIdentity(client: ProtocolClient, ctx: NodeContext, onRenewed: (cookie: string) => void = () => {}): NodeJS.Timeout {

@@ -212,3 +212,51 @@ test("limits: per-route body caps, array lengths, bounded numbers, one long-poll
   assert.ok(a < 2500, `the first long-poll was answered when the second came (${a} ms)`);
   assert.ok(b >= 1000, `the second waited its own time (${b} ms)`);
 });
+
+test("identities expire and renew: a relay and an agent keep their ids and keep working past three lifetimes", { timeout: 90_000 }, async () => {
+  const d = new Cluster();
+  const previous = process.env.DISCALC_IDENTITY_TTL_MS;
+  process.env.DISCALC_IDENTITY_TTL_MS = "4000";
+  try {
+    await d.startController(d.writeConfig("ttl", { ...SWEEP, name: "ttl", search: { repeats: 4 } }));
+    await d.admin("/api/commands?kind=pause&sweep=1");
+    d.startRelay();
+    const relay = await waitFor(async () => (await d.client.getAll("nodes")).find((n) => n.role === "relay" && n.url && n.state === "alive"), 20_000, "the relay");
+    d.startAgent(1);
+    const worker = await waitFor(async () => (await d.client.getAll("nodes")).find((n) => n.role === "worker" && n.state === "alive"), 20_000, "the agent");
+    await new Promise((r) => setTimeout(r, 13_000));
+    const nodes = await d.client.getAll("nodes");
+    assert.deepEqual(nodes.filter((n) => n.role !== "controller").map((n) => [n.id, n.state]).sort(), [[relay.id, "alive"], [worker.id, "alive"]].sort(), "the same ids, alive");
+    const logs = d.procs.map((p) => p.log.join("\n")).join("\n");
+    assert.match(logs, /identity renewed until/);
+    assert.doesNotMatch(logs, /has expired/);
+    await d.admin("/api/commands?kind=resume&sweep=1");
+    const done = await waitFor(async () => {
+      const s = await d.client.get("sweep", {}, { id: 1 });
+      return s.state === "done" ? s : undefined;
+    }, 30_000, "the sweep", () => d.dump());
+    assert.equal(done.counts.done, 4);
+  } finally {
+    if (previous === undefined) delete process.env.DISCALC_IDENTITY_TTL_MS;
+    else process.env.DISCALC_IDENTITY_TTL_MS = previous;
+    await d.stopAll();
+  }
+});
+
+test("the one-line join refuses a bootstrap that is not the one it pins", { timeout: 30_000 }, async () => {
+  const impostor = http.createServer((_req, res) => res.end("export async function main() { console.error('IMPOSTOR RAN'); return 0; }"));
+  await new Promise<void>((r) => impostor.listen(0, "127.0.0.1", r));
+  try {
+    const { bootstrapOneLiner } = await import("../commands/join.ts");
+    const { BOOTSTRAP_SHA256 } = await import("../controller/node-routes.ts");
+    const line = bootstrapOneLiner(`http://127.0.0.1:${(impostor.address() as { port: number }).port}`, c.token, BOOTSTRAP_SHA256);
+    const p = c.spawn("pinned-join", ["sh", "-c", line], { node: false });
+    const code = await p.exited;
+    await new Promise((r) => setTimeout(r, 50));
+    assert.notEqual(code, 0);
+    assert.match(p.log.join("\n"), /bootstrap refused: SHA-256 [0-9a-f]{64}, pinned [0-9a-f]{64}/);
+    assert.doesNotMatch(p.log.join("\n"), /IMPOSTOR RAN/);
+  } finally {
+    impostor.close();
+  }
+});
