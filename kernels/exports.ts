@@ -49,6 +49,14 @@ export interface KernelExports {
   genSpirals(x: Ptr, y: Ptr, n: number, classes: number, noise: number, state: Ptr): void;
   genMoons(x: Ptr, y: Ptr, n: number, noise: number, state: Ptr): void;
   genXor(x: Ptr, y: Ptr, n: number, noise: number, state: Ptr): void;
+  im2col(x: Ptr, n: number, h: number, w: number, c: number, kh: number, kw: number, stride: number, padTop: number, padLeft: number, outH: number, outW: number, col: Ptr): void;
+  col2im(col: Ptr, n: number, h: number, w: number, c: number, kh: number, kw: number, stride: number, padTop: number, padLeft: number, outH: number, outW: number, dx: Ptr): void;
+  maxPoolForward(x: Ptr, n: number, h: number, w: number, c: number, size: number, stride: number, outH: number, outW: number, y: Ptr, argmax: Ptr): void;
+  maxPoolBackward(dy: Ptr, argmax: Ptr, outCount: number, dx: Ptr, inCount: number): void;
+  avgPoolForward(x: Ptr, n: number, h: number, w: number, c: number, size: number, stride: number, outH: number, outW: number, y: Ptr): void;
+  avgPoolBackward(dy: Ptr, n: number, h: number, w: number, c: number, size: number, stride: number, outH: number, outW: number, dx: Ptr): void;
+  dropoutForward(x: Ptr, y: Ptr, mask: Ptr, n: number, rate: number, state: Ptr): void;
+  dropoutBackward(dy: Ptr, mask: Ptr, dx: Ptr, n: number): void;
 }
 
 /** Activation ids shared with kernels/assembly/activations.ts. */

@@ -1,0 +1,79 @@
+// 2-D convolution, NHWC, by im2col and the packed SGEMM: forward is im2col(x) · W, the filter
+// gradient im2col(x)ᵀ · dY and the input gradient col2im(dY · Wᵀ). Filters are [KH, KW, C, F],
+// so a column row (KH·KW·C floats) meets W as a plain matrix and the product is NHWC already.
+// Channels are contiguous in NHWC: each kernel tap moves C floats in one run.
+
+/**
+ * col[(b·OH + oy)·OW + ox, (ky·KW + kx)·C + c] = x[b, oy·stride − padTop + ky, ox·stride − padLeft + kx, c],
+ * zero where the tap falls in the padding.
+ */
+export function im2col(
+  x: usize, n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32,
+  outH: i32, outW: i32, col: usize,
+): void {
+  const run = <usize>c << 2;
+  let dst = col;
+  for (let b = 0; b < n; b++) {
+    const image = x + ((<usize>b * <usize>h * <usize>w * <usize>c) << 2);
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * stride - padTop + ky;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * stride - padLeft + kx;
+            if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+              memory.copy(dst, image + ((<usize>(iy * w + ix) * <usize>c) << 2), run);
+            } else {
+              memory.fill(dst, 0, run);
+            }
+            dst += run;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** dst[0..count) += src[0..count), four lanes at a time. */
+@inline function addInto(dst: usize, src: usize, count: i32): void {
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  }
+  for (; i < count; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+  }
+}
+
+/**
+ * The adjoint of im2col: dx = 0, then every column entry is added back to the input element it
+ * was copied from (taps in the padding are dropped). Rows are visited in order, so the sums
+ * run in a fixed order.
+ */
+export function col2im(
+  col: usize, n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32,
+  outH: i32, outW: i32, dx: usize,
+): void {
+  memory.fill(dx, 0, (<usize>n * <usize>h * <usize>w * <usize>c) << 2);
+  const run = <usize>c << 2;
+  let src = col;
+  for (let b = 0; b < n; b++) {
+    const image = dx + ((<usize>b * <usize>h * <usize>w * <usize>c) << 2);
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * stride - padTop + ky;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * stride - padLeft + kx;
+            if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+              addInto(image + ((<usize>(iy * w + ix) * <usize>c) << 2), src, c);
+            }
+            src += run;
+          }
+        }
+      }
+    }
+  }
+}
