@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { compileKernels, instantiateKernels } from "./load.ts";
-import { trainMlp } from "./mlp.ts";
+import { trainMlp } from "./network.ts";
 import { measure, gflops } from "./bench/timing.ts";
 import { naiveSgemm } from "./bench/naive-gemm.ts";
 import { tfjsMatMul, tfjsTrainMlp } from "./bench/tfjs-peer.ts";

@@ -3,6 +3,7 @@
 // exactly. The built-in "network" experiment composes these with file datasets.
 import { z } from "zod";
 import { ConfigError, formatIssues } from "./config-errors.ts";
+import { LayerSpec } from "./layers/layer-spec.ts";
 
 export const MNIST_SAMPLES = 10_000;
 const U32_MAX = 0xffff_ffff;
@@ -36,10 +37,18 @@ export const BuiltinDatasetSpec = z
   });
 
 export const ModelSpec = z.strictObject({
-  hidden: z.array(z.int().min(1, "must be at least 1").max(8192, "must be at most 8192")).max(16, "at most 16 hidden layers"),
+  /** The MLP shorthand: hidden widths, one activation, then the output layer. */
+  hidden: z.array(z.int().min(1, "must be at least 1").max(8192, "must be at most 8192")).max(16, "at most 16 hidden layers").optional(),
   activation: z.enum(["relu", "tanh", "sigmoid"]).default("relu"),
-  /** auto: He for relu, Xavier for tanh and sigmoid. */
+  /** A layer list instead (NHWC): dense, conv2d, maxpool2d, avgpool2d, flatten, dropout; the last is the dense output layer. */
+  layers: z.array(LayerSpec).min(1, "must list at least one layer").max(64, "at most 64 layers").optional(),
+  /** The input's shape, when not the dataset's own (mnist: [28, 28, 1]). */
+  input: z.array(z.int().min(1, "must be at least 1").max(65_536, "must be at most 65536")).min(1, "must have 1 to 3 axes").max(3, "must have 1 to 3 axes").optional(),
+  /** auto: He for relu layers, Xavier for the others. */
   init: z.enum(["auto", "he", "xavier"]).default("auto"),
+}).superRefine((m, ctx) => {
+  if (m.hidden === undefined && m.layers === undefined) ctx.addIssue({ code: "custom", path: ["hidden"], message: "give model.hidden (an MLP) or model.layers" });
+  if (m.hidden !== undefined && m.layers !== undefined) ctx.addIssue({ code: "custom", path: ["layers"], message: "give model.hidden or model.layers, not both" });
 });
 
 const ScheduleObject = z.strictObject({

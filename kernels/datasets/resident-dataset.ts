@@ -10,6 +10,8 @@ import { decodePackedDataset } from "./packed-dataset.ts";
 import { isBlobDataset } from "./local-blobs.ts";
 
 export interface ResidentDataset {
+  /** One sample's shape (NHWC for images: mnist is [28, 28, 1]). */
+  shape: number[];
   features: number;
   task: "classification" | "regression";
   /** Classes (classification); 1 output for regression. */
@@ -40,7 +42,7 @@ export function placeHostDataset(inst: KernelInstance, data: HostDataset): Resid
   view.set(train.y.subarray(0, train.count) as never);
   view.set(test.y.subarray(0, test.count) as never, train.count);
   return {
-    features, task: data.task, classes: data.task === "regression" ? 1 : data.classes?.length ?? 0,
+    shape: [...data.shape], features, task: data.task, classes: data.task === "regression" ? 1 : data.classes?.length ?? 0,
     trainCount: train.count, testCount: test.count, x: { kind: "f32", ptr: xPtr }, labelsPtr,
   };
 }
@@ -59,7 +61,7 @@ export function placeDataset(inst: KernelInstance, spec: BuiltinDatasetSpec, blo
     const labels = inst.i32(labelsPtr, total);
     for (let i = 0; i < total; i++) labels[i] = packed.labels[i]!;
     return {
-      features: packed.features, task: "classification", classes: packed.classes, trainCount: spec.train, testCount: spec.test,
+      shape: packed.features === 784 ? [28, 28, 1] : [packed.features], features: packed.features, task: "classification", classes: packed.classes, trainCount: spec.train, testCount: spec.test,
       x: { kind: "u8", ptr: xPtr, scale: 1 / 255 }, labelsPtr,
     };
   }
@@ -82,7 +84,7 @@ export function placeDataset(inst: KernelInstance, spec: BuiltinDatasetSpec, blo
       break;
   }
   return {
-    features: 2, task: "classification", classes, trainCount: spec.train, testCount: spec.test,
+    shape: [2], features: 2, task: "classification", classes, trainCount: spec.train, testCount: spec.test,
     x: { kind: "f32", ptr: xPtr }, labelsPtr,
   };
 }

@@ -115,3 +115,23 @@ test("expansion is deterministic and leaves the config alone", () => {
   assert.deepEqual(trials[1]!.params["model.hidden"], [8], "trials share no values");
   assert.deepEqual(trials.map((t) => t.index), [0, 1, 2, 3, 4, 5, 6, 7]);
 });
+
+test("a field of one layer in a layer list is sweepable by its index", () => {
+  const layers = [
+    { type: "conv2d", filters: 4, kernel: 3, padding: "same", activation: "relu" },
+    { type: "maxpool2d", size: 2 },
+    { type: "flatten" },
+    { type: "dense", units: 10 },
+  ];
+  const config = parseSweepConfig({
+    name: "cnn", dataset: { name: "mnist", train: 100, test: 10 }, model: { layers }, train: { epochs: 1, batch: 8, lr: 0.1 },
+    search: { parameters: { "model.layers.0.filters": [8, 16], "model.layers.1.size": [2, 4] } },
+  });
+  const trials = expandSweep(config);
+  assert.deepEqual(trials.map((t) => [t.config.model.layers[0].filters, t.config.model.layers[1].size]), [[8, 2], [8, 4], [16, 2], [16, 4]]);
+  assert.equal(layers[0]!.filters, 4, "the base is not mutated");
+  assert.throws(() => parseSweepConfig({
+    name: "cnn", dataset: { name: "mnist", train: 100, test: 10 }, model: { layers }, train: { epochs: 1, batch: 8, lr: 0.1 },
+    search: { parameters: { "model.layers.0.filterz": [8] } },
+  }), /search\.parameters\.model\.layers\.0\.filterz: unknown parameter/);
+});

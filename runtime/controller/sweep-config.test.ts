@@ -112,9 +112,9 @@ const cases: Array<[string, unknown, string[]]> = [
     "search.parameters.train.lr: must be a list of choices or a range { uniform | loguniform | int: [a, b] }",
     "search.parameters.train.epochs: must be a list of choices or a range { uniform | loguniform | int: [a, b] }",
   ]],
-  ["an unknown parameter path", withParams({ "train.lrr": [0.1], "model.hidden.0": [8] }), [
+  ["an unknown parameter path", withParams({ "train.lrr": [0.1], "model.hidden.first": [8] }), [
     "search.parameters.train.lrr: unknown parameter (no such field in the trial config)",
-    "search.parameters.model.hidden.0: unknown parameter (no such field in the trial config)",
+    "search.parameters.model.hidden.first: unknown parameter (no such field in the trial config)",
   ]],
   ["overlapping parameter paths", withParams({ "train.schedule": ["cosine"], "train.schedule.every": [2] }), [
     "search.parameters.train.schedule.every: overlaps search.parameters.train.schedule (sweep one or the other)",

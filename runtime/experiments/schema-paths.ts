@@ -1,17 +1,27 @@
-// Whether a dotted path names a field of a zod object schema (through defaults, optionals
-// and preprocessors): how a sweep's parameter paths are checked against an experiment's schema.
+// Whether a dotted path names a field of a zod schema (through defaults, optionals and
+// preprocessors, array elements by index, and any option of a union): how a sweep's parameter
+// paths are checked against an experiment's schema (`model.layers.0.filters`).
 import type { z } from "zod";
 
 export function schemaHasPath(root: z.core.$ZodType, path: string): boolean {
-  let schema = root;
-  for (const key of path.split(".")) {
-    schema = unwrap(schema);
-    if (schema._zod.def.type !== "object") return false;
-    const shape = (schema._zod.def as z.core.$ZodObjectDef).shape;
-    if (!Object.hasOwn(shape, key)) return false;
-    schema = shape[key]!;
+  return has(root, path.split("."));
+}
+
+function has(node: z.core.$ZodType, keys: string[]): boolean {
+  if (keys.length === 0) return true;
+  const schema = unwrap(node);
+  const [key, ...rest] = keys as [string, ...string[]];
+  const def = schema._zod.def as { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType; options?: z.core.$ZodType[] };
+  switch (def.type) {
+    case "object":
+      return Object.hasOwn(def.shape!, key) && has(def.shape![key]!, rest);
+    case "array":
+      return /^(0|[1-9]\d{0,5})$/.test(key) && has(def.element!, rest);
+    case "union":
+      return def.options!.some((option) => has(option, keys));
+    default:
+      return false;
   }
-  return true;
 }
 
 function unwrap(schema: z.core.$ZodType): z.core.$ZodType {

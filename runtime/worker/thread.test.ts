@@ -71,6 +71,26 @@ test("the built-in on mnist gives the same hash and reports in a thread as in-pr
   assert.notEqual(hashes[0], hashes[1], "seed 7 and seed 8 differ");
 });
 
+test("a CNN with dropout gives the same hash in a worker thread as in-process", { timeout: 120_000 }, async () => {
+  const input = {
+    name: "cnn-thread", dataset: { name: "mnist", train: 400, test: 100 },
+    model: { layers: [
+      { type: "conv2d", filters: 4, kernel: 3, padding: "same", activation: "relu" }, { type: "maxpool2d", size: 2 },
+      { type: "flatten" }, { type: "dropout", rate: 0.3 }, { type: "dense", units: 10 },
+    ] },
+    train: { epochs: 1, batch: 32, optimizer: "adam", lr: 0.002, seed: 9 },
+  };
+  const alone = await reproducer(input, EXAMPLES);
+  const mnist = readLocalDatasetBlob("mnist");
+  const t = alone.trials[0]!;
+  const replies = await runLeases([lease(1, {
+    experiment: { name: "network", sha: null }, config: t.config, params: t.params, seed: t.seed, datasets: { mnist: sha(mnist) },
+  })], new Map([[sha(mnist), mnist]]), 1);
+  const end = replies.get(1)!.at(-1)!;
+  assert.equal(end.type, "done", JSON.stringify(end));
+  if (end.type === "done") assert.equal(end.outcome.resultSha256, (await alone.run(0)).resultSha256);
+});
+
 test("a researcher's experiment with its own wasm runs in threads and reproduces in-process", { timeout: 120_000 }, async () => {
   const input = {
     name: "rf", experiment: "./random-features", metric: { name: "testAccuracy", goal: "maximize" },

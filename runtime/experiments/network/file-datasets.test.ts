@@ -62,6 +62,19 @@ test("IDX (gzipped MNIST-format images and labels, with a separate test file) re
   assert.equal(out.info.paramCount, 784 * 64 + 64 + 64 * 10 + 10, "28×28×1 images flatten to 784 inputs");
 });
 
+test("a CNN trains from an IDX image file (its [n, 28, 28, 1] shape kept)", { timeout: 60_000 }, async () => {
+  const out = await (await reproducer({
+    name: "files", dataset: { file: "./train-images-idx3-ubyte.gz", labels: "./train-labels-idx1-ubyte.gz", testFile: "./t10k-images-idx3-ubyte.gz", testLabels: "./t10k-labels-idx1-ubyte.gz" },
+    model: { layers: [
+      { type: "conv2d", filters: 8, kernel: 5, padding: "same", activation: "relu" }, { type: "maxpool2d", size: 2 },
+      { type: "flatten" }, { type: "dense", units: 10 },
+    ] },
+    train: { epochs: 3, batch: 32, optimizer: "adam", lr: 0.002, seed: 1 },
+  }, tmp.dir)).run(0);
+  assert.ok(out.metrics.testAccuracy! >= 0.85, `accuracy ${out.metrics.testAccuracy}`);
+  assert.equal(out.info.paramCount, 5 * 5 * 1 * 8 + 8 + 14 * 14 * 8 * 10 + 10);
+});
+
 test("regression from a CSV: the test RMSE falls and the default objective is testLoss", { timeout: 60_000 }, async () => {
   const lines = ["a,b,target"];
   for (let i = 0; i < 600; i++) {

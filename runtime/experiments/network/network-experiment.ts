@@ -2,7 +2,8 @@
 // Reports per epoch: epoch, trainLoss, testLoss, testAccuracy (classification) or testRmse
 // (regression), lr, wallMs; its state is the weights, so resultSha256 is the weight hash.
 import { formatIssues } from "../../../kernels/config-errors.ts";
-import { trainMlp, type EpochMetrics } from "../../../kernels/mlp.ts";
+import { trainNetwork, modelLayers, type EpochMetrics } from "../../../kernels/network.ts";
+import { planLayers, ModelShapeError } from "../../../kernels/layers/plan.ts";
 import type { ExperimentEntry, Resolved } from "../experiment-entry.ts";
 import { NetworkConfigSchema, networkKnowsPath, type NetworkConfig } from "./network-config.ts";
 
@@ -11,7 +12,11 @@ export const networkExperiment: ExperimentEntry = {
   seedPath: "train.seed",
   resolve(input: unknown): Resolved {
     const parsed = NetworkConfigSchema.safeParse(input);
-    if (parsed.success) return { ok: true, config: parsed.data as unknown as Record<string, unknown> };
+    if (parsed.success) {
+      const shapeProblems = checkShapes(parsed.data);
+      if (shapeProblems.length) return { ok: false, issues: shapeProblems.map((line) => ({ path: line.split(" ")[0]!.replace(/:$/, ""), line })) };
+      return { ok: true, config: parsed.data as unknown as Record<string, unknown> };
+    }
     const lines = formatIssues(parsed.error.issues);
     return { ok: false, issues: parsed.error.issues.map((issue, i) => ({ path: issue.path.map(String).join("."), line: lines[i]! })) };
   },
@@ -28,7 +33,7 @@ export const networkExperiment: ExperimentEntry = {
       const bytes = ctx.datasetBlob(config.dataset.name);
       if (bytes) blobs[config.dataset.name] = bytes;
     }
-    const result = trainMlp(ctx.kernels.instance, { dataset: "file" in config.dataset ? undefined : config.dataset, model: config.model, train: config.train }, {
+    const result = trainNetwork(ctx.kernels.instance, { dataset: "file" in config.dataset ? undefined : config.dataset, model: config.model, train: config.train }, {
       blobs, data: fileData,
       onEpoch: (m) => ctx.report(finiteOnly(m)),
       shouldStop: ctx.shouldStop,
@@ -47,4 +52,29 @@ export const networkExperiment: ExperimentEntry = {
 /** A diverged epoch's NaN loss is left out of the report (reports carry finite numbers only). */
 function finiteOnly(m: EpochMetrics): Record<string, number> {
   return Object.fromEntries(Object.entries(m).filter(([, v]) => typeof v === "number" && Number.isFinite(v)));
+}
+
+/** A built-in dataset's sample shape and classes, known before any data is read (a file's comes with its blob). */
+function builtinShape(d: NetworkConfig["dataset"]): { shape: number[]; classes: number } | null {
+  if ("file" in d) return null;
+  if (d.name === "mnist") return { shape: [28, 28, 1], classes: 10 };
+  return { shape: [2], classes: d.name === "spirals" ? d.classes ?? 3 : 2 };
+}
+
+/** Layer shapes checked at the controller for built-in datasets, so a model that does not fit stops the sweep (exit 2). */
+function checkShapes(config: NetworkConfig): string[] {
+  const known = builtinShape(config.dataset);
+  if (!known || !config.model.layers) return [];
+  const input = config.model.input ?? known.shape;
+  const size = input.reduce((a, b) => a * b, 1);
+  if (size !== known.shape.reduce((a, b) => a * b, 1)) {
+    return [`model.input: ${JSON.stringify(input)} holds ${size} values; ${(config.dataset as { name: string }).name} samples are ${JSON.stringify(known.shape)}`];
+  }
+  try {
+    planLayers(input, modelLayers(config.model, known.classes), known.classes);
+    return [];
+  } catch (err) {
+    if (err instanceof ModelShapeError) return err.problems;
+    throw err;
+  }
 }

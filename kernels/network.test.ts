@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compileKernels, instantiateKernels } from "./load.ts";
-import { trainMlp, type EpochMetrics } from "./mlp.ts";
+import { trainMlp, type EpochMetrics } from "./network.ts";
 import { readLocalDatasetBlob } from "./datasets/local-blobs.ts";
 import { parseTrialConfig, type TrialConfigInput } from "./mlp-config.ts";
 import type { HostDataset } from "./datasets/host-dataset.ts";
@@ -115,4 +115,41 @@ test("a model too large for wasm32 memory is refused up front, naming the fields
     model: { hidden: Array(16).fill(8192) },
     train: { epochs: 1, batch: 8192, lr: 0.1 },
   }), /model too large: .* needs about \d+ MiB of wasm memory; one instance addresses at most 4096 MiB \(shrink model.hidden or train.batch\)/);
+});
+
+const LENET = [
+  { type: "conv2d", filters: 8, kernel: 5, stride: 1, padding: "same", activation: "relu" },
+  { type: "maxpool2d", size: 2 },
+  { type: "conv2d", filters: 16, kernel: 5, padding: "valid", activation: "relu" },
+  { type: "avgpool2d", size: 2 },
+  { type: "flatten" },
+  { type: "dense", units: 64, activation: "relu" },
+  { type: "dropout", rate: 0.25 },
+  { type: "dense", units: 10 },
+] as const;
+
+test("the LeNet-style CNN reaches at least 96% on mnist (8,000 / 2,000, 6 epochs, batch 64, Adam 0.001)", { timeout: 120_000 }, () => {
+  const result = train({ dataset: { name: "mnist", train: 8000, test: 2000 }, model: { layers: [...LENET] }, train: { epochs: 6, batch: 64, optimizer: "adam", lr: 0.001, seed: 1 } });
+  assert.ok(result.final!.testAccuracy! >= 0.96, `test accuracy ${result.final!.testAccuracy}`);
+  assert.equal(result.paramCount, (5 * 5 * 1 * 8 + 8) + (5 * 5 * 8 * 16 + 16) + (5 * 5 * 16 * 64 + 64) + (64 * 10 + 10));
+});
+
+test("a CNN with dropout gives one hash per seed, another seed another", () => {
+  const cnn = (seed: number): TrialConfigInput => ({
+    dataset: { name: "mnist", train: 300, test: 100 }, model: { layers: [...LENET] }, train: { epochs: 1, batch: 32, optimizer: "adam", lr: 0.001, seed },
+  });
+  assert.equal(train(cnn(3)).weightsSha256, train(cnn(3)).weightsSha256);
+  assert.notEqual(train(cnn(4)).weightsSha256, train(cnn(3)).weightsSha256);
+});
+
+test("a model that does not fit is refused naming the layer's index and the shapes", () => {
+  const model = (layers: object[]) => ({ dataset: { name: "mnist", train: 10, test: 10 }, model: { layers }, train: { epochs: 1, batch: 8, lr: 0.1 } }) as TrialConfigInput;
+  const cases: Array<[object[], RegExp]> = [
+    [[{ type: "dense", units: 10 }], /model\.layers\.0 \(dense\): its input is \[28, 28, 1\], a 3-D tensor: put a flatten before a dense layer/],
+    [[{ type: "conv2d", filters: 4, kernel: 29 }, { type: "flatten" }, { type: "dense", units: 10 }], /model\.layers\.0 \(conv2d\): kernel 29×29 is larger than its input 28×28 \(padding valid\)/],
+    [[{ type: "flatten" }, { type: "maxpool2d", size: 2 }, { type: "dense", units: 10 }], /model\.layers\.1 \(maxpool2d\): needs an input \[height, width, channels\], got \[784\]/],
+    [[{ type: "flatten" }, { type: "dense", units: 7 }], /model\.layers\.1 \(dense\): the output layer must be \{ type: dense, units: 10 \} with no activation/],
+    [[{ type: "flatten" }, { type: "dense", units: 10, activation: "relu" }], /the output layer must be/],
+  ];
+  for (const [layers, message] of cases) assert.throws(() => train(model(layers)), message);
 });
