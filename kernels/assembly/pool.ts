@@ -6,10 +6,32 @@ export function maxPoolForward(
   x: usize, n: i32, h: i32, w: i32, c: i32, size: i32, stride: i32, outH: i32, outW: i32, y: usize, argmax: usize,
 ): void {
   let o: usize = 0;
+  const lanes = i32x4(0, 1, 2, 3);
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < outH; oy++) {
       for (let ox = 0; ox < outW; ox++) {
-        for (let ch = 0; ch < c; ch++) {
+        let ch = 0;
+        // Four channels at once: the window's first tap, then each later tap replaces the lanes
+        // where it is strictly greater (the same first maximum as one channel at a time).
+        for (; ch + 4 <= c; ch += 4) {
+          const first = ((b * h + oy * stride) * w + ox * stride) * c + ch;
+          let best = v128.load(x + (<usize>first << 2));
+          let bestAt = i32x4.add(i32x4.splat(first), lanes);
+          for (let ky = 0; ky < size; ky++) {
+            const row = (b * h + oy * stride + ky) * w;
+            for (let kx = ky == 0 ? 1 : 0; kx < size; kx++) {
+              const at = (row + ox * stride + kx) * c + ch;
+              const v = v128.load(x + (<usize>at << 2));
+              const greater = f32x4.gt(v, best);
+              best = v128.bitselect(v, best, greater);
+              bestAt = v128.bitselect(i32x4.add(i32x4.splat(at), lanes), bestAt, greater);
+            }
+          }
+          v128.store(y + (o << 2), best);
+          v128.store(argmax + (o << 2), bestAt);
+          o += 4;
+        }
+        for (; ch < c; ch++) {
           let best: f32 = -Infinity;
           let bestAt: i32 = -1;
           for (let ky = 0; ky < size; ky++) {
