@@ -15,6 +15,8 @@ import { tfjsMatMul, tfjsTrainMlp } from "./bench/tfjs-peer.ts";
 import { readLocalDatasetBlob } from "./datasets/local-blobs.ts";
 import { decodePackedDataset } from "./datasets/packed-dataset.ts";
 import { parseTrialConfig } from "./mlp-config.ts";
+import { tfjsConv2d, tfjsCpuTrainLenet, torchFigures, type ConvShape, type TorchFigures } from "./bench/cnn-peers.ts";
+import { convAxis } from "./layers/plan.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -87,6 +89,65 @@ async function benchTraining() {
   };
 }
 
+// conv2d forward at LeNet's shapes and a ResNet block's, batch 64 (FLOPs: 2·N·OH·OW·K²·C·F).
+const convShapes: ConvShape[] = [
+  { label: "28×28×1→8 k5 same", n: 64, h: 28, w: 28, c: 1, k: 5, f: 8, padding: "same" },
+  { label: "14×14×8→16 k5 valid", n: 64, h: 14, w: 14, c: 8, k: 5, f: 16, padding: "valid" },
+  { label: "32×32×16→16 k3 same", n: 64, h: 32, w: 32, c: 16, k: 3, f: 16, padding: "same" },
+];
+
+interface ConvRow { label: string; ours: number; tfjs: number; torch: number | null }
+
+async function benchConv(s: ConvShape): Promise<Omit<ConvRow, "torch">> {
+  const y = convAxis(s.h, s.k, 1, s.padding), x = convAxis(s.w, s.k, 1, s.padding);
+  const flops = 2 * s.n * y.out * x.out * s.k * s.k * s.c * s.f;
+  const inst = instantiateKernels(await compileKernels());
+  const kk = s.k * s.k * s.c, m = s.n * y.out * x.out;
+  const input = inst.allocF32(s.n * s.h * s.w * s.c), w = inst.allocF32(kk * s.f), col = inst.allocF32(m * kk), out = inst.allocF32(m * s.f);
+  const fill = (v: Float32Array) => { for (let i = 0; i < v.length; i++) v[i] = ((i * 2654435761) % 1000) / 500 - 1; };
+  fill(inst.f32(input, s.n * s.h * s.w * s.c));
+  fill(inst.f32(w, kk * s.f));
+  // What the conv2d layer does forward (no bias, as the peers): im2col, then the packed SGEMM.
+  const ours = measure(() => {
+    inst.k.im2col(input, s.n, s.h, s.w, s.c, s.k, s.k, 1, y.before, x.before, y.out, x.out, col);
+    inst.k.sgemm(0, 0, m, s.f, kk, 1, col, kk, w, s.f, 0, out, s.f);
+  }, budgetMs);
+  const peer = await tfjsConv2d(s);
+  const tfjs = gflops(flops, measure(peer.run, budgetMs).msPerCall);
+  peer.dispose();
+  return { label: s.label, ours: gflops(flops, ours.msPerCall), tfjs };
+}
+
+const LENET = [
+  { type: "conv2d", filters: 8, kernel: 5, stride: 1, padding: "same", activation: "relu" },
+  { type: "maxpool2d", size: 2 },
+  { type: "conv2d", filters: 16, kernel: 5, padding: "valid", activation: "relu" },
+  { type: "avgpool2d", size: 2 },
+  { type: "flatten" },
+  { type: "dense", units: 64, activation: "relu" },
+  { type: "dropout", rate: 0.25 },
+  { type: "dense", units: 10 },
+];
+
+/** Training samples/s: the LeNet-style CNN (ours, tfjs cpu) and the 2-64-64-3 MLP (ours). */
+async function benchCnnTraining() {
+  const module = await compileKernels();
+  const blob = decodePackedDataset(readLocalDatasetBlob("mnist"));
+  const samples = quick ? 512 : 4000;
+  const lenet = trainMlp(instantiateKernels(module), parseTrialConfig({
+    dataset: { name: "mnist", train: samples, test: 64 }, model: { layers: LENET },
+    train: { epochs: quick ? 1 : 2, batch: 64, optimizer: "adam", lr: 0.001, seed: 1 },
+  }), { blobs: { mnist: readLocalDatasetBlob("mnist") } });
+  const x = new Float32Array(samples * 784);
+  for (let i = 0; i < x.length; i++) x[i] = blob.features8[i]! / 255;
+  const tfjsCpu = await tfjsCpuTrainLenet(x, Int32Array.from(blob.labels.subarray(0, samples)), quick ? 128 : 512);
+  const small = trainMlp(instantiateKernels(module), parseTrialConfig({
+    dataset: { name: "spirals", train: quick ? 2000 : 20_000, test: 100, classes: 3 }, model: { hidden: [64, 64], activation: "relu" },
+    train: { epochs: quick ? 1 : 3, batch: 32, optimizer: "adam", lr: 0.003, seed: 1 },
+  }));
+  return { lenet: lenet.samplesPerSec, lenetTfjsCpu: tfjsCpu.samplesPerSec, smallMlp: small.samplesPerSec };
+}
+
 const fmt = (v: number | null, d = 1) => (v === null ? "—" : v.toFixed(d));
 const pad = (s: string, w: number) => s.padEnd(w);
 const lpad = (s: string, w: number) => s.padStart(w);
@@ -111,9 +172,27 @@ async function main() {
   console.log(`  tfjs-wasm ${lpad(training.tfjs.samplesPerSec.toFixed(0), 8)} samples/s  (final-epoch loss ${training.tfjs.trainLoss.toFixed(3)})`);
   console.log(`  discalc / tfjs-wasm: ${training.speedup.toFixed(2)}×`);
 
+  const torch: TorchFigures | null = torchFigures(convShapes, quick);
+  console.log(`\n${pad("conv2d forward, batch 64 (GFLOP/s)", 34)}${lpad("discalc", 9)}${lpad("tfjs-wasm", 11)}${lpad("discalc/tfjs", 14)}${torch ? `${lpad("PyTorch", 9)}${lpad("discalc/PyTorch", 17)}` : ""}`);
+  const conv: ConvRow[] = [];
+  for (const s of convShapes) {
+    const r = { ...(await benchConv(s)), torch: torch?.convGflops[s.label] ?? null };
+    conv.push(r);
+    console.log(`${pad(r.label, 34)}${lpad(fmt(r.ours), 9)}${lpad(fmt(r.tfjs), 11)}${lpad(fmt(r.ours / r.tfjs, 2) + "×", 14)}` +
+      (r.torch !== null ? `${lpad(fmt(r.torch), 9)}${lpad(fmt(r.ours / r.torch, 2) + "×", 17)}` : ""));
+  }
+  const cnn = await benchCnnTraining();
+  console.log(`\ntraining, one thread (samples/s)          discalc    tfjs cpu${torch ? "   PyTorch  discalc/PyTorch" : ""}`);
+  console.log(`  LeNet-style CNN, batch 64, Adam  ${lpad(cnn.lenet.toFixed(0), 9)}  ${lpad(cnn.lenetTfjsCpu.toFixed(0), 9)}` +
+    (torch ? `  ${lpad(torch.lenetSamplesPerSec.toFixed(0), 8)}  ${lpad((cnn.lenet / torch.lenetSamplesPerSec).toFixed(2) + "×", 15)}` : ""));
+  console.log(`  2-64-64-3 MLP, batch 32, Adam    ${lpad(cnn.smallMlp.toFixed(0), 9)}  ${lpad("—", 9)}` +
+    (torch ? `  ${lpad(torch.smallMlpSamplesPerSec.toFixed(0), 8)}  ${lpad((cnn.smallMlp / torch.smallMlpSamplesPerSec).toFixed(2) + "×", 15)}` : ""));
+  if (!torch) console.log("  (PyTorch column skipped: python3 has no torch; apt-get install python3-torch libopenblas0-pthread)");
+  console.log("  tfjs-wasm cannot train the CNN: it has no Conv2DBackpropFilter (tfjs#8474)");
+
   const report = {
     date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, quick,
-    gemm, transposed, training,
+    gemm, transposed, training, conv, cnn, torch,
   };
   mkdirSync(dirname(args.out!), { recursive: true });
   writeFileSync(args.out!, JSON.stringify(report, null, 2));
