@@ -272,6 +272,52 @@ function addEdgeTile(rows: i32, cols: i32, c: usize, ldcBytes: usize): void {
 }
 
 /**
+ * The 4×8 micro-kernel reading A and B in place (no packing): for operands that fit in cache,
+ * packing costs as much as the product (a convolution's columns: K ≤ 256, N a few panels).
+ * The same multiplies and adds in the same order as microKernel on packed panels, so the
+ * result is bit for bit the packed path's.
+ */
+function directKernel(kc: i32, a: usize, ldaBytes: usize, b: usize, ldbBytes: usize, c: usize, ldcBytes: usize, alpha: f32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let a0 = a;
+  let pb = b;
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let av = v128.load32_splat(a0);
+    c00 = f32x4.add(c00, f32x4.mul(av, b0));
+    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    av = v128.load32_splat(a0 + ldaBytes);
+    c10 = f32x4.add(c10, f32x4.mul(av, b0));
+    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    av = v128.load32_splat(a0 + 2 * ldaBytes);
+    c20 = f32x4.add(c20, f32x4.mul(av, b0));
+    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    av = v128.load32_splat(a0 + 3 * ldaBytes);
+    c30 = f32x4.add(c30, f32x4.mul(av, b0));
+    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    a0 += 4;
+    pb += ldbBytes;
+  }
+  const va = f32x4.splat(alpha);
+  let row = c;
+  v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c00)));
+  v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c01)), 16);
+  row += ldcBytes;
+  v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c10)));
+  v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c11)), 16);
+  row += ldcBytes;
+  v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c20)));
+  v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c21)), 16);
+  row += ldcBytes;
+  v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c30)));
+  v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c31)), 16);
+}
+
+/**
  * C (m×n) = alpha · op(A) · op(B) + beta · C, all row-major f32.
  * op(A) is m×k: A is m×k (lda ≥ k), or k×m when transA (lda ≥ m).
  * op(B) is k×n: B is k×n (ldb ≥ n), or n×k when transB (ldb ≥ k).
@@ -285,6 +331,17 @@ export function sgemm(
   scaleC(m, n, beta, c, ldc);
   if (k <= 0 || alpha == 0.0) return;
   const ldcBytes = <usize>ldc << 2;
+  // Whole tiles, one depth block, no transposes: read in place, tile by tile, as the packed
+  // path would visit them (the same sums, the same bits).
+  if (!transA && !transB && k <= KC_MAX && m % MR == 0 && n % NR == 0) {
+    const ldaBytes = <usize>lda << 2, ldbBytes = <usize>ldb << 2;
+    for (let jr = 0; jr < n; jr += NR) {
+      for (let ir = 0; ir < m; ir += MR) {
+        directKernel(k, a + <usize>ir * ldaBytes, ldaBytes, b + (<usize>jr << 2), ldbBytes, c + <usize>ir * ldcBytes + (<usize>jr << 2), ldcBytes, alpha);
+      }
+    }
+    return;
+  }
   const kcSize = blockSize(k, KC_MAX, 1);
   const ncSize = blockSize(n, NC_MAX, NR);
   const mcSize = min(MC_MAX, ((m + MR - 1) / MR) * MR);

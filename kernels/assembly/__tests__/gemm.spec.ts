@@ -100,6 +100,22 @@ describe("sgemm", () => {
     for (let i = 0; i < 9; i++) expect<f32>(getF32(c, i)).toBe(getF32(c0, i) * 2);
   });
 
+  it("reads small operands in place with the packed path's exact bits (whole tiles, one depth block)", () => {
+    // m % 4 == 0, n % 8 == 0, k ≤ 256 takes the in-place path; A·(Bᵀ)ᵀ through transB is packed.
+    const shapes: i32[] = [4, 8, 1, 8, 16, 25, 64, 8, 200, 12, 24, 256, 16, 200, 16];
+    for (let s = 0; s < shapes.length; s += 3) {
+      const m = shapes[s], n = shapes[s + 1], k = shapes[s + 2];
+      const a = filledF32(m * k, 200 + s), b = filledF32(k * n, 210 + s);
+      const bt = allocF32(k * n);
+      for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) setF32(bt, j * k + p, getF32(b, p * n + j));
+      const direct = filledF32(m * n, 220 + s);
+      const packed = copyF32(direct, m * n);
+      sgemm(false, false, m, n, k, 0.75, a, k, b, n, 0.5, direct, n);
+      sgemm(false, true, m, n, k, 0.75, a, k, bt, k, 0.5, packed, n);
+      expect<bool>(sameBits(direct, packed, m * n)).toBe(true);
+    }
+  });
+
   it("is bit-for-bit deterministic", () => {
     const a = filledF32(127 * 300, 5);
     const b = filledF32(300 * 129, 6);
