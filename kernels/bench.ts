@@ -17,6 +17,7 @@ import { decodePackedDataset } from "./datasets/packed-dataset.ts";
 import { parseTrialConfig } from "./mlp-config.ts";
 import { tfjsConv2d, tfjsCpuTrainLenet, torchFigures, type ConvShape, type TorchFigures } from "./bench/cnn-peers.ts";
 import { convAxis } from "./layers/plan.ts";
+import { convForward } from "./layers/conv-forward.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -103,15 +104,13 @@ async function benchConv(s: ConvShape): Promise<Omit<ConvRow, "torch">> {
   const flops = 2 * s.n * y.out * x.out * s.k * s.k * s.c * s.f;
   const inst = instantiateKernels(await compileKernels());
   const kk = s.k * s.k * s.c, m = s.n * y.out * x.out;
-  const input = inst.allocF32(s.n * s.h * s.w * s.c), w = inst.allocF32(kk * s.f), col = inst.allocF32(m * kk), out = inst.allocF32(m * s.f);
+  const input = inst.allocF32(s.n * s.h * s.w * s.c), w = inst.allocF32(kk * s.f), col = inst.allocF32(m * kk), out = inst.allocF32(m * s.f), zeros = inst.allocF32(s.c);
   const fill = (v: Float32Array) => { for (let i = 0; i < v.length; i++) v[i] = ((i * 2654435761) % 1000) / 500 - 1; };
   fill(inst.f32(input, s.n * s.h * s.w * s.c));
   fill(inst.f32(w, kk * s.f));
-  // What the conv2d layer does forward (no bias, as the peers): im2col, then the packed SGEMM.
-  const ours = measure(() => {
-    inst.k.im2col(input, s.n, s.h, s.w, s.c, s.k, s.k, 1, y.before, x.before, y.out, x.out, col);
-    inst.k.sgemm(0, 0, m, s.f, kk, 1, col, kk, w, s.f, 0, out, s.f);
-  }, budgetMs);
+  // What the conv2d layer does forward (no bias, as the peers): im2col and the SGEMM, or the direct kernel.
+  const g = { h: s.h, w: s.w, c: s.c, kh: s.k, kw: s.k, f: s.f, stride: 1, padTop: y.before, padLeft: x.before, outH: y.out, outW: x.out };
+  const ours = measure(() => convForward(inst.k, g, s.n, input, w, out, col, zeros), budgetMs);
   const peer = await tfjsConv2d(s);
   const tfjs = gflops(flops, measure(peer.run, budgetMs).msPerCall);
   peer.dispose();

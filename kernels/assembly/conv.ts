@@ -2,6 +2,8 @@
 // gradient im2col(x)ᵀ · dY and the input gradient col2im(dY · Wᵀ). Filters are [KH, KW, C, F],
 // so a column row (KH·KW·C floats) meets W as a plain matrix and the product is NHWC already.
 // Channels are contiguous in NHWC: each kernel tap moves C floats in one run.
+import { MR, NR } from "./gemm";
+import { alloc } from "./arena";
 
 /** Copies `count` floats: four lanes at a time (runs here are short: a call to memory.copy costs more). */
 @inline function copyFloats(dst: usize, src: usize, count: i32): void {
@@ -101,4 +103,94 @@ export function col2im(
       }
     }
   }
+}
+
+/**
+ * Convolution forward without im2col (the indirect method of XNNPACK, arXiv 1907.02129): a
+ * 4-pixel × 8-filter tile sums over taps and channels, reading each tap's C channels where
+ * they lie in the input (a zero row stands for the padding). The sum for one output runs over
+ * (tap, channel) in im2col's column order, and the tile is stored as the SGEMM stores it, so
+ * out is bit for bit im2col then sgemm (beta 0, alpha 1) whenever that takes its in-place path:
+ * n·outH·outW % 4 == 0, f % 8 == 0, kh·kw·c ≤ 256. The caller checks that; `zeros` holds c zeros.
+ */
+export function convForwardDirect(
+  x: usize, n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32,
+  outH: i32, outW: i32, wt: usize, f: i32, out: usize, zeros: usize,
+): void {
+  const pixels = n * outH * outW;
+  const ldbBytes = <usize>f << 2;
+  const one = f32x4.splat(1);
+  const zero = f32x4.splat(0);
+  const taps = kh * kw;
+  ensureTapTable(<usize>taps * 4);
+  for (let p0 = 0; p0 < pixels; p0 += MR) {
+    // Each tap's four input addresses, once per pixel group (every filter panel reads them).
+    for (let r = 0; r < MR; r++) {
+      const b = (p0 + r) / (outH * outW), rest = (p0 + r) % (outH * outW);
+      const oy = rest / outW, ox = rest % outW;
+      for (let t = 0; t < taps; t++) {
+        store<usize>(tapTable + ((<usize>(t * MR + r)) << 2), tap(x, b, oy, ox, t / kw, t % kw, h, w, c, stride, padTop, padLeft, zeros));
+      }
+    }
+    for (let jr = 0; jr < f; jr += NR) {
+      let c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero;
+      let pb = wt + (<usize>jr << 2);
+      let entry = tapTable;
+      for (let t = 0; t < taps; t++) {
+        const a0 = load<usize>(entry), a1 = load<usize>(entry, 4), a2 = load<usize>(entry, 8), a3 = load<usize>(entry, 12);
+        entry += 16;
+        for (let cc = 0; cc < c; cc++) {
+          const o = <usize>cc << 2;
+          const bv0 = v128.load(pb);
+          const bv1 = v128.load(pb, 16);
+          let av = v128.load32_splat(a0 + o);
+          c00 = f32x4.add(c00, f32x4.mul(av, bv0));
+          c01 = f32x4.add(c01, f32x4.mul(av, bv1));
+          av = v128.load32_splat(a1 + o);
+          c10 = f32x4.add(c10, f32x4.mul(av, bv0));
+          c11 = f32x4.add(c11, f32x4.mul(av, bv1));
+          av = v128.load32_splat(a2 + o);
+          c20 = f32x4.add(c20, f32x4.mul(av, bv0));
+          c21 = f32x4.add(c21, f32x4.mul(av, bv1));
+          av = v128.load32_splat(a3 + o);
+          c30 = f32x4.add(c30, f32x4.mul(av, bv0));
+          c31 = f32x4.add(c31, f32x4.mul(av, bv1));
+          pb += ldbBytes;
+        }
+      }
+      // As sgemm stores a tile into a zeroed C: 0 + 1·acc.
+      let row = out + ((<usize>p0 * <usize>f + <usize>jr) << 2);
+      v128.store(row, f32x4.add(zero, f32x4.mul(one, c00)));
+      v128.store(row, f32x4.add(zero, f32x4.mul(one, c01)), 16);
+      row += ldbBytes;
+      v128.store(row, f32x4.add(zero, f32x4.mul(one, c10)));
+      v128.store(row, f32x4.add(zero, f32x4.mul(one, c11)), 16);
+      row += ldbBytes;
+      v128.store(row, f32x4.add(zero, f32x4.mul(one, c20)));
+      v128.store(row, f32x4.add(zero, f32x4.mul(one, c21)), 16);
+      row += ldbBytes;
+      v128.store(row, f32x4.add(zero, f32x4.mul(one, c30)));
+      v128.store(row, f32x4.add(zero, f32x4.mul(one, c31)), 16);
+    }
+  }
+}
+
+let tapTable: usize = 0;
+let tapCapacity: usize = 0;
+
+/** Room for `entries` input addresses (u32), grown as needed. */
+function ensureTapTable(entries: usize): void {
+  if (entries <= tapCapacity) return;
+  tapCapacity = max(entries, tapCapacity << 1);
+  tapTable = alloc(tapCapacity << 2);
+}
+
+/** Where tap (ky, kx) of output pixel (b, oy, ox) reads its C channels: the input, or the zero row. */
+@inline function tap(
+  x: usize, b: i32, oy: i32, ox: i32, ky: i32, kx: i32, h: i32, w: i32, c: i32, stride: i32, padTop: i32, padLeft: i32, zeros: usize,
+): usize {
+  const iy = oy * stride - padTop + ky;
+  const ix = ox * stride - padLeft + kx;
+  if (iy < 0 || iy >= h || ix < 0 || ix >= w) return zeros;
+  return x + ((<usize>((b * h + iy) * w + ix) * <usize>c) << 2);
 }

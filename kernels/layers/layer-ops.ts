@@ -3,6 +3,7 @@
 import { ACTIVATION_ID } from "../exports.ts";
 import type { KernelInstance } from "../instance.ts";
 import type { LayerPlan } from "./plan.ts";
+import { convForward } from "./conv-forward.ts";
 
 /** A layer's buffers in wasm memory (byte offsets; 0 where the layer has none). */
 export interface LayerBuffers {
@@ -11,8 +12,10 @@ export interface LayerBuffers {
   out: number;
   /** Weights and biases inside the parameter block, and their gradients. */
   w: number; b: number; dw: number; db: number;
-  /** conv2d: im2col rows (rows·OH·OW × KH·KW·C); pooling: argmax; dropout: its mask. */
+  /** conv2d: im2col rows (rows·OH·OW × KH·KW·C), then C zeros; pooling: argmax; dropout: its mask. */
   scratch: number;
+  /** conv2d: whether scratch holds the columns of the last forward pass's input. */
+  columns?: boolean;
 }
 
 export interface StepContext {
@@ -60,19 +63,21 @@ const conv2d: LayerOps = {
   forward({ inst, rows }, l, input) {
     const k = inst.k;
     const g = l.plan.conv!;
-    const m = rows * g.outH * g.outW, kk = g.kh * g.kw * g.c;
-    k.im2col(input, rows, g.h, g.w, g.c, g.kh, g.kw, g.stride, g.padTop, g.padLeft, g.outH, g.outW, l.scratch);
-    k.sgemm(0, 0, m, g.f, kk, 1, l.scratch, kk, l.w, g.f, 0, l.out, g.f);
+    const m = rows * g.outH * g.outW;
+    const zeros = l.scratch + scratchFloats(l.plan, rows) * 4 - g.c * 4;
+    l.columns = convForward(k, g, rows, input, l.w, l.out, l.scratch, zeros);
     k.biasAdd(l.out, l.b, m, g.f);
     k.activationForward(act(l), l.out, l.out, m * g.f);
     return l.out;
   },
-  backward({ inst, rows }, l, _input, output, dOut, dIn) {
+  backward({ inst, rows }, l, input, output, dOut, dIn) {
     const k = inst.k;
     const g = l.plan.conv!;
     const m = rows * g.outH * g.outW, kk = g.kh * g.kw * g.c;
     k.activationBackward(act(l), dOut, output, dOut, m * g.f);
-    // The forward pass left im2col(input) in scratch: dW = colᵀ · dZ ; db = Σ dZ.
+    if (!l.columns) k.im2col(input, rows, g.h, g.w, g.c, g.kh, g.kw, g.stride, g.padTop, g.padLeft, g.outH, g.outW, l.scratch);
+    l.columns = false;
+    // scratch holds im2col(input): dW = colᵀ · dZ ; db = Σ dZ.
     k.sgemm(1, 0, kk, g.f, m, 1, l.scratch, kk, dOut, g.f, 0, l.dw, g.f);
     k.biasGrad(dOut, l.db, m, g.f);
     if (dIn) {
@@ -134,7 +139,7 @@ export const LAYER_OPS: Record<LayerPlan["spec"]["type"], LayerOps> = { dense, c
 /** Floats of scratch a layer needs for `rows` rows. */
 export function scratchFloats(p: LayerPlan, rows: number): number {
   switch (p.spec.type) {
-    case "conv2d": return rows * p.conv!.outH * p.conv!.outW * p.conv!.kh * p.conv!.kw * p.conv!.c;
+    case "conv2d": return rows * p.conv!.outH * p.conv!.outW * p.conv!.kh * p.conv!.kw * p.conv!.c + p.conv!.c;
     case "maxpool2d": return rows * p.outSize;
     case "dropout": return rows * p.outSize;
     default: return 0;

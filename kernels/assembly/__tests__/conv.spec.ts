@@ -1,6 +1,7 @@
-import { im2col, col2im } from "../conv";
+import { im2col, col2im, convForwardDirect } from "../conv";
+import { sgemm } from "../gemm";
 import { allocF32 } from "../arena";
-import { filledF32, getF32 } from "./helpers";
+import { filledF32, getF32, sameBits } from "./helpers";
 
 /** Output size and padding before, as the host computes them (TensorFlow's convention). */
 function outSize(size: i32, k: i32, stride: i32, same: bool): i32 {
@@ -92,5 +93,25 @@ describe("col2im", () => {
     expect<f32>(getF32(dx, 0)).toBe(1);
     expect<f32>(getF32(dx, 1)).toBe(5); // 2 + 3
     expect<f32>(getF32(dx, 2)).toBe(4);
+  });
+});
+
+describe("convForwardDirect", () => {
+  it("gives im2col then sgemm's exact bits, without the columns", () => {
+    // (n, h, w, c, k, stride, same, filters) with n·OH·OW % 4 == 0, filters % 8 == 0, k²·c ≤ 256.
+    const cases: i32[] = [4, 7, 7, 1, 5, 1, 1, 8, 2, 9, 6, 3, 3, 2, 1, 16, 1, 8, 8, 16, 3, 1, 1, 8, 4, 5, 5, 5, 2, 1, 0, 24];
+    for (let t = 0; t < cases.length; t += 8) {
+      const n = cases[t], h = cases[t + 1], w = cases[t + 2], c = cases[t + 3], k = cases[t + 4], stride = cases[t + 5], same = cases[t + 6] == 1, f = cases[t + 7];
+      const oh = outSize(h, k, stride, same), ow = outSize(w, k, stride, same);
+      const pt = padBefore(h, k, stride, same), pl = padBefore(w, k, stride, same);
+      const m = n * oh * ow, kk = k * k * c;
+      if (m % 4 != 0) continue;
+      const x = filledF32(n * h * w * c, 130 + t), wt = filledF32(kk * f, 140 + t);
+      const col = allocF32(m * kk), viaGemm = allocF32(m * f), direct = filledF32(m * f, 150 + t), zeros = allocF32(c);
+      im2col(x, n, h, w, c, k, k, stride, pt, pl, oh, ow, col);
+      sgemm(false, false, m, f, kk, 1, col, kk, wt, f, 0, viaGemm, f);
+      convForwardDirect(x, n, h, w, c, k, k, stride, pt, pl, oh, ow, wt, f, direct, zeros);
+      expect<bool>(sameBits(direct, viaGemm, m * f)).toBe(true);
+    }
   });
 });
