@@ -23,9 +23,9 @@ export async function tfjsCpuTrainLenet(x: Float32Array, y: Int32Array, samples:
   await loadTfjsWasm();
   const require = createRequire(import.meta.url);
   const tf = require("@tensorflow/tfjs") as Tf;
-  // tfjs prints an advertisement for tfjs-node the first time it runs on the cpu backend.
-  const log = console.log;
-  console.log = () => {};
+  // tfjs warns with an advertisement for tfjs-node the first time the cpu backend holds data.
+  const log = console.log, warn = console.warn;
+  console.log = console.warn = () => {};
   await tf.setBackend("cpu");
   try {
     const model = tf.sequential({
@@ -45,6 +45,7 @@ export async function tfjsCpuTrainLenet(x: Float32Array, y: Int32Array, samples:
     const ys = tf.oneHot(tf.tensor1d(y.subarray(0, samples), "int32"), 10);
     await model.fit(xs.slice(0, 64), ys.slice(0, 64), { batchSize: 64, epochs: 1, verbose: 0 }); // warm-up
     console.log = log;
+    console.warn = warn;
     const t = performance.now();
     await model.fit(xs, ys, { batchSize: 64, epochs: 1, verbose: 0, shuffle: false });
     const ms = performance.now() - t;
@@ -53,6 +54,7 @@ export async function tfjsCpuTrainLenet(x: Float32Array, y: Int32Array, samples:
     return { samplesPerSec: samples / (ms / 1000) };
   } finally {
     console.log = log;
+    console.warn = warn;
     await tf.setBackend("wasm");
   }
 }
