@@ -126,8 +126,9 @@ export class Scheduler {
   /** Stores a relay's batch in one transaction; idempotent per (trial, attempt). */
   recordResults(relayId: string, batch: ResultBatch): ResultAck {
     const now = this.now();
-    // Durable before the acknowledgement: the relay drops what the controller acknowledged.
-    return this.store.durableTx(() => {
+    // On disk before the acknowledgement (the store commits with synchronous = FULL): the relay
+    // drops what the controller acknowledged.
+    return this.store.tx(() => {
       const touched = new Set<number>();
       const statuses = batch.results.map((r): ResultAck["statuses"][number] => {
         const attempt = this.store.attempt(r.trialId, r.attempt);
