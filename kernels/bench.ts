@@ -14,6 +14,7 @@ import { naiveSgemm } from "./bench/naive-gemm.ts";
 import { tfjsMatMul, tfjsTrainMlp } from "./bench/tfjs-peer.ts";
 import { readLocalDatasetBlob } from "./datasets/local-blobs.ts";
 import { decodePackedDataset } from "./datasets/packed-dataset.ts";
+import { LENET_LAYERS } from "./layers/lenet.ts";
 import { parseTrialConfig } from "./mlp-config.ts";
 import { tfjsConv2d, tfjsCpuTrainLenet, torchFigures, type ConvShape, type TorchFigures } from "./bench/cnn-peers.ts";
 import { convAxis } from "./layers/plan.ts";
@@ -117,16 +118,6 @@ async function benchConv(s: ConvShape): Promise<Omit<ConvRow, "torch">> {
   return { label: s.label, ours: gflops(flops, ours.msPerCall), tfjs };
 }
 
-const LENET = [
-  { type: "conv2d", filters: 8, kernel: 5, stride: 1, padding: "same", activation: "relu" },
-  { type: "maxpool2d", size: 2 },
-  { type: "conv2d", filters: 16, kernel: 5, padding: "valid", activation: "relu" },
-  { type: "avgpool2d", size: 2 },
-  { type: "flatten" },
-  { type: "dense", units: 64, activation: "relu" },
-  { type: "dropout", rate: 0.25 },
-  { type: "dense", units: 10 },
-];
 
 /** Training samples/s: the LeNet-style CNN (ours, tfjs cpu) and the 2-64-64-3 MLP (ours). */
 async function benchCnnTraining() {
@@ -134,7 +125,7 @@ async function benchCnnTraining() {
   const blob = decodePackedDataset(readLocalDatasetBlob("mnist"));
   const samples = quick ? 512 : 4000;
   const lenet = trainMlp(instantiateKernels(module), parseTrialConfig({
-    dataset: { name: "mnist", train: samples, test: 64 }, model: { layers: LENET },
+    dataset: { name: "mnist", train: samples, test: 64 }, model: { layers: LENET_LAYERS },
     train: { epochs: quick ? 1 : 2, batch: 64, optimizer: "adam", lr: 0.001, seed: 1 },
   }), { blobs: { mnist: readLocalDatasetBlob("mnist") } });
   const x = new Float32Array(samples * 784);

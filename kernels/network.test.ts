@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { compileKernels, instantiateKernels } from "./load.ts";
 import { trainMlp, type EpochMetrics } from "./network.ts";
 import { readLocalDatasetBlob } from "./datasets/local-blobs.ts";
+import { LENET_LAYERS } from "./layers/lenet.ts";
 import { parseTrialConfig, type TrialConfigInput } from "./mlp-config.ts";
 import type { HostDataset } from "./datasets/host-dataset.ts";
 
@@ -117,26 +118,16 @@ test("a model too large for wasm32 memory is refused up front, naming the fields
   }), /model too large: .* needs about \d+ MiB of wasm memory; one instance addresses at most 4096 MiB \(shrink model.hidden or train.batch\)/);
 });
 
-const LENET = [
-  { type: "conv2d", filters: 8, kernel: 5, stride: 1, padding: "same", activation: "relu" },
-  { type: "maxpool2d", size: 2 },
-  { type: "conv2d", filters: 16, kernel: 5, padding: "valid", activation: "relu" },
-  { type: "avgpool2d", size: 2 },
-  { type: "flatten" },
-  { type: "dense", units: 64, activation: "relu" },
-  { type: "dropout", rate: 0.25 },
-  { type: "dense", units: 10 },
-] as const;
 
 test("the LeNet-style CNN reaches at least 96% on mnist (8,000 / 2,000, 6 epochs, batch 64, Adam 0.001)", { timeout: 120_000 }, () => {
-  const result = train({ dataset: { name: "mnist", train: 8000, test: 2000 }, model: { layers: [...LENET] }, train: { epochs: 6, batch: 64, optimizer: "adam", lr: 0.001, seed: 1 } });
+  const result = train({ dataset: { name: "mnist", train: 8000, test: 2000 }, model: { layers: LENET_LAYERS }, train: { epochs: 6, batch: 64, optimizer: "adam", lr: 0.001, seed: 1 } });
   assert.ok(result.final!.testAccuracy! >= 0.96, `test accuracy ${result.final!.testAccuracy}`);
   assert.equal(result.paramCount, (5 * 5 * 1 * 8 + 8) + (5 * 5 * 8 * 16 + 16) + (5 * 5 * 16 * 64 + 64) + (64 * 10 + 10));
 });
 
 test("a CNN with dropout gives one hash per seed, another seed another", () => {
   const cnn = (seed: number): TrialConfigInput => ({
-    dataset: { name: "mnist", train: 300, test: 100 }, model: { layers: [...LENET] }, train: { epochs: 1, batch: 32, optimizer: "adam", lr: 0.001, seed },
+    dataset: { name: "mnist", train: 300, test: 100 }, model: { layers: LENET_LAYERS }, train: { epochs: 1, batch: 32, optimizer: "adam", lr: 0.001, seed },
   });
   assert.equal(train(cnn(3)).weightsSha256, train(cnn(3)).weightsSha256);
   assert.notEqual(train(cnn(4)).weightsSha256, train(cnn(3)).weightsSha256);

@@ -234,18 +234,7 @@ function microKernel(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize, a
   }
   const va = f32x4.splat(alpha);
   if (full) {
-    let row = c;
-    v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c00)));
-    v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c01)), 16);
-    row += ldcBytes;
-    v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c10)));
-    v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c11)), 16);
-    row += ldcBytes;
-    v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c20)));
-    v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c21)), 16);
-    row += ldcBytes;
-    v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c30)));
-    v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c31)), 16);
+    addTile(c, ldcBytes, va, c00, c01, c10, c11, c20, c21, c30, c31);
   } else {
     const t = edgeTile;
     v128.store(t, f32x4.mul(va, c00), 0);
@@ -257,6 +246,24 @@ function microKernel(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize, a
     v128.store(t, f32x4.mul(va, c30), 96);
     v128.store(t, f32x4.mul(va, c31), 112);
   }
+}
+
+/** C[0..4, 0..8] += alpha · the eight accumulators (the one way a whole tile is stored). */
+@inline function addTile(
+  c: usize, ldcBytes: usize, va: v128, c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
+): void {
+  let row = c;
+  v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c00)));
+  v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c01)), 16);
+  row += ldcBytes;
+  v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c10)));
+  v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c11)), 16);
+  row += ldcBytes;
+  v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c20)));
+  v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c21)), 16);
+  row += ldcBytes;
+  v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c30)));
+  v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c31)), 16);
 }
 
 /** Adds the valid rows × cols of edgeTile into C (same arithmetic as the full-tile path). */
@@ -302,19 +309,7 @@ function directKernel(kc: i32, a: usize, ldaBytes: usize, b: usize, ldbBytes: us
     a0 += 4;
     pb += ldbBytes;
   }
-  const va = f32x4.splat(alpha);
-  let row = c;
-  v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c00)));
-  v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c01)), 16);
-  row += ldcBytes;
-  v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c10)));
-  v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c11)), 16);
-  row += ldcBytes;
-  v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c20)));
-  v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c21)), 16);
-  row += ldcBytes;
-  v128.store(row, f32x4.add(v128.load(row), f32x4.mul(va, c30)));
-  v128.store(row, f32x4.add(v128.load(row, 16), f32x4.mul(va, c31)), 16);
+  addTile(c, ldcBytes, f32x4.splat(alpha), c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 /**
