@@ -194,3 +194,100 @@ function ensureTapTable(entries: usize): void {
   if (iy < 0 || iy >= h || ix < 0 || ix >= w) return zeros;
   return x + ((<usize>((b * h + iy) * w + ix) * <usize>c) << 2);
 }
+
+let paddedImage: usize = 0;
+let paddedCapacity: usize = 0;
+
+/** The 4×4 transpose of four registers: row p of the result is lane p of each input. */
+@inline function storeTransposed4(dst: usize, strideBytes: usize, a0: v128, a1: v128, a2: v128, a3: v128): void {
+  const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + strideBytes, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * strideBytes, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * strideBytes, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+}
+
+/**
+ * Convolution forward of a one-channel input at stride 1 (a network's first layer on
+ * grey images): four neighbouring output pixels share every tap's input load, one vector,
+ * against eight filters at a time; each image is first copied into a zero-padded frame, so
+ * no tap needs a bounds check. Per output, the products are summed over taps in im2col's
+ * order from zero and stored as 0 + 1·sum, so out is bit for bit im2col then sgemm (beta 0,
+ * alpha 1) whenever that takes its in-place path (kh·kw ≤ 256). Needs f % 8 == 0.
+ */
+export function convForwardC1(
+  x: usize, n: i32, h: i32, w: i32, kh: i32, kw: i32, padTop: i32, padLeft: i32,
+  outH: i32, outW: i32, wt: usize, f: i32, out: usize,
+): void {
+  const pw = outW + kw - 1, ph = outH + kh - 1;
+  const frame = <usize>(pw * ph) << 2;
+  if (frame > paddedCapacity) {
+    paddedCapacity = max(frame, paddedCapacity << 1);
+    paddedImage = alloc(paddedCapacity);
+  }
+  const fBytes = <usize>f << 2;
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  const taps = kh * kw;
+  for (let b = 0; b < n; b++) {
+    // The image inside a zero frame: padded[(y + padTop)·pw + x + padLeft] = x[b, y, x].
+    memory.fill(paddedImage, 0, frame);
+    const image = x + ((<usize>b * <usize>h * <usize>w) << 2);
+    for (let y = 0; y < h; y++) {
+      const py = y + padTop;
+      if (py < 0 || py >= ph) continue;
+      for (let xx = 0; xx < w; xx++) {
+        const px = xx + padLeft;
+        if (px >= 0 && px < pw) store<f32>(paddedImage + ((<usize>(py * pw + px)) << 2), load<f32>(image + ((<usize>(y * w + xx)) << 2)));
+      }
+    }
+    for (let oy = 0; oy < outH; oy++) {
+      const outRow = out + ((<usize>((b * outH + oy) * outW) * <usize>f) << 2);
+      let ox = 0;
+      for (; ox + 4 <= outW; ox += 4) {
+        for (let jr = 0; jr < f; jr += 8) {
+          let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+          let pw0 = wt + (<usize>jr << 2);
+          for (let ky = 0; ky < kh; ky++) {
+            let src = paddedImage + ((<usize>((oy + ky) * pw + ox)) << 2);
+            for (let kx = 0; kx < kw; kx++) {
+              const v = v128.load(src);
+              a0 = f32x4.add(a0, f32x4.mul(v, v128.load32_splat(pw0)));
+              a1 = f32x4.add(a1, f32x4.mul(v, v128.load32_splat(pw0, 4)));
+              a2 = f32x4.add(a2, f32x4.mul(v, v128.load32_splat(pw0, 8)));
+              a3 = f32x4.add(a3, f32x4.mul(v, v128.load32_splat(pw0, 12)));
+              a4 = f32x4.add(a4, f32x4.mul(v, v128.load32_splat(pw0, 16)));
+              a5 = f32x4.add(a5, f32x4.mul(v, v128.load32_splat(pw0, 20)));
+              a6 = f32x4.add(a6, f32x4.mul(v, v128.load32_splat(pw0, 24)));
+              a7 = f32x4.add(a7, f32x4.mul(v, v128.load32_splat(pw0, 28)));
+              src += 4;
+              pw0 += fBytes;
+            }
+          }
+          // Lane p of a_j is output pixel ox + p, filter jr + j: transpose into NHWC rows.
+          const dst = outRow + ((<usize>ox * <usize>f + <usize>jr) << 2);
+          storeTransposed4(dst, fBytes,
+            f32x4.add(zero, f32x4.mul(one, a0)), f32x4.add(zero, f32x4.mul(one, a1)),
+            f32x4.add(zero, f32x4.mul(one, a2)), f32x4.add(zero, f32x4.mul(one, a3)));
+          storeTransposed4(dst + 16, fBytes,
+            f32x4.add(zero, f32x4.mul(one, a4)), f32x4.add(zero, f32x4.mul(one, a5)),
+            f32x4.add(zero, f32x4.mul(one, a6)), f32x4.add(zero, f32x4.mul(one, a7)));
+        }
+      }
+      // The row's last pixels, one at a time, with the same sums.
+      for (; ox < outW; ox++) {
+        for (let fo = 0; fo < f; fo++) {
+          let acc: f32 = 0;
+          for (let t = 0; t < taps; t++) {
+            const v = load<f32>(paddedImage + ((<usize>((oy + t / kw) * pw + ox + t % kw)) << 2));
+            acc += v * load<f32>(wt + ((<usize>(t * f + fo)) << 2));
+          }
+          store<f32>(outRow + ((<usize>(ox * f + fo)) << 2), <f32>0 + <f32>1 * acc);
+        }
+      }
+    }
+  }
+}
