@@ -177,6 +177,8 @@ export const WorkResponse = z.object({
   commands: z.array(Command),
   /** Trials the worker should stop: revoked by the controller or cancelled. */
   stop: z.array(TrialRef),
+  /** Nothing is queued here and the controller had nothing to lease at the last ask (a batch job may end). */
+  idle: z.boolean().default(false),
 });
 export type WorkResponse = z.infer<typeof WorkResponse>;
 

@@ -1,7 +1,6 @@
 // The `discalc` command: parses arguments and starts the pieces. The one place that wires
 // kernels, protocol and runtime together.
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { availableParallelism } from "node:os";
 import { ConfigError } from "../kernels/config-errors.ts";
 import { trainCommand } from "./commands/train.ts";
 import { createLogger, textEvents } from "./log.ts";
@@ -16,8 +15,10 @@ commands:
              [--data DIR] [--new] [--private] [--trust-proxy]
         serve a sweep to a fleet (workers join with T, relays with R, commands and deploys take A;
         R defaults to A, and A is generated into DIR/admin-token when not given)
-  join --controller URL --token T [--threads N] [--role relay|worker] [--relay-port P] [--listen HOST] [--advertise URL]
-        join this machine to a controller (as the bootstrap one-liner does); --role relay takes the relay token
+  join --controller URL --token T [--threads N] [--role relay|worker] [--exit-when-idle [SECONDS]] [--relay-port P] [--listen HOST] [--advertise URL]
+        join this machine to a controller (as the bootstrap one-liner does); --role relay takes the relay token;
+        threads default to what the machine grants (SLURM_CPUS_PER_TASK, the cgroup CPU quota, CPU affinity, cores);
+        --exit-when-idle: exit 0 once nothing runs and the controller has had nothing to lease for SECONDS (60)
   relay --controller URL --token R [--port P] [--listen HOST] [--advertise URL]
         join as a relay, with the relay token
   deploy --controller URL --admin-token A [--label L]
@@ -110,11 +111,17 @@ async function main(argv: string[]): Promise<number> {
     }
     case "join":
     case "relay": {
-      const { values } = args(rest, { controller: s, ...tokenArgs("token"), threads: s, role: s, "relay-port": s, port: s, listen: s, advertise: s });
-      const { joinCommand } = await import("./commands/join.ts");
+      // --exit-when-idle takes an optional number of seconds (default 60).
+      const at = rest.indexOf("--exit-when-idle");
+      if (at >= 0 && !/^\d+$/.test(rest[at + 1] ?? "")) rest.splice(at + 1, 0, "60");
+      const { values } = args(rest, {
+        controller: s, ...tokenArgs("token"), threads: s, role: s, "relay-port": s, port: s, listen: s, advertise: s, "exit-when-idle": s,
+      });
+      const { joinCommand, grantedThreads } = await import("./commands/join.ts");
       return joinCommand({
         controller: required("controller", values.controller), token: required("token", tokenOption(values, "token")),
-        threads: int("threads", values.threads, 1, 1024) ?? availableParallelism(),
+        threads: int("threads", values.threads, 1, 1024) ?? (grantedThreads() as { threads: number }).threads,
+        exitWhenIdle: int("exit-when-idle", values["exit-when-idle"], 1, 7 * 86_400),
         role: command === "relay" ? "relay" : role(values.role),
         relayPort: int(command === "relay" ? "port" : "relay-port", command === "relay" ? values.port : values["relay-port"], 0, 65535),
         listen: values.listen, advertise: values.advertise,

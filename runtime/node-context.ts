@@ -16,6 +16,8 @@ export interface NodeContext {
   advertise?: string;
   /** Relays: the interface to listen on (default all). */
   listen?: string;
+  /** Workers: exit 0 once nothing has run and the controller has had nothing to lease for this long (batch jobs). */
+  exitWhenIdleMs?: number;
   log(msg: string): void;
 }
 

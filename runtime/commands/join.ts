@@ -2,7 +2,9 @@
 // serves, from this installed package: join, download and verify the bundle, run it.
 import { routes } from "../../protocol/routes.ts";
 // @ts-expect-error: plain JavaScript, dependency-free by design (served to bare machines)
-import { main as bootstrap } from "../worker/bootstrap.mjs";
+import { main as bootstrap, grantedThreads } from "../worker/bootstrap.mjs";
+
+export { grantedThreads };
 
 export interface JoinOptions {
   controller: string;
@@ -12,6 +14,8 @@ export interface JoinOptions {
   relayPort?: number;
   advertise?: string;
   listen?: string;
+  /** Exit 0 after this many seconds with nothing to run and nothing to lease. */
+  exitWhenIdle?: number;
 }
 
 export async function joinCommand(o: JoinOptions): Promise<number> {

@@ -71,6 +71,8 @@ export class Relay {
   private fetching = false;
   private flushing = false;
   private upstreamPaused = false;
+  /** The last lease request came back empty while nothing was paused: the controller has no work. */
+  private upstreamDry = false;
   private timers: NodeJS.Timeout[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private doneTimes: number[] = [];
@@ -216,7 +218,8 @@ export class Relay {
     }
     if (trials.length) this.ensureQueue(0);
     const stop = w.stop.splice(0);
-    return { trials, commands: this.commands.filter((c) => c.seq > seq), stop };
+    const idle = trials.length === 0 && this.queue.length === 0 && this.upstreamDry && !this.upstreamPaused;
+    return { trials, commands: this.commands.filter((c) => c.seq > seq), stop, idle };
   }
 
   /**
@@ -323,6 +326,7 @@ export class Relay {
       ({ trials, paused }) => {
         this.fetching = false;
         this.upstreamPaused = paused;
+        this.upstreamDry = trials.length === 0 && !paused;
         // Leases that arrive after close began go straight back: nobody will hand them out.
         if (this.closed) for (const l of trials) this.released.push(ref(l));
         else this.queue.push(...trials);

@@ -119,6 +119,7 @@ class Agent {
         }
         await this.handle(res);
         this.startPending();
+        this.checkIdle(res.idle);
         const gotWork = res.trials.length > 0 || res.commands.length > 0;
         const longPolled = free > 0 && starving;
         if (!(gotWork && free > res.trials.length) && !longPolled) await this.waitForWake(IDLE_POLL_MS);
@@ -137,6 +138,23 @@ class Agent {
     await this.pool.close();
     if (this.terminating || this.mode === "exit") return { next: "exit", code: 0 };
     return { next: "update" };
+  }
+
+  private idleSince: number | undefined;
+
+  /** --exit-when-idle: nothing held, nothing to send, nothing upstream, for the whole period. */
+  private checkIdle(relayIdle: boolean): void {
+    const limit = this.ctx.exitWhenIdleMs;
+    if (limit === undefined || this.mode !== "run") return;
+    if (!relayIdle || this.held().length || this.results.length) {
+      this.idleSince = undefined;
+      return;
+    }
+    this.idleSince ??= Date.now();
+    if (Date.now() - this.idleSince >= limit) {
+      this.ctx.log(`idle for ${Math.round(limit / 1000)} s with nothing to lease: exiting`);
+      this.mode = "exit";
+    }
   }
 
   /** Sleeps until a thread frees up or something else needs a poll (or `ms` passes). */

@@ -4,7 +4,8 @@
 // (update, lost relay), it joins again and loads the bundle the controller names then.
 // The controller serves this file at /v1/bootstrap.mjs with its route table filled in.
 import { createHash } from "node:crypto";
-import { hostname, availableParallelism } from "node:os";
+import { hostname, availableParallelism, cpus } from "node:os";
+import { readFileSync } from "node:fs";
 
 const ROUTES = /*DISCALC_ROUTES*/ null;
 
@@ -12,13 +13,13 @@ const log = (msg) => console.error(`[discalc ${new Date().toISOString()}] ${msg}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * opts: { controller, token, threads?, role?, host?, relayPort?, advertise?, listen?, routes? }
+ * opts: { controller, token, threads?, role?, host?, relayPort?, advertise?, listen?, exitWhenIdle?, routes? }
  * Resolves with the exit code when the node is told to stop.
  */
 export async function main(opts) {
   const routes = opts.routes ?? ROUTES;
   if (!routes) throw new Error("bootstrap has no route table: fetch it from the controller's /v1/bootstrap.mjs");
-  const threads = opts.threads ?? availableParallelism();
+  const threads = opts.threads ?? grantedThreads().threads;
   const host = (opts.host ?? hostname()).replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 253) || "host";
   let nodeId;
   let cookie = "";
@@ -47,6 +48,7 @@ export async function main(opts) {
     const outcome = await mod.runNode({
       join: info, cookie, controller: opts.controller, token: opts.token, threads, host,
       bundleSource: source, relayPort: opts.relayPort, advertise: opts.advertise, listen: opts.listen, log,
+      exitWhenIdleMs: opts.exitWhenIdle === undefined ? undefined : opts.exitWhenIdle * 1000,
     });
     if (outcome.next === "exit") return outcome.code;
     log(outcome.next === "update" ? "loading the new bundle" : "joining again");
@@ -90,4 +92,30 @@ async function fetchBundle(routes, info, cookie) {
     }
   }
   return undefined;
+}
+
+/**
+ * The threads this process was granted, in this order: Slurm's SLURM_CPUS_PER_TASK, the cgroup
+ * CPU quota (v2 cpu.max, or v1 cfs_quota/cfs_period), the CPU affinity mask (what Node's
+ * availableParallelism reports on Linux), the core count. `env` and `read` are injectable for tests.
+ */
+export function grantedThreads(env = process.env, read = (path) => readFileSync(path, "utf8")) {
+  const slurm = Number(env.SLURM_CPUS_PER_TASK);
+  if (Number.isInteger(slurm) && slurm > 0) return { threads: slurm, source: "SLURM_CPUS_PER_TASK" };
+  const quota = cgroupQuota(read);
+  const affinity = availableParallelism();
+  if (quota !== null) return { threads: Math.max(1, Math.min(Math.ceil(quota), affinity)), source: "cgroup CPU quota" };
+  if (affinity < cpus().length) return { threads: affinity, source: "CPU affinity" };
+  return { threads: affinity, source: "cores" };
+}
+
+/** CPUs the cgroup allows (quota / period), or null without a limit. */
+function cgroupQuota(read) {
+  const attempt = (fn) => { try { return fn(); } catch { return undefined; } };
+  const v2 = attempt(() => read("/sys/fs/cgroup/cpu.max").trim().split(/\s+/));
+  if (v2 && v2[0] !== "max" && Number(v2[0]) > 0 && Number(v2[1]) > 0) return Number(v2[0]) / Number(v2[1]);
+  if (v2 && v2[0] === "max") return null;
+  const q = attempt(() => Number(read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").trim()));
+  const p = attempt(() => Number(read("/sys/fs/cgroup/cpu/cpu.cfs_period_us").trim()));
+  return q !== undefined && p !== undefined && q > 0 && p > 0 ? q / p : null;
 }
