@@ -19,8 +19,6 @@ export interface NetworkTrialConfig {
   model: ModelSpec;
   train: TrainSpec;
 }
-/** The first release's name for it. */
-export type MlpTrialConfig = NetworkTrialConfig;
 
 export interface EpochMetrics {
   epoch: number;
@@ -277,8 +275,8 @@ function backward(ctx: StepContext, net: NetworkLayout): void {
   let d = net.gradA;
   for (let i = net.layers.length - 1; i >= 0; i--) {
     const l = net.layers[i]!;
-    // Flatten moves no bytes: the gradient passes through as it is.
-    if (l.plan.spec.type === "flatten") continue;
+    // A layer that moves no bytes (flatten) passes the gradient on as it is.
+    if (LAYER_OPS[l.plan.spec.type].gradientPassesThrough) continue;
     // The first layer's input gradient is not needed; a layer that passed its input on (dropout
     // at rate 0) would need none either, but is given a buffer all the same.
     const dIn = i === 0 ? 0 : d === net.gradA ? net.gradB : net.gradA;

@@ -43,9 +43,15 @@ export const Command = z.object({
 });
 export type Command = z.infer<typeof Command>;
 
+/** A metric's name: what reports, final metrics and a sweep's `metric.name` may use. */
+export const METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_.:/-]{0,63}$/;
+export const MetricName = z.string().regex(METRIC_NAME, "must be a metric name (letters, digits, _ . : / -)");
+/** Reports kept per trial (they travel with its result). */
+export const MAX_REPORTS = 20_000;
+
 /** Named finite numbers: one report of a running trial, or its final metrics. */
 export const MetricValues = z.record(
-  z.string().regex(/^[A-Za-z_][A-Za-z0-9_.:/-]{0,63}$/, "must be a metric name (letters, digits, _ . : / -)"),
+  MetricName,
   z.number().refine(Number.isFinite, "must be a finite number"),
 ).refine((m) => Object.keys(m).length <= 64, "at most 64 metrics");
 export type MetricValues = z.infer<typeof MetricValues>;
@@ -64,7 +70,7 @@ export const TrialOutcome = z.object({
   /** Final metrics. */
   metrics: MetricValues,
   /** Every report, in order: stored with the result, so none is lost with a metrics batch. */
-  reports: z.array(MetricValues).max(20_000),
+  reports: z.array(MetricValues).max(MAX_REPORTS),
   /** Other numbers (timings, counts), not ranked. */
   info: MetricValues,
   runMs: z.number(),

@@ -2,7 +2,7 @@
 // gradient im2col(x)ᵀ · dY and the input gradient col2im(dY · Wᵀ). Filters are [KH, KW, C, F],
 // so a column row (KH·KW·C floats) meets W as a plain matrix and the product is NHWC already.
 // Channels are contiguous in NHWC: each kernel tap moves C floats in one run.
-import { MR, NR } from "./gemm";
+import { MR, NR, storeTransposed4 } from "./gemm";
 import { alloc } from "./arena";
 
 /** Copies `count` floats: four lanes at a time (runs here are short: a call to memory.copy costs more). */
@@ -197,18 +197,6 @@ function ensureTapTable(entries: usize): void {
 
 let paddedImage: usize = 0;
 let paddedCapacity: usize = 0;
-
-/** The 4×4 transpose of four registers: row p of the result is lane p of each input. */
-@inline function storeTransposed4(dst: usize, strideBytes: usize, a0: v128, a1: v128, a2: v128, a3: v128): void {
-  const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5);
-  const t1 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
-  const t2 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
-  const t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
-  v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-  v128.store(dst + strideBytes, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
-  v128.store(dst + 2 * strideBytes, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
-  v128.store(dst + 3 * strideBytes, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
-}
 
 /**
  * Convolution forward of a one-channel input at stride 1 (a network's first layer on

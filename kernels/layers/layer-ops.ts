@@ -34,6 +34,8 @@ export interface LayerOps {
    * Writes parameter gradients, and dIn (the gradient wrt the input) unless dIn is 0.
    */
   backward(ctx: StepContext, l: LayerBuffers, input: number, output: number, dOut: number, dIn: number): void;
+  /** The layer moves no bytes: the gradient wrt its output is the gradient wrt its input, as it is. */
+  gradientPassesThrough?: boolean;
 }
 
 const act = (l: LayerBuffers) => ACTIVATION_ID[(l.plan.spec as { activation: "relu" | "tanh" | "sigmoid" | "none" }).activation === "none"
@@ -114,9 +116,8 @@ const avgpool2d: LayerOps = {
 /** NHWC is already flat in memory: the same bytes, read as rows × features. */
 const flatten: LayerOps = {
   forward: (_ctx, _l, input) => input,
-  backward({ inst, rows }, l, _input, _output, dOut, dIn) {
-    if (dIn && dIn !== dOut) inst.u8(dIn, rows * l.plan.inSize * 4).set(inst.u8(dOut, rows * l.plan.inSize * 4));
-  },
+  backward: () => {},
+  gradientPassesThrough: true,
 };
 
 const dropout: LayerOps = {

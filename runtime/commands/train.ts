@@ -3,41 +3,25 @@
 // any trial of a sweep alone and check it. A sweep config runs its base point (swept fields
 // at their first value, repeat 0). Output closed early (`| head`) stops the trial quietly.
 import { prepareSweep } from "../controller/prepare-sweep.ts";
-import { expandSweep } from "../controller/expand-sweep.ts";
 import { readConfigFile } from "../config-file.ts";
-import { runTrial } from "../experiments/run-trial.ts";
-import { loadExperimentBlob } from "../experiments/load-experiment.ts";
-import { findDatasetSpecs, datasetKey } from "../experiments/dataset-specs.ts";
-import { compileKernels } from "../../kernels/load.ts";
-import { isBlobDataset, readLocalDatasetBlob } from "../../kernels/datasets/local-blobs.ts";
 import { isPlainObject } from "../experiments/plain-data.ts";
+import { localRun } from "./local-run.ts";
 import { dirname, resolve } from "node:path";
 
 export async function trainCommand(path: string, json: boolean): Promise<void> {
   const raw = readConfigFile(path);
   const input = isPlainObject(raw) && raw.name === undefined ? { ...raw, name: "train" } : raw;
   const prepared = await prepareSweep(input, dirname(resolve(path)));
-  const trial = expandSweep(prepared.config, prepared.entry)[0]!;
+  const local = await localRun(prepared);
+  const trial = local.trials[0]!;
   const exp = prepared.config.build.experiment;
-  const blobs = new Map<string, Uint8Array>();
-  const packed = new Map(prepared.blobs.map((b) => [b.sha, b.bytes]));
-  for (const [key, sha] of Object.entries(prepared.config.build.datasets)) blobs.set(key, packed.get(sha)!);
-  for (const { spec } of findDatasetSpecs(trial.config)) {
-    const key = datasetKey(spec);
-    if (key && !blobs.has(key) && isBlobDataset(key as "mnist")) blobs.set(key, readLocalDatasetBlob(key as "mnist"));
-  }
-  const experimentWasm = exp.sha ? (await loadExperimentBlob(packed.get(exp.sha)!)).wasm : null;
 
   const out = new Output();
   if (!json) out.line(`experiment ${exp.name}${exp.sha ? ` (${exp.sha.slice(0, 12)})` : ""}, seed ${trial.seed}, ranked by ${prepared.config.metric.name} (${prepared.config.metric.goal})`);
-  const result = await runTrial(
-    { trialId: 0, params: trial.params, seed: trial.seed, config: trial.config },
-    {
-      entry: prepared.entry, kernelsModule: await compileKernels(), experimentWasm, blobs,
-      onReport: (step, values) => out.line(json ? JSON.stringify({ type: "report", step, ...values }) : formatReport(step, values)),
-      shouldStop: () => out.closed,
-    },
-  );
+  const result = await local.run(0, {
+    onReport: (step, values) => out.line(json ? JSON.stringify({ type: "report", step, ...values }) : formatReport(step, values)),
+    shouldStop: () => out.closed,
+  });
   if (json) {
     out.line(JSON.stringify({ type: "result", resultSha256: result.resultSha256, metrics: result.metrics, info: result.info, runMs: result.runMs }));
     return;

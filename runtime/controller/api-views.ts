@@ -6,6 +6,7 @@ import type { TrialView, SweepView, NodeView, Leaderboard } from "../../protocol
 import type { ExperimentRef } from "../../protocol/messages.ts";
 import type { MetricSpec } from "../experiments/experiment-entry.ts";
 import { leaderboard } from "./leaderboard.ts";
+import { storedSweepIdentity } from "./sweep-identity.ts";
 
 export type { TrialView };
 
@@ -34,13 +35,10 @@ export function trialView(store: Store, t: TrialRow, opts: { metrics?: boolean }
   };
 }
 
-/** The experiment and metric a stored sweep names (a first-release sweep ran the built-in on test accuracy). */
+/** The experiment and metric a stored sweep names. */
 export function sweepIdentity(s: SweepRow): { experiment: ExperimentRef; metric: MetricSpec } {
-  const config = JSON.parse(s.config) as { build?: { experiment?: ExperimentRef }; metric?: MetricSpec };
-  return {
-    experiment: config.build?.experiment ?? { name: "network", sha: null },
-    metric: config.metric ?? { name: "testAccuracy", goal: "maximize" },
-  };
+  const { experiment, metric } = storedSweepIdentity(s.config);
+  return { experiment, metric };
 }
 
 export function sweepView(store: Store, s: SweepRow): SweepView {

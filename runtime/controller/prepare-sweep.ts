@@ -4,7 +4,7 @@
 // exit 2 and one line each: nothing is stored for a refused sweep.
 import { dirname, resolve } from "node:path";
 import { createHash } from "node:crypto";
-import { ConfigError } from "../../kernels/config-errors.ts";
+import { ConfigError, formatIssues } from "../../kernels/config-errors.ts";
 import { readConfigFile } from "../config-file.ts";
 import { buildExperiment } from "../experiments/build-experiment.ts";
 import { loadExperimentBlob } from "../experiments/load-experiment.ts";
@@ -13,7 +13,6 @@ import { findDatasetSpecs, isFileSpec } from "../experiments/dataset-specs.ts";
 import { FileDatasetSpec, datasetBlobKey } from "../datasets/file-spec.ts";
 import { packFileDataset } from "../datasets/pack-file-dataset.ts";
 import { DatasetFileError } from "../datasets/dataset-file-error.ts";
-import { formatIssues } from "../../kernels/config-errors.ts";
 import { isPlainObject } from "../experiments/plain-data.ts";
 import type { ExperimentEntry } from "../experiments/experiment-entry.ts";
 import { parseSweepConfig, type SweepConfig, type SweepExperiment } from "./sweep-config.ts";

@@ -5,7 +5,7 @@ import type { Store, TrialRow, CommandRow } from "./store.ts";
 import type { TrialLease, TrialRef, ResultBatch, ResultAck, MetricsBatch, Command, HeartbeatResponse } from "../../protocol/messages.ts";
 import type { ExperimentRef } from "../../protocol/messages.ts";
 import { datasetKey, findDatasetSpecs } from "../experiments/dataset-specs.ts";
-import { DEFAULT_EXPERIMENT } from "../experiments/registry.ts";
+import { storedSweepIdentity } from "./sweep-identity.ts";
 import { maxReportsOf } from "../experiments/report-bounds.ts";
 import type { MetricSpec } from "../experiments/experiment-entry.ts";
 
@@ -39,14 +39,7 @@ export class Scheduler {
     let info = this.sweepInfos.get(sweepId);
     if (!info) {
       const row = this.store.sweep(sweepId)!;
-      const config = JSON.parse(row.config) as { build?: { experiment?: ExperimentRef; datasets?: Record<string, string> }; metric?: MetricSpec };
-      info = {
-        // A sweep stored by the first release has no build: it ran the built-in network.
-        experiment: config.build?.experiment ?? { name: DEFAULT_EXPERIMENT, sha: null },
-        datasets: config.build?.datasets ?? {},
-        metric: config.metric ?? { name: "testAccuracy", goal: "maximize" },
-        leaseMs: row.lease_ms,
-      };
+      info = { ...storedSweepIdentity(row.config), leaseMs: row.lease_ms };
       this.sweepInfos.set(sweepId, info);
     }
     return info;

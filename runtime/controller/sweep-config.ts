@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ConfigError, formatIssues } from "../../kernels/config-errors.ts";
-import type { ExperimentRef } from "../../protocol/messages.ts";
+import { MetricName, type ExperimentRef } from "../../protocol/messages.ts";
 import { applyPoint, isPlainObject, sweepPoints, sweepSize, type Point } from "./expand-sweep.ts";
 import { U32_MAX, type ConfigIssue, type ExperimentEntry, type MetricSpec } from "../experiments/experiment-entry.ts";
 import { networkExperiment } from "../experiments/network/network-experiment.ts";
@@ -73,7 +73,7 @@ export const SweepSearchSchema = z
   }, { when: (payload) => isPlainObject(payload.value) }); // also when a field failed, to name every problem
 
 const MetricSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.:/-]{0,63}$/, "must be a metric name (letters, digits, _ . : / -)"),
+  name: MetricName,
   goal: z.enum(["maximize", "minimize"]),
 });
 

@@ -3,6 +3,7 @@
 import { deflate } from "pako";
 import { routes } from "../../protocol/routes.ts";
 import { api } from "../../protocol/api.ts";
+import { mulberry32 } from "../mulberry32.ts";
 
 export interface FuzzRequest {
   method: string;
@@ -13,15 +14,10 @@ export interface FuzzRequest {
   describe: string;
 }
 
-/** mulberry32: small, seedable, the same sequence everywhere. */
+/** Seeded (the host's one generator), the same sequence everywhere. */
 export function prng(seed: number) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const u32 = mulberry32(seed);
+  const next = () => u32() / 4294967296;
   const int = (n: number) => Math.floor(next() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
   return { next, int, pick };

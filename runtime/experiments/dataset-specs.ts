@@ -1,8 +1,7 @@
 // Where datasets appear in a trial config (`dataset`, or `datasets.<name>` for experiments
 // that use several), and the key by which a lease names each one's blob. The controller packs
 // every file found here before the sweep starts; a worker fetches the blobs the lease names.
-import { datasetBlobKey } from "../datasets/file-spec.ts";
-import { FileDatasetSpec } from "../datasets/file-spec.ts";
+import { FileDatasetSpec, datasetBlobKey } from "../datasets/file-spec.ts";
 import { isBlobDataset } from "../../kernels/datasets/local-blobs.ts";
 import type { DatasetName } from "../../kernels/mlp-config.ts";
 import { isPlainObject } from "./plain-data.ts";

@@ -1,10 +1,10 @@
 // Reports and final metrics cross the wire and rank trials: named finite numbers only,
 // checked where the experiment hands them over so its error names the bad entry.
 
-export const METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_.:/-]{0,63}$/;
+import { METRIC_NAME, MAX_REPORTS } from "../../protocol/messages.ts";
+
+export { METRIC_NAME, MAX_REPORTS };
 export const MAX_METRICS_PER_REPORT = 64;
-/** Reports kept per trial (they travel with its result); past this, report() throws. */
-export const MAX_REPORTS = 20_000;
 
 export function checkMetrics(value: unknown, what: string): Record<string, number> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {

@@ -22,6 +22,4 @@ export function builtinExperiment(name: string): ExperimentEntry {
   return entry;
 }
 
-export const builtinExperimentNames = () => [...registry.keys()];
-
 registerExperiment(networkExperiment);

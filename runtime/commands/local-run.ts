@@ -1,0 +1,39 @@
+// A prepared sweep's trials run on this machine, through the same runTrial a worker thread
+// uses, with the blobs a lease would name: what `discalc train` runs, and the reference every
+// fleet result is checked against in the tests.
+import type { PreparedSweep } from "../controller/prepare-sweep.ts";
+import { expandSweep, type ExpandedTrial } from "../controller/expand-sweep.ts";
+import { runTrial, type TrialOutcomeData, type TrialRuntime } from "../experiments/run-trial.ts";
+import { loadExperimentBlob } from "../experiments/load-experiment.ts";
+import { findDatasetSpecs, datasetKey } from "../experiments/dataset-specs.ts";
+import { compileKernels } from "../../kernels/load.ts";
+import { readLocalDatasetBlob } from "../../kernels/datasets/local-blobs.ts";
+
+export interface LocalRun {
+  trials: ExpandedTrial[];
+  run(index: number, hooks?: Pick<TrialRuntime, "onReport" | "shouldStop">): Promise<TrialOutcomeData>;
+}
+
+export async function localRun(prepared: PreparedSweep): Promise<LocalRun> {
+  const trials = expandSweep(prepared.config, prepared.entry);
+  const packed = new Map(prepared.blobs.map((b) => [b.sha, b.bytes]));
+  const exp = prepared.config.build.experiment;
+  const experimentWasm = exp.sha ? (await loadExperimentBlob(packed.get(exp.sha)!)).wasm : null;
+  const kernelsModule = await compileKernels();
+  return {
+    trials,
+    async run(index, hooks = {}) {
+      const t = trials[index]!;
+      // The packed files of the sweep, and the built-in blobs (mnist) from this machine.
+      const blobs = new Map<string, Uint8Array>();
+      for (const { spec } of findDatasetSpecs(t.config)) {
+        const key = datasetKey(spec);
+        if (key === null) continue;
+        const sha = prepared.config.build.datasets[key];
+        blobs.set(key, sha ? packed.get(sha)! : readLocalDatasetBlob(key as "mnist"));
+      }
+      return runTrial({ trialId: index + 1, params: t.params, seed: t.seed, config: t.config },
+        { entry: prepared.entry, kernelsModule, experimentWasm, blobs, ...hooks });
+    },
+  };
+}
