@@ -37,6 +37,8 @@ export const TrialView = z.object({
   resultSha256: Sha256.nullable(),
   /** The same hash under its first-release name (the built-in's state is its weights). */
   weightsSha256: Sha256.nullable(),
+  /** A trial the sweep's stopping rule ended: the report it stopped at and why (the rung, its value, the cutoff). */
+  pruned: z.object({ step: z.int(), reason: z.string() }).nullable(),
   error: z.string().nullable(), workerId: z.string().nullable(), relayId: z.string().nullable(), finishedAt: z.number().nullable(),
   attemptLog: z.array(AttemptView),
 });
@@ -75,7 +77,7 @@ export const api = {
     path: "/api/trials",
     query: z.strictObject({
       sweep: intParam(1, Number.MAX_SAFE_INTEGER).optional(),
-      state: z.enum(["queued", "leased", "done", "failed", "cancelled"]).optional(),
+      state: z.enum(["queued", "leased", "done", "pruned", "failed", "cancelled"]).optional(),
       /** 1: each trial with its reports. */
       metrics: z.enum(["0", "1"]).optional(),
       /** id (default), or best: finished trials by the sweep's metric, best first (needs sweep). */

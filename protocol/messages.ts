@@ -1,6 +1,7 @@
 // Every message body that crosses the wire, defined once with a runtime schema. Daemons
 // parse at the boundary; clients get the same types.
 import { z } from "zod";
+import { EarlyStopping } from "./early-stopping.ts";
 
 export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase hex SHA-256");
 export const NodeRole = z.enum(["controller", "relay", "worker"]);
@@ -29,6 +30,8 @@ export const TrialLease = z.object({
   datasets: z.record(z.string(), Sha256),
   /** Lease deadline, ms since the epoch (controller clock). */
   deadline: z.number(),
+  /** The sweep's stopping rule: the trial waits for a decision at its rungs (POST /v1/rung). */
+  earlyStopping: EarlyStopping.optional(),
 });
 export type TrialLease = z.infer<typeof TrialLease>;
 
@@ -79,10 +82,11 @@ export type TrialOutcome = z.infer<typeof TrialOutcome>;
 
 /**
  * One ended attempt: done with its outcome, failed with the error text, cancelled on
- * request, or released (handed back unrun, e.g. by an agent shutting down).
+ * request, released (handed back, e.g. by an agent shutting down, to run again later), or
+ * pruned by the sweep's stopping rule (its outcome holds the reports up to the rung).
  */
 export const TrialResult = TrialRef.extend({
-  status: z.enum(["done", "failed", "cancelled", "released"]),
+  status: z.enum(["done", "failed", "cancelled", "released", "pruned"]),
   workerId: z.string().max(100),
   error: z.string().max(10_000).nullable().default(null),
   outcome: TrialOutcome.nullable().default(null),
@@ -187,5 +191,9 @@ export const WorkResponse = z.object({
   idle: z.boolean().default(false),
 });
 export type WorkResponse = z.infer<typeof WorkResponse>;
+
+/** A trial waiting at a rung: the reports since its last decision (ending with this step's). */
+export const RungRequest = z.object({ reports: z.array(MetricValues).min(1).max(MAX_REPORTS) });
+export type RungRequest = z.infer<typeof RungRequest>;
 
 export const ErrorBody = z.object({ error: z.object({ code: z.int(), message: z.string() }) });

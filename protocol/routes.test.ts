@@ -112,6 +112,7 @@ test("every route is under /v1/ with the method of the DESIGN table", () => {
     blob: "GET /v1/blobs/:sha",
     work: "GET /v1/work",
     metrics: "POST /v1/metrics",
+    rung: "POST /v1/rung",
     results: "POST /v1/results",
     heartbeat: "POST /v1/heartbeat",
     leases: "GET /v1/leases",

@@ -3,8 +3,9 @@
 import { z } from "zod";
 import {
   JoinResponse, WorkResponse, MetricsBatch, ResultBatch, ResultAck, HeartbeatRequest,
-  HeartbeatResponse, LeasesResponse, RelayStats, NodeRole, Sha256,
+  HeartbeatResponse, LeasesResponse, RelayStats, NodeRole, Sha256, RungRequest,
 } from "./messages.ts";
+import { RungDecision } from "./early-stopping.ts";
 
 /** A query parameter holding a decimal integer in [min, max]. */
 export const intParam = (min: number, max: number) =>
@@ -63,6 +64,21 @@ export const routes = {
     body: null, response: WorkResponse,
   }),
   metrics: route({ method: "POST", path: "/v1/metrics", query: noQuery, body: MetricsBatch, response: z.object({ accepted: z.int() }) }),
+  /**
+   * A trial at a decision step of its sweep's stopping rule: stores the reports and answers
+   * continue, prune, or pending (still undetermined after waiting up to `wait` ms).
+   */
+  rung: route({
+    method: "POST", path: "/v1/rung",
+    query: z.strictObject({
+      trial: intParam(1, Number.MAX_SAFE_INTEGER),
+      attempt: intParam(1, 1_000_000),
+      /** The report number of the last of the reports in the body. */
+      step: intParam(1, 1_000_000),
+      wait: intParam(0, 60_000).optional(),
+    }),
+    body: RungRequest, response: RungDecision,
+  }),
   results: route({ method: "POST", path: "/v1/results", query: noQuery, body: ResultBatch, response: ResultAck }),
   heartbeat: route({
     method: "POST", path: "/v1/heartbeat",

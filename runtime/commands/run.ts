@@ -68,7 +68,7 @@ class Progress {
 
   update(c: Record<TrialState, number>): void {
     const total = Object.values(c).reduce((a, b) => a + b, 0);
-    const finished = c.done + c.failed + c.cancelled;
+    const finished = c.done + c.pruned + c.failed + c.cancelled;
     this.finishedAtStart ??= finished;
     const elapsed = (Date.now() - this.started) / 1000;
     const rate = (finished - this.finishedAtStart) / Math.max(elapsed, 1e-3);

@@ -101,10 +101,10 @@ export function formatSweeps(sweeps: SweepView[], boards: Map<number, Leaderboar
   const lines = ["sweeps"];
   for (const s of sweeps) {
     const c = (k: string) => s.counts[k] ?? 0;
-    const finished = c("done") + c("failed") + c("cancelled");
+    const finished = c("done") + c("pruned") + c("failed") + c("cancelled");
     const pct = s.total ? Math.floor((finished / s.total) * 100) : 100;
     lines.push(`  ${s.id}  "${s.name}"  ${s.state}  ${finished}/${s.total} finished (${pct}%): ` +
-      `${c("done")} done, ${c("failed")} failed, ${c("leased")} running, ${c("queued")} queued` +
+      `${c("done")} done, ${c("pruned") ? `${c("pruned")} pruned, ` : ""}${c("failed")} failed, ${c("leased")} running, ${c("queued")} queued` +
       `${c("cancelled") ? `, ${c("cancelled")} cancelled` : ""} of ${s.total}`);
     const best = boards.get(s.id)?.rows[0];
     lines.push(`      experiment ${s.experiment.name}, ${s.metric.name} (${s.metric.goal})` +

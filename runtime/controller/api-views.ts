@@ -19,6 +19,7 @@ export function trialView(store: Store, t: TrialRow, opts: { metrics?: boolean }
     .map((r) => ({ step: r.step, ...(JSON.parse(r.metrics) as Record<string, number>) })) : undefined;
   let result: Record<string, unknown> | null = null;
   if (stored) result = { ...(JSON.parse(stored.outcome) as Record<string, unknown>), attempt: stored.attempt };
+  const pruned = t.state === "pruned" && result?.pruned ? (result.pruned as { step: number; reason: string }) : null;
   const attempts = store.attemptsOf(t.id);
   const lastAttempt = attempts.at(-1);
   return {
@@ -26,7 +27,7 @@ export function trialView(store: Store, t: TrialRow, opts: { metrics?: boolean }
     params: JSON.parse(t.params) as Record<string, unknown>, seed: t.seed, state: t.state, attempts: t.attempts,
     ...(metrics && { metrics }), final: stored ? (JSON.parse(stored.metrics) as Record<string, number>) : null, objective: stored?.objective ?? null,
     result, resultSha256: stored?.result_sha ?? null, weightsSha256: stored?.result_sha ?? null,
-    error: t.state === "done" ? null : t.last_error,
+    pruned, error: t.state === "done" || t.state === "pruned" ? null : t.last_error,
     workerId: stored?.worker_id ?? lastAttempt?.worker_id ?? null, relayId: stored?.relay_id ?? lastAttempt?.relay_id ?? null,
     finishedAt: t.finished_at,
     attemptLog: attempts.map((a) => ({

@@ -6,11 +6,10 @@ import type Koa from "koa";
 import type { Registry } from "prom-client";
 import { Counter, Gauge } from "prom-client";
 import type { ResultAck, ResultBatch } from "../../protocol/messages.ts";
-import type { TrialState, SweepState } from "./store.ts";
+import { TRIAL_STATES, type SweepState } from "./store.ts";
 import type { ControllerState } from "./state.ts";
 import { METRIC_PREFIX as P } from "../http/metrics.ts";
 
-const TRIAL_STATES: readonly TrialState[] = ["queued", "leased", "done", "failed", "cancelled"];
 const SWEEP_STATES: readonly SweepState[] = ["running", "paused", "done", "cancelled"];
 const RESULT_STATUSES: readonly ResultAck["statuses"][number][] = ["stored", "duplicate", "stale", "refused"];
 

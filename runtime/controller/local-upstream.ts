@@ -20,6 +20,7 @@ export function localUpstream(s: ControllerState): Upstream {
       return ack;
     },
     metrics: async (batch) => void s.scheduler.recordMetrics(id, batch),
+    rung: (ref, step, body, wait) => s.rungs.decide(id, ref, step, body.reports, wait),
     blob: async (sha) => {
       const bytes = s.blobs.get(sha);
       if (!bytes) throw new HttpError(404, `no blob ${sha}`, "local");

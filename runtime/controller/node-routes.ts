@@ -11,6 +11,7 @@ import { requireIdentity, requireToken, setIdentity, newNodeId, presentedIdentit
 import { tokenFingerprint } from "../http/identity-token.ts";
 import type { ControllerState } from "./state.ts";
 import { decideRole } from "./roles.ts";
+import { rungAnswer } from "../stopping/rung-answer.ts";
 
 const BOOTSTRAP = readFileSync(new URL("../worker/bootstrap.mjs", import.meta.url), "utf8").replace(
   "/*DISCALC_ROUTES*/ null",
@@ -113,5 +114,12 @@ export function fromRelayHandlers(s: ControllerState) {
       s.assertWritable(ctx);
       ctx.body = { accepted: s.scheduler.recordMetrics(id.nodeId, batch) };
     },
+    async rung(ctx: Koa.Context, id: Identity) {
+      const q = parseQuery(ctx, "rung");
+      const body = await parseBody(ctx, "rung");
+      s.assertWritable(ctx);
+      ctx.body = await rungAnswer(ctx, () => s.rungs.decide(id.nodeId, { trialId: q.trial, attempt: q.attempt }, q.step, body.reports, q.wait ?? 0));
+    },
   };
 }
+

@@ -127,7 +127,7 @@ test("leaseTrials hands out up to n queued trials once each, with deadline, atte
   for (const l of second) assert.ok(!first.some((x) => x.trialId === l.trialId), "no trial is handed out twice");
   assert.ok(second.every((l) => f.store.trial(l.trialId)!.lease_relay === "r-2"));
   assert.deepEqual(f.sched.leaseTrials("r-1", 4), [], "nothing left to lease");
-  assert.deepEqual(f.store.countsBySweep(f.sweepId), { queued: 0, leased: 6, done: 0, failed: 0, cancelled: 0 });
+  assert.deepEqual(f.store.countsBySweep(f.sweepId), { queued: 0, leased: 6, done: 0, pruned: 0, failed: 0, cancelled: 0 });
 });
 
 test("leases of a mnist sweep name the dataset blob and use the sweep's leaseSeconds", (t) => {
@@ -340,7 +340,7 @@ test("the sweep is done only when no trial is queued or leased", (t) => {
   const sweep = f.store.sweep(f.sweepId)!;
   assert.equal(sweep.state, "done");
   assert.equal(sweep.finished_at, T0 + 1234);
-  assert.deepEqual(f.store.countsBySweep(f.sweepId), { queued: 0, leased: 0, done: 6, failed: 0, cancelled: 0 });
+  assert.deepEqual(f.store.countsBySweep(f.sweepId), { queued: 0, leased: 0, done: 6, pruned: 0, failed: 0, cancelled: 0 });
 });
 
 // ---------------------------------------------------------------------------------------
@@ -405,7 +405,7 @@ test("cancel of a sweep cancels its queued and leased trials and marks it cancel
   const sweep = f.store.sweep(f.sweepId)!;
   assert.equal(sweep.state, "cancelled");
   assert.equal(sweep.finished_at, T0 + 100);
-  assert.deepEqual(f.store.countsBySweep(f.sweepId), { queued: 0, leased: 0, done: 1, failed: 0, cancelled: 5 });
+  assert.deepEqual(f.store.countsBySweep(f.sweepId), { queued: 0, leased: 0, done: 1, pruned: 0, failed: 0, cancelled: 5 });
   assert.equal(f.store.attempt(leases[1]!.trialId, 1)?.outcome, "cancelled", "the running attempt is closed");
   assert.deepEqual(f.sched.leaseTrials("r-1", 10), []);
   // The cancelled trial's relay is told to stop it, and its late result stores nothing.
@@ -425,7 +425,7 @@ test("cancel of one trial cancels only that trial", (t) => {
   assert.equal(f.store.trial(a.trialId)!.state, "cancelled");
   assert.equal(f.store.attempt(a.trialId, 1)?.outcome, "cancelled");
   assert.equal(f.store.trial(queued.id)!.state, "cancelled");
-  assert.deepEqual(f.store.countsBySweep(f.sweepId), { queued: 4, leased: 0, done: 0, failed: 0, cancelled: 2 });
+  assert.deepEqual(f.store.countsBySweep(f.sweepId), { queued: 4, leased: 0, done: 0, pruned: 0, failed: 0, cancelled: 2 });
   assert.equal(f.store.sweep(f.sweepId)!.state, "running");
   const rest = f.sched.leaseTrials("r-1", 10);
   assert.equal(rest.length, 4);

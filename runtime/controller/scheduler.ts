@@ -8,6 +8,9 @@ import { datasetKey, findDatasetSpecs } from "../experiments/dataset-specs.ts";
 import { storedSweepIdentity } from "./sweep-identity.ts";
 import { maxReportsOf } from "../experiments/report-bounds.ts";
 import type { MetricSpec } from "../experiments/experiment-entry.ts";
+import type { EarlyStopping, RungDecision } from "../../protocol/early-stopping.ts";
+import { decideRung } from "../stopping/stopping-rules.ts";
+import { RungRefusal } from "../stopping/rung-answer.ts";
 
 export interface SchedulerOptions {
   /** SHA-256 of each blob dataset by name (mnist). */
@@ -15,11 +18,13 @@ export interface SchedulerOptions {
   now?: () => number;
 }
 
+
 /** What every lease of a sweep shares, read once from its stored config. */
 export interface SweepInfo {
   experiment: ExperimentRef;
   datasets: Record<string, string>;
   metric: MetricSpec;
+  earlyStopping: EarlyStopping | null;
   leaseMs: number;
 }
 
@@ -31,6 +36,9 @@ export class Scheduler {
   constructor(readonly store: Store, private readonly opts: SchedulerOptions) {
     this.now = opts.now ?? Date.now;
   }
+
+  /** Called after a transaction that stored reports or ended trials of these sweeps (rung waiters re-decide). */
+  onSweepsChanged: (sweepIds: ReadonlySet<number>) => void = () => {};
 
   private sweepInfos = new Map<number, SweepInfo>();
 
@@ -72,6 +80,7 @@ export class Scheduler {
     return {
       trialId: t.id, attempt, sweepId: t.sweep_id, experiment: info.experiment, config,
       params: JSON.parse(t.params) as Record<string, unknown>, seed: t.seed, datasets, deadline,
+      ...(info.earlyStopping && { earlyStopping: info.earlyStopping }),
     };
   }
 
@@ -82,7 +91,11 @@ export class Scheduler {
       this.store.endAttempt(t.id, t.attempts, "expired", { error: `lease expired: relay ${t.lease_relay} did not renew it`, at: now });
       this.requeueOrFail(t, `lease expired: relay ${t.lease_relay} did not renew it`, now);
     }
-    if (expired.length) this.finishSweeps(new Set(expired.map((t) => t.sweep_id)));
+    if (expired.length) {
+      const sweeps = new Set(expired.map((t) => t.sweep_id));
+      this.finishSweeps(sweeps);
+      this.onSweepsChanged(sweeps);
+    }
     return expired.length;
   }
 
@@ -138,6 +151,7 @@ export class Scheduler {
         if (r.outcome && r.outcome.reports.length > maxReportsOf(this.sweepInfo(trial.sweep_id).experiment, JSON.parse(trial.config) as Record<string, unknown>)) {
           return "refused";
         }
+        if (r.status === "pruned") return this.storePruned(relayId, r, trial, now);
         if (r.status === "done" && r.outcome && trial.state !== "cancelled") {
           const { reports, metrics, resultSha256, ...rest } = r.outcome;
           this.store.insertResult({
@@ -161,8 +175,80 @@ export class Scheduler {
         return "stored";
       });
       this.finishSweeps(touched);
+      this.onSweepsChanged(touched);
       return { statuses };
     });
+  }
+
+  /**
+   * A trial its worker stopped at a rung: stored as pruned only when the rule, asked again
+   * now, prunes it at that step (a worker cannot prune a trial on its own say).
+   */
+  private storePruned(relayId: string, r: ResultBatch["results"][number], trial: TrialRow, now: number): ResultAck["statuses"][number] {
+    const step = r.outcome?.reports.length ?? 0;
+    if (!r.outcome || step === 0 || trial.state !== "leased" || trial.attempts !== r.attempt) return "refused";
+    r.outcome.reports.forEach((values, i) => this.storeReport(r.trialId, r.attempt, i + 1, values));
+    const decision = this.rungDecision(trial, step);
+    if (decision.decision !== "prune") return "refused";
+    const { reports, metrics, resultSha256, ...rest } = r.outcome;
+    this.store.insertResult({
+      trial_id: r.trialId, attempt: r.attempt, relay_id: relayId, worker_id: r.workerId,
+      result_sha: resultSha256, metrics: JSON.stringify(metrics),
+      objective: objectiveOf(this.sweepInfo(trial.sweep_id).metric.name, metrics, reports),
+      outcome: JSON.stringify({ ...rest, pruned: { step, reason: decision.reason } }), stored_at: now,
+    });
+    this.store.endAttempt(r.trialId, r.attempt, "pruned", { workerId: r.workerId, at: now, overwrite: true });
+    this.store.setTrialState(r.trialId, "pruned", { finishedAt: r.finishedAt, error: decision.reason });
+    return "stored";
+  }
+
+  /**
+   * A running trial at a decision step: stores the reports it carries (those since its last
+   * decision) and answers the stopping rule's decision there.
+   */
+  recordRung(relayId: string, ref: TrialRef, step: number, reports: MetricsBatch["items"][number]["values"][]): RungDecision {
+    return this.store.tx(() => {
+      const attempt = this.store.attempt(ref.trialId, ref.attempt);
+      const trial = this.store.trial(ref.trialId);
+      if (!attempt || !trial || attempt.relay_id !== relayId || attempt.outcome !== null || trial.state !== "leased" || trial.attempts !== ref.attempt) {
+        throw new RungRefusal(`trial ${ref.trialId} attempt ${ref.attempt} is not running under this relay`);
+      }
+      const info = this.sweepInfo(trial.sweep_id);
+      if (!info.earlyStopping) throw new RungRefusal(`sweep ${trial.sweep_id} has no early_stopping`);
+      const first = step - reports.length + 1;
+      if (first < 1 || step > maxReportsOf(info.experiment, JSON.parse(trial.config) as Record<string, unknown>)) {
+        throw new RungRefusal(`steps ${first}..${step} are outside this trial's reports`);
+      }
+      reports.forEach((values, i) => this.storeReport(ref.trialId, ref.attempt, first + i, values));
+      const decision = this.rungDecision(trial, step);
+      this.onSweepsChanged(new Set([trial.sweep_id]));
+      return decision;
+    });
+  }
+
+  /**
+   * The stopping rule's decision for a trial at a step, from stored reports alone: its own
+   * (current attempt) and, for the cohort, the trials before it in the sweep.
+   */
+  rungDecision(trial: TrialRow, step: number): RungDecision {
+    const info = this.sweepInfo(trial.sweep_id);
+    if (!info.earlyStopping) return { decision: "continue", reason: null };
+    const { name, goal } = info.metric;
+    const own: Array<number | undefined> = new Array(step).fill(undefined);
+    for (const r of this.store.reportsOfAttempt(trial.id, trial.attempts)) {
+      if (r.step <= step) own[r.step - 1] = (JSON.parse(r.metrics) as Record<string, number>)[name];
+    }
+    const earlier: number[] = [];
+    let pendingEarlier = 0;
+    for (const u of this.store.rungCohort(trial.sweep_id, trial.idx, step)) {
+      if (u.metrics !== null) {
+        const value = (JSON.parse(u.metrics) as Record<string, number>)[name];
+        if (value !== undefined) earlier.push(value);
+      } else if (u.state === "queued" || u.state === "leased") {
+        pendingEarlier++;
+      }
+    }
+    return decideRung(info.earlyStopping, { metric: name, goal, step, own, earlier, pendingEarlier });
   }
 
   /**
@@ -172,6 +258,7 @@ export class Scheduler {
   recordMetrics(relayId: string, batch: MetricsBatch): number {
     return this.store.tx(() => {
       let accepted = 0;
+      const touched = new Set<number>();
       for (const item of batch.items) {
         const attempt = this.store.attempt(item.trialId, item.attempt);
         if (!attempt || attempt.relay_id !== relayId || attempt.outcome !== null) continue;
@@ -179,8 +266,10 @@ export class Scheduler {
         if (trial.state !== "leased" || trial.attempts !== item.attempt) continue;
         if (item.step > maxReportsOf(this.sweepInfo(trial.sweep_id).experiment, JSON.parse(trial.config) as Record<string, unknown>)) continue;
         this.storeReport(item.trialId, item.attempt, item.step, item.values);
+        touched.add(trial.sweep_id);
         accepted++;
       }
+      if (touched.size) this.onSweepsChanged(touched);
       return accepted;
     });
   }
@@ -223,6 +312,7 @@ export class Scheduler {
           } else {
             this.finishSweeps(new Set(ids.map((id) => this.store.trial(id)!.sweep_id)));
           }
+          this.onSweepsChanged(new Set(ids.map((id) => this.store.trial(id)!.sweep_id)));
           break;
         }
         default:

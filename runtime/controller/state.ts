@@ -6,6 +6,7 @@ import type { Scheduler } from "./scheduler.ts";
 import type { BlobStore } from "./blob-store.ts";
 import type { Relay } from "../relay/relay.ts";
 import type { ControllerMeters } from "./controller-metrics.ts";
+import { RungWaiters } from "./rung-waiters.ts";
 import type { HeartbeatRequest, HeartbeatResponse, IdentityCheck, RelayStats } from "../../protocol/messages.ts";
 import { IdentityVerifier, tokenFingerprint, type IdentitySigner, type Identity } from "../http/identity-token.ts";
 
@@ -15,6 +16,8 @@ export class ControllerState {
   storeFailure: string | null = null;
   /** Prometheus counters (controller-metrics.ts); unset where no /metrics is served. */
   meters?: ControllerMeters;
+  /** Trials waiting at a rung for their stopping decision. */
+  readonly rungs: RungWaiters;
 
   constructor(
     readonly store: Store,
@@ -27,6 +30,7 @@ export class ControllerState {
     },
   ) {
     this.verifier = new IdentityVerifier(opts.signer.publicKeyPem, this.identityTokens());
+    this.rungs = new RungWaiters(scheduler);
   }
 
   /** Checks every identity this controller issued under its current tokens. */

@@ -5,7 +5,9 @@ import { readFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { migrateStore } from "./migrate-store.ts";
 
-export type TrialState = "queued" | "leased" | "done" | "failed" | "cancelled";
+export type TrialState = "queued" | "leased" | "done" | "failed" | "cancelled" | "pruned";
+/** Every trial state, in the order views list them. */
+export const TRIAL_STATES: readonly TrialState[] = ["queued", "leased", "done", "pruned", "failed", "cancelled"];
 export type SweepState = "running" | "paused" | "done" | "cancelled";
 
 export interface SweepRow {
@@ -185,7 +187,7 @@ export class Store {
   }
 
   countsBySweep(sweepId: number): Record<TrialState, number> {
-    const counts: Record<TrialState, number> = { queued: 0, leased: 0, done: 0, failed: 0, cancelled: 0 };
+    const counts = Object.fromEntries(TRIAL_STATES.map((state) => [state, 0])) as Record<TrialState, number>;
     for (const r of this.sql("SELECT state, COUNT(*) n FROM trials WHERE sweep_id = ? GROUP BY state").all(sweepId) as Array<{ state: TrialState; n: number }>) {
       counts[r.state] = r.n;
     }
@@ -226,6 +228,19 @@ export class Store {
   }
   upsertReport(r: ReportRow): void {
     this.sql("INSERT OR REPLACE INTO reports (trial_id, attempt, step, metrics) VALUES (@trial_id, @attempt, @step, @metrics)").run(r);
+  }
+  reportsOfAttempt(trialId: number, attempt: number): ReportRow[] {
+    return this.sql("SELECT * FROM reports WHERE trial_id = ? AND attempt = ? ORDER BY step").all(trialId, attempt) as ReportRow[];
+  }
+  /**
+   * The trials before index `idx` in a sweep, each with its state and its report at `step`
+   * (of its first attempt that made one), for a stopping rule's cohort.
+   */
+  rungCohort(sweepId: number, idx: number, step: number): Array<{ id: number; state: TrialState; metrics: string | null }> {
+    return this.sql(
+      `SELECT t.id, t.state, (SELECT r.metrics FROM reports r WHERE r.trial_id = t.id AND r.step = ? ORDER BY r.attempt LIMIT 1) AS metrics
+       FROM trials t WHERE t.sweep_id = ? AND t.idx < ? ORDER BY t.idx`,
+    ).all(step, sweepId, idx) as Array<{ id: number; state: TrialState; metrics: string | null }>;
   }
   reportsOf(trialId: number): ReportRow[] {
     return this.sql("SELECT * FROM reports WHERE trial_id = ? ORDER BY attempt, step").all(trialId) as ReportRow[];

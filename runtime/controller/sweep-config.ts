@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ConfigError, formatIssues } from "../../kernels/config-errors.ts";
 import { MetricName, type ExperimentRef } from "../../protocol/messages.ts";
+import { EarlyStopping } from "../../protocol/early-stopping.ts";
 import { applyPoint, isPlainObject, sweepPoints, sweepSize, type Point } from "./expand-sweep.ts";
 import { U32_MAX, type ConfigIssue, type ExperimentEntry, type MetricSpec } from "../experiments/experiment-entry.ts";
 import { networkExperiment } from "../experiments/network/network-experiment.ts";
@@ -85,6 +86,8 @@ const SweepFields = z.strictObject({
   /** The objective the leaderboard ranks by. */
   metric: MetricSchema.optional(),
   search: SweepSearchSchema.optional(),
+  /** Stop trials whose reports fall behind (asha or median), deciding by values only. */
+  early_stopping: EarlyStopping.optional(),
   maxAttempts: int(1, 100).default(3),
   /** How long a lease lives without a heartbeat. */
   leaseSeconds: z.number().min(1, "must be at least 1").max(3600, "must be at most 3600").default(10),
@@ -93,9 +96,7 @@ const SweepFields = z.strictObject({
 });
 
 /** discalc's own keys: everything else in a sweep config is the experiment's trial config. */
-export const SWEEP_KEYS: readonly string[] = ["name", "experiment", "metric", "search", "maxAttempts", "leaseSeconds", "relays"];
-/** Keys later features take: refused until they exist, rather than handed to the experiment. */
-const RESERVED_KEYS: Record<string, string> = { early_stopping: "early stopping is not available yet" };
+export const SWEEP_KEYS: readonly string[] = ["name", "experiment", "metric", "search", "early_stopping", "maxAttempts", "leaseSeconds", "relays"];
 
 export type SweepSearch = z.output<typeof SweepSearchSchema>;
 
@@ -142,7 +143,6 @@ export function parseSweepConfig(input: unknown, experiment: SweepExperiment = N
   if (!isPlainObject(input)) throw new ConfigError(problems, "sweep config");
   const { entry } = experiment;
   const raw = input;
-  for (const [key, why] of Object.entries(RESERVED_KEYS)) if (Object.hasOwn(raw, key)) problems.push(`${key}: ${why}`);
   const rawParams = isPlainObject(raw.search) && isPlainObject(raw.search.parameters) ? raw.search.parameters : {};
   const pathProblems = parameterPathProblems(Object.keys(rawParams), entry);
   problems.push(...pathProblems);
@@ -153,7 +153,7 @@ export function parseSweepConfig(input: unknown, experiment: SweepExperiment = N
     const values = specValues(rawParams[path]);
     if (values.length > 0) firsts[path] = values[0];
   }
-  const rawBase = Object.fromEntries(Object.entries(raw).filter(([k]) => !ownKey(k) && !Object.hasOwn(RESERVED_KEYS, k)));
+  const rawBase = Object.fromEntries(Object.entries(raw).filter(([k]) => !ownKey(k)));
   const filled = applyPoint(rawBase, firsts);
   const base = entry.resolve(filled);
   const allBaseIssues = base.ok ? [] : base.issues;
@@ -180,7 +180,8 @@ export function parseSweepConfig(input: unknown, experiment: SweepExperiment = N
   const { name, maxAttempts, leaseSeconds, relays } = fields.data;
   return {
     name, experiment: fields.data.experiment ?? experiment.ref.name, metric, ...base.config,
-    ...(fields.data.search && { search: fields.data.search }), maxAttempts, leaseSeconds, relays,
+    ...(fields.data.search && { search: fields.data.search }),
+    ...(fields.data.early_stopping && { early_stopping: fields.data.early_stopping }), maxAttempts, leaseSeconds, relays,
     build: { experiment: experiment.ref, datasets: {} },
   };
 }

@@ -27,6 +27,20 @@ export interface TrialRuntime {
   blobs: ReadonlyMap<string, Uint8Array>;
   onReport?(step: number, values: Metrics): void;
   shouldStop?(): boolean;
+  /**
+   * After each report: whether the trial goes on, is pruned by the sweep's stopping rule, or
+   * is handed back to run later (its decision is waiting on trials that cannot run now).
+   */
+  decide?(step: number): EarlyStopKind | "continue";
+}
+
+export type EarlyStopKind = "prune" | "release";
+
+/** Thrown out of ctx.report when the trial stops at a rung: the experiment's run ends there. */
+class EarlyStop extends Error {
+  constructor(readonly kind: EarlyStopKind, readonly step: number) {
+    super(`trial stopped at report ${step} (${kind})`);
+  }
 }
 
 export interface TrialOutcomeData {
@@ -35,10 +49,13 @@ export interface TrialOutcomeData {
   reports: Metrics[];
   info: Metrics;
   runMs: number;
+  /** Set when the stopping rule ended the trial at a report (its reports end there). */
+  earlyStop?: { kind: EarlyStopKind; step: number };
 }
 
 export async function runTrial(spec: TrialSpec, rt: TrialRuntime): Promise<TrialOutcomeData> {
   const reports: Metrics[] = [];
+  let earlyStop: EarlyStop | undefined;
   const kernels = kernelsOn(instantiateKernels(rt.kernelsModule));
   const ctx: RuntimeContext = {
     trialId: spec.trialId,
@@ -49,16 +66,29 @@ export async function runTrial(spec: TrialSpec, rt: TrialRuntime): Promise<Trial
       const checked = checkMetrics(values, `report ${reports.length + 1}`);
       reports.push(checked);
       rt.onReport?.(reports.length, checked);
+      const decision = rt.decide?.(reports.length) ?? "continue";
+      if (decision !== "continue") throw (earlyStop = new EarlyStop(decision, reports.length));
     },
-    shouldStop: () => rt.shouldStop?.() ?? false,
+    // An experiment that catches the stop (a try around its loop) still sees it here.
+    shouldStop: () => earlyStop !== undefined || (rt.shouldStop?.() ?? false),
     kernels,
     wasm: rt.experimentWasm ? instantiateExperimentWasm(rt.experimentWasm, spec.seed, rt.entry.name) : undefined,
     dataset: datasetAccess(() => instantiateKernels(rt.kernelsModule), rt.blobs),
     datasetBlob: (key) => rt.blobs.get(key),
   };
   const started = performance.now();
-  const returned = await rt.entry.run(structuredClone(spec.config), ctx);
+  let returned: RunResult | void = undefined;
+  try {
+    returned = await rt.entry.run(structuredClone(spec.config), ctx);
+  } catch (err) {
+    if (!earlyStop) throw err;
+  }
   const runMs = performance.now() - started;
+  if (earlyStop) {
+    // What it reached is its reports: no final metrics or state, the hash of its last report.
+    const last = reports[earlyStop.step - 1]!;
+    return { resultSha256: stateSha256(undefined, last), metrics: {}, reports: reports.slice(0, earlyStop.step), info: {}, runMs, earlyStop: { kind: earlyStop.kind, step: earlyStop.step } };
+  }
   const result: RunResult = returned ?? {};
   if (!isPlainObject(result)) throw new TypeError(`run must return { metrics?, state? } or nothing, returned ${typeof result}`);
   const metrics = result.metrics === undefined ? {} : checkMetrics(result.metrics, "the final metrics");

@@ -7,8 +7,10 @@ import { maxReportsOf } from "../experiments/report-bounds.ts";
 import { batchPrefix, RESULT_BATCH_BYTES, METRICS_BATCH, METRICS_BATCH_BYTES } from "../../protocol/batch-bytes.ts";
 import type { Upstream } from "./upstream.ts";
 import type {
-  TrialLease, TrialRef, TrialResult, Command, WorkResponse, MetricsBatch, RelayStats, WorkerStats,
+  TrialLease, TrialRef, TrialResult, Command, WorkResponse, MetricsBatch, RelayStats, WorkerStats, RungRequest,
 } from "../../protocol/messages.ts";
+import type { RungDecision } from "../../protocol/early-stopping.ts";
+import { RungRefusal } from "../stopping/rung-answer.ts";
 
 export interface RelayOptions {
   relayId: string;
@@ -261,6 +263,14 @@ export class Relay {
     });
     this.metricsBuffer.push(...taken);
     return taken.length;
+  }
+
+  /** A worker's trial at a rung: only a trial it runs; the decision comes from upstream. */
+  rung(workerId: string, r: TrialRef, step: number, body: RungRequest, waitMs: number): Promise<RungDecision> {
+    const w = this.worker(workerId);
+    w.lastPoll = Date.now();
+    if (!w.running.has(key(r))) throw new RungRefusal(`trial ${r.trialId} attempt ${r.attempt} is not running on worker ${workerId}`);
+    return this.upstream.rung(r, step, body, waitMs);
   }
 
   blob(sha: string): Promise<Uint8Array> {

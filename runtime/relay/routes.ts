@@ -9,6 +9,7 @@ import { parseQuery, parseBody } from "../http/boundary.ts";
 import { requireIdentity, requireToken, type Identity } from "../http/identity.ts";
 import type { IdentityVerifier } from "../http/identity-token.ts";
 import { BlobMismatchError, HttpError } from "../../protocol/client.ts";
+import { rungAnswer } from "../stopping/rung-answer.ts";
 
 export interface RelayRouteOptions {
   /** Checks identities with the controller's public key: this relay can verify, never sign. */
@@ -21,6 +22,7 @@ export interface RelayRouteOptions {
   fromRelay?: {
     results(ctx: Koa.Context, id: Identity): Promise<void>;
     metrics(ctx: Koa.Context, id: Identity): Promise<void>;
+    rung(ctx: Koa.Context, id: Identity): Promise<void>;
   };
   /** Blobs this node holds itself (the controller), before asking upstream. */
   localBlob?(sha: string): Uint8Array | undefined;
@@ -50,6 +52,14 @@ export function relayRouter(relay: Relay, opts: RelayRouteOptions): Router {
     if (id.role === "relay") return opts.fromRelay!.metrics(ctx, id);
     const batch = await parseBody(ctx, "metrics");
     ctx.body = { accepted: relay.acceptMetrics(id.nodeId, batch.items) };
+  });
+
+  router.post(routes.rung.path, async (ctx) => {
+    const id = requireIdentity(ctx, opts.verifier, bulkRoles, { relayId: opts.relayId });
+    if (id.role === "relay") return opts.fromRelay!.rung(ctx, id);
+    const q = parseQuery(ctx, "rung");
+    const body = await parseBody(ctx, "rung");
+    ctx.body = await rungAnswer(ctx, () => relay.rung(id.nodeId, { trialId: q.trial, attempt: q.attempt }, q.step, body, q.wait ?? 0));
   });
 
   router.get(routes.blob.path, async (ctx) => {

@@ -18,6 +18,8 @@ const TERM_GRACE_MS = 5000;
 const RESULT_BATCH = 64;
 const RESULT_FLUSH_MS = 5;
 const MAX_RESERVE = 256;
+/** One long-poll for a rung decision; a trial asks again until its max_wait_seconds. */
+const RUNG_POLL_MS = 5000;
 const key = (r: TrialRef) => `${r.trialId}:${r.attempt}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -247,10 +249,16 @@ class Agent {
       this.metrics.push({ trialId: reply.trialId, attempt: reply.attempt, step: reply.step, values: reply.values });
       return;
     }
+    if (reply.type === "rung") {
+      void this.awaitRung(lease, reply.step, reply.reports);
+      return;
+    }
     if (reply.type === "failed") {
       this.queueResult(lease, "failed", { error: reply.error });
-    } else if (reply.stopped) {
+    } else if (reply.stopped || reply.earlyStop === "release") {
       this.queueResult(lease, this.cancelled.has(key(lease)) ? "cancelled" : "released", {});
+    } else if (reply.earlyStop === "prune") {
+      this.queueResult(lease, "pruned", { outcome: reply.outcome });
     } else if (jsonBytes(reply.outcome) > MAX_RESULT_BYTES) {
       // It could never be uploaded: fail it with the reason rather than retry it forever.
       this.queueResult(lease, "failed", { error: `result too large: ${jsonBytes(reply.outcome)} bytes of JSON, at most ${MAX_RESULT_BYTES} (report less often)` });
@@ -262,6 +270,35 @@ class Agent {
     this.finishedAt.push(Date.now());
     this.startPending();
     this.wakeUp();
+  }
+
+  /**
+   * A trial waiting at a rung: asks (long-polling) until its decision is determined, then
+   * answers the thread. Handed back to run later when it would wait past the sweep's
+   * max_wait_seconds, or when a trial it may be waiting for sits in this agent's reserve with
+   * no thread free to run it.
+   */
+  private async awaitRung(lease: TrialLease, step: number, reports: Array<Record<string, number>>): Promise<void> {
+    const until = Date.now() + (lease.earlyStopping?.max_wait_seconds ?? 0) * 1000;
+    let failures = 0;
+    while (this.pool.isRunning(lease)) {
+      const blocking = this.pool.idle() === 0 && this.pending.some((p) => p.sweepId === lease.sweepId && p.trialId < lease.trialId);
+      const left = until - Date.now();
+      if (blocking || left <= 0) return this.pool.decide(lease, "release");
+      try {
+        const wait = Math.min(RUNG_POLL_MS, left);
+        const d = await this.relay.call("rung", {
+          query: { trial: lease.trialId, attempt: lease.attempt, step, wait }, body: { reports }, timeoutMs: wait + 10_000,
+        });
+        failures = 0;
+        if (d.decision !== "pending") return this.pool.decide(lease, d.decision);
+      } catch (err) {
+        // Not ours any more (revoked, expired): hand it back; the relay has its own view.
+        if (err instanceof HttpError && err.status === 409) return this.pool.decide(lease, "release");
+        this.ctx.log(`rung decision for trial ${lease.trialId} failed (${++failures}): ${(err as Error).message}`);
+        await sleep(Math.min(250 * failures, 2000));
+      }
+    }
   }
 
   private queueResult(lease: TrialRef, status: TrialResult["status"], fields: { error?: string; outcome?: TrialResult["outcome"] }): void {

@@ -3,12 +3,13 @@
 // way. They share one compiled WebAssembly.Module of the core's kernels.
 import type { Worker } from "node:worker_threads";
 import type { TrialLease, TrialRef } from "../../protocol/messages.ts";
-import type { ThreadData, ThreadReply, ThreadRequest } from "./thread.ts";
+import { RUNG_CONTINUE, RUNG_PRUNE, RUNG_RELEASE, type ThreadData, type ThreadReply, type ThreadRequest } from "./thread.ts";
 import { startModuleWorker } from "./source-worker.ts";
 
 interface Slot {
   worker: Worker;
   stop: Int32Array;
+  decision: Int32Array;
   lease: TrialLease | null;
   /** Blobs (datasets, experiment code) this thread already holds, by SHA-256. */
   blobs: Set<string>;
@@ -35,12 +36,13 @@ export class ThreadPool {
 
   private spawn(module: WebAssembly.Module, url: string): Slot {
     const stopFlag = new SharedArrayBuffer(4);
-    const workerData: ThreadData = { module, stopFlag };
+    const decisionFlag = new SharedArrayBuffer(4);
+    const workerData: ThreadData = { module, stopFlag, decisionFlag };
     const worker = startModuleWorker(url, "runThread", { workerData });
-    const slot: Slot = { worker, stop: new Int32Array(stopFlag), lease: null, blobs: new Set() };
+    const slot: Slot = { worker, stop: new Int32Array(stopFlag), decision: new Int32Array(decisionFlag), lease: null, blobs: new Set() };
     worker.on("message", (reply: ThreadReply) => {
       const lease = slot.lease!;
-      if (reply.type !== "report") slot.lease = null;
+      if (reply.type === "done" || reply.type === "failed") slot.lease = null;
       this.events.onReply(reply, lease);
     });
     worker.on("error", (err) => {
@@ -82,13 +84,27 @@ export class ThreadPool {
     slot.worker.postMessage({ type: "run", lease } satisfies ThreadRequest);
   }
 
-  /** Asks the threads running these trials to stop after their current step. */
+  /** Asks the threads running these trials to stop after their current step (a trial waiting at a rung at once). */
   stop(refs: TrialRef[] | "all"): void {
     for (const s of this.slots) {
       if (s.lease && (refs === "all" || refs.some((r) => r.trialId === s.lease!.trialId && r.attempt === s.lease!.attempt))) {
         Atomics.store(s.stop, 0, 1);
+        Atomics.notify(s.decision, 0);
       }
     }
+  }
+
+  /** Answers a trial waiting at a rung. */
+  decide(ref: TrialRef, answer: "continue" | "prune" | "release"): void {
+    const s = this.slots.find((x) => x.lease && x.lease.trialId === ref.trialId && x.lease.attempt === ref.attempt);
+    if (!s) return;
+    Atomics.store(s.decision, 0, answer === "continue" ? RUNG_CONTINUE : answer === "prune" ? RUNG_PRUNE : RUNG_RELEASE);
+    Atomics.notify(s.decision, 0);
+  }
+
+  /** Whether this trial is still on a thread (it may have been stopped or crashed meanwhile). */
+  isRunning(ref: TrialRef): boolean {
+    return this.slots.some((s) => s.lease && s.lease.trialId === ref.trialId && s.lease.attempt === ref.attempt);
   }
 
   async close(): Promise<void> {

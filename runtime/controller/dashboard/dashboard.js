@@ -123,7 +123,7 @@ function renderProgress() {
     return;
   }
   const c = sweep.counts;
-  const finished = c.done + c.failed + c.cancelled;
+  const finished = c.done + (c.pruned ?? 0) + c.failed + c.cancelled;
   const now = Date.now();
   state.history.push({ t: now, finished });
   state.history = state.history.filter((h) => now - h.t <= 60_000);
@@ -135,10 +135,10 @@ function renderProgress() {
   const w = (n) => `${(100 * n) / Math.max(sweep.total, 1)}%`;
   $("progress").innerHTML =
     `<div><b>${esc(sweep.name)}</b> (sweep ${sweep.id}) — <b>${sweep.state}</b></div>` +
-    `<div class="bar"><span class="done" style="width:${w(c.done)}"></span><span class="failed" style="width:${w(c.failed)}"></span>` +
+    `<div class="bar"><span class="done" style="width:${w(c.done)}"></span><span class="pruned" style="width:${w(c.pruned ?? 0)}"></span><span class="failed" style="width:${w(c.failed)}"></span>` +
     `<span class="cancelled" style="width:${w(c.cancelled)}"></span><span class="running" style="width:${w(c.leased)}"></span></div>` +
     `<dl><dt>done</dt><dd>${c.done} / ${sweep.total}</dd><dt>running</dt><dd>${c.leased}</dd><dt>queued</dt><dd>${c.queued}</dd>` +
-    `<dt>failed</dt><dd>${c.failed}</dd><dt>cancelled</dt><dd>${c.cancelled}</dd><dt>elapsed</dt><dd>${duration(elapsed)}</dd>` +
+    `${c.pruned ? `<dt>pruned</dt><dd>${c.pruned}</dd>` : ""}<dt>failed</dt><dd>${c.failed}</dd><dt>cancelled</dt><dd>${c.cancelled}</dd><dt>elapsed</dt><dd>${duration(elapsed)}</dd>` +
     `<dt>time left</dt><dd>${sweep.state === "running" ? (Number.isFinite(eta) ? `about ${duration(eta)} <span class="muted">(at the last minute's ${rate.toFixed(2)} trials/s)</span>` : "— <span class=\"muted\">(measuring)</span>") : "—"}</dd></dl>`;
 }
 
@@ -160,18 +160,31 @@ function renderCurves() {
   const runningOnly = $("curve-running").checked;
   let trials = state.curveTrials.filter((t) => t.metrics?.length && (!runningOnly || t.state === "leased"));
   // The running ones, then the best finished ones by the sweep's objective: a readable number of lines.
-  trials = [...trials.filter((t) => t.state === "leased"), ...trials.filter((t) => t.state !== "leased").sort(byObjective(metricOf().goal))].slice(0, MAX_CURVES);
+  // Then pruned ones (their curves end in a mark where the stopping rule ended them).
+  const finished = trials.filter((t) => t.state === "done").sort(byObjective(metricOf().goal));
+  trials = [...trials.filter((t) => t.state === "leased"), ...finished, ...trials.filter((t) => t.state === "pruned")].slice(0, MAX_CURVES);
   curves.setOption({
     animation: false,
-    tooltip: { trigger: "item", formatter: (p) => `trial ${p.seriesName}<br>report ${p.value[0]}: ${metric} ${num(p.value[1])}` },
+    tooltip: {
+      trigger: "item",
+      formatter: (p) => `trial ${p.seriesName}<br>report ${p.value[0]}: ${metric} ${num(p.value[1])}` + (p.data?.reason ? `<br>pruned: ${esc(p.data.reason)}` : ""),
+    },
     grid: { left: 56, right: 16, top: 16, bottom: 36 },
     xAxis: { type: "value", name: "report (step or epoch)", nameLocation: "middle", nameGap: 24, minInterval: 1 },
     yAxis: { type: "value", scale: true },
-    series: trials.map((t) => ({
-      name: String(t.id), type: "line", showSymbol: t.metrics.length < 30, symbolSize: 4,
-      lineStyle: { width: t.state === "leased" ? 2.5 : 1.2, type: t.state === "leased" ? "dashed" : "solid" },
-      data: t.metrics.filter((m) => m[metric] !== undefined).map((m) => [m.step, m[metric]]),
-    })),
+    series: trials.map((t) => {
+      const points = t.metrics.filter((m) => m[metric] !== undefined).map((m) => [m.step, m[metric]]);
+      if (t.state !== "pruned") {
+        return {
+          name: String(t.id), type: "line", showSymbol: t.metrics.length < 30, symbolSize: 4,
+          lineStyle: { width: t.state === "leased" ? 2.5 : 1.2, type: t.state === "leased" ? "dashed" : "solid" }, data: points,
+        };
+      }
+      const data = points.map((value, i) => (i === points.length - 1
+        ? { value, symbol: "triangle", symbolRotate: 180, symbolSize: 9, reason: t.pruned?.reason ?? "pruned" }
+        : { value, symbol: "none" }));
+      return { name: String(t.id), type: "line", showSymbol: true, lineStyle: { width: 1, opacity: 0.6 }, itemStyle: { color: "#9ca3af" }, data };
+    }),
   }, { replaceMerge: ["series"] });
 }
 curves.on("click", (p) => openTrial(Number(p.seriesName)));
@@ -303,14 +316,16 @@ async function refresh() {
       state.curveTrials = [], state.ranked = [], state.board = null;
     } else {
       const id = state.sweepId;
-      const [running, best, ranked, board, open] = await Promise.all([
+      const pruned = state.sweeps.find((s) => s.id === id)?.counts.pruned ?? 0;
+      const [running, best, ranked, board, open, stopped] = await Promise.all([
         api(`/api/trials?sweep=${id}&state=leased&metrics=1&limit=${MAX_CURVES}`),
         api(`/api/trials?sweep=${id}&order=best&metrics=1&limit=${MAX_CURVES}`),
         api(`/api/trials?sweep=${id}&order=best&limit=1000`),
         api(`/api/sweeps/${id}/leaderboard?limit=100`),
         state.openTrial === null ? null : api(`/api/trials/${state.openTrial}`).catch(() => null),
+        pruned ? api(`/api/trials?sweep=${id}&state=pruned&metrics=1&limit=${MAX_CURVES}`) : { items: [] },
       ]);
-      state.curveTrials = [...running.items, ...best.items];
+      state.curveTrials = [...running.items, ...best.items, ...stopped.items];
       state.ranked = ranked.items;
       state.board = board;
       state.openView = open;

@@ -1,0 +1,129 @@
+// A Tree-structured Parzen Estimator searcher, as Optuna 3.1's TPESampler with its defaults
+// (univariate): after 10 start-up points drawn at random, each parameter is proposed on its own by
+// splitting the scored points into a good ("below") and a bad ("above") group, fitting a Parzen
+// estimator l(x) to the good and g(x) to the bad, drawing 24 candidates from l and keeping the one
+// with the largest log l(x) − log g(x). Pure: the points follow from the arguments alone, so a
+// controller can recompute them after a restart and any machine gets the same ones.
+import type { ParamSpec } from "../controller/sweep-config.ts";
+import { canonicalJson } from "../experiments/plain-data.ts";
+import { CategoricalParzen, NumericalParzen, type Unit } from "./parzen-estimator.ts";
+import { proposalStream, randomValue, unit } from "./proposal-stream.ts";
+
+export interface Observation {
+  /** The point's values by parameter path (the same keys as the space). */
+  params: Record<string, unknown>;
+  /** The objective (already averaged over repeats), or null when the point failed. */
+  value: number | null;
+  /** "done" trials rank before "pruned" ones; a pruned one ranks by the step it reached (later is better), then value. */
+  state: "done" | "pruned";
+  step?: number;
+}
+
+export interface TpeOptions {
+  seed: number;
+  goal: "maximize" | "minimize";
+  startupTrials?: number /* default 10 */;
+  candidates?: number /* default 24 */;
+}
+
+const STARTUP_TRIALS = 10;
+const CANDIDATES = 24;
+
+/** Optuna's default_gamma: the good group's size, 10% of the scored points rounded up, at most 25. */
+export function gamma(n: number): number {
+  return Math.min(Math.ceil(0.1 * n), 25);
+}
+
+/**
+ * The scored observations split as Optuna's _split_observation_pairs: ranked by (done first, then
+ * pruned by later step; then value toward the goal, stably), the first gamma(n) are "below" (good).
+ * Each group keeps the chronological (input) order, which the observation weights rely on.
+ * A pruned point without a step ranks after every pruned one with a step, like Optuna's pruned
+ * trial without intermediate values.
+ */
+export function splitObservations(scored: readonly Observation[], goal: TpeOptions["goal"]): { below: Observation[]; above: Observation[] } {
+  const sign = goal === "minimize" ? 1 : -1;
+  const keys = scored.map((o) => [o.state === "done" ? -Infinity : o.step === undefined ? 1 : -o.step, sign * o.value!] as const);
+  const compare = (x: number, y: number) => (x < y ? -1 : x > y ? 1 : 0);
+  const ranked = scored.map((_, i) => i).sort((i, j) => compare(keys[i]![0], keys[j]![0]) || compare(keys[i]![1], keys[j]![1]));
+  const good = new Set(ranked.slice(0, gamma(scored.length)));
+  return { below: scored.filter((_, i) => good.has(i)), above: scored.filter((_, i) => !good.has(i)) };
+}
+
+/**
+ * Proposes points number `first` .. `first + count - 1` of a sweep, all from the same observations.
+ * Pure and deterministic: the same inputs give the same points on any machine. Proposal k's random
+ * stream depends only on (seed, k), so points in one batch differ and no Math.random is used.
+ */
+export function proposeTpe(space: Record<string, ParamSpec>, observations: Observation[], first: number, count: number, opts: TpeOptions): Array<Record<string, unknown>> {
+  if (!Number.isSafeInteger(first) || first < 0) throw new RangeError(`first must be a whole number ≥ 0, not ${first}`);
+  if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`count must be a whole number ≥ 0, not ${count}`);
+  const candidates = opts.candidates ?? CANDIDATES;
+  if (!Number.isSafeInteger(candidates) || candidates < 1) throw new RangeError(`candidates must be a whole number ≥ 1, not ${candidates}`);
+  const entries = Object.entries(space);
+  const streams = Array.from({ length: count }, (_, k) => proposalStream(opts.seed, first + k));
+
+  // As Optuna, a failed point (and a NaN, which Optuna also fails) tells the model nothing.
+  const scored = observations.filter((o) => o.value !== null && !Number.isNaN(o.value));
+  if (scored.length < (opts.startupTrials ?? STARTUP_TRIALS)) {
+    return streams.map((next) => Object.fromEntries(entries.map(([path, spec]) => [path, randomValue(spec, next)])));
+  }
+
+  const { below, above } = splitObservations(scored, opts.goal);
+  // The models are fitted once and shared by the batch; only the draws differ per proposal.
+  const models = entries.map(([path, spec]) => [path, parameterModel(spec, path, below, above)] as const);
+  return streams.map((next) => {
+    const draw: Unit = () => unit(next);
+    return Object.fromEntries(models.map(([path, propose]) => [path, propose(draw, candidates)]));
+  });
+}
+
+type Propose = (draw: Unit, candidates: number) => unknown;
+
+/** One parameter's l and g, and the proposal step: sample from l, keep the best log l − log g. */
+function parameterModel(spec: ParamSpec, path: string, below: Observation[], above: Observation[]): Propose {
+  // A point whose value does not fit the space (e.g. the space changed since) is left out of this
+  // parameter's model, as Optuna leaves out trials without the parameter.
+  const values = (group: Observation[], read: (value: unknown) => number | undefined) =>
+    group.flatMap((o) => {
+      const v = read(o.params[path]);
+      return v === undefined ? [] : [v];
+    });
+
+  if (Array.isArray(spec)) {
+    const index = new Map(spec.map((choice, i) => [canonicalJson(choice), i]));
+    const read = (value: unknown) => (value === undefined ? undefined : index.get(canonicalJson(value)));
+    const l = new CategoricalParzen(values(below, read), spec.length);
+    const g = new CategoricalParzen(values(above, read), spec.length);
+    return (draw, candidates) => spec[best(l.sample(candidates, draw), (c) => l.logPdf(c) - g.logPdf(c))];
+  }
+
+  // Log-uniform ranges are modelled in log space; integers in steps of 1, as IntDistribution.
+  const kind = "uniform" in spec ? "uniform" : "loguniform" in spec ? "loguniform" : "int";
+  const [a, b] = "uniform" in spec ? spec.uniform : "loguniform" in spec ? spec.loguniform : spec.int;
+  const inRange = (value: unknown): value is number => typeof value === "number" && value >= a && value <= b;
+  const read =
+    kind === "loguniform" ? (v: unknown) => (inRange(v) ? Math.log(v) : undefined)
+    : kind === "int" ? (v: unknown) => (inRange(v) && Number.isInteger(v) ? v : undefined)
+    : (v: unknown) => (inRange(v) ? v : undefined);
+  const [low, high] = kind === "loguniform" ? [Math.log(a), Math.log(b)] : [a, b];
+  const step = kind === "int" ? 1 : null;
+  const l = new NumericalParzen(values(below, read), low, high, step);
+  const g = new NumericalParzen(values(above, read), low, high, step);
+  return (draw, candidates) => {
+    const x = best(l.sample(candidates, draw), (c) => l.logPdf(c) - g.logPdf(c));
+    // Clamped because exp(log(x)) may land a hair outside [a, b].
+    return kind === "loguniform" ? Math.min(b, Math.max(a, Math.exp(x))) : x;
+  };
+}
+
+/** The candidate with the largest score, the first one on a tie (numpy's argmax). */
+function best(candidates: number[], score: (candidate: number) => number): number {
+  let bestIndex = 0;
+  let bestScore = -Infinity;
+  candidates.forEach((c, i) => {
+    const s = score(c);
+    if (s > bestScore) [bestIndex, bestScore] = [i, s];
+  });
+  return candidates[bestIndex]!;
+}
