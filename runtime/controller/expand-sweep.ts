@@ -1,10 +1,11 @@
 // Expands a sweep config into its trials, in a fixed order and with random points drawn from a
 // seeded integer PRNG, so every run on every machine gets the same list (trials are stored by index).
 import type { ParamSpec, SweepConfig, SweepSearch } from "./sweep-config.ts";
-import { NETWORK_EXPERIMENT, sweepBase } from "./sweep-config.ts";
+import { NETWORK_EXPERIMENT, sweepBase, TPE_BATCH } from "./sweep-config.ts";
 import type { ExperimentEntry } from "../experiments/experiment-entry.ts";
 import { getPath, isPlainObject } from "../experiments/plain-data.ts";
 import { mulberry32 } from "../mulberry32.ts";
+import { proposeTpe } from "../search/tpe.ts";
 
 export { isPlainObject };
 
@@ -22,37 +23,57 @@ export type ExpandedTrial = {
   config: Record<string, any>;
 };
 
-/** The sweep's trials in order. `entry` is the experiment the sweep runs (the built-in network by default). */
+/**
+ * The sweep's trials in order; for a model-based search (tpe), those of its first batch (the
+ * rest are proposed as results come in: propose-trials.ts). `entry` is the experiment the sweep
+ * runs (the built-in network by default).
+ */
 export function expandSweep(config: SweepConfig, entry: ExperimentEntry = NETWORK_EXPERIMENT.entry): ExpandedTrial[] {
-  const base = sweepBase(config);
-  const repeats = config.search?.repeats ?? 1;
+  const search = config.search;
+  const points = search?.method === "tpe"
+    ? proposeTpe(search.parameters, [], 0, Math.min(search.batch ?? TPE_BATCH, search.samples!), { seed: search.seed, goal: config.metric.goal })
+    : sweepPoints(search);
   const trials: ExpandedTrial[] = [];
   let point = 0;
-  for (const params of sweepPoints(config.search)) {
-    // Seeds count up from the point's own seed, so sweeping the seed also works.
-    const resolved = entry.resolve(applyPoint(base, params));
-    if (!resolved.ok) throw new Error(`trial config of point ${point} is invalid: ${resolved.issues.map((i) => i.line).join("; ")}`);
-    const first = Number(getPath(resolved.config, entry.seedPath) ?? 0);
-    for (let repeat = 0; repeat < repeats; repeat++) {
-      const seed = first + repeat;
-      const trial = repeat === 0 ? resolved.config : (applyPoint(resolved.config, { [entry.seedPath]: seed }) as Record<string, unknown>);
-      trials.push({ index: trials.length, point, repeat, params: structuredClone(params), seed, config: trial });
-    }
-    point++;
+  for (const params of points) {
+    const made = pointTrials(config, entry, params, point++, trials.length);
+    if (!Array.isArray(made)) throw new Error(`trial config of point ${point - 1} is invalid: ${made.problem}`);
+    trials.push(...made);
   }
   return trials;
 }
 
-/** How many points (before repeats) a search expands to. */
+/** One point's trials (one per repeat), indexed from `firstIndex`; or why its config is invalid. */
+export function pointTrials(config: SweepConfig, entry: ExperimentEntry, params: Point, point: number, firstIndex: number): ExpandedTrial[] | { problem: string } {
+  const repeats = config.search?.repeats ?? 1;
+  const resolved = entry.resolve(applyPoint(sweepBase(config), params));
+  if (!resolved.ok) return { problem: resolved.issues.map((i) => i.line).join("; ") };
+  // Seeds count up from the point's own seed, so sweeping the seed also works.
+  const first = Number(getPath(resolved.config, entry.seedPath) ?? 0);
+  const trials: ExpandedTrial[] = [];
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    const seed = first + repeat;
+    const trial = repeat === 0 ? resolved.config : (applyPoint(resolved.config, { [entry.seedPath]: seed }) as Record<string, unknown>);
+    trials.push({ index: firstIndex + trials.length, point, repeat, params: structuredClone(params), seed, config: trial });
+  }
+  return trials;
+}
+
+/** How many points (before repeats) a search expands to (a model-based search: how many it proposes in all). */
 export function sweepSize(search: SweepSearch | undefined): number {
   if (!search) return 1;
+  if (search.method === "tpe") return search.samples ?? 1;
   const grid = Object.values(search.parameters).reduce((n, spec) => n * (Array.isArray(spec) ? spec.length : Infinity), 1);
   return search.method === "grid" ? grid : Math.min(search.samples ?? 1, grid);
 }
 
-/** The points of a search in trial order; no search is a single empty point. */
+/**
+ * The points of a search in trial order; no search is a single empty point. A model-based
+ * search's points depend on results: here, for checking its space, random draws stand for them.
+ */
 export function* sweepPoints(search: SweepSearch | undefined): Generator<Point> {
   if (!search) return yield {};
+  if (search.method === "tpe") return yield* sweepPoints({ ...search, method: "random" });
   const entries = Object.entries(search.parameters);
   const lists = entries.flatMap(([path, spec]): ChoiceList[] => (Array.isArray(spec) ? [[path, spec]] : []));
   if (search.method === "grid") {

@@ -11,6 +11,7 @@ import type { MetricSpec } from "../experiments/experiment-entry.ts";
 import type { EarlyStopping, RungDecision } from "../../protocol/early-stopping.ts";
 import { decideRung } from "../stopping/stopping-rules.ts";
 import { RungRefusal } from "../stopping/rung-answer.ts";
+import { proposalsLeft, proposeNextBatch, type SweepProposer } from "./propose-trials.ts";
 
 export interface SchedulerOptions {
   /** SHA-256 of each blob dataset by name (mnist). */
@@ -35,6 +36,18 @@ export class Scheduler {
 
   constructor(readonly store: Store, private readonly opts: SchedulerOptions) {
     this.now = opts.now ?? Date.now;
+  }
+
+  /** Model-based sweeps' proposers, by sweep id: set by the controller that holds the sweep's config. */
+  private proposers = new Map<number, SweepProposer>();
+
+  /**
+   * Lets this scheduler propose the sweep's next batches, and proposes now if the sweep is
+   * waiting for one (a controller restarted between batches, or started without the config).
+   */
+  setProposer(sweepId: number, p: SweepProposer): void {
+    this.proposers.set(sweepId, p);
+    this.store.tx(() => this.finishSweeps(new Set([sweepId])));
   }
 
   /** Called after a transaction that stored reports or ended trials of these sweeps (rung waiters re-decide). */
@@ -278,12 +291,20 @@ export class Scheduler {
     this.store.upsertReport({ trial_id: trialId, attempt, step, metrics: JSON.stringify(values) });
   }
 
-  /** A sweep with no queued or leased trial left is done. */
+  /**
+   * A sweep with no queued or leased trial left is done, unless it is model-based and has
+   * points still to propose: then its next batch joins it (or, without its config here, it waits).
+   */
   private finishSweeps(sweepIds: Set<number>): void {
     for (const id of sweepIds) {
       const sweep = this.store.sweep(id);
       if (!sweep || sweep.state === "done" || sweep.state === "cancelled") continue;
-      if (!this.store.sweepHasOpenTrials(id)) this.store.setSweepState(id, "done", this.now());
+      if (this.store.sweepHasOpenTrials(id)) continue;
+      const proposer = this.proposers.get(id);
+      // A batch the experiment refused whole adds only failed trials: propose again.
+      while (proposer && proposeNextBatch(this.store, id, proposer, this.now()) > 0) if (this.store.sweepHasOpenTrials(id)) break;
+      if (this.store.sweepHasOpenTrials(id) || proposalsLeft(this.store, id, sweep.config) > 0) continue;
+      this.store.setSweepState(id, "done", this.now());
     }
   }
 

@@ -113,10 +113,10 @@ export class Store {
   }
 
   // trials
-  insertTrial(t: Pick<TrialRow, "sweep_id" | "idx" | "point" | "repeat" | "params" | "seed" | "config">): void {
-    this.sql(
+  insertTrial(t: Pick<TrialRow, "sweep_id" | "idx" | "point" | "repeat" | "params" | "seed" | "config">): number {
+    return Number(this.sql(
       "INSERT INTO trials (sweep_id, idx, point, repeat, params, seed, config) VALUES (@sweep_id, @idx, @point, @repeat, @params, @seed, @config)",
-    ).run(t);
+    ).run(t).lastInsertRowid);
   }
   trial(id: number): TrialRow | undefined {
     return this.sql("SELECT * FROM trials WHERE id = ?").get(id) as TrialRow | undefined;

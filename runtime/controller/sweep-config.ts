@@ -10,6 +10,8 @@ import { applyPoint, isPlainObject, sweepPoints, sweepSize, type Point } from ".
 import { U32_MAX, type ConfigIssue, type ExperimentEntry, type MetricSpec } from "../experiments/experiment-entry.ts";
 import { networkExperiment } from "../experiments/network/network-experiment.ts";
 import { canonicalJson, getPath } from "../experiments/plain-data.ts";
+/** Proposals a tpe search may have outstanding when its config does not say. */
+export const TPE_BATCH = 4;
 /** Past this a sweep is almost surely a typo, and checking every trial would take minutes. */
 export const MAX_TRIALS = 1_000_000;
 const MAX_TRIAL_PROBLEMS = 20;
@@ -54,8 +56,14 @@ const ParamSpecSchema = z.custom<ParamSpec>().superRefine((spec, ctx) => {
 
 export const SweepSearchSchema = z
   .strictObject({
-    method: z.enum(["grid", "random"]).default("grid"),
+    method: z.enum(["grid", "random", "tpe"]).default("grid"),
     samples: z.int().min(1, "must be at least 1").optional(),
+    /**
+     * tpe: how many proposals may be outstanding (default TPE_BATCH); each batch is proposed from
+     * the results of those before it. No default in the parsed config, so the hash of a grid or
+     * random sweep stored before tpe existed stays the same.
+     */
+    batch: int(1, 10_000).optional(),
     seed: z.int().min(0, "must be 0 or more").max(U32_MAX, `must be at most ${U32_MAX}`).default(0),
     repeats: int(1, 1000).default(1),
     parameters: z.record(z.string(), ParamSpecSchema).default({}),
@@ -64,12 +72,15 @@ export const SweepSearchSchema = z
     if (search.method === "grid" && search.samples !== undefined) {
       ctx.addIssue({ code: "custom", path: ["samples"], message: "only for method random (a grid takes every point)" });
     }
-    if (search.method === "random" && search.samples === undefined) {
-      ctx.addIssue({ code: "custom", path: ["samples"], message: "required for method random" });
+    if (search.method !== "tpe" && search.batch !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["batch"], message: "only for method tpe (grid and random points do not depend on results)" });
+    }
+    if ((search.method === "random" || search.method === "tpe") && search.samples === undefined) {
+      ctx.addIssue({ code: "custom", path: ["samples"], message: `required for method ${search.method}` });
     }
     if (search.method !== "grid" || !isPlainObject(search.parameters)) return;
     for (const [path, spec] of Object.entries(search.parameters)) {
-      if (isPlainObject(spec)) ctx.addIssue({ code: "custom", path: ["parameters", path], message: "a range needs method random (a grid takes a list of choices)" });
+      if (isPlainObject(spec)) ctx.addIssue({ code: "custom", path: ["parameters", path], message: "a range needs method random or tpe (a grid takes a list of choices)" });
     }
   }, { when: (payload) => isPlainObject(payload.value) }); // also when a field failed, to name every problem
 
