@@ -54,6 +54,15 @@ export type LeaderboardRow = z.infer<typeof LeaderboardRow>;
 export const Leaderboard = z.object({ sweepId: z.int(), metric: MetricSpec, rows: z.array(LeaderboardRow), total: z.int(), next: z.string().nullable() });
 export type Leaderboard = z.infer<typeof Leaderboard>;
 
+/** Each swept parameter's share of the objective's variation (PED-ANOVA over the finished trials); shares sum to 1. */
+export const Importance = z.object({
+  sweepId: z.int(), metric: MetricSpec,
+  /** The finished trials it was computed from. */
+  trials: z.int(),
+  importance: z.record(z.string(), z.number()),
+});
+export type Importance = z.infer<typeof Importance>;
+
 export const NodeView = z.object({
   id: z.string(), role: z.string(), host: z.string(), threads: z.int(), state: z.string(), lastHeartbeat: z.number(),
   relay: z.string().nullable(), url: z.string().nullable(), bundleSha: z.string().nullable(), stats: z.unknown(),
@@ -73,6 +82,8 @@ export const api = {
   sweep: { path: "/api/sweeps/:id", query: z.strictObject({}), response: SweepDetail },
   /** The sweep's ranking by its metric: computed here, shown by the dashboard and the CLI. */
   leaderboard: { path: "/api/sweeps/:id/leaderboard", query: z.strictObject(paging), response: Leaderboard },
+  /** Parameter importance by PED-ANOVA (409 until two trials have finished). */
+  importance: { path: "/api/sweeps/:id/importance", query: z.strictObject({}), response: Importance },
   trials: {
     path: "/api/trials",
     query: z.strictObject({
@@ -108,7 +119,7 @@ export const api = {
 } as const;
 
 /** The read-only routes, which the API client can GET and parse. */
-export type ApiReadRoute = "sweeps" | "sweep" | "leaderboard" | "trials" | "trial" | "nodes" | "commands" | "stats";
+export type ApiReadRoute = "sweeps" | "sweep" | "leaderboard" | "importance" | "trials" | "trial" | "nodes" | "commands" | "stats";
 /** The paged routes. */
 export type ApiPagedRoute = "sweeps" | "trials" | "nodes" | "commands";
 export type ApiResponse<N extends ApiReadRoute> = z.output<(typeof api)[N]["response"]>;

@@ -27,7 +27,7 @@ commands:
         one row per trial
   status --controller URL [--token T]
         the network (controller → relays → workers, alive/silent/gone, live statistics) and each sweep's progress
-  best --sweep ID (--controller URL [--token T] | --data DIR) [--top N] [--json]
+  best --sweep ID (--controller URL [--token T] | --data DIR) [--top N] [--json] [--importance]
         a sweep's leaderboard by its metric (mean ± std over seeds per point); --json prints the rows (all unless --top)
   train CONFIG [--json]
         run one trial of any experiment here (a sweep config: its base point); print each report and the result hash
@@ -142,13 +142,14 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "best": {
-      const { values } = args(rest, { sweep: s, controller: s, ...tokenArgs("token"), data: s, top: s, json: b });
+      const { values } = args(rest, { sweep: s, controller: s, ...tokenArgs("token"), data: s, top: s, json: b, importance: b });
       const sweep = int("sweep", required("sweep", values.sweep), 1, Number.MAX_SAFE_INTEGER)!;
       if ((values.controller === undefined) === (values.data === undefined)) throw new UsageError("give one of --controller URL or --data DIR");
       if (values.token !== undefined && values.data !== undefined) throw new UsageError("--token goes with --controller, not --data");
       const { bestCommand } = await import("./commands/best.ts");
       process.stdout.write(await bestCommand({
         sweep, controller: values.controller, token: values.controller !== undefined ? tokenOption(values, "token") : undefined, data: values.data, top: int("top", values.top, 1, 1_000_000), json: values.json!,
+        importance: values.importance,
       }));
       return 0;
     }

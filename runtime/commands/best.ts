@@ -4,10 +4,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Store } from "../controller/store.ts";
-import { sweepView, sweepLeaderboard } from "../controller/api-views.ts";
+import { sweepView, sweepLeaderboard, sweepImportance, NoImportanceError } from "../controller/api-views.ts";
 import { formatLeaderboard } from "../controller/leaderboard.ts";
 import { ApiClient, ApiError } from "../../protocol/api-client.ts";
-import type { Leaderboard, SweepView } from "../../protocol/api.ts";
+import type { Importance, Leaderboard, SweepView } from "../../protocol/api.ts";
 
 export interface BestOptions {
   sweep: number;
@@ -18,6 +18,38 @@ export interface BestOptions {
   /** Rows shown: 10 by default in the table, all of them in JSON. */
   top?: number;
   json: boolean;
+  /** Also each parameter's importance (PED-ANOVA). */
+  importance?: boolean;
+}
+
+/** A sweep's parameter importance from a data directory or a controller; a sentence when it has none yet. */
+async function importanceOf(o: BestOptions): Promise<Importance | string> {
+  if (o.data !== undefined) {
+    const store = new Store(o.data);
+    try {
+      return sweepImportance(store, store.sweep(o.sweep)!);
+    } catch (err) {
+      if (err instanceof NoImportanceError) return err.message;
+      throw err;
+    } finally {
+      store.close();
+    }
+  }
+  try {
+    return await new ApiClient(o.controller!, o.token).get("importance", {}, { id: o.sweep });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 409) return err.message;
+    throw err;
+  }
+}
+
+/** Importance shares, largest first, with a bar each. */
+export function formatImportance(imp: Importance | string): string {
+  if (typeof imp === "string") return `parameter importance: none yet (${imp.replace(/^.*?: /, "")})`;
+  const rows = Object.entries(imp.importance).sort((a, b) => b[1] - a[1]);
+  const width = Math.max(...rows.map(([name]) => name.length));
+  return [`parameter importance (PED-ANOVA over ${imp.trials} finished trials, ${imp.metric.name} ${imp.metric.goal}):`,
+    ...rows.map(([name, share]) => `  ${name.padEnd(width)}  ${share.toFixed(3)}  ${"#".repeat(Math.round(share * 40))}`)].join("\n");
 }
 
 /** The sweep and its leaderboard from a data directory, as the REST API shows them. */
@@ -59,14 +91,19 @@ export async function bestFromController(controller: string, token: string | und
 export async function bestCommand(o: BestOptions): Promise<string> {
   const { sweep, board } = o.data !== undefined ? bestFromData(o.data, o.sweep) : await bestFromController(o.controller!, o.token, o.sweep);
   const rows = board.rows;
-  if (o.json) return `${JSON.stringify(o.top !== undefined ? rows.slice(0, o.top) : rows, null, 2)}\n`;
+  const importance = o.importance ? await importanceOf(o) : undefined;
+  const shown = o.top !== undefined ? rows.slice(0, o.top) : rows;
+  if (o.json) {
+    if (importance === undefined) return `${JSON.stringify(shown, null, 2)}\n`;
+    return `${JSON.stringify({ rows: shown, importance: typeof importance === "string" ? null : importance.importance }, null, 2)}\n`;
+  }
   const c = (k: string) => sweep.counts[k] ?? 0;
   const header = `sweep ${sweep.id} "${sweep.name}" (${sweep.state}): ${c("done")} of ${sweep.total} trials done` +
     `${c("pruned") ? `, ${c("pruned")} pruned` : ""}${c("failed") ? `, ${c("failed")} failed` : ""}${c("cancelled") ? `, ${c("cancelled")} cancelled` : ""}; ` +
     `${rows.length} point(s) with results`;
   const top = o.top ?? 10;
   const more = rows.length > top ? `\n(${rows.length - top} more; --top N shows more)` : "";
-  return `${header}\n\n${formatLeaderboard(board, top)}${more}\n`;
+  return `${header}\n\n${formatLeaderboard(board, top)}${more}\n${importance === undefined ? "" : `\n${formatImportance(importance)}\n`}`;
 }
 
 function sweepList(sweeps: Array<{ id: number; name: string }>): string {

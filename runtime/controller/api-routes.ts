@@ -8,7 +8,7 @@ import { requireToken, requireAdmin } from "../http/identity.ts";
 import type { ControllerState } from "./state.ts";
 import type { TrialRow } from "./store.ts";
 import { toCommand } from "./scheduler.ts";
-import { trialView, sweepView, nodesPage, sweepLeaderboard, sweepIdentity } from "./api-views.ts";
+import { trialView, sweepView, nodesPage, sweepLeaderboard, sweepIdentity, sweepImportance, NoImportanceError } from "./api-views.ts";
 import { DEFAULT_PAGE } from "../../protocol/api.ts";
 
 const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
@@ -48,6 +48,19 @@ export function apiRouter(s: ControllerState): Router {
     const id = Number(ctx.params.id);
     if (!Number.isSafeInteger(id) || id < 1) ctx.throw(400, "path parameter 'id' must be a positive integer");
     ctx.body = sweepLeaderboard(s.store, sweepOr404(ctx, id), { offset: Number(q.cursor ?? 0), limit: q.limit ?? DEFAULT_PAGE });
+  });
+
+  router.get(api.importance.path, (ctx) => {
+    read(ctx);
+    parseQueryWith(ctx, api.importance.query);
+    const id = Number(ctx.params.id);
+    if (!Number.isSafeInteger(id) || id < 1) ctx.throw(400, "path parameter 'id' must be a positive integer");
+    try {
+      ctx.body = sweepImportance(s.store, sweepOr404(ctx, id));
+    } catch (err) {
+      if (err instanceof NoImportanceError) ctx.throw(409, err.message);
+      throw err;
+    }
   });
 
   router.get(api.trials.path, (ctx) => {

@@ -2,7 +2,9 @@
 // schemas in protocol/api.ts).
 import { hostname } from "node:os";
 import type { Store, TrialRow, SweepRow } from "./store.ts";
-import type { TrialView, SweepView, NodeView, Leaderboard } from "../../protocol/api.ts";
+import type { TrialView, SweepView, NodeView, Leaderboard, Importance } from "../../protocol/api.ts";
+import { pedAnovaImportance } from "../search/importance.ts";
+import type { ParamSpec } from "./sweep-config.ts";
 import type { ExperimentRef } from "../../protocol/messages.ts";
 import type { MetricSpec } from "../experiments/experiment-entry.ts";
 import { leaderboard } from "./leaderboard.ts";
@@ -55,6 +57,20 @@ export function sweepView(store: Store, s: SweepRow): SweepView {
 export function sweepLeaderboard(store: Store, s: SweepRow, page?: { offset: number; limit: number }): Leaderboard {
   return leaderboard(s.id, sweepIdentity(s).metric, store.rankedTrials(s.id), page,
     (trialId) => JSON.parse(store.trial(trialId)!.params) as Record<string, unknown>);
+}
+
+/** Why a sweep has no importance yet (too few finished trials, nothing swept). */
+export class NoImportanceError extends Error {}
+
+/** Each swept parameter's share of the objective's variation, over the sweep's done trials (each seed a sample). */
+export function sweepImportance(store: Store, s: SweepRow): Importance {
+  const { metric } = sweepIdentity(s);
+  const space = (JSON.parse(s.config) as { search?: { parameters?: Record<string, ParamSpec> } }).search?.parameters ?? {};
+  if (Object.keys(space).length === 0) throw new NoImportanceError(`sweep ${s.id} sweeps no parameter`);
+  const trials = store.rankedTrials(s.id).filter((t) => t.objective !== null)
+    .map((t) => ({ params: JSON.parse(store.trial(t.id)!.params) as Record<string, unknown>, value: t.objective! }));
+  if (trials.length < 2) throw new NoImportanceError(`sweep ${s.id} has ${trials.length} finished trial(s) with its metric; importance needs at least 2`);
+  return { sweepId: s.id, metric, trials: trials.length, importance: pedAnovaImportance(space, trials, metric.goal) };
 }
 
 /** A page of the node tree: the controller first (offset 0), then nodes by join time. */

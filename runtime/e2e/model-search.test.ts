@@ -25,7 +25,7 @@ const SWEEP = {
 
 const proposals = (trials: ApiTrial[]) => trials.map((t) => ({ index: t.index, point: t.point, params: t.params, sha: t.resultSha256 }));
 
-async function runOn(threads: number, restartAfter?: number): Promise<ApiTrial[]> {
+async function runOn(threads: number, restartAfter?: number, inspect?: (c: Cluster) => Promise<void>): Promise<ApiTrial[]> {
   const c = new Cluster();
   clusters.push(c);
   const config = c.writeConfig("sweep", SWEEP);
@@ -43,12 +43,22 @@ async function runOn(threads: number, restartAfter?: number): Promise<ApiTrial[]
   const s = await waitForSweepEnd(c, 150_000);
   assert.equal(s.state, "done", c.dump());
   const trials = await c.client.getAll("trials", { sweep: 1 });
+  await inspect?.(c);
   await c.stopAll();
   return trials;
 }
 
 test("tpe proposes the same points in the same order on 1 thread and on 4, and after a controller restart", { timeout: 300_000 }, async () => {
-  const one = await runOn(1);
+  const one = await runOn(1, undefined, async (c) => {
+    // Parameter importance over the finished trials: both parameters, shares summing to 1.
+    const imp = await c.client.get("importance", {}, { id: 1 });
+    assert.deepEqual(Object.keys(imp.importance).sort(), ["epochs", "x"]);
+    assert.ok(Math.abs(Object.values(imp.importance).reduce((a, b) => a + b, 0) - 1) < 1e-9);
+    assert.equal(imp.trials, 18);
+    const best = c.spawn("best", ["best", "--sweep", "1", "--controller", c.url, "--importance"]);
+    assert.equal(await best.exited, 0, best.log.join("\n"));
+    assert.match(best.log.join("\n"), /parameter importance \(PED-ANOVA over 18 finished trials, score maximize\):\n\s+(x|epochs)\s+0\.\d{3}\s+#*/);
+  });
   assert.equal(one.length, 18, "every proposal ran");
   assert.deepEqual(one.map((t) => t.point), [...Array(18).keys()]);
   assert.ok(one.every((t) => t.state === "done"));

@@ -38,7 +38,7 @@ async function api(path) {
     const headers = tokens.read ? { authorization: `Bearer ${tokens.read}` } : {};
     const res = await fetch(path, { headers });
     if (res.status !== 401 && res.status !== 403) {
-      if (!res.ok) throw new Error(`${path}: ${res.status}`);
+      if (!res.ok) throw new Error((await res.json().catch(() => null))?.error?.message ?? `${path}: ${res.status}`);
       return res.json();
     }
     asking ??= askToken("This controller is private: enter its token (asked once per browser session).").finally(() => (asking = null));
@@ -231,6 +231,19 @@ parallel.on("click", (p) => openTrial(p.value.at(-1)));
 
 // The controller ranks (GET /api/sweeps/:id/leaderboard); the page shows its rows, with each
 // point's trials (the unfinished ones too) so they can be opened.
+function renderImportance() {
+  const body = $("importance").tBodies[0];
+  const imp = state.importance;
+  if (!imp || imp.error || !imp.importance) {
+    body.innerHTML = `<tr><td class="muted">${esc(imp?.error ?? "no sweep")}</td></tr>`;
+    return;
+  }
+  const rows = Object.entries(imp.importance).sort((a, b) => b[1] - a[1]);
+  body.innerHTML = rows.map(([name, share]) =>
+    `<tr><td>${esc(name)}</td><td>${fmt(share, 3)}</td><td style="width:60%"><div class="bar"><span class="done" style="width:${(100 * share).toFixed(1)}%"></span></div></td></tr>`).join("") +
+    `<tr><td colspan="3" class="muted">over ${imp.trials} finished trials</td></tr>`;
+}
+
 function renderLeaderboard() {
   const board = state.board;
   const metric = board?.metric ?? metricOf();
@@ -325,6 +338,8 @@ async function refresh() {
         state.openTrial === null ? null : api(`/api/trials/${state.openTrial}`).catch(() => null),
         pruned ? api(`/api/trials?sweep=${id}&state=pruned&metrics=1&limit=${MAX_CURVES}`) : { items: [] },
       ]);
+      // 409 until two trials have finished: the panel says so.
+      state.importance = await api(`/api/sweeps/${id}/importance`).catch((err) => ({ error: err.message }));
       state.curveTrials = [...running.items, ...best.items, ...stopped.items];
       state.ranked = ranked.items;
       state.board = board;
@@ -335,6 +350,7 @@ async function refresh() {
     renderCurves();
     renderParallel();
     renderLeaderboard();
+    renderImportance();
     renderTrial();
     $("updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
   } catch (err) {
