@@ -110,6 +110,16 @@ export const api = {
       trial: intParam(1, Number.MAX_SAFE_INTEGER).optional(),
     }),
   },
+  /**
+   * POST: more samples or repeats for a running or finished sweep (admin): the new totals.
+   * Existing trials are untouched; the answer names the trials added now (a tpe sweep proposes
+   * the rest as results come in).
+   */
+  extend: {
+    path: "/api/sweeps/:id/extend",
+    query: z.strictObject({ samples: intParam(1, 1_000_000).optional(), repeats: intParam(1, 1000).optional() }),
+    response: z.object({ sweepId: z.int(), added: z.int(), extension: z.object({ samples: z.int().optional(), repeats: z.int().optional() }), total: z.int() }),
+  },
   /** POST: upload a node bundle (raw bytes) and make it current (admin). */
   deploy: {
     path: "/api/deploy",

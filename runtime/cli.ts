@@ -21,6 +21,8 @@ commands:
         --exit-when-idle: exit 0 once nothing runs and the controller has had nothing to lease for SECONDS (60)
   relay --controller URL --token R [--port P] [--listen HOST] [--advertise URL]
         join as a relay, with the relay token
+  sweep extend --controller URL --admin-token A --sweep ID [--samples N] [--repeats R]
+        more samples (random, tpe) or repeats for a running or finished sweep: the new totals; existing trials stay
   deploy --controller URL --admin-token A [--label L]
         bundle the node runtime with the built kernels and make it current on the fleet
   export --data DIR --format csv|jsonl [--sweep ID] [--out FILE]
@@ -133,6 +135,19 @@ async function main(argv: string[]): Promise<number> {
       // The outcome is the command's answer: printed, not logged.
       await deployCommand({ controller: required("controller", values.controller), adminToken: required("admin-token", tokenOption(values, "admin-token")), label: values.label },
         (m) => console.log(m));
+      return 0;
+    }
+    case "sweep": {
+      const [sub, ...more] = rest;
+      if (sub !== "extend") throw new UsageError(`sweep: unknown subcommand "${sub ?? ""}" (sweep extend)`);
+      const { values } = args(more, { controller: s, ...tokenArgs("admin-token"), sweep: s, samples: s, repeats: s });
+      const samples = int("samples", values.samples, 1, 1_000_000), repeats = int("repeats", values.repeats, 1, 1000);
+      if (samples === undefined && repeats === undefined) throw new UsageError("give --samples N or --repeats R (the new totals)");
+      const { sweepExtendCommand } = await import("./commands/sweep-extend.ts");
+      console.log(await sweepExtendCommand({
+        controller: required("controller", values.controller), adminToken: required("admin-token", tokenOption(values, "admin-token")),
+        sweep: int("sweep", required("sweep", values.sweep), 1, Number.MAX_SAFE_INTEGER)!, samples, repeats,
+      }));
       return 0;
     }
     case "status": {

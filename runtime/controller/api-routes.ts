@@ -8,6 +8,7 @@ import { requireToken, requireAdmin } from "../http/identity.ts";
 import type { ControllerState } from "./state.ts";
 import type { TrialRow } from "./store.ts";
 import { toCommand } from "./scheduler.ts";
+import { ExtendError } from "./extend-sweep.ts";
 import { trialView, sweepView, nodesPage, sweepLeaderboard, sweepIdentity, sweepImportance, NoImportanceError } from "./api-views.ts";
 import { DEFAULT_PAGE } from "../../protocol/api.ts";
 
@@ -130,6 +131,23 @@ export function apiRouter(s: ControllerState): Router {
     const command = s.scheduler.issueCommand({ kind: q.kind, sweepId: q.sweep ?? null, trialId: q.trial ?? null });
     s.log(`command ${command.seq}: ${command.kind}${q.sweep ? ` sweep ${q.sweep}` : ""}${q.trial ? ` trial ${q.trial}` : ""}`);
     ctx.body = { command };
+  });
+
+  router.post(api.extend.path, (ctx) => {
+    requireAdmin(ctx, s.adminToken, "extending a sweep (admin)");
+    const q = parseQueryWith(ctx, api.extend.query);
+    const id = Number(ctx.params.id);
+    if (!Number.isSafeInteger(id) || id < 1) ctx.throw(400, "path parameter 'id' must be a positive integer");
+    sweepOr404(ctx, id);
+    s.assertWritable(ctx);
+    try {
+      const { added, extension } = s.scheduler.extendSweep(id, { samples: q.samples, repeats: q.repeats });
+      s.log(`sweep ${id} extended to ${JSON.stringify(extension)}: ${added} trial(s) added`);
+      ctx.body = { sweepId: id, added, extension, total: s.store.trialsOfSweep(id).length };
+    } catch (err) {
+      if (err instanceof ExtendError) ctx.throw(409, err.message);
+      throw err;
+    }
   });
 
   router.post(api.deploy.path, async (ctx) => {

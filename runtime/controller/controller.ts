@@ -93,7 +93,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     const heartbeatMs = o.heartbeatMs ?? 1000;
     const scheduler = new Scheduler(store, { datasets });
     // A model-based sweep proposes its next batches here, from its config and experiment.
-    if (sweep && o.config) scheduler.setProposer(sweep.sweepId, { config: o.config.config, entry: o.config.entry });
+    if (sweep && o.config) scheduler.setSweepSource(sweep.sweepId, { config: o.config.config, entry: o.config.entry });
     const state = new ControllerState(store, scheduler, blobs, {
       controllerId, token: tokens.cluster, relayToken: tokens.relay, adminToken: tokens.admin, signer, heartbeatMs,
       identityTtlMs: Number(process.env.DISCALC_IDENTITY_TTL_MS) || 24 * 3600_000, promote: o.promote ?? true,

@@ -1,8 +1,9 @@
 // Schema versions of the controller's SQLite store. Version 1 (the first release) kept the
-// MLP's metrics in fixed columns; version 2 keeps any names. A data directory of either is opened.
+// MLP's metrics in fixed columns; version 2 keeps any names; version 3 records how a sweep was
+// extended after it started. A data directory of any of them is opened.
 import type Database from "better-sqlite3";
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const hasColumn = (db: Database.Database, table: string, column: string) =>
   (db.prepare(`SELECT 1 FROM pragma_table_info(?) WHERE name = ?`).get(table, column) ?? null) !== null;
@@ -27,6 +28,9 @@ export function migrateStore(db: Database.Database, schema: string): void {
         UPDATE results SET objective = json_extract(metrics, '$.testAccuracy');
         DROP TABLE metrics;
       `);
+    }
+    if (version < 3 && hasColumn(db, "sweeps", "id") && !hasColumn(db, "sweeps", "extension")) {
+      db.exec("ALTER TABLE sweeps ADD COLUMN extension TEXT");
     }
     db.exec(schema);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);

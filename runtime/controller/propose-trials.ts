@@ -3,14 +3,15 @@
 // of batch j depends only on the results of batches before j, so the same config and seed
 // propose the same points in the same order on any fleet; the proposals are stored as trials, so
 // a restarted controller goes on exactly where it stopped.
-import type { Store, TrialRow } from "./store.ts";
+import type { Store, SweepRow, TrialRow } from "./store.ts";
+import { extensionOf } from "./extend-sweep.ts";
 import type { SweepConfig } from "./sweep-config.ts";
 import { TPE_BATCH } from "./sweep-config.ts";
 import { pointTrials } from "./expand-sweep.ts";
 import type { ExperimentEntry } from "../experiments/experiment-entry.ts";
 import { proposeTpe, type Observation } from "../search/tpe.ts";
 
-/** What proposing needs beyond the store: the sweep's parsed config and its experiment (to resolve trial configs). */
+/** What proposing (and extending) needs beyond the store: the sweep's parsed config (as registered) and its experiment, to resolve trial configs. */
 export interface SweepProposer {
   config: SweepConfig;
   entry: ExperimentEntry;
@@ -38,13 +39,14 @@ export function observationsOf(store: Store, trials: TrialRow[]): Observation[] 
   });
 }
 
-/** Points a model-based sweep has still to propose, read from its stored config (0 for grid and random). */
-export function proposalsLeft(store: Store, sweepId: number, configJson: string): number {
-  const search = (JSON.parse(configJson) as { search?: { method?: string; samples?: number } }).search;
+/** Points a model-based sweep has still to propose, from its stored config and extension (0 for grid and random). */
+export function proposalsLeft(store: Store, row: SweepRow): number {
+  const search = (JSON.parse(row.config) as { search?: { method?: string; samples?: number } }).search;
   if (search?.method !== "tpe") return 0;
-  const trials = store.trialsOfSweep(sweepId);
+  const samples = extensionOf(row).samples ?? search.samples ?? 0;
+  const trials = store.trialsOfSweep(row.id);
   const proposed = trials.length ? Math.max(...trials.map((t) => t.point)) + 1 : 0;
-  return Math.max(0, (search.samples ?? 0) - proposed);
+  return Math.max(0, samples - proposed);
 }
 
 /**

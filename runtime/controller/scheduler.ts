@@ -12,6 +12,7 @@ import type { EarlyStopping, RungDecision } from "../../protocol/early-stopping.
 import { decideRung } from "../stopping/stopping-rules.ts";
 import { RungRefusal } from "../stopping/rung-answer.ts";
 import { proposalsLeft, proposeNextBatch, type SweepProposer } from "./propose-trials.ts";
+import { effectiveConfig, extendSweep, extensionOf, ExtendError, type SweepExtension } from "./extend-sweep.ts";
 
 export interface SchedulerOptions {
   /** SHA-256 of each blob dataset by name (mnist). */
@@ -39,15 +40,33 @@ export class Scheduler {
   }
 
   /** Model-based sweeps' proposers, by sweep id: set by the controller that holds the sweep's config. */
-  private proposers = new Map<number, SweepProposer>();
+  private sources = new Map<number, SweepProposer>();
 
   /**
    * Lets this scheduler propose the sweep's next batches, and proposes now if the sweep is
    * waiting for one (a controller restarted between batches, or started without the config).
    */
-  setProposer(sweepId: number, p: SweepProposer): void {
-    this.proposers.set(sweepId, p);
+  setSweepSource(sweepId: number, p: SweepProposer): void {
+    this.sources.set(sweepId, p);
     this.store.tx(() => this.finishSweeps(new Set([sweepId])));
+  }
+
+  /**
+   * More samples or repeats for a sweep (new totals); existing trials stay as they are. Needs
+   * the sweep's config here (the controller started with it).
+   */
+  extendSweep(sweepId: number, want: SweepExtension): { added: number; extension: SweepExtension } {
+    const row = this.store.sweep(sweepId);
+    const source = this.sources.get(sweepId);
+    if (!row) throw new ExtendError(`no sweep ${sweepId}`);
+    if (!source) throw new ExtendError(`sweep ${sweepId} is not this controller's: start the controller with its config to extend it`);
+    return this.store.tx(() => {
+      const before = this.store.trialsOfSweep(sweepId).length;
+      const { extension } = extendSweep(this.store, row, source, want);
+      // A tpe sweep's next batch, if it had ended.
+      this.finishSweeps(new Set([sweepId]));
+      return { added: this.store.trialsOfSweep(sweepId).length - before, extension };
+    });
   }
 
   /** Called after a transaction that stored reports or ended trials of these sweeps (rung waiters re-decide). */
@@ -300,10 +319,11 @@ export class Scheduler {
       const sweep = this.store.sweep(id);
       if (!sweep || sweep.state === "done" || sweep.state === "cancelled") continue;
       if (this.store.sweepHasOpenTrials(id)) continue;
-      const proposer = this.proposers.get(id);
+      const source = this.sources.get(id);
+      const proposer = source && { ...source, config: effectiveConfig(source.config, extensionOf(sweep)) };
       // A batch the experiment refused whole adds only failed trials: propose again.
       while (proposer && proposeNextBatch(this.store, id, proposer, this.now()) > 0) if (this.store.sweepHasOpenTrials(id)) break;
-      if (this.store.sweepHasOpenTrials(id) || proposalsLeft(this.store, id, sweep.config) > 0) continue;
+      if (this.store.sweepHasOpenTrials(id) || proposalsLeft(this.store, sweep) > 0) continue;
       this.store.setSweepState(id, "done", this.now());
     }
   }

@@ -11,7 +11,8 @@ CREATE TABLE IF NOT EXISTS sweeps (
   max_attempts INTEGER NOT NULL,
   fanout INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
-  finished_at INTEGER
+  finished_at INTEGER,
+  extension TEXT                               -- discalc sweep extend: JSON { samples?, repeats? } beyond the config's
 );
 CREATE INDEX IF NOT EXISTS sweeps_name ON sweeps(name);
 

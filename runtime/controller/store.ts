@@ -13,6 +13,8 @@ export type SweepState = "running" | "paused" | "done" | "cancelled";
 export interface SweepRow {
   id: number; name: string; config_hash: string; config: string; state: SweepState;
   lease_ms: number; max_attempts: number; fanout: number; created_at: number; finished_at: number | null;
+  /** JSON { samples?, repeats? }: what `discalc sweep extend` set beyond the config; null if never extended. */
+  extension: string | null;
 }
 export interface TrialRow {
   id: number; sweep_id: number; idx: number; point: number; repeat: number; params: string; seed: number;
@@ -103,7 +105,10 @@ export class Store {
   sweeps(): SweepRow[] {
     return this.sql("SELECT * FROM sweeps ORDER BY id").all() as SweepRow[];
   }
-  insertSweep(s: Omit<SweepRow, "id" | "state" | "finished_at">): number {
+  setSweepExtension(id: number, extension: string): void {
+    this.sql("UPDATE sweeps SET extension = ? WHERE id = ?").run(extension, id);
+  }
+  insertSweep(s: Omit<SweepRow, "id" | "state" | "finished_at" | "extension">): number {
     return Number(this.sql(
       "INSERT INTO sweeps (name, config_hash, config, lease_ms, max_attempts, fanout, created_at) VALUES (@name, @config_hash, @config, @lease_ms, @max_attempts, @fanout, @created_at)",
     ).run(s).lastInsertRowid);
