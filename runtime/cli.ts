@@ -5,6 +5,7 @@ import { ConfigError } from "../kernels/config-errors.ts";
 import { trainCommand } from "./commands/train.ts";
 import { createLogger, textEvents } from "./log.ts";
 import { tokenArgs, tokenOption, TokenOptionError } from "./commands/token-option.ts";
+import { storeLocation, type StoreLocation } from "./controller/store.ts";
 
 const USAGE = `usage: discalc <command> [options]
 
@@ -12,7 +13,7 @@ commands:
   run SWEEP [--threads N] [--data DIR] [--new] [--verbose]
         run a sweep on this machine (controller, root relay, local agent); print the leaderboard
   controller --config SWEEP --token T [--relay-token R] [--admin-token A] [--no-promote] [--port 7070] [--host 0.0.0.0]
-             [--data DIR] [--new] [--private] [--trust-proxy]
+             [--data DIR] [--store postgres://user@host:port/db] [--new] [--private] [--trust-proxy]
         serve a sweep to a fleet (workers join with T, relays with R, commands and deploys take A;
         R defaults to A, and A is generated into DIR/admin-token when not given)
   join --controller URL --token T [--threads N] [--role relay|worker] [--exit-when-idle [SECONDS]] [--relay-port P] [--listen HOST] [--advertise URL]
@@ -25,11 +26,11 @@ commands:
         more samples (random, tpe) or repeats for a running or finished sweep: the new totals; existing trials stay
   deploy --controller URL --admin-token A [--label L]
         bundle the node runtime with the built kernels and make it current on the fleet
-  export --data DIR --format csv|jsonl [--sweep ID] [--out FILE]
+  export (--data DIR | --store URL) --format csv|jsonl [--sweep ID] [--out FILE]
         one row per trial
   status --controller URL [--token T]
         the network (controller → relays → workers, alive/silent/gone, live statistics) and each sweep's progress
-  best --sweep ID (--controller URL [--token T] | --data DIR) [--top N] [--json] [--importance]
+  best --sweep ID (--controller URL [--token T] | --data DIR | --store URL) [--top N] [--json] [--importance]
         a sweep's leaderboard by its metric (mean ± std over seeds per point); --json prints the rows (all unless --top)
   train CONFIG [--json]
         run one trial of any experiment here (a sweep config: its base point); print each report and the result hash
@@ -56,6 +57,12 @@ const int = (name: string, v: string | undefined, min: number, max: number): num
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer ${min}..${max}, got "${v}"`);
   return n;
+};
+/** A store to read beside its controller: --data DIR (SQLite) or --store URL / DISCALC_STORE (PostgreSQL). */
+const storeOption = (values: { data?: string; store?: string }): StoreLocation | undefined => {
+  if (values.data !== undefined && values.store !== undefined) throw new UsageError("give --data DIR or --store URL, not both");
+  if (values.store !== undefined) return storeLocation(values.store, "");
+  return values.data !== undefined ? { dir: values.data } : undefined;
 };
 const required = (name: string, v: string | undefined): string => {
   if (!v) throw new UsageError(`--${name} is required`);
@@ -88,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case "controller": {
       const { values } = args(rest, {
-        config: s, port: s, host: s, data: s, ...tokenArgs("token"), ...tokenArgs("relay-token"), ...tokenArgs("admin-token"),
+        config: s, port: s, host: s, data: s, store: s, ...tokenArgs("token"), ...tokenArgs("relay-token"), ...tokenArgs("admin-token"),
         new: b, private: b, "trust-proxy": b, "no-promote": b,
       });
       const { controllerCommand } = await import("./commands/controller.ts");
@@ -98,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
       let started = false;
       const controller = await controllerCommand({
         config: required("config", values.config), port: int("port", values.port, 0, 65535) ?? 7070, host: values.host ?? "0.0.0.0",
-        data: values.data ?? "discalc-data", token: required("token", tokenOption(values, "token")),
+        data: values.data ?? "discalc-data", store: values.store ?? (process.env.DISCALC_STORE || undefined), token: required("token", tokenOption(values, "token")),
         relayToken: tokenOption(values, "relay-token"), adminToken: tokenOption(values, "admin-token"), promote: !values["no-promote"],
         forceNew: values.new!, privateApi: values.private!, trustProxy: values["trust-proxy"]!,
       }, (m) => (started ? events(m) : plainLine(m)));
@@ -157,23 +164,26 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "best": {
-      const { values } = args(rest, { sweep: s, controller: s, ...tokenArgs("token"), data: s, top: s, json: b, importance: b });
+      const { values } = args(rest, { sweep: s, controller: s, ...tokenArgs("token"), data: s, store: s, top: s, json: b, importance: b });
       const sweep = int("sweep", required("sweep", values.sweep), 1, Number.MAX_SAFE_INTEGER)!;
-      if ((values.controller === undefined) === (values.data === undefined)) throw new UsageError("give one of --controller URL or --data DIR");
-      if (values.token !== undefined && values.data !== undefined) throw new UsageError("--token goes with --controller, not --data");
+      const local = storeOption(values);
+      if ((values.controller === undefined) === (local === undefined)) throw new UsageError("give one of --controller URL, --data DIR or --store URL");
+      if (values.token !== undefined && local !== undefined) throw new UsageError("--token goes with --controller, not --data or --store");
       const { bestCommand } = await import("./commands/best.ts");
       process.stdout.write(await bestCommand({
-        sweep, controller: values.controller, token: values.controller !== undefined ? tokenOption(values, "token") : undefined, data: values.data, top: int("top", values.top, 1, 1_000_000), json: values.json!,
+        sweep, controller: values.controller, token: values.controller !== undefined ? tokenOption(values, "token") : undefined, data: local, top: int("top", values.top, 1, 1_000_000), json: values.json!,
         importance: values.importance,
       }));
       return 0;
     }
     case "export": {
-      const { values } = args(rest, { data: s, format: s, sweep: s, out: s });
+      const { values } = args(rest, { data: s, store: s, format: s, sweep: s, out: s });
       const format = values.format ?? "csv";
       if (format !== "csv" && format !== "jsonl") throw new UsageError(`--format must be csv or jsonl, got "${format}"`);
+      const at = storeOption(values);
+      if (at === undefined) throw new UsageError("--data DIR or --store URL is required");
       const { exportCommand } = await import("./commands/export.ts");
-      const text = exportCommand({ data: required("data", values.data), format, sweep: int("sweep", values.sweep, 1, Number.MAX_SAFE_INTEGER), out: values.out });
+      const text = await exportCommand({ at, format, sweep: int("sweep", values.sweep, 1, Number.MAX_SAFE_INTEGER), out: values.out });
       if (!values.out) process.stdout.write(text);
       return 0;
     }

@@ -39,14 +39,14 @@ const outcome = (finalAccuracy: number): TrialOutcome => ({
 });
 
 /** A data directory holding one sweep whose trials all ended (8 done, 1 failed). */
-function dataDir(t: TestContext): { dir: string; sweepId: number } {
+async function dataDir(t: TestContext): Promise<{ dir: { dir: string }; sweepId: number }> {
   const dir = mkdtempSync(join(tmpdir(), "discalc-best-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const store = new Store(dir);
+  const store = await Store.open({ dir });
   try {
-    const { sweepId } = registerSweep(store, parseSweepConfig(SWEEP));
+    const { sweepId } = await registerSweep(store, parseSweepConfig(SWEEP));
     const scheduler = new Scheduler(store, { datasets: {} });
-    const leases = scheduler.leaseTrials("r-test", 100);
+    const leases = await scheduler.leaseTrials("r-test", 100);
     assert.equal(leases.length, 9);
     const results = leases.map((l): TrialResult => {
       const accuracy = ACCURACY[String((l.config.train as { lr: number }).lr)]![l.seed];
@@ -54,20 +54,20 @@ function dataDir(t: TestContext): { dir: string; sweepId: number } {
         ? { trialId: l.trialId, attempt: l.attempt, status: "failed", workerId: "w-test", error: "boom", outcome: null, finishedAt: Date.now() }
         : { trialId: l.trialId, attempt: l.attempt, status: "done", workerId: "w-test", error: null, outcome: outcome(accuracy), finishedAt: Date.now() };
     });
-    const ack = scheduler.recordResults("r-test", { batchId: "b-1", results });
+    const ack = await scheduler.recordResults("r-test", { batchId: "b-1", results });
     assert.ok(ack.statuses.every((s) => s === "stored"), JSON.stringify(ack));
-    assert.equal(store.sweep(sweepId)!.state, "done");
-    return { dir, sweepId };
+    assert.equal((await store.sweep(sweepId))!.state, "done");
+    return { dir: { dir }, sweepId };
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
 const close = (actual: number, expected: number, what: string) => assert.ok(Math.abs(actual - expected) < 1e-6, `${what}: ${actual} ≠ ${expected}`);
 
 test("best --data: one row per point, mean ± std over its done seeds, best first", async (t) => {
-  const { dir, sweepId } = dataDir(t);
-  const { sweep, board } = bestFromData(dir, sweepId);
+  const { dir, sweepId } = await dataDir(t);
+  const { sweep, board } = await bestFromData(dir, sweepId);
   const rows = board.rows;
   assert.deepEqual(board.metric, { name: "testAccuracy", goal: "maximize" }, "the built-in's default objective");
   assert.equal(sweep.name, "best-xor");
@@ -84,7 +84,7 @@ test("best --data: one row per point, mean ± std over its done seeds, best firs
 });
 
 test("best --data prints the table, --top cuts it, --json prints the rows", async (t) => {
-  const { dir, sweepId } = dataDir(t);
+  const { dir, sweepId } = await dataDir(t);
   const text = await bestCommand({ sweep: sweepId, data: dir, json: false });
   const lines = text.trimEnd().split("\n");
   assert.match(lines[0]!, /^sweep 1 "best-xor" \(done\): 8 of 9 trials done, 1 failed; 3 point\(s\) with results$/);
@@ -106,9 +106,9 @@ test("best --data prints the table, --top cuts it, --json prints the rows", asyn
 });
 
 test("best --data: an unknown sweep or a directory without a store is a clear error", async (t) => {
-  const { dir } = dataDir(t);
+  const { dir } = await dataDir(t);
   await assert.rejects(bestCommand({ sweep: 7, data: dir, json: false }), /--sweep 7: no such sweep in .*\(sweeps: 1 "best-xor"\)/);
   const empty = mkdtempSync(join(tmpdir(), "discalc-best-empty-"));
   t.after(() => rmSync(empty, { recursive: true, force: true }));
-  await assert.rejects(bestCommand({ sweep: 1, data: empty, json: false }), /--data .* holds no discalc store/);
+  await assert.rejects(bestCommand({ sweep: 1, data: { dir: empty }, json: false }), /--data .* holds no discalc store/);
 });

@@ -1,9 +1,7 @@
 // `discalc best`: a sweep's leaderboard (final test accuracy, mean ± std over seeds, per
 // parameter point), from a running controller's REST API or straight from a data directory
 // (the controller may be running).
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { Store } from "../controller/store.ts";
+import { Store, type StoreLocation } from "../controller/store.ts";
 import { sweepView, sweepLeaderboard, sweepImportance, NoImportanceError } from "../controller/api-views.ts";
 import { formatLeaderboard } from "../controller/leaderboard.ts";
 import { ApiClient, ApiError } from "../../protocol/api-client.ts";
@@ -11,10 +9,10 @@ import type { Importance, Leaderboard, SweepView } from "../../protocol/api.ts";
 
 export interface BestOptions {
   sweep: number;
-  /** Exactly one of controller and data. */
+  /** Exactly one of controller and data (a data directory, or a --store URL). */
   controller?: string;
   token?: string;
-  data?: string;
+  data?: StoreLocation;
   /** Rows shown: 10 by default in the table, all of them in JSON. */
   top?: number;
   json: boolean;
@@ -25,14 +23,14 @@ export interface BestOptions {
 /** A sweep's parameter importance from a data directory or a controller; a sentence when it has none yet. */
 async function importanceOf(o: BestOptions): Promise<Importance | string> {
   if (o.data !== undefined) {
-    const store = new Store(o.data);
+    const store = await Store.open(o.data, { serve: false });
     try {
-      return sweepImportance(store, store.sweep(o.sweep)!);
+      return await sweepImportance(store, (await store.sweep(o.sweep))!);
     } catch (err) {
       if (err instanceof NoImportanceError) return err.message;
       throw err;
     } finally {
-      store.close();
+      await store.close();
     }
   }
   try {
@@ -53,15 +51,14 @@ export function formatImportance(imp: Importance | string): string {
 }
 
 /** The sweep and its leaderboard from a data directory, as the REST API shows them. */
-export function bestFromData(data: string, sweepId: number): { sweep: SweepView; board: Leaderboard } {
-  if (!existsSync(join(data, "discalc.sqlite"))) throw new Error(`--data ${data} holds no discalc store`);
-  const store = new Store(data);
+export async function bestFromData(at: StoreLocation, sweepId: number): Promise<{ sweep: SweepView; board: Leaderboard }> {
+  const store = await Store.open(at, { serve: false });
   try {
-    const row = store.sweep(sweepId);
-    if (!row) throw new Error(`--sweep ${sweepId}: no such sweep in ${data}${sweepList(store.sweeps())}`);
-    return { sweep: sweepView(store, row), board: sweepLeaderboard(store, row) };
+    const row = await store.sweep(sweepId);
+    if (!row) throw new Error(`--sweep ${sweepId}: no such sweep in ${store.where}${sweepList(await store.sweeps())}`);
+    return { sweep: await sweepView(store, row), board: await sweepLeaderboard(store, row) };
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -89,7 +86,7 @@ export async function bestFromController(controller: string, token: string | und
 
 /** What `discalc best` prints. */
 export async function bestCommand(o: BestOptions): Promise<string> {
-  const { sweep, board } = o.data !== undefined ? bestFromData(o.data, o.sweep) : await bestFromController(o.controller!, o.token, o.sweep);
+  const { sweep, board } = o.data !== undefined ? await bestFromData(o.data, o.sweep) : await bestFromController(o.controller!, o.token, o.sweep);
   const rows = board.rows;
   const importance = o.importance ? await importanceOf(o) : undefined;
   const shown = o.top !== undefined ? rows.slice(0, o.top) : rows;

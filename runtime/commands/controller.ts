@@ -9,6 +9,8 @@ export interface ControllerCommandOptions {
   port: number;
   host: string;
   data: string;
+  /** A PostgreSQL URL: the controller's state there (else SQLite under `data`). */
+  store?: string;
   token: string;
   relayToken?: string;
   adminToken?: string;
@@ -23,7 +25,7 @@ export async function controllerCommand(o: ControllerCommandOptions, log: (m: st
   // A bad config exits before anything starts.
   const config = o.config ? await prepareSweepFile(o.config) : undefined;
   const controller = await startController({
-    data: o.data, token: o.token, relayToken: o.relayToken, adminToken: o.adminToken, promote: o.promote, port: o.port, host: o.host, config,
+    data: o.data, store: o.store, token: o.token, relayToken: o.relayToken, adminToken: o.adminToken, promote: o.promote, port: o.port, host: o.host, config,
     forceNew: o.forceNew, privateApi: o.privateApi, trustProxy: o.trustProxy, log,
   });
   const s = controller.sweep;
@@ -32,7 +34,7 @@ export async function controllerCommand(o: ControllerCommandOptions, log: (m: st
     log(`sweep "${config.config.name}" (id ${s.sweepId}): ${s.trials} trials of experiment ${exp.name}${exp.sha ? ` (${exp.sha.slice(0, 12)})` : ""}, ` +
       `ranked by ${config.config.metric.name} (${config.config.metric.goal})${s.resumed ? ", resumed from the store" : ""}`);
   }
-  log(`controller listening on ${controller.url} (data in ${o.data})`);
+  log(`controller listening on ${controller.url} (${controller.state.store.dialect === "postgres" ? `store ${controller.state.store.where}` : `data in ${o.data}`})`);
   const sha = controller.bootstrapSha;
   if (o.trustProxy) {
     // Behind a TLS proxy the machines must use its https:// address, which only the operator knows.

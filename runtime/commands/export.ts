@@ -1,20 +1,19 @@
-// `discalc export`: writes one row per trial from a data directory (the controller may be running).
-import { writeFileSync, existsSync } from "node:fs";
-import { join } from "node:path";
-import { Store } from "../controller/store.ts";
+// `discalc export`: writes one row per trial from a store (the controller may be running).
+import { writeFileSync } from "node:fs";
+import { Store, type StoreLocation } from "../controller/store.ts";
 import { trialView } from "../controller/api-views.ts";
 import { trialsToCsv, trialsToJsonl } from "../controller/export-trials.ts";
 
-export function exportCommand(o: { data: string; format: "csv" | "jsonl"; sweep?: number; out?: string }): string {
-  if (!existsSync(join(o.data, "discalc.sqlite"))) throw new Error(`--data ${o.data} holds no discalc store`);
-  const store = new Store(o.data);
+export async function exportCommand(o: { at: StoreLocation; format: "csv" | "jsonl"; sweep?: number; out?: string }): Promise<string> {
+  const store = await Store.open(o.at, { serve: false });
   try {
-    if (o.sweep !== undefined && !store.sweep(o.sweep)) throw new Error(`--sweep ${o.sweep}: no such sweep in ${o.data}`);
-    const rows = (o.sweep !== undefined ? store.trialsOfSweep(o.sweep) : store.allTrials()).map((t) => trialView(store, t));
+    if (o.sweep !== undefined && !(await store.sweep(o.sweep))) throw new Error(`--sweep ${o.sweep}: no such sweep in ${store.where}`);
+    const rows: Awaited<ReturnType<typeof trialView>>[] = [];
+    for (const t of o.sweep !== undefined ? await store.trialsOfSweep(o.sweep) : await store.allTrials()) rows.push(await trialView(store, t));
     const text = o.format === "csv" ? trialsToCsv(rows) : trialsToJsonl(rows);
     if (o.out) writeFileSync(o.out, text);
     return text;
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -34,15 +34,15 @@ export async function runCommand(o: { config: string; threads?: number; data?: s
   const progress = new Progress(process.stdout.isTTY === true);
   try {
     for (;;) {
-      const sweep = store.sweep(sweepId)!;
-      progress.update(store.countsBySweep(sweepId));
+      const sweep = (await store.sweep(sweepId))!;
+      progress.update(await store.countsBySweep(sweepId));
       if (sweep.state === "done" || sweep.state === "cancelled") break;
       if (agentExited) throw new Error("the local agent exited before the sweep ended (run with --verbose to see why)");
       await new Promise((r) => setTimeout(r, 500));
     }
     progress.stop();
-    console.log(`\n${formatLeaderboard(sweepLeaderboard(store, store.sweep(sweepId)!))}`);
-    const failed = store.trialsOfSweep(sweepId).filter((t) => t.state === "failed");
+    console.log(`\n${formatLeaderboard(await sweepLeaderboard(store, (await store.sweep(sweepId))!))}`);
+    const failed = (await store.trialsOfSweep(sweepId)).filter((t) => t.state === "failed");
     for (const t of failed.slice(0, 5)) console.log(`trial ${t.id} failed: ${t.last_error}`);
     return 0;
   } finally {

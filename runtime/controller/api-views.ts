@@ -13,16 +13,16 @@ import { storedSweepIdentity } from "./sweep-identity.ts";
 export type { TrialView };
 
 /** A trial as the API shows it; its reports only with `metrics` (they are most of the bytes). */
-export function trialView(store: Store, t: TrialRow, opts: { metrics?: boolean } = { metrics: true }): TrialView {
-  const stored = store.result(t.id);
+export async function trialView(store: Store, t: TrialRow, opts: { metrics?: boolean } = { metrics: true }): Promise<TrialView> {
+  const stored = await store.result(t.id);
   const shownAttempt = stored?.attempt ?? t.attempts;
   // `step` is the report's number, unless the experiment reports a metric of that name (its own step count).
-  const metrics = opts.metrics ? store.reportsOf(t.id).filter((r) => r.attempt === shownAttempt)
+  const metrics = opts.metrics ? (await store.reportsOfAttempt(t.id, shownAttempt)).filter((r) => r.attempt === shownAttempt)
     .map((r) => ({ step: r.step, ...(JSON.parse(r.metrics) as Record<string, number>) })) : undefined;
   let result: Record<string, unknown> | null = null;
   if (stored) result = { ...(JSON.parse(stored.outcome) as Record<string, unknown>), attempt: stored.attempt };
   const pruned = t.state === "pruned" && result?.pruned ? (result.pruned as { step: number; reason: string }) : null;
-  const attempts = store.attemptsOf(t.id);
+  const attempts = await store.attemptsOf(t.id);
   const lastAttempt = attempts.at(-1);
   return {
     id: t.id, sweepId: t.sweep_id, index: t.idx, point: t.point, repeat: t.repeat,
@@ -44,8 +44,8 @@ export function sweepIdentity(s: SweepRow): { experiment: ExperimentRef; metric:
   return { experiment, metric };
 }
 
-export function sweepView(store: Store, s: SweepRow): SweepView {
-  const counts = store.countsBySweep(s.id);
+export async function sweepView(store: Store, s: SweepRow): Promise<SweepView> {
+  const counts = await store.countsBySweep(s.id);
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   return {
     id: s.id, name: s.name, state: s.state, configHash: s.config_hash, createdAt: s.created_at, finishedAt: s.finished_at,
@@ -54,34 +54,35 @@ export function sweepView(store: Store, s: SweepRow): SweepView {
 }
 
 /** The sweep's ranking (all of it, or one page): objectives from the results; params read for the page's rows only. */
-export function sweepLeaderboard(store: Store, s: SweepRow, page?: { offset: number; limit: number }): Leaderboard {
-  return leaderboard(s.id, sweepIdentity(s).metric, store.rankedTrials(s.id), page,
-    (trialId) => JSON.parse(store.trial(trialId)!.params) as Record<string, unknown>);
+export async function sweepLeaderboard(store: Store, s: SweepRow, page?: { offset: number; limit: number }): Promise<Leaderboard> {
+  const board = leaderboard(s.id, sweepIdentity(s).metric, await store.rankedTrials(s.id), page, () => ({}));
+  // Params for the page's rows only.
+  for (const row of board.rows) row.params = JSON.parse((await store.trial(row.trialIds[0]!))!.params) as Record<string, unknown>;
+  return board;
 }
 
 /** Why a sweep has no importance yet (too few finished trials, nothing swept). */
 export class NoImportanceError extends Error {}
 
 /** Each swept parameter's share of the objective's variation, over the sweep's done trials (each seed a sample). */
-export function sweepImportance(store: Store, s: SweepRow): Importance {
+export async function sweepImportance(store: Store, s: SweepRow): Promise<Importance> {
   const { metric } = sweepIdentity(s);
   const space = (JSON.parse(s.config) as { search?: { parameters?: Record<string, ParamSpec> } }).search?.parameters ?? {};
   if (Object.keys(space).length === 0) throw new NoImportanceError(`sweep ${s.id} sweeps no parameter`);
-  const trials = store.rankedTrials(s.id).filter((t) => t.objective !== null)
-    .map((t) => ({ params: JSON.parse(store.trial(t.id)!.params) as Record<string, unknown>, value: t.objective! }));
+  const trials = (await store.scoredTrials(s.id)).map((t) => ({ params: JSON.parse(t.params) as Record<string, unknown>, value: t.objective }));
   if (trials.length < 2) throw new NoImportanceError(`sweep ${s.id} has ${trials.length} finished trial(s) with its metric; importance needs at least 2`);
   return { sweepId: s.id, metric, trials: trials.length, importance: pedAnovaImportance(space, trials, metric.goal) };
 }
 
 /** A page of the node tree: the controller first (offset 0), then nodes by join time. */
-export function nodesPage(store: Store, controllerId: string, silentMs: number, offset: number, limit: number): { items: NodeView[]; next: string | null } {
+export async function nodesPage(store: Store, controllerId: string, silentMs: number, offset: number, limit: number): Promise<{ items: NodeView[]; next: string | null }> {
   const now = Date.now();
   const controller: NodeView = {
     id: controllerId, role: "controller", host: hostname(), threads: 0, state: "alive", lastHeartbeat: now, relay: null, url: null,
-    bundleSha: store.getMeta("current_bundle") ?? null, stats: null,
+    bundleSha: (await store.getMeta("current_bundle")) ?? null, stats: null,
   };
   // Position 0 is the controller; node k of the store is position k + 1.
-  const rows = store.nodesPage(Math.max(0, offset - 1), offset === 0 ? limit : limit + 1);
+  const rows = await store.nodesPage(Math.max(0, offset - 1), offset === 0 ? limit : limit + 1);
   const nodes = rows.map((n): NodeView => ({
     id: n.id, role: n.role, host: n.host, threads: n.threads,
     state: now - n.last_seen > 6 * silentMs ? "gone" : now - n.last_seen > silentMs || n.state === "silent" ? "silent" : "alive",

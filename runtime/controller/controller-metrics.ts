@@ -25,17 +25,12 @@ export interface ControllerMeters {
 
 export function controllerMetrics(registry: Registry, s: ControllerState): ControllerMeters {
   const registers = [registry];
-  const db = s.store.db;
-  const trialCounts = db.prepare("SELECT state, COUNT(*) AS n FROM trials GROUP BY state");
-  const sweepCounts = db.prepare("SELECT state, COUNT(*) AS n FROM sweeps GROUP BY state");
-  const aliveNodes = db.prepare("SELECT COUNT(*) AS n FROM nodes WHERE role = ? AND state = 'alive' AND last_seen >= ?");
-  const counts = (st: typeof trialCounts) => new Map((st.all() as Array<{ state: string; n: number }>).map((r) => [r.state, r.n]));
-  const alive = (role: string, withinMs: number) => (aliveNodes.get(role, Date.now() - withinMs) as { n: number }).n;
+  const alive = (role: "relay" | "worker", withinMs: number) => s.store.liveNodeCount(role, Date.now() - withinMs);
 
   new Gauge({
     name: `${P}trials`, help: "Trials in the store by state", labelNames: ["state"] as const, registers,
-    collect() {
-      const c = counts(trialCounts);
+    async collect() {
+      const c = (await s.store.stateCounts()).trials;
       this.reset();
       // Every known state, zero included; any other state the store holds too.
       for (const st of new Set<string>([...TRIAL_STATES, ...c.keys()])) this.set({ state: st }, c.get(st) ?? 0);
@@ -43,28 +38,28 @@ export function controllerMetrics(registry: Registry, s: ControllerState): Contr
   });
   new Gauge({
     name: `${P}leases_active`, help: "Trials currently leased to a relay", registers,
-    collect() {
-      this.set(counts(trialCounts).get("leased") ?? 0);
+    async collect() {
+      this.set((await s.store.stateCounts()).trials.get("leased") ?? 0);
     },
   });
   new Gauge({
     name: `${P}sweeps`, help: "Sweeps in the store by state", labelNames: ["state"] as const, registers,
-    collect() {
-      const c = counts(sweepCounts);
+    async collect() {
+      const c = (await s.store.stateCounts()).sweeps;
       this.reset();
       for (const st of new Set<string>([...SWEEP_STATES, ...c.keys()])) this.set({ state: st }, c.get(st) ?? 0);
     },
   });
   new Gauge({
     name: `${P}relays_alive`, help: "Relays (besides the root relay) heard from within silentMs", registers,
-    collect() {
-      this.set(alive("relay", s.silentMs));
+    async collect() {
+      this.set(await alive("relay", s.silentMs));
     },
   });
   new Gauge({
     name: `${P}workers_alive`, help: "Workers heard from within 3 × silentMs", registers,
-    collect() {
-      this.set(alive("worker", 3 * s.silentMs));
+    async collect() {
+      this.set(await alive("worker", 3 * s.silentMs));
     },
   });
   new Counter({

@@ -2,7 +2,8 @@
 // the node routes, the root relay's worker routes and the REST API.
 import { existsSync, readFileSync } from "node:fs";
 import Koa from "koa";
-import { Store } from "./store.ts";
+import { Store, storeLocation } from "./store.ts";
+import { StoreBusyError } from "./store/postgres-driver.ts";
 import { Scheduler } from "./scheduler.ts";
 import { BlobStore } from "./blob-store.ts";
 import { ControllerState } from "./state.ts";
@@ -27,6 +28,8 @@ import { packMnist } from "../../kernels/datasets/mnist-pack.ts";
 
 export interface ControllerOptions {
   data: string;
+  /** A PostgreSQL URL (--store / DISCALC_STORE): all state there instead of SQLite under `data`. */
+  store?: string;
   /** The cluster token: workers join with it. */
   token: string;
   /** Relays join with it; the admin token when not given. */
@@ -63,37 +66,39 @@ export interface Controller {
 export async function startController(o: ControllerOptions): Promise<Controller> {
   const log = o.log ?? (() => {});
   let store: Store;
+  const at = storeLocation(o.store, o.data);
   try {
-    store = new Store(o.data);
+    store = await Store.open(at);
   } catch (err) {
-    throw new Error(`cannot open the store in --data ${o.data}: ${(err as Error).message}`);
+    if (err instanceof StoreBusyError) throw err;
+    throw new Error(`cannot open the store ${"dir" in at ? `in --data ${o.data}` : "at --store"}: ${(err as Error).message}`);
   }
   try {
-    const controllerId = store.getMeta("controller_id") ?? newNodeId("controller");
-    store.setMeta("controller_id", controllerId);
+    const controllerId = (await store.getMeta("controller_id")) ?? newNodeId("controller");
+    await store.setMeta("controller_id", controllerId);
     const tokens = resolveTokens(o.data, { cluster: o.token, relay: o.relayToken, admin: o.adminToken });
     if (tokens.adminTokenFile) log(`admin token in ${tokens.adminTokenFile} (mode 0600)`);
     // The key that signs identities never leaves the controller; relays get its public half.
-    const signer = IdentitySigner.load(store.getMeta("identity_key"));
-    store.setMeta("identity_key", signer.privateKeyPem);
+    const signer = IdentitySigner.load(await store.getMeta("identity_key"));
+    await store.setMeta("identity_key", signer.privateKeyPem);
     const blobs = new BlobStore(store);
-    const datasets = { mnist: blobs.put(readMnistBlob(), "dataset", "mnist") };
-    if (!store.getMeta("current_bundle")) {
-      store.setMeta("current_bundle", blobs.put(await buildNodeBundle("initial"), "bundle", "node-bundle", "initial"));
+    const datasets = { mnist: await blobs.put(readMnistBlob(), "dataset", "mnist") };
+    if (!(await store.getMeta("current_bundle"))) {
+      await store.setMeta("current_bundle", await blobs.put(await buildNodeBundle("initial"), "bundle", "node-bundle", "initial"));
     }
     let sweep: RegisteredSweep | undefined;
     if (o.config) {
-      for (const b of o.config.blobs) blobs.put(b.bytes, b.kind, b.name);
-      sweep = registerSweep(store, o.config.config, { forceNew: o.forceNew, entry: o.config.entry });
+      for (const b of o.config.blobs) await blobs.put(b.bytes, b.kind, b.name);
+      sweep = await registerSweep(store, o.config.config, { forceNew: o.forceNew, entry: o.config.entry });
     }
     // Relays and workers reconnect within seconds of a restart: their trials keep running, so
     // their leases get a full period before any can expire.
-    const graced = store.graceLeases(Date.now());
+    const graced = await store.graceLeases(Date.now());
     if (graced) log(`restart: ${graced} lease(s) get one lease period of grace`);
     const heartbeatMs = o.heartbeatMs ?? 1000;
     const scheduler = new Scheduler(store, { datasets });
     // A model-based sweep proposes its next batches here, from its config and experiment.
-    if (sweep && o.config) scheduler.setSweepSource(sweep.sweepId, { config: o.config.config, entry: o.config.entry });
+    if (sweep && o.config) await scheduler.setSweepSource(sweep.sweepId, { config: o.config.config, entry: o.config.entry });
     const state = new ControllerState(store, scheduler, blobs, {
       controllerId, token: tokens.cluster, relayToken: tokens.relay, adminToken: tokens.admin, signer, heartbeatMs,
       identityTtlMs: Number(process.env.DISCALC_IDENTITY_TTL_MS) || 24 * 3600_000, promote: o.promote ?? true,
@@ -122,7 +127,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     state.meters = controllerMetrics(metrics.registry, state);
     app.use(timingMiddleware(metrics));
     state.relay = new Relay(localUpstream(state), {
-      relayId: controllerId, url: "", heartbeatMs, silentMs: state.silentMs, log, startSeq: store.commandsAfter(0).at(-1)?.seq ?? 0,
+      relayId: controllerId, url: "", heartbeatMs, silentMs: state.silentMs, log, startSeq: await store.lastCommandSeq(),
     });
     const nodes = nodeRouter(state);
     const root = relayRouter(state.relay, {
@@ -138,13 +143,15 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     const url = `http://${o.host && o.host !== "0.0.0.0" ? o.host : "127.0.0.1"}:${port}`;
     state.relay.url = url;
     state.relay.start();
+    let expiring = false;
     const expiry = setInterval(() => {
-      try {
-        if (!state.storeFailure) scheduler.expireLeases();
-      } catch (err) {
-        state.storeFailure = (err as { code?: string }).code ?? "write error";
-        log(`lease expiry failed: ${(err as Error).message}`);
-      }
+      if (state.storeFailure || expiring) return;
+      expiring = true;
+      scheduler.expireLeases().catch((err: Error & { code?: string }) => {
+        // SQLite's failures are the disk's (full, read-only): stop taking work. PostgreSQL's may pass (a restart): retry.
+        if (store.dialect === "sqlite") state.storeFailure = err.code ?? "write error";
+        log(`lease expiry failed: ${err.message}`);
+      }).finally(() => (expiring = false));
     }, Math.max(100, Math.min(1000, heartbeatMs)));
 
     return {
@@ -154,11 +161,12 @@ export async function startController(o: ControllerOptions): Promise<Controller>
         await state.relay.close(true);
         server.closeAllConnections();
         await new Promise((r) => server.close(r));
-        store.close();
+        state.rungs.close();
+        await store.close();
       },
     };
   } catch (err) {
-    store.close();
+    await store.close();
     throw err;
   }
 }

@@ -29,7 +29,7 @@ export function effectiveConfig(config: SweepConfig, ext: SweepExtension): Sweep
 }
 
 /** Extends a sweep in the store (one transaction with the caller's) and returns the trials it added for points there are. */
-export function extendSweep(store: Store, row: SweepRow, source: SweepProposer, want: SweepExtension): { added: number; extension: SweepExtension } {
+export async function extendSweep(store: Store, row: SweepRow, source: SweepProposer, want: SweepExtension): Promise<{ added: number; extension: SweepExtension }> {
   if (row.state === "cancelled") throw new ExtendError(`sweep ${row.id} is cancelled`);
   const before = effectiveConfig(source.config, extensionOf(row));
   const search = before.search ?? { method: "grid" as const, seed: 0, repeats: 1, parameters: {} };
@@ -44,9 +44,9 @@ export function extendSweep(store: Store, row: SweepRow, source: SweepProposer, 
   const total = sweepSize(after.search) * (after.search?.repeats ?? 1);
   if (total > MAX_TRIALS) throw new ExtendError(`the sweep would have ${total} trials, at most ${MAX_TRIALS}`);
 
-  return store.tx(() => {
-    store.setSweepExtension(row.id, JSON.stringify(extension));
-    const trials = store.trialsOfSweep(row.id);
+  return store.tx(async () => {
+    await store.setSweepExtension(row.id, JSON.stringify(extension));
+    const trials = await store.trialsOfSweep(row.id);
     let index = trials.length;
     const insert = (t: { point: number; repeat: number; params: Record<string, unknown>; seed: number; config: Record<string, unknown> }) =>
       store.insertTrial({ sweep_id: row.id, idx: index++, point: t.point, repeat: t.repeat, params: JSON.stringify(t.params), seed: t.seed, config: JSON.stringify(t.config) });
@@ -56,15 +56,15 @@ export function extendSweep(store: Store, row: SweepRow, source: SweepProposer, 
     for (const t of trials) if (!points.has(t.point) && t.config !== "{}") points.set(t.point, JSON.parse(t.params) as Record<string, unknown>);
     for (const [point, params] of [...points].sort((a, b) => a[0] - b[0])) {
       const made = pointTrials(after, source.entry, params, point, 0);
-      if (Array.isArray(made)) for (const t of made) if (t.repeat >= oldRepeats) insert(t);
+      if (Array.isArray(made)) for (const t of made) if (t.repeat >= oldRepeats) await insert(t);
     }
     // New random points: the same stream, drawn further.
     if (search.method === "random") {
       const known = points.size === 0 ? 0 : Math.max(...points.keys()) + 1;
-      for (const t of expandSweep(after, source.entry)) if (t.point >= known) insert(t);
+      for (const t of expandSweep(after, source.entry)) if (t.point >= known) await insert(t);
     }
     const added = index - trials.length;
-    if (row.state === "done" && (added > 0 || after.search?.method === "tpe")) store.setSweepState(row.id, "running", null);
+    if (row.state === "done" && (added > 0 || after.search?.method === "tpe")) await store.setSweepState(row.id, "running", null);
     return { added, extension };
   });
 }

@@ -8,21 +8,21 @@ export function localUpstream(s: ControllerState): Upstream {
   return {
     leases: async (n) => {
       if (s.storeFailure) throw new Error(`store not writable: ${s.storeFailure}`);
-      const trials = s.scheduler.leaseTrials(id, n);
+      const trials = await s.scheduler.leaseTrials(id, n);
       s.meters?.leasesGranted(trials.length); // discalc_leases_granted_total
-      return { trials, paused: s.pausedOnly() };
+      return { trials, paused: await s.pausedOnly() };
     },
     heartbeat: async (req, seq) => s.absorbHeartbeat(id, req, seq, undefined),
     results: async (batch) => {
       if (s.storeFailure) throw new Error(`store not writable: ${s.storeFailure}`);
-      const ack = s.scheduler.recordResults(id, batch);
+      const ack = await s.scheduler.recordResults(id, batch);
       s.meters?.resultBatch(ack); // discalc_result_batches_total, discalc_results_total
       return ack;
     },
-    metrics: async (batch) => void s.scheduler.recordMetrics(id, batch),
+    metrics: async (batch) => void (await s.scheduler.recordMetrics(id, batch)),
     rung: (ref, step, body, wait) => s.rungs.decide(id, ref, step, body.reports, wait),
     blob: async (sha) => {
-      const bytes = s.blobs.get(sha);
+      const bytes = await s.blobs.get(sha);
       if (!bytes) throw new HttpError(404, `no blob ${sha}`, "local");
       return bytes;
     },

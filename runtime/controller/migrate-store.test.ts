@@ -10,7 +10,7 @@ import { Store } from "./store.ts";
 import { sweepView, sweepLeaderboard, trialView } from "./api-views.ts";
 import { SCHEMA_VERSION } from "./migrate-store.ts";
 
-test("a schema-1 store is migrated in place and reads as the API shows new ones", (t) => {
+test("a schema-1 store is migrated in place and reads as the API shows new ones", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "discalc-migrate-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const old = new Database(join(dir, "discalc.sqlite"));
@@ -24,10 +24,12 @@ test("a schema-1 store is migrated in place and reads as the API shows new ones"
   `);
   old.close();
 
-  const store = new Store(dir);
+  const store = await Store.open({ dir });
   try {
-    assert.equal(store.db.pragma("user_version", { simple: true }), SCHEMA_VERSION);
-    const view = trialView(store, store.trial(1)!);
+    const db = new Database(join(dir, "discalc.sqlite"), { readonly: true });
+    assert.equal(db.pragma("user_version", { simple: true }), SCHEMA_VERSION);
+    db.close();
+    const view = await trialView(store, (await store.trial(1))!);
     assert.equal(view.resultSha256, "ab".repeat(32));
     assert.deepEqual(view.metrics, [
       { step: 1, epoch: 1, trainLoss: 0.9, testLoss: 1, testAccuracy: 0.5, lr: 0.1, wallMs: 5 },
@@ -35,13 +37,13 @@ test("a schema-1 store is migrated in place and reads as the API shows new ones"
     ]);
     assert.deepEqual(view.final, { trainLoss: 0.5, testLoss: 0.7, testAccuracy: 0.75, lr: 0.1 });
     assert.equal(view.objective, 0.75);
-    assert.deepEqual(sweepView(store, store.sweep(1)!).metric, { name: "testAccuracy", goal: "maximize" }, "a first-release sweep ranks by test accuracy");
-    assert.deepEqual(sweepLeaderboard(store, store.sweep(1)!).rows.map((r) => [r.mean, r.seeds]), [[0.75, 1]]);
+    assert.deepEqual((await sweepView(store, (await store.sweep(1))!)).metric, { name: "testAccuracy", goal: "maximize" }, "a first-release sweep ranks by test accuracy");
+    assert.deepEqual((await sweepLeaderboard(store, (await store.sweep(1))!)).rows.map((r) => [r.mean, r.seeds]), [[0.75, 1]]);
   } finally {
-    store.close();
+    await store.close();
   }
   // Opening it again is a no-op.
-  const again = new Store(dir);
-  assert.equal(again.reportsOf(1).length, 2);
-  again.close();
+  const again = await Store.open({ dir });
+  assert.equal((await again.reportsOf(1)).length, 2);
+  await again.close();
 });

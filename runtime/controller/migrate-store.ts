@@ -2,6 +2,8 @@
 // MLP's metrics in fixed columns; version 2 keeps any names; version 3 records how a sweep was
 // extended after it started. A data directory of any of them is opened.
 import type Database from "better-sqlite3";
+import { readFileSync } from "node:fs";
+import type { PostgresDriver } from "./store/postgres-driver.ts";
 
 export const SCHEMA_VERSION = 3;
 
@@ -35,4 +37,23 @@ export function migrateStore(db: Database.Database, schema: string): void {
     db.exec(schema);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
+}
+
+const POSTGRES_SCHEMA = readFileSync(new URL("./schema.postgres.sql", import.meta.url), "utf8");
+
+/**
+ * A PostgreSQL store starts at version 3 (the first with PostgreSQL); its version is the meta
+ * row `schema_version`. Later versions add their steps here, in one transaction.
+ */
+export async function migratePostgres(d: PostgresDriver): Promise<void> {
+  await d.tx(async () => {
+    await d.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    const row = (await d.all<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'"))[0];
+    const version = row ? Number(row.value) : 0;
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`the store has schema version ${version}, newer than this discalc's ${SCHEMA_VERSION}: upgrade discalc`);
+    }
+    await d.exec(POSTGRES_SCHEMA);
+    await d.run("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [String(SCHEMA_VERSION)]);
+  });
 }

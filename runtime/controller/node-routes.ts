@@ -31,7 +31,7 @@ export function nodeRouter(s: ControllerState): Router {
     ctx.body = BOOTSTRAP;
   });
 
-  router.post(routes.join.path, (ctx) => {
+  router.post(routes.join.path, async (ctx) => {
     // The cluster token makes workers (and relays, when the fanout policy promotes them); the
     // relay token makes relays. Asking to be a relay takes the relay token.
     const token = requireToken(ctx, [s.token, s.relayToken], "joining");
@@ -41,21 +41,22 @@ export function nodeRouter(s: ControllerState): Router {
     const now = Date.now();
     // node= is honoured only for the node whose own current identity comes with the request.
     const presented = presentedIdentity(ctx, s.verifier);
-    const known = q.node && presented?.nodeId === q.node ? s.store.node(q.node) : undefined;
+    const known = q.node && presented?.nodeId === q.node ? await s.store.node(q.node) : undefined;
     const knownRole = known?.role === "relay" || known?.role === "worker" ? known.role : undefined;
     const renewing = q.renew === "1" && known !== undefined;
-    const keepRelay = renewing && knownRole === "worker" && known.relay_id !== null && isLiveRelay(known.relay_id, now);
-    const decision = keepRelay ? { role: "worker" as const, relayId: known.relay_id! } : decideRole(s.store, {
+    const keepRelay = renewing && knownRole === "worker" && known.relay_id !== null && (await isLiveRelay(known.relay_id, now));
+    const decision = keepRelay ? { role: "worker" as const, relayId: known.relay_id! } : await decideRole(s.store, {
       asked: q.role ?? (knownRole === "relay" && !asRelayToken && !s.opts.promote ? "worker" : knownRole) ?? (asRelayToken ? "relay" : undefined),
-      fanout: s.opts.promote || asRelayToken ? s.fanout() : Infinity, controllerId: s.controllerId, now, silentMs: s.silentMs,
+      fanout: s.opts.promote || asRelayToken ? await s.fanout() : Infinity, controllerId: s.controllerId, now, silentMs: s.silentMs,
       exclude: renewing ? undefined : known?.relay_id ?? undefined,
     });
     const nodeId = known && known.role === decision.role ? known.id : newNodeId(decision.role);
-    const relayNode = decision.role === "worker" && decision.relayId !== s.controllerId ? s.store.node(decision.relayId) : undefined;
-    s.store.upsertNode({
+    const relayNode = decision.role === "worker" && decision.relayId !== s.controllerId ? await s.store.node(decision.relayId) : undefined;
+    const bundleSha = await s.currentBundle();
+    await s.store.upsertNode({
       id: nodeId, role: decision.role, host: q.host ?? ctx.ip, threads: q.threads,
       relay_id: decision.role === "worker" ? decision.relayId : s.controllerId, joined_at: known?.joined_at ?? now, last_seen: now,
-      bundle_sha: s.currentBundle(),
+      bundle_sha: bundleSha,
     });
     const identity = s.issueIdentity({
       nodeId, role: decision.role, relayId: decision.role === "worker" ? decision.relayId : null, token: tokenFingerprint(token),
@@ -63,8 +64,8 @@ export function nodeRouter(s: ControllerState): Router {
     setIdentity(ctx, identity.signed);
     const answer: JoinResponse = {
       nodeId, role: decision.role, controllerUrl: publicUrl(ctx), relayUrl: relayNode?.url ?? publicUrl(ctx),
-      bundleSha: s.currentBundle(), leaseMs: s.defaultLeaseMs, heartbeatMs: s.heartbeatMs,
-      commandSeq: s.store.commandsAfter(0).at(-1)?.seq ?? 0, identityExpiresAt: identity.expiresAt,
+      bundleSha, leaseMs: s.defaultLeaseMs, heartbeatMs: s.heartbeatMs,
+      commandSeq: await s.store.lastCommandSeq(), identityExpiresAt: identity.expiresAt,
       ...(decision.role === "relay" ? { identity: s.identityCheck() } : {}),
     };
     s.log(`join: ${q.host ?? ctx.ip} (${q.threads} threads) → ${decision.role} ${nodeId}${decision.role === "worker" ? ` under ${decision.relayId}` : ""}${renewing ? " (renewed)" : ""}`);
@@ -72,19 +73,19 @@ export function nodeRouter(s: ControllerState): Router {
   });
 
   /** A relay that heartbeats and says where it serves (the root relay always). */
-  const isLiveRelay = (id: string, now: number) => {
+  const isLiveRelay = async (id: string, now: number) => {
     if (id === s.controllerId) return true;
-    const r = s.store.node(id);
+    const r = await s.store.node(id);
     return r !== undefined && r.role === "relay" && r.url !== null && now - r.last_seen <= s.silentMs;
   };
 
-  router.get(routes.leases.path, (ctx) => {
+  router.get(routes.leases.path, async (ctx) => {
     const id = requireIdentity(ctx, s.verifier, ["relay"]);
     s.assertWritable(ctx);
     const q = parseQuery(ctx, "leases");
-    const trials = s.scheduler.leaseTrials(id.nodeId, q.n);
+    const trials = await s.scheduler.leaseTrials(id.nodeId, q.n);
     s.meters?.leasesGranted(trials.length); // discalc_leases_granted_total
-    ctx.body = { trials, paused: s.pausedOnly() };
+    ctx.body = { trials, paused: await s.pausedOnly() };
   });
 
   router.post(routes.heartbeat.path, async (ctx) => {
@@ -93,7 +94,7 @@ export function nodeRouter(s: ControllerState): Router {
     const req = await parseBody(ctx, "heartbeat");
     const ip = ctx.ip.replace(/^::ffff:/, "");
     const url = q.url ?? (q.port ? `http://${ip.includes(":") ? `[${ip}]` : ip}:${q.port}` : undefined);
-    ctx.body = s.absorbHeartbeat(id.nodeId, req, q.seq ?? 0, url);
+    ctx.body = await s.absorbHeartbeat(id.nodeId, req, q.seq ?? 0, url);
   });
 
   return router;
@@ -105,14 +106,14 @@ export function fromRelayHandlers(s: ControllerState) {
     async results(ctx: Koa.Context, id: Identity) {
       const batch = await parseBody(ctx, "results");
       s.assertWritable(ctx);
-      const ack = s.scheduler.recordResults(id.nodeId, batch);
+      const ack = await s.scheduler.recordResults(id.nodeId, batch);
       s.meters?.resultBatch(ack, { ctx, batch }); // result counters and body bytes for /metrics
       ctx.body = ack;
     },
     async metrics(ctx: Koa.Context, id: Identity) {
       const batch = await parseBody(ctx, "metrics");
       s.assertWritable(ctx);
-      ctx.body = { accepted: s.scheduler.recordMetrics(id.nodeId, batch) };
+      ctx.body = { accepted: await s.scheduler.recordMetrics(id.nodeId, batch) };
     },
     async rung(ctx: Koa.Context, id: Identity) {
       const q = parseQuery(ctx, "rung");

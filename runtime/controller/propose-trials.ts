@@ -18,10 +18,10 @@ export interface SweepProposer {
 }
 
 /** Each point's observation for the searcher: the mean objective of its finished repeats. */
-export function observationsOf(store: Store, trials: TrialRow[]): Observation[] {
+export async function observationsOf(store: Store, trials: TrialRow[]): Promise<Observation[]> {
   const byPoint = new Map<number, TrialRow[]>();
   for (const t of trials) byPoint.set(t.point, [...(byPoint.get(t.point) ?? []), t]);
-  const results = new Map(trials.length ? store.resultsOfSweep(trials[0]!.sweep_id).map((r) => [r.trial_id, r]) : []);
+  const results = new Map(trials.length ? (await store.resultsOfSweep(trials[0]!.sweep_id)).map((r) => [r.trial_id, r]) : []);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   return [...byPoint.keys()].sort((a, b) => a - b).map((point): Observation => {
     const rows = byPoint.get(point)!;
@@ -40,11 +40,11 @@ export function observationsOf(store: Store, trials: TrialRow[]): Observation[] 
 }
 
 /** Points a model-based sweep has still to propose, from its stored config and extension (0 for grid and random). */
-export function proposalsLeft(store: Store, row: SweepRow): number {
+export async function proposalsLeft(store: Store, row: SweepRow): Promise<number> {
   const search = (JSON.parse(row.config) as { search?: { method?: string; samples?: number } }).search;
   if (search?.method !== "tpe") return 0;
   const samples = extensionOf(row).samples ?? search.samples ?? 0;
-  const trials = store.trialsOfSweep(row.id);
+  const trials = await store.trialsOfSweep(row.id);
   const proposed = trials.length ? Math.max(...trials.map((t) => t.point)) + 1 : 0;
   return Math.max(0, samples - proposed);
 }
@@ -53,30 +53,30 @@ export function proposalsLeft(store: Store, row: SweepRow): number {
  * Proposes and stores the sweep's next batch when every trial so far has ended and proposals
  * remain; returns how many trials it added (0: none to add now).
  */
-export function proposeNextBatch(store: Store, sweepId: number, p: SweepProposer, now: number): number {
+export async function proposeNextBatch(store: Store, sweepId: number, p: SweepProposer, now: number): Promise<number> {
   const search = p.config.search;
   if (search?.method !== "tpe") return 0;
-  const trials = store.trialsOfSweep(sweepId);
+  const trials = await store.trialsOfSweep(sweepId);
   if (trials.some((t) => t.state === "queued" || t.state === "leased")) return 0;
   const proposed = trials.length ? Math.max(...trials.map((t) => t.point)) + 1 : 0;
   const count = Math.min(search.batch ?? TPE_BATCH, search.samples! - proposed);
   if (count <= 0) return 0;
-  const points = proposeTpe(search.parameters, observationsOf(store, trials), proposed, count, { seed: search.seed, goal: p.config.metric.goal });
+  const points = proposeTpe(search.parameters, await observationsOf(store, trials), proposed, count, { seed: search.seed, goal: p.config.metric.goal });
   let index = trials.length;
-  points.forEach((params, k) => {
+  for (const [k, params] of points.entries()) {
     const made = pointTrials(p.config, p.entry, params, proposed + k, index);
     if (Array.isArray(made)) {
       for (const t of made) {
-        store.insertTrial({ sweep_id: sweepId, idx: t.index, point: t.point, repeat: t.repeat, params: JSON.stringify(t.params), seed: t.seed, config: JSON.stringify(t.config) });
+        await store.insertTrial({ sweep_id: sweepId, idx: t.index, point: t.point, repeat: t.repeat, params: JSON.stringify(t.params), seed: t.seed, config: JSON.stringify(t.config) });
       }
       index += made.length;
-      return;
+      continue;
     }
     // A proposal the experiment refuses (a check across fields): failed at once, so the model learns nothing from it and the sweep goes on.
     for (let repeat = 0; repeat < (search.repeats ?? 1); repeat++) {
-      const id = store.insertTrial({ sweep_id: sweepId, idx: index++, point: proposed + k, repeat, params: JSON.stringify(params), seed: 0, config: "{}" });
-      store.setTrialState(id, "failed", { error: `the experiment refuses this proposed point: ${made.problem}`, finishedAt: now });
+      const id = await store.insertTrial({ sweep_id: sweepId, idx: index++, point: proposed + k, repeat, params: JSON.stringify(params), seed: 0, config: "{}" });
+      await store.setTrialState(id, "failed", { error: `the experiment refuses this proposed point: ${made.problem}`, finishedAt: now });
     }
-  });
+  }
   return index - trials.length;
 }

@@ -15,27 +15,27 @@ export interface RegisteredSweep {
 }
 
 /** `entry` is the experiment the sweep runs (the built-in network when not given). */
-export function registerSweep(store: Store, config: SweepConfig, opts: { forceNew?: boolean; now?: number; entry?: ExperimentEntry } = {}): RegisteredSweep {
+export async function registerSweep(store: Store, config: SweepConfig, opts: { forceNew?: boolean; now?: number; entry?: ExperimentEntry } = {}): Promise<RegisteredSweep> {
   const hash = sweepConfigHash(config);
-  const existing = store.sweepsByName(config.name);
+  const existing = await store.sweepsByName(config.name);
   const same = existing.filter((s) => s.config_hash === hash).at(-1);
   if (same && !opts.forceNew) {
-    return { sweepId: same.id, resumed: true, trials: store.trialsOfSweep(same.id).length };
+    return { sweepId: same.id, resumed: true, trials: await store.trialCount(same.id) };
   }
   if (existing.length && !opts.forceNew) {
     throw new SweepConflictError(
-      `sweep "${config.name}" already exists in this data directory with a different config (hash ${existing.at(-1)!.config_hash.slice(0, 12)}, now ${hash.slice(0, 12)}); ` +
+      `sweep "${config.name}" already exists in this store with a different config (hash ${existing.at(-1)!.config_hash.slice(0, 12)}, now ${hash.slice(0, 12)}); ` +
       "rename the sweep, or pass --new to start a new sweep under the same name",
     );
   }
   const trials = expandSweep(config, opts.entry);
-  return store.tx(() => {
-    const sweepId = store.insertSweep({
+  return store.tx(async () => {
+    const sweepId = await store.insertSweep({
       name: config.name, config_hash: hash, config: JSON.stringify(config), lease_ms: Math.round(config.leaseSeconds * 1000),
       max_attempts: config.maxAttempts, fanout: config.relays.fanout, created_at: opts.now ?? Date.now(),
     });
     for (const t of trials) {
-      store.insertTrial({
+      await store.insertTrial({
         sweep_id: sweepId, idx: t.index, point: t.point, repeat: t.repeat, params: JSON.stringify(t.params),
         seed: t.seed, config: JSON.stringify(t.config),
       });

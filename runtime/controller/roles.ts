@@ -9,12 +9,12 @@ export interface RoleDecision {
   relayId: string;
 }
 
-export function decideRole(
+export async function decideRole(
   store: Store, opts: { asked?: "relay" | "worker"; fanout: number; controllerId: string; now: number; silentMs: number; exclude?: string },
-): RoleDecision {
+): Promise<RoleDecision> {
   // Aggregates in SQL: joins stay cheap with thousands of nodes.
-  const relays = store.relayLoads(opts.now - opts.silentMs, opts.now - 3 * opts.silentMs);
-  const workers = store.liveWorkerCount(opts.now - 3 * opts.silentMs);
+  const relays = await store.relayLoads(opts.now - opts.silentMs, opts.now - 3 * opts.silentMs);
+  const workers = await store.liveWorkerCount(opts.now - 3 * opts.silentMs);
   const wantsRelay = opts.asked === "relay" || (opts.asked === undefined && workers >= opts.fanout * (relays.length + 1));
   if (wantsRelay) return { role: "relay", relayId: opts.controllerId };
   // Only relays whose worker URL is known (after their first heartbeat) can take workers.

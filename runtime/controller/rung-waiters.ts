@@ -25,9 +25,9 @@ export class RungWaiters {
 
   /** Stores a trial's rung reports and answers its decision, waiting up to `waitMs` while it is open. */
   async decide(relayId: string, ref: TrialRef, step: number, reports: MetricValues[], waitMs: number): Promise<RungDecision> {
-    const now = this.scheduler.recordRung(relayId, ref, step, reports);
+    const now = await this.scheduler.recordRung(relayId, ref, step, reports);
     if (now.decision !== "pending" || waitMs <= 0) return now;
-    const sweepId = this.scheduler.store.trial(ref.trialId)!.sweep_id;
+    const sweepId = (await this.scheduler.store.trial(ref.trialId))!.sweep_id;
     return new Promise((resolve) => {
       const waiter: Waiter = {
         ref, step,
@@ -54,23 +54,23 @@ export class RungWaiters {
     // After the transaction that made the change has committed, and once for a burst of changes.
     if (this.dirty.size && !this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.recheck());
+      setImmediate(() => void this.recheck().catch(() => {}));
     }
   }
 
-  private recheck(): void {
+  private async recheck(): Promise<void> {
     this.scheduled = false;
     const sweeps = [...this.dirty];
     this.dirty.clear();
     for (const id of sweeps) {
       for (const w of [...(this.bySweep.get(id) ?? [])]) {
-        const trial = this.scheduler.store.trial(w.ref.trialId);
+        const trial = await this.scheduler.store.trial(w.ref.trialId);
         // No longer this attempt's to decide (expired, cancelled): the worker learns that elsewhere.
         if (!trial || trial.state !== "leased" || trial.attempts !== w.ref.attempt) {
           w.resolve(PENDING);
           continue;
         }
-        const d = this.scheduler.rungDecision(trial, w.step);
+        const d = await this.scheduler.rungDecision(trial, w.step);
         if (d.decision !== "pending") w.resolve(d);
       }
     }

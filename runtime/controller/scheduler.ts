@@ -39,33 +39,33 @@ export class Scheduler {
     this.now = opts.now ?? Date.now;
   }
 
-  /** Model-based sweeps' proposers, by sweep id: set by the controller that holds the sweep's config. */
+  /** Each sweep's config and experiment, as the controller that holds it registered them (tpe proposals, extend). */
   private sources = new Map<number, SweepProposer>();
 
   /**
-   * Lets this scheduler propose the sweep's next batches, and proposes now if the sweep is
-   * waiting for one (a controller restarted between batches, or started without the config).
+   * Lets this scheduler propose the sweep's next batches and extend it, and proposes now if the
+   * sweep is waiting for a batch (a controller restarted between batches, or without the config).
    */
-  setSweepSource(sweepId: number, p: SweepProposer): void {
+  async setSweepSource(sweepId: number, p: SweepProposer): Promise<void> {
     this.sources.set(sweepId, p);
-    this.store.tx(() => this.finishSweeps(new Set([sweepId])));
+    await this.store.tx(() => this.finishSweeps(new Set([sweepId])));
   }
 
   /**
    * More samples or repeats for a sweep (new totals); existing trials stay as they are. Needs
    * the sweep's config here (the controller started with it).
    */
-  extendSweep(sweepId: number, want: SweepExtension): { added: number; extension: SweepExtension } {
-    const row = this.store.sweep(sweepId);
+  async extendSweep(sweepId: number, want: SweepExtension): Promise<{ added: number; extension: SweepExtension }> {
     const source = this.sources.get(sweepId);
-    if (!row) throw new ExtendError(`no sweep ${sweepId}`);
-    if (!source) throw new ExtendError(`sweep ${sweepId} is not this controller's: start the controller with its config to extend it`);
-    return this.store.tx(() => {
-      const before = this.store.trialsOfSweep(sweepId).length;
-      const { extension } = extendSweep(this.store, row, source, want);
+    return this.store.tx(async () => {
+      const row = await this.store.sweep(sweepId);
+      if (!row) throw new ExtendError(`no sweep ${sweepId}`);
+      if (!source) throw new ExtendError(`sweep ${sweepId} is not this controller's: start the controller with its config to extend it`);
+      const before = await this.store.trialCount(sweepId);
+      const { extension } = await extendSweep(this.store, row, source, want);
       // A tpe sweep's next batch, if it had ended.
-      this.finishSweeps(new Set([sweepId]));
-      return { added: this.store.trialsOfSweep(sweepId).length - before, extension };
+      await this.finishSweeps(new Set([sweepId]));
+      return { added: (await this.store.trialCount(sweepId)) - before, extension };
     });
   }
 
@@ -75,10 +75,10 @@ export class Scheduler {
   private sweepInfos = new Map<number, SweepInfo>();
 
   /** A sweep's experiment, datasets, metric and lease time (sweeps are immutable once stored). */
-  sweepInfo(sweepId: number): SweepInfo {
+  async sweepInfo(sweepId: number): Promise<SweepInfo> {
     let info = this.sweepInfos.get(sweepId);
     if (!info) {
-      const row = this.store.sweep(sweepId)!;
+      const row = (await this.store.sweep(sweepId))!;
       info = { ...storedSweepIdentity(row.config), leaseMs: row.lease_ms };
       this.sweepInfos.set(sweepId, info);
     }
@@ -86,23 +86,23 @@ export class Scheduler {
   }
 
   /** Hands up to n queued trials of running sweeps to a relay under a lease. */
-  leaseTrials(relayId: string, n: number): TrialLease[] {
+  async leaseTrials(relayId: string, n: number): Promise<TrialLease[]> {
     const now = this.now();
-    return this.store.tx(() => {
-      this.expireLeases(now);
+    return this.store.tx(async () => {
+      await this.expireLeases(now);
       const leases: TrialLease[] = [];
-      for (const t of this.store.queuedTrials(n)) {
-        const deadline = now + this.sweepInfo(t.sweep_id).leaseMs;
-        const attempt = this.store.leaseTrial(t.id, relayId, deadline, now);
-        leases.push(this.toLease(t, attempt, deadline));
+      for (const t of await this.store.queuedTrials(n)) {
+        const deadline = now + (await this.sweepInfo(t.sweep_id)).leaseMs;
+        const attempt = await this.store.leaseTrial(t.id, relayId, deadline, now);
+        leases.push(await this.toLease(t, attempt, deadline));
       }
       return leases;
     });
   }
 
-  private toLease(t: TrialRow, attempt: number, deadline: number): TrialLease {
+  private async toLease(t: TrialRow, attempt: number, deadline: number): Promise<TrialLease> {
     const config = JSON.parse(t.config) as Record<string, unknown>;
-    const info = this.sweepInfo(t.sweep_id);
+    const info = await this.sweepInfo(t.sweep_id);
     const datasets: Record<string, string> = {};
     for (const { spec } of findDatasetSpecs(config)) {
       const key = datasetKey(spec);
@@ -117,44 +117,46 @@ export class Scheduler {
   }
 
   /** Leases past their deadline go back to the queue, or fail after maxAttempts failures. */
-  expireLeases(now = this.now()): number {
-    const expired = this.store.expiredLeases(now);
-    for (const t of expired) {
-      this.store.endAttempt(t.id, t.attempts, "expired", { error: `lease expired: relay ${t.lease_relay} did not renew it`, at: now });
-      this.requeueOrFail(t, `lease expired: relay ${t.lease_relay} did not renew it`, now);
-    }
-    if (expired.length) {
-      const sweeps = new Set(expired.map((t) => t.sweep_id));
-      this.finishSweeps(sweeps);
-      this.onSweepsChanged(sweeps);
-    }
-    return expired.length;
+  async expireLeases(now = this.now()): Promise<number> {
+    return this.store.tx(async () => {
+      const expired = await this.store.expiredLeases(now);
+      for (const t of expired) {
+        await this.store.endAttempt(t.id, t.attempts, "expired", { error: `lease expired: relay ${t.lease_relay} did not renew it`, at: now });
+        await this.requeueOrFail(t, `lease expired: relay ${t.lease_relay} did not renew it`, now);
+      }
+      if (expired.length) {
+        const sweeps = new Set(expired.map((t) => t.sweep_id));
+        await this.finishSweeps(sweeps);
+        this.onSweepsChanged(sweeps);
+      }
+      return expired.length;
+    });
   }
 
-  private requeueOrFail(t: TrialRow, error: string, now: number): void {
-    const sweep = this.store.sweep(t.sweep_id)!;
-    const failures = this.store.attemptsOf(t.id).filter((a) => a.outcome === "failed" || a.outcome === "expired").length;
-    if (failures >= sweep.max_attempts) this.store.setTrialState(t.id, "failed", { error, finishedAt: now });
-    else this.store.setTrialState(t.id, "queued", { error });
+  private async requeueOrFail(t: TrialRow, error: string, now: number): Promise<void> {
+    const sweep = (await this.store.sweep(t.sweep_id))!;
+    const failures = (await this.store.attemptsOf(t.id)).filter((a) => a.outcome === "failed" || a.outcome === "expired").length;
+    if (failures >= sweep.max_attempts) await this.store.setTrialState(t.id, "failed", { error, finishedAt: now });
+    else await this.store.setTrialState(t.id, "queued", { error });
   }
 
   /**
    * A relay's heartbeat: extends the leases it holds, takes back those it releases, and
    * names the held ones that are no longer its to run.
    */
-  renewLeases(relayId: string, held: TrialRef[], released: TrialRef[]): Pick<HeartbeatResponse, "revoked"> {
+  async renewLeases(relayId: string, held: TrialRef[], released: TrialRef[]): Promise<Pick<HeartbeatResponse, "revoked">> {
     const now = this.now();
-    return this.store.tx(() => {
+    return this.store.tx(async () => {
       const revoked: TrialRef[] = [];
       for (const ref of held) {
-        const t = this.store.trial(ref.trialId);
-        if (!t || !this.store.extendLease(ref.trialId, ref.attempt, relayId, now + this.store.sweep(t.sweep_id)!.lease_ms)) revoked.push(ref);
+        const t = await this.store.trial(ref.trialId);
+        if (!t || !(await this.store.extendLease(ref.trialId, ref.attempt, relayId, now + (await this.sweepInfo(t.sweep_id)).leaseMs))) revoked.push(ref);
       }
       for (const ref of released) {
-        const t = this.store.trial(ref.trialId);
+        const t = await this.store.trial(ref.trialId);
         if (t && t.state === "leased" && t.attempts === ref.attempt && t.lease_relay === relayId) {
-          this.store.endAttempt(t.id, ref.attempt, "released", { at: now });
-          this.store.setTrialState(t.id, "queued");
+          await this.store.endAttempt(t.id, ref.attempt, "released", { at: now });
+          await this.store.setTrialState(t.id, "queued");
         }
       }
       return { revoked };
@@ -162,75 +164,78 @@ export class Scheduler {
   }
 
   /** Stores a relay's batch in one transaction; idempotent per (trial, attempt). */
-  recordResults(relayId: string, batch: ResultBatch): ResultAck {
+  async recordResults(relayId: string, batch: ResultBatch): Promise<ResultAck> {
     const now = this.now();
-    // On disk before the acknowledgement (the store commits with synchronous = FULL): the relay
-    // drops what the controller acknowledged.
-    return this.store.tx(() => {
+    // Committed (on disk) before the acknowledgement: the relay drops what the controller acknowledged.
+    return this.store.tx(async () => {
       const touched = new Set<number>();
-      const statuses = batch.results.map((r): ResultAck["statuses"][number] => {
-        const attempt = this.store.attempt(r.trialId, r.attempt);
-        if (!attempt || attempt.relay_id !== relayId) return "refused";
-        const trial = this.store.trial(r.trialId)!;
-        touched.add(trial.sweep_id);
-        const stored = this.store.result(r.trialId);
-        if (stored) {
-          if (stored.attempt === r.attempt) return "duplicate";
-          // Another attempt's result was stored first: this one is closed, not stored.
-          this.store.endAttempt(r.trialId, r.attempt, "superseded", { workerId: r.workerId, error: r.error, at: now });
-          return "stale";
-        }
-        if (r.outcome && r.outcome.reports.length > maxReportsOf(this.sweepInfo(trial.sweep_id).experiment, JSON.parse(trial.config) as Record<string, unknown>)) {
-          return "refused";
-        }
-        if (r.status === "pruned") return this.storePruned(relayId, r, trial, now);
-        if (r.status === "done" && r.outcome && trial.state !== "cancelled") {
-          const { reports, metrics, resultSha256, ...rest } = r.outcome;
-          this.store.insertResult({
-            trial_id: r.trialId, attempt: r.attempt, relay_id: relayId, worker_id: r.workerId,
-            result_sha: resultSha256, metrics: JSON.stringify(metrics),
-            objective: objectiveOf(this.sweepInfo(trial.sweep_id).metric.name, metrics, reports),
-            outcome: JSON.stringify(rest), stored_at: now,
-          });
-          reports.forEach((values, i) => this.storeReport(r.trialId, r.attempt, i + 1, values));
-          // A late result may come from an attempt whose lease had already expired.
-          this.store.endAttempt(r.trialId, r.attempt, "done", { workerId: r.workerId, at: now, overwrite: true });
-          this.store.setTrialState(r.trialId, "done", { finishedAt: r.finishedAt });
-          return "stored";
-        }
-        const outcome = r.status === "done" ? "cancelled" : r.status === "released" ? "released" : r.status;
-        this.store.endAttempt(r.trialId, r.attempt, outcome, { workerId: r.workerId, error: r.error, at: now });
-        const current = trial.state === "leased" && trial.attempts === r.attempt;
-        if (!current) return "stale";
-        if (r.status === "failed") this.requeueOrFail(trial, r.error ?? "failed without a message", now);
-        else if (r.status === "released") this.store.setTrialState(trial.id, "queued");
-        return "stored";
-      });
-      this.finishSweeps(touched);
+      const statuses: ResultAck["statuses"] = [];
+      for (const r of batch.results) statuses.push(await this.recordResult(relayId, r, now, touched));
+      await this.finishSweeps(touched);
       this.onSweepsChanged(touched);
       return { statuses };
     });
+  }
+
+  private async recordResult(relayId: string, r: ResultBatch["results"][number], now: number, touched: Set<number>): Promise<ResultAck["statuses"][number]> {
+    const attempt = await this.store.attempt(r.trialId, r.attempt);
+    if (!attempt || attempt.relay_id !== relayId) return "refused";
+    const trial = (await this.store.trial(r.trialId))!;
+    touched.add(trial.sweep_id);
+    const stored = await this.store.result(r.trialId);
+    if (stored) {
+      if (stored.attempt === r.attempt) return "duplicate";
+      // Another attempt's result was stored first: this one is closed, not stored.
+      await this.store.endAttempt(r.trialId, r.attempt, "superseded", { workerId: r.workerId, error: r.error, at: now });
+      return "stale";
+    }
+    const info = await this.sweepInfo(trial.sweep_id);
+    if (r.outcome && r.outcome.reports.length > maxReportsOf(info.experiment, JSON.parse(trial.config) as Record<string, unknown>)) {
+      return "refused";
+    }
+    if (r.status === "pruned") return this.storePruned(relayId, r, trial, now);
+    if (r.status === "done" && r.outcome && trial.state !== "cancelled") {
+      const { reports, metrics, resultSha256, ...rest } = r.outcome;
+      await this.store.insertResult({
+        trial_id: r.trialId, attempt: r.attempt, relay_id: relayId, worker_id: r.workerId,
+        result_sha: resultSha256, metrics: JSON.stringify(metrics),
+        objective: objectiveOf(info.metric.name, metrics, reports),
+        outcome: JSON.stringify(rest), stored_at: now,
+      });
+      await this.storeReports(r.trialId, r.attempt, 1, reports);
+      // A late result may come from an attempt whose lease had already expired.
+      await this.store.endAttempt(r.trialId, r.attempt, "done", { workerId: r.workerId, at: now, overwrite: true });
+      await this.store.setTrialState(r.trialId, "done", { finishedAt: r.finishedAt });
+      return "stored";
+    }
+    const outcome = r.status === "done" ? "cancelled" : r.status === "released" ? "released" : r.status;
+    await this.store.endAttempt(r.trialId, r.attempt, outcome, { workerId: r.workerId, error: r.error, at: now });
+    const current = trial.state === "leased" && trial.attempts === r.attempt;
+    if (!current) return "stale";
+    if (r.status === "failed") await this.requeueOrFail(trial, r.error ?? "failed without a message", now);
+    else if (r.status === "released") await this.store.setTrialState(trial.id, "queued");
+    return "stored";
   }
 
   /**
    * A trial its worker stopped at a rung: stored as pruned only when the rule, asked again
    * now, prunes it at that step (a worker cannot prune a trial on its own say).
    */
-  private storePruned(relayId: string, r: ResultBatch["results"][number], trial: TrialRow, now: number): ResultAck["statuses"][number] {
+  private async storePruned(relayId: string, r: ResultBatch["results"][number], trial: TrialRow, now: number): Promise<ResultAck["statuses"][number]> {
     const step = r.outcome?.reports.length ?? 0;
     if (!r.outcome || step === 0 || trial.state !== "leased" || trial.attempts !== r.attempt) return "refused";
-    r.outcome.reports.forEach((values, i) => this.storeReport(r.trialId, r.attempt, i + 1, values));
-    const decision = this.rungDecision(trial, step);
+    await this.storeReports(r.trialId, r.attempt, 1, r.outcome.reports);
+    const decision = await this.rungDecision(trial, step);
     if (decision.decision !== "prune") return "refused";
     const { reports, metrics, resultSha256, ...rest } = r.outcome;
-    this.store.insertResult({
+    await this.store.insertResult({
       trial_id: r.trialId, attempt: r.attempt, relay_id: relayId, worker_id: r.workerId,
       result_sha: resultSha256, metrics: JSON.stringify(metrics),
-      objective: objectiveOf(this.sweepInfo(trial.sweep_id).metric.name, metrics, reports),
+      objective: objectiveOf((await this.sweepInfo(trial.sweep_id)).metric.name, metrics, reports),
       outcome: JSON.stringify({ ...rest, pruned: { step, reason: decision.reason } }), stored_at: now,
     });
-    this.store.endAttempt(r.trialId, r.attempt, "pruned", { workerId: r.workerId, at: now, overwrite: true });
-    this.store.setTrialState(r.trialId, "pruned", { finishedAt: r.finishedAt, error: decision.reason });
+    await this.store.endAttempt(r.trialId, r.attempt, "pruned", { workerId: r.workerId, at: now, overwrite: true });
+    await this.store.setTrialState(r.trialId, "pruned", { finishedAt: r.finishedAt, error: decision.reason });
     return "stored";
   }
 
@@ -238,21 +243,21 @@ export class Scheduler {
    * A running trial at a decision step: stores the reports it carries (those since its last
    * decision) and answers the stopping rule's decision there.
    */
-  recordRung(relayId: string, ref: TrialRef, step: number, reports: MetricsBatch["items"][number]["values"][]): RungDecision {
-    return this.store.tx(() => {
-      const attempt = this.store.attempt(ref.trialId, ref.attempt);
-      const trial = this.store.trial(ref.trialId);
+  async recordRung(relayId: string, ref: TrialRef, step: number, reports: MetricsBatch["items"][number]["values"][]): Promise<RungDecision> {
+    return this.store.tx(async () => {
+      const attempt = await this.store.attempt(ref.trialId, ref.attempt);
+      const trial = await this.store.trial(ref.trialId);
       if (!attempt || !trial || attempt.relay_id !== relayId || attempt.outcome !== null || trial.state !== "leased" || trial.attempts !== ref.attempt) {
         throw new RungRefusal(`trial ${ref.trialId} attempt ${ref.attempt} is not running under this relay`);
       }
-      const info = this.sweepInfo(trial.sweep_id);
+      const info = await this.sweepInfo(trial.sweep_id);
       if (!info.earlyStopping) throw new RungRefusal(`sweep ${trial.sweep_id} has no early_stopping`);
       const first = step - reports.length + 1;
       if (first < 1 || step > maxReportsOf(info.experiment, JSON.parse(trial.config) as Record<string, unknown>)) {
         throw new RungRefusal(`steps ${first}..${step} are outside this trial's reports`);
       }
-      reports.forEach((values, i) => this.storeReport(ref.trialId, ref.attempt, first + i, values));
-      const decision = this.rungDecision(trial, step);
+      await this.storeReports(ref.trialId, ref.attempt, first, reports);
+      const decision = await this.rungDecision(trial, step);
       this.onSweepsChanged(new Set([trial.sweep_id]));
       return decision;
     });
@@ -262,17 +267,17 @@ export class Scheduler {
    * The stopping rule's decision for a trial at a step, from stored reports alone: its own
    * (current attempt) and, for the cohort, the trials before it in the sweep.
    */
-  rungDecision(trial: TrialRow, step: number): RungDecision {
-    const info = this.sweepInfo(trial.sweep_id);
+  async rungDecision(trial: TrialRow, step: number): Promise<RungDecision> {
+    const info = await this.sweepInfo(trial.sweep_id);
     if (!info.earlyStopping) return { decision: "continue", reason: null };
     const { name, goal } = info.metric;
     const own: Array<number | undefined> = new Array(step).fill(undefined);
-    for (const r of this.store.reportsOfAttempt(trial.id, trial.attempts)) {
+    for (const r of await this.store.reportsOfAttempt(trial.id, trial.attempts)) {
       if (r.step <= step) own[r.step - 1] = (JSON.parse(r.metrics) as Record<string, number>)[name];
     }
     const earlier: number[] = [];
     let pendingEarlier = 0;
-    for (const u of this.store.rungCohort(trial.sweep_id, trial.idx, step)) {
+    for (const u of await this.store.rungCohort(trial.sweep_id, trial.idx, step)) {
       if (u.metrics !== null) {
         const value = (JSON.parse(u.metrics) as Record<string, number>)[name];
         if (value !== undefined) earlier.push(value);
@@ -287,17 +292,17 @@ export class Scheduler {
    * Reports of running attempts leased to this relay, within the count the trial's config
    * allows. A trial that has ended takes no more reports: its stored ones stay as they were.
    */
-  recordMetrics(relayId: string, batch: MetricsBatch): number {
-    return this.store.tx(() => {
+  async recordMetrics(relayId: string, batch: MetricsBatch): Promise<number> {
+    return this.store.tx(async () => {
       let accepted = 0;
       const touched = new Set<number>();
       for (const item of batch.items) {
-        const attempt = this.store.attempt(item.trialId, item.attempt);
+        const attempt = await this.store.attempt(item.trialId, item.attempt);
         if (!attempt || attempt.relay_id !== relayId || attempt.outcome !== null) continue;
-        const trial = this.store.trial(item.trialId)!;
+        const trial = (await this.store.trial(item.trialId))!;
         if (trial.state !== "leased" || trial.attempts !== item.attempt) continue;
-        if (item.step > maxReportsOf(this.sweepInfo(trial.sweep_id).experiment, JSON.parse(trial.config) as Record<string, unknown>)) continue;
-        this.storeReport(item.trialId, item.attempt, item.step, item.values);
+        if (item.step > maxReportsOf((await this.sweepInfo(trial.sweep_id)).experiment, JSON.parse(trial.config) as Record<string, unknown>)) continue;
+        await this.storeReports(item.trialId, item.attempt, item.step, [item.values]);
         touched.add(trial.sweep_id);
         accepted++;
       }
@@ -306,70 +311,75 @@ export class Scheduler {
     });
   }
 
-  private storeReport(trialId: number, attempt: number, step: number, values: MetricsBatch["items"][number]["values"]): void {
-    this.store.upsertReport({ trial_id: trialId, attempt, step, metrics: JSON.stringify(values) });
+  /** Reports `first`, `first + 1`, … of an attempt. */
+  private async storeReports(trialId: number, attempt: number, first: number, reports: ReadonlyArray<MetricsBatch["items"][number]["values"]>): Promise<void> {
+    for (let i = 0; i < reports.length; i++) {
+      await this.store.upsertReport({ trial_id: trialId, attempt, step: first + i, metrics: JSON.stringify(reports[i]) });
+    }
   }
 
   /**
    * A sweep with no queued or leased trial left is done, unless it is model-based and has
    * points still to propose: then its next batch joins it (or, without its config here, it waits).
    */
-  private finishSweeps(sweepIds: Set<number>): void {
+  private async finishSweeps(sweepIds: Set<number>): Promise<void> {
     for (const id of sweepIds) {
-      const sweep = this.store.sweep(id);
+      const sweep = await this.store.sweep(id);
       if (!sweep || sweep.state === "done" || sweep.state === "cancelled") continue;
-      if (this.store.sweepHasOpenTrials(id)) continue;
+      if (await this.store.sweepHasOpenTrials(id)) continue;
       const source = this.sources.get(id);
       const proposer = source && { ...source, config: effectiveConfig(source.config, extensionOf(sweep)) };
       // A batch the experiment refused whole adds only failed trials: propose again.
-      while (proposer && proposeNextBatch(this.store, id, proposer, this.now()) > 0) if (this.store.sweepHasOpenTrials(id)) break;
-      if (this.store.sweepHasOpenTrials(id) || proposalsLeft(this.store, sweep) > 0) continue;
-      this.store.setSweepState(id, "done", this.now());
+      while (proposer && (await proposeNextBatch(this.store, id, proposer, this.now())) > 0) if (await this.store.sweepHasOpenTrials(id)) break;
+      if ((await this.store.sweepHasOpenTrials(id)) || (await proposalsLeft(this.store, sweep)) > 0) continue;
+      await this.store.setSweepState(id, "done", this.now());
     }
   }
 
   /** Records a command (with its effect on the store) and returns it with its sequence number. */
-  issueCommand(input: CommandInput): Command {
+  async issueCommand(input: CommandInput): Promise<Command> {
     const now = this.now();
-    return this.store.tx(() => {
+    return this.store.tx(async () => {
       const sweepId = input.sweepId ?? null;
       const trialId = input.trialId ?? null;
-      const targets = sweepId !== null ? [this.store.sweep(sweepId)!] : this.store.sweeps();
+      const targets = sweepId !== null ? [(await this.store.sweep(sweepId))!] : await this.store.sweeps();
       switch (input.kind) {
         case "pause":
-          for (const s of targets) if (s.state === "running") this.store.setSweepState(s.id, "paused");
+          for (const s of targets) if (s.state === "running") await this.store.setSweepState(s.id, "paused");
           break;
         case "resume":
-          for (const s of targets) if (s.state === "paused") this.store.setSweepState(s.id, "running");
+          for (const s of targets) if (s.state === "paused") await this.store.setSweepState(s.id, "running");
           break;
         case "cancel": {
-          const ids = this.store.cancelQueuedOrLeased(sweepId, trialId, now);
+          const ids = await this.store.cancelQueuedOrLeased(sweepId, trialId, now);
+          const sweeps = new Set<number>();
           for (const id of ids) {
-            const t = this.store.trial(id)!;
-            if (t.attempts > 0) this.store.endAttempt(id, t.attempts, "cancelled", { at: now });
+            const t = (await this.store.trial(id))!;
+            sweeps.add(t.sweep_id);
+            if (t.attempts > 0) await this.store.endAttempt(id, t.attempts, "cancelled", { at: now });
           }
           if (trialId === null) {
-            for (const s of targets) if (s.state !== "done") this.store.setSweepState(s.id, "cancelled", now);
+            for (const s of targets) if (s.state !== "done") await this.store.setSweepState(s.id, "cancelled", now);
           } else {
-            this.finishSweeps(new Set(ids.map((id) => this.store.trial(id)!.sweep_id)));
+            await this.finishSweeps(sweeps);
           }
-          this.onSweepsChanged(new Set(ids.map((id) => this.store.trial(id)!.sweep_id)));
+          this.onSweepsChanged(sweeps);
           break;
         }
         default:
           break;
       }
-      const seq = this.store.insertCommand({ kind: input.kind, sweep_id: sweepId, trial_id: trialId, bundle_sha: input.bundleSha ?? null, at: now });
+      const seq = await this.store.insertCommand({ kind: input.kind, sweep_id: sweepId, trial_id: trialId, bundle_sha: input.bundleSha ?? null, at: now });
       return toCommand({ seq, kind: input.kind, sweep_id: sweepId, trial_id: trialId, bundle_sha: input.bundleSha ?? null, at: now });
     });
   }
 
-  commandsAfter(seq: number): Command[] {
-    return this.store.commandsAfter(seq).map(toCommand);
+  async commandsAfter(seq: number): Promise<Command[]> {
+    return (await this.store.commandsAfter(seq)).map(toCommand);
   }
 
-  anyRunnable(): boolean {
-    return this.store.sweeps().some((s) => s.state === "running" || s.state === "paused");
+  async anyRunnable(): Promise<boolean> {
+    return (await this.store.sweeps()).some((s) => s.state === "running" || s.state === "paused");
   }
 }
 

@@ -60,21 +60,21 @@ export class ControllerState {
   get defaultLeaseMs() { return this.opts.defaultLeaseMs; }
   log(m: string) { this.opts.log(m); }
 
-  currentBundle(): string {
-    const sha = this.store.getMeta("current_bundle");
+  async currentBundle(): Promise<string> {
+    const sha = await this.store.getMeta("current_bundle");
     if (!sha) throw new Error("no current bundle");
     return sha;
   }
 
   /** Machines per relay: the newest active sweep's `relays.fanout`. */
-  fanout(): number {
-    const active = this.store.sweeps().filter((s) => s.state === "running" || s.state === "paused");
+  async fanout(): Promise<number> {
+    const active = (await this.store.sweeps()).filter((s) => s.state === "running" || s.state === "paused");
     return active.at(-1)?.fanout ?? 8;
   }
 
   /** True when nothing can be leased only because sweeps are paused. */
-  pausedOnly(): boolean {
-    const states = this.store.sweeps().map((s) => s.state);
+  async pausedOnly(): Promise<boolean> {
+    const states = (await this.store.sweeps()).map((s) => s.state);
     return states.includes("paused") && !states.includes("running");
   }
 
@@ -83,28 +83,28 @@ export class ControllerState {
   }
 
   /** A relay's heartbeat (HTTP or the root relay's): liveness, worker stats, leases, commands. */
-  absorbHeartbeat(relayId: string, req: HeartbeatRequest, seq: number, url: string | undefined): HeartbeatResponse {
+  async absorbHeartbeat(relayId: string, req: HeartbeatRequest, seq: number, url: string | undefined): Promise<HeartbeatResponse> {
     const now = Date.now();
     this.meters?.heartbeat(); // discalc_heartbeats_total
-    return this.store.tx(() => {
-      this.store.touchNode(relayId, now, { url, stats: JSON.stringify(req.stats) });
-      this.absorbWorkers(relayId, req.stats);
-      const { revoked } = this.scheduler.renewLeases(relayId, req.held, req.released);
+    return this.store.tx(async () => {
+      await this.store.touchNode(relayId, now, { url, stats: JSON.stringify(req.stats) });
+      await this.absorbWorkers(relayId, req.stats);
+      const { revoked } = await this.scheduler.renewLeases(relayId, req.held, req.released);
       return {
-        commands: this.scheduler.commandsAfter(seq), revoked, bundleSha: this.currentBundle(),
-        pausedSweeps: this.store.sweeps().filter((sw) => sw.state === "paused").map((sw) => sw.id), identityTokens: this.identityTokens(),
+        commands: await this.scheduler.commandsAfter(seq), revoked, bundleSha: await this.currentBundle(),
+        pausedSweeps: (await this.store.sweeps()).filter((sw) => sw.state === "paused").map((sw) => sw.id), identityTokens: this.identityTokens(),
       };
     });
   }
 
-  private absorbWorkers(relayId: string, stats: RelayStats): void {
+  private async absorbWorkers(relayId: string, stats: RelayStats): Promise<void> {
     for (const w of stats.workers) {
-      const node = this.store.node(w.workerId);
+      const node = await this.store.node(w.workerId);
       if (!node) continue;
-      this.store.touchNode(w.workerId, Math.max(node.last_seen, w.lastPoll), {
+      await this.store.touchNode(w.workerId, Math.max(node.last_seen, w.lastPoll), {
         stats: JSON.stringify(w), state: w.silent ? "silent" : "alive",
       });
-      if (node.relay_id !== relayId) this.store.setNodeRelay(w.workerId, relayId);
+      if (node.relay_id !== relayId) await this.store.setNodeRelay(w.workerId, relayId);
     }
   }
 }

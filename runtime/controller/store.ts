@@ -1,9 +1,13 @@
-// The controller's SQLite store (better-sqlite3, WAL). Plain SQL behind named methods;
-// the scheduling rules that use them live in scheduler.ts.
-import Database from "better-sqlite3";
-import { readFileSync, mkdirSync } from "node:fs";
+// The controller's store: all its state, behind named async methods. One SQL text serves both
+// databases (SQLite under --data, PostgreSQL at --store postgres://…) through a driver; the
+// scheduling rules that use it live in scheduler.ts. No SQL lives anywhere else.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { migrateStore } from "./migrate-store.ts";
+import { createHash } from "node:crypto";
+import type { SqlDriver } from "./store/sql-driver.ts";
+import { SqliteDriver } from "./store/sqlite-driver.ts";
+import { PostgresDriver } from "./store/postgres-driver.ts";
+import { migrateStore, migratePostgres } from "./migrate-store.ts";
 
 export type TrialState = "queued" | "leased" | "done" | "failed" | "cancelled" | "pruned";
 /** Every trial state, in the order views list them. */
@@ -44,271 +48,368 @@ export interface CommandRow {
 }
 export interface BlobRow { sha: string; kind: string; name: string; bytes: number; label: string | null; created_at: number }
 
-const SCHEMA = readFileSync(new URL("./schema.sql", import.meta.url), "utf8");
+const SQLITE_SCHEMA = readFileSync(new URL("./schema.sql", import.meta.url), "utf8");
+
+/** Where a controller keeps its state: a folder (SQLite) or a PostgreSQL URL. */
+export type StoreLocation = { dir: string } | { url: string };
+
+/** A store location from --store / DISCALC_STORE, else the --data folder. */
+export function storeLocation(store: string | undefined, dir: string): StoreLocation {
+  if (store === undefined || store === "") return { dir };
+  if (/^postgres(ql)?:\/\//.test(store)) return { url: store };
+  throw new Error(`--store must be a postgres://user@host:port/db URL (SQLite is the default, under --data), got "${store.replace(/:[^:@/]*@/, ":***@")}"`);
+}
 
 export class Store {
-  readonly db: Database.Database;
+  private constructor(private readonly d: SqlDriver, readonly dir: string | null) {}
 
-  constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
-    this.db = new Database(join(dir, "discalc.sqlite"));
-    this.db.pragma("journal_mode = WAL");
-    // FULL: a commit is on disk (the WAL fsynced) before it returns, so what the controller has
-    // acknowledged survives power loss. Commits are batched (a result batch, a lease batch, a
-    // heartbeat), so this costs little (runtime benchmark in the README).
-    this.db.pragma("synchronous = FULL");
-    this.db.pragma("foreign_keys = ON");
-    this.db.pragma("busy_timeout = 5000");
-    migrateStore(this.db, SCHEMA);
+  /**
+   * Opens (creating or migrating) the store at a location. A controller serves it (`serve`:
+   * PostgreSQL's lock, so no second controller leases from it); tools that only read it
+   * (export, best) open it beside the running controller.
+   */
+  static async open(at: StoreLocation, opts: { serve?: boolean } = { serve: true }): Promise<Store> {
+    if ("dir" in at) {
+      if (!opts.serve && !existsSync(join(at.dir, "discalc.sqlite"))) throw new Error(`--data ${at.dir} holds no discalc store`);
+      const driver = new SqliteDriver(at.dir);
+      migrateStore(driver.db, SQLITE_SCHEMA);
+      return new Store(driver, at.dir);
+    }
+    const driver = await PostgresDriver.open(at.url, { lock: opts.serve ?? true });
+    try {
+      await migratePostgres(driver);
+    } catch (err) {
+      await driver.close();
+      throw err;
+    }
+    return new Store(driver, null);
   }
 
-  close(): void {
-    this.db.close();
+  get dialect(): SqlDriver["dialect"] {
+    return this.d.dialect;
   }
 
-  private statements = new Map<string, Database.Statement>();
-
-  /** A prepared statement, compiled once per SQL text. */
-  private sql(text: string): Database.Statement {
-    let st = this.statements.get(text);
-    if (!st) this.statements.set(text, (st = this.db.prepare(text)));
-    return st;
+  /** Where a human finds this store. */
+  get where(): string {
+    return this.d.where;
   }
 
-  tx<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+  close(): Promise<void> {
+    return this.d.close();
   }
 
+  /** Runs `fn` as one transaction (the scheduler's rules are each one). */
+  tx<T>(fn: () => Promise<T>): Promise<T> {
+    return this.d.tx(fn);
+  }
+
+  private async get<R>(sql: string, params: readonly unknown[] = []): Promise<R | undefined> {
+    return (await this.d.all<R>(sql, params))[0];
+  }
 
   /** Leases get one more lease period from `now` (after a controller restart, running trials are not failures). */
-  graceLeases(now: number): number {
-    return this.sql(
-      "UPDATE trials SET lease_deadline = MAX(lease_deadline, ? + (SELECT lease_ms FROM sweeps s WHERE s.id = trials.sweep_id)) WHERE state = 'leased'",
-    ).run(now).changes;
+  graceLeases(now: number): Promise<number> {
+    return this.d.run(
+      `UPDATE trials SET lease_deadline = CASE WHEN lease_deadline > CAST(? AS BIGINT) + (SELECT lease_ms FROM sweeps s WHERE s.id = trials.sweep_id)
+         THEN lease_deadline ELSE CAST(? AS BIGINT) + (SELECT lease_ms FROM sweeps s WHERE s.id = trials.sweep_id) END WHERE state = 'leased'`,
+      [now, now],
+    );
   }
 
-  getMeta(key: string): string | undefined {
-    return (this.sql("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
+  async getMeta(key: string): Promise<string | undefined> {
+    return (await this.get<{ value: string }>("SELECT value FROM meta WHERE key = ?", [key]))?.value;
   }
 
-  setMeta(key: string, value: string): void {
-    this.sql("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, value);
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.d.run("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value]);
   }
 
   // sweeps
-  sweepsByName(name: string): SweepRow[] {
-    return this.sql("SELECT * FROM sweeps WHERE name = ? ORDER BY id").all(name) as SweepRow[];
+  sweepsByName(name: string): Promise<SweepRow[]> {
+    return this.d.all("SELECT * FROM sweeps WHERE name = ? ORDER BY id", [name]);
   }
-  sweep(id: number): SweepRow | undefined {
-    return this.sql("SELECT * FROM sweeps WHERE id = ?").get(id) as SweepRow | undefined;
+  sweep(id: number): Promise<SweepRow | undefined> {
+    return this.get("SELECT * FROM sweeps WHERE id = ?", [id]);
   }
-  sweeps(): SweepRow[] {
-    return this.sql("SELECT * FROM sweeps ORDER BY id").all() as SweepRow[];
+  sweeps(): Promise<SweepRow[]> {
+    return this.d.all("SELECT * FROM sweeps ORDER BY id");
   }
-  setSweepExtension(id: number, extension: string): void {
-    this.sql("UPDATE sweeps SET extension = ? WHERE id = ?").run(extension, id);
+  async setSweepExtension(id: number, extension: string): Promise<void> {
+    await this.d.run("UPDATE sweeps SET extension = ? WHERE id = ?", [extension, id]);
   }
-  insertSweep(s: Omit<SweepRow, "id" | "state" | "finished_at" | "extension">): number {
-    return Number(this.sql(
-      "INSERT INTO sweeps (name, config_hash, config, lease_ms, max_attempts, fanout, created_at) VALUES (@name, @config_hash, @config, @lease_ms, @max_attempts, @fanout, @created_at)",
-    ).run(s).lastInsertRowid);
+  async insertSweep(s: Omit<SweepRow, "id" | "state" | "finished_at" | "extension">): Promise<number> {
+    const row = await this.get<{ id: number }>(
+      "INSERT INTO sweeps (name, config_hash, config, lease_ms, max_attempts, fanout, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+      [s.name, s.config_hash, s.config, s.lease_ms, s.max_attempts, s.fanout, s.created_at],
+    );
+    return row!.id;
   }
-  setSweepState(id: number, state: SweepState, finishedAt: number | null = null): void {
-    this.sql("UPDATE sweeps SET state = ?, finished_at = ? WHERE id = ?").run(state, finishedAt, id);
+  async setSweepState(id: number, state: SweepState, finishedAt: number | null = null): Promise<void> {
+    await this.d.run("UPDATE sweeps SET state = ?, finished_at = ? WHERE id = ?", [state, finishedAt, id]);
   }
 
   // trials
-  insertTrial(t: Pick<TrialRow, "sweep_id" | "idx" | "point" | "repeat" | "params" | "seed" | "config">): number {
-    return Number(this.sql(
-      "INSERT INTO trials (sweep_id, idx, point, repeat, params, seed, config) VALUES (@sweep_id, @idx, @point, @repeat, @params, @seed, @config)",
-    ).run(t).lastInsertRowid);
+  async insertTrial(t: Pick<TrialRow, "sweep_id" | "idx" | "point" | "repeat" | "params" | "seed" | "config">): Promise<number> {
+    const row = await this.get<{ id: number }>(
+      "INSERT INTO trials (sweep_id, idx, point, repeat, params, seed, config) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+      [t.sweep_id, t.idx, t.point, t.repeat, t.params, t.seed, t.config],
+    );
+    return row!.id;
   }
-  trial(id: number): TrialRow | undefined {
-    return this.sql("SELECT * FROM trials WHERE id = ?").get(id) as TrialRow | undefined;
+  trial(id: number): Promise<TrialRow | undefined> {
+    return this.get("SELECT * FROM trials WHERE id = ?", [id]);
   }
-  trialsOfSweep(sweepId: number): TrialRow[] {
-    return this.sql("SELECT * FROM trials WHERE sweep_id = ? ORDER BY id").all(sweepId) as TrialRow[];
+  trialsOfSweep(sweepId: number): Promise<TrialRow[]> {
+    return this.d.all("SELECT * FROM trials WHERE sweep_id = ? ORDER BY id", [sweepId]);
+  }
+  async trialCount(sweepId: number): Promise<number> {
+    return (await this.get<{ n: number }>("SELECT COUNT(*) AS n FROM trials WHERE sweep_id = ?", [sweepId]))!.n;
   }
   /** A page of trials in id order, after `afterId`, optionally of one sweep and one state. */
-  trialsPage(q: { sweepId?: number; state?: TrialState; afterId: number; limit: number }): TrialRow[] {
-    return this.sql(
-      "SELECT * FROM trials WHERE id > ? AND (? IS NULL OR sweep_id = ?) AND (? IS NULL OR state = ?) ORDER BY id LIMIT ?",
-    ).all(q.afterId, q.sweepId ?? null, q.sweepId ?? null, q.state ?? null, q.state ?? null, q.limit) as TrialRow[];
+  trialsPage(q: { sweepId?: number; state?: TrialState; afterId: number; limit: number }): Promise<TrialRow[]> {
+    return this.d.all(
+      "SELECT * FROM trials WHERE id > ? AND (CAST(? AS BIGINT) IS NULL OR sweep_id = ?) AND (CAST(? AS TEXT) IS NULL OR state = ?) ORDER BY id LIMIT ?",
+      [q.afterId, q.sweepId ?? null, q.sweepId ?? null, q.state ?? null, q.state ?? null, q.limit],
+    );
   }
   /** Done trials of a sweep by their objective, best first (then by id), from `offset`. */
-  trialsByObjective(sweepId: number, goal: "maximize" | "minimize", offset: number, limit: number): TrialRow[] {
-    return this.sql(
+  trialsByObjective(sweepId: number, goal: "maximize" | "minimize", offset: number, limit: number): Promise<TrialRow[]> {
+    return this.d.all(
       `SELECT t.* FROM trials t JOIN results r ON r.trial_id = t.id WHERE t.sweep_id = ? AND t.state = 'done' AND r.objective IS NOT NULL
        ORDER BY r.objective ${goal === "maximize" ? "DESC" : "ASC"}, t.id LIMIT ? OFFSET ?`,
-    ).all(sweepId, limit, offset) as TrialRow[];
+      [sweepId, limit, offset],
+    );
   }
-  sweepsPage(afterId: number, limit: number): SweepRow[] {
-    return this.sql("SELECT * FROM sweeps WHERE id > ? ORDER BY id LIMIT ?").all(afterId, limit) as SweepRow[];
+  sweepsPage(afterId: number, limit: number): Promise<SweepRow[]> {
+    return this.d.all("SELECT * FROM sweeps WHERE id > ? ORDER BY id LIMIT ?", [afterId, limit]);
   }
-  nodesPage(offset: number, limit: number): NodeRow[] {
-    return this.sql("SELECT * FROM nodes ORDER BY joined_at, id LIMIT ? OFFSET ?").all(limit, offset) as NodeRow[];
+  nodesPage(offset: number, limit: number): Promise<NodeRow[]> {
+    return this.d.all("SELECT * FROM nodes ORDER BY joined_at, id LIMIT ? OFFSET ?", [limit, offset]);
   }
-  commandsPage(afterSeq: number, limit: number): CommandRow[] {
-    return this.sql("SELECT * FROM commands WHERE seq > ? ORDER BY seq LIMIT ?").all(afterSeq, limit) as CommandRow[];
+  commandsPage(afterSeq: number, limit: number): Promise<CommandRow[]> {
+    return this.d.all("SELECT * FROM commands WHERE seq > ? ORDER BY seq LIMIT ?", [afterSeq, limit]);
   }
-  allTrials(): TrialRow[] {
-    return this.sql("SELECT * FROM trials ORDER BY id").all() as TrialRow[];
+  allTrials(): Promise<TrialRow[]> {
+    return this.d.all("SELECT * FROM trials ORDER BY id");
   }
   /** Queued trials of running sweeps, oldest first. */
-  queuedTrials(limit: number): TrialRow[] {
-    return this.sql(
+  queuedTrials(limit: number): Promise<TrialRow[]> {
+    return this.d.all(
       "SELECT t.* FROM trials t JOIN sweeps s ON s.id = t.sweep_id WHERE t.state = 'queued' AND s.state = 'running' ORDER BY t.id LIMIT ?",
-    ).all(limit) as TrialRow[];
+      [limit],
+    );
   }
-  leaseTrial(id: number, relayId: string, deadline: number, now: number): number {
-    this.sql("UPDATE trials SET state = 'leased', attempts = attempts + 1, lease_relay = ?, lease_deadline = ? WHERE id = ?").run(relayId, deadline, id);
-    const attempt = (this.sql("SELECT attempts FROM trials WHERE id = ?").get(id) as { attempts: number }).attempts;
-    this.sql("INSERT INTO attempts (trial_id, attempt, relay_id, leased_at) VALUES (?, ?, ?, ?)").run(id, attempt, relayId, now);
-    return attempt;
+  async leaseTrial(id: number, relayId: string, deadline: number, now: number): Promise<number> {
+    const row = await this.get<{ attempts: number }>(
+      "UPDATE trials SET state = 'leased', attempts = attempts + 1, lease_relay = ?, lease_deadline = ? WHERE id = ? RETURNING attempts",
+      [relayId, deadline, id],
+    );
+    await this.d.run("INSERT INTO attempts (trial_id, attempt, relay_id, leased_at) VALUES (?, ?, ?, ?)", [id, row!.attempts, relayId, now]);
+    return row!.attempts;
   }
-  extendLease(id: number, attempt: number, relayId: string, deadline: number): boolean {
-    return this.sql(
+  async extendLease(id: number, attempt: number, relayId: string, deadline: number): Promise<boolean> {
+    return (await this.d.run(
       "UPDATE trials SET lease_deadline = ? WHERE id = ? AND attempts = ? AND lease_relay = ? AND state = 'leased'",
-    ).run(deadline, id, attempt, relayId).changes > 0;
+      [deadline, id, attempt, relayId],
+    )) > 0;
   }
-  expiredLeases(now: number): TrialRow[] {
-    return this.sql("SELECT * FROM trials WHERE state = 'leased' AND lease_deadline < ?").all(now) as TrialRow[];
+  expiredLeases(now: number): Promise<TrialRow[]> {
+    return this.d.all("SELECT * FROM trials WHERE state = 'leased' AND lease_deadline < ?", [now]);
   }
-  setTrialState(id: number, state: TrialState, fields: { error?: string | null; finishedAt?: number | null } = {}): void {
-    this.sql(
+  async setTrialState(id: number, state: TrialState, fields: { error?: string | null; finishedAt?: number | null } = {}): Promise<void> {
+    await this.d.run(
       "UPDATE trials SET state = ?, lease_relay = NULL, lease_deadline = NULL, last_error = COALESCE(?, last_error), finished_at = ? WHERE id = ?",
-    ).run(state, fields.error ?? null, fields.finishedAt ?? null, id);
+      [state, fields.error ?? null, fields.finishedAt ?? null, id],
+    );
   }
-  cancelQueuedOrLeased(sweepId: number | null, trialId: number | null, now: number): number[] {
-    const rows = this.sql(
-      "SELECT id FROM trials WHERE state IN ('queued', 'leased') AND (? IS NULL OR sweep_id = ?) AND (? IS NULL OR id = ?)",
-    ).all(sweepId, sweepId, trialId, trialId) as Array<{ id: number }>;
-    for (const r of rows) this.setTrialState(r.id, "cancelled", { finishedAt: now });
+  async cancelQueuedOrLeased(sweepId: number | null, trialId: number | null, now: number): Promise<number[]> {
+    const rows = await this.d.all<{ id: number }>(
+      "SELECT id FROM trials WHERE state IN ('queued', 'leased') AND (CAST(? AS BIGINT) IS NULL OR sweep_id = ?) AND (CAST(? AS BIGINT) IS NULL OR id = ?)",
+      [sweepId, sweepId, trialId, trialId],
+    );
+    for (const r of rows) await this.setTrialState(r.id, "cancelled", { finishedAt: now });
     return rows.map((r) => r.id);
   }
   /** True while some trial of the sweep is queued or leased. */
-  sweepHasOpenTrials(sweepId: number): boolean {
-    return this.sql("SELECT 1 FROM trials WHERE sweep_id = ? AND state IN ('queued', 'leased') LIMIT 1").get(sweepId) !== undefined;
+  async sweepHasOpenTrials(sweepId: number): Promise<boolean> {
+    return (await this.get("SELECT 1 AS one FROM trials WHERE sweep_id = ? AND state IN ('queued', 'leased') LIMIT 1", [sweepId])) !== undefined;
   }
 
-  countsBySweep(sweepId: number): Record<TrialState, number> {
+  async countsBySweep(sweepId: number): Promise<Record<TrialState, number>> {
     const counts = Object.fromEntries(TRIAL_STATES.map((state) => [state, 0])) as Record<TrialState, number>;
-    for (const r of this.sql("SELECT state, COUNT(*) n FROM trials WHERE sweep_id = ? GROUP BY state").all(sweepId) as Array<{ state: TrialState; n: number }>) {
+    for (const r of await this.d.all<{ state: TrialState; n: number }>("SELECT state, COUNT(*) AS n FROM trials WHERE sweep_id = ? GROUP BY state", [sweepId])) {
       counts[r.state] = r.n;
     }
     return counts;
   }
 
-  // attempts
-  attempt(trialId: number, attempt: number): AttemptRow | undefined {
-    return this.sql("SELECT * FROM attempts WHERE trial_id = ? AND attempt = ?").get(trialId, attempt) as AttemptRow | undefined;
+  /** Trials and sweeps by state across the store, for /metrics. */
+  async stateCounts(): Promise<{ trials: Map<string, number>; sweeps: Map<string, number> }> {
+    const of = async (table: "trials" | "sweeps") =>
+      new Map((await this.d.all<{ state: string; n: number }>(`SELECT state, COUNT(*) AS n FROM ${table} GROUP BY state`)).map((r) => [r.state, r.n]));
+    return { trials: await of("trials"), sweeps: await of("sweeps") };
   }
-  attemptsOf(trialId: number): AttemptRow[] {
-    return this.sql("SELECT * FROM attempts WHERE trial_id = ? ORDER BY attempt").all(trialId) as AttemptRow[];
+
+  // attempts
+  attempt(trialId: number, attempt: number): Promise<AttemptRow | undefined> {
+    return this.get("SELECT * FROM attempts WHERE trial_id = ? AND attempt = ?", [trialId, attempt]);
+  }
+  attemptsOf(trialId: number): Promise<AttemptRow[]> {
+    return this.d.all("SELECT * FROM attempts WHERE trial_id = ? ORDER BY attempt", [trialId]);
   }
   /** Closes an attempt once; `overwrite` replaces an earlier outcome (a late result after expiry). */
-  endAttempt(trialId: number, attempt: number, outcome: string, fields: { workerId?: string | null; error?: string | null; at: number; overwrite?: boolean }): void {
-    this.sql(
+  async endAttempt(trialId: number, attempt: number, outcome: string, fields: { workerId?: string | null; error?: string | null; at: number; overwrite?: boolean }): Promise<void> {
+    await this.d.run(
       `UPDATE attempts SET outcome = ?, worker_id = COALESCE(?, worker_id), error = ?, ended_at = ? WHERE trial_id = ? AND attempt = ?${fields.overwrite ? "" : " AND outcome IS NULL"}`,
-    ).run(outcome, fields.workerId ?? null, fields.error ?? null, fields.at, trialId, attempt);
+      [outcome, fields.workerId ?? null, fields.error ?? null, fields.at, trialId, attempt],
+    );
   }
 
   // results and metrics
-  result(trialId: number): ResultRow | undefined {
-    return this.sql("SELECT * FROM results WHERE trial_id = ?").get(trialId) as ResultRow | undefined;
+  result(trialId: number): Promise<ResultRow | undefined> {
+    return this.get("SELECT * FROM results WHERE trial_id = ?", [trialId]);
   }
-  resultsOfSweep(sweepId: number): ResultRow[] {
-    return this.sql("SELECT r.* FROM results r JOIN trials t ON t.id = r.trial_id WHERE t.sweep_id = ? ORDER BY r.trial_id").all(sweepId) as ResultRow[];
+  resultsOfSweep(sweepId: number): Promise<ResultRow[]> {
+    return this.d.all("SELECT r.* FROM results r JOIN trials t ON t.id = r.trial_id WHERE t.sweep_id = ? ORDER BY r.trial_id", [sweepId]);
   }
-  insertResult(r: ResultRow): boolean {
-    return this.sql(
-      "INSERT OR IGNORE INTO results (trial_id, attempt, relay_id, worker_id, result_sha, metrics, objective, outcome, stored_at) VALUES (@trial_id, @attempt, @relay_id, @worker_id, @result_sha, @metrics, @objective, @outcome, @stored_at)",
-    ).run(r).changes > 0;
+  async insertResult(r: ResultRow): Promise<boolean> {
+    return (await this.d.run(
+      "INSERT INTO results (trial_id, attempt, relay_id, worker_id, result_sha, metrics, objective, outcome, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (trial_id) DO NOTHING",
+      [r.trial_id, r.attempt, r.relay_id, r.worker_id, r.result_sha, r.metrics, r.objective, r.outcome, r.stored_at],
+    )) > 0;
   }
   /** Done trials of a sweep with their objective, for the leaderboard. */
-  rankedTrials(sweepId: number): Array<{ id: number; point: number; objective: number | null }> {
-    return this.sql(
+  rankedTrials(sweepId: number): Promise<Array<{ id: number; point: number; objective: number | null }>> {
+    return this.d.all(
       "SELECT t.id, t.point, r.objective FROM trials t JOIN results r ON r.trial_id = t.id WHERE t.sweep_id = ? AND t.state = 'done' ORDER BY t.id",
-    ).all(sweepId) as Array<{ id: number; point: number; objective: number | null }>;
+      [sweepId],
+    );
   }
-  upsertReport(r: ReportRow): void {
-    this.sql("INSERT OR REPLACE INTO reports (trial_id, attempt, step, metrics) VALUES (@trial_id, @attempt, @step, @metrics)").run(r);
+  /** Done trials of a sweep with their params and objective, for parameter importance. */
+  scoredTrials(sweepId: number): Promise<Array<{ params: string; objective: number }>> {
+    return this.d.all(
+      "SELECT t.params, r.objective FROM trials t JOIN results r ON r.trial_id = t.id WHERE t.sweep_id = ? AND t.state = 'done' AND r.objective IS NOT NULL ORDER BY t.id",
+      [sweepId],
+    );
   }
-  reportsOfAttempt(trialId: number, attempt: number): ReportRow[] {
-    return this.sql("SELECT * FROM reports WHERE trial_id = ? AND attempt = ? ORDER BY step").all(trialId, attempt) as ReportRow[];
+  async upsertReport(r: ReportRow): Promise<void> {
+    await this.d.run(
+      "INSERT INTO reports (trial_id, attempt, step, metrics) VALUES (?, ?, ?, ?) ON CONFLICT (trial_id, attempt, step) DO UPDATE SET metrics = excluded.metrics",
+      [r.trial_id, r.attempt, r.step, r.metrics],
+    );
+  }
+  reportsOf(trialId: number): Promise<ReportRow[]> {
+    return this.d.all("SELECT * FROM reports WHERE trial_id = ? ORDER BY attempt, step", [trialId]);
+  }
+  reportsOfAttempt(trialId: number, attempt: number): Promise<ReportRow[]> {
+    return this.d.all("SELECT * FROM reports WHERE trial_id = ? AND attempt = ? ORDER BY step", [trialId, attempt]);
   }
   /**
    * The trials before index `idx` in a sweep, each with its state and its report at `step`
    * (of its first attempt that made one), for a stopping rule's cohort.
    */
-  rungCohort(sweepId: number, idx: number, step: number): Array<{ id: number; state: TrialState; metrics: string | null }> {
-    return this.sql(
+  rungCohort(sweepId: number, idx: number, step: number): Promise<Array<{ id: number; state: TrialState; metrics: string | null }>> {
+    return this.d.all(
       `SELECT t.id, t.state, (SELECT r.metrics FROM reports r WHERE r.trial_id = t.id AND r.step = ? ORDER BY r.attempt LIMIT 1) AS metrics
        FROM trials t WHERE t.sweep_id = ? AND t.idx < ? ORDER BY t.idx`,
-    ).all(step, sweepId, idx) as Array<{ id: number; state: TrialState; metrics: string | null }>;
-  }
-  reportsOf(trialId: number): ReportRow[] {
-    return this.sql("SELECT * FROM reports WHERE trial_id = ? ORDER BY attempt, step").all(trialId) as ReportRow[];
+      [step, sweepId, idx],
+    );
   }
 
   // nodes
-  upsertNode(n: Omit<NodeRow, "stats" | "url" | "state"> & { url?: string | null }): void {
-    this.sql(
-      `INSERT INTO nodes (id, role, host, threads, url, relay_id, joined_at, last_seen, state, bundle_sha) VALUES (@id, @role, @host, @threads, @url, @relay_id, @joined_at, @last_seen, 'alive', @bundle_sha)
-       ON CONFLICT(id) DO UPDATE SET role = excluded.role, host = excluded.host, threads = excluded.threads, relay_id = excluded.relay_id, last_seen = excluded.last_seen, state = 'alive', bundle_sha = excluded.bundle_sha`,
-    ).run({ url: null, ...n });
+  async upsertNode(n: Omit<NodeRow, "stats" | "url" | "state"> & { url?: string | null }): Promise<void> {
+    await this.d.run(
+      `INSERT INTO nodes (id, role, host, threads, url, relay_id, joined_at, last_seen, state, bundle_sha) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'alive', ?)
+       ON CONFLICT (id) DO UPDATE SET role = excluded.role, host = excluded.host, threads = excluded.threads, relay_id = excluded.relay_id, last_seen = excluded.last_seen, state = 'alive', bundle_sha = excluded.bundle_sha`,
+      [n.id, n.role, n.host, n.threads, n.url ?? null, n.relay_id, n.joined_at, n.last_seen, n.bundle_sha],
+    );
   }
-  touchNode(id: string, now: number, fields: { url?: string; stats?: string; state?: string } = {}): void {
-    this.sql(
+  async touchNode(id: string, now: number, fields: { url?: string; stats?: string; state?: string } = {}): Promise<void> {
+    await this.d.run(
       "UPDATE nodes SET last_seen = ?, url = COALESCE(?, url), stats = COALESCE(?, stats), state = COALESCE(?, state) WHERE id = ?",
-    ).run(now, fields.url ?? null, fields.stats ?? null, fields.state ?? "alive", id);
+      [now, fields.url ?? null, fields.stats ?? null, fields.state ?? "alive", id],
+    );
   }
-  node(id: string): NodeRow | undefined {
-    return this.sql("SELECT * FROM nodes WHERE id = ?").get(id) as NodeRow | undefined;
+  node(id: string): Promise<NodeRow | undefined> {
+    return this.get("SELECT * FROM nodes WHERE id = ?", [id]);
   }
-  nodes(): NodeRow[] {
-    return this.sql("SELECT * FROM nodes ORDER BY joined_at, id").all() as NodeRow[];
+  nodes(): Promise<NodeRow[]> {
+    return this.d.all("SELECT * FROM nodes ORDER BY joined_at, id");
   }
   /** Live relays (heartbeat within `since`), with the number of live workers under each. */
-  relayLoads(since: number, workerSince: number): Array<{ id: string; url: string | null; workers: number }> {
-    return this.sql(
+  relayLoads(since: number, workerSince: number): Promise<Array<{ id: string; url: string | null; workers: number }>> {
+    return this.d.all(
       `SELECT r.id, r.url, (SELECT COUNT(*) FROM nodes w WHERE w.role = 'worker' AND w.relay_id = r.id AND w.state = 'alive' AND w.last_seen >= ?) AS workers
        FROM nodes r WHERE r.role = 'relay' AND r.state = 'alive' AND r.last_seen >= ? ORDER BY r.joined_at, r.id`,
-    ).all(workerSince, since) as Array<{ id: string; url: string | null; workers: number }>;
+      [workerSince, since],
+    );
   }
-
-  liveWorkerCount(since: number): number {
-    return (this.sql("SELECT COUNT(*) n FROM nodes WHERE role = 'worker' AND state = 'alive' AND last_seen >= ?").get(since) as { n: number }).n;
+  async liveNodeCount(role: "worker" | "relay", since: number): Promise<number> {
+    return (await this.get<{ n: number }>("SELECT COUNT(*) AS n FROM nodes WHERE role = ? AND state = 'alive' AND last_seen >= ?", [role, since]))!.n;
   }
-
-  setNodeRelay(id: string, relayId: string): void {
-    this.sql("UPDATE nodes SET relay_id = ? WHERE id = ?").run(relayId, id);
+  liveWorkerCount(since: number): Promise<number> {
+    return this.liveNodeCount("worker", since);
   }
-
-  setNodeState(id: string, state: string): void {
-    this.sql("UPDATE nodes SET state = ? WHERE id = ?").run(state, id);
+  async setNodeRelay(id: string, relayId: string): Promise<void> {
+    await this.d.run("UPDATE nodes SET relay_id = ? WHERE id = ?", [relayId, id]);
+  }
+  async setNodeState(id: string, state: string): Promise<void> {
+    await this.d.run("UPDATE nodes SET state = ? WHERE id = ?", [state, id]);
   }
 
   // commands
-  insertCommand(c: Omit<CommandRow, "seq">): number {
-    return Number(this.sql(
-      "INSERT INTO commands (kind, sweep_id, trial_id, bundle_sha, at) VALUES (@kind, @sweep_id, @trial_id, @bundle_sha, @at)",
-    ).run(c).lastInsertRowid);
+  async insertCommand(c: Omit<CommandRow, "seq">): Promise<number> {
+    const row = await this.get<{ seq: number }>(
+      "INSERT INTO commands (kind, sweep_id, trial_id, bundle_sha, at) VALUES (?, ?, ?, ?, ?) RETURNING seq",
+      [c.kind, c.sweep_id, c.trial_id, c.bundle_sha, c.at],
+    );
+    return row!.seq;
   }
-  commandsAfter(seq: number): CommandRow[] {
-    return this.sql("SELECT * FROM commands WHERE seq > ? ORDER BY seq").all(seq) as CommandRow[];
+  async lastCommandSeq(): Promise<number> {
+    return (await this.get<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM commands"))?.seq ?? 0;
+  }
+  commandsAfter(seq: number): Promise<CommandRow[]> {
+    return this.d.all("SELECT * FROM commands WHERE seq > ? ORDER BY seq", [seq]);
   }
 
-  // blobs index (the bytes live in DIR/blobs/<sha>)
-  insertBlob(b: BlobRow): void {
-    this.sql(
-      "INSERT OR IGNORE INTO blobs (sha, kind, name, bytes, label, created_at) VALUES (@sha, @kind, @name, @bytes, @label, @created_at)",
-    ).run(b);
+  // blobs: the index in the store; the bytes under DIR/blobs/<sha> (SQLite) or in the store itself (PostgreSQL)
+  /** Stores a blob's bytes and its index row; returns its SHA-256. */
+  async putBlob(bytes: Uint8Array, b: Omit<BlobRow, "sha" | "bytes">): Promise<string> {
+    const sha = createHash("sha256").update(bytes).digest("hex");
+    if (this.dir !== null) {
+      const path = join(this.dir, "blobs", sha);
+      if (!existsSync(path)) {
+        mkdirSync(join(this.dir, "blobs"), { recursive: true });
+        // Write then rename, so a crash never leaves a truncated blob under its hash.
+        writeFileSync(`${path}.tmp`, bytes);
+        renameSync(`${path}.tmp`, path);
+      }
+    } else {
+      await this.d.run("INSERT INTO blob_data (sha, data) VALUES (?, ?) ON CONFLICT (sha) DO NOTHING", [sha, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]);
+    }
+    await this.d.run(
+      "INSERT INTO blobs (sha, kind, name, bytes, label, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha) DO NOTHING",
+      [sha, b.kind, b.name, bytes.byteLength, b.label, b.created_at],
+    );
+    return sha;
   }
-  blob(sha: string): BlobRow | undefined {
-    return this.sql("SELECT * FROM blobs WHERE sha = ?").get(sha) as BlobRow | undefined;
+  /** A blob's bytes, checked against its hash; undefined when the store has none. */
+  async blobBytes(sha: string): Promise<Uint8Array | undefined> {
+    if (!(await this.blob(sha))) return undefined;
+    let bytes: Uint8Array | undefined;
+    if (this.dir !== null) {
+      const path = join(this.dir, "blobs", sha);
+      bytes = existsSync(path) ? readFileSync(path) : undefined;
+    } else {
+      bytes = (await this.get<{ data: Buffer }>("SELECT data FROM blob_data WHERE sha = ?", [sha]))?.data;
+    }
+    if (bytes && createHash("sha256").update(bytes).digest("hex") !== sha) throw new Error(`blob ${sha} in the store is corrupt`);
+    return bytes;
   }
-  blobs(): BlobRow[] {
-    return this.sql("SELECT * FROM blobs ORDER BY created_at").all() as BlobRow[];
+  blob(sha: string): Promise<BlobRow | undefined> {
+    return this.get("SELECT * FROM blobs WHERE sha = ?", [sha]);
+  }
+  blobs(): Promise<BlobRow[]> {
+    return this.d.all("SELECT * FROM blobs ORDER BY created_at");
   }
 }

@@ -24,12 +24,12 @@ before(async () => {
   client = new ApiClient(controller.url);
   // 30 trials finish, with test accuracy rising with their id, through the scheduler (as a relay's batch would).
   const s = controller.state.scheduler;
-  const leases = s.leaseTrials("r-test", 30);
+  const leases = await s.leaseTrials("r-test", 30);
   const results = leases.map((l, i): TrialResult => ({
     trialId: l.trialId, attempt: l.attempt, status: "done", workerId: "w-test", error: null, finishedAt: Date.now(),
     outcome: { resultSha256: "ab".repeat(32), metrics: { testAccuracy: i / 100 }, reports: [{ epoch: 1, testAccuracy: 0 }, { epoch: 2, testAccuracy: i / 100 }], info: {}, runMs: 1 },
   }));
-  s.recordResults("r-test", { batchId: "b", results });
+  await s.recordResults("r-test", { batchId: "b", results });
 });
 after(() => controller.close());
 

@@ -57,14 +57,13 @@ async function call(path: string, init: RequestInit & { cookie?: string } = {}) 
   return { status: res.status, message };
 }
 
-function storeSnapshot() {
-  const db = controller.state.store.db;
-  return JSON.stringify([
-    db.prepare("SELECT id, state, attempts FROM trials ORDER BY id").all(),
-    db.prepare("SELECT COUNT(*) n FROM results").get(),
-    db.prepare("SELECT COUNT(*) n FROM reports").get(),
-    db.prepare("SELECT COUNT(*) n FROM commands").get(),
-  ]);
+/** What the store holds, through its own API (trials, their results and reports, commands). */
+async function storeSnapshot() {
+  const store = controller.state.store;
+  const trials = await store.allTrials();
+  const results = await Promise.all(trials.map((t) => store.result(t.id)));
+  const reports = await Promise.all(trials.map((t) => store.reportsOf(t.id)));
+  return JSON.stringify([trials.map((t) => [t.id, t.state, t.attempts]), results, reports, await store.commandsAfter(0)]);
 }
 
 test("a bad sweep config exits non-zero naming each bad field, and nothing starts", async () => {
@@ -83,18 +82,18 @@ test("a bad sweep config exits non-zero naming each bad field, and nothing start
 });
 
 test("join: no token 401, wrong token 403, bad query 400 naming the parameter", async () => {
-  const before = storeSnapshot();
+  const before = await storeSnapshot();
   assert.deepEqual(await call("/v1/join?threads=1", { method: "POST" }), { status: 401, message: "header 'authorization' is missing: joining needs 'Bearer <token>'" });
   assert.deepEqual(await call("/v1/join?threads=1", { method: "POST", headers: { authorization: "Bearer nope" } }), { status: 403, message: "wrong token for joining" });
   const bad = await call("/v1/join?threads=0&role=boss", { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
   assert.equal(bad.status, 400);
   assert.match(bad.message, /query parameter 'threads' must be at least 1/);
   assert.match(bad.message, /query parameter 'role'/);
-  assert.equal(storeSnapshot(), before);
+  assert.equal(await storeSnapshot(), before);
 });
 
 test("identity: missing, forged and re-signed cookies get 401; another role's route 403", async () => {
-  const before = storeSnapshot();
+  const before = await storeSnapshot();
   assert.equal((await call("/v1/work?free=1")).status, 401);
   // The identity's payload edited to say relay: the signature no longer matches.
   const [payload, sig] = workerCookie.replace("discalc_id=", "").split(".") as [string, string];
@@ -109,7 +108,7 @@ test("identity: missing, forged and re-signed cookies get 401; another role's ro
   assert.equal(w.status, 403);
   assert.match(w.message, /a worker's identity may not use GET \/v1\/leases/);
   assert.equal((await call("/v1/work?free=1", { cookie: relayCookie })).status, 403);
-  assert.equal(storeSnapshot(), before);
+  assert.equal(await storeSnapshot(), before);
 });
 
 test("bad query values name the parameter; unknown parameters are refused", async () => {
@@ -125,7 +124,7 @@ test("bad query values name the parameter; unknown parameters are refused", asyn
 });
 
 test("admin routes need the admin token", async () => {
-  const before = storeSnapshot();
+  const before = await storeSnapshot();
   assert.equal((await call("/api/commands?kind=pause", { method: "POST" })).status, 401);
   assert.equal((await call("/api/commands?kind=pause", { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } })).status, 403);
   assert.deepEqual(await call("/api/commands?kind=pause", { method: "POST", cookie: workerCookie }),
@@ -137,7 +136,7 @@ test("admin routes need the admin token", async () => {
   assert.equal((await call("/api/commands?kind=cancel&sweep=99", { method: "POST", headers: { authorization: `Bearer ${ADMIN}` } })).status, 404);
   const deploy = await call("/api/deploy", { method: "POST", headers: { authorization: `Bearer ${ADMIN}` }, body: "console.log('not a bundle')" });
   assert.deepEqual(deploy, { status: 400, message: "body is not a discalc node bundle (build it with `discalc deploy`)" });
-  assert.equal(storeSnapshot(), before);
+  assert.equal(await storeSnapshot(), before);
 });
 
 test("blob paths that try to walk out are refused; unknown blobs are 404", async () => {
@@ -147,13 +146,13 @@ test("blob paths that try to walk out are refused; unknown blobs are 404", async
   }
   assert.equal((await call("/v1/blobs/../../etc/passwd", { cookie: workerCookie })).status, 404);
   assert.equal((await call(`/v1/blobs/${"0".repeat(64)}`, { cookie: workerCookie })).status, 404);
-  const bundle = controller.state.currentBundle();
+  const bundle = await controller.state.currentBundle();
   assert.equal((await call(`/v1/blobs/${bundle}`)).status, 401, "blobs need an identity");
   assert.equal((await call(`/v1/blobs/${bundle}`, { cookie: workerCookie })).status, 200);
 });
 
 test("oversized bodies get 413, a deflate bomb is refused at the cap, bad bodies 400; nothing stored", async () => {
-  const before = storeSnapshot();
+  const before = await storeSnapshot();
   const big = new Uint8Array(65 * 1024 * 1024);
   const over = await call(routes.results.path, { method: "POST", cookie: relayCookie, headers: { "content-type": "application/json" }, body: big });
   assert.equal(over.status, 413);
@@ -166,7 +165,7 @@ test("oversized bodies get 413, a deflate bomb is refused at the cap, bad bodies
   const shape = await call(routes.results.path, { method: "POST", cookie: relayCookie, headers: { "content-type": "application/json" }, body: JSON.stringify({ batchId: "x", results: [{ trialId: -1 }] }) });
   assert.equal(shape.status, 400);
   assert.match(shape.message, /results\.0\.trialId/);
-  assert.equal(storeSnapshot(), before);
+  assert.equal(await storeSnapshot(), before);
 });
 
 test("the bootstrap refuses a bundle whose SHA-256 is not the one the controller named", { timeout: 60_000 }, async () => {

@@ -25,7 +25,7 @@ export interface RelayRouteOptions {
     rung(ctx: Koa.Context, id: Identity): Promise<void>;
   };
   /** Blobs this node holds itself (the controller), before asking upstream. */
-  localBlob?(sha: string): Uint8Array | undefined;
+  localBlob?(sha: string): Promise<Uint8Array | undefined>;
 }
 
 export function relayRouter(relay: Relay, opts: RelayRouteOptions): Router {
@@ -68,7 +68,7 @@ export function relayRouter(relay: Relay, opts: RelayRouteOptions): Router {
     requireIdentity(ctx, opts.verifier, ["worker", "relay"]);
     const sha = ctx.params.sha ?? "";
     if (!Sha256.safeParse(sha).success) ctx.throw(400, "path parameter 'sha' must be a lowercase hex SHA-256");
-    let bytes = opts.localBlob?.(sha);
+    let bytes = await opts.localBlob?.(sha);
     if (!bytes) {
       try {
         bytes = await relay.blob(sha);

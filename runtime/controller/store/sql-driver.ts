@@ -1,0 +1,34 @@
+// What the store needs from a database: statements with `?` placeholders, and transactions.
+// Two drivers (SQLite, PostgreSQL) run the same SQL text; the store never sees which.
+export interface SqlDriver {
+  readonly dialect: "sqlite" | "postgres";
+  /** Where a human finds this store (a folder, or a URL without its password). */
+  readonly where: string;
+  all<R>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /** Runs a write; resolves with the number of rows it changed. */
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+  /**
+   * Runs `fn` as one transaction: every statement the store issues while it runs (in this async
+   * context) belongs to it. Transactions of one store run one at a time, so the scheduler's
+   * read-then-write rules need no row locks. Nested calls join the outer transaction.
+   */
+  tx<T>(fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A promise chain that lets one holder in at a time. */
+export class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+
+  async lock<T>(fn: () => Promise<T>): Promise<T> {
+    const previous = this.tail;
+    let release!: () => void;
+    this.tail = new Promise((r) => (release = r));
+    await previous;
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+}
