@@ -3,6 +3,7 @@
 // tfjs-wasm), all on one thread. Prints a table and writes the figures as JSON.
 //
 //   npm run kernels:bench [-- --quick] [-- --out FILE]
+//   npm run kernels:bench -- --conv-only     (just the conv2d forward table; writes no JSON)
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { cpus } from "node:os";
@@ -23,10 +24,12 @@ import { convForward } from "./layers/conv-forward.ts";
 const { values: args } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
+    "conv-only": { type: "boolean", default: false },
     out: { type: "string", default: "build/bench/kernels.json" },
   },
 });
 const quick = args.quick!;
+const convOnly = args["conv-only"]!;
 const budgetMs = quick ? 60 : 600;
 
 interface GemmCase { label: string; m: number; n: number; k: number; transA: boolean; transB: boolean }
@@ -105,13 +108,13 @@ async function benchConv(s: ConvShape): Promise<Omit<ConvRow, "torch">> {
   const flops = 2 * s.n * y.out * x.out * s.k * s.k * s.c * s.f;
   const inst = instantiateKernels(await compileKernels());
   const kk = s.k * s.k * s.c, m = s.n * y.out * x.out;
-  const input = inst.allocF32(s.n * s.h * s.w * s.c), w = inst.allocF32(kk * s.f), col = inst.allocF32(m * kk), out = inst.allocF32(m * s.f), zeros = inst.allocF32(s.c);
+  const input = inst.allocF32(s.n * s.h * s.w * s.c), w = inst.allocF32(kk * s.f), col = inst.allocF32(m * kk), out = inst.allocF32(m * s.f);
   const fill = (v: Float32Array) => { for (let i = 0; i < v.length; i++) v[i] = ((i * 2654435761) % 1000) / 500 - 1; };
   fill(inst.f32(input, s.n * s.h * s.w * s.c));
   fill(inst.f32(w, kk * s.f));
   // What the conv2d layer does forward (no bias, as the peers): im2col and the SGEMM, or the direct kernel.
   const g = { h: s.h, w: s.w, c: s.c, kh: s.k, kw: s.k, f: s.f, stride: 1, padTop: y.before, padLeft: x.before, outH: y.out, outW: x.out };
-  const ours = measure(() => convForward(inst.k, g, s.n, input, w, out, col, zeros), budgetMs);
+  const ours = measure(() => convForward(inst.k, g, s.n, input, w, out, col), budgetMs);
   const peer = await tfjsConv2d(s);
   const tfjs = gflops(flops, measure(peer.run, budgetMs).msPerCall);
   peer.dispose();
@@ -142,8 +145,26 @@ const fmt = (v: number | null, d = 1) => (v === null ? "—" : v.toFixed(d));
 const pad = (s: string, w: number) => s.padEnd(w);
 const lpad = (s: string, w: number) => s.padStart(w);
 
+/** The conv2d forward table: ours beside tfjs-wasm (and PyTorch when it is installed and wanted). */
+async function convTable(skipTorch: boolean): Promise<{ torch: TorchFigures | null; conv: ConvRow[] }> {
+  const torch: TorchFigures | null = skipTorch ? null : torchFigures(convShapes, quick);
+  console.log(`\n${pad("conv2d forward, batch 64 (GFLOP/s)", 34)}${lpad("discalc", 9)}${lpad("tfjs-wasm", 11)}${lpad("discalc/tfjs", 14)}${torch ? `${lpad("PyTorch", 9)}${lpad("discalc/PyTorch", 17)}` : ""}`);
+  const conv: ConvRow[] = [];
+  for (const s of convShapes) {
+    const r = { ...(await benchConv(s)), torch: torch?.convGflops[s.label] ?? null };
+    conv.push(r);
+    console.log(`${pad(r.label, 34)}${lpad(fmt(r.ours), 9)}${lpad(fmt(r.tfjs), 11)}${lpad(fmt(r.ours / r.tfjs, 2) + "×", 14)}` +
+      (r.torch !== null ? `${lpad(fmt(r.torch), 9)}${lpad(fmt(r.ours / r.torch, 2) + "×", 17)}` : ""));
+  }
+  return { torch, conv };
+}
+
 async function main() {
   console.log(`discalc kernels benchmark — ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}, one thread${quick ? " (quick)" : ""}\n`);
+  if (convOnly) {
+    await convTable(true);
+    return;
+  }
   console.log(`${pad("SGEMM (GFLOP/s)", 34)}${lpad("discalc", 9)}${lpad("naive JS", 10)}${lpad("tfjs-wasm", 11)}${lpad("discalc/tfjs", 14)}`);
   const gemm: GemmRow[] = [];
   for (const c of [...squares, ...mlpShapes]) {
@@ -162,15 +183,7 @@ async function main() {
   console.log(`  tfjs-wasm ${lpad(training.tfjs.samplesPerSec.toFixed(0), 8)} samples/s  (final-epoch loss ${training.tfjs.trainLoss.toFixed(3)})`);
   console.log(`  discalc / tfjs-wasm: ${training.speedup.toFixed(2)}×`);
 
-  const torch: TorchFigures | null = torchFigures(convShapes, quick);
-  console.log(`\n${pad("conv2d forward, batch 64 (GFLOP/s)", 34)}${lpad("discalc", 9)}${lpad("tfjs-wasm", 11)}${lpad("discalc/tfjs", 14)}${torch ? `${lpad("PyTorch", 9)}${lpad("discalc/PyTorch", 17)}` : ""}`);
-  const conv: ConvRow[] = [];
-  for (const s of convShapes) {
-    const r = { ...(await benchConv(s)), torch: torch?.convGflops[s.label] ?? null };
-    conv.push(r);
-    console.log(`${pad(r.label, 34)}${lpad(fmt(r.ours), 9)}${lpad(fmt(r.tfjs), 11)}${lpad(fmt(r.ours / r.tfjs, 2) + "×", 14)}` +
-      (r.torch !== null ? `${lpad(fmt(r.torch), 9)}${lpad(fmt(r.ours / r.torch, 2) + "×", 17)}` : ""));
-  }
+  const { torch, conv } = await convTable(false);
   const cnn = await benchCnnTraining();
   console.log(`\ntraining, one thread (samples/s)          discalc    tfjs cpu${torch ? "   PyTorch  discalc/PyTorch" : ""}`);
   console.log(`  LeNet-style CNN, batch 64, Adam  ${lpad(cnn.lenet.toFixed(0), 9)}  ${lpad(cnn.lenetTfjsCpu.toFixed(0), 9)}` +

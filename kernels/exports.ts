@@ -50,8 +50,7 @@ export interface KernelExports {
   genMoons(x: Ptr, y: Ptr, n: number, noise: number, state: Ptr): void;
   genXor(x: Ptr, y: Ptr, n: number, noise: number, state: Ptr): void;
   im2col(x: Ptr, n: number, h: number, w: number, c: number, kh: number, kw: number, stride: number, padTop: number, padLeft: number, outH: number, outW: number, col: Ptr): void;
-  convForwardDirect(x: Ptr, n: number, h: number, w: number, c: number, kh: number, kw: number, stride: number, padTop: number, padLeft: number, outH: number, outW: number, wt: Ptr, f: number, out: Ptr, zeros: Ptr): void;
-  convForwardC1(x: Ptr, n: number, h: number, w: number, kh: number, kw: number, padTop: number, padLeft: number, outH: number, outW: number, wt: Ptr, f: number, out: Ptr): void;
+  convForwardRows(x: Ptr, n: number, h: number, w: number, c: number, kh: number, kw: number, stride: number, padTop: number, padLeft: number, outH: number, outW: number, wt: Ptr, f: number, out: Ptr): void;
   col2im(col: Ptr, n: number, h: number, w: number, c: number, kh: number, kw: number, stride: number, padTop: number, padLeft: number, outH: number, outW: number, dx: Ptr): void;
   maxPoolForward(x: Ptr, n: number, h: number, w: number, c: number, size: number, stride: number, outH: number, outW: number, y: Ptr, argmax: Ptr): void;
   maxPoolBackward(dy: Ptr, argmax: Ptr, outCount: number, dx: Ptr, inCount: number): void;

@@ -11,6 +11,7 @@ export { sgdUpdate, momentumUpdate, adamUpdate, scheduleLr } from "./optim";
 export { rngSeed, rngNextU32, rngUniform, rngBelow, rngNormal, shuffleI32, iotaI32 } from "./rng";
 export { initHe, initXavier } from "./init";
 export { gatherRowsF32, gatherRowsU8, gatherLabels, genSpirals, genMoons, genXor } from "./data";
-export { im2col, col2im, convForwardDirect, convForwardC1 } from "./conv";
+export { im2col, col2im } from "./conv";
+export { convForwardRows } from "./conv-direct";
 export { maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward } from "./pool";
 export { dropoutForward, dropoutBackward } from "./dropout";

@@ -1,27 +1,28 @@
-// conv2d forward, the one way the layer and the benchmark run it: im2col and the packed SGEMM;
-// or, when each tap brings at least 16 channels, the direct (indirect-buffer) kernel; or, for a
-// one-channel input at stride 1, the kernel that shares each tap's load across four pixels.
-// Both skip the columns and give the same bits (kernels/assembly/conv.ts). Measured on this
-// machine: indirect 27 vs 14 GFLOP/s at 32×32×16→16 k3 (but 20 vs 29 at 14×14×8→16 k5, and
-// 2 vs 8 at C = 1, where the one-channel kernel takes over).
+// conv2d forward, the one way the layer and the benchmark run it: when the kernel's depth
+// (kh·kw·c) is at most 256, the kernel-row kernel (convForwardRows, kernels/assembly/
+// conv-direct.ts), which skips the columns; deeper, im2col and the packed SGEMM. Up to 256
+// the row kernel gives exactly im2col then SGEMM's bits, so the path never changes a result;
+// which path runs depends on the shape alone. Measured on this machine (GFLOP/s, batch 64, one
+// thread): 28×28×1→8 k5 same 36 vs 8 for im2col+SGEMM (20 for the older one-channel kernel);
+// 14×14×8→16 k5 valid 44 vs 30; 32×32×16→16 k3 same 42 vs 27 for the older indirect kernel
+// (convForwardDirect) and 9 for im2col+SGEMM; every other shape tried (c from 1 to 64, k 1 to
+// 7, stride 1 and 2, f not a multiple of 8) was faster by rows too, so the older indirect and
+// one-channel kernels are gone.
 import type { KernelExports } from "../exports.ts";
 import type { ConvGeometry } from "./plan.ts";
 
-export const takesDirectPath = (g: ConvGeometry, rows: number) =>
-  g.c >= 16 && (rows * g.outH * g.outW) % 4 === 0 && g.f % 8 === 0 && g.kh * g.kw * g.c <= 256;
-export const takesOneChannelPath = (g: ConvGeometry) => g.c === 1 && g.stride === 1 && g.f % 8 === 0 && g.kh * g.kw <= 256;
+/** The SGEMM's depth block (KC_MAX in kernels/assembly/gemm.ts): up to it, rows and im2col+SGEMM agree bit for bit. */
+const ONE_DEPTH_BLOCK = 256;
+
+export const takesRowsPath = (g: ConvGeometry) => g.kh * g.kw * g.c <= ONE_DEPTH_BLOCK;
 
 /** out = conv(input, w) without bias; returns whether the columns of `input` are in `col` now. */
-export function convForward(k: KernelExports, g: ConvGeometry, rows: number, input: number, w: number, out: number, col: number, zeros: number): boolean {
+export function convForward(k: KernelExports, g: ConvGeometry, rows: number, input: number, w: number, out: number, col: number): boolean {
+  if (takesRowsPath(g)) {
+    k.convForwardRows(input, rows, g.h, g.w, g.c, g.kh, g.kw, g.stride, g.padTop, g.padLeft, g.outH, g.outW, w, g.f, out);
+    return false;
+  }
   const m = rows * g.outH * g.outW, kk = g.kh * g.kw * g.c;
-  if (takesOneChannelPath(g)) {
-    k.convForwardC1(input, rows, g.h, g.w, g.kh, g.kw, g.padTop, g.padLeft, g.outH, g.outW, w, g.f, out);
-    return false;
-  }
-  if (takesDirectPath(g, rows)) {
-    k.convForwardDirect(input, rows, g.h, g.w, g.c, g.kh, g.kw, g.stride, g.padTop, g.padLeft, g.outH, g.outW, w, g.f, out, zeros);
-    return false;
-  }
   k.im2col(input, rows, g.h, g.w, g.c, g.kh, g.kw, g.stride, g.padTop, g.padLeft, g.outH, g.outW, col);
   k.sgemm(0, 0, m, g.f, kk, 1, col, kk, w, g.f, 0, out, g.f);
   return true;

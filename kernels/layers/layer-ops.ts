@@ -12,7 +12,7 @@ export interface LayerBuffers {
   out: number;
   /** Weights and biases inside the parameter block, and their gradients. */
   w: number; b: number; dw: number; db: number;
-  /** conv2d: im2col rows (rows·OH·OW × KH·KW·C), then C zeros; pooling: argmax; dropout: its mask. */
+  /** conv2d: im2col rows (rows·OH·OW × KH·KW·C); pooling: argmax; dropout: its mask. */
   scratch: number;
   /** conv2d: whether scratch holds the columns of the last forward pass's input. */
   columns?: boolean;
@@ -66,8 +66,7 @@ const conv2d: LayerOps = {
     const k = inst.k;
     const g = l.plan.conv!;
     const m = rows * g.outH * g.outW;
-    const zeros = l.scratch + scratchFloats(l.plan, rows) * 4 - g.c * 4;
-    l.columns = convForward(k, g, rows, input, l.w, l.out, l.scratch, zeros);
+    l.columns = convForward(k, g, rows, input, l.w, l.out, l.scratch);
     k.biasAdd(l.out, l.b, m, g.f);
     k.activationForward(act(l), l.out, l.out, m * g.f);
     return l.out;
@@ -140,7 +139,7 @@ export const LAYER_OPS: Record<LayerPlan["spec"]["type"], LayerOps> = { dense, c
 /** Floats of scratch a layer needs for `rows` rows. */
 export function scratchFloats(p: LayerPlan, rows: number): number {
   switch (p.spec.type) {
-    case "conv2d": return rows * p.conv!.outH * p.conv!.outW * p.conv!.kh * p.conv!.kw * p.conv!.c + p.conv!.c;
+    case "conv2d": return rows * p.conv!.outH * p.conv!.outW * p.conv!.kh * p.conv!.kw * p.conv!.c;
     case "maxpool2d": return rows * p.outSize;
     case "dropout": return rows * p.outSize;
     default: return 0;

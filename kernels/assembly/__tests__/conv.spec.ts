@@ -1,4 +1,4 @@
-import { im2col, col2im, convForwardDirect, convForwardC1 } from "../conv";
+import { im2col, col2im } from "../conv";
 import { sgemm } from "../gemm";
 import { allocF32 } from "../arena";
 import { filledF32, getF32, sameBits } from "./helpers";
@@ -93,45 +93,5 @@ describe("col2im", () => {
     expect<f32>(getF32(dx, 0)).toBe(1);
     expect<f32>(getF32(dx, 1)).toBe(5); // 2 + 3
     expect<f32>(getF32(dx, 2)).toBe(4);
-  });
-});
-
-describe("convForwardDirect", () => {
-  it("gives im2col then sgemm's exact bits, without the columns", () => {
-    // (n, h, w, c, k, stride, same, filters) with n·OH·OW % 4 == 0, filters % 8 == 0, k²·c ≤ 256.
-    const cases: i32[] = [4, 7, 7, 1, 5, 1, 1, 8, 2, 9, 6, 3, 3, 2, 1, 16, 1, 8, 8, 16, 3, 1, 1, 8, 4, 5, 5, 5, 2, 1, 0, 24];
-    for (let t = 0; t < cases.length; t += 8) {
-      const n = cases[t], h = cases[t + 1], w = cases[t + 2], c = cases[t + 3], k = cases[t + 4], stride = cases[t + 5], same = cases[t + 6] == 1, f = cases[t + 7];
-      const oh = outSize(h, k, stride, same), ow = outSize(w, k, stride, same);
-      const pt = padBefore(h, k, stride, same), pl = padBefore(w, k, stride, same);
-      const m = n * oh * ow, kk = k * k * c;
-      if (m % 4 != 0) continue;
-      const x = filledF32(n * h * w * c, 130 + t), wt = filledF32(kk * f, 140 + t);
-      const col = allocF32(m * kk), viaGemm = allocF32(m * f), direct = filledF32(m * f, 150 + t), zeros = allocF32(c);
-      im2col(x, n, h, w, c, k, k, stride, pt, pl, oh, ow, col);
-      sgemm(false, false, m, f, kk, 1, col, kk, wt, f, 0, viaGemm, f);
-      convForwardDirect(x, n, h, w, c, k, k, stride, pt, pl, oh, ow, wt, f, direct, zeros);
-      expect<bool>(sameBits(direct, viaGemm, m * f)).toBe(true);
-    }
-  });
-});
-
-describe("convForwardC1", () => {
-  it("gives im2col then sgemm's exact bits on one-channel inputs at stride 1, any width", () => {
-    // (n, h, w, k, same, filters): widths that are and are not multiples of 4, both paddings.
-    const cases: i32[] = [2, 28, 28, 5, 1, 8, 1, 7, 9, 3, 1, 16, 3, 6, 5, 3, 0, 8, 1, 13, 11, 7, 1, 8, 2, 5, 5, 1, 0, 24];
-    for (let t = 0; t < cases.length; t += 6) {
-      const n = cases[t], h = cases[t + 1], w = cases[t + 2], k = cases[t + 3], same = cases[t + 4] == 1, f = cases[t + 5];
-      const oh = outSize(h, k, 1, same), ow = outSize(w, k, 1, same);
-      const pt = padBefore(h, k, 1, same), pl = padBefore(w, k, 1, same);
-      const m = n * oh * ow, kk = k * k;
-      const x = filledF32(n * h * w, 160 + t), wt = filledF32(kk * f, 170 + t);
-      const col = allocF32(m * kk), viaGemm = allocF32(m * f), direct = filledF32(m * f, 180 + t);
-      im2col(x, n, h, w, 1, k, k, 1, pt, pl, oh, ow, col);
-      // The reference path: the SGEMM (in place when m is a multiple of 4, packed otherwise: the same sums).
-      sgemm(false, false, m, f, kk, 1, col, kk, wt, f, 0, viaGemm, f);
-      convForwardC1(x, n, h, w, k, k, pt, pl, oh, ow, wt, f, direct);
-      expect<bool>(sameBits(direct, viaGemm, m * f)).toBe(true);
-    }
   });
 });
