@@ -1,8 +1,9 @@
 // A model-based sweep's next batch: once every trial proposed so far has ended, the searcher
 // proposes the next `batch` points from their results, and their trials join the sweep. Point k
-// of batch j depends only on the results of batches before j, so the same config and seed
-// propose the same points in the same order on any fleet; the proposals are stored as trials, so
-// a restarted controller goes on exactly where it stopped.
+// of batch j depends only on the results of batches before j and on the points proposed before
+// it in batch j (Optuna's constant liar: they count as the worst result, so a batch spreads out),
+// so the same config and seed propose the same points in the same order on any fleet; the
+// proposals are stored as trials, so a restarted controller goes on exactly where it stopped.
 import type { Store, SweepRow, TrialRow } from "./store.ts";
 import { extensionOf } from "./extend-sweep.ts";
 import type { SweepConfig } from "./sweep-config.ts";

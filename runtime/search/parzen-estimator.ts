@@ -98,9 +98,11 @@ export class NumericalParzen {
     this.logNorm = this.mus.map((mu, k) => {
       const sigma = this.sigmas[k]!;
       const mass = logGaussMass((lo - mu) / sigma, (hi - mu) / sigma);
-      // Optuna 3.1–3.4 left out log σ here (fixed in 3.5, "Fix logpdf for scaled truncnorm"); it
-      // is part of the density, and without it narrow components are undervalued.
-      return step === null ? mass + Math.log(sigma) : mass;
+      // As Optuna 3.1 (to 3.4): a float component's log density is log φ(z) − log mass, without
+      // the − log σ of a scaled density (added in 3.5, "Fix logpdf for scaled truncnorm"). So
+      // each component counts as σ times its true density, favouring the wide ones (the prior
+      // above all); it is 3.1's search behaviour that this port reproduces.
+      return mass;
     });
   }
 

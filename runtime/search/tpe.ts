@@ -2,8 +2,10 @@
 // (univariate): after 10 start-up points drawn at random, each parameter is proposed on its own by
 // splitting the scored points into a good ("below") and a bad ("above") group, fitting a Parzen
 // estimator l(x) to the good and g(x) to the bad, drawing 24 candidates from l and keeping the one
-// with the largest log l(x) − log g(x). Pure: the points follow from the arguments alone, so a
-// controller can recompute them after a restart and any machine gets the same ones.
+// with the largest log l(x) − log g(x). A batch's points are proposed in turn with Optuna's
+// constant_liar (constant_liar=True): each sees the batch's earlier points as the worst results.
+// Pure: the points follow from the arguments alone, so a controller can recompute them after a
+// restart and any machine gets the same ones.
 import type { ParamSpec } from "../controller/sweep-config.ts";
 import { canonicalJson } from "../experiments/plain-data.ts";
 import { CategoricalParzen, NumericalParzen, type Unit } from "./parzen-estimator.ts";
@@ -51,9 +53,14 @@ export function splitObservations(scored: readonly Observation[], goal: TpeOptio
 }
 
 /**
- * Proposes points number `first` .. `first + count - 1` of a sweep, all from the same observations.
- * Pure and deterministic: the same inputs give the same points on any machine. Proposal k's random
- * stream depends only on (seed, k), so points in one batch differ and no Math.random is used.
+ * Proposes points number `first` .. `first + count - 1` of a sweep (a batch), from the results of
+ * the points before it. Within the batch the points are proposed one after another, each seeing
+ * the batch's earlier points as Optuna's constant_liar sees running trials: scored worst, so
+ * they join the bad ("above") group, after the scored points in chronological order, without
+ * changing the good group's size (gamma counts scored points only). That keeps a batch spread out
+ * instead of drawing its points from one model. Pure and deterministic: the same inputs give the
+ * same points on any machine; proposal k's random stream depends only on (seed, k), no Math.random
+ * is used, and a batch's first m points are those of any larger batch from the same `first`.
  */
 export function proposeTpe(space: Record<string, ParamSpec>, observations: Observation[], first: number, count: number, opts: TpeOptions): Array<Record<string, unknown>> {
   if (!Number.isSafeInteger(first) || first < 0) throw new RangeError(`first must be a whole number ≥ 0, not ${first}`);
@@ -70,18 +77,25 @@ export function proposeTpe(space: Record<string, ParamSpec>, observations: Obser
   }
 
   const { below, above } = splitObservations(scored, opts.goal);
-  // The models are fitted once and shared by the batch; only the draws differ per proposal.
-  const models = entries.map(([path, spec]) => [path, parameterModel(spec, path, below, above)] as const);
+  // The good group's models are the batch's; the bad group's grow by a liar per proposal.
+  const models = entries.map(([path, spec]) => parameterModel(spec, path, below));
+  const liars: Observation[] = [];
   return streams.map((next) => {
     const draw: Unit = () => unit(next);
-    return Object.fromEntries(models.map(([path, propose]) => [path, propose(draw, candidates)]));
+    const point = Object.fromEntries(models.map((model) => [model.path, model.propose([...above, ...liars], draw, candidates)]));
+    liars.push({ params: point, value: null, state: "done" });
+    return point;
   });
 }
 
-type Propose = (draw: Unit, candidates: number) => unknown;
+interface ParameterModel {
+  path: string;
+  /** The proposal step: fit g to `above`, sample from l, keep the candidate with the best log l − log g. */
+  propose: (above: Observation[], draw: Unit, candidates: number) => unknown;
+}
 
-/** One parameter's l and g, and the proposal step: sample from l, keep the best log l − log g. */
-function parameterModel(spec: ParamSpec, path: string, below: Observation[], above: Observation[]): Propose {
+/** One parameter's l (from the good group) and its proposal step. */
+function parameterModel(spec: ParamSpec, path: string, below: Observation[]): ParameterModel {
   // A point whose value does not fit the space (e.g. the space changed since) is left out of this
   // parameter's model, as Optuna leaves out trials without the parameter.
   const values = (group: Observation[], read: (value: unknown) => number | undefined) =>
@@ -94,8 +108,11 @@ function parameterModel(spec: ParamSpec, path: string, below: Observation[], abo
     const index = new Map(spec.map((choice, i) => [canonicalJson(choice), i]));
     const read = (value: unknown) => (value === undefined ? undefined : index.get(canonicalJson(value)));
     const l = new CategoricalParzen(values(below, read), spec.length);
-    const g = new CategoricalParzen(values(above, read), spec.length);
-    return (draw, candidates) => spec[best(l.sample(candidates, draw), (c) => l.logPdf(c) - g.logPdf(c))];
+    const propose: ParameterModel["propose"] = (above, draw, candidates) => {
+      const g = new CategoricalParzen(values(above, read), spec.length);
+      return spec[best(l.sample(candidates, draw), (c) => l.logPdf(c) - g.logPdf(c))];
+    };
+    return { path, propose };
   }
 
   // Log-uniform ranges are modelled in log space; integers in steps of 1, as IntDistribution.
@@ -109,12 +126,13 @@ function parameterModel(spec: ParamSpec, path: string, below: Observation[], abo
   const [low, high] = kind === "loguniform" ? [Math.log(a), Math.log(b)] : [a, b];
   const step = kind === "int" ? 1 : null;
   const l = new NumericalParzen(values(below, read), low, high, step);
-  const g = new NumericalParzen(values(above, read), low, high, step);
-  return (draw, candidates) => {
+  const propose: ParameterModel["propose"] = (above, draw, candidates) => {
+    const g = new NumericalParzen(values(above, read), low, high, step);
     const x = best(l.sample(candidates, draw), (c) => l.logPdf(c) - g.logPdf(c));
     // Clamped because exp(log(x)) may land a hair outside [a, b].
     return kind === "loguniform" ? Math.min(b, Math.max(a, Math.exp(x))) : x;
   };
+  return { path, propose };
 }
 
 /** The candidate with the largest score, the first one on a tie (numpy's argmax). */
