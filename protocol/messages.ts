@@ -189,6 +189,20 @@ export const WorkResponse = z.object({
   stop: z.array(TrialRef),
   /** Nothing is queued here and the controller had nothing to lease at the last ask (a batch job may end). */
   idle: z.boolean().default(false),
+  /**
+   * Unstarted trials of the worker's reserve to return at once, as `released` results: the
+   * sweep is ending and threads elsewhere are idle, so the relay hands them out again itself
+   * (same attempt, no round trip to the controller). Trials already started are kept. A relay
+   * that sends the field (even empty) reads the poll's `reserve`; older relays refuse that
+   * parameter, so a worker sends it only once it has seen this field.
+   */
+  handBack: z.array(TrialRef).optional(),
+  /**
+   * The controller had nothing to lease at the relay's last ask: the sweep's last trials are
+   * out, here or in workers' reserves. A worker holding a reserve then waits in a long-poll,
+   * so that a hand-back request reaches it at once.
+   */
+  dry: z.boolean().optional(),
 });
 export type WorkResponse = z.infer<typeof WorkResponse>;
 

@@ -48,6 +48,8 @@ test("work: accepts good queries and converts numbers", () => {
     { free: 1024, wait: 60_000, seq: 17, running: "4:1,5:2", threads: 8, gflops: 12.5, host: "lab-pc_07.local" },
   );
   assert.deepEqual(accepts("work", { free: "2", running: "" }), { free: 2, running: "" }, "an empty running list");
+  assert.deepEqual(accepts("work", { free: "0", running: "4:1,5:2", reserve: "5:2" }), { free: 0, running: "4:1,5:2", reserve: "5:2" }, "the unstarted ones");
+  assert.deepEqual(problems("work", { free: "0", reserve: "5" }), ["reserve: must be a comma list of trialId:attempt"]);
 });
 
 test("work: refuses bad values naming the rule", () => {

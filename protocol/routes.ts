@@ -56,6 +56,12 @@ export const routes = {
       seq: intParam(0, Number.MAX_SAFE_INTEGER).optional(),
       /** Trials the worker is running (its lease renewals), trialId:attempt,… */
       running: trialList.optional(),
+      /**
+       * Which of `running` have not started (its reserve, in the order it would start them):
+       * what the relay may ask back (WorkResponse.handBack) for idle threads elsewhere. A worker
+       * that sends it may long-poll with free=0, to hear such a request at once.
+       */
+      reserve: trialList.optional(),
       threads: intParam(1, 1024).optional(),
       // Bounded digits, so no value turns into Infinity on its way upstream.
       gflops: z.string().regex(/^\d{1,6}(\.\d{1,6})?$/, "must be a number 0..999999 with at most 6 decimals").transform(Number).optional(),

@@ -21,5 +21,11 @@ export interface NodeContext {
   log(msg: string): void;
 }
 
-/** update: load the bundle the controller now names; rejoin: ask for a new relay; exit: stop. */
-export type NodeOutcome = { next: "update" | "rejoin" } | { next: "exit"; code: number };
+/**
+ * update: load the bundle the controller now names; rejoin: ask for a new relay; exit: stop.
+ * A relay that updates names the port it served on, so the new bundle serves its workers at
+ * the same address, and still holds it: `release` lets go, once the new bundle is loaded.
+ */
+export type NodeOutcome =
+  | { next: "update" | "rejoin"; relayPort?: number; release?: () => Promise<void> }
+  | { next: "exit"; code: number };

@@ -1,5 +1,6 @@
 // End to end: commands to a running fleet. Deploy mid-sweep (agents switch bundle, no trial
-// lost or run twice), pause stops new leases and resume continues, cancel stops a sweep.
+// lost or run twice; the relay daemon reloads too, at the same address), pause stops new
+// leases and resume continues, cancel stops a sweep.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { Cluster, waitFor } from "./cluster.ts";
@@ -54,6 +55,35 @@ test("deploy mid-sweep: agents switch to the new bundle, no trial is lost or run
   assert.deepEqual(wrong.map((t) => t.id), [], `trials run twice or lost: ${JSON.stringify(wrong.map((t) => t.attemptLog))}\n${c.dump()}`);
   const commands = await c.client.getAll("commands");
   assert.ok(commands.some((x) => x.kind === "update" && x.bundleSha === newSha));
+});
+
+test("deploy mid-sweep: the relay daemon drains, reloads the new bundle through its bootstrap, and serves again at the same address", { timeout: 150_000 }, async () => {
+  const c = await startFleet("deploy-relay", 24);
+  const relayProc = c.procs.find((p) => p.name === "relay")!;
+  const before = (await c.client.getAll("nodes")).find((n) => n.role === "relay")!;
+  await waitFor(async () => (await counts(c)).done >= 2, 60_000, "two trials done", () => c.dump());
+  const deploy = c.spawn("deploy", ["deploy", "--controller", c.url, "--admin-token", c.adminToken, "--label", "e2e-relay"]);
+  assert.equal(await deploy.exited, 0, deploy.log.join("\n"));
+  const newSha = (await c.client.getAll("nodes")).find((n) => n.role === "controller")!.bundleSha;
+  assert.notEqual(newSha, before.bundleSha);
+  // It joins again under its own id, on the new bundle, and listens where it did.
+  const serving = (l: string) => /^\[discalc (\S+)\] relay \S+ serving workers on port (\d+) \(bundle ([^,]+),/.exec(l);
+  const reloaded = await waitFor(async () => relayProc.log.map(serving).find((m) => m?.[3] === "e2e-relay"), 60_000, "the relay to serve on the new bundle", () => c.dump());
+  const after = await waitFor(async () => {
+    const r = (await c.client.getAll("nodes")).find((n) => n.id === before.id);
+    return r?.bundleSha === newSha && r.state === "alive" ? r : undefined;
+  }, 30_000, "the relay's node on the new bundle", () => c.dump());
+  assert.equal(after.url, before.url, "the same address, so its workers find it");
+  assert.deepEqual(relayProc.log.map(serving).filter((m) => m).map((m) => m![2]), [reloaded[2], reloaded[2]], "the old bundle and the new served on one port");
+  assert.equal(relayProc.child.exitCode, null, "the relay process kept running");
+  await waitFor(async () => (await c.client.get("sweep", {}, { id: 1 })).state === "done", 90_000, "the sweep to finish", () => c.dump());
+  const trials = await c.client.getAll("trials", { sweep: 1 });
+  assert.equal(trials.length, 48);
+  // It let its workers finish before it went: nothing ran twice, nothing was lost or expired.
+  const wrong = trials.filter((t) => t.attemptLog.filter((a) => a.outcome === "done").length !== 1 || t.attemptLog.some((a) => a.outcome === "expired" || a.outcome === "failed"));
+  assert.deepEqual(wrong.map((t) => t.id), [], `trials run twice or lost: ${JSON.stringify(wrong.map((t) => t.attemptLog))}\n${c.dump()}`);
+  const reloadedAt = Date.parse(reloaded[1]!);
+  assert.ok(trials.some((t) => t.relayId === before.id && t.finishedAt! > reloadedAt), `results came up through the reloaded relay\n${c.dump()}`);
 });
 
 test("pause stops new leases, resume continues, cancel stops the sweep", { timeout: 120_000 }, async () => {

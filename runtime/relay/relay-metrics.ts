@@ -26,6 +26,7 @@ export function relayMetrics(registry: Registry, relay: Relay): void {
 
   total("polls_total", "Worker polls answered by this relay", () => relay.counters.polls);
   total("results_uploaded_total", "Results uploaded to the controller and acknowledged", () => relay.counters.resultsUploaded);
+  total("handed_back_total", "Unstarted trials workers handed back at a sweep's end, re-queued here for idle threads", () => relay.counters.handedBack);
   total("upload_failures_total", "Result batch uploads that failed (the batch is kept and retried)", () => relay.counters.uploadFailures);
   gauge("queued_trials", "Leased trials held ready for workers", () => relay.stats().queued);
   gauge("running_trials", "Trials running on this relay's workers", () => relay.stats().running);

@@ -1,7 +1,8 @@
 // One relay: prefetches leases so workers never wait on the controller, answers worker
 // long-polls with trials and commands, treats polls as heartbeats, buffers results and
 // uploads them in batches (dropped only once acknowledged), fans commands out, caches blobs.
-// Knows nothing of HTTP: routes.ts maps requests onto it.
+// At a sweep's end it moves unstarted trials from busy workers' reserves to idle threads
+// (hand-back.ts). Knows nothing of HTTP: routes.ts maps requests onto it.
 import { randomBytes } from "node:crypto";
 import { maxReportsOf } from "../experiments/report-bounds.ts";
 import { batchPrefix, RESULT_BATCH_BYTES, METRICS_BATCH, METRICS_BATCH_BYTES } from "../../protocol/batch-bytes.ts";
@@ -11,6 +12,7 @@ import type {
 } from "../../protocol/messages.ts";
 import type { RungDecision } from "../../protocol/early-stopping.ts";
 import { RungRefusal } from "../stopping/rung-answer.ts";
+import { planHandBacks, tailCap } from "./hand-back.ts";
 
 export interface RelayOptions {
   relayId: string;
@@ -30,6 +32,12 @@ export interface RelayOptions {
   startSeq?: number;
   /** Each heartbeat answer's identity tokens (a rotated token revokes its identities at once). */
   onIdentityTokens?: (tokens: string[]) => void;
+  /**
+   * Called with each `update` command (after the new bundle is fetched for the workers): a relay
+   * daemon drains and reloads on it. Without it (the root relay, which runs in the controller's
+   * process) the relay only caches and serves the new bundle.
+   */
+  onUpdate?: (command: Command) => void;
 }
 
 interface WorkerState {
@@ -43,15 +51,28 @@ interface WorkerState {
   /** When its recent trials finished: how large a reserve it may hold. */
   doneTimes: number[];
   gflops: number;
+  /** Which of `running` it has not started, as it last said (empty for workers that do not say). */
+  reserve: TrialRef[];
+  /** Reserved trials to ask back in the next answer. */
+  handBack: TrialRef[];
+  /** The last command sequence number it reported applying or was sent. */
+  seq: number;
 }
 
 /** Trials a worker may hold beyond its threads: a reserve of half a second of its own work, within [threads, 256]. */
 const MAX_RESERVE = 256;
+/**
+ * A trial asked back counts as on its way for at most this long. The worker's next poll says
+ * sooner whether it started it instead (agents send what they hand back before polling again).
+ */
+const RECALL_MS = 5000;
 
 interface Waiter {
   workerId: string;
   free: number;
   seq: number;
+  /** A worker with all threads busy that holds a reserve, waiting to hear whether to hand some back. */
+  holding: boolean;
   resolve: (r: WorkResponse) => void;
   timer: NodeJS.Timeout;
 }
@@ -67,6 +88,10 @@ export class Relay {
   private lastSeq = 0;
   private paused = { all: false, sweeps: new Set<number>() };
   private released: TrialRef[] = [];
+  /** Reserved trials asked back from a worker and not yet returned (or found started), by trialId:attempt. */
+  private recalls = new Map<string, { workerId: string; at: number }>();
+  /** Until when a draining close waits for workers (hurry() brings it forward). */
+  private drainUntil = 0;
   private resultBuffer: TrialResult[] = [];
   private metricsBuffer: MetricsBatch["items"] = [];
   private blobs = new Map<string, Promise<Uint8Array>>();
@@ -80,13 +105,15 @@ export class Relay {
   private doneTimes: number[] = [];
   private closed = false;
   bundleSha = "";
-  counters = { resultsUploaded: 0, polls: 0, uploadFailures: 0 };
+  counters = { resultsUploaded: 0, polls: 0, uploadFailures: 0, handedBack: 0 };
   private readonly o: Required<RelayOptions>;
 
   constructor(private readonly upstream: Upstream, opts: RelayOptions) {
     this.o = {
       heartbeatMs: 1000, silentMs: 5000, batchMax: 256, flushMs: 50, prefetch: 4, log: () => {}, onShutdown: () => {},
-      startSeq: 0, onIdentityTokens: () => {}, ...opts,
+      startSeq: 0, onIdentityTokens: () => {},
+      onUpdate: (c) => this.o.log(`update to bundle ${c.bundleSha?.slice(0, 12)}: this relay keeps the code it runs in (the controller's); it serves the new bundle to its workers`),
+      ...opts,
     };
     this.lastSeq = this.o.startSeq;
   }
@@ -106,22 +133,23 @@ export class Relay {
     void this.heartbeat(port);
   }
 
-  /** Stops timers and answers pending polls; with `drain`, uploads what is buffered first. */
   /**
-   * Stops handing out work. With `drain`, hands queued trials back at once, gives workers
-   * up to `drainMs` to report the trials they are running (the routes keep serving),
-   * hands back what is still out, uploads every result it holds, and sends a last
-   * heartbeat, so no trial has to wait for its lease to expire.
+   * Stops handing out work and answers pending polls. With `drain`, hands queued trials back
+   * at once, gives workers up to `drainMs` to report the trials they are running (the routes
+   * and heartbeats keep going, so their leases stay renewed), and, with `commandSeq`, until
+   * every live worker has been sent that command (an update: each must hear it before this
+   * relay goes); then hands back what is still out, uploads every result it holds, and sends
+   * a last heartbeat, so no trial has to wait for its lease to expire.
    */
-  async close(drain = true, drainMs = 5000): Promise<void> {
+  async close(drain = true, drainMs = 5000, opts: { commandSeq?: number } = {}): Promise<void> {
     this.closed = true;
     for (const w of this.waiters.splice(0)) clearTimeout(w.timer), w.resolve(this.answer(w.workerId, 0, w.seq));
     if (drain) {
       // Let a lease request in flight land (its trials are then handed back too).
       for (let i = 0; i < 50 && this.fetching; i++) await new Promise((r) => setTimeout(r, 100));
       for (const l of this.queue.splice(0)) this.released.push(ref(l));
-      const until = Date.now() + drainMs;
-      while (Date.now() < until && [...this.workers.values()].some((w) => w.running.size > 0)) {
+      this.drainUntil = Date.now() + drainMs;
+      while (Date.now() < this.drainUntil && !this.drained(opts.commandSeq)) {
         await new Promise((r) => setTimeout(r, 100));
       }
       for (const w of this.workers.values()) {
@@ -137,32 +165,49 @@ export class Relay {
     await this.heartbeat(undefined).catch(() => {});
   }
 
+  /** A draining close waits at most `ms` more (a SIGTERM during a long drain for an update). */
+  hurry(ms: number): void {
+    this.drainUntil = Math.min(this.drainUntil, Date.now() + ms);
+  }
+
+  /** No worker runs a trial of ours, and every live one has been sent command `seq`. */
+  private drained(seq: number | undefined): boolean {
+    const now = Date.now();
+    for (const w of this.workers.values()) {
+      if (w.running.size > 0) return false;
+      if (seq !== undefined && w.seq < seq && now - w.lastPoll <= this.o.silentMs) return false;
+    }
+    return true;
+  }
+
   // ---- worker side
 
   /** A worker's poll: its heartbeat, and up to `free` trials plus pending commands. */
   async poll(
     workerId: string,
-    q: { free: number; wait?: number; seq?: number; threads?: number; host?: string; gflops?: number; running?: TrialRef[] },
+    q: { free: number; wait?: number; seq?: number; threads?: number; host?: string; gflops?: number; running?: TrialRef[]; reserve?: TrialRef[] },
   ): Promise<WorkResponse> {
     this.counters.polls++;
     const w = this.worker(workerId, q.host, q.threads);
     w.lastPoll = Date.now();
     if (q.gflops !== undefined) w.gflops = q.gflops;
+    if (q.seq !== undefined) w.seq = Math.max(w.seq, q.seq);
     if (q.running !== undefined) this.reconcile(w, q.running);
+    if (q.reserve !== undefined) this.noteReserve(w, q.reserve);
+    // Idle threads elsewhere may want this worker's reserve: ask in this very answer.
+    this.recallReserves();
     const free = this.boundFree(w, q.free);
     const seq = q.seq ?? 0;
     const now = this.answer(workerId, free, seq);
-    if (now.trials.length || now.commands.length || now.stop.length || !q.wait || free === 0 || this.closed) return now;
+    // A worker holding a reserve may wait with free=0: to hear at once that it should hand some back.
+    const holding = w.reserve.length > 0;
+    if (now.trials.length || now.commands.length || now.stop.length || now.handBack?.length || !q.wait || (free === 0 && !holding) || this.closed) return now;
     this.ensureQueue(free);
     // One long-poll per worker: an earlier one still waiting is answered now, empty.
-    for (const old of this.waiters.filter((x) => x.workerId === workerId)) {
-      clearTimeout(old.timer);
-      this.waiters = this.waiters.filter((x) => x !== old);
-      old.resolve(this.answer(workerId, 0, old.seq));
-    }
-    return new Promise((resolve) => {
+    for (const old of this.waiters.filter((x) => x.workerId === workerId)) this.answerNow(old);
+    const answer = new Promise<WorkResponse>((resolve) => {
       const waiter: Waiter = {
-        workerId, free, seq, resolve,
+        workerId, free, seq, holding, resolve,
         timer: setTimeout(() => {
           this.waiters = this.waiters.filter((x) => x !== waiter);
           resolve(this.answer(workerId, waiter.free, seq));
@@ -170,6 +215,68 @@ export class Relay {
       };
       this.waiters.push(waiter);
     });
+    // A new idle thread: maybe a reserve elsewhere should come to it.
+    if (free > 0) this.recallReserves();
+    return answer;
+  }
+
+  private answerNow(waiter: Waiter): void {
+    clearTimeout(waiter.timer);
+    this.waiters = this.waiters.filter((x) => x !== waiter);
+    waiter.resolve(this.answer(waiter.workerId, 0, waiter.seq));
+  }
+
+  /**
+   * What the worker says it has not started. A trial asked back that is neither returned nor
+   * in the reserve any more was started (agents send what they hand back before polling
+   * again): it no longer counts as on its way.
+   */
+  private noteReserve(w: WorkerState, reserve: TrialRef[]): void {
+    const listed = new Set(reserve.map(key));
+    w.reserve = reserve.filter((r) => w.running.has(key(r)));
+    w.handBack = w.handBack.filter((r) => listed.has(key(r)));
+    for (const [k, r] of this.recalls) if (r.workerId === w.id && !listed.has(k)) this.recalls.delete(k);
+  }
+
+  /** Threads of this worker with nothing to run, as far as this relay knows. */
+  private idleThreads(w: WorkerState): number {
+    return Math.max(0, w.threads - (w.running.size - w.reserve.length));
+  }
+
+  /**
+   * The sweep's last trials are out: the controller had nothing more to lease and this relay
+   * holds no more than one trial per live thread.
+   */
+  private inTail(): boolean {
+    return this.upstreamDry && !this.upstreamPaused && this.queue.length <= this.liveThreads();
+  }
+
+  /**
+   * When threads wait for work that is not coming from upstream, asks workers holding
+   * unstarted trials to hand some back (hand-back.ts decides which); a returned trial goes
+   * back into this relay's queue, to the idle threads, under the same lease.
+   */
+  private recallReserves(): void {
+    if (!this.upstreamDry || this.upstreamPaused || this.paused.all || this.closed) return;
+    const now = Date.now();
+    for (const [k, r] of this.recalls) if (now - r.at > RECALL_MS) this.recalls.delete(k);
+    const holders = [];
+    for (const w of this.workers.values()) {
+      if (now - w.lastPoll > this.o.silentMs) continue;
+      const reserve = w.reserve.filter((r) => w.running.has(key(r)) && !this.recalls.has(key(r)));
+      if (reserve.length) holders.push({ workerId: w.id, reserve });
+    }
+    if (!holders.length) return;
+    let idle = 0;
+    for (const x of this.waiters) if (x.free > 0) idle += Math.min(x.free, this.idleThreads(this.workers.get(x.workerId)!));
+    const queued = this.queue.filter((l) => !this.paused.sweeps.has(l.sweepId)).length;
+    const plan = planHandBacks(idle, queued + this.recalls.size, holders);
+    for (const [id, refs] of plan) {
+      this.workers.get(id)!.handBack.push(...refs);
+      for (const r of refs) this.recalls.set(key(r), { workerId: id, at: now });
+      this.o.log(`${idle} idle thread(s) and nothing upstream: asking worker ${id} to hand back ${refs.map(key).join(", ")}`);
+    }
+    if (plan.size) this.wakeWaiters();
   }
 
   /**
@@ -182,6 +289,7 @@ export class Relay {
     for (const [k, lease] of w.running) {
       if (held.has(k)) continue;
       w.running.delete(k);
+      this.recalls.delete(k);
       this.released.push(ref(lease));
       this.o.log(`worker ${w.id} does not hold trial ${k}: handing it back`);
     }
@@ -198,7 +306,10 @@ export class Relay {
   private worker(id: string, host = "?", threads = 1): WorkerState {
     let w = this.workers.get(id);
     if (!w) {
-      w = { id, host, threads, lastPoll: Date.now(), running: new Map(), stop: [], trialsDone: 0, doneTimes: [], gflops: 0 };
+      w = {
+        id, host, threads, lastPoll: Date.now(), running: new Map(), stop: [], trialsDone: 0, doneTimes: [], gflops: 0,
+        reserve: [], handBack: [], seq: 0,
+      };
       this.workers.set(id, w);
     }
     if (host !== "?") w.host = host;
@@ -209,8 +320,9 @@ export class Relay {
   private answer(workerId: string, free: number, seq: number): WorkResponse {
     const w = this.workers.get(workerId)!;
     const trials: TrialLease[] = [];
-    if (free > 0 && !this.paused.all && !this.closed) {
-      for (let i = 0; i < this.queue.length && trials.length < free;) {
+    const give = tailCap(free, this.idleThreads(w), this.inTail());
+    if (give > 0 && !this.paused.all && !this.closed) {
+      for (let i = 0; i < this.queue.length && trials.length < give;) {
         const l = this.queue[i]!;
         if (this.paused.sweeps.has(l.sweepId)) { i++; continue; }
         this.queue.splice(i, 1);
@@ -221,7 +333,12 @@ export class Relay {
     if (trials.length) this.ensureQueue(0);
     const stop = w.stop.splice(0);
     const idle = trials.length === 0 && this.queue.length === 0 && this.upstreamDry && !this.upstreamPaused;
-    return { trials, commands: this.commands.filter((c) => c.seq > seq), stop, idle };
+    // Always present (empty too): it tells the worker this relay reads `reserve`.
+    const handBack = w.handBack.splice(0).filter((r) => w.running.has(key(r)));
+    const dry = this.upstreamDry && !this.upstreamPaused;
+    const commands = this.commands.filter((c) => c.seq > seq);
+    if (commands.length) w.seq = Math.max(w.seq, commands.at(-1)!.seq);
+    return { trials, commands, stop, idle, handBack, dry };
   }
 
   /**
@@ -231,13 +348,21 @@ export class Relay {
   acceptResults(workerId: string, results: TrialResult[]): Array<"stored" | "refused"> {
     const w = this.worker(workerId);
     w.lastPoll = Date.now();
+    let requeued = false;
     const statuses = results.map((r) => {
       const lease = w.running.get(key(r));
       if (!lease || r.workerId !== workerId) return "refused" as const;
       if (r.outcome && r.outcome.reports.length > maxReportsOf(lease.experiment, lease.config)) return "refused" as const;
       w.running.delete(key(r));
+      const recalled = this.recalls.delete(key(r));
       if (r.status === "released") {
-        this.released.push(ref(r));
+        // Asked back for an idle thread: it goes to the front of the queue under the same
+        // lease (which this relay renews while it holds it); otherwise back upstream.
+        if (recalled && !this.closed) {
+          this.queue.unshift(lease);
+          this.counters.handedBack++;
+          requeued = true;
+        } else this.released.push(ref(r));
         return "stored" as const;
       }
       if (r.status === "done") {
@@ -250,6 +375,11 @@ export class Relay {
     });
     if (this.resultBuffer.length >= this.o.batchMax) void this.flush();
     else this.scheduleFlush();
+    // A thread of this worker freed: if it waits holding a reserve, it polls again with what it holds now.
+    for (const x of this.waiters.filter((x) => x.workerId === workerId && x.holding)) this.answerNow(x);
+    // In the tail, threads freeing change who may take the last trials, and may want a reserve from elsewhere.
+    if (requeued || this.inTail()) this.wakeWaiters();
+    this.recallReserves();
     return statuses;
   }
 
@@ -290,8 +420,10 @@ export class Relay {
     for (const w of this.workers.values()) {
       if (now - w.lastPoll > this.o.silentMs && w.running.size) {
         this.o.log(`worker ${w.id} silent for ${now - w.lastPoll} ms: handing back ${w.running.size} trial(s)`);
-        for (const l of w.running.values()) this.released.push(ref(l));
+        for (const l of w.running.values()) this.released.push(ref(l)), this.recalls.delete(key(l));
         w.running.clear();
+        w.reserve = [];
+        w.handBack = [];
       }
       if (now - w.lastPoll > 10 * this.o.silentMs) this.workers.delete(w.id);
     }
@@ -300,6 +432,7 @@ export class Relay {
       this.o.log(`no live workers: handing back ${this.queue.length} queued trial(s)`);
       for (const l of this.queue.splice(0)) this.released.push(ref(l));
     }
+    this.recallReserves();
   }
 
   // ---- upstream side
@@ -342,6 +475,7 @@ export class Relay {
         else this.queue.push(...trials);
         this.wakeWaiters();
         if (trials.length && !this.closed) this.ensureQueue(0);
+        else this.recallReserves();
       },
       (err) => {
         this.fetching = false;
@@ -351,9 +485,11 @@ export class Relay {
   }
 
   private wakeWaiters(): void {
-    for (const w of [...this.waiters]) {
+    // Workers with idle threads first: a trial handed back must reach an idle thread, not a reserve.
+    const idle = new Map(this.waiters.map((x) => [x, this.idleThreads(this.workers.get(x.workerId)!)]));
+    for (const w of [...this.waiters].sort((a, b) => idle.get(b)! - idle.get(a)!)) {
       const answer = this.answer(w.workerId, w.free, w.seq);
-      if (answer.trials.length || answer.commands.length || answer.stop.length) {
+      if (answer.trials.length || answer.commands.length || answer.stop.length || answer.handBack?.length) {
         clearTimeout(w.timer);
         this.waiters = this.waiters.filter((x) => x !== w);
         w.resolve(answer);
@@ -422,6 +558,7 @@ export class Relay {
 
   private revoke(refs: TrialRef[]): void {
     const gone = new Set(refs.map(key));
+    for (const k of gone) this.recalls.delete(k);
     this.queue = this.queue.filter((l) => !gone.has(key(l)));
     for (const w of this.workers.values()) {
       for (const k of gone) {
@@ -450,11 +587,12 @@ export class Relay {
       case "cancel":
         this.queue = this.queue.filter((l) => !inScope(l));
         for (const w of this.workers.values()) {
-          for (const [k, l] of w.running) if (inScope(l)) w.running.delete(k), w.stop.push(ref(l));
+          for (const [k, l] of w.running) if (inScope(l)) w.running.delete(k), w.stop.push(ref(l)), this.recalls.delete(k);
         }
         break;
       case "update":
         if (c.bundleSha) void this.blob(c.bundleSha).catch((err) => this.o.log(`cannot fetch bundle ${c.bundleSha}: ${err.message}`));
+        this.o.onUpdate(c);
         break;
       case "shutdown":
         this.o.onShutdown();

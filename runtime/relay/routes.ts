@@ -35,7 +35,9 @@ export function relayRouter(relay: Relay, opts: RelayRouteOptions): Router {
   router.get(routes.work.path, async (ctx) => {
     const id = requireIdentity(ctx, opts.verifier, ["worker"], { relayId: opts.relayId });
     const q = parseQuery(ctx, "work");
-    ctx.body = await relay.poll(id.nodeId, { ...q, running: q.running === undefined ? undefined : parseTrialList(q.running) });
+    ctx.body = await relay.poll(id.nodeId, {
+      ...q, running: q.running === undefined ? undefined : parseTrialList(q.running), reserve: q.reserve === undefined ? undefined : parseTrialList(q.reserve),
+    });
   });
 
   router.post(routes.results.path, async (ctx) => {

@@ -1,7 +1,8 @@
 // The worker agent: polls its relay for as many trials as it has idle threads (the poll is
 // also its heartbeat), runs them on the thread pool, streams metrics, sends results, and
 // applies commands in sequence. On `update` it lets running trials finish, then hands back
-// to the bootstrap to load the new bundle. Nothing is written to disk.
+// to the bootstrap to load the new bundle. At a sweep's end it returns unstarted trials its
+// relay asks back, for idle threads elsewhere. Nothing is written to disk.
 import { ProtocolClient, HttpError } from "../../protocol/client.ts";
 import { formatTrialList } from "../../protocol/routes.ts";
 import type { TrialLease, TrialResult, TrialRef, Command, WorkResponse, MetricsBatch } from "../../protocol/messages.ts";
@@ -46,6 +47,10 @@ class Agent {
   private wakeUp: () => void = () => (this.woken = true);
   private gflops = 0;
   private flushingResults = false;
+  /** The relay answers with `handBack`, so it reads our `reserve` (older relays refuse the parameter). */
+  private relayTakesBack = false;
+  /** The relay's last answer said the controller has nothing more to lease (the sweep's last trials are out). */
+  private relayDry = false;
 
   constructor(private readonly ctx: NodeContext, module: WebAssembly.Module) {
     this.relay = new ProtocolClient(ctx.join.relayUrl);
@@ -100,13 +105,18 @@ class Agent {
         const reserve = Math.min(MAX_RESERVE, Math.max(this.pool.size, Math.ceil(this.recentRate() * 0.25)));
         const free = this.mode === "run" ? Math.max(0, this.pool.idle() + reserve - this.pending.length) : 0;
         const starving = this.pool.idle() > 0 && this.pending.length === 0;
+        const tellReserve = this.relayTakesBack && this.mode === "run";
+        // At a sweep's end, a reserve waits in a long-poll: the relay answers the moment a
+        // thread elsewhere idles and should run part of it.
+        const longPoll = (free > 0 && starving) || (tellReserve && this.relayDry && this.pending.length > 0);
         let res: WorkResponse;
         try {
           res = await this.relay.call("work", {
             query: {
-              free, wait: free > 0 && starving ? POLL_WAIT_MS : 0, seq: this.seq,
+              free, wait: longPoll ? POLL_WAIT_MS : 0, seq: this.seq,
               // Everything we hold, results not yet acknowledged included: the relay takes back what is not listed.
               running: formatTrialList([...this.held(), ...this.results]),
+              reserve: tellReserve ? formatTrialList(this.pending) : undefined,
               threads: this.pool.size, host: this.ctx.host, gflops: Number(this.gflops.toFixed(2)),
             },
             timeoutMs: POLL_WAIT_MS + 8000,
@@ -119,12 +129,15 @@ class Agent {
           await sleep(Math.min(500 * failures, 3000));
           continue;
         }
+        this.relayTakesBack = res.handBack !== undefined;
+        this.relayDry = res.dry ?? res.idle;
+        // Trials handed back reach the relay before our next poll, which then no longer lists them.
+        if (this.handBack(res.handBack ?? [])) await this.flushResultsNow();
         await this.handle(res);
         this.startPending();
         this.checkIdle(res.idle);
         const gotWork = res.trials.length > 0 || res.commands.length > 0;
-        const longPolled = free > 0 && starving;
-        if (!(gotWork && free > res.trials.length) && !longPolled) await this.waitForWake(IDLE_POLL_MS);
+        if (!(gotWork && free > res.trials.length) && !longPoll) await this.waitForWake(IDLE_POLL_MS);
       }
     } finally {
       clearInterval(metricsTimer);
@@ -176,6 +189,17 @@ class Agent {
         resolve();
       };
     });
+  }
+
+  /** Returns the unstarted trials the relay asks back (started ones stay); whether any went. */
+  private handBack(refs: TrialRef[]): boolean {
+    const asked = new Set(refs.map(key));
+    const back = this.pending.filter((l) => asked.has(key(l)));
+    if (!back.length) return false;
+    this.pending = this.pending.filter((l) => !asked.has(key(l)));
+    for (const l of back) this.queueResult(l, "released", {});
+    this.ctx.log(`handing back ${back.map(key).join(", ")} from the reserve: threads elsewhere are idle`);
+    return true;
   }
 
   private startPending(): void {
@@ -312,6 +336,12 @@ class Agent {
       this.flushTimer = undefined;
       void this.flushResults();
     }, RESULT_FLUSH_MS);
+  }
+
+  /** Sends every buffered result now, after a send already under way. */
+  private async flushResultsNow(): Promise<void> {
+    for (let i = 0; i < 100 && this.flushingResults; i++) await sleep(10);
+    await this.flushResults();
   }
 
   /** Sends buffered results to the relay; they leave the buffer once it acknowledges. */

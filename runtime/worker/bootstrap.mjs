@@ -24,11 +24,17 @@ export async function main(opts) {
   let nodeId;
   let cookie = "";
   let failures = 0;
+  let relayPort = opts.relayPort;
+  /** Joining again for an update: keep this node's role and relay (as an identity renewal does); a lost relay is the other reason. */
+  let keep = false;
+  /** A relay reloading holds its port (answering, idle) until the new bundle is ready: this lets go. */
+  let release;
   for (;;) {
     let joined;
     try {
-      joined = await join(opts, routes, { threads, host, nodeId, cookie });
+      joined = await join(opts, routes, { threads, host, nodeId, cookie, keep });
       failures = 0;
+      keep = false;
     } catch (err) {
       if (err.fatal) throw err;
       failures++;
@@ -45,22 +51,29 @@ export async function main(opts) {
       continue;
     }
     const mod = await import(`data:text/javascript;base64,${Buffer.from(source).toString("base64")}`);
+    if (release) await release().catch(() => {});
+    release = undefined;
     const outcome = await mod.runNode({
       join: info, cookie, controller: opts.controller, token: opts.token, threads, host,
-      bundleSource: source, relayPort: opts.relayPort, advertise: opts.advertise, listen: opts.listen, log,
+      bundleSource: source, relayPort, advertise: opts.advertise, listen: opts.listen, log,
       exitWhenIdleMs: opts.exitWhenIdle === undefined ? undefined : opts.exitWhenIdle * 1000,
     });
     if (outcome.next === "exit") return outcome.code;
+    // A relay reloading serves again where its workers know it.
+    if (outcome.relayPort !== undefined) relayPort = outcome.relayPort;
+    keep = outcome.next === "update";
+    release = outcome.release;
     log(outcome.next === "update" ? "loading the new bundle" : "joining again");
   }
 }
 
-async function join(opts, routes, { threads, host, nodeId, cookie }) {
+async function join(opts, routes, { threads, host, nodeId, cookie, keep }) {
   const url = new URL(routes.join, opts.controller);
   url.searchParams.set("threads", String(threads));
   url.searchParams.set("host", host);
   if (opts.role) url.searchParams.set("role", opts.role);
   if (nodeId) url.searchParams.set("node", nodeId);
+  if (nodeId && keep) url.searchParams.set("renew", "1");
   // Our current identity, if any: the controller keeps our id only for the node that proves it.
   const headers = { authorization: `Bearer ${opts.token}`, ...(cookie ? { cookie } : {}) };
   const res = await fetch(url, { method: "POST", headers });

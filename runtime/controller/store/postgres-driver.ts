@@ -100,8 +100,14 @@ export class PostgresDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
-    this.lockClient?.release();
+    const lock = this.lockClient;
     this.lockClient = undefined;
+    if (lock) {
+      // Unlock explicitly: the server ends a closed session's locks only once its backend has
+      // exited, which a controller started right after this one could otherwise race.
+      await lock.query("SELECT pg_advisory_unlock($1)", [LOCK_KEY]).catch(() => {});
+      lock.release(true);
+    }
     await this.pool.end();
   }
 }
