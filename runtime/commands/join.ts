@@ -19,7 +19,19 @@ export interface JoinOptions {
 }
 
 export async function joinCommand(o: JoinOptions): Promise<number> {
+  if (process.env.DISCALC_EXIT_WITH_PARENT === "1") exitWithParent();
   return (await bootstrap({ ...o, routes: { join: routes.join.path, blob: routes.blob.path } })) as number;
+}
+
+/**
+ * The local agent of `discalc run` ends with it: a run killed with SIGKILL (or crashed) cannot
+ * signal its child, which would otherwise poll a controller that is gone, forever.
+ */
+function exitWithParent(): void {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(0);
+  }, 1000).unref();
 }
 
 /**

@@ -28,7 +28,9 @@ export async function runCommand(o: { config: string; threads?: number; data?: s
   console.log(`sweep "${config.name}" (id ${sweepId}): ${controller.sweep!.trials} trials${controller.sweep!.resumed ? " (resumed)" : ""}; data in ${data}`);
   const args = [CLI, "join", "--controller", controller.url, "--token", token, "--listen", "127.0.0.1"];
   if (o.threads) args.push("--threads", String(o.threads));
-  const agent = spawn(process.execPath, args, { stdio: ["ignore", "inherit", o.verbose ? "inherit" : "ignore"] });
+  const agent = spawn(process.execPath, args, {
+    stdio: ["ignore", "inherit", o.verbose ? "inherit" : "ignore"], env: { ...process.env, DISCALC_EXIT_WITH_PARENT: "1" },
+  });
   let agentExited = false;
   agent.on("exit", () => (agentExited = true));
   const progress = new Progress(process.stdout.isTTY === true);

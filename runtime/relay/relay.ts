@@ -514,6 +514,9 @@ export class Relay {
       await this.upstream.results({ batchId: `${this.o.relayId}-${randomBytes(4).toString("hex")}`, results: batch });
       this.resultBuffer.splice(0, batch.length);
       this.counters.resultsUploaded += batch.length;
+      // Results can make work (a tpe sweep's next batch, a retry): workers waiting on an empty
+      // queue should not wait for the next poll or heartbeat to learn of it.
+      if (this.waiters.length && this.queue.length === 0) this.ensureQueue(0);
     } catch (err) {
       this.counters.uploadFailures++;
       this.o.log(`result upload failed (${batch.length} kept for retry): ${(err as Error).message}`);
