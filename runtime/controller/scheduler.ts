@@ -1,7 +1,7 @@
 // Leases, renewals, expiry, results and commands: the rules that make execution
 // at-least-once and storage exactly-once. Pure logic over the store, no HTTP, so tests
 // and the root relay call it directly.
-import type { Store, TrialRow, CommandRow } from "./store.ts";
+import type { Store, TrialRow, CommandRow, AttemptRow, ResultRow, ReportRow } from "./store.ts";
 import type { TrialLease, TrialRef, ResultBatch, ResultAck, MetricsBatch, Command, HeartbeatResponse } from "../../protocol/messages.ts";
 import type { ExperimentRef } from "../../protocol/messages.ts";
 import { datasetKey, findDatasetSpecs } from "../experiments/dataset-specs.ts";
@@ -28,6 +28,16 @@ export interface SweepInfo {
   metric: MetricSpec;
   earlyStopping: EarlyStopping | null;
   leaseMs: number;
+}
+
+/** A result batch's trials as read at its start, kept current while its results are decided; its writes, made at the end. */
+interface BatchView {
+  attempts: Map<string, AttemptRow>;
+  trials: Map<number, TrialRow>;
+  results: Map<number, ResultRow>;
+  newResults: ResultRow[];
+  /** By trial:attempt:step, so a result repeated in one batch writes its reports once. */
+  newReports: Map<string, ReportRow>;
 }
 
 export type CommandInput = { kind: Command["kind"]; sweepId?: number | null; trialId?: number | null; bundleSha?: string | null };
@@ -90,12 +100,19 @@ export class Scheduler {
     const now = this.now();
     return this.store.tx(async () => {
       await this.expireLeases(now);
-      const leases: TrialLease[] = [];
-      for (const t of await this.store.queuedTrials(n)) {
-        const deadline = now + (await this.sweepInfo(t.sweep_id)).leaseMs;
-        const attempt = await this.store.leaseTrial(t.id, relayId, deadline, now);
-        leases.push(await this.toLease(t, attempt, deadline));
+      const queued = await this.store.queuedTrials(n);
+      // One statement per sweep (its own lease time), not one per trial.
+      const bySweep = new Map<number, TrialRow[]>();
+      for (const t of queued) bySweep.set(t.sweep_id, [...(bySweep.get(t.sweep_id) ?? []), t]);
+      const attempts = new Map<number, number>();
+      const deadlines = new Map<number, number>();
+      for (const [sweepId, ts] of bySweep) {
+        const deadline = now + (await this.sweepInfo(sweepId)).leaseMs;
+        deadlines.set(sweepId, deadline);
+        for (const [id, a] of await this.store.leaseMany(ts.map((t) => t.id), relayId, deadline, now)) attempts.set(id, a);
       }
+      const leases: TrialLease[] = [];
+      for (const t of queued) leases.push(await this.toLease(t, attempts.get(t.id)!, deadlines.get(t.sweep_id)!));
       return leases;
     });
   }
@@ -170,19 +187,29 @@ export class Scheduler {
     return this.store.tx(async () => {
       const touched = new Set<number>();
       const statuses: ResultAck["statuses"] = [];
-      for (const r of batch.results) statuses.push(await this.recordResult(relayId, r, now, touched));
+      // What the batch's trials are now, read in a few statements; kept current as results are decided.
+      const ids = [...new Set(batch.results.map((r) => r.trialId))];
+      const view: BatchView = {
+        attempts: new Map((await this.store.attemptsOfTrials(ids)).map((a) => [`${a.trial_id}:${a.attempt}`, a])),
+        trials: new Map((await this.store.trialsByIds(ids)).map((t) => [t.id, t])),
+        results: new Map((await this.store.resultsOfTrials(ids)).map((r) => [r.trial_id, r])),
+        newResults: [], newReports: new Map(),
+      };
+      for (const r of batch.results) statuses.push(await this.recordResult(relayId, r, now, touched, view));
+      await this.store.insertResults(view.newResults);
+      await this.store.upsertReports([...view.newReports.values()]);
       await this.finishSweeps(touched);
       this.onSweepsChanged(touched);
       return { statuses };
     });
   }
 
-  private async recordResult(relayId: string, r: ResultBatch["results"][number], now: number, touched: Set<number>): Promise<ResultAck["statuses"][number]> {
-    const attempt = await this.store.attempt(r.trialId, r.attempt);
+  private async recordResult(relayId: string, r: ResultBatch["results"][number], now: number, touched: Set<number>, view: BatchView): Promise<ResultAck["statuses"][number]> {
+    const attempt = view.attempts.get(`${r.trialId}:${r.attempt}`);
     if (!attempt || attempt.relay_id !== relayId) return "refused";
-    const trial = (await this.store.trial(r.trialId))!;
+    const trial = view.trials.get(r.trialId)!;
     touched.add(trial.sweep_id);
-    const stored = await this.store.result(r.trialId);
+    const stored = view.results.get(r.trialId);
     if (stored) {
       if (stored.attempt === r.attempt) return "duplicate";
       // Another attempt's result was stored first: this one is closed, not stored.
@@ -193,19 +220,29 @@ export class Scheduler {
     if (r.outcome && r.outcome.reports.length > maxReportsOf(info.experiment, JSON.parse(trial.config) as Record<string, unknown>)) {
       return "refused";
     }
-    if (r.status === "pruned") return this.storePruned(relayId, r, trial, now);
+    if (r.status === "pruned") {
+      // Rare, and decided on stored reports: write what the batch holds so far first.
+      await this.flushBatchView(view);
+      const status = await this.storePruned(relayId, r, trial, now);
+      if (status === "stored") view.results.set(r.trialId, (await this.store.result(r.trialId))!);
+      view.trials.set(r.trialId, (await this.store.trial(r.trialId))!);
+      return status;
+    }
     if (r.status === "done" && r.outcome && trial.state !== "cancelled") {
       const { reports, metrics, resultSha256, ...rest } = r.outcome;
-      await this.store.insertResult({
+      const row = {
         trial_id: r.trialId, attempt: r.attempt, relay_id: relayId, worker_id: r.workerId,
         result_sha: resultSha256, metrics: JSON.stringify(metrics),
         objective: objectiveOf(info.metric.name, metrics, reports),
         outcome: JSON.stringify(rest), stored_at: now,
-      });
-      await this.storeReports(r.trialId, r.attempt, 1, reports);
+      };
+      view.newResults.push(row);
+      view.results.set(r.trialId, row);
+      reports.forEach((values, i) => view.newReports.set(`${r.trialId}:${r.attempt}:${i + 1}`, { trial_id: r.trialId, attempt: r.attempt, step: i + 1, metrics: JSON.stringify(values) }));
       // A late result may come from an attempt whose lease had already expired.
       await this.store.endAttempt(r.trialId, r.attempt, "done", { workerId: r.workerId, at: now, overwrite: true });
       await this.store.setTrialState(r.trialId, "done", { finishedAt: r.finishedAt });
+      view.trials.set(r.trialId, { ...trial, state: "done", lease_relay: null, lease_deadline: null, finished_at: r.finishedAt });
       return "stored";
     }
     const outcome = r.status === "done" ? "cancelled" : r.status === "released" ? "released" : r.status;
@@ -214,7 +251,15 @@ export class Scheduler {
     if (!current) return "stale";
     if (r.status === "failed") await this.requeueOrFail(trial, r.error ?? "failed without a message", now);
     else if (r.status === "released") await this.store.setTrialState(trial.id, "queued");
+    view.trials.set(r.trialId, (await this.store.trial(r.trialId))!);
     return "stored";
+  }
+
+  /** Writes the results and reports a batch has decided so far. */
+  private async flushBatchView(view: BatchView): Promise<void> {
+    await this.store.insertResults(view.newResults.splice(0));
+    await this.store.upsertReports([...view.newReports.values()]);
+    view.newReports.clear();
   }
 
   /**

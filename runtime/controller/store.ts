@@ -107,6 +107,30 @@ export class Store {
     return (await this.d.all<R>(sql, params))[0];
   }
 
+  /**
+   * Rows whose `column` is one of `ids`, in one statement per 512 ids. The list is padded with
+   * NULLs (which match nothing) to a power of two, so a handful of statement texts serve every size.
+   */
+  private async whereIn<R>(select: string, column: string, ids: readonly number[]): Promise<R[]> {
+    const rows: R[] = [];
+    for (let i = 0; i < ids.length; i += 512) {
+      const chunk = ids.slice(i, i + 512);
+      const size = 2 ** Math.ceil(Math.log2(Math.max(1, chunk.length)));
+      const params = [...chunk, ...new Array<null>(size - chunk.length).fill(null)];
+      rows.push(...(await this.d.all<R>(`${select} WHERE ${column} IN (${params.map(() => "CAST(? AS BIGINT)").join(", ")})`, params)));
+    }
+    return rows;
+  }
+
+  /** Inserts rows of `width` values each, many per statement (same padding idea: full chunks, then one by one). */
+  private async insertMany(head: string, tail: string, width: number, rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
+    const per = 64;
+    const group = (n: number) => Array.from({ length: n }, () => `(${new Array(width).fill("?").join(", ")})`).join(", ");
+    let i = 0;
+    for (; i + per <= rows.length; i += per) await this.d.run(`${head} VALUES ${group(per)} ${tail}`, rows.slice(i, i + per).flat());
+    for (; i < rows.length; i++) await this.d.run(`${head} VALUES ${group(1)} ${tail}`, rows[i]!);
+  }
+
   /** Leases get one more lease period from `now` (after a controller restart, running trials are not failures). */
   graceLeases(now: number): Promise<number> {
     return this.d.run(
@@ -199,6 +223,20 @@ export class Store {
       [limit],
     );
   }
+  /** Leases these queued trials to a relay: each gets its next attempt; returns the attempt numbers by trial. */
+  async leaseMany(ids: readonly number[], relayId: string, deadline: number, now: number): Promise<Map<number, number>> {
+    const attempts = new Map<number, number>();
+    for (let i = 0; i < ids.length; i += 512) {
+      const chunk = ids.slice(i, i + 512);
+      const rows = await this.d.all<{ id: number; attempts: number }>(
+        `UPDATE trials SET state = 'leased', attempts = attempts + 1, lease_relay = ?, lease_deadline = ? WHERE id IN (${chunk.map(() => "CAST(? AS BIGINT)").join(", ")}) RETURNING id, attempts`,
+        [relayId, deadline, ...chunk],
+      );
+      for (const r of rows) attempts.set(r.id, r.attempts);
+    }
+    await this.insertMany("INSERT INTO attempts (trial_id, attempt, relay_id, leased_at)", "", 4, ids.map((id) => [id, attempts.get(id)!, relayId, now]));
+    return attempts;
+  }
   async leaseTrial(id: number, relayId: string, deadline: number, now: number): Promise<number> {
     const row = await this.get<{ attempts: number }>(
       "UPDATE trials SET state = 'leased', attempts = attempts + 1, lease_relay = ?, lease_deadline = ? WHERE id = ? RETURNING attempts",
@@ -251,6 +289,16 @@ export class Store {
   }
 
   // attempts
+  /** Every attempt of these trials. */
+  attemptsOfTrials(trialIds: readonly number[]): Promise<AttemptRow[]> {
+    return this.whereIn("SELECT * FROM attempts", "trial_id", trialIds);
+  }
+  trialsByIds(ids: readonly number[]): Promise<TrialRow[]> {
+    return this.whereIn("SELECT * FROM trials", "id", ids);
+  }
+  resultsOfTrials(trialIds: readonly number[]): Promise<ResultRow[]> {
+    return this.whereIn("SELECT * FROM results", "trial_id", trialIds);
+  }
   attempt(trialId: number, attempt: number): Promise<AttemptRow | undefined> {
     return this.get("SELECT * FROM attempts WHERE trial_id = ? AND attempt = ?", [trialId, attempt]);
   }
@@ -291,6 +339,15 @@ export class Store {
       "SELECT t.params, r.objective FROM trials t JOIN results r ON r.trial_id = t.id WHERE t.sweep_id = ? AND t.state = 'done' AND r.objective IS NOT NULL ORDER BY t.id",
       [sweepId],
     );
+  }
+  /** Results of distinct trials that have none yet (the caller checked). */
+  async insertResults(rows: readonly ResultRow[]): Promise<void> {
+    await this.insertMany("INSERT INTO results (trial_id, attempt, relay_id, worker_id, result_sha, metrics, objective, outcome, stored_at)", "ON CONFLICT (trial_id) DO NOTHING", 9,
+      rows.map((r) => [r.trial_id, r.attempt, r.relay_id, r.worker_id, r.result_sha, r.metrics, r.objective, r.outcome, r.stored_at]));
+  }
+  async upsertReports(rows: readonly ReportRow[]): Promise<void> {
+    await this.insertMany("INSERT INTO reports (trial_id, attempt, step, metrics)", "ON CONFLICT (trial_id, attempt, step) DO UPDATE SET metrics = excluded.metrics", 4,
+      rows.map((r) => [r.trial_id, r.attempt, r.step, r.metrics]));
   }
   async upsertReport(r: ReportRow): Promise<void> {
     await this.d.run(
