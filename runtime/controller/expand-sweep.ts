@@ -1,11 +1,12 @@
 // Expands a sweep config into its trials, in a fixed order and with random points drawn from a
 // seeded integer PRNG, so every run on every machine gets the same list (trials are stored by index).
-import type { ParamSpec, SweepConfig, SweepSearch } from "./sweep-config.ts";
+import type { SweepConfig, SweepSearch } from "./sweep-config.ts";
 import { NETWORK_EXPERIMENT, sweepBase, TPE_BATCH } from "./sweep-config.ts";
 import type { ExperimentEntry } from "../experiments/experiment-entry.ts";
 import { getPath, isPlainObject } from "../experiments/plain-data.ts";
 import { mulberry32 } from "../mulberry32.ts";
 import { proposeTpe } from "../search/tpe.ts";
+import { below, randomValue } from "../search/random-value.ts";
 
 export { isPlainObject };
 
@@ -83,7 +84,7 @@ export function* sweepPoints(search: SweepSearch | undefined): Generator<Point> 
   const next = mulberry32(search.seed);
   if (lists.length === entries.length) return yield* distinctPoints(lists, sweepSize(search), next);
   for (let sample = 0; sample < (search.samples ?? 1); sample++) {
-    yield Object.fromEntries(entries.map(([path, spec]) => [path, draw(spec, next)]));
+    yield Object.fromEntries(entries.map(([path, spec]) => [path, randomValue(spec, next)]));
   }
 }
 
@@ -152,30 +153,4 @@ function* distinctPoints(lists: ChoiceList[], count: number, next: () => number)
     seen.add(key);
     yield pointAt(lists, digits);
   }
-}
-
-function draw(spec: ParamSpec, next: () => number): unknown {
-  if (Array.isArray(spec)) return spec[below(next, spec.length)];
-  if ("uniform" in spec) {
-    const [a, b] = spec.uniform;
-    return Math.min(b, a + (b - a) * unit(next));
-  }
-  if ("loguniform" in spec) {
-    // Clamped because exp(log(x)) may land a hair outside [a, b].
-    const [a, b] = spec.loguniform;
-    const la = Math.log(a);
-    return Math.min(b, Math.max(a, Math.exp(la + (Math.log(b) - la) * unit(next))));
-  }
-  const [a, b] = spec.int;
-  return a + below(next, b - a + 1);
-}
-
-/** A float in [0, 1) from 53 random bits (two draws), exact in a double. */
-function unit(next: () => number): number {
-  return ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992;
-}
-
-/** An integer in [0, n); the min guards the rounding of unit * n for n near 2^53. */
-function below(next: () => number, n: number): number {
-  return Math.min(n - 1, Math.floor(unit(next) * n));
 }

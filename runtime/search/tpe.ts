@@ -9,7 +9,8 @@
 import type { ParamSpec } from "../controller/sweep-config.ts";
 import { canonicalJson } from "../experiments/plain-data.ts";
 import { CategoricalParzen, NumericalParzen, type Unit } from "./parzen-estimator.ts";
-import { proposalStream, randomValue, unit } from "./proposal-stream.ts";
+import { proposalStream } from "./proposal-stream.ts";
+import { randomValue, unit } from "./random-value.ts";
 
 export interface Observation {
   /** The point's values by parameter path (the same keys as the space). */
