@@ -34,12 +34,10 @@ export async function registerSweep(store: Store, config: SweepConfig, opts: { f
       name: config.name, config_hash: hash, config: JSON.stringify(config), lease_ms: Math.round(config.leaseSeconds * 1000),
       max_attempts: config.maxAttempts, fanout: config.relays.fanout, created_at: opts.now ?? Date.now(),
     });
-    for (const t of trials) {
-      await store.insertTrial({
-        sweep_id: sweepId, idx: t.index, point: t.point, repeat: t.repeat, params: JSON.stringify(t.params),
-        seed: t.seed, config: JSON.stringify(t.config),
-      });
-    }
+    await store.insertTrials(trials.map((t) => ({
+      sweep_id: sweepId, idx: t.index, point: t.point, repeat: t.repeat, params: JSON.stringify(t.params),
+      seed: t.seed, config: JSON.stringify(t.config),
+    })));
     return { sweepId, resumed: false, trials: trials.length };
   });
 }

@@ -38,6 +38,8 @@ interface BatchView {
   newResults: ResultRow[];
   /** By trial:attempt:step, so a result repeated in one batch writes its reports once. */
   newReports: Map<string, ReportRow>;
+  /** Trials whose result this batch stores: their attempt and state, written together. */
+  done: Array<{ trialId: number; attempt: number; workerId: string; finishedAt: number }>;
 }
 
 export type CommandInput = { kind: Command["kind"]; sweepId?: number | null; trialId?: number | null; bundleSha?: string | null };
@@ -193,11 +195,10 @@ export class Scheduler {
         attempts: new Map((await this.store.attemptsOfTrials(ids)).map((a) => [`${a.trial_id}:${a.attempt}`, a])),
         trials: new Map((await this.store.trialsByIds(ids)).map((t) => [t.id, t])),
         results: new Map((await this.store.resultsOfTrials(ids)).map((r) => [r.trial_id, r])),
-        newResults: [], newReports: new Map(),
+        newResults: [], newReports: new Map(), done: [],
       };
       for (const r of batch.results) statuses.push(await this.recordResult(relayId, r, now, touched, view));
-      await this.store.insertResults(view.newResults);
-      await this.store.upsertReports([...view.newReports.values()]);
+      await this.flushBatchView(view, now);
       await this.finishSweeps(touched);
       this.onSweepsChanged(touched);
       return { statuses };
@@ -221,8 +222,8 @@ export class Scheduler {
       return "refused";
     }
     if (r.status === "pruned") {
-      // Rare, and decided on stored reports: write what the batch holds so far first.
-      await this.flushBatchView(view);
+      // Rare, and decided on stored reports and states: write what the batch holds so far first.
+      await this.flushBatchView(view, now);
       const status = await this.storePruned(relayId, r, trial, now);
       if (status === "stored") view.results.set(r.trialId, (await this.store.result(r.trialId))!);
       view.trials.set(r.trialId, (await this.store.trial(r.trialId))!);
@@ -239,9 +240,8 @@ export class Scheduler {
       view.newResults.push(row);
       view.results.set(r.trialId, row);
       reports.forEach((values, i) => view.newReports.set(`${r.trialId}:${r.attempt}:${i + 1}`, { trial_id: r.trialId, attempt: r.attempt, step: i + 1, metrics: JSON.stringify(values) }));
-      // A late result may come from an attempt whose lease had already expired.
-      await this.store.endAttempt(r.trialId, r.attempt, "done", { workerId: r.workerId, at: now, overwrite: true });
-      await this.store.setTrialState(r.trialId, "done", { finishedAt: r.finishedAt });
+      // A late result may come from an attempt whose lease had already expired: its attempt is closed as done all the same.
+      view.done.push({ trialId: r.trialId, attempt: r.attempt, workerId: r.workerId, finishedAt: r.finishedAt });
       view.trials.set(r.trialId, { ...trial, state: "done", lease_relay: null, lease_deadline: null, finished_at: r.finishedAt });
       return "stored";
     }
@@ -255,11 +255,12 @@ export class Scheduler {
     return "stored";
   }
 
-  /** Writes the results and reports a batch has decided so far. */
-  private async flushBatchView(view: BatchView): Promise<void> {
+  /** Writes the results, reports and done trials a batch has decided so far. */
+  private async flushBatchView(view: BatchView, now: number): Promise<void> {
     await this.store.insertResults(view.newResults.splice(0));
     await this.store.upsertReports([...view.newReports.values()]);
     view.newReports.clear();
+    await this.store.markDone(view.done.splice(0), now);
   }
 
   /**
