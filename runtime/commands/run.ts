@@ -99,7 +99,7 @@ class Progress {
       }
       return;
     }
-    const counts = `${finished}/${total} done (${c.done} ok, ${c.failed} failed), ${c.leased} running, ${c.queued} queued`;
+    const counts = `${finished}/${total} done (${c.done} ok, ${c.pruned ? `${c.pruned} pruned, ` : ""}${c.failed} failed), ${c.leased} running, ${c.queued} queued`;
     if (counts !== this.lastCounts) console.log(`${counts} — ${payload.rate} trials/s, ${payload.elapsed} elapsed, ETA ${payload.remaining}`);
     this.lastCounts = counts;
   }
