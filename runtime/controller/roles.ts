@@ -14,7 +14,7 @@ export async function decideRole(
 ): Promise<RoleDecision> {
   // Aggregates in SQL: joins stay cheap with thousands of nodes.
   const relays = await store.relayLoads(opts.now - opts.silentMs, opts.now - 3 * opts.silentMs);
-  const workers = await store.liveWorkerCount(opts.now - 3 * opts.silentMs);
+  const workers = await store.liveNodeCount("worker", opts.now - 3 * opts.silentMs);
   const wantsRelay = opts.asked === "relay" || (opts.asked === undefined && workers >= opts.fanout * (relays.length + 1));
   if (wantsRelay) return { role: "relay", relayId: opts.controllerId };
   // Only relays whose worker URL is known (after their first heartbeat) can take workers.

@@ -25,9 +25,8 @@ export class RungWaiters {
 
   /** Stores a trial's rung reports and answers its decision, waiting up to `waitMs` while it is open. */
   async decide(relayId: string, ref: TrialRef, step: number, reports: MetricValues[], waitMs: number): Promise<RungDecision> {
-    const now = await this.scheduler.recordRung(relayId, ref, step, reports);
+    const { decision: now, sweepId } = await this.scheduler.recordRung(relayId, ref, step, reports);
     if (now.decision !== "pending" || waitMs <= 0) return now;
-    const sweepId = (await this.scheduler.store.trial(ref.trialId))!.sweep_id;
     return new Promise((resolve) => {
       const waiter: Waiter = {
         ref, step,

@@ -289,7 +289,7 @@ export class Scheduler {
    * A running trial at a decision step: stores the reports it carries (those since its last
    * decision) and answers the stopping rule's decision there.
    */
-  async recordRung(relayId: string, ref: TrialRef, step: number, reports: MetricsBatch["items"][number]["values"][]): Promise<RungDecision> {
+  async recordRung(relayId: string, ref: TrialRef, step: number, reports: MetricsBatch["items"][number]["values"][]): Promise<{ decision: RungDecision; sweepId: number }> {
     return this.store.tx(async () => {
       const attempt = await this.store.attempt(ref.trialId, ref.attempt);
       const trial = await this.store.trial(ref.trialId);
@@ -305,7 +305,7 @@ export class Scheduler {
       await this.storeReports(ref.trialId, ref.attempt, first, reports);
       const decision = await this.rungDecision(trial, step);
       this.onSweepsChanged(new Set([trial.sweep_id]));
-      return decision;
+      return { decision, sweepId: trial.sweep_id };
     });
   }
 
@@ -340,6 +340,7 @@ export class Scheduler {
    */
   async recordMetrics(relayId: string, batch: MetricsBatch): Promise<number> {
     return this.store.tx(async () => {
+      const rows = new Map<string, ReportRow>();
       let accepted = 0;
       const touched = new Set<number>();
       for (const item of batch.items) {
@@ -348,10 +349,12 @@ export class Scheduler {
         const trial = (await this.store.trial(item.trialId))!;
         if (trial.state !== "leased" || trial.attempts !== item.attempt) continue;
         if (item.step > maxReportsOf((await this.sweepInfo(trial.sweep_id)).experiment, JSON.parse(trial.config) as Record<string, unknown>)) continue;
-        await this.storeReports(item.trialId, item.attempt, item.step, [item.values]);
+        // Keyed, so a step repeated in one batch is one row (a multi-row upsert may touch a row once).
+        rows.set(`${item.trialId}:${item.attempt}:${item.step}`, { trial_id: item.trialId, attempt: item.attempt, step: item.step, metrics: JSON.stringify(item.values) });
         touched.add(trial.sweep_id);
         accepted++;
       }
+      await this.store.upsertReports([...rows.values()]);
       if (touched.size) this.onSweepsChanged(touched);
       return accepted;
     });
@@ -359,9 +362,7 @@ export class Scheduler {
 
   /** Reports `first`, `first + 1`, … of an attempt. */
   private async storeReports(trialId: number, attempt: number, first: number, reports: ReadonlyArray<MetricsBatch["items"][number]["values"]>): Promise<void> {
-    for (let i = 0; i < reports.length; i++) {
-      await this.store.upsertReport({ trial_id: trialId, attempt, step: first + i, metrics: JSON.stringify(reports[i]) });
-    }
+    await this.store.upsertReports(reports.map((values, i) => ({ trial_id: trialId, attempt, step: first + i, metrics: JSON.stringify(values) })));
   }
 
   /**

@@ -242,14 +242,7 @@ export class Store {
     await this.insertMany("INSERT INTO attempts (trial_id, attempt, relay_id, leased_at)", "", 4, ids.map((id) => [id, attempts.get(id)!, relayId, now]));
     return attempts;
   }
-  async leaseTrial(id: number, relayId: string, deadline: number, now: number): Promise<number> {
-    const row = await this.get<{ attempts: number }>(
-      "UPDATE trials SET state = 'leased', attempts = attempts + 1, lease_relay = ?, lease_deadline = ? WHERE id = ? RETURNING attempts",
-      [relayId, deadline, id],
-    );
-    await this.d.run("INSERT INTO attempts (trial_id, attempt, relay_id, leased_at) VALUES (?, ?, ?, ?)", [id, row!.attempts, relayId, now]);
-    return row!.attempts;
-  }
+
   async extendLease(id: number, attempt: number, relayId: string, deadline: number): Promise<boolean> {
     return (await this.d.run(
       "UPDATE trials SET lease_deadline = ? WHERE id = ? AND attempts = ? AND lease_relay = ? AND state = 'leased'",
@@ -374,12 +367,7 @@ export class Store {
     await this.insertMany("INSERT INTO reports (trial_id, attempt, step, metrics)", "ON CONFLICT (trial_id, attempt, step) DO UPDATE SET metrics = excluded.metrics", 4,
       rows.map((r) => [r.trial_id, r.attempt, r.step, r.metrics]));
   }
-  async upsertReport(r: ReportRow): Promise<void> {
-    await this.d.run(
-      "INSERT INTO reports (trial_id, attempt, step, metrics) VALUES (?, ?, ?, ?) ON CONFLICT (trial_id, attempt, step) DO UPDATE SET metrics = excluded.metrics",
-      [r.trial_id, r.attempt, r.step, r.metrics],
-    );
-  }
+
   reportsOf(trialId: number): Promise<ReportRow[]> {
     return this.d.all("SELECT * FROM reports WHERE trial_id = ? ORDER BY attempt, step", [trialId]);
   }
@@ -415,9 +403,7 @@ export class Store {
   node(id: string): Promise<NodeRow | undefined> {
     return this.get("SELECT * FROM nodes WHERE id = ?", [id]);
   }
-  nodes(): Promise<NodeRow[]> {
-    return this.d.all("SELECT * FROM nodes ORDER BY joined_at, id");
-  }
+
   /** Live relays (heartbeat within `since`), with the number of live workers under each. */
   relayLoads(since: number, workerSince: number): Promise<Array<{ id: string; url: string | null; workers: number }>> {
     return this.d.all(
@@ -429,15 +415,11 @@ export class Store {
   async liveNodeCount(role: "worker" | "relay", since: number): Promise<number> {
     return (await this.get<{ n: number }>("SELECT COUNT(*) AS n FROM nodes WHERE role = ? AND state = 'alive' AND last_seen >= ?", [role, since]))!.n;
   }
-  liveWorkerCount(since: number): Promise<number> {
-    return this.liveNodeCount("worker", since);
-  }
+
   async setNodeRelay(id: string, relayId: string): Promise<void> {
     await this.d.run("UPDATE nodes SET relay_id = ? WHERE id = ?", [relayId, id]);
   }
-  async setNodeState(id: string, state: string): Promise<void> {
-    await this.d.run("UPDATE nodes SET state = ? WHERE id = ?", [state, id]);
-  }
+
 
   // commands
   async insertCommand(c: Omit<CommandRow, "seq">): Promise<number> {
@@ -491,7 +473,5 @@ export class Store {
   blob(sha: string): Promise<BlobRow | undefined> {
     return this.get("SELECT * FROM blobs WHERE sha = ?", [sha]);
   }
-  blobs(): Promise<BlobRow[]> {
-    return this.d.all("SELECT * FROM blobs ORDER BY created_at");
-  }
+
 }

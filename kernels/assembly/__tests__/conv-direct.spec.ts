@@ -3,17 +3,7 @@ import { im2col } from "../conv";
 import { sgemm } from "../gemm";
 import { allocF32 } from "../arena";
 import { filledF32, getF32, sameBits } from "./helpers";
-
-/** Output size and padding before, as the host computes them (TensorFlow's convention). */
-function outSize(size: i32, k: i32, stride: i32, same: bool): i32 {
-  return same ? (size + stride - 1) / stride : (size - k) / stride + 1;
-}
-function padBefore(size: i32, k: i32, stride: i32, same: bool): i32 {
-  if (!same) return 0;
-  const out = outSize(size, k, stride, same);
-  const total = max((out - 1) * stride + k - size, 0);
-  return total / 2;
-}
+import { outSize, padBefore, refConv } from "./conv-reference";
 
 /**
  * The sum convForwardRows promises, in scalar f32: over (ky, kx, channel) in im2col's order
@@ -32,21 +22,6 @@ function sequentialConv(x: usize, h: i32, w: i32, c: i32, wt: usize, k: i32, f: 
     }
   }
   return <f32>0 + acc;
-}
-
-/** The direct convolution in f64. */
-function refConv(x: usize, h: i32, w: i32, c: i32, wt: usize, k: i32, f: i32, stride: i32, pt: i32, pl: i32, b: i32, oy: i32, ox: i32, fo: i32): f64 {
-  let acc: f64 = 0;
-  for (let ky = 0; ky < k; ky++) {
-    for (let kx = 0; kx < k; kx++) {
-      const iy = oy * stride - pt + ky, ix = ox * stride - pl + kx;
-      if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-      for (let ch = 0; ch < c; ch++) {
-        acc += <f64>getF32(x, ((b * h + iy) * w + ix) * c + ch) * <f64>getF32(wt, ((ky * k + kx) * c + ch) * f + fo);
-      }
-    }
-  }
-  return acc;
 }
 
 // (n, h, w, c, k, stride, same, filters): odd sizes, stride 2, both paddings (an odd total puts
@@ -113,7 +88,7 @@ describe("convForwardRows", () => {
               const got = getF32(rows, ((b * oh + oy) * ow + ox) * f + fo);
               const want = sequentialConv(x, h, w, c, wt, k, f, stride, pt, pl, b, oy, ox, fo);
               if (reinterpret<u32>(got) != reinterpret<u32>(want)) exact = false;
-              worst = Math.max(worst, Math.abs(<f64>got - refConv(x, h, w, c, wt, k, f, stride, pt, pl, b, oy, ox, fo)));
+              worst = Math.max(worst, Math.abs(<f64>got - refConv(x, h, w, c, wt, k, k, f, stride, pt, pl, b, oy, ox, fo)));
             }
           }
         }
