@@ -8,6 +8,9 @@ export interface KernelExports {
   alloc(bytes: number): Ptr;
   allocF32(count: number): Ptr;
   memoryBytes(): number;
+  /** Back to the state just after instantiation (reset.ts); the host restores the static data. */
+  resetKernels(): void;
+  heapBase(): number;
   sgemm(
     transA: number, transB: number, m: number, n: number, k: number,
     alpha: number, a: Ptr, lda: number, b: Ptr, ldb: number,

@@ -38,6 +38,17 @@ let frame: usize = 0;
 let frameCapacity: usize = 0;
 let edge: usize = 0;
 
+/** Forgets the packing buffers (reset.ts: the heap they lived in is reset). */
+export function resetConvScratch(): void {
+  packedW = 0;
+  packedWCapacity = 0;
+  packedA = 0;
+  packedACapacity = 0;
+  frame = 0;
+  frameCapacity = 0;
+  edge = 0;
+}
+
 /**
  * out = conv(x, wt) without bias: NHWC, filters [KH, KW, C, F], any c, stride, padding and f.
  * Every output is summed over (ky, kx, channel) in im2col's column order from zero, one

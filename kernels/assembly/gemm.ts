@@ -22,6 +22,15 @@ let capacityA: usize = 0;
 let capacityB: usize = 0;
 let edgeTile: usize = 0;
 
+/** Forgets the packing buffers (reset.ts: the heap they lived in is reset). */
+export function resetGemmScratch(): void {
+  packedA = 0;
+  packedB = 0;
+  capacityA = 0;
+  capacityB = 0;
+  edgeTile = 0;
+}
+
 /**
  * Packing buffers grow to the largest problem seen (at most MC×KC and KC×NC floats), so a
  * tiny network does not pay for zeroing megabytes. Growth at least doubles, so the

@@ -1,8 +1,10 @@
-// Runs one trial of any experiment: a fresh kernels instance (and the experiment's own module)
-// per trial, reports checked and numbered, the state hashed. Worker threads and `discalc
+// Runs one trial of any experiment: a kernels instance in its just-instantiated state (a fresh
+// one, or one reset from the thread's pool) and a fresh instance of the experiment's own
+// module, reports checked and numbered, the state hashed. Worker threads and `discalc
 // train` both come through here, so a trial run alone reproduces the fleet's result.
 import { createHash } from "node:crypto";
-import { instantiateKernels } from "../../kernels/load.ts";
+import { KernelPool } from "../../kernels/instance-pool.ts";
+import type { KernelInstance } from "../../kernels/instance.ts";
 import { kernelsOn } from "../../kernels/index.ts";
 import type { Metrics, RunResult } from "./contract.ts";
 import type { ExperimentEntry, RuntimeContext } from "./experiment-entry.ts";
@@ -21,6 +23,8 @@ export interface TrialSpec {
 export interface TrialRuntime {
   entry: ExperimentEntry;
   kernelsModule: WebAssembly.Module;
+  /** Where the trial takes its kernel instances (a thread keeps one across trials); fresh ones without it. */
+  kernelPool?: KernelPool;
   /** The experiment's own compiled module, when it has one. */
   experimentWasm: WebAssembly.Module | null;
   /** Dataset blobs by key (dataset-specs.ts). */
@@ -54,9 +58,27 @@ export interface TrialOutcomeData {
 }
 
 export async function runTrial(spec: TrialSpec, rt: TrialRuntime): Promise<TrialOutcomeData> {
+  const pool = rt.kernelPool ?? new KernelPool(rt.kernelsModule);
+  const taken: KernelInstance[] = [];
+  const instance = () => {
+    const i = pool.acquire();
+    taken.push(i);
+    return i;
+  };
+  let kernels: RuntimeContext["kernels"] | undefined;
+  try {
+    return await runWith(spec, rt, instance, () => (kernels ??= kernelsOn(instance())));
+  } finally {
+    // After the state is hashed: nothing reads these instances' memory any more.
+    if (rt.kernelPool) for (const i of taken) pool.release(i);
+  }
+}
+
+async function runWith(
+  spec: TrialSpec, rt: TrialRuntime, instance: () => KernelInstance, kernels: () => RuntimeContext["kernels"],
+): Promise<TrialOutcomeData> {
   const reports: Metrics[] = [];
   let earlyStop: EarlyStop | undefined;
-  const kernels = kernelsOn(instantiateKernels(rt.kernelsModule));
   const ctx: RuntimeContext = {
     trialId: spec.trialId,
     params: structuredClone(spec.params),
@@ -71,9 +93,12 @@ export async function runTrial(spec: TrialSpec, rt: TrialRuntime): Promise<Trial
     },
     // An experiment that catches the stop (a try around its loop) still sees it here.
     shouldStop: () => earlyStop !== undefined || (rt.shouldStop?.() ?? false),
-    kernels,
+    // Taken when the experiment first asks: one that never calls a kernel costs no instance.
+    get kernels() {
+      return kernels();
+    },
     wasm: rt.experimentWasm ? instantiateExperimentWasm(rt.experimentWasm, spec.seed, rt.entry.name) : undefined,
-    dataset: datasetAccess(() => instantiateKernels(rt.kernelsModule), rt.blobs),
+    dataset: datasetAccess(instance, rt.blobs),
     datasetBlob: (key) => rt.blobs.get(key),
   };
   const started = performance.now();

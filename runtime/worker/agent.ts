@@ -77,6 +77,26 @@ class Agent {
     return this.finishedAt.length / 2;
   }
 
+  /**
+   * Trials to hold beyond the threads, so a thread that finishes starts its next trial without
+   * a round trip: one per thread, or a quarter second of work when trials are short.
+   */
+  private reserveTarget(): number {
+    return Math.min(MAX_RESERVE, Math.max(this.pool.size, Math.ceil(this.recentRate() * 0.25)));
+  }
+
+  /**
+   * Whether a finished trial should bring the next poll forward. Polling on every completion
+   * made a poll (and the relay's work on it) per trial; with the reserve half full the next
+   * trials are already here, and the poll waits until it runs low. At a sweep's end (the relay
+   * dry) every change is told at once, so the relay can move reserves to idle threads.
+   */
+  private pollDue(): boolean {
+    if (this.mode !== "run" || this.relayDry) return true;
+    if (this.pool.idle() > 0 && this.pending.length === 0) return true;
+    return this.pending.length <= Math.floor(this.reserveTarget() / 2);
+  }
+
   /** Trials this agent holds: running on a thread, or received and waiting for one. */
   private held(): TrialLease[] {
     return [...this.pool.running(), ...this.pending];
@@ -99,10 +119,8 @@ class Agent {
     let failures = 0;
     try {
       while (this.mode === "run" || this.held().length > 0) {
-        // Ask for a trial per idle thread plus a reserve, so a thread that finishes starts
-        // its next trial without a round trip: one per thread, or a quarter second of work
-        // when trials are short.
-        const reserve = Math.min(MAX_RESERVE, Math.max(this.pool.size, Math.ceil(this.recentRate() * 0.25)));
+        // Ask for a trial per idle thread plus a reserve.
+        const reserve = this.reserveTarget();
         const free = this.mode === "run" ? Math.max(0, this.pool.idle() + reserve - this.pending.length) : 0;
         const starving = this.pool.idle() > 0 && this.pending.length === 0;
         const tellReserve = this.relayTakesBack && this.mode === "run";
@@ -293,7 +311,7 @@ class Agent {
     this.cancelled.delete(key(lease));
     this.finishedAt.push(Date.now());
     this.startPending();
-    this.wakeUp();
+    if (this.pollDue()) this.wakeUp();
   }
 
   /**

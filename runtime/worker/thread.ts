@@ -1,11 +1,13 @@
 // The one trial-thread entry: production threads (loaded from the node bundle) and tests
-// (from source) both run this. Each trial gets a fresh instance of the core's kernels, from
-// the WebAssembly.Module the agent compiled once, and runs the experiment its lease names.
+// (from source) both run this. Each trial gets an instance of the core's kernels in its
+// just-instantiated state (one reset after the thread's previous trial: instance-pool.ts),
+// from the WebAssembly.Module the agent compiled once, and runs the experiment its lease names.
 import { parentPort, workerData } from "node:worker_threads";
 import type { TrialLease, TrialOutcome } from "../../protocol/messages.ts";
 import { builtinExperiment } from "../experiments/registry.ts";
 import { ExperimentCache } from "../experiments/load-experiment.ts";
 import { runTrial, type EarlyStopKind } from "../experiments/run-trial.ts";
+import { KernelPool } from "../../kernels/instance-pool.ts";
 import type { ExperimentEntry } from "../experiments/experiment-entry.ts";
 import { isDecisionStep } from "../../protocol/early-stopping.ts";
 import { maxReportsOf } from "../experiments/report-bounds.ts";
@@ -38,6 +40,7 @@ export function runThread(): void {
   const decision = new Int32Array(decisionFlag);
   const blobs = new Map<string, Uint8Array>();
   const experiments = new ExperimentCache();
+  const kernelPool = new KernelPool(module);
   const post = (m: ThreadReply) => parentPort!.postMessage(m);
   parentPort!.on("message", (m: ThreadRequest) => {
     if (m.type === "blob") {
@@ -69,7 +72,7 @@ export function runThread(): void {
       const outcome = await runTrial(
         { trialId, params: lease.params, seed: lease.seed, config: lease.config },
         {
-          entry, kernelsModule: module, experimentWasm: wasm, blobs: datasets,
+          entry, kernelsModule: module, kernelPool, experimentWasm: wasm, blobs: datasets,
           onReport: (step, values) => {
             post({ type: "report", trialId, attempt, step, values });
             if (rule) sinceDecision.push(values);
