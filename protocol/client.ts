@@ -17,7 +17,11 @@ export interface CallOptions<N extends RouteName> {
   pathParams?: Record<string, string>;
   /** Another base URL than the client's (a worker calls its relay, joins at the controller). */
   base?: string;
-  /** Force deflate on the body (result batches going upstream). */
+  /**
+   * true: always deflate (result batches going upstream); false: never (a worker's hop to its
+   * relay, usually on the same network: deflating cost more CPU than the bytes it saved; the
+   * relay deflates upward); unset: when it pays (codec.ts).
+   */
   deflate?: boolean;
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -39,7 +43,7 @@ export class ProtocolClient {
     if (this.cookie) headers.cookie = this.cookie;
     let body: Uint8Array | undefined;
     if (opts.body !== undefined) {
-      const encoded = encodeJsonBody(opts.body, opts.deflate ? "deflate" : undefined);
+      const encoded = encodeJsonBody(opts.body, opts.deflate === true ? "deflate" : opts.deflate === false ? "raw" : undefined);
       Object.assign(headers, encoded.headers);
       body = encoded.body;
       this.bytesSent += body.byteLength;

@@ -52,6 +52,15 @@ test("a large body that does not compress well enough stays plain; force deflate
   assert.deepEqual(decodeJsonBody(forced.body, "deflate"), small);
 });
 
+test("raw keeps a large, compressible body plain", () => {
+  const value = { rows: Array.from({ length: 2000 }, (_, i) => ({ i, loss: 0.5 })) };
+  assert.equal(encodeJsonBody(value).headers["content-encoding"], "deflate", "it would be deflated by default");
+  const raw = encodeJsonBody(value, "raw");
+  assert.equal(raw.headers["content-encoding"], undefined);
+  assert.equal(raw.body.byteLength, raw.rawBytes);
+  assert.deepEqual(decodeJsonBody(raw.body, undefined), value);
+});
+
 test("a deflate bomb is refused at the cap, quickly", () => {
   const bomb = deflate(new Uint8Array(200 * MiB));
   assert.ok(bomb.byteLength < MiB, "the bomb itself is small");

@@ -14,10 +14,10 @@ export interface EncodedBody {
   rawBytes: number;
 }
 
-export function encodeJsonBody(value: unknown, force?: "deflate"): EncodedBody {
+export function encodeJsonBody(value: unknown, force?: "deflate" | "raw"): EncodedBody {
   const raw = new TextEncoder().encode(JSON.stringify(value));
   const headers: Record<string, string> = { "content-type": "application/json" };
-  if (force === "deflate" || raw.byteLength >= COMPRESS_MIN_BYTES) {
+  if (force === "deflate" || (force !== "raw" && raw.byteLength >= COMPRESS_MIN_BYTES)) {
     const packed = deflate(raw);
     if (force === "deflate" || packed.byteLength <= raw.byteLength * COMPRESS_MAX_RATIO) {
       return { body: packed, headers: { ...headers, "content-encoding": "deflate" }, rawBytes: raw.byteLength };

@@ -10,7 +10,7 @@ import type { NodeContext, NodeOutcome } from "../node-context.ts";
 import { renewIdentity } from "../node-identity.ts";
 import { batchPrefix, jsonBytes, MAX_RESULT_BYTES, RESULT_BATCH_BYTES, METRICS_BATCH, METRICS_BATCH_BYTES } from "../../protocol/batch-bytes.ts";
 import { ThreadPool, leaseBlobs } from "./thread-pool.ts";
-import type { ThreadReply } from "./thread.ts";
+import { MAX_CHUNK, type ThreadReply } from "./thread.ts";
 
 const POLL_WAIT_MS = 2000;
 const IDLE_POLL_MS = 1000;
@@ -21,6 +21,8 @@ const RESULT_FLUSH_MS = 5;
 const MAX_RESERVE = 256;
 /** One long-poll for a rung decision; a trial asks again until its max_wait_seconds. */
 const RUNG_POLL_MS = 5000;
+/** A chunk of tiny trials is about this much of a thread's work. */
+const CHUNK_MS = 5;
 const key = (r: TrialRef) => `${r.trialId}:${r.attempt}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -61,9 +63,11 @@ class Agent {
     this.seq = ctx.join.commandSeq;
     this.pool = new ThreadPool(ctx.threads, module, ctx.bundleSource === "source" ? "source" : { bundleSource: ctx.bundleSource }, {
       onReply: (reply, lease) => this.onReply(reply, lease),
-      onThreadError: (err, lease) => {
+      onThreadError: (err, running, unstarted) => {
         ctx.log(`thread crashed: ${err.message}`);
-        if (lease) this.queueResult(lease, "failed", { error: `worker thread crashed: ${err.message}` });
+        if (running) this.queueResult(running, "failed", { error: `worker thread crashed: ${err.message}` });
+        // Not started: they run elsewhere or later, as any trial handed back.
+        for (const l of unstarted) this.queueResult(l, "released", {});
       },
     });
   }
@@ -221,7 +225,26 @@ class Agent {
   }
 
   private startPending(): void {
-    while (this.pool.idle() > 0 && this.pending.length) this.pool.run(this.pending.shift()!, this.blobs);
+    while (this.pool.idle() > 0 && this.pending.length) {
+      const size = this.chunkSize();
+      let n = 1;
+      // A trial that may wait at a rung goes alone: one queued behind it could be what it waits for.
+      if (!this.pending[0]!.earlyStopping) while (n < size && n < this.pending.length && !this.pending[n]!.earlyStopping) n++;
+      this.pool.run(this.pending.splice(0, n), this.blobs);
+    }
+  }
+
+  /**
+   * Trials per chunk a thread gets: about CHUNK_MS of its work at the recent pace, so tiny
+   * trials travel many to a message and anything longer one at a time; never more than an
+   * even share of what is waiting, so no thread takes what another could start now.
+   */
+  private chunkSize(): number {
+    const rate = this.recentRate();
+    if (rate <= 0) return 1;
+    const perTrialMs = (this.pool.size * 1000) / rate;
+    const share = Math.ceil(this.pending.length / this.pool.size);
+    return Math.max(1, Math.min(MAX_CHUNK, Math.floor(CHUNK_MS / perTrialMs), share));
   }
 
   private async handle(res: WorkResponse): Promise<void> {
@@ -287,8 +310,8 @@ class Agent {
   }
 
   private onReply(reply: ThreadReply, lease: TrialLease): void {
-    if (reply.type === "report") {
-      this.metrics.push({ trialId: reply.trialId, attempt: reply.attempt, step: reply.step, values: reply.values });
+    if (reply.type === "reports") {
+      for (const { step, values } of reply.items) this.metrics.push({ trialId: reply.trialId, attempt: reply.attempt, step, values });
       return;
     }
     if (reply.type === "rung") {
@@ -297,7 +320,7 @@ class Agent {
     }
     if (reply.type === "failed") {
       this.queueResult(lease, "failed", { error: reply.error });
-    } else if (reply.stopped || reply.earlyStop === "release") {
+    } else if (reply.type === "skipped" || reply.stopped || reply.earlyStop === "release") {
       this.queueResult(lease, this.cancelled.has(key(lease)) ? "cancelled" : "released", {});
     } else if (reply.earlyStop === "prune") {
       this.queueResult(lease, "pruned", { outcome: reply.outcome });
@@ -368,7 +391,7 @@ class Agent {
     this.flushingResults = true;
     const batch = this.results.slice(0, batchPrefix(this.results, RESULT_BATCH, RESULT_BATCH_BYTES));
     try {
-      await this.relay.call("results", { body: { batchId: `${this.ctx.join.nodeId}-${Date.now()}`, results: batch } });
+      await this.relay.call("results", { body: { batchId: `${this.ctx.join.nodeId}-${Date.now()}`, results: batch }, deflate: false });
       this.results.splice(0, batch.length);
     } catch (err) {
       this.ctx.log(`sending ${batch.length} result(s) failed, will retry: ${(err as Error).message}`);
@@ -386,7 +409,7 @@ class Agent {
   private async flushMetrics(): Promise<void> {
     while (this.metrics.length) {
       const items = this.metrics.splice(0, batchPrefix(this.metrics, METRICS_BATCH, METRICS_BATCH_BYTES));
-      await this.relay.call("metrics", { body: { items } }).catch(() => {});
+      await this.relay.call("metrics", { body: { items }, deflate: false }).catch(() => {});
     }
   }
 

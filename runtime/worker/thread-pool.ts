@@ -1,16 +1,23 @@
-// N worker threads, each running one trial at a time. Threads load the agent's own bundle
-// (from memory) or, from a checkout, runtime/worker/thread.ts itself: the same entry either
-// way. They share one compiled WebAssembly.Module of the core's kernels.
+// N worker threads, each running a chunk of trials at a time, one after another (a chunk of one
+// unless trials are tiny: the agent sizes them). Threads load the agent's own bundle (from
+// memory) or, from a checkout, runtime/worker/thread.ts itself: the same entry either way.
+// They share one compiled WebAssembly.Module of the core's kernels.
 import type { Worker } from "node:worker_threads";
 import type { TrialLease, TrialRef } from "../../protocol/messages.ts";
-import { RUNG_CONTINUE, RUNG_PRUNE, RUNG_RELEASE, type ThreadData, type ThreadReply, type ThreadRequest } from "./thread.ts";
+import {
+  MAX_CHUNK, RUNG_CONTINUE, RUNG_PRUNE, RUNG_RELEASE, type ThreadData, type ThreadMessage, type ThreadReply, type ThreadRequest,
+} from "./thread.ts";
 import { startModuleWorker } from "./source-worker.ts";
 
 interface Slot {
   worker: Worker;
-  stop: Int32Array;
+  /** Per trial of the chunk: non-zero asks it to stop, or not to start. */
+  stops: Int32Array;
   decision: Int32Array;
-  lease: TrialLease | null;
+  /** The chunk the thread holds, in the order it runs them. */
+  chunk: TrialLease[];
+  /** How many of the chunk have ended: chunk[ended] runs now. */
+  ended: number;
   /** Blobs (datasets, experiment code) this thread already holds, by SHA-256. */
   blobs: Set<string>;
 }
@@ -23,32 +30,46 @@ const sourceThread = () => new URL("./thread.ts", import.meta.url).href;
 
 export interface PoolEvents {
   onReply(reply: ThreadReply, lease: TrialLease): void;
-  onThreadError(err: Error, lease: TrialLease | null): void;
+  /** A thread died: the trial it ran (if any), and the trials of its chunk it had not started. */
+  onThreadError(err: Error, running: TrialLease | null, unstarted: TrialLease[]): void;
 }
+
+const ref = (l: TrialRef) => `${l.trialId}:${l.attempt}`;
+const ends = new Set<ThreadReply["type"]>(["done", "failed", "skipped"]);
 
 export class ThreadPool {
   private slots: Slot[] = [];
 
-  constructor(size: number, module: WebAssembly.Module, code: ThreadCode, private readonly events: PoolEvents) {
+  constructor(
+    size: number, module: WebAssembly.Module, code: ThreadCode, private readonly events: PoolEvents,
+    private readonly options: Pick<ThreadData, "reportEveryMs"> = {},
+  ) {
     const url = code === "source" ? sourceThread() : `data:text/javascript;base64,${Buffer.from(code.bundleSource).toString("base64")}`;
     for (let i = 0; i < size; i++) this.slots.push(this.spawn(module, url));
   }
 
   private spawn(module: WebAssembly.Module, url: string): Slot {
-    const stopFlag = new SharedArrayBuffer(4);
+    const stopFlags = new SharedArrayBuffer(4 * MAX_CHUNK);
     const decisionFlag = new SharedArrayBuffer(4);
-    const workerData: ThreadData = { module, stopFlag, decisionFlag };
+    const workerData: ThreadData = { module, stopFlags, decisionFlag, ...this.options };
     const worker = startModuleWorker(url, "runThread", { workerData });
-    const slot: Slot = { worker, stop: new Int32Array(stopFlag), decision: new Int32Array(decisionFlag), lease: null, blobs: new Set() };
-    worker.on("message", (reply: ThreadReply) => {
-      const lease = slot.lease!;
-      if (reply.type === "done" || reply.type === "failed") slot.lease = null;
-      this.events.onReply(reply, lease);
+    const slot: Slot = { worker, stops: new Int32Array(stopFlags), decision: new Int32Array(decisionFlag), chunk: [], ended: 0, blobs: new Set() };
+    worker.on("message", (replies: ThreadMessage) => {
+      for (const reply of replies) {
+        const lease = slot.chunk[slot.ended]!;
+        if (ends.has(reply.type)) slot.ended++;
+        if (slot.ended === slot.chunk.length) {
+          slot.chunk = [];
+          slot.ended = 0;
+        }
+        this.events.onReply(reply, lease);
+      }
     });
     worker.on("error", (err) => {
-      const lease = slot.lease;
-      slot.lease = null;
-      this.events.onThreadError(err, lease);
+      const [running = null, ...unstarted] = slot.chunk.slice(slot.ended);
+      slot.chunk = [];
+      slot.ended = 0;
+      this.events.onThreadError(err, running, unstarted);
       // A crashed thread is replaced so the agent keeps serving.
       const index = this.slots.indexOf(slot);
       if (index >= 0) this.slots[index] = this.spawn(module, url);
@@ -61,50 +82,58 @@ export class ThreadPool {
   }
 
   idle(): number {
-    return this.slots.filter((s) => !s.lease).length;
+    return this.slots.filter((s) => !s.chunk.length).length;
   }
 
+  /** Every trial on a thread: running, or next in its chunk. */
   running(): TrialLease[] {
-    return this.slots.flatMap((s) => (s.lease ? [s.lease] : []));
+    return this.slots.flatMap((s) => s.chunk.slice(s.ended));
   }
 
-  /** Runs a lease on an idle thread; `blobs` holds every blob it names (datasets, experiment), by SHA-256. */
-  run(lease: TrialLease, blobs: ReadonlyMap<string, Uint8Array>): void {
-    const slot = this.slots.find((s) => !s.lease);
+  /** Runs a chunk of leases (at most MAX_CHUNK) on an idle thread; `blobs` holds every blob they name, by SHA-256. */
+  run(leases: TrialLease | TrialLease[], blobs: ReadonlyMap<string, Uint8Array>): void {
+    const chunk = Array.isArray(leases) ? leases : [leases];
+    if (!chunk.length || chunk.length > MAX_CHUNK) throw new Error(`a chunk holds 1 to ${MAX_CHUNK} trials, not ${chunk.length}`);
+    const slot = this.slots.find((s) => !s.chunk.length);
     if (!slot) throw new Error("no idle thread");
-    for (const sha of leaseBlobs(lease)) {
-      if (slot.blobs.has(sha)) continue;
-      const bytes = blobs.get(sha);
-      if (!bytes) throw new Error(`blob ${sha} of trial ${lease.trialId} was not fetched`);
-      slot.worker.postMessage({ type: "blob", sha, bytes } satisfies ThreadRequest);
-      slot.blobs.add(sha);
+    for (const lease of chunk) {
+      for (const sha of leaseBlobs(lease)) {
+        if (slot.blobs.has(sha)) continue;
+        const bytes = blobs.get(sha);
+        if (!bytes) throw new Error(`blob ${sha} of trial ${lease.trialId} was not fetched`);
+        slot.worker.postMessage({ type: "blob", sha, bytes } satisfies ThreadRequest);
+        slot.blobs.add(sha);
+      }
     }
-    Atomics.store(slot.stop, 0, 0);
-    slot.lease = lease;
-    slot.worker.postMessage({ type: "run", lease } satisfies ThreadRequest);
+    slot.stops.fill(0, 0, chunk.length);
+    slot.chunk = chunk;
+    slot.ended = 0;
+    slot.worker.postMessage({ type: "run", leases: chunk } satisfies ThreadRequest);
   }
 
-  /** Asks the threads running these trials to stop after their current step (a trial waiting at a rung at once). */
+  /** Asks the threads holding these trials to stop them after their current step (a trial waiting at a rung at once), or not to start them. */
   stop(refs: TrialRef[] | "all"): void {
+    const wanted = refs === "all" ? undefined : new Set(refs.map(ref));
     for (const s of this.slots) {
-      if (s.lease && (refs === "all" || refs.some((r) => r.trialId === s.lease!.trialId && r.attempt === s.lease!.attempt))) {
-        Atomics.store(s.stop, 0, 1);
-        Atomics.notify(s.decision, 0);
+      for (let i = s.ended; i < s.chunk.length; i++) {
+        if (wanted && !wanted.has(ref(s.chunk[i]!))) continue;
+        Atomics.store(s.stops, i, 1);
+        if (i === s.ended) Atomics.notify(s.decision, 0);
       }
     }
   }
 
   /** Answers a trial waiting at a rung. */
-  decide(ref: TrialRef, answer: "continue" | "prune" | "release"): void {
-    const s = this.slots.find((x) => x.lease && x.lease.trialId === ref.trialId && x.lease.attempt === ref.attempt);
+  decide(r: TrialRef, answer: "continue" | "prune" | "release"): void {
+    const s = this.slots.find((x) => x.chunk.length && ref(x.chunk[x.ended]!) === ref(r));
     if (!s) return;
     Atomics.store(s.decision, 0, answer === "continue" ? RUNG_CONTINUE : answer === "prune" ? RUNG_PRUNE : RUNG_RELEASE);
     Atomics.notify(s.decision, 0);
   }
 
   /** Whether this trial is still on a thread (it may have been stopped or crashed meanwhile). */
-  isRunning(ref: TrialRef): boolean {
-    return this.slots.some((s) => s.lease && s.lease.trialId === ref.trialId && s.lease.attempt === ref.attempt);
+  isRunning(r: TrialRef): boolean {
+    return this.slots.some((s) => s.chunk.slice(s.ended).some((l) => ref(l) === ref(r)));
   }
 
   async close(): Promise<void> {

@@ -19,7 +19,7 @@ const EXAMPLES = fileURLToPath(new URL("../../examples/", import.meta.url));
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 /** Runs leases on a pool of `threads` threads; resolves with every reply by trial. */
-async function runLeases(leases: TrialLease[], blobs: Map<string, Uint8Array>, threads = 2) {
+async function runLeases(leases: TrialLease[], blobs: Map<string, Uint8Array>, threads = 2, reportEveryMs?: number) {
   const replies = new Map<number, ThreadReply[]>();
   let left = leases.length;
   let done!: () => void;
@@ -28,14 +28,14 @@ async function runLeases(leases: TrialLease[], blobs: Map<string, Uint8Array>, t
   const pool: ThreadPool = new ThreadPool(threads, module, "source", {
     onReply(reply) {
       replies.set(reply.trialId, [...(replies.get(reply.trialId) ?? []), reply]);
-      if (reply.type === "report") return;
+      if (reply.type === "reports") return;
       if (--left === 0) done();
       else if (queue.length) pool.run(queue.shift()!, blobs);
     },
     onThreadError(err) {
       throw err;
     },
-  });
+  }, { reportEveryMs });
   for (let i = 0; i < threads && queue.length; i++) pool.run(queue.shift()!, blobs);
   await finished;
   await pool.close();
@@ -56,7 +56,8 @@ test("the built-in on mnist gives the same hash and reports in a thread as in-pr
   const leases = alone.trials.map((t, i) => lease(i + 1, {
     experiment: { name: "network", sha: null }, config: t.config, params: t.params, seed: t.seed, datasets: { mnist: sha(mnist) },
   }));
-  const replies = await runLeases(leases, blobs);
+  // Every report posted as it comes (the agent's default waits 100 ms, so short trials post none).
+  const replies = await runLeases(leases, blobs, 2, 0);
   const hashes: string[] = [];
   for (const [i, l] of leases.entries()) {
     const end = replies.get(l.trialId)!.at(-1)!;
@@ -64,7 +65,9 @@ test("the built-in on mnist gives the same hash and reports in a thread as in-pr
     if (end.type !== "done") continue;
     const ref = await alone.run(i);
     assert.equal(end.outcome.resultSha256, ref.resultSha256, `trial ${l.trialId} reproduces`);
-    assert.deepEqual(replies.get(l.trialId)!.filter((r) => r.type === "report").map((r) => r.type === "report" && r.step), [1, 2]);
+    const posted = replies.get(l.trialId)!.flatMap((r) => (r.type === "reports" ? r.items : []));
+    assert.deepEqual(posted.map((r) => r.step), [1, 2]);
+    assert.deepEqual(posted.map((r) => r.values), end.outcome.reports);
     assert.deepEqual(end.outcome.reports.map((r) => r.trainLoss), ref.reports.map((r) => r.trainLoss));
     hashes.push(end.outcome.resultSha256);
   }

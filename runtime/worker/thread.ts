@@ -14,44 +14,93 @@ import { maxReportsOf } from "../experiments/report-bounds.ts";
 
 export interface ThreadData {
   module: WebAssembly.Module;
-  /** Int32Array(1): non-zero asks the running trial to stop (ctx.shouldStop() turns true). */
-  stopFlag: SharedArrayBuffer;
+  /**
+   * Int32Array(MAX_CHUNK): entry i non-zero asks the chunk's i-th trial to stop (ctx.shouldStop()
+   * turns true), or not to start.
+   */
+  stopFlags: SharedArrayBuffer;
   /** Int32Array(1): the agent's answer to a trial waiting at a rung (RUNG_* below). */
   decisionFlag: SharedArrayBuffer;
+  /** How often a running trial's reports are posted (REPORT_POST_MS unless a test says). */
+  reportEveryMs?: number;
 }
+
+/**
+ * A running trial's reports go to the agent at most this often. A shorter trial sends none: its
+ * result carries every report, so a message per report (most of a tiny trial's cost at the
+ * agent) bought nothing.
+ */
+export const REPORT_POST_MS = 100;
 
 /** The values of the decision flag: unanswered, then the answer. */
 export const RUNG_WAITING = 0, RUNG_CONTINUE = 1, RUNG_PRUNE = 2, RUNG_RELEASE = 3;
 
+/** The most trials one `run` message hands a thread. */
+export const MAX_CHUNK = 64;
+
+/**
+ * A chunk of trials the thread runs one after another. Tiny trials come many to a message and
+ * their ends go back many to a message (RESULT_POST_MS): a message each way per trial was most
+ * of a tiny trial's cost at the agent. Trials of a few milliseconds or more come one at a time.
+ */
 export type ThreadRequest =
   | { type: "blob"; sha: string; bytes: Uint8Array }
-  | { type: "run"; lease: TrialLease };
+  | { type: "run"; leases: TrialLease[] };
+
+/** Ended trials of a chunk wait at most this long in the thread before they are posted. */
+const RESULT_POST_MS = 2;
 
 export type ThreadReply =
-  | { type: "report"; trialId: number; attempt: number; step: number; values: Record<string, number> }
+  /** Reports of the running trial since the last such message, for live curves (REPORT_POST_MS). */
+  | { type: "reports"; trialId: number; attempt: number; items: Array<{ step: number; values: Record<string, number> }> }
   /** Waiting at a rung: the reports since the last decision, ending with this step's. */
   | { type: "rung"; trialId: number; attempt: number; step: number; reports: Array<Record<string, number>> }
   | { type: "done"; trialId: number; attempt: number; outcome: TrialOutcome; stopped: boolean; earlyStop?: EarlyStopKind }
-  | { type: "failed"; trialId: number; attempt: number; error: string };
+  | { type: "failed"; trialId: number; attempt: number; error: string }
+  /** Stopped before it started (its chunk's stop flag was set). */
+  | { type: "skipped"; trialId: number; attempt: number };
+
+/** What the thread posts: replies in the order they happened. */
+export type ThreadMessage = ThreadReply[];
 
 export function runThread(): void {
-  const { module, stopFlag, decisionFlag } = workerData as ThreadData;
-  const stop = new Int32Array(stopFlag);
+  const { module, stopFlags, decisionFlag, reportEveryMs = REPORT_POST_MS } = workerData as ThreadData;
+  const stops = new Int32Array(stopFlags);
   const decision = new Int32Array(decisionFlag);
   const blobs = new Map<string, Uint8Array>();
   const experiments = new ExperimentCache();
   const kernelPool = new KernelPool(module);
-  const post = (m: ThreadReply) => parentPort!.postMessage(m);
+  let outbox: ThreadReply[] = [];
+  let postedAt = performance.now();
+  const flush = () => {
+    if (outbox.length) parentPort!.postMessage(outbox satisfies ThreadMessage);
+    outbox = [];
+    postedAt = performance.now();
+  };
+  /** Reports and rungs go at once (with any ends before them, in order); ends may wait for company. */
+  const post = (m: ThreadReply) => {
+    outbox.push(m);
+    if (m.type === "reports" || m.type === "rung") flush();
+  };
   parentPort!.on("message", (m: ThreadRequest) => {
     if (m.type === "blob") {
       blobs.set(m.sha, m.bytes);
       return;
     }
-    void run(m.lease);
+    void runChunk(m.leases);
   });
 
-  async function run(lease: TrialLease): Promise<void> {
+  async function runChunk(leases: TrialLease[]): Promise<void> {
+    for (const [i, lease] of leases.entries()) {
+      if (Atomics.load(stops, i) !== 0) post({ type: "skipped", trialId: lease.trialId, attempt: lease.attempt });
+      else await run(lease, i);
+      if (i === leases.length - 1 || performance.now() - postedAt >= RESULT_POST_MS) flush();
+    }
+  }
+
+  async function run(lease: TrialLease, index: number): Promise<void> {
     const { trialId, attempt } = lease;
+    const stopped = () => Atomics.load(stops, index) !== 0;
     try {
       let entry: ExperimentEntry;
       let wasm: WebAssembly.Module | null = null;
@@ -69,29 +118,40 @@ export function runThread(): void {
       const rule = lease.earlyStopping;
       const lastStep = maxReportsOf(lease.experiment, lease.config);
       let sinceDecision: Array<Record<string, number>> = [];
+      let unposted: Array<{ step: number; values: Record<string, number> }> = [];
+      let reportedAt = performance.now();
+      const postReports = () => {
+        if (unposted.length) post({ type: "reports", trialId, attempt, items: unposted });
+        unposted = [];
+        reportedAt = performance.now();
+      };
       const outcome = await runTrial(
         { trialId, params: lease.params, seed: lease.seed, config: lease.config },
         {
           entry, kernelsModule: module, kernelPool, experimentWasm: wasm, blobs: datasets,
           onReport: (step, values) => {
-            post({ type: "report", trialId, attempt, step, values });
+            unposted.push({ step, values });
+            if (performance.now() - reportedAt >= reportEveryMs) postReports();
             if (rule) sinceDecision.push(values);
           },
-          shouldStop: () => Atomics.load(stop, 0) !== 0,
+          shouldStop: stopped,
           decide: rule && ((step) => {
             if (!isDecisionStep(rule, step, lastStep)) return "continue";
             Atomics.store(decision, 0, RUNG_WAITING);
             post({ type: "rung", trialId, attempt, step, reports: sinceDecision });
             sinceDecision = [];
             // The experiment's code is synchronous here: block this thread (only) until the agent answers.
-            while (Atomics.load(decision, 0) === RUNG_WAITING && Atomics.load(stop, 0) === 0) Atomics.wait(decision, 0, RUNG_WAITING, 1000);
+            while (Atomics.load(decision, 0) === RUNG_WAITING && !stopped()) Atomics.wait(decision, 0, RUNG_WAITING, 1000);
             const answer = Atomics.load(decision, 0);
             return answer === RUNG_CONTINUE ? "continue" : answer === RUNG_PRUNE ? "prune" : "release";
           }),
         },
       );
       const { earlyStop, ...data } = outcome;
-      post({ type: "done", trialId, attempt, outcome: data, stopped: Atomics.load(stop, 0) !== 0, earlyStop: earlyStop?.kind });
+      // A stopped trial's result has no outcome: what it reported goes to the metrics stream.
+      const wasStopped = stopped();
+      if (wasStopped) postReports();
+      post({ type: "done", trialId, attempt, outcome: data, stopped: wasStopped, earlyStop: earlyStop?.kind });
     } catch (err) {
       post({ type: "failed", trialId, attempt, error: err instanceof Error ? err.message : String(err) });
     }
