@@ -167,10 +167,16 @@ export class Scheduler {
     const now = this.now();
     return this.store.tx(async () => {
       const revoked: TrialRef[] = [];
+      // A relay holds many leases: read them in one statement and extend them in one per sweep.
+      const trials = new Map((await this.store.trialsByIds(held.map((r) => r.trialId))).map((t) => [t.id, t]));
+      const bySweep = new Map<number, number[]>();
       for (const ref of held) {
-        const t = await this.store.trial(ref.trialId);
-        if (!t || !(await this.store.extendLease(ref.trialId, ref.attempt, relayId, now + (await this.sweepInfo(t.sweep_id)).leaseMs))) revoked.push(ref);
+        const t = trials.get(ref.trialId);
+        if (!t || t.state !== "leased" || t.attempts !== ref.attempt || t.lease_relay !== relayId) revoked.push(ref);
+        else if (bySweep.has(t.sweep_id)) bySweep.get(t.sweep_id)!.push(t.id);
+        else bySweep.set(t.sweep_id, [t.id]);
       }
+      for (const [sweepId, ids] of bySweep) await this.store.extendLeases(ids, relayId, now + (await this.sweepInfo(sweepId)).leaseMs);
       for (const ref of released) {
         const t = await this.store.trial(ref.trialId);
         if (t && t.state === "leased" && t.attempts === ref.attempt && t.lease_relay === relayId) {
@@ -343,10 +349,14 @@ export class Scheduler {
       const rows = new Map<string, ReportRow>();
       let accepted = 0;
       const touched = new Set<number>();
+      // The batch's attempts and trials in one statement each, not two per item.
+      const ids = [...new Set(batch.items.map((item) => item.trialId))];
+      const attempts = new Map((await this.store.attemptsOfTrials(ids)).map((a) => [`${a.trial_id}:${a.attempt}`, a]));
+      const trials = new Map((await this.store.trialsByIds(ids)).map((t) => [t.id, t]));
       for (const item of batch.items) {
-        const attempt = await this.store.attempt(item.trialId, item.attempt);
+        const attempt = attempts.get(`${item.trialId}:${item.attempt}`);
         if (!attempt || attempt.relay_id !== relayId || attempt.outcome !== null) continue;
-        const trial = (await this.store.trial(item.trialId))!;
+        const trial = trials.get(item.trialId)!;
         if (trial.state !== "leased" || trial.attempts !== item.attempt) continue;
         if (item.step > maxReportsOf((await this.sweepInfo(trial.sweep_id)).experiment, JSON.parse(trial.config) as Record<string, unknown>)) continue;
         // Keyed, so a step repeated in one batch is one row (a multi-row upsert may touch a row once).

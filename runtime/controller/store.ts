@@ -113,12 +113,7 @@ export class Store {
    */
   private async whereIn<R>(select: string, column: string, ids: readonly number[]): Promise<R[]> {
     const rows: R[] = [];
-    for (let i = 0; i < ids.length; i += 512) {
-      const chunk = ids.slice(i, i + 512);
-      const size = 2 ** Math.ceil(Math.log2(Math.max(1, chunk.length)));
-      const params = [...chunk, ...new Array<null>(size - chunk.length).fill(null)];
-      rows.push(...(await this.d.all<R>(`${select} WHERE ${column} IN (${params.map(() => "CAST(? AS BIGINT)").join(", ")})`, params)));
-    }
+    for (const { list, params } of idLists(ids)) rows.push(...(await this.d.all<R>(`${select} WHERE ${column} IN (${list})`, params)));
     return rows;
   }
 
@@ -243,11 +238,11 @@ export class Store {
     return attempts;
   }
 
-  async extendLease(id: number, attempt: number, relayId: string, deadline: number): Promise<boolean> {
-    return (await this.d.run(
-      "UPDATE trials SET lease_deadline = ? WHERE id = ? AND attempts = ? AND lease_relay = ? AND state = 'leased'",
-      [deadline, id, attempt, relayId],
-    )) > 0;
+  /** Moves the deadline of these trials' leases where they are still leased to this relay (the caller checked their attempts in this transaction). */
+  async extendLeases(ids: readonly number[], relayId: string, deadline: number): Promise<void> {
+    for (const { list, params } of idLists(ids)) {
+      await this.d.run(`UPDATE trials SET lease_deadline = ? WHERE state = 'leased' AND lease_relay = ? AND id IN (${list})`, [deadline, relayId, ...params]);
+    }
   }
   expiredLeases(now: number): Promise<TrialRow[]> {
     return this.d.all("SELECT * FROM trials WHERE state = 'leased' AND lease_deadline < ?", [now]);
@@ -474,4 +469,19 @@ export class Store {
     return this.get("SELECT * FROM blobs WHERE sha = ?", [sha]);
   }
 
+}
+
+/**
+ * Ids for `IN (…)`, 512 at a time, each list padded with NULLs to a power of two so a few
+ * prepared statements serve every size.
+ */
+function idLists(ids: readonly number[]): Array<{ list: string; params: Array<number | null> }> {
+  const lists = [];
+  for (let i = 0; i < ids.length; i += 512) {
+    const chunk = ids.slice(i, i + 512);
+    const size = 2 ** Math.ceil(Math.log2(Math.max(1, chunk.length)));
+    const params = [...chunk, ...new Array<null>(size - chunk.length).fill(null)];
+    lists.push({ list: params.map(() => "CAST(? AS BIGINT)").join(", "), params });
+  }
+  return lists;
 }

@@ -28,6 +28,23 @@ test("a forged, re-signed, expired or revoked identity is refused with its reaso
   assert.deepEqual(new IdentityVerifier(signer.publicKeyPem, [tokenFingerprint("rotated-token")], () => 1).check(good), { ok: false, problem: "revoked" });
 });
 
+test("an identity checked once is still refused when it expires or its token is rotated", () => {
+  let now = 1_000_000;
+  const v = new IdentityVerifier(signer.publicKeyPem, [fp], () => now);
+  const good = signer.issue(id);
+  assert.equal(v.check(good).ok, true);
+  assert.equal(v.check(good).ok, true, "again, from what it verified before");
+  v.tokens = [tokenFingerprint("rotated-token")];
+  assert.deepEqual(v.check(good), { ok: false, problem: "revoked" });
+  v.tokens = [fp];
+  now = 2_000_000;
+  assert.deepEqual(v.check(good), { ok: false, problem: "expired" });
+  // A forgery of a verified identity's payload is not taken for it.
+  const [payload] = good.split(".") as [string, string];
+  now = 1_000_000;
+  assert.deepEqual(v.check(`${payload}.${"A".repeat(86)}`), { ok: false, problem: "signature" });
+});
+
 test("the key survives a restart as PEM; fingerprints do not reveal the token", () => {
   const again = IdentitySigner.load(signer.privateKeyPem);
   assert.equal(again.publicKeyPem, signer.publicKeyPem);
