@@ -71,6 +71,11 @@ export function inflateCapped(data: Uint8Array, cap: number): Uint8Array {
 }
 
 export function decodeJsonBody(data: Uint8Array, encoding: string | undefined, cap = DEFAULT_BODY_CAP): unknown {
+  return decodeJsonBodyBytes(data, encoding, cap).value;
+}
+
+/** The body's JSON value and its size as JSON (inflated): what a sender's raw byte count is. */
+export function decodeJsonBodyBytes(data: Uint8Array, encoding: string | undefined, cap = DEFAULT_BODY_CAP): { value: unknown; rawBytes: number } {
   let raw: Uint8Array;
   if (!encoding || encoding === "identity") {
     if (data.byteLength > cap) throw new BodyTooLargeError(cap);
@@ -81,7 +86,7 @@ export function decodeJsonBody(data: Uint8Array, encoding: string | undefined, c
     throw new BadEncodingError(`header 'content-encoding' must be deflate or identity, got ${JSON.stringify(encoding)}`);
   }
   try {
-    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw));
+    return { value: JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw)), rawBytes: raw.byteLength };
   } catch (err) {
     throw new BadEncodingError(`body is not valid JSON: ${(err as Error).message}`);
   }

@@ -52,11 +52,32 @@ export const MetricName = z.string().regex(METRIC_NAME, "must be a metric name (
 /** Reports kept per trial (they travel with its result). */
 export const MAX_REPORTS = 20_000;
 
-/** Named finite numbers: one report of a running trial, or its final metrics. */
-export const MetricValues = z.record(
+const MAX_METRICS = 64;
+const MetricValuesInDetail = z.record(
   MetricName,
   z.number().refine(Number.isFinite, "must be a finite number"),
-).refine((m) => Object.keys(m).length <= 64, "at most 64 metrics");
+).refine((m) => Object.keys(m).length <= MAX_METRICS, `at most ${MAX_METRICS} metrics`);
+
+/** What MetricValuesInDetail accepts, checked in one pass over a plain object. */
+function isMetricValues(v: unknown): v is Record<string, number> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  let n = 0;
+  for (const [k, x] of Object.entries(v)) {
+    if (++n > MAX_METRICS || typeof x !== "number" || !Number.isFinite(x) || !METRIC_NAME.test(k)) return false;
+  }
+  return true;
+}
+
+/**
+ * Named finite numbers: one report of a running trial, or its final metrics. Every result
+ * carries several and is parsed at the relay and the controller, so good values pass one quick
+ * check; the detailed schema runs only to say what is wrong with bad ones.
+ */
+export const MetricValues = z.custom<Record<string, number>>().superRefine((v, ctx) => {
+  if (isMetricValues(v)) return;
+  const checked = MetricValuesInDetail.safeParse(v);
+  for (const issue of checked.error?.issues ?? []) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path, input: v });
+});
 export type MetricValues = z.infer<typeof MetricValues>;
 
 export const TrialRef = z.object({ trialId: z.int().positive(), attempt: z.int().positive() });

@@ -97,9 +97,7 @@ export function controllerMetrics(registry: Registry, s: ControllerState): Contr
       for (const [status, n] of by) results.inc({ status }, n);
       if (received) {
         const wire = received.ctx.request.length ?? 0;
-        const deflated = (received.ctx.get("content-encoding") || "identity") !== "identity";
-        // The inflated body is gone once parsed: a deflated batch's raw size is its JSON again.
-        const raw = deflated ? Buffer.byteLength(JSON.stringify(received.batch)) : wire;
+        const raw = (received.ctx.state.bodyRawBytes as number | undefined) ?? wire;
         bytes.inc({ encoding: "wire" }, wire);
         bytes.inc({ encoding: "raw" }, raw);
       }

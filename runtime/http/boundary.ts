@@ -3,7 +3,7 @@
 import type Koa from "koa";
 import type { z } from "zod";
 import { routes, type RouteName } from "../../protocol/routes.ts";
-import { decodeJsonBody, BodyTooLargeError, BadEncodingError, DEFAULT_BODY_CAP } from "../../protocol/codec.ts";
+import { decodeJsonBodyBytes, BodyTooLargeError, BadEncodingError, DEFAULT_BODY_CAP } from "../../protocol/codec.ts";
 import { formatIssues } from "../../kernels/config-errors.ts";
 import { BODY_CAPS } from "../../protocol/batch-bytes.ts";
 
@@ -51,7 +51,10 @@ export async function parseBody<N extends RouteName>(ctx: Koa.Context, name: N, 
   const raw = await readRawBody(ctx, cap);
   let json: unknown;
   try {
-    json = decodeJsonBody(raw, ctx.get("content-encoding") || undefined, cap);
+    const decoded = decodeJsonBodyBytes(raw, ctx.get("content-encoding") || undefined, cap);
+    json = decoded.value;
+    // Its size as JSON, for byte counters (re-encoding a batch to learn it cost as much as parsing it).
+    ctx.state.bodyRawBytes = decoded.rawBytes;
   } catch (err) {
     if (err instanceof BodyTooLargeError) ctx.throw(413, `inflated body exceeds the ${cap}-byte cap`);
     if (err instanceof BadEncodingError) ctx.throw(400, err.message);
