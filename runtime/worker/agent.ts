@@ -235,16 +235,15 @@ class Agent {
   }
 
   /**
-   * Trials per chunk a thread gets: about CHUNK_MS of its work at the recent pace, so tiny
-   * trials travel many to a message and anything longer one at a time; never more than an
+   * Trials per chunk a thread gets: about CHUNK_MS of its work at the recent time per trial, so
+   * tiny trials travel many to a message and anything longer one at a time; never more than an
    * even share of what is waiting, so no thread takes what another could start now.
    */
   private chunkSize(): number {
-    const rate = this.recentRate();
-    if (rate <= 0) return 1;
-    const perTrialMs = (this.pool.size * 1000) / rate;
+    const trialMs = this.pool.trialMs;
+    if (trialMs === undefined) return 1;
     const share = Math.ceil(this.pending.length / this.pool.size);
-    return Math.max(1, Math.min(MAX_CHUNK, Math.floor(CHUNK_MS / perTrialMs), share));
+    return Math.max(1, Math.min(MAX_CHUNK, Math.floor(CHUNK_MS / Math.max(trialMs, 1e-3)), share));
   }
 
   private async handle(res: WorkResponse): Promise<void> {

@@ -18,6 +18,8 @@ interface Slot {
   chunk: TrialLease[];
   /** How many of the chunk have ended: chunk[ended] runs now. */
   ended: number;
+  /** When the chunk was handed over (performance.now()). */
+  startedAt: number;
   /** Blobs (datasets, experiment code) this thread already holds, by SHA-256. */
   blobs: Set<string>;
 }
@@ -39,6 +41,15 @@ const ends = new Set<ThreadReply["type"]>(["done", "failed", "skipped"]);
 
 export class ThreadPool {
   private slots: Slot[] = [];
+  /**
+   * A trial's recent time on a thread, hand-over to end, in ms (a moving average over chunks;
+   * undefined until one ends): how the agent sizes chunks.
+   */
+  trialMs: number | undefined;
+
+  private noteChunk(ms: number): void {
+    this.trialMs = this.trialMs === undefined ? ms : 0.8 * this.trialMs + 0.2 * ms;
+  }
 
   constructor(
     size: number, module: WebAssembly.Module, code: ThreadCode, private readonly events: PoolEvents,
@@ -53,12 +64,13 @@ export class ThreadPool {
     const decisionFlag = new SharedArrayBuffer(4);
     const workerData: ThreadData = { module, stopFlags, decisionFlag, ...this.options };
     const worker = startModuleWorker(url, "runThread", { workerData });
-    const slot: Slot = { worker, stops: new Int32Array(stopFlags), decision: new Int32Array(decisionFlag), chunk: [], ended: 0, blobs: new Set() };
+    const slot: Slot = { worker, stops: new Int32Array(stopFlags), decision: new Int32Array(decisionFlag), chunk: [], ended: 0, startedAt: 0, blobs: new Set() };
     worker.on("message", (replies: ThreadMessage) => {
       for (const reply of replies) {
         const lease = slot.chunk[slot.ended]!;
         if (ends.has(reply.type)) slot.ended++;
         if (slot.ended === slot.chunk.length) {
+          this.noteChunk((performance.now() - slot.startedAt) / slot.chunk.length);
           slot.chunk = [];
           slot.ended = 0;
         }
@@ -108,6 +120,7 @@ export class ThreadPool {
     slot.stops.fill(0, 0, chunk.length);
     slot.chunk = chunk;
     slot.ended = 0;
+    slot.startedAt = performance.now();
     slot.worker.postMessage({ type: "run", leases: chunk } satisfies ThreadRequest);
   }
 
