@@ -131,3 +131,36 @@ test("a trial that fails comes back as its error text, and the thread keeps serv
   assert.equal(replies.get(2)!.at(-1)!.type, "done");
   assert.match(error(3), /no built-in experiment "no-such" \(built-in: network/);
 });
+
+test("a chunk of trials runs in order on one thread; one stopped before it starts is skipped", { timeout: 60_000 }, async () => {
+  const config = { dataset: { name: "xor", train: 40, test: 10, seed: 0 }, model: { hidden: [4], activation: "relu", init: "auto" }, train: { epochs: 2, batch: 8, optimizer: "sgd", lr: 0.1, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, schedule: { type: "constant", every: 1, gamma: 0.5 }, loss: "cross_entropy", seed: 0 } };
+  const chunk = [1, 2, 3, 4].map((id) => lease(id, { experiment: { name: "network", sha: null }, config: { ...config, train: { ...config.train, seed: id } }, params: {}, seed: id, datasets: {} }));
+  const replies: Array<{ reply: ThreadReply; lease: number }> = [];
+  let ended = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  const pool = new ThreadPool(1, module, "source", {
+    onReply(reply, l) {
+      replies.push({ reply, lease: l.trialId });
+      if (reply.type !== "reports" && ++ended === chunk.length) done();
+    },
+    onThreadError(err) {
+      throw err;
+    },
+  });
+  pool.run(chunk, new Map());
+  // Before the thread can read its message: trial 3 never starts.
+  pool.stop([{ trialId: 3, attempt: 1 }]);
+  assert.deepEqual(pool.running().map((l) => l.trialId), [1, 2, 3, 4]);
+  assert.equal(pool.idle(), 0);
+  await finished;
+  assert.equal(pool.idle(), 1);
+  await pool.close();
+  assert.deepEqual(replies.map((r) => [r.lease, r.reply.type, r.reply.trialId]), [[1, "done", 1], [2, "done", 2], [3, "skipped", 3], [4, "done", 4]]);
+  // Each trial's bits are its own, whatever ran before it on the thread.
+  const single = await runLeases([chunk[3]!], new Map(), 1);
+  const end = single.get(4)!.at(-1)!;
+  const inChunk = replies[3]!.reply;
+  assert.ok(end.type === "done" && inChunk.type === "done");
+  assert.equal(inChunk.outcome.resultSha256, end.outcome.resultSha256);
+});
