@@ -13,38 +13,55 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Cluster, waitFor } from "../e2e/cluster.ts";
 import { threadSteps, scalingRow, formatScalingTable, type ScalingRow } from "./scaling.ts";
+import { processCpuSeconds } from "./process-cpu.ts";
 
 const { values: args } = parseArgs({
   options: {
-    trials: { type: "string", default: "4000" },
+    trials: { type: "string", default: "16000" },
     threads: { type: "string" },
     epochs: { type: "string", default: "300" },
     rounds: { type: "string", default: "3" },
     out: { type: "string", default: "build/bench/runtime.json" },
   },
 });
-const TRIALS = Math.ceil(Number(args.trials) / 4) * 4;
+const TRIALS = Math.ceil(Number(args.trials) / 16) * 16;
 const CORES = availableParallelism();
 const STEPS = args.threads ? args.threads.split(",").map(Number) : threadSteps(CORES);
 const CLI = fileURLToPath(new URL("../../bin/discalc.mjs", import.meta.url));
 
-/** Runs one sweep on a fresh controller + relay + one agent; returns seconds from first lease to done. */
-async function timeSweep(config: object, threads: number, total: number): Promise<{ seconds: number; trials: number; trainMs: number }> {
+interface SweepTiming {
+  seconds: number;
+  trials: number;
+  trainMs: number;
+  /** CPU µs per trial of each process (controller, relay, agent) from resume to the end, where /proc says. */
+  cpuUsPerTrial: Record<string, number>;
+}
+
+/**
+ * Runs one sweep on a fresh controller + one agent, under a relay daemon or (relay: false) the
+ * controller's own root relay as `discalc run` does; returns seconds from first lease to done.
+ */
+async function timeSweep(config: object, threads: number, total: number, opts: { relay: boolean } = { relay: true }): Promise<SweepTiming> {
   const c = new Cluster();
   try {
     await c.startController(c.writeConfig("bench", config));
-    c.startRelay();
-    await waitFor(async () => (await c.client.getAll("nodes")).some((n) => n.role === "relay" && n.url), 30_000, "relay", () => c.dump());
+    if (opts.relay) {
+      c.startRelay();
+      await waitFor(async () => (await c.client.getAll("nodes")).some((n) => n.role === "relay" && n.url), 30_000, "relay", () => c.dump());
+    }
     // Hold the sweep until the agent is up, so start-up time is not counted.
     await c.admin("/api/commands?kind=pause&sweep=1");
     c.startAgent(threads);
     await waitFor(async () => (await c.client.getAll("nodes")).some((n) => n.role === "worker"), 30_000, "agent", () => c.dump());
     await new Promise((r) => setTimeout(r, 1500)); // threads spawned and polling
+    const cpuAt = () => new Map(c.procs.map((p) => [p.name, processCpuSeconds(p.child.pid!)]));
+    const cpuBefore = cpuAt();
     await c.admin("/api/commands?kind=resume&sweep=1");
     const done = await waitFor(async () => {
       const s = await c.client.get("sweep", {}, { id: 1 });
       return s.state === "done" ? s : undefined;
     }, 1_800_000, "the sweep", () => c.dump());
+    const cpuAfter = cpuAt();
     if (done.counts.done !== total) throw new Error(`expected ${total} done, got ${JSON.stringify(done.counts)}`);
     // From the first lease to the last stored result, on the controller's clock: the time
     // a resume command takes to reach the relay (one heartbeat) is not the sweep's.
@@ -53,10 +70,23 @@ async function timeSweep(config: object, threads: number, total: number): Promis
     const last = Math.max(...trials.flatMap((t) => t.attemptLog.map((a) => a.endedAt ?? 0)));
     const seconds = (last - first) / 1000;
     const trainMs = trials.reduce((sum, t) => sum + Number((t.result as { info: { trainMs: number } }).info.trainMs), 0) / trials.length;
-    return { seconds, trials: total, trainMs };
+    const cpuUsPerTrial: Record<string, number> = {};
+    for (const [name, before] of cpuBefore) {
+      const after = cpuAfter.get(name);
+      if (before !== undefined && after !== undefined) cpuUsPerTrial[name] = ((after - before) / total) * 1e6;
+    }
+    return { seconds, trials: total, trainMs, cpuUsPerTrial };
   } finally {
     await c.stopAll();
   }
+}
+
+/** "controller 120, relay 139, agent 213 (total 472) µs of CPU per trial". */
+function formatCpu(cpu: Record<string, number>): string {
+  const parts = Object.entries(cpu).map(([name, us]) => `${name} ${us.toFixed(0)}`);
+  if (!parts.length) return "per-process CPU not available here (no /proc)";
+  const total = Object.values(cpu).reduce((a, b) => a + b, 0);
+  return `CPU per trial, µs: ${parts.join(", ")} (total ${total.toFixed(0)}, on ${CORES} cores)`;
 }
 
 /**
@@ -92,7 +122,7 @@ const noop = {
   dataset: { name: "xor", train: 1, test: 1 },
   model: { hidden: [1] },
   train: { epochs: 1, batch: 1, lr: 0.1 },
-  search: { repeats: Math.ceil(TRIALS / 4), parameters: { "train.lr": [0.1, 0.2, 0.3, 0.4] } },
+  search: { repeats: TRIALS / 16, parameters: { "train.lr": Array.from({ length: 16 }, (_, i) => 0.05 * (i + 1)) } },
 };
 // About a second of training per trial on one thread (300 epochs); 8 trials per core, so the
 // sweep's end (the tail) weighs as it does in a real sweep.
@@ -110,7 +140,12 @@ const tiny = await timeSweep(noop, 2, TRIALS);
 const rate = tiny.trials / tiny.seconds;
 const overheadMs = (tiny.seconds * 1000 * 2) / tiny.trials;
 console.log(`no-op trials: ${tiny.trials} in ${tiny.seconds.toFixed(2)} s → ${rate.toFixed(0)} trials/s end to end (1 relay, 1 agent × 2 threads)`);
-console.log(`  per-trial overhead: ${overheadMs.toFixed(2)} ms of a worker thread's time (lease, hand-out, instantiate, report, store)`);
+console.log(`  ${formatCpu(tiny.cpuUsPerTrial)}`);
+console.log(`  per-trial overhead: ${overheadMs.toFixed(2)} ms of a worker thread's time (lease, hand-out, run, report, store)`);
+const direct = await timeSweep(noop, 2, TRIALS, { relay: false });
+const directRate = direct.trials / direct.seconds;
+console.log(`no-op trials on the controller's root relay (as \`discalc run\`): ${direct.trials} in ${direct.seconds.toFixed(2)} s → ${directRate.toFixed(0)} trials/s (1 agent × 2 threads)`);
+console.log(`  ${formatCpu(direct.cpuUsPerTrial)}`);
 console.log(`  reference, not measured here: Ray's microbenchmark reports ≈ 8,000 tasks/s for one client\n`);
 
 const configPath = join(mkdtempSync(join(tmpdir(), "discalc-bench-")), "compute.json");
@@ -128,7 +163,10 @@ console.log(`strong scaling: ${SCALE_TRIALS} trials of ~${(base!.aloneMs / 1000)
 console.log(formatScalingTable(rows));
 console.log(`  ideal: k independent \`discalc train\` processes of the same trial at once, k × (its time alone) / (its mean time among k), best of ${args.rounds} rounds`);
 
-const report = { date: new Date().toISOString(), node: process.version, cores: CORES, noop: { ...tiny, trialsPerSec: rate, overheadMs }, scaling: rows };
+const report = {
+  date: new Date().toISOString(), node: process.version, cores: CORES,
+  noop: { ...tiny, trialsPerSec: rate, overheadMs }, noopRootRelay: { ...direct, trialsPerSec: directRate }, scaling: rows,
+};
 mkdirSync(dirname(args.out!), { recursive: true });
 writeFileSync(args.out!, JSON.stringify(report, null, 2));
 console.log(`\nfigures written to ${args.out}`);
