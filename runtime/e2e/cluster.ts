@@ -60,10 +60,14 @@ export class Cluster {
       "controller", "--config", configPath, "--port", String(opts.port ?? 0), "--host", "127.0.0.1",
       "--data", opts.data ?? join(this.dir, "data"), "--token", this.token, "--relay-token", this.relayToken, "--admin-token", this.adminToken, ...(opts.extra ?? []),
     ]);
+    let exitCode: number | null | undefined;
+    void proc.exited.then((code) => (exitCode = code));
     this.url = await waitFor(async () => {
       const line = proc.log.find((l) => l.includes("controller listening on "));
+      // One that exits at once (a bad config) is reported now, not after the whole wait.
+      if (!line && exitCode !== undefined) throw new ControllerExited(`the controller exited with code ${exitCode} before listening\n${this.dump()}`);
       return line ? /listening on (http:\/\/[^\s]+)/.exec(line)![1] : undefined;
-    }, 30_000, "the controller to listen", () => this.dump());
+    }, 30_000, "the controller to listen", () => this.dump(), ControllerExited);
     return proc;
   }
 
@@ -120,7 +124,13 @@ export class Cluster {
   }
 }
 
-export async function waitFor<T>(fn: () => Promise<T | undefined | false | null>, timeoutMs: number, what: string, dump?: () => string): Promise<T> {
+class ControllerExited extends Error {}
+
+/** Polls `fn` until it gives a value; errors it throws are retried, except those of the `fatal` class. */
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | false | null>, timeoutMs: number, what: string, dump?: () => string,
+  fatal?: new (...args: never[]) => Error,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < end) {
@@ -128,6 +138,7 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false | null>
       const v = await fn();
       if (v !== undefined && v !== false && v !== null) return v;
     } catch (err) {
+      if (fatal && err instanceof fatal) throw err;
       lastError = err;
     }
     await new Promise((r) => setTimeout(r, 100));
