@@ -18,6 +18,11 @@ export interface TrialSpec {
   params: Record<string, unknown>;
   seed: number;
   config: Record<string, unknown>;
+  /**
+   * The caller hands params and config over (a thread's own copy, from its message): the
+   * experiment gets them as they are instead of a copy it may change freely.
+   */
+  handedOver?: boolean;
 }
 
 export interface TrialRuntime {
@@ -81,7 +86,7 @@ async function runWith(
   let earlyStop: EarlyStop | undefined;
   const ctx: RuntimeContext = {
     trialId: spec.trialId,
-    params: structuredClone(spec.params),
+    params: spec.handedOver ? spec.params : structuredClone(spec.params),
     seed: spec.seed,
     report(values) {
       if (reports.length >= MAX_REPORTS) throw new RangeError(`report: at most ${MAX_REPORTS} reports per trial (report every epoch or every N steps)`);
@@ -104,7 +109,7 @@ async function runWith(
   const started = performance.now();
   let returned: RunResult | void = undefined;
   try {
-    returned = await rt.entry.run(structuredClone(spec.config), ctx);
+    returned = await rt.entry.run(spec.handedOver ? spec.config : structuredClone(spec.config), ctx);
   } catch (err) {
     if (!earlyStop) throw err;
   }

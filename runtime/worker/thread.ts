@@ -126,7 +126,7 @@ export function runThread(): void {
         reportedAt = performance.now();
       };
       const outcome = await runTrial(
-        { trialId, params: lease.params, seed: lease.seed, config: lease.config },
+        { trialId, params: lease.params, seed: lease.seed, config: lease.config, handedOver: true },
         {
           entry, kernelsModule: module, kernelPool, experimentWasm: wasm, blobs: datasets,
           onReport: (step, values) => {
