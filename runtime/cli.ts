@@ -1,11 +1,12 @@
 // The `discalc` command: parses arguments and starts the pieces. The one place that wires
 // kernels, protocol and runtime together.
 import { parseArgs, type ParseArgsConfig } from "node:util";
+// Each command's modules are imported when it runs: `discalc run` and `discalc join` start in
+// a fraction of the time that loading every command's dependencies (the store's drivers, the
+// experiments, pino) takes.
 import { ConfigError } from "../kernels/config-errors.ts";
-import { trainCommand } from "./commands/train.ts";
-import { createLogger, textEvents } from "./log.ts";
 import { tokenArgs, tokenOption, TokenOptionError } from "./commands/token-option.ts";
-import { storeLocation, type StoreLocation } from "./controller/store.ts";
+import type { StoreLocation } from "./controller/store.ts";
 
 const USAGE = `usage: discalc <command> [options]
 
@@ -59,9 +60,9 @@ const int = (name: string, v: string | undefined, min: number, max: number): num
   return n;
 };
 /** A store to read beside its controller: --data DIR (SQLite) or --store URL / DISCALC_STORE (PostgreSQL). */
-const storeOption = (values: { data?: string; store?: string }): StoreLocation | undefined => {
+const storeOption = async (values: { data?: string; store?: string }): Promise<StoreLocation | undefined> => {
   if (values.data !== undefined && values.store !== undefined) throw new UsageError("give --data DIR or --store URL, not both");
-  if (values.store !== undefined) return storeLocation(values.store, "");
+  if (values.store !== undefined) return (await import("./controller/store.ts")).storeLocation(values.store, "");
   return values.data !== undefined ? { dir: values.data } : undefined;
 };
 const required = (name: string, v: string | undefined): string => {
@@ -85,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "train": {
       const { positionals, values } = args(rest, { json: b }, 1);
+      const { trainCommand } = await import("./commands/train.ts");
       await trainCommand(positionals[0]!, values.json!);
       return 0;
     }
@@ -98,7 +100,7 @@ async function main(argv: string[]): Promise<number> {
         config: s, port: s, host: s, data: s, store: s, ...tokenArgs("token"), ...tokenArgs("relay-token"), ...tokenArgs("admin-token"),
         new: b, private: b, "trust-proxy": b, "no-promote": b,
       });
-      const { controllerCommand } = await import("./commands/controller.ts");
+      const [{ controllerCommand }, { createLogger, textEvents }] = await Promise.all([import("./commands/controller.ts"), import("./log.ts")]);
       // Events (joins, commands, deploys, store failures) go to pino; what controllerCommand
       // prints before it returns (the sweep, the URL, the join lines) stays plain text.
       const events = textEvents(createLogger("controller"));
@@ -166,7 +168,7 @@ async function main(argv: string[]): Promise<number> {
     case "best": {
       const { values } = args(rest, { sweep: s, controller: s, ...tokenArgs("token"), data: s, store: s, top: s, json: b, importance: b });
       const sweep = int("sweep", required("sweep", values.sweep), 1, Number.MAX_SAFE_INTEGER)!;
-      const local = storeOption(values);
+      const local = await storeOption(values);
       if ((values.controller === undefined) === (local === undefined)) throw new UsageError("give one of --controller URL, --data DIR or --store URL");
       if (values.token !== undefined && local !== undefined) throw new UsageError("--token goes with --controller, not --data or --store");
       const { bestCommand } = await import("./commands/best.ts");
@@ -180,7 +182,7 @@ async function main(argv: string[]): Promise<number> {
       const { values } = args(rest, { data: s, store: s, format: s, sweep: s, out: s });
       const format = values.format ?? "csv";
       if (format !== "csv" && format !== "jsonl") throw new UsageError(`--format must be csv or jsonl, got "${format}"`);
-      const at = storeOption(values);
+      const at = await storeOption(values);
       if (at === undefined) throw new UsageError("--data DIR or --store URL is required");
       const { exportCommand } = await import("./commands/export.ts");
       const text = await exportCommand({ at, format, sweep: int("sweep", values.sweep, 1, Number.MAX_SAFE_INTEGER), out: values.out });

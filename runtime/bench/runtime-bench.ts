@@ -136,6 +136,7 @@ const compute = {
 };
 
 console.log(`discalc runtime benchmark — controller → relay → agent on 127.0.0.1, Node ${process.version}, ${CORES} cores\n`);
+await (await import("./startup.ts")).printStartup({ milestones: false }); // `discalc run` to its first lease (runtime/bench/startup.ts)
 const tiny = await timeSweep(noop, 2, TRIALS);
 const rate = tiny.trials / tiny.seconds;
 const overheadMs = (tiny.seconds * 1000 * 2) / tiny.trials;

@@ -18,14 +18,18 @@ export interface JoinOptions {
   exitWhenIdle?: number;
 }
 
+/** The routes the bootstrap uses, which the controller fills into the copy it serves. */
+export const BOOTSTRAP_ROUTES = { join: routes.join.path, blob: routes.blob.path };
+
 export async function joinCommand(o: JoinOptions): Promise<number> {
   if (process.env.DISCALC_EXIT_WITH_PARENT === "1") exitWithParent();
-  return (await bootstrap({ ...o, routes: { join: routes.join.path, blob: routes.blob.path } })) as number;
+  return (await bootstrap({ ...o, routes: BOOTSTRAP_ROUTES })) as number;
 }
 
 /**
- * The local agent of `discalc run` ends with it: a run killed with SIGKILL (or crashed) cannot
- * signal its child, which would otherwise poll a controller that is gone, forever.
+ * A `discalc join` started by another process (DISCALC_EXIT_WITH_PARENT=1) ends with it: a parent
+ * killed with SIGKILL (or crashed) cannot signal its child, which would otherwise poll a
+ * controller that is gone, forever. (`discalc run`'s own agent, local-agent.mjs, watches its IPC channel.)
  */
 function exitWithParent(): void {
   const parent = process.ppid;

@@ -1,40 +1,48 @@
 // `discalc run`: everything on this machine. Starts the controller with its root relay,
 // a local agent (a child process joined through the bootstrap), shows progress, prints
 // the leaderboard and exits 0 when the sweep is done.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { SingleBar, Presets } from "cli-progress";
-import { startController } from "../controller/controller.ts";
-import { prepareSweepFile } from "../controller/prepare-sweep.ts";
-import { sweepLeaderboard } from "../controller/api-views.ts";
-import { formatLeaderboard } from "../controller/leaderboard.ts";
 import type { TrialState } from "../controller/store.ts";
+import type { Controller } from "../controller/controller.ts";
 
-const CLI = fileURLToPath(new URL("../../bin/discalc.mjs", import.meta.url));
+const LOCAL_AGENT = fileURLToPath(new URL("./local-agent.mjs", import.meta.url));
 
 export async function runCommand(o: { config: string; threads?: number; data?: string; forceNew: boolean; verbose: boolean }): Promise<number> {
-  const prepared = await prepareSweepFile(o.config);
-  const config = prepared.config;
-  const data = o.data ?? mkdtempSync(join(tmpdir(), "discalc-run-"));
-  const token = randomBytes(12).toString("hex");
-  const log = o.verbose ? (m: string) => console.error(`[controller] ${m}`) : () => {};
-  const controller = await startController({ data, token, port: 0, host: "127.0.0.1", config: prepared, forceNew: o.forceNew, log });
-  const sweepId = controller.sweep!.sweepId;
-  const store = controller.state.store;
-  console.log(`sweep "${config.name}" (id ${sweepId}): ${controller.sweep!.trials} trials${controller.sweep!.resumed ? " (resumed)" : ""}; data in ${data}`);
-  const args = [CLI, "join", "--controller", controller.url, "--token", token, "--listen", "127.0.0.1"];
-  if (o.threads) args.push("--threads", String(o.threads));
-  const agent = spawn(process.execPath, args, {
-    stdio: ["ignore", "inherit", o.verbose ? "inherit" : "ignore"], env: { ...process.env, DISCALC_EXIT_WITH_PARENT: "1" },
-  });
+  // The agent starts first: its Node start-up overlaps the loading of the controller's modules
+  // and the controller's start, and it learns the controller's URL when there is one.
+  const agent = startLocalAgent(o.verbose);
   let agentExited = false;
-  agent.on("exit", () => (agentExited = true));
-  const progress = new Progress(process.stdout.isTTY === true);
+  agent.once("exit", () => (agentExited = true));
+  // So does the node bundle (for a new --data): esbuild builds it in its own process, or the bundle cache has it.
+  const initialBundle = import("../controller/bundle-cache.ts").then((m) => m.cachedNodeBundle("initial"));
+  initialBundle.catch(() => {}); // the controller awaits it if its store has no bundle yet
+  let controller: Controller | undefined;
+  let progress: Progress | undefined;
   try {
+    // Imported here, after the agent and the bundle are on their way: loading them is most of our own start-up.
+    const [{ startController }, { prepareSweepFile }, { sweepLeaderboard }, { formatLeaderboard }, { BOOTSTRAP_ROUTES }] = await Promise.all([
+      import("../controller/controller.ts"), import("../controller/prepare-sweep.ts"), import("../controller/api-views.ts"),
+      import("../controller/leaderboard.ts"), import("./join.ts"),
+    ]);
+    const prepared = await prepareSweepFile(o.config);
+    const config = prepared.config;
+    const data = o.data ?? mkdtempSync(join(tmpdir(), "discalc-run-"));
+    const token = randomBytes(12).toString("hex");
+    const log = o.verbose ? (m: string) => console.error(`[controller] ${m}`) : () => {};
+    controller = await startController({ data, token, port: 0, host: "127.0.0.1", config: prepared, forceNew: o.forceNew, log, initialBundle });
+    const sweepId = controller.sweep!.sweepId;
+    const store = controller.state.store;
+    console.log(`sweep "${config.name}" (id ${sweepId}): ${controller.sweep!.trials} trials${controller.sweep!.resumed ? " (resumed)" : ""}; data in ${data}`);
+    // What `discalc join --controller URL --token T --listen 127.0.0.1 [--threads N]` would run.
+    const options = { controller: controller.url, token, listen: "127.0.0.1", routes: BOOTSTRAP_ROUTES, ...(o.threads ? { threads: o.threads } : {}) };
+    agent.send({ type: "join", options }, () => {}); // a failed send means the agent is gone, which the loop reports
+    progress = new Progress(process.stdout.isTTY === true);
     for (;;) {
       const sweep = (await store.sweep(sweepId))!;
       progress.update(await store.countsBySweep(sweepId));
@@ -48,11 +56,24 @@ export async function runCommand(o: { config: string; threads?: number; data?: s
     for (const t of failed.slice(0, 5)) console.log(`trial ${t.id} failed: ${t.last_error}`);
     return 0;
   } finally {
-    progress.stop();
-    agent.kill("SIGTERM");
-    await new Promise((r) => (agentExited ? r(null) : agent.once("exit", r)));
-    await controller.close();
+    progress?.stop();
+    // SIGTERM: the agent hands back its queued trials and finishes its running ones (or, when
+    // the config was refused or the controller did not start, it never joined).
+    if (!agentExited) {
+      const gone = new Promise((r) => agent.once("exit", r));
+      agent.kill("SIGTERM");
+      await gone;
+    }
+    await controller?.close();
   }
+}
+
+/**
+ * The local agent, started before there is a controller to join: `local-agent.mjs` waits for a
+ * join message on the IPC channel, and exits when the channel closes (this process died).
+ */
+function startLocalAgent(verbose: boolean): ChildProcess {
+  return spawn(process.execPath, [LOCAL_AGENT], { stdio: ["ignore", "inherit", verbose ? "inherit" : "ignore", "ipc"] });
 }
 
 /**

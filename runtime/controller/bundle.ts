@@ -3,6 +3,8 @@
 // bootstrap can serve either role and needs nothing on disk.
 import { build, type Plugin } from "esbuild";
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { kernelsWasmPath } from "../../kernels/load.ts";
 
@@ -18,6 +20,11 @@ const kernelsWasm = (wasm: Uint8Array): Plugin => ({
 });
 
 export async function buildNodeBundle(label = "dev"): Promise<Uint8Array> {
+  return (await buildNodeBundleWithInputs(label)).bytes;
+}
+
+/** The bundle and the absolute paths of the files it was built from (for the bundle cache). */
+export async function buildNodeBundleWithInputs(label: string): Promise<{ bytes: Uint8Array; inputs: string[] }> {
   let wasm: Uint8Array;
   try {
     wasm = readFileSync(kernelsWasmPath());
@@ -38,6 +45,12 @@ export async function buildNodeBundle(label = "dev"): Promise<Uint8Array> {
     banner: { js: `// discalc node bundle (${label})\nimport { createRequire as __discalcRequire } from "node:module"; const require = __discalcRequire(process.cwd() + "/");` },
     define: { "process.env.DISCALC_BUNDLE_LABEL": JSON.stringify(label) },
     logLevel: "silent",
+    // Only lists the inputs; the bundle's bytes are the same with or without it.
+    metafile: true,
   });
-  return result.outputFiles[0]!.contents;
+  // esbuild names inputs relative to its working directory; the plugin's are namespaced (discalc:…).
+  const sources = Object.keys(result.metafile.inputs).filter((p) => !/^[a-z-]+:/.test(p)).map((p) => resolve(p));
+  // Besides the sources: the kernels, and what turns them into bytes (this file's options, esbuild's version).
+  const builder = [fileURLToPath(import.meta.url), createRequire(import.meta.url).resolve("esbuild")];
+  return { bytes: result.outputFiles[0]!.contents, inputs: [...sources, kernelsWasmPath(), ...builder] };
 }

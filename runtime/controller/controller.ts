@@ -12,7 +12,7 @@ import { apiRouter } from "./api-routes.ts";
 import { localUpstream } from "./local-upstream.ts";
 import { registerSweep, type RegisteredSweep } from "./register-sweep.ts";
 import type { PreparedSweep } from "./prepare-sweep.ts";
-import { buildNodeBundle } from "./bundle.ts";
+import { cachedNodeBundle } from "./bundle-cache.ts";
 import { Relay } from "../relay/relay.ts";
 import { relayRouter } from "../relay/routes.ts";
 import { errorMiddleware } from "../http/errors.ts";
@@ -49,6 +49,11 @@ export interface ControllerOptions {
   heartbeatMs?: number;
   silentMs?: number;
   log?: (msg: string) => void;
+  /**
+   * The node bundle to serve if the store has none yet (its first start), when the caller began
+   * building it earlier (`discalc run` does, while its modules load); else it is built here.
+   */
+  initialBundle?: Promise<Uint8Array>;
 }
 
 export interface Controller {
@@ -74,6 +79,10 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     throw new Error(`cannot open the store ${"dir" in at ? `in --data ${o.data}` : "at --store"}: ${(err as Error).message}`);
   }
   try {
+    // A new store needs the bundle its nodes run: it is built (esbuild, its own process) or read
+    // from the bundle cache while the rest of the start-up goes on.
+    const initialBundle = (await store.getMeta("current_bundle")) ? undefined : (o.initialBundle ?? cachedNodeBundle("initial"));
+    initialBundle?.catch(() => {}); // awaited below, unless the start fails first
     const controllerId = (await store.getMeta("controller_id")) ?? newNodeId("controller");
     await store.setMeta("controller_id", controllerId);
     const tokens = resolveTokens(o.data, { cluster: o.token, relay: o.relayToken, admin: o.adminToken });
@@ -83,9 +92,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     await store.setMeta("identity_key", signer.privateKeyPem);
     const blobs = new BlobStore(store);
     const datasets = { mnist: await blobs.put(readMnistBlob(), "dataset", "mnist") };
-    if (!(await store.getMeta("current_bundle"))) {
-      await store.setMeta("current_bundle", await blobs.put(await buildNodeBundle("initial"), "bundle", "node-bundle", "initial"));
-    }
+    if (initialBundle) await store.setMeta("current_bundle", await blobs.put(await initialBundle, "bundle", "node-bundle", "initial"));
     let sweep: RegisteredSweep | undefined;
     if (o.config) {
       for (const b of o.config.blobs) await blobs.put(b.bytes, b.kind, b.name);
