@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import Koa from "koa";
 import { Store, storeLocation } from "./store.ts";
-import { StoreBusyError } from "./store/postgres-driver.ts";
+import { StoreBusyError } from "./store/store-busy.ts";
 import { Scheduler } from "./scheduler.ts";
 import { BlobStore } from "./blob-store.ts";
 import { ControllerState } from "./state.ts";

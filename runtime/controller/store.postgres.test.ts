@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { storeConformance } from "./store-conformance.ts";
 import { Store } from "./store.ts";
-import { StoreBusyError } from "./store/postgres-driver.ts";
+import { StoreBusyError } from "./store/store-busy.ts";
 import { postgresMissing, startPostgres, type PostgresServer } from "../e2e/postgres-server.ts";
 
 const missing = postgresMissing();

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { createHash } from "node:crypto";
 import type { SqlDriver } from "./store/sql-driver.ts";
 import { SqliteDriver } from "./store/sqlite-driver.ts";
-import { PostgresDriver } from "./store/postgres-driver.ts";
+import type { PostgresDriver } from "./store/postgres-driver.ts";
 import { migrateStore, migratePostgres } from "./migrate-store.ts";
 
 export type TrialState = "queued" | "leased" | "done" | "failed" | "cancelled" | "pruned";
@@ -75,7 +75,9 @@ export class Store {
       migrateStore(driver.db, SQLITE_SCHEMA);
       return new Store(driver, at.dir);
     }
-    const driver = await PostgresDriver.open(at.url, { lock: opts.serve ?? true });
+    // Loaded only for a PostgreSQL store: pg took tens of ms of every controller's start.
+    const { PostgresDriver: Driver } = await import("./store/postgres-driver.ts");
+    const driver: PostgresDriver = await Driver.open(at.url, { lock: opts.serve ?? true });
     try {
       await migratePostgres(driver);
     } catch (err) {

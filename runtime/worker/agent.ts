@@ -51,6 +51,8 @@ class Agent {
   private flushingResults = false;
   /** The relay answers with `handBack`, so it reads our `reserve` (older relays refuse the parameter). */
   private relayTakesBack = false;
+  /** Aborts the poll under way (SIGTERM). */
+  private pollAbort: AbortController | undefined;
   /** The relay's last answer said the controller has nothing more to lease (the sweep's last trials are out). */
   private relayDry = false;
 
@@ -113,6 +115,8 @@ class Agent {
       this.mode = "exit";
       for (const l of this.pending.splice(0)) this.queueResult(l, "released", {});
       setTimeout(() => this.pool.stop("all"), TERM_GRACE_MS).unref();
+      // A long-poll under way would hold the exit for up to its whole wait.
+      this.pollAbort?.abort();
       this.wakeUp();
     };
     process.once("SIGTERM", onTerm);
@@ -132,6 +136,7 @@ class Agent {
         // thread elsewhere idles and should run part of it.
         const longPoll = (free > 0 && starving) || (tellReserve && this.relayDry && this.pending.length > 0);
         let res: WorkResponse;
+        this.pollAbort = new AbortController();
         try {
           res = await this.relay.call("work", {
             query: {
@@ -141,10 +146,12 @@ class Agent {
               reserve: tellReserve ? formatTrialList(this.pending) : undefined,
               threads: this.pool.size, host: this.ctx.host, gflops: Number(this.gflops.toFixed(2)),
             },
-            timeoutMs: POLL_WAIT_MS + 8000,
+            signal: AbortSignal.any([this.pollAbort.signal, AbortSignal.timeout(POLL_WAIT_MS + 8000)]),
           });
           failures = 0;
         } catch (err) {
+          // Cut short by SIGTERM: go on to hand back and drain, no failure.
+          if (this.pollAbort.signal.aborted) continue;
           failures++;
           this.ctx.log(`poll failed (${failures}): ${(err as Error).message}`);
           if (failures >= 3 || (err instanceof HttpError && err.status === 401)) await this.rejoin();
@@ -172,6 +179,11 @@ class Agent {
       if (this.results.length) await sleep(250);
     }
     await this.flushMetrics();
+    // A poll cut short may have carried trials we never saw: saying we hold nothing (our
+    // results are in) lets the relay hand them back now rather than when we fall silent.
+    if (this.pollAbort?.signal.aborted && !this.results.length) {
+      await this.relay.call("work", { query: { free: 0, wait: 0, seq: this.seq, running: formatTrialList([]) }, timeoutMs: 2000 }).catch(() => {});
+    }
     await this.pool.close();
     if (this.terminating || this.mode === "exit") return { next: "exit", code: 0 };
     return { next: "update" };

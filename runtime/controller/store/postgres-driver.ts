@@ -6,11 +6,10 @@
 import pg from "pg";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Mutex, type SqlDriver } from "./sql-driver.ts";
+import { StoreBusyError } from "./store-busy.ts";
 
 /** The advisory lock key of a discalc store (any constant; "discalc" in ASCII). */
 const LOCK_KEY = 0x646973636c63;
-
-export class StoreBusyError extends Error {}
 
 /** `?` placeholders as PostgreSQL's $1, $2, … (the store's SQL has no `?` inside strings). */
 export function numberedPlaceholders(sql: string): string {
