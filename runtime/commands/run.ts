@@ -43,12 +43,18 @@ export async function runCommand(o: { config: string; threads?: number; data?: s
     const options = { controller: controller.url, token, listen: "127.0.0.1", routes: BOOTSTRAP_ROUTES, ...(o.threads ? { threads: o.threads } : {}) };
     agent.send({ type: "join", options }, () => {}); // a failed send means the agent is gone, which the loop reports
     progress = new Progress(process.stdout.isTTY === true);
+    let shownAt = 0;
     for (;;) {
       const sweep = (await store.sweep(sweepId))!;
-      progress.update(await store.countsBySweep(sweepId));
-      if (sweep.state === "done" || sweep.state === "cancelled") break;
+      const ended = sweep.state === "done" || sweep.state === "cancelled";
+      if (ended || Date.now() - shownAt >= 500) {
+        progress.update(await store.countsBySweep(sweepId));
+        shownAt = Date.now();
+      }
+      if (ended) break;
       if (agentExited) throw new Error("the local agent exited before the sweep ended (run with --verbose to see why)");
-      await new Promise((r) => setTimeout(r, 500));
+      // Often enough that a finished sweep ends the run at once (the progress shows every 500 ms).
+      await new Promise((r) => setTimeout(r, 100));
     }
     progress.stop();
     console.log(`\n${formatLeaderboard(await sweepLeaderboard(store, (await store.sweep(sweepId))!))}`);
