@@ -11,6 +11,8 @@ export interface KernelExports {
   /** Back to the state just after instantiation (reset.ts); the host restores the static data. */
   resetKernels(): void;
   heapBase(): number;
+  /** Where the heap has reached: the same on fresh and reset instances after the same allocations. */
+  heapTop(): number;
   sgemm(
     transA: number, transB: number, m: number, n: number, k: number,
     alpha: number, a: Ptr, lda: number, b: Ptr, ldb: number,

@@ -80,6 +80,22 @@ for (const [name, use] of Object.entries(scratchUsers)) {
   });
 }
 
+test("a reset instance reports the heap a fresh one does, whatever memory an earlier trial grew", async () => {
+  const pool = new KernelPool(await compileKernels());
+  const fresh = pool.acquire();
+  const freshTop = fresh.k.heapTop();
+  fresh.k.allocF32(8 << 20); // 32 MiB: the memory grows
+  const grown = fresh.buffer.byteLength;
+  pool.release(fresh);
+  const again = pool.acquire();
+  assert.equal(again.buffer.byteLength, grown, "the memory stays as large");
+  assert.equal(again.k.heapTop(), freshTop);
+  again.k.allocF32(100);
+  const other = new KernelPool(await compileKernels()).acquire();
+  other.k.allocF32(100);
+  assert.equal(again.k.heapTop(), other.k.heapTop());
+});
+
 /** The mutable globals of the release module, read from its global section. */
 function mutableGlobals(bytes: Uint8Array): number {
   let at = 8;

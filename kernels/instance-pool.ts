@@ -6,6 +6,11 @@ import { KernelInstance } from "./instance.ts";
 
 /** Instances kept for reuse beyond those in use: a trial takes one, plus one to read a built-in dataset. */
 const KEEP = 4;
+/**
+ * A larger instance is dropped, not kept: wasm memory never shrinks, and a thread that once ran
+ * a large trial would hold that much for the rest of its life.
+ */
+const KEEP_MAX_BYTES = 256 * 1024 ** 2;
 
 export class KernelPool {
   private free: KernelInstance[] = [];
@@ -25,7 +30,7 @@ export class KernelPool {
 
   /** Takes an instance back once nothing reads its memory any more (its trial's state is hashed). */
   release(instance: KernelInstance): void {
-    if (this.free.length >= KEEP) return;
+    if (this.free.length >= KEEP || instance.buffer.byteLength > KEEP_MAX_BYTES) return;
     instance.k.resetKernels();
     instance.u8(0, this.statics!.length).set(this.statics!);
     this.free.push(instance);

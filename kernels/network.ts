@@ -94,8 +94,10 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
   const moments = train.optimizer === "adam" ? 2 : train.optimizer === "momentum" ? 1 : 0;
   const rows = Math.max(train.batch, EVAL_ROWS);
   // Refuse before allocating: a network past wasm32's 4 GiB would fail deep inside the
-  // kernels (or first commit gigabytes of zeroed memory).
-  const needed = networkBytes(plans, input, rows, moments) + inst.buffer.byteLength;
+  // kernels (or first commit gigabytes of zeroed memory). On top of what the heap holds, not of
+  // the memory's size: a thread's reused instance keeps the memory an earlier trial grew, and the
+  // answer must not depend on what ran before.
+  const needed = networkBytes(plans, input, rows, moments) + inst.k.heapTop();
   if (needed > WASM_MEMORY_LIMIT - 64 * 1024 ** 2) {
     throw new Error(
       `model too large: ${model.layers ? `its ${model.layers.length} layers` : `hidden ${JSON.stringify(model.hidden)}`} with batch ${train.batch} ` +

@@ -60,10 +60,14 @@ const MetricValuesInDetail = z.record(
 
 /** What MetricValuesInDetail accepts, checked in one pass over a plain object. */
 function isMetricValues(v: unknown): v is Record<string, number> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  if (typeof v !== "object" || v === null) return false;
+  // Plain objects only (as JSON gives): no class instances, Dates, Maps or arrays.
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
   let n = 0;
   for (const [k, x] of Object.entries(v)) {
-    if (++n > MAX_METRICS || typeof x !== "number" || !Number.isFinite(x) || !METRIC_NAME.test(k)) return false;
+    // An own "__proto__" key (JSON.parse makes one) goes the detailed way, which drops it.
+    if (++n > MAX_METRICS || typeof x !== "number" || !Number.isFinite(x) || k === "__proto__" || !METRIC_NAME.test(k)) return false;
   }
   return true;
 }
@@ -71,12 +75,15 @@ function isMetricValues(v: unknown): v is Record<string, number> {
 /**
  * Named finite numbers: one report of a running trial, or its final metrics. Every result
  * carries several and is parsed at the relay and the controller, so good values pass one quick
- * check; the detailed schema runs only to say what is wrong with bad ones.
+ * check; the detailed schema runs only for the rest (it says what is wrong, and drops a
+ * "__proto__" key as it always did).
  */
-export const MetricValues = z.custom<Record<string, number>>().superRefine((v, ctx) => {
-  if (isMetricValues(v)) return;
+export const MetricValues = z.custom<Record<string, number>>().transform((v, ctx) => {
+  if (isMetricValues(v)) return v;
   const checked = MetricValuesInDetail.safeParse(v);
-  for (const issue of checked.error?.issues ?? []) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path, input: v });
+  if (checked.success) return checked.data;
+  for (const issue of checked.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path, input: v });
+  return z.NEVER;
 });
 export type MetricValues = z.infer<typeof MetricValues>;
 

@@ -1,6 +1,6 @@
 // The discalc numeric core: every export the host calls. One numeric concept per file.
 export { alloc, allocF32, memoryBytes } from "./arena";
-export { resetKernels, heapBase } from "./reset";
+export { resetKernels, heapBase, heapTop } from "./reset";
 export { sgemm } from "./gemm";
 export { biasAdd, biasGrad } from "./bias";
 export {

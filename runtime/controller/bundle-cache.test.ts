@@ -28,7 +28,7 @@ function fixture(t: { after(fn: () => void): void }) {
     const text = `// ${label}\n${inputs.map((p) => readFileSync(p, "utf8")).join("")}`;
     return { bytes: new TextEncoder().encode(text), inputs };
   };
-  return { dir: join(root, "cache"), inputs, write, build, state };
+  return { dir: join(root, "cache"), root, inputs, write, build, state };
 }
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -60,6 +60,26 @@ test("an input that changed, or a bundle that is not the one its entry names, is
   assert.equal(f.state.builds, 4);
 });
 
+test("a copy of the package checks its own files, not the original's", async (t) => {
+  const f = fixture(t);
+  await cachedNodeBundle("initial", f);
+  // The same cache folder seen from a copy whose b.ts differs: its entry names paths within the package.
+  const copy = mkdtempSync(join(tmpdir(), "discalc-bundle-copy-"));
+  t.after(() => rmSync(copy, { recursive: true, force: true }));
+  writeFileSync(join(copy, "a.ts"), readFileSync(f.inputs[0]!));
+  writeFileSync(join(copy, "b.ts"), "export const b = 9;\n");
+  const entry = JSON.parse(readFileSync(join(f.dir, "initial.json"), "utf8")) as { inputs: Record<string, string> };
+  assert.deepEqual(Object.keys(entry.inputs).sort(), ["a.ts", "b.ts"]);
+  await cachedNodeBundle("initial", { ...f, root: copy });
+  assert.equal(f.state.builds, 2, "b.ts differs in the copy: built again");
+});
+
+test("a build from files outside the package is not kept", async (t) => {
+  const f = fixture(t);
+  await cachedNodeBundle("initial", { ...f, root: join(f.root, "elsewhere") });
+  assert.equal(existsSync(join(f.dir, "initial.json")), false);
+});
+
 test("a build whose inputs were just edited is not kept", async (t) => {
   const f = fixture(t);
   f.write(f.inputs[0]!, "export const a = 5;\n", 0);
@@ -72,7 +92,7 @@ test("a build whose inputs were just edited is not kept", async (t) => {
 test("the real builder names the node entry's sources, the kernels, its own options and esbuild as inputs", async () => {
   const { bytes, inputs } = await buildNodeBundleWithInputs("test");
   assert.match(text(bytes.subarray(0, 40)), /^\/\/ discalc node bundle \(test\)/);
-  for (const end of ["/runtime/node-entry.ts", "/runtime/worker/agent.ts", "/protocol/routes.ts", "/build/kernels.wasm", "/runtime/controller/bundle.ts", "/node_modules/esbuild/lib/main.js"]) {
+  for (const end of ["/runtime/node-entry.ts", "/runtime/worker/agent.ts", "/protocol/routes.ts", "/build/kernels.wasm", "/runtime/controller/bundle.ts", "/node_modules/esbuild/lib/main.js", "/tsconfig.json", "/package.json"]) {
     assert.ok(inputs.some((p) => p.endsWith(end)), `inputs include …${end}`);
   }
   assert.ok(inputs.every((p) => p.startsWith("/") && existsSync(p)), "absolute paths of files that exist");

@@ -51,6 +51,10 @@ export async function buildNodeBundleWithInputs(label: string): Promise<{ bytes:
   // esbuild names inputs relative to its working directory; the plugin's are namespaced (discalc:…).
   const sources = Object.keys(result.metafile.inputs).filter((p) => !/^[a-z-]+:/.test(p)).map((p) => resolve(p));
   // Besides the sources: the kernels, and what turns them into bytes (this file's options, esbuild's version).
-  const builder = [fileURLToPath(import.meta.url), createRequire(import.meta.url).resolve("esbuild")];
+  // And the package's own settings esbuild reads (tsconfig.json's compiler options, package.json).
+  const builder = [
+    fileURLToPath(import.meta.url), createRequire(import.meta.url).resolve("esbuild"),
+    fileURLToPath(new URL("../../tsconfig.json", import.meta.url)), fileURLToPath(new URL("../../package.json", import.meta.url)),
+  ];
   return { bytes: result.outputFiles[0]!.contents, inputs: [...sources, kernelsWasmPath(), ...builder] };
 }

@@ -71,12 +71,12 @@ export async function runTrial(spec: TrialSpec, rt: TrialRuntime): Promise<Trial
     return i;
   };
   let kernels: RuntimeContext["kernels"] | undefined;
-  try {
-    return await runWith(spec, rt, instance, () => (kernels ??= kernelsOn(instance())));
-  } finally {
-    // After the state is hashed: nothing reads these instances' memory any more.
-    if (rt.kernelPool) for (const i of taken) pool.release(i);
-  }
+  const outcome = await runWith(spec, rt, instance, () => (kernels ??= kernelsOn(instance())));
+  // After the state is hashed: nothing reads these instances' memory any more. A trial that
+  // threw gives its instances up instead (code of it may still run later, or it wrote past
+  // what it allocated): the next trial must not see any of it.
+  if (rt.kernelPool) for (const i of taken) pool.release(i);
+  return outcome;
 }
 
 async function runWith(

@@ -23,6 +23,8 @@ const MAX_RESERVE = 256;
 const RUNG_POLL_MS = 5000;
 /** A chunk of tiny trials is about this much of a thread's work. */
 const CHUNK_MS = 5;
+/** The reason a poll is cut short by SIGTERM. */
+const TERM_ABORT = new Error("the agent is terminating");
 const key = (r: TrialRef) => `${r.trialId}:${r.attempt}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -53,6 +55,8 @@ class Agent {
   private relayTakesBack = false;
   /** Aborts the poll under way (SIGTERM). */
   private pollAbort: AbortController | undefined;
+  /** SIGTERM cut a poll short: its answer, trials and all, was never read. */
+  private pollCut = false;
   /** The relay's last answer said the controller has nothing more to lease (the sweep's last trials are out). */
   private relayDry = false;
 
@@ -114,9 +118,14 @@ class Agent {
       this.terminating = true;
       this.mode = "exit";
       for (const l of this.pending.splice(0)) this.queueResult(l, "released", {});
+      // Trials queued on a thread behind its running one come back skipped, and so handed back.
+      this.pool.stopQueued();
       setTimeout(() => this.pool.stop("all"), TERM_GRACE_MS).unref();
       // A long-poll under way would hold the exit for up to its whole wait.
-      this.pollAbort?.abort();
+      if (this.pollAbort) {
+        this.pollCut = true;
+        this.pollAbort.abort(TERM_ABORT);
+      }
       this.wakeUp();
     };
     process.once("SIGTERM", onTerm);
@@ -136,7 +145,10 @@ class Agent {
         // thread elsewhere idles and should run part of it.
         const longPoll = (free > 0 && starving) || (tellReserve && this.relayDry && this.pending.length > 0);
         let res: WorkResponse;
-        this.pollAbort = new AbortController();
+        // Its own timeout, and SIGTERM's (AbortSignal.any needs Node 20.3).
+        const poll = new AbortController();
+        this.pollAbort = poll;
+        const timeout = setTimeout(() => poll.abort(new Error(`no answer from the relay in ${POLL_WAIT_MS + 8000} ms`)), POLL_WAIT_MS + 8000);
         try {
           res = await this.relay.call("work", {
             query: {
@@ -146,17 +158,20 @@ class Agent {
               reserve: tellReserve ? formatTrialList(this.pending) : undefined,
               threads: this.pool.size, host: this.ctx.host, gflops: Number(this.gflops.toFixed(2)),
             },
-            signal: AbortSignal.any([this.pollAbort.signal, AbortSignal.timeout(POLL_WAIT_MS + 8000)]),
+            signal: poll.signal,
           });
           failures = 0;
         } catch (err) {
-          // Cut short by SIGTERM: go on to hand back and drain, no failure.
-          if (this.pollAbort.signal.aborted) continue;
+          // Cut short by SIGTERM: go on to hand back and drain, no failure (later failures count).
+          if (poll.signal.reason === TERM_ABORT) continue;
           failures++;
           this.ctx.log(`poll failed (${failures}): ${(err as Error).message}`);
           if (failures >= 3 || (err instanceof HttpError && err.status === 401)) await this.rejoin();
           await sleep(Math.min(500 * failures, 3000));
           continue;
+        } finally {
+          clearTimeout(timeout);
+          this.pollAbort = undefined;
         }
         this.relayTakesBack = res.handBack !== undefined;
         this.relayDry = res.dry ?? res.idle;
@@ -181,7 +196,7 @@ class Agent {
     await this.flushMetrics();
     // A poll cut short may have carried trials we never saw: saying we hold nothing (our
     // results are in) lets the relay hand them back now rather than when we fall silent.
-    if (this.pollAbort?.signal.aborted && !this.results.length) {
+    if (this.pollCut && !this.results.length) {
       await this.relay.call("work", { query: { free: 0, wait: 0, seq: this.seq, running: formatTrialList([]) }, timeoutMs: 2000 }).catch(() => {});
     }
     await this.pool.close();
@@ -238,10 +253,12 @@ class Agent {
 
   private startPending(): void {
     while (this.pool.idle() > 0 && this.pending.length) {
-      const size = this.chunkSize();
+      const first = this.pending[0]!;
+      const size = this.chunkSize(first.sweepId);
       let n = 1;
       // A trial that may wait at a rung goes alone: one queued behind it could be what it waits for.
-      if (!this.pending[0]!.earlyStopping) while (n < size && n < this.pending.length && !this.pending[n]!.earlyStopping) n++;
+      // A chunk holds one sweep's trials, sized by that sweep's time per trial.
+      if (!first.earlyStopping) while (n < size && n < this.pending.length && this.pending[n]!.sweepId === first.sweepId) n++;
       this.pool.run(this.pending.splice(0, n), this.blobs);
     }
   }
@@ -251,8 +268,8 @@ class Agent {
    * tiny trials travel many to a message and anything longer one at a time; never more than an
    * even share of what is waiting, so no thread takes what another could start now.
    */
-  private chunkSize(): number {
-    const trialMs = this.pool.trialMs;
+  private chunkSize(sweepId: number): number {
+    const trialMs = this.pool.trialMs(sweepId);
     if (trialMs === undefined) return 1;
     const share = Math.ceil(this.pending.length / this.pool.size);
     return Math.max(1, Math.min(MAX_CHUNK, Math.floor(CHUNK_MS / Math.max(trialMs, 1e-3)), share));

@@ -13,6 +13,12 @@ interface Slot {
   worker: Worker;
   /** Per trial of the chunk: non-zero asks it to stop, or not to start. */
   stops: Int32Array;
+  /** The chunk position the thread runs now (its ends may still wait in its outbox). */
+  position: Int32Array;
+  /** It crashed: whatever it still posts is ignored (its trials were accounted for). */
+  dead: boolean;
+  /** The sweep of the chunk's trials (a chunk holds one sweep's). */
+  sweepId: number;
   decision: Int32Array;
   /** The chunk the thread holds, in the order it runs them. */
   chunk: TrialLease[];
@@ -41,14 +47,19 @@ const ends = new Set<ThreadReply["type"]>(["done", "failed", "skipped"]);
 
 export class ThreadPool {
   private slots: Slot[] = [];
-  /**
-   * A trial's recent time on a thread, hand-over to end, in ms (a moving average over chunks;
-   * undefined until one ends): how the agent sizes chunks.
-   */
-  trialMs: number | undefined;
+  private trialMsBySweep = new Map<number, number>();
 
-  private noteChunk(ms: number): void {
-    this.trialMs = this.trialMs === undefined ? ms : 0.8 * this.trialMs + 0.2 * ms;
+  /**
+   * A trial's recent time on a thread, hand-over to end, in ms, for a sweep (a moving average
+   * over its chunks; undefined until one ends): how the agent sizes chunks.
+   */
+  trialMs(sweepId: number): number | undefined {
+    return this.trialMsBySweep.get(sweepId);
+  }
+
+  private noteChunk(sweepId: number, ms: number): void {
+    const was = this.trialMsBySweep.get(sweepId);
+    this.trialMsBySweep.set(sweepId, was === undefined ? ms : 0.8 * was + 0.2 * ms);
   }
 
   constructor(
@@ -61,16 +72,23 @@ export class ThreadPool {
 
   private spawn(module: WebAssembly.Module, url: string): Slot {
     const stopFlags = new SharedArrayBuffer(4 * MAX_CHUNK);
+    const positionFlag = new SharedArrayBuffer(4);
     const decisionFlag = new SharedArrayBuffer(4);
-    const workerData: ThreadData = { module, stopFlags, decisionFlag, ...this.options };
+    const workerData: ThreadData = { module, stopFlags, positionFlag, decisionFlag, ...this.options };
     const worker = startModuleWorker(url, "runThread", { workerData });
-    const slot: Slot = { worker, stops: new Int32Array(stopFlags), decision: new Int32Array(decisionFlag), chunk: [], ended: 0, startedAt: 0, blobs: new Set() };
+    const slot: Slot = {
+      worker, stops: new Int32Array(stopFlags), position: new Int32Array(positionFlag), dead: false, sweepId: 0,
+      decision: new Int32Array(decisionFlag), chunk: [], ended: 0, startedAt: 0, blobs: new Set(),
+    };
     worker.on("message", (replies: ThreadMessage) => {
+      // Messages posted just before a crash may arrive after its error event.
+      if (slot.dead) return;
       for (const reply of replies) {
-        const lease = slot.chunk[slot.ended]!;
+        const lease = slot.chunk[slot.ended];
+        if (!lease) return;
         if (ends.has(reply.type)) slot.ended++;
         if (slot.ended === slot.chunk.length) {
-          this.noteChunk((performance.now() - slot.startedAt) / slot.chunk.length);
+          this.noteChunk(slot.sweepId, (performance.now() - slot.startedAt) / slot.chunk.length);
           slot.chunk = [];
           slot.ended = 0;
         }
@@ -78,7 +96,12 @@ export class ThreadPool {
       }
     });
     worker.on("error", (err) => {
-      const [running = null, ...unstarted] = slot.chunk.slice(slot.ended);
+      slot.dead = true;
+      // The trial it ran is to blame; those before it whose ends had not come (lost with the
+      // thread) and those after it run again elsewhere.
+      const at = Math.max(slot.ended, Math.min(Atomics.load(slot.position, 0), slot.chunk.length - 1));
+      const running = slot.chunk[at] ?? null;
+      const unstarted = slot.chunk.slice(slot.ended).filter((l) => l !== running);
       slot.chunk = [];
       slot.ended = 0;
       this.events.onThreadError(err, running, unstarted);
@@ -106,6 +129,7 @@ export class ThreadPool {
   run(leases: TrialLease | TrialLease[], blobs: ReadonlyMap<string, Uint8Array>): void {
     const chunk = Array.isArray(leases) ? leases : [leases];
     if (!chunk.length || chunk.length > MAX_CHUNK) throw new Error(`a chunk holds 1 to ${MAX_CHUNK} trials, not ${chunk.length}`);
+    if (chunk.some((l) => l.sweepId !== chunk[0]!.sweepId)) throw new Error("a chunk holds one sweep's trials");
     const slot = this.slots.find((s) => !s.chunk.length);
     if (!slot) throw new Error("no idle thread");
     for (const lease of chunk) {
@@ -118,6 +142,8 @@ export class ThreadPool {
       }
     }
     slot.stops.fill(0, 0, chunk.length);
+    Atomics.store(slot.position, 0, 0);
+    slot.sweepId = chunk[0]!.sweepId;
     slot.chunk = chunk;
     slot.ended = 0;
     slot.startedAt = performance.now();
@@ -133,6 +159,13 @@ export class ThreadPool {
         Atomics.store(s.stops, i, 1);
         if (i === s.ended) Atomics.notify(s.decision, 0);
       }
+    }
+  }
+
+  /** Asks every thread not to start the rest of its chunk (they come back skipped): an agent that stops hands them back at once. */
+  stopQueued(): void {
+    for (const s of this.slots) {
+      for (let i = Math.max(s.ended, Atomics.load(s.position, 0) + 1); i < s.chunk.length; i++) Atomics.store(s.stops, i, 1);
     }
   }
 

@@ -19,6 +19,8 @@ export interface ThreadData {
    * turns true), or not to start.
    */
   stopFlags: SharedArrayBuffer;
+  /** Int32Array(1): the chunk position of the trial the thread runs (a crash is blamed on it alone). */
+  positionFlag: SharedArrayBuffer;
   /** Int32Array(1): the agent's answer to a trial waiting at a rung (RUNG_* below). */
   decisionFlag: SharedArrayBuffer;
   /** How often a running trial's reports are posted (REPORT_POST_MS unless a test says). */
@@ -64,8 +66,9 @@ export type ThreadReply =
 export type ThreadMessage = ThreadReply[];
 
 export function runThread(): void {
-  const { module, stopFlags, decisionFlag, reportEveryMs = REPORT_POST_MS } = workerData as ThreadData;
+  const { module, stopFlags, positionFlag, decisionFlag, reportEveryMs = REPORT_POST_MS } = workerData as ThreadData;
   const stops = new Int32Array(stopFlags);
+  const position = new Int32Array(positionFlag);
   const decision = new Int32Array(decisionFlag);
   const blobs = new Map<string, Uint8Array>();
   const experiments = new ExperimentCache();
@@ -92,6 +95,8 @@ export function runThread(): void {
 
   async function runChunk(leases: TrialLease[]): Promise<void> {
     for (const [i, lease] of leases.entries()) {
+      // What the agent blames if this thread dies now: this trial, not one whose end waits in the outbox.
+      Atomics.store(position, 0, i);
       if (Atomics.load(stops, i) !== 0) post({ type: "skipped", trialId: lease.trialId, attempt: lease.attempt });
       else await run(lease, i);
       if (i === leases.length - 1 || performance.now() - postedAt >= RESULT_POST_MS) flush();
@@ -101,6 +106,13 @@ export function runThread(): void {
   async function run(lease: TrialLease, index: number): Promise<void> {
     const { trialId, attempt } = lease;
     const stopped = () => Atomics.load(stops, index) !== 0;
+    let unposted: Array<{ step: number; values: Record<string, number> }> = [];
+    let reportedAt = performance.now();
+    const postReports = () => {
+      if (unposted.length) post({ type: "reports", trialId, attempt, items: unposted });
+      unposted = [];
+      reportedAt = performance.now();
+    };
     try {
       let entry: ExperimentEntry;
       let wasm: WebAssembly.Module | null = null;
@@ -118,13 +130,6 @@ export function runThread(): void {
       const rule = lease.earlyStopping;
       const lastStep = maxReportsOf(lease.experiment, lease.config);
       let sinceDecision: Array<Record<string, number>> = [];
-      let unposted: Array<{ step: number; values: Record<string, number> }> = [];
-      let reportedAt = performance.now();
-      const postReports = () => {
-        if (unposted.length) post({ type: "reports", trialId, attempt, items: unposted });
-        unposted = [];
-        reportedAt = performance.now();
-      };
       const outcome = await runTrial(
         { trialId, params: lease.params, seed: lease.seed, config: lease.config, handedOver: true },
         {
@@ -153,6 +158,8 @@ export function runThread(): void {
       if (wasStopped) postReports();
       post({ type: "done", trialId, attempt, outcome: data, stopped: wasStopped, earlyStop: earlyStop?.kind });
     } catch (err) {
+      // A failed result has no outcome: what it reported goes to the metrics stream.
+      postReports();
       post({ type: "failed", trialId, attempt, error: err instanceof Error ? err.message : String(err) });
     }
   }
