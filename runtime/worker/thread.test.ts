@@ -5,6 +5,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ThreadPool } from "./thread-pool.ts";
 import type { ThreadReply } from "./thread.ts";
 import type { TrialLease } from "../../protocol/messages.ts";
@@ -163,4 +166,44 @@ test("a chunk of trials runs in order on one thread; one stopped before it start
   const inChunk = replies[3]!.reply;
   assert.ok(end.type === "done" && inChunk.type === "done");
   assert.equal(inChunk.outcome.resultSha256, end.outcome.resultSha256);
+});
+
+test("a thread that dies mid-chunk is blamed on the trial it ran; the others come back once each", { timeout: 60_000 }, async () => {
+  // An experiment whose trial 3 throws outside any call of discalc's while it still runs: the
+  // thread dies. Trials 1 and 2 end at once, so 2's end still waits in the thread's outbox.
+  const dir = mkdtempSync(join(tmpdir(), "discalc-crash-"));
+  mkdirSync(join(dir, "crash"));
+  writeFileSync(join(dir, "crash", "experiment.ts"), `export default {
+    run(config, ctx) {
+      if (!ctx.params.crash) return { metrics: { x: ctx.params.x } };
+      setTimeout(() => { throw new Error("boom in trial " + ctx.trialId); }, 5);
+      return new Promise((r) => setTimeout(() => r({ metrics: { x: ctx.params.x } }), 500));
+    },
+  };\n`);
+  const prepared = await prepareSweep({ name: "crash", experiment: "./crash", metric: { name: "x", goal: "maximize" }, search: { parameters: { x: [1] } } }, dir);
+  const exp = prepared.config.build.experiment;
+  const blobs = new Map(prepared.blobs.map((b) => [b.sha, b.bytes]));
+  const chunk = [1, 2, 3, 4].map((id) => lease(id, { experiment: exp, config: {}, params: { x: id, crash: id === 3 }, seed: id, datasets: {} }));
+  const ended: number[] = [];
+  let crash: { running: number | null; unstarted: number[] } | undefined;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  const pool = new ThreadPool(1, module, "source", {
+    onReply(reply) {
+      if (reply.type !== "reports") ended.push(reply.trialId);
+    },
+    onThreadError(_err, running, unstarted) {
+      crash = { running: running?.trialId ?? null, unstarted: unstarted.map((l) => l.trialId) };
+      done();
+    },
+  });
+  pool.run(chunk, blobs);
+  await finished;
+  await new Promise((r) => setTimeout(r, 200)); // anything the dead thread still posted arrives, and is ignored
+  await pool.close();
+  rmSync(dir, { recursive: true, force: true });
+  assert.equal(crash!.running, 3, "the trial that ran when the thread died");
+  assert.ok(!ended.includes(3));
+  // Trials 1 and 2 ended (an end lost with the thread is handed back instead); 4 never started.
+  assert.deepEqual([...ended, ...crash!.unstarted].sort(), [1, 2, 4]);
 });
