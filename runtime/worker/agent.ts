@@ -10,7 +10,7 @@ import type { NodeContext, NodeOutcome } from "../node-context.ts";
 import { renewIdentity } from "../node-identity.ts";
 import { batchPrefix, jsonBytes, MAX_RESULT_BYTES, RESULT_BATCH_BYTES, METRICS_BATCH, METRICS_BATCH_BYTES } from "../../protocol/batch-bytes.ts";
 import { ThreadPool, leaseBlobs } from "./thread-pool.ts";
-import { MAX_CHUNK, type ThreadReply } from "./thread.ts";
+import { CHUNK_MS, MAX_CHUNK, type ThreadReply } from "./thread.ts";
 
 const POLL_WAIT_MS = 2000;
 const IDLE_POLL_MS = 1000;
@@ -21,8 +21,6 @@ const RESULT_FLUSH_MS = 5;
 const MAX_RESERVE = 256;
 /** One long-poll for a rung decision; a trial asks again until its max_wait_seconds. */
 const RUNG_POLL_MS = 5000;
-/** A chunk of tiny trials is about this much of a thread's work. */
-const CHUNK_MS = 5;
 /** The reason a poll is cut short by SIGTERM. */
 const TERM_ABORT = new Error("the agent is terminating");
 const key = (r: TrialRef) => `${r.trialId}:${r.attempt}`;
@@ -69,6 +67,10 @@ class Agent {
     this.seq = ctx.join.commandSeq;
     this.pool = new ThreadPool(ctx.threads, module, ctx.bundleSource === "source" ? "source" : { bundleSource: ctx.bundleSource }, {
       onReply: (reply, lease) => this.onReply(reply, lease),
+      onReturned: (leases) => {
+        this.pending.unshift(...leases);
+        this.startPending();
+      },
       onThreadError: (err, running, unstarted) => {
         ctx.log(`thread crashed: ${err.message}`);
         if (running) this.queueResult(running, "failed", { error: `worker thread crashed: ${err.message}` });
@@ -337,7 +339,7 @@ class Agent {
     }
   }
 
-  private onReply(reply: ThreadReply, lease: TrialLease): void {
+  private onReply(reply: Exclude<ThreadReply, { type: "returned" }>, lease: TrialLease): void {
     if (reply.type === "reports") {
       for (const { step, values } of reply.items) this.metrics.push({ trialId: reply.trialId, attempt: reply.attempt, step, values });
       return;

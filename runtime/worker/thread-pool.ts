@@ -37,7 +37,9 @@ export type ThreadCode = { bundleSource: string } | "source";
 const sourceThread = () => new URL("./thread.ts", import.meta.url).href;
 
 export interface PoolEvents {
-  onReply(reply: ThreadReply, lease: TrialLease): void;
+  onReply(reply: Exclude<ThreadReply, { type: "returned" }>, lease: TrialLease): void;
+  /** A chunk ran long and gave back the trials it had not started, in order: run them elsewhere, first. */
+  onReturned(leases: TrialLease[]): void;
   /** A thread died: the trial it ran (if any), and the trials of its chunk it had not started. */
   onThreadError(err: Error, running: TrialLease | null, unstarted: TrialLease[]): void;
 }
@@ -64,7 +66,7 @@ export class ThreadPool {
 
   constructor(
     size: number, module: WebAssembly.Module, code: ThreadCode, private readonly events: PoolEvents,
-    private readonly options: Pick<ThreadData, "reportEveryMs"> = {},
+    private readonly options: Pick<ThreadData, "reportEveryMs" | "chunkReturnMs"> = {},
   ) {
     const url = code === "source" ? sourceThread() : `data:text/javascript;base64,${Buffer.from(code.bundleSource).toString("base64")}`;
     for (let i = 0; i < size; i++) this.slots.push(this.spawn(module, url));
@@ -84,6 +86,16 @@ export class ThreadPool {
       // Messages posted just before a crash may arrive after its error event.
       if (slot.dead) return;
       for (const reply of replies) {
+        if (reply.type === "returned") {
+          // Those asked to stop meanwhile end here, skipped; the others go back.
+          const rest = slot.chunk.slice(reply.from);
+          const stopped = rest.filter((_, i) => Atomics.load(slot.stops, reply.from + i) !== 0);
+          slot.chunk = [];
+          slot.ended = 0;
+          for (const l of stopped) this.events.onReply({ type: "skipped", trialId: l.trialId, attempt: l.attempt }, l);
+          this.events.onReturned(rest.filter((l) => !stopped.includes(l)));
+          continue;
+        }
         const lease = slot.chunk[slot.ended];
         if (!lease) return;
         if (ends.has(reply.type)) slot.ended++;

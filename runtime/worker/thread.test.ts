@@ -35,6 +35,9 @@ async function runLeases(leases: TrialLease[], blobs: Map<string, Uint8Array>, t
       if (--left === 0) done();
       else if (queue.length) pool.run(queue.shift()!, blobs);
     },
+    onReturned(back) {
+      queue.unshift(...back);
+    },
     onThreadError(err) {
       throw err;
     },
@@ -147,10 +150,13 @@ test("a chunk of trials runs in order on one thread; one stopped before it start
       replies.push({ reply, lease: l.trialId });
       if (reply.type !== "reports" && ++ended === chunk.length) done();
     },
+    onReturned() {
+      throw new Error("a chunk of four quick trials came back");
+    },
     onThreadError(err) {
       throw err;
     },
-  });
+  }, { chunkReturnMs: 60_000 });
   pool.run(chunk, new Map());
   // Before the thread can read its message: trial 3 never starts.
   pool.stop([{ trialId: 3, attempt: 1 }]);
@@ -159,7 +165,7 @@ test("a chunk of trials runs in order on one thread; one stopped before it start
   await finished;
   assert.equal(pool.idle(), 1);
   await pool.close();
-  assert.deepEqual(replies.map((r) => [r.lease, r.reply.type, r.reply.trialId]), [[1, "done", 1], [2, "done", 2], [3, "skipped", 3], [4, "done", 4]]);
+  assert.deepEqual(replies.map((r) => [r.lease, r.reply.type, "trialId" in r.reply && r.reply.trialId]), [[1, "done", 1], [2, "done", 2], [3, "skipped", 3], [4, "done", 4]]);
   // Each trial's bits are its own, whatever ran before it on the thread.
   const single = await runLeases([chunk[3]!], new Map(), 1);
   const end = single.get(4)!.at(-1)!;
@@ -192,11 +198,14 @@ test("a thread that dies mid-chunk is blamed on the trial it ran; the others com
     onReply(reply) {
       if (reply.type !== "reports") ended.push(reply.trialId);
     },
+    onReturned() {
+      throw new Error("nothing should come back");
+    },
     onThreadError(_err, running, unstarted) {
       crash = { running: running?.trialId ?? null, unstarted: unstarted.map((l) => l.trialId) };
       done();
     },
-  });
+  }, { chunkReturnMs: 60_000 });
   pool.run(chunk, blobs);
   await finished;
   await new Promise((r) => setTimeout(r, 200)); // anything the dead thread still posted arrives, and is ignored
@@ -206,4 +215,47 @@ test("a thread that dies mid-chunk is blamed on the trial it ran; the others com
   assert.ok(!ended.includes(3));
   // Trials 1 and 2 ended (an end lost with the thread is handed back instead); 4 never started.
   assert.deepEqual([...ended, ...crash!.unstarted].sort(), [1, 2, 4]);
+});
+
+test("a chunk that runs long gives back what it has not started; one stopped meanwhile ends skipped", { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "discalc-slow-"));
+  mkdirSync(join(dir, "slow"));
+  writeFileSync(join(dir, "slow", "experiment.ts"), `export default {
+    run(config, ctx) {
+      if (!ctx.params.slow) return { metrics: { x: ctx.params.x } };
+      return new Promise((r) => setTimeout(() => r({ metrics: { x: ctx.params.x } }), 60));
+    },
+  };\n`);
+  const prepared = await prepareSweep({ name: "slow", experiment: "./slow", metric: { name: "x", goal: "maximize" }, search: { parameters: { x: [1] } } }, dir);
+  const exp = prepared.config.build.experiment;
+  const blobs = new Map(prepared.blobs.map((b) => [b.sha, b.bytes]));
+  const chunk = [1, 2, 3, 4].map((id) => lease(id, { experiment: exp, config: {}, params: { x: id, slow: id === 2 }, seed: id, datasets: {} }));
+  const ended = new Map<number, string>();
+  let returned: number[] | undefined;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  const pool = new ThreadPool(1, module, "source", {
+    onReply(reply) {
+      if (reply.type !== "reports") ended.set(reply.trialId, reply.type);
+    },
+    onReturned(back) {
+      returned = back.map((l) => l.trialId);
+      done();
+    },
+    onThreadError(err) {
+      throw err;
+    },
+  }, { chunkReturnMs: 20 });
+  pool.run(chunk, blobs);
+  pool.stop([{ trialId: 4, attempt: 1 }]);
+  await finished;
+  await pool.close();
+  rmSync(dir, { recursive: true, force: true });
+  assert.equal(pool.idle(), 1, "the thread is free for other work");
+  assert.equal(ended.get(1), "done");
+  assert.equal(ended.get(4), "skipped", "asked to stop: not handed back to run");
+  // Trial 2 takes 60 ms, past the chunk's 20: at the latest, 3 comes back (2 too if 1 was slow to start).
+  assert.ok(returned!.includes(3), `returned ${returned}`);
+  assert.deepEqual([...returned!, ...[...ended.keys()].filter((id) => id !== 4)].sort(), [1, 2, 3]);
+  assert.deepEqual(returned, [...returned!].sort(), "in their order");
 });

@@ -25,6 +25,8 @@ export interface ThreadData {
   decisionFlag: SharedArrayBuffer;
   /** How often a running trial's reports are posted (REPORT_POST_MS unless a test says). */
   reportEveryMs?: number;
+  /** After how long a chunk gives back what it has not started (CHUNK_RETURN_MS unless a test says). */
+  chunkReturnMs?: number;
 }
 
 /**
@@ -51,6 +53,14 @@ export type ThreadRequest =
 
 /** Ended trials of a chunk wait at most this long in the thread before they are posted. */
 const RESULT_POST_MS = 2;
+/** A chunk of tiny trials is about this much of a thread's work (the agent sizes chunks from it). */
+export const CHUNK_MS = 5;
+/**
+ * A chunk that has run this long gives back the trials it has not started: trials of one sweep
+ * can differ a hundredfold (a grid over epochs), and the rest should not wait behind them while
+ * other threads idle. The agent queues them again, first.
+ */
+const CHUNK_RETURN_MS = 4 * CHUNK_MS;
 
 export type ThreadReply =
   /** Reports of the running trial since the last such message, for live curves (REPORT_POST_MS). */
@@ -60,13 +70,15 @@ export type ThreadReply =
   | { type: "done"; trialId: number; attempt: number; outcome: TrialOutcome; stopped: boolean; earlyStop?: EarlyStopKind }
   | { type: "failed"; trialId: number; attempt: number; error: string }
   /** Stopped before it started (its chunk's stop flag was set). */
-  | { type: "skipped"; trialId: number; attempt: number };
+  | { type: "skipped"; trialId: number; attempt: number }
+  /** The chunk ran long: its trials from position `from` on were not started and go back to the agent. */
+  | { type: "returned"; from: number };
 
 /** What the thread posts: replies in the order they happened. */
 export type ThreadMessage = ThreadReply[];
 
 export function runThread(): void {
-  const { module, stopFlags, positionFlag, decisionFlag, reportEveryMs = REPORT_POST_MS } = workerData as ThreadData;
+  const { module, stopFlags, positionFlag, decisionFlag, reportEveryMs = REPORT_POST_MS, chunkReturnMs = CHUNK_RETURN_MS } = workerData as ThreadData;
   const stops = new Int32Array(stopFlags);
   const position = new Int32Array(positionFlag);
   const decision = new Int32Array(decisionFlag);
@@ -94,7 +106,13 @@ export function runThread(): void {
   });
 
   async function runChunk(leases: TrialLease[]): Promise<void> {
+    const started = performance.now();
     for (const [i, lease] of leases.entries()) {
+      if (i > 0 && performance.now() - started >= chunkReturnMs) {
+        post({ type: "returned", from: i });
+        flush();
+        return;
+      }
       // What the agent blames if this thread dies now: this trial, not one whose end waits in the outbox.
       Atomics.store(position, 0, i);
       if (Atomics.load(stops, i) !== 0) post({ type: "skipped", trialId: lease.trialId, attempt: lease.attempt });
