@@ -156,8 +156,11 @@ export async function startController(o: ControllerOptions): Promise<Controller>
       expiring = true;
       scheduler.expireLeases().catch((err: Error & { code?: string }) => {
         // SQLite's failures are the disk's (full, read-only): stop taking work. PostgreSQL's may pass (a restart): retry.
-        if (store.dialect === "sqlite") state.storeFailure = err.code ?? "write error";
-        log(`lease expiry failed: ${err.message}`);
+        if (store.dialect === "sqlite") {
+          state.storeFailure = err.code ?? "write error";
+          // The same words as a request's failure: whichever write fails first, the operator reads one line.
+          log(`store write failed (${state.storeFailure}): refusing work until restarted (lease expiry: ${err.message})`);
+        } else log(`lease expiry failed: ${err.message}`);
       }).finally(() => (expiring = false));
     }, Math.max(100, Math.min(1000, heartbeatMs)));
 
