@@ -68,7 +68,9 @@ class Agent {
     this.pool = new ThreadPool(ctx.threads, module, ctx.bundleSource === "source" ? "source" : { bundleSource: ctx.bundleSource }, {
       onReply: (reply, lease) => this.onReply(reply, lease),
       onReturned: (leases) => {
-        this.pending.unshift(...leases);
+        // A terminating agent hands them back upstream, as its whole queue.
+        if (this.terminating) for (const l of leases) this.queueResult(l, "released", {});
+        else this.pending.unshift(...leases);
         this.startPending();
       },
       onThreadError: (err, running, unstarted) => {
