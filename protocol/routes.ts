@@ -119,7 +119,9 @@ export function routeUrl<N extends RouteName>(
   return url.toString();
 }
 
-export const formatTrialList = (refs: Array<{ trialId: number; attempt: number }>) => refs.map((r) => `${r.trialId}:${r.attempt}`).join(",");
+/** One attempt of a trial as text, "trialId:attempt": the wire's trial lists, and a map key. */
+export const trialKey = (r: { trialId: number; attempt: number }) => `${r.trialId}:${r.attempt}`;
+export const formatTrialList = (refs: Array<{ trialId: number; attempt: number }>) => refs.map(trialKey).join(",");
 export const parseTrialList = (s: string | undefined) =>
   s ? s.split(",").map((p) => { const [t, a] = p.split(":"); return { trialId: Number(t), attempt: Number(a) }; }) : [];
 

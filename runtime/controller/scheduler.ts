@@ -7,6 +7,7 @@ import type { ExperimentRef } from "../../protocol/messages.ts";
 import { datasetKey, findDatasetSpecs } from "../experiments/dataset-specs.ts";
 import { storedSweepIdentity } from "./sweep-identity.ts";
 import { maxReportsOf } from "../experiments/report-bounds.ts";
+import { trialKey } from "../../protocol/routes.ts";
 import type { MetricSpec } from "../experiments/experiment-entry.ts";
 import type { EarlyStopping, RungDecision } from "../../protocol/early-stopping.ts";
 import { decideRung } from "../stopping/stopping-rules.ts";
@@ -188,6 +189,14 @@ export class Scheduler {
     });
   }
 
+  /** These trials' attempts (by trialKey) and rows, read in a statement each. */
+  private async attemptsAndTrials(ids: readonly number[]): Promise<Pick<BatchView, "attempts" | "trials">> {
+    return {
+      attempts: new Map((await this.store.attemptsOfTrials(ids)).map((a) => [trialKey({ trialId: a.trial_id, attempt: a.attempt }), a])),
+      trials: new Map((await this.store.trialsByIds(ids)).map((t) => [t.id, t])),
+    };
+  }
+
   /** Stores a relay's batch in one transaction; idempotent per (trial, attempt). */
   async recordResults(relayId: string, batch: ResultBatch): Promise<ResultAck> {
     const now = this.now();
@@ -198,8 +207,7 @@ export class Scheduler {
       // What the batch's trials are now, read in a few statements; kept current as results are decided.
       const ids = [...new Set(batch.results.map((r) => r.trialId))];
       const view: BatchView = {
-        attempts: new Map((await this.store.attemptsOfTrials(ids)).map((a) => [`${a.trial_id}:${a.attempt}`, a])),
-        trials: new Map((await this.store.trialsByIds(ids)).map((t) => [t.id, t])),
+        ...(await this.attemptsAndTrials(ids)),
         results: new Map((await this.store.resultsOfTrials(ids)).map((r) => [r.trial_id, r])),
         newResults: [], newReports: new Map(), done: [],
       };
@@ -212,7 +220,7 @@ export class Scheduler {
   }
 
   private async recordResult(relayId: string, r: ResultBatch["results"][number], now: number, touched: Set<number>, view: BatchView): Promise<ResultAck["statuses"][number]> {
-    const attempt = view.attempts.get(`${r.trialId}:${r.attempt}`);
+    const attempt = view.attempts.get(trialKey(r));
     if (!attempt || attempt.relay_id !== relayId) return "refused";
     const trial = view.trials.get(r.trialId)!;
     touched.add(trial.sweep_id);
@@ -350,11 +358,9 @@ export class Scheduler {
       let accepted = 0;
       const touched = new Set<number>();
       // The batch's attempts and trials in one statement each, not two per item.
-      const ids = [...new Set(batch.items.map((item) => item.trialId))];
-      const attempts = new Map((await this.store.attemptsOfTrials(ids)).map((a) => [`${a.trial_id}:${a.attempt}`, a]));
-      const trials = new Map((await this.store.trialsByIds(ids)).map((t) => [t.id, t]));
+      const { attempts, trials } = await this.attemptsAndTrials([...new Set(batch.items.map((item) => item.trialId))]);
       for (const item of batch.items) {
-        const attempt = attempts.get(`${item.trialId}:${item.attempt}`);
+        const attempt = attempts.get(trialKey(item));
         if (!attempt || attempt.relay_id !== relayId || attempt.outcome !== null) continue;
         const trial = trials.get(item.trialId)!;
         if (trial.state !== "leased" || trial.attempts !== item.attempt) continue;

@@ -13,6 +13,7 @@ import type {
 import type { RungDecision } from "../../protocol/early-stopping.ts";
 import { RungRefusal } from "../stopping/rung-answer.ts";
 import { planHandBacks, tailCap } from "./hand-back.ts";
+import { trialKey as key } from "../../protocol/routes.ts";
 
 export interface RelayOptions {
   relayId: string;
@@ -77,7 +78,6 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
-const key = (r: TrialRef) => `${r.trialId}:${r.attempt}`;
 const ref = (l: TrialRef): TrialRef => ({ trialId: l.trialId, attempt: l.attempt });
 
 export class Relay {

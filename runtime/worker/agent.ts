@@ -4,7 +4,7 @@
 // to the bootstrap to load the new bundle. At a sweep's end it returns unstarted trials its
 // relay asks back, for idle threads elsewhere. Nothing is written to disk.
 import { ProtocolClient, HttpError } from "../../protocol/client.ts";
-import { formatTrialList } from "../../protocol/routes.ts";
+import { formatTrialList, trialKey as key } from "../../protocol/routes.ts";
 import type { TrialLease, TrialResult, TrialRef, Command, WorkResponse, MetricsBatch } from "../../protocol/messages.ts";
 import type { NodeContext, NodeOutcome } from "../node-context.ts";
 import { renewIdentity } from "../node-identity.ts";
@@ -23,7 +23,6 @@ const MAX_RESERVE = 256;
 const RUNG_POLL_MS = 5000;
 /** The reason a poll is cut short by SIGTERM. */
 const TERM_ABORT = new Error("the agent is terminating");
-const key = (r: TrialRef) => `${r.trialId}:${r.attempt}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runAgent(ctx: NodeContext, module: WebAssembly.Module): Promise<NodeOutcome> {

@@ -8,6 +8,7 @@ import {
   MAX_CHUNK, RUNG_CONTINUE, RUNG_PRUNE, RUNG_RELEASE, type ThreadData, type ThreadMessage, type ThreadReply, type ThreadRequest,
 } from "./thread.ts";
 import { startModuleWorker } from "./source-worker.ts";
+import { trialKey as ref } from "../../protocol/routes.ts";
 
 interface Slot {
   worker: Worker;
@@ -44,7 +45,6 @@ export interface PoolEvents {
   onThreadError(err: Error, running: TrialLease | null, unstarted: TrialLease[]): void;
 }
 
-const ref = (l: TrialRef) => `${l.trialId}:${l.attempt}`;
 const ends = new Set<ThreadReply["type"]>(["done", "failed", "skipped"]);
 
 export class ThreadPool {

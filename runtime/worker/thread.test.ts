@@ -174,21 +174,26 @@ test("a chunk of trials runs in order on one thread; one stopped before it start
   assert.equal(inChunk.outcome.resultSha256, end.outcome.resultSha256);
 });
 
-test("a thread that dies mid-chunk is blamed on the trial it ran; the others come back once each", { timeout: 60_000 }, async () => {
+/** A researcher's experiment folder holding `source` as experiment.ts, built as the controller builds it. */
+async function experimentFolder(t: { after(fn: () => void): void }, source: string) {
+  const dir = mkdtempSync(join(tmpdir(), "discalc-experiment-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, "exp"));
+  writeFileSync(join(dir, "exp", "experiment.ts"), source);
+  const prepared = await prepareSweep({ name: "exp", experiment: "./exp", metric: { name: "x", goal: "maximize" }, search: { parameters: { x: [1] } } }, dir);
+  return { exp: prepared.config.build.experiment, blobs: new Map(prepared.blobs.map((b) => [b.sha, b.bytes])) };
+}
+
+test("a thread that dies mid-chunk is blamed on the trial it ran; the others come back once each", { timeout: 60_000 }, async (t) => {
   // An experiment whose trial 3 throws outside any call of discalc's while it still runs: the
   // thread dies. Trials 1 and 2 end at once, so 2's end still waits in the thread's outbox.
-  const dir = mkdtempSync(join(tmpdir(), "discalc-crash-"));
-  mkdirSync(join(dir, "crash"));
-  writeFileSync(join(dir, "crash", "experiment.ts"), `export default {
+  const { exp, blobs } = await experimentFolder(t, `export default {
     run(config, ctx) {
       if (!ctx.params.crash) return { metrics: { x: ctx.params.x } };
       setTimeout(() => { throw new Error("boom in trial " + ctx.trialId); }, 5);
       return new Promise((r) => setTimeout(() => r({ metrics: { x: ctx.params.x } }), 500));
     },
   };\n`);
-  const prepared = await prepareSweep({ name: "crash", experiment: "./crash", metric: { name: "x", goal: "maximize" }, search: { parameters: { x: [1] } } }, dir);
-  const exp = prepared.config.build.experiment;
-  const blobs = new Map(prepared.blobs.map((b) => [b.sha, b.bytes]));
   const chunk = [1, 2, 3, 4].map((id) => lease(id, { experiment: exp, config: {}, params: { x: id, crash: id === 3 }, seed: id, datasets: {} }));
   const ended: number[] = [];
   let crash: { running: number | null; unstarted: number[] } | undefined;
@@ -210,25 +215,19 @@ test("a thread that dies mid-chunk is blamed on the trial it ran; the others com
   await finished;
   await new Promise((r) => setTimeout(r, 200)); // anything the dead thread still posted arrives, and is ignored
   await pool.close();
-  rmSync(dir, { recursive: true, force: true });
   assert.equal(crash!.running, 3, "the trial that ran when the thread died");
   assert.ok(!ended.includes(3));
   // Trials 1 and 2 ended (an end lost with the thread is handed back instead); 4 never started.
   assert.deepEqual([...ended, ...crash!.unstarted].sort(), [1, 2, 4]);
 });
 
-test("a chunk that runs long gives back what it has not started; one stopped meanwhile ends skipped", { timeout: 60_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), "discalc-slow-"));
-  mkdirSync(join(dir, "slow"));
-  writeFileSync(join(dir, "slow", "experiment.ts"), `export default {
+test("a chunk that runs long gives back what it has not started; one stopped meanwhile ends skipped", { timeout: 60_000 }, async (t) => {
+  const { exp, blobs } = await experimentFolder(t, `export default {
     run(config, ctx) {
       if (!ctx.params.slow) return { metrics: { x: ctx.params.x } };
       return new Promise((r) => setTimeout(() => r({ metrics: { x: ctx.params.x } }), 60));
     },
   };\n`);
-  const prepared = await prepareSweep({ name: "slow", experiment: "./slow", metric: { name: "x", goal: "maximize" }, search: { parameters: { x: [1] } } }, dir);
-  const exp = prepared.config.build.experiment;
-  const blobs = new Map(prepared.blobs.map((b) => [b.sha, b.bytes]));
   const chunk = [1, 2, 3, 4].map((id) => lease(id, { experiment: exp, config: {}, params: { x: id, slow: id === 2 }, seed: id, datasets: {} }));
   const ended = new Map<number, string>();
   let returned: number[] | undefined;
@@ -250,7 +249,6 @@ test("a chunk that runs long gives back what it has not started; one stopped mea
   pool.stop([{ trialId: 4, attempt: 1 }]);
   await finished;
   await pool.close();
-  rmSync(dir, { recursive: true, force: true });
   assert.equal(pool.idle(), 1, "the thread is free for other work");
   assert.equal(ended.get(1), "done");
   assert.equal(ended.get(4), "skipped", "asked to stop: not handed back to run");
