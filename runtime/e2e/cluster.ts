@@ -100,7 +100,8 @@ export class Cluster {
   }
 
   dump(): string {
-    return this.procs.map((p) => `--- ${p.name} (pid ${p.child.pid})\n${p.log.slice(-40).join("\n")}`).join("\n");
+    const state = (p: Proc) => (p.child.signalCode ? `, killed by ${p.child.signalCode}` : p.child.exitCode !== null ? `, exited ${p.child.exitCode}` : "");
+    return this.procs.map((p) => `--- ${p.name} (pid ${p.child.pid}${state(p)})\n${p.log.slice(-40).join("\n")}`).join("\n");
   }
 
   /** Sends a signal to a process and everything in its group. */
