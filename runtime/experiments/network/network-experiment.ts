@@ -51,7 +51,13 @@ export const networkExperiment: ExperimentEntry = {
 
 /** A diverged epoch's NaN loss is left out of the report (reports carry finite numbers only). */
 function finiteOnly(m: EpochMetrics): Record<string, number> {
-  return Object.fromEntries(Object.entries(m).filter(([, v]) => typeof v === "number" && Number.isFinite(v)));
+  // A loop, not entries → filter → fromEntries: this runs per epoch, and tiny trials felt the arrays.
+  const out: Record<string, number> = {};
+  for (const key of Object.keys(m)) {
+    const v = (m as unknown as Record<string, unknown>)[key];
+    if (typeof v === "number" && Number.isFinite(v)) out[key] = v;
+  }
+  return out;
 }
 
 /** A built-in dataset's sample shape and classes, known before any data is read (a file's comes with its blob). */
