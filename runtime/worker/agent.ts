@@ -340,7 +340,7 @@ class Agent {
     }
   }
 
-  private onReply(reply: Exclude<ThreadReply, { type: "returned" }>, lease: TrialLease): void {
+  private onReply(reply: Exclude<ThreadReply, { type: "returned" | "chunk" }>, lease: TrialLease): void {
     if (reply.type === "reports") {
       for (const { step, values } of reply.items) this.metrics.push({ trialId: reply.trialId, attempt: reply.attempt, step, values });
       return;

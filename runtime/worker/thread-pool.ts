@@ -25,8 +25,6 @@ interface Slot {
   chunk: TrialLease[];
   /** How many of the chunk have ended: chunk[ended] runs now. */
   ended: number;
-  /** When the chunk was handed over (performance.now()). */
-  startedAt: number;
   /** Blobs (datasets, experiment code) this thread already holds, by SHA-256. */
   blobs: Set<string>;
 }
@@ -38,7 +36,7 @@ export type ThreadCode = { bundleSource: string } | "source";
 const sourceThread = () => new URL("./thread.ts", import.meta.url).href;
 
 export interface PoolEvents {
-  onReply(reply: Exclude<ThreadReply, { type: "returned" }>, lease: TrialLease): void;
+  onReply(reply: Exclude<ThreadReply, { type: "returned" | "chunk" }>, lease: TrialLease): void;
   /** A chunk ran long and gave back the trials it had not started, in order: run them elsewhere, first. */
   onReturned(leases: TrialLease[]): void;
   /** A thread died: the trial it ran (if any), and the trials of its chunk it had not started. */
@@ -52,8 +50,8 @@ export class ThreadPool {
   private trialMsBySweep = new Map<number, number>();
 
   /**
-   * A trial's recent time on a thread, hand-over to end, in ms, for a sweep (a moving average
-   * over its chunks; undefined until one ends): how the agent sizes chunks.
+   * A trial's recent time on a thread, in ms, for a sweep (a moving average over its chunks, as
+   * the threads time them; undefined until one ends): how the agent sizes chunks.
    */
   trialMs(sweepId: number): number | undefined {
     return this.trialMsBySweep.get(sweepId);
@@ -80,12 +78,16 @@ export class ThreadPool {
     const worker = startModuleWorker(url, "runThread", { workerData });
     const slot: Slot = {
       worker, stops: new Int32Array(stopFlags), position: new Int32Array(positionFlag), dead: false, sweepId: 0,
-      decision: new Int32Array(decisionFlag), chunk: [], ended: 0, startedAt: 0, blobs: new Set(),
+      decision: new Int32Array(decisionFlag), chunk: [], ended: 0, blobs: new Set(),
     };
     worker.on("message", (replies: ThreadMessage) => {
       // Messages posted just before a crash may arrive after its error event.
       if (slot.dead) return;
       for (const reply of replies) {
+        if (reply.type === "chunk") {
+          this.noteChunk(slot.sweepId, reply.trialMs);
+          continue;
+        }
         if (reply.type === "returned") {
           // Those asked to stop meanwhile end here, skipped; the others go back.
           const rest = slot.chunk.slice(reply.from);
@@ -100,7 +102,6 @@ export class ThreadPool {
         if (!lease) return;
         if (ends.has(reply.type)) slot.ended++;
         if (slot.ended === slot.chunk.length) {
-          this.noteChunk(slot.sweepId, (performance.now() - slot.startedAt) / slot.chunk.length);
           slot.chunk = [];
           slot.ended = 0;
         }
@@ -158,7 +159,6 @@ export class ThreadPool {
     slot.sweepId = chunk[0]!.sweepId;
     slot.chunk = chunk;
     slot.ended = 0;
-    slot.startedAt = performance.now();
     slot.worker.postMessage({ type: "run", leases: chunk } satisfies ThreadRequest);
   }
 

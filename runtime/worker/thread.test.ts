@@ -162,9 +162,15 @@ test("a chunk of trials runs in order on one thread; one stopped before it start
   pool.stop([{ trialId: 3, attempt: 1 }]);
   assert.deepEqual(pool.running().map((l) => l.trialId), [1, 2, 3, 4]);
   assert.equal(pool.idle(), 0);
+  // The agent busy elsewhere for 400 ms: its delay in reading the ends is not the trials' time
+  // (timed here, it was at least 100 ms a trial, and tiny trials got ever smaller chunks).
+  const busyUntil = performance.now() + 400;
+  while (performance.now() < busyUntil) { /* busy */ }
   await finished;
   assert.equal(pool.idle(), 1);
+  const trialMs = pool.trialMs(1);
   await pool.close();
+  assert.ok(trialMs !== undefined && trialMs < 60, `time per trial as the thread measured it: ${trialMs} ms`);
   assert.deepEqual(replies.map((r) => [r.lease, r.reply.type, "trialId" in r.reply && r.reply.trialId]), [[1, "done", 1], [2, "done", 2], [3, "skipped", 3], [4, "done", 4]]);
   // Each trial's bits are its own, whatever ran before it on the thread.
   const single = await runLeases([chunk[3]!], new Map(), 1);

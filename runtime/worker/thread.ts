@@ -72,7 +72,13 @@ export type ThreadReply =
   /** Stopped before it started (its chunk's stop flag was set). */
   | { type: "skipped"; trialId: number; attempt: number }
   /** The chunk ran long: its trials from position `from` on were not started and go back to the agent. */
-  | { type: "returned"; from: number };
+  | { type: "returned"; from: number }
+  /**
+   * The chunk ended: its time per trial on this thread. The agent sizes chunks by it; timed at
+   * the agent, it included the agent's own delay in reading the ends, and a busy agent then
+   * cut tiny trials into ever smaller chunks (8 on average, where 64 fit).
+   */
+  | { type: "chunk"; trialMs: number };
 
 /** What the thread posts: replies in the order they happened. */
 export type ThreadMessage = ThreadReply[];
@@ -117,7 +123,10 @@ export function runThread(): void {
       Atomics.store(position, 0, i);
       if (Atomics.load(stops, i) !== 0) post({ type: "skipped", trialId: lease.trialId, attempt: lease.attempt });
       else await run(lease, i);
-      if (i === leases.length - 1 || performance.now() - postedAt >= RESULT_POST_MS) flush();
+      if (i === leases.length - 1) {
+        post({ type: "chunk", trialMs: (performance.now() - started) / leases.length });
+        flush();
+      } else if (performance.now() - postedAt >= RESULT_POST_MS) flush();
     }
   }
 
