@@ -1,6 +1,17 @@
 #!/usr/bin/env node
-// The `discalc` command: runs the TypeScript CLI through tsx.
-import { register } from "tsx/esm/api";
+// The `discalc` command. It runs the CLI bundled (runtime/cli-bundle.ts: tsx's keepNames
+// output cost the controller as much CPU per trial as its work), from build/cli-bundle/, built
+// on first use and again when any source changes. DISCALC_FROM_SOURCE=1 runs the TypeScript
+// through tsx instead (stack traces name the sources), as does an install that cannot write
+// build/ or a start while sources are being edited.
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { readCachedBundle } from "../runtime/controller/bundle-cache-read.mjs";
 
-register();
-await import("../runtime/cli.ts");
+const root = fileURLToPath(new URL("../", import.meta.url));
+let file = process.env.DISCALC_FROM_SOURCE ? undefined : readCachedBundle(fileURLToPath(new URL("../build/cli-bundle/", import.meta.url)), "cli", root)?.file;
+if (!file) {
+  const { register } = await import("tsx/esm/api");
+  register();
+  if (!process.env.DISCALC_FROM_SOURCE) file = await (await import("../runtime/controller/bundle-cache.ts")).cachedCliBundleFile();
+}
+await import(file ? pathToFileURL(file).href : "../runtime/cli.ts");

@@ -1,7 +1,7 @@
 // The bundle cache: it returns what its builder made, serves an entry only while every input
 // hashes as it did and the bundle is the one the entry names, and keeps no build whose inputs
 // were being edited. A builder over temporary files stands in for esbuild; the last test
-// checks what the real builder names as its inputs.
+// checks what the real builders name as their inputs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, existsSync } from "node:fs";
@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cachedNodeBundle, type BundleBuilder } from "./bundle-cache.ts";
 import { buildNodeBundleWithInputs } from "./bundle.ts";
+import { buildCliBundleWithInputs } from "../cli-bundle.ts";
+import { pathToFileURL } from "node:url";
 
 /** Two input files, last changed a minute ago, and a builder that concatenates them (counting its builds). */
 function fixture(t: { after(fn: () => void): void }) {
@@ -96,4 +98,17 @@ test("the real builder names the node entry's sources, the kernels, its own opti
     assert.ok(inputs.some((p) => p.endsWith(end)), `inputs include …${end}`);
   }
   assert.ok(inputs.every((p) => p.startsWith("/") && existsSync(p)), "absolute paths of files that exist");
+});
+
+test("the CLI bundle names its sources as inputs, and each source's import.meta.url is that source's own URL", { timeout: 60_000 }, async () => {
+  const { bytes, inputs } = await buildCliBundleWithInputs("test");
+  const code = text(bytes);
+  assert.match(code.slice(0, 40), /^\/\/ discalc CLI bundle \(test\)/);
+  for (const end of ["/runtime/cli.ts", "/runtime/controller/store.ts", "/runtime/commands/run.ts", "/runtime/cli-bundle.ts", "/node_modules/esbuild/lib/main.js", "/tsconfig.json", "/package.json"]) {
+    assert.ok(inputs.some((p) => p.endsWith(end)), `inputs include …${end}`);
+  }
+  // Files read beside their module (the SQLite schema, the local agent) are found from the bundle's folder too.
+  const store = inputs.find((p) => p.endsWith("/runtime/controller/store.ts"))!;
+  assert.ok(code.includes(JSON.stringify(pathToFileURL(store).href)), "store.ts's URL is in the bundle");
+  assert.doesNotMatch(code, /\bimport\.meta\.url\b/);
 });

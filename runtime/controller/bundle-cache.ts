@@ -1,11 +1,12 @@
-// The node bundle, kept on disk between starts: building it (esbuild) is a large part of a
-// controller's start, yet its inputs rarely change. An entry lists every file the bundle was
+// Bundles kept on disk between starts, the node bundle workers run and the CLI bundle
+// (cli-bundle.ts): building one (esbuild) is a large part of a start, yet its inputs rarely
+// change. An entry lists every file the bundle was
 // built from with its SHA-256 (sources, kernels, bundle.ts's options, esbuild's version); it is
 // used only while all of them still hash the same, so its bytes are what a build would make.
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createHash } from "node:crypto";
+import { bundleCacheName, inPackage, readCachedBundle, sha256 } from "./bundle-cache-read.mjs";
 
 /** Beside the built kernels (build/ is the package's own, not a shared temp folder: no one else can plant a bundle there). */
 export const BUNDLE_CACHE_DIR = fileURLToPath(new URL("../../build/node-bundle-cache/", import.meta.url));
@@ -23,47 +24,40 @@ interface CacheEntry {
 /** How long before a build its inputs must have been left alone for it to be cached (file times can be coarse). */
 const SETTLED_MS = 2000;
 
-const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
-
 /** Makes a bundle and names the files it was made from (buildNodeBundleWithInputs; tests pass their own). */
 export type BundleBuilder = (label: string) => Promise<{ bytes: Uint8Array; inputs: string[] }>;
 
 /** The node bundle labelled `label`: the cached one while nothing it was built from changed, else built now and cached. */
 export async function cachedNodeBundle(label: string, o: { dir?: string; build?: BundleBuilder; root?: string } = {}): Promise<Uint8Array> {
-  const dir = o.dir ?? BUNDLE_CACHE_DIR;
-  const root = o.root ?? PACKAGE_ROOT;
-  const name = label.replace(/[^A-Za-z0-9._-]/g, "_");
-  const cached = readEntry(dir, name, label, root);
-  if (cached) return cached;
   // esbuild is loaded only for a build.
-  const build = o.build ?? (await import("./bundle.ts")).buildNodeBundleWithInputs;
+  return (await cachedBundle(label, { dir: o.dir ?? BUNDLE_CACHE_DIR, root: o.root, build: o.build ?? (async (l) => (await import("./bundle.ts")).buildNodeBundleWithInputs(l)) })).bytes;
+}
+
+/** Where bin/discalc.mjs finds the CLI bundle (cli-bundle.ts). */
+export const CLI_BUNDLE_DIR = fileURLToPath(new URL("../../build/cli-bundle/", import.meta.url));
+
+/** The CLI bundle's file, built now if its entry is stale; undefined when it could not be kept (edits under way, a read-only install). */
+export async function cachedCliBundleFile(o: { dir?: string; build?: BundleBuilder; root?: string } = {}): Promise<string | undefined> {
+  const dir = o.dir ?? CLI_BUNDLE_DIR;
+  const root = o.root ?? PACKAGE_ROOT;
+  await cachedBundle("cli", { dir, root, build: o.build ?? (async (l) => (await import("../cli-bundle.ts")).buildCliBundleWithInputs(l)) });
+  return readCachedBundle(dir, "cli", root)?.file;
+}
+
+/** The bundle labelled `label` in `dir`: read while its entry holds, else built and (when it may be) kept. */
+async function cachedBundle(label: string, o: { dir: string; build: BundleBuilder; root?: string }): Promise<{ bytes: Uint8Array }> {
+  const root = o.root ?? PACKAGE_ROOT;
+  const cached = readCachedBundle(o.dir, label, root);
+  if (cached) return cached;
   const started = Date.now();
-  const { bytes, inputs } = await build(label);
+  const { bytes, inputs } = await o.build(label);
   const hashes = Object.fromEntries(inputs.map((p) => [relative(root, p), sha256(readFileSync(p))]));
   // A file saved during the build may hash differently from what esbuild read: such a build is not kept.
   // (Checked after hashing, so a later save leaves a hash that no longer matches, and a rebuild.)
   const settled = inputs.every((p) => statSync(p).mtimeMs < started - SETTLED_MS);
   // Nor one built from files outside the package, which another checkout could not check.
-  if (settled && Object.keys(hashes).every(inPackage)) writeEntry(dir, name, { format: 1, label, bundleSha: sha256(bytes), inputs: hashes }, bytes);
-  return bytes;
-}
-
-const inPackage = (path: string) => !isAbsolute(path) && !path.startsWith("..");
-
-function readEntry(dir: string, name: string, label: string, root: string): Uint8Array | undefined {
-  try {
-    const entry = JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8")) as CacheEntry;
-    if (entry.format !== 1 || entry.label !== label) return undefined;
-    for (const [path, sha] of Object.entries(entry.inputs)) {
-      if (!inPackage(path) || sha256(readFileSync(resolve(root, path))) !== sha) return undefined;
-    }
-    // Checked too: two controllers writing at once can leave one's entry beside the other's bundle.
-    const bytes = readFileSync(join(dir, `${name}.mjs`));
-    return sha256(bytes) === entry.bundleSha ? bytes : undefined;
-  } catch {
-    // No entry, an input gone, or an entry we cannot read: build.
-    return undefined;
-  }
+  if (settled && Object.keys(hashes).every(inPackage)) writeEntry(o.dir, bundleCacheName(label), { format: 1, label, bundleSha: sha256(bytes), inputs: hashes }, bytes);
+  return { bytes };
 }
 
 function writeEntry(dir: string, name: string, entry: CacheEntry, bytes: Uint8Array): void {
