@@ -19,16 +19,22 @@ export const MAX_RESULT_BYTES = 32 * 1024 * 1024;
 
 export const jsonBytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
 
-/** How many leading items fit in `maxBytes` (at least one, so progress is always made), at most `maxCount`. */
-export function batchPrefix<T>(items: readonly T[], maxCount: number, maxBytes: number): number {
-  // The usual batch fits whole: one measurement, not one per item.
+/**
+ * How many leading items fit in `maxBytes` (at least one, so progress is always made), at most
+ * `maxCount`. `sizeOf` gives an item's JSON bytes where the sender measured them already (one
+ * stringify fewer per item); without a byte limit (Infinity: no HTTP body on the way) nothing is measured.
+ */
+export function batchPrefix<T>(items: readonly T[], maxCount: number, maxBytes: number, sizeOf?: (item: T) => number): number {
   const whole = Math.min(items.length, maxCount);
-  if (whole === 0 || jsonBytes(items.slice(0, whole)) <= maxBytes) return whole;
+  if (whole === 0 || maxBytes === Infinity) return whole;
+  const size = sizeOf ?? jsonBytes;
+  // The usual batch fits whole: one measurement, not one per item.
+  if (!sizeOf && jsonBytes(items.slice(0, whole)) <= maxBytes) return whole;
   let bytes = 0;
   let n = 0;
   for (const item of items) {
     if (n >= maxCount) break;
-    bytes += jsonBytes(item) + 1;
+    bytes += size(item) + 1;
     if (n > 0 && bytes > maxBytes) break;
     n++;
   }

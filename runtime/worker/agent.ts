@@ -19,6 +19,8 @@ const TERM_GRACE_MS = 5000;
 const RESULT_BATCH = 64;
 const RESULT_FLUSH_MS = 5;
 const MAX_RESERVE = 256;
+/** At least the JSON of a result's fields besides its outcome (ids, status, worker, time; no error text). */
+const RESULT_ENVELOPE_BYTES = 512;
 /** One long-poll for a rung decision; a trial asks again until its max_wait_seconds. */
 const RUNG_POLL_MS = 5000;
 /** The reason a poll is cut short by SIGTERM. */
@@ -37,6 +39,8 @@ class Agent {
   /** Dataset and experiment blobs by SHA-256, each fetched once. */
   private blobs = new Map<string, Uint8Array>();
   private results: TrialResult[] = [];
+  /** JSON bytes of results whose outcome a thread measured: batches are sized without another stringify. */
+  private resultBytes = new WeakMap<TrialResult, number>();
   private metrics: MetricsBatch["items"] = [];
   private cancelled = new Set<string>();
   private pending: TrialLease[] = [];
@@ -355,12 +359,12 @@ class Agent {
       this.queueResult(lease, this.cancelled.has(key(lease)) ? "cancelled" : "released", {});
     } else if (reply.earlyStop === "prune") {
       this.queueResult(lease, "pruned", { outcome: reply.outcome });
-    } else if (jsonBytes(reply.outcome) > MAX_RESULT_BYTES) {
+    } else if (reply.outcomeBytes > MAX_RESULT_BYTES) {
       // It could never be uploaded: fail it with the reason rather than retry it forever.
-      this.queueResult(lease, "failed", { error: `result too large: ${jsonBytes(reply.outcome)} bytes of JSON, at most ${MAX_RESULT_BYTES} (report less often)` });
+      this.queueResult(lease, "failed", { error: `result too large: ${reply.outcomeBytes} bytes of JSON, at most ${MAX_RESULT_BYTES} (report less often)` });
     } else {
       this.gflops = reply.outcome.info.gemmGflops ?? this.gflops;
-      this.queueResult(lease, "done", { outcome: reply.outcome });
+      this.queueResult(lease, "done", { outcome: reply.outcome, outcomeBytes: reply.outcomeBytes });
     }
     this.cancelled.delete(key(lease));
     this.finishedAt.push(Date.now());
@@ -397,11 +401,14 @@ class Agent {
     }
   }
 
-  private queueResult(lease: TrialRef, status: TrialResult["status"], fields: { error?: string; outcome?: TrialResult["outcome"] }): void {
-    this.results.push({
+  private queueResult(lease: TrialRef, status: TrialResult["status"], fields: { error?: string; outcome?: TrialResult["outcome"]; outcomeBytes?: number }): void {
+    const result: TrialResult = {
       trialId: lease.trialId, attempt: lease.attempt, status, workerId: this.ctx.join.nodeId,
       error: fields.error ?? null, outcome: fields.outcome ?? null, finishedAt: Date.now(),
-    });
+    };
+    this.results.push(result);
+    // The rest of a result is small and bounded, except an error's text (measured here, it is rare).
+    if (fields.outcomeBytes !== undefined) this.resultBytes.set(result, fields.outcomeBytes + RESULT_ENVELOPE_BYTES);
     // Results finishing close together travel in one request.
     if (this.results.length >= RESULT_BATCH) void this.flushResults();
     else this.flushTimer ??= setTimeout(() => {
@@ -420,7 +427,7 @@ class Agent {
   private async flushResults(): Promise<void> {
     if (this.flushingResults || !this.results.length) return;
     this.flushingResults = true;
-    const batch = this.results.slice(0, batchPrefix(this.results, RESULT_BATCH, RESULT_BATCH_BYTES));
+    const batch = this.results.slice(0, batchPrefix(this.results, RESULT_BATCH, RESULT_BATCH_BYTES, (r) => this.resultBytes.get(r) ?? jsonBytes(r)));
     try {
       await this.relay.call("results", { body: { batchId: `${this.ctx.join.nodeId}-${Date.now()}`, results: batch }, deflate: false });
       this.results.splice(0, batch.length);

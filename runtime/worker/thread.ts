@@ -11,6 +11,7 @@ import { KernelPool } from "../../kernels/instance-pool.ts";
 import type { ExperimentEntry } from "../experiments/experiment-entry.ts";
 import { isDecisionStep } from "../../protocol/early-stopping.ts";
 import { maxReportsOf } from "../experiments/report-bounds.ts";
+import { jsonBytes } from "../../protocol/batch-bytes.ts";
 
 export interface ThreadData {
   module: WebAssembly.Module;
@@ -67,7 +68,8 @@ export type ThreadReply =
   | { type: "reports"; trialId: number; attempt: number; items: Array<{ step: number; values: Record<string, number> }> }
   /** Waiting at a rung: the reports since the last decision, ending with this step's. */
   | { type: "rung"; trialId: number; attempt: number; step: number; reports: Array<Record<string, number>> }
-  | { type: "done"; trialId: number; attempt: number; outcome: TrialOutcome; stopped: boolean; earlyStop?: EarlyStopKind }
+  /** `outcomeBytes`: the outcome's size as JSON, measured here rather than on the agent's one thread. */
+  | { type: "done"; trialId: number; attempt: number; outcome: TrialOutcome; outcomeBytes: number; stopped: boolean; earlyStop?: EarlyStopKind }
   | { type: "failed"; trialId: number; attempt: number; error: string }
   /** Stopped before it started (its chunk's stop flag was set). */
   | { type: "skipped"; trialId: number; attempt: number }
@@ -183,7 +185,7 @@ export function runThread(): void {
       // A stopped trial's result has no outcome: what it reported goes to the metrics stream.
       const wasStopped = stopped();
       if (wasStopped) postReports();
-      post({ type: "done", trialId, attempt, outcome: data, stopped: wasStopped, earlyStop: earlyStop?.kind });
+      post({ type: "done", trialId, attempt, outcome: data, outcomeBytes: jsonBytes(data), stopped: wasStopped, earlyStop: earlyStop?.kind });
     } catch (err) {
       // A failed result has no outcome: what it reported goes to the metrics stream.
       postReports();
