@@ -7,10 +7,12 @@
 import { build, type Plugin } from "esbuild";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ENTRY = fileURLToPath(new URL("./cli.ts", import.meta.url));
+/** Nothing is written there (write: false): esbuild names the chunks relative to it. */
+const OUT = fileURLToPath(new URL("../build/cli-bundle/", import.meta.url));
 
 const IMPORT_META_URL = /\bimport\.meta\.url\b/g;
 
@@ -29,7 +31,7 @@ const anchorImportMeta: Plugin = {
 };
 
 /** The CLI bundle and the absolute paths of the files it was built from (for bundle-cache.ts). */
-export async function buildCliBundleWithInputs(label: string): Promise<{ bytes: Uint8Array; inputs: string[] }> {
+export async function buildCliBundleWithInputs(label: string): Promise<{ bytes: Uint8Array; inputs: string[]; chunks: Record<string, Uint8Array> }> {
   const result = await build({
     entryPoints: [ENTRY],
     bundle: true,
@@ -37,6 +39,13 @@ export async function buildCliBundleWithInputs(label: string): Promise<{ bytes: 
     format: "esm",
     target: "node20",
     write: false,
+    // Each command's modules stay a chunk of their own, imported when it runs (cli.ts): in one
+    // file every package they import would load on every start (pg, koa, esbuild for `--help`).
+    splitting: true,
+    outdir: OUT,
+    entryNames: "cli",
+    chunkNames: "chunk-[hash]",
+    outExtension: { ".js": ".mjs" },
     // Packages (native ones among them) load from node_modules as they would from source.
     packages: "external",
     legalComments: "none",
@@ -50,5 +59,7 @@ export async function buildCliBundleWithInputs(label: string): Promise<{ bytes: 
     fileURLToPath(import.meta.url), createRequire(import.meta.url).resolve("esbuild"),
     fileURLToPath(new URL("../tsconfig.json", import.meta.url)), fileURLToPath(new URL("../package.json", import.meta.url)),
   ];
-  return { bytes: result.outputFiles[0]!.contents, inputs: [...sources, ...builder] };
+  const entry = result.outputFiles.find((f) => basename(f.path) === "cli.mjs")!;
+  const chunks = Object.fromEntries(result.outputFiles.filter((f) => f !== entry).map((f) => [basename(f.path), f.contents]));
+  return { bytes: entry.contents, inputs: [...sources, ...builder], chunks };
 }

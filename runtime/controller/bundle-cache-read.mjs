@@ -26,7 +26,12 @@ export function readCachedBundle(dir, label, root) {
     // Checked too: two processes writing at once can leave one's entry beside the other's bundle.
     const file = join(dir, `${name}.mjs`);
     const bytes = readFileSync(file);
-    return sha256(bytes) === entry.bundleSha ? { bytes, file } : undefined;
+    if (sha256(bytes) !== entry.bundleSha) return undefined;
+    // A split bundle's chunks, each as built (their names are their content's; a path is refused).
+    for (const [chunk, sha] of Object.entries(entry.chunks ?? {})) {
+      if (chunk.includes("/") || chunk.includes("\\") || sha256(readFileSync(join(dir, chunk))) !== sha) return undefined;
+    }
+    return { bytes, file };
   } catch {
     // No entry, an input gone, or an entry we cannot read: build.
     return undefined;

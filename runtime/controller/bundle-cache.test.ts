@@ -62,6 +62,19 @@ test("an input that changed, or a bundle that is not the one its entry names, is
   assert.equal(f.state.builds, 4);
 });
 
+test("a split bundle's chunks are written before it and checked with it", async (t) => {
+  const f = fixture(t);
+  const build: BundleBuilder = async (label) => ({ ...(await f.build(label)), chunks: { "chunk-A.mjs": new TextEncoder().encode("export const c = 1;\n") } });
+  await cachedNodeBundle("initial", { ...f, build });
+  assert.equal(readFileSync(join(f.dir, "chunk-A.mjs"), "utf8"), "export const c = 1;\n");
+  await cachedNodeBundle("initial", { ...f, build });
+  assert.equal(f.state.builds, 1, "read from the cache");
+  writeFileSync(join(f.dir, "chunk-A.mjs"), "export const c = 2;\n");
+  await cachedNodeBundle("initial", { ...f, build });
+  assert.equal(f.state.builds, 2, "a chunk that is not the one the entry names: built again");
+  assert.equal(readFileSync(join(f.dir, "chunk-A.mjs"), "utf8"), "export const c = 1;\n");
+});
+
 test("a copy of the package checks its own files, not the original's", async (t) => {
   const f = fixture(t);
   await cachedNodeBundle("initial", f);
@@ -101,9 +114,12 @@ test("the real builder names the node entry's sources, the kernels, its own opti
 });
 
 test("the CLI bundle names its sources as inputs, and each source's import.meta.url is that source's own URL", { timeout: 60_000 }, async () => {
-  const { bytes, inputs } = await buildCliBundleWithInputs("test");
-  const code = text(bytes);
-  assert.match(code.slice(0, 40), /^\/\/ discalc CLI bundle \(test\)/);
+  const { bytes, inputs, chunks } = await buildCliBundleWithInputs("test");
+  assert.match(text(bytes).slice(0, 40), /^\/\/ discalc CLI bundle \(test\)/);
+  // Split: the commands' modules are chunks the entry imports when a command runs.
+  assert.ok(Object.keys(chunks).length > 1 && Object.keys(chunks).every((name) => /^chunk-[A-Z0-9]+\.mjs$/.test(name)), Object.keys(chunks).join(", "));
+  assert.doesNotMatch(text(bytes), /from "pg"|from "koa"/, "the entry imports no store driver or server");
+  const code = [bytes, ...Object.values(chunks)].map(text).join("\n");
   for (const end of ["/runtime/cli.ts", "/runtime/controller/store.ts", "/runtime/commands/run.ts", "/runtime/cli-bundle.ts", "/node_modules/esbuild/lib/main.js", "/tsconfig.json", "/package.json"]) {
     assert.ok(inputs.some((p) => p.endsWith(end)), `inputs include …${end}`);
   }

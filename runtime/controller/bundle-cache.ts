@@ -19,13 +19,18 @@ interface CacheEntry {
   bundleSha: string;
   /** Path relative to the package root → SHA-256 of every file the bundle was built from. */
   inputs: Record<string, string>;
+  /** File name → SHA-256 of each chunk beside the bundle (a split bundle). */
+  chunks?: Record<string, string>;
 }
 
 /** How long before a build its inputs must have been left alone for it to be cached (file times can be coarse). */
 const SETTLED_MS = 2000;
 
-/** Makes a bundle and names the files it was made from (buildNodeBundleWithInputs; tests pass their own). */
-export type BundleBuilder = (label: string) => Promise<{ bytes: Uint8Array; inputs: string[] }>;
+/**
+ * Makes a bundle and names the files it was made from (buildNodeBundleWithInputs; tests pass
+ * their own); a split bundle (the CLI's) has chunks its entry file imports, by file name.
+ */
+export type BundleBuilder = (label: string) => Promise<{ bytes: Uint8Array; inputs: string[]; chunks?: Record<string, Uint8Array> }>;
 
 /** The node bundle labelled `label`: the cached one while nothing it was built from changed, else built now and cached. */
 export async function cachedNodeBundle(label: string, o: { dir?: string; build?: BundleBuilder; root?: string } = {}): Promise<Uint8Array> {
@@ -50,21 +55,30 @@ async function cachedBundle(label: string, o: { dir: string; build: BundleBuilde
   const cached = readCachedBundle(o.dir, label, root);
   if (cached) return cached;
   const started = Date.now();
-  const { bytes, inputs } = await o.build(label);
+  const { bytes, inputs, chunks = {} } = await o.build(label);
   const hashes = Object.fromEntries(inputs.map((p) => [relative(root, p), sha256(readFileSync(p))]));
   // A file saved during the build may hash differently from what esbuild read: such a build is not kept.
   // (Checked after hashing, so a later save leaves a hash that no longer matches, and a rebuild.)
   const settled = inputs.every((p) => statSync(p).mtimeMs < started - SETTLED_MS);
   // Nor one built from files outside the package, which another checkout could not check.
-  if (settled && Object.keys(hashes).every(inPackage)) writeEntry(o.dir, bundleCacheName(label), { format: 1, label, bundleSha: sha256(bytes), inputs: hashes }, bytes);
+  if (settled && Object.keys(hashes).every(inPackage)) {
+    const chunkShas = Object.fromEntries(Object.entries(chunks).map(([file, b]) => [file, sha256(b)]));
+    writeEntry(o.dir, bundleCacheName(label), { format: 1, label, bundleSha: sha256(bytes), inputs: hashes, chunks: chunkShas }, bytes, chunks);
+  }
   return { bytes };
 }
 
-function writeEntry(dir: string, name: string, entry: CacheEntry, bytes: Uint8Array): void {
+function writeEntry(dir: string, name: string, entry: CacheEntry, bytes: Uint8Array, chunks: Record<string, Uint8Array>): void {
   try {
     mkdirSync(dir, { recursive: true });
     // Write then rename, each file: a reader never sees a truncated one.
     const tmp = `.${process.pid}.tmp`;
+    // Chunks first, named by their content: the entry file that imports them comes after, and a
+    // process still running an older bundle keeps finding the chunks it loads later.
+    for (const [file, b] of Object.entries(chunks)) {
+      writeFileSync(join(dir, `${file}${tmp}`), b);
+      renameSync(join(dir, `${file}${tmp}`), join(dir, file));
+    }
     writeFileSync(join(dir, `${name}.mjs${tmp}`), bytes);
     renameSync(join(dir, `${name}.mjs${tmp}`), join(dir, `${name}.mjs`));
     writeFileSync(join(dir, `${name}.json${tmp}`), JSON.stringify(entry));
