@@ -17,7 +17,7 @@ const OUT = fileURLToPath(new URL("../build/cli-bundle/", import.meta.url));
 const IMPORT_META_URL = /\bimport\.meta\.url\b/g;
 
 /** `import.meta.url` in each of our sources becomes that source's file URL (one bundle has one import.meta). */
-const anchorImportMeta: Plugin = {
+export const anchorImportMeta: Plugin = {
   name: "discalc-anchor-import-meta",
   setup(b) {
     b.onLoad({ filter: /\.(ts|mjs|js)$/ }, (args) => {
