@@ -6,9 +6,9 @@
 // itself (schemas, the dashboard, the kernels) are found as from source; packages stay imports.
 import { build, type Plugin } from "esbuild";
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { basename, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { BUNDLE_OPTIONS, builderInputs } from "./controller/bundle.ts";
 
 const ENTRY = fileURLToPath(new URL("./cli.ts", import.meta.url));
 /** Nothing is written there (write: false): esbuild names the chunks relative to it. */
@@ -33,12 +33,8 @@ export const anchorImportMeta: Plugin = {
 /** The CLI bundle and the absolute paths of the files it was built from (for bundle-cache.ts). */
 export async function buildCliBundleWithInputs(label: string): Promise<{ bytes: Uint8Array; inputs: string[]; chunks: Record<string, Uint8Array> }> {
   const result = await build({
+    ...BUNDLE_OPTIONS,
     entryPoints: [ENTRY],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    write: false,
     // Each command's modules stay a chunk of their own, imported when it runs (cli.ts): in one
     // file every package they import would load on every start (pg, koa, esbuild for `--help`).
     splitting: true,
@@ -48,18 +44,11 @@ export async function buildCliBundleWithInputs(label: string): Promise<{ bytes: 
     outExtension: { ".js": ".mjs" },
     // Packages (native ones among them) load from node_modules as they would from source.
     packages: "external",
-    legalComments: "none",
     plugins: [anchorImportMeta],
     banner: { js: `// discalc CLI bundle (${label})` },
-    logLevel: "silent",
-    metafile: true,
   });
   const sources = Object.keys(result.metafile.inputs).map((p) => resolve(p));
-  const builder = [
-    fileURLToPath(import.meta.url), createRequire(import.meta.url).resolve("esbuild"),
-    fileURLToPath(new URL("../tsconfig.json", import.meta.url)), fileURLToPath(new URL("../package.json", import.meta.url)),
-  ];
   const entry = result.outputFiles.find((f) => basename(f.path) === "cli.mjs")!;
   const chunks = Object.fromEntries(result.outputFiles.filter((f) => f !== entry).map((f) => [basename(f.path), f.contents]));
-  return { bytes: entry.contents, inputs: [...sources, ...builder], chunks };
+  return { bytes: entry.contents, inputs: [...sources, ...builderInputs(fileURLToPath(import.meta.url))], chunks };
 }

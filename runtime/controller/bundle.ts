@@ -1,7 +1,7 @@
 // Builds the node bundle that relays and workers run: the relay and worker runtime in one
 // esbuild ESM file with the kernels' .wasm inlined, so a machine that joined through the
 // bootstrap can serve either role and needs nothing on disk.
-import { build, type Plugin } from "esbuild";
+import { build, type BuildOptions, type Plugin } from "esbuild";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
@@ -32,29 +32,32 @@ export async function buildNodeBundleWithInputs(label: string): Promise<{ bytes:
     throw new Error(`cannot build the node bundle: ${kernelsWasmPath()} is missing; run \`npm run kernels:build\``);
   }
   const result = await build({
+    ...BUNDLE_OPTIONS,
     entryPoints: [ENTRY],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    write: false,
     minify: true,
-    legalComments: "none",
     plugins: [kernelsWasm(wasm)],
     // The bundle runs from a data: URL, where import.meta.url cannot anchor require().
     banner: { js: `// discalc node bundle (${label})\nimport { createRequire as __discalcRequire } from "node:module"; const require = __discalcRequire(process.cwd() + "/");` },
     define: { "process.env.DISCALC_BUNDLE_LABEL": JSON.stringify(label) },
-    logLevel: "silent",
-    // Only lists the inputs; the bundle's bytes are the same with or without it.
-    metafile: true,
   });
   // esbuild names inputs relative to its working directory; the plugin's are namespaced (discalc:…).
   const sources = Object.keys(result.metafile.inputs).filter((p) => !/^[a-z-]+:/.test(p)).map((p) => resolve(p));
-  // Besides the sources: the kernels, and what turns them into bytes (this file's options, esbuild's version).
-  // And the package's own settings esbuild reads (tsconfig.json's compiler options, package.json).
-  const builder = [
-    fileURLToPath(import.meta.url), createRequire(import.meta.url).resolve("esbuild"),
+  // Besides the sources: the kernels, and what turns them into bytes.
+  return { bytes: result.outputFiles[0]!.contents, inputs: [...sources, kernelsWasmPath(), ...builderInputs(fileURLToPath(import.meta.url))] };
+}
+
+/** What each of our bundles is: one ESM program for Node 20, kept in memory, its inputs listed (the metafile leaves the bytes as they are). */
+export const BUNDLE_OPTIONS = {
+  bundle: true, platform: "node", format: "esm", target: "node20", write: false, legalComments: "none", logLevel: "silent", metafile: true,
+} as const satisfies BuildOptions;
+
+/**
+ * What a bundle's bytes depend on besides its sources: the file that sets its options,
+ * esbuild's version, and the package's own settings esbuild reads (tsconfig.json, package.json).
+ */
+export function builderInputs(optionsFile: string): string[] {
+  return [
+    optionsFile, createRequire(import.meta.url).resolve("esbuild"),
     fileURLToPath(new URL("../../tsconfig.json", import.meta.url)), fileURLToPath(new URL("../../package.json", import.meta.url)),
   ];
-  return { bytes: result.outputFiles[0]!.contents, inputs: [...sources, kernelsWasmPath(), ...builder] };
 }
