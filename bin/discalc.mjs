@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The `discalc` command. It runs the CLI bundled (runtime/cli-bundle.ts: tsx's keepNames
-// output cost the controller as much CPU per trial as its work), from build/cli-bundle/, built
-// on first use and again when any source changes. DISCALC_FROM_SOURCE=1 runs the TypeScript
+// The `discalc` command. It runs the CLI bundled (runtime/cli-bundle.ts), from
+// build/cli-bundle/, built on first use and again when any source changes: compiling through
+// tsx on each start made `discalc run` a third slower to its first trial, and tsx's keepNames
+// output made the scheduler's per-trial code 1.8× as costly. DISCALC_FROM_SOURCE=1 runs the TypeScript
 // through tsx instead (stack traces name the sources), as does an install that cannot write
 // build/ or a start while sources are being edited.
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -12,6 +13,8 @@ let file = process.env.DISCALC_FROM_SOURCE ? undefined : readCachedBundle(fileUR
 if (!file) {
   const { register } = await import("tsx/esm/api");
   register();
-  if (!process.env.DISCALC_FROM_SOURCE) file = await (await import("../runtime/controller/bundle-cache.ts")).cachedCliBundleFile();
+  // A bundle that cannot be built (a source that does not compile, esbuild missing) leaves the
+  // sources to run, which then report the problem themselves.
+  if (!process.env.DISCALC_FROM_SOURCE) file = await (await import("../runtime/controller/bundle-cache.ts")).cachedCliBundleFile().catch(() => undefined);
 }
 await import(file ? pathToFileURL(file).href : "../runtime/cli.ts");
