@@ -9,12 +9,13 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { readCachedBundle } from "../runtime/controller/bundle-cache-read.mjs";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
-let file = process.env.DISCALC_FROM_SOURCE ? undefined : readCachedBundle(fileURLToPath(new URL("../build/cli-bundle/", import.meta.url)), "cli", root)?.file;
+const fromSource = process.env.DISCALC_FROM_SOURCE === "1";
+let file = fromSource ? undefined : readCachedBundle(fileURLToPath(new URL("../build/cli-bundle/", import.meta.url)), "cli", root)?.file;
 if (!file) {
   const { register } = await import("tsx/esm/api");
   register();
   // A bundle that cannot be built (a source that does not compile, esbuild missing) leaves the
   // sources to run, which then report the problem themselves.
-  if (!process.env.DISCALC_FROM_SOURCE) file = await (await import("../runtime/controller/bundle-cache.ts")).cachedCliBundleFile().catch(() => undefined);
+  if (!fromSource) file = await (await import("../runtime/controller/bundle-cache.ts")).cachedCliBundleFile().catch(() => undefined);
 }
 await import(file ? pathToFileURL(file).href : "../runtime/cli.ts");

@@ -22,11 +22,11 @@ export const jsonBytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
 /**
  * How many leading items fit in `maxBytes` (at least one, so progress is always made), at most
  * `maxCount`. `sizeOf` gives an item's JSON bytes where the sender measured them already (one
- * stringify fewer per item); without a byte limit (Infinity: no HTTP body on the way) nothing is measured.
+ * stringify fewer per item).
  */
 export function batchPrefix<T>(items: readonly T[], maxCount: number, maxBytes: number, sizeOf?: (item: T) => number): number {
   const whole = Math.min(items.length, maxCount);
-  if (whole === 0 || maxBytes === Infinity) return whole;
+  if (whole === 0) return whole;
   const size = sizeOf ?? jsonBytes;
   // The usual batch fits whole: one measurement, not one per item.
   if (!sizeOf && jsonBytes(items.slice(0, whole)) <= maxBytes) return whole;

@@ -2,33 +2,46 @@
 // tsx: no compiling on each start (a `discalc run` reaches its first trial a third sooner), and
 // none of tsx's keepNames wrappers, which redefine the name of every closure the code creates
 // (the scheduler's lease and result paths took 1.8× the CPU of the same code bundled).
-// Each source's `import.meta.url` is replaced by that file's own URL, so files it reads beside
+// Each source's `import.meta.url` is replaced by that file's own URL, made relative to the
+// bundle's folder (a moved or copied checkout finds its own files), so files it reads beside
 // itself (schemas, the dashboard, the kernels) are found as from source; packages stay imports.
 import { build, type Plugin } from "esbuild";
 import { readFileSync } from "node:fs";
-import { basename, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { basename, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 import { BUNDLE_OPTIONS, builderInputs } from "./controller/bundle.ts";
 
 const ENTRY = fileURLToPath(new URL("./cli.ts", import.meta.url));
 /** Nothing is written there (write: false): esbuild names the chunks relative to it. */
 const OUT = fileURLToPath(new URL("../build/cli-bundle/", import.meta.url));
 
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const IMPORT_META_URL = /\bimport\.meta\.url\b/g;
+/** Any other use of the module's meta object but resolve(), which means the same from the bundle's folder. */
+const OTHER_IMPORT_META = /\bimport\.meta\b(?!\.resolve\b)/;
 
-/** `import.meta.url` in each of our sources becomes that source's file URL (one bundle has one import.meta). */
-export const anchorImportMeta: Plugin = {
+/**
+ * `import.meta.url` in each of our sources becomes that source's URL, found from the bundle's
+ * own (one bundle has one meta object). `outdir` is where the bundle's files will be.
+ */
+export const anchorImportMeta = (outdir: string): Plugin => ({
   name: "discalc-anchor-import-meta",
   setup(b) {
     b.onLoad({ filter: /\.(ts|mjs|js)$/ }, (args) => {
-      if (args.path.includes("/node_modules/")) return undefined;
+      // Our own sources only (this package may itself sit in someone's node_modules).
+      if (relative(ROOT, args.path).split(sep)[0] === "node_modules") return undefined;
       const source = readFileSync(args.path, "utf8");
       // A pattern, not the text itself: this file is in the bundle too.
       if (source.search(IMPORT_META_URL) < 0) return undefined;
-      return { contents: source.replace(IMPORT_META_URL, JSON.stringify(pathToFileURL(args.path).href)), loader: args.path.endsWith(".ts") ? "ts" : "js" };
+      // Spelled in parts: this file is bundled too, and the text itself would be replaced.
+      const own = `new URL(${JSON.stringify(relative(outdir, args.path).split(sep).join("/"))}, ${["import", "meta", "url"].join(".")}).href`;
+      const contents = source.replace(IMPORT_META_URL, own);
+      // Anything else would silently mean the bundle's folder: refuse to build instead.
+      if (OTHER_IMPORT_META.test(contents.replaceAll(own, ""))) throw new Error(`${args.path}: only .url and .resolve() of the module's meta object can be bundled here`);
+      return { contents, loader: args.path.endsWith(".ts") ? "ts" : "js" };
     });
   },
-};
+});
 
 /** The CLI bundle and the absolute paths of the files it was built from (for bundle-cache.ts). */
 export async function buildCliBundleWithInputs(label: string): Promise<{ bytes: Uint8Array; inputs: string[]; chunks: Record<string, Uint8Array> }> {
@@ -44,7 +57,7 @@ export async function buildCliBundleWithInputs(label: string): Promise<{ bytes: 
     outExtension: { ".js": ".mjs" },
     // Packages (native ones among them) load from node_modules as they would from source.
     packages: "external",
-    plugins: [anchorImportMeta],
+    plugins: [anchorImportMeta(OUT)],
     banner: { js: `// discalc CLI bundle (${label})` },
   });
   const sources = Object.keys(result.metafile.inputs).map((p) => resolve(p));

@@ -21,7 +21,7 @@ if (!process.env.DISCALC_STORE_BENCH_BUNDLED) {
   mkdirSync(join(out, ".."), { recursive: true });
   await build({
     entryPoints: [fileURLToPath(import.meta.url)], bundle: true, platform: "node", format: "esm", target: "node20",
-    packages: "external", plugins: [anchorImportMeta], outfile: out, logLevel: "error",
+    packages: "external", plugins: [anchorImportMeta(join(out, ".."))], outfile: out, logLevel: "error",
   });
   const run = spawnSync(process.execPath, [out, ...process.argv.slice(2)], { stdio: "inherit", env: { ...process.env, DISCALC_STORE_BENCH_BUNDLED: "1" } });
   process.exit(run.status ?? 1);

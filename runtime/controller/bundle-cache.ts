@@ -3,7 +3,7 @@
 // change. An entry lists every file the bundle was
 // built from with its SHA-256 (sources, kernels, bundle.ts's options, esbuild's version); it is
 // used only while all of them still hash the same, so its bytes are what a build would make.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bundleCacheName, inPackage, readCachedBundle, sha256 } from "./bundle-cache-read.mjs";
@@ -45,6 +45,13 @@ export const CLI_BUNDLE_DIR = fileURLToPath(new URL("../../build/cli-bundle/", i
 export async function cachedCliBundleFile(o: { dir?: string; build?: BundleBuilder; root?: string } = {}): Promise<string | undefined> {
   const dir = o.dir ?? CLI_BUNDLE_DIR;
   const root = o.root ?? PACKAGE_ROOT;
+  // Where the bundle could not be kept, building it would only slow every start down.
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch {
+    return undefined;
+  }
   await cachedBundle("cli", { dir, root, build: o.build ?? (async (l) => (await import("../cli-bundle.ts")).buildCliBundleWithInputs(l)) });
   return readCachedBundle(dir, "cli", root)?.file;
 }

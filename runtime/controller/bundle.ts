@@ -4,11 +4,12 @@
 import { build, type BuildOptions, type Plugin } from "esbuild";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { kernelsWasmPath } from "../../kernels/load.ts";
 
 const ENTRY = fileURLToPath(new URL("../node-entry.ts", import.meta.url));
+const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Resolves `discalc:kernels-wasm` to the built module's bytes. */
 const kernelsWasm = (wasm: Uint8Array): Plugin => ({
@@ -56,8 +57,11 @@ export const BUNDLE_OPTIONS = {
  * esbuild's version, and the package's own settings esbuild reads (tsconfig.json, package.json).
  */
 export function builderInputs(optionsFile: string): string[] {
+  const esbuild = createRequire(import.meta.url).resolve("esbuild");
   return [
-    optionsFile, createRequire(import.meta.url).resolve("esbuild"),
+    // This file (BUNDLE_OPTIONS), and esbuild's code where it is the package's own (a package
+    // manager may hoist it above, where a cache entry cannot name it: then its version goes unchecked).
+    optionsFile, fileURLToPath(import.meta.url), ...(relative(PACKAGE_ROOT, esbuild).startsWith("..") ? [] : [esbuild]),
     fileURLToPath(new URL("../../tsconfig.json", import.meta.url)), fileURLToPath(new URL("../../package.json", import.meta.url)),
   ];
 }

@@ -135,7 +135,6 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     app.use(timingMiddleware(metrics));
     state.relay = new Relay(localUpstream(state), {
       relayId: controllerId, url: "", heartbeatMs, silentMs: state.silentMs, log, startSeq: await store.lastCommandSeq(),
-      resultBatchBytes: Infinity,
     });
     const nodes = nodeRouter(state);
     const root = relayRouter(state.relay, {

@@ -54,7 +54,7 @@ test("run: the sweep to its leaderboard, exit 0, and its agent exits too", { tim
   clusters.push(c);
   const { proc, mark } = startRun(c, [c.writeConfig("xor", sweep(2)), "--data", `${c.dir}/data`, "--threads", "1", "--verbose"]);
   const agents = await waitFor(async () => {
-    const agents = marked(mark, "local-agent");
+    const agents = marked(mark, "/runtime/commands/local-agent.mjs");
     return agents.length ? agents : undefined;
   }, 30_000, "the local agent to start", () => c.dump());
   assert.equal(agents.length, 1, "one local agent");
@@ -74,7 +74,7 @@ test("run killed with SIGKILL: its agent exits too", { timeout: 120_000 }, async
   // Trials long enough that the sweep is far from done when the run is killed.
   const { proc, mark } = startRun(c, [c.writeConfig("xor", sweep(10_000, 2000)), "--data", `${c.dir}/data`, "--threads", "1", "--verbose"]);
   await waitFor(async () => proc.log.some((l) => /worker \S+: 1 thread/.test(l)), 60_000, "the agent to run trials", () => c.dump());
-  assert.equal(marked(mark, "local-agent").length, 1, "one local agent");
+  assert.equal(marked(mark, "/runtime/commands/local-agent.mjs").length, 1, "one local agent");
   proc.child.kill("SIGKILL"); // the run alone, not its process group: nothing can signal the agent
   await proc.exited;
   await waitFor(async () => marked(mark).length === 0, 10_000, "the agent to exit", () => c.dump());

@@ -26,11 +26,7 @@ export interface RelayOptions {
   flushMs?: number;
   /** Trials kept ready beyond what the workers asked for. */
   prefetch?: number;
-  /**
-   * JSON bytes per result upload: within the controller's body cap over HTTP; Infinity for the
-   * root relay, whose uploads are calls in the controller's process (nothing to measure).
-   */
-  resultBatchBytes?: number;
+
   log?: (msg: string) => void;
   /** Called when a shutdown command arrives (relay daemons stop; the root relay ignores it). */
   onShutdown?: () => void;
@@ -115,7 +111,7 @@ export class Relay {
 
   constructor(private readonly upstream: Upstream, opts: RelayOptions) {
     this.o = {
-      heartbeatMs: 1000, silentMs: 5000, batchMax: 256, flushMs: 50, prefetch: 4, resultBatchBytes: RESULT_BATCH_BYTES, log: () => {}, onShutdown: () => {},
+      heartbeatMs: 1000, silentMs: 5000, batchMax: 256, flushMs: 50, prefetch: 4, log: () => {}, onShutdown: () => {},
       startSeq: 0, onIdentityTokens: () => {},
       onUpdate: (c) => this.o.log(`update to bundle ${c.bundleSha?.slice(0, 12)}: this relay keeps the code it runs in (the controller's); it serves the new bundle to its workers`),
       ...opts,
@@ -514,7 +510,7 @@ export class Relay {
   async flush(): Promise<void> {
     if (this.flushing || !this.resultBuffer.length) return;
     this.flushing = true;
-    const batch = this.resultBuffer.slice(0, batchPrefix(this.resultBuffer, this.o.batchMax * 4, this.o.resultBatchBytes));
+    const batch = this.resultBuffer.slice(0, batchPrefix(this.resultBuffer, this.o.batchMax * 4, RESULT_BATCH_BYTES));
     try {
       await this.upstream.results({ batchId: `${this.o.relayId}-${randomBytes(4).toString("hex")}`, results: batch });
       this.resultBuffer.splice(0, batch.length);

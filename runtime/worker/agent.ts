@@ -357,11 +357,11 @@ class Agent {
       this.queueResult(lease, "failed", { error: reply.error });
     } else if (reply.type === "skipped" || reply.stopped || reply.earlyStop === "release") {
       this.queueResult(lease, this.cancelled.has(key(lease)) ? "cancelled" : "released", {});
-    } else if (reply.earlyStop === "prune") {
-      this.queueResult(lease, "pruned", { outcome: reply.outcome });
     } else if (reply.outcomeBytes > MAX_RESULT_BYTES) {
       // It could never be uploaded: fail it with the reason rather than retry it forever.
       this.queueResult(lease, "failed", { error: `result too large: ${reply.outcomeBytes} bytes of JSON, at most ${MAX_RESULT_BYTES} (report less often)` });
+    } else if (reply.earlyStop === "prune") {
+      this.queueResult(lease, "pruned", { outcome: reply.outcome, outcomeBytes: reply.outcomeBytes });
     } else {
       this.gflops = reply.outcome.info.gemmGflops ?? this.gflops;
       this.queueResult(lease, "done", { outcome: reply.outcome, outcomeBytes: reply.outcomeBytes });

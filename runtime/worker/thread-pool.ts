@@ -83,11 +83,10 @@ export class ThreadPool {
     worker.on("message", (replies: ThreadMessage) => {
       // Messages posted just before a crash may arrive after its error event.
       if (slot.dead) return;
+      // Timings first: the chunk's last end frees the thread, and the agent sizes the next chunk at once.
+      for (const reply of replies) if (reply.type === "chunk") this.noteChunk(reply.sweepId, reply.trialMs);
       for (const reply of replies) {
-        if (reply.type === "chunk") {
-          this.noteChunk(slot.sweepId, reply.trialMs);
-          continue;
-        }
+        if (reply.type === "chunk") continue;
         if (reply.type === "returned") {
           // Those asked to stop meanwhile end here, skipped; the others go back.
           const rest = slot.chunk.slice(reply.from);

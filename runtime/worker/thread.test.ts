@@ -262,4 +262,40 @@ test("a chunk that runs long gives back what it has not started; one stopped mea
   assert.ok(returned!.includes(3), `returned ${returned}`);
   assert.deepEqual([...returned!, ...[...ended.keys()].filter((id) => id !== 4)].sort(), [1, 2, 3]);
   assert.deepEqual(returned, [...returned!].sort(), "in their order");
+  // The trials it ran are timed all the same, so the next chunk of this sweep is sized by them.
+  assert.ok((pool.trialMs(1) ?? 0) >= 20 / 2, `time per trial of the returned chunk: ${pool.trialMs(1)} ms`);
+});
+
+test("a chunk's time is its own sweep's, even when the thread it freed starts another sweep's at once", { timeout: 60_000 }, async (t) => {
+  const { exp, blobs } = await experimentFolder(t, `export default {
+    run(config, ctx) {
+      const until = Date.now() + ctx.params.ms;
+      while (Date.now() < until) { /* busy */ }
+      return { metrics: { x: 1 } };
+    },
+  };\n`);
+  const of = (sweepId: number, ms: number, ids: number[]) => ids.map((id) => lease(id, { sweepId, experiment: exp, config: {}, params: { ms }, seed: id, datasets: {} }));
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  let ended = 0;
+  const pool: ThreadPool = new ThreadPool(1, module, "source", {
+    onReply(reply) {
+      if (reply.type === "reports") return;
+      ended++;
+      // Sweep 1's last end frees the thread: sweep 2's quick chunk goes to it in the same turn, as the agent does.
+      if (ended === 2) pool.run(of(2, 0, [11, 12]), blobs);
+      if (ended === 4) done();
+    },
+    onReturned() {
+      throw new Error("nothing should come back");
+    },
+    onThreadError(err) {
+      throw err;
+    },
+  }, { chunkReturnMs: 60_000 });
+  pool.run(of(1, 40, [1, 2]), blobs);
+  await finished;
+  await pool.close();
+  assert.ok((pool.trialMs(1) ?? 0) >= 40, `sweep 1: ${pool.trialMs(1)} ms a trial`);
+  assert.ok((pool.trialMs(2) ?? Infinity) < 20, `sweep 2: ${pool.trialMs(2)} ms a trial, not sweep 1's`);
 });

@@ -80,7 +80,7 @@ export type ThreadReply =
    * the agent, it included the agent's own delay in reading the ends, and a busy agent then
    * cut tiny trials into ever smaller chunks (8 on average, where 64 fit).
    */
-  | { type: "chunk"; trialMs: number };
+  | { type: "chunk"; sweepId: number; trialMs: number };
 
 /** What the thread posts: replies in the order they happened. */
 export type ThreadMessage = ThreadReply[];
@@ -117,6 +117,8 @@ export function runThread(): void {
     const started = performance.now();
     for (const [i, lease] of leases.entries()) {
       if (i > 0 && performance.now() - started >= chunkReturnMs) {
+        // Timed too: otherwise a sweep whose trials grew slower kept its old time, and every chunk ran long and came back.
+        post({ type: "chunk", sweepId: lease.sweepId, trialMs: (performance.now() - started) / i });
         post({ type: "returned", from: i });
         flush();
         return;
@@ -126,7 +128,7 @@ export function runThread(): void {
       if (Atomics.load(stops, i) !== 0) post({ type: "skipped", trialId: lease.trialId, attempt: lease.attempt });
       else await run(lease, i);
       if (i === leases.length - 1) {
-        post({ type: "chunk", trialMs: (performance.now() - started) / leases.length });
+        post({ type: "chunk", sweepId: lease.sweepId, trialMs: (performance.now() - started) / leases.length });
         flush();
       } else if (performance.now() - postedAt >= RESULT_POST_MS) flush();
     }
@@ -185,7 +187,9 @@ export function runThread(): void {
       // A stopped trial's result has no outcome: what it reported goes to the metrics stream.
       const wasStopped = stopped();
       if (wasStopped) postReports();
-      post({ type: "done", trialId, attempt, outcome: data, outcomeBytes: jsonBytes(data), stopped: wasStopped, earlyStop: earlyStop?.kind });
+      // Measured only where the agent sends it (a stopped trial's goes nowhere).
+      const outcomeBytes = wasStopped || earlyStop?.kind === "release" ? 0 : jsonBytes(data);
+      post({ type: "done", trialId, attempt, outcome: data, outcomeBytes, stopped: wasStopped, earlyStop: earlyStop?.kind });
     } catch (err) {
       // A failed result has no outcome: what it reported goes to the metrics stream.
       postReports();
