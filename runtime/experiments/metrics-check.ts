@@ -19,6 +19,8 @@ export function checkMetrics(value: unknown, what: string): Record<string, numbe
   for (const name of names) {
     if (!goodNames.has(name)) {
       if (!METRIC_NAME.test(name)) throw new TypeError(`${what}: metric name ${JSON.stringify(name)} must match ${METRIC_NAME}`);
+      // It matches, but no object can hold it as a key: it would vanish on the way, without a word.
+      if (name === "__proto__") throw new TypeError(`${what}: metric name "__proto__" is reserved`);
       if (goodNames.size < 4096) goodNames.add(name);
     }
     const v = (value as Record<string, unknown>)[name];
