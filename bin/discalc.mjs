@@ -5,12 +5,11 @@
 // output made the scheduler's per-trial code 1.8× as costly. DISCALC_FROM_SOURCE=1 runs the TypeScript
 // through tsx instead (stack traces name the sources), as does an install that cannot write
 // build/ or a start while sources are being edited.
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { readCachedBundle } from "../runtime/controller/bundle-cache-read.mjs";
+import { pathToFileURL } from "node:url";
+import { CLI_BUNDLE_DIR, PACKAGE_ROOT, readCachedBundle } from "../runtime/controller/bundle-cache-read.mjs";
 
-const root = fileURLToPath(new URL("../", import.meta.url));
 const fromSource = process.env.DISCALC_FROM_SOURCE === "1";
-let file = fromSource ? undefined : readCachedBundle(fileURLToPath(new URL("../build/cli-bundle/", import.meta.url)), "cli", root)?.file;
+let file = fromSource ? undefined : readCachedBundle(CLI_BUNDLE_DIR, "cli", PACKAGE_ROOT)?.file;
 if (!file) {
   const { register } = await import("tsx/esm/api");
   register();

@@ -10,12 +10,10 @@ import { readFileSync } from "node:fs";
 import { basename, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BUNDLE_OPTIONS, builderInputs } from "./controller/bundle.ts";
+import { CLI_BUNDLE_DIR, PACKAGE_ROOT } from "./controller/bundle-cache-read.mjs";
 
 const ENTRY = fileURLToPath(new URL("./cli.ts", import.meta.url));
-/** Nothing is written there (write: false): esbuild names the chunks relative to it. */
-const OUT = fileURLToPath(new URL("../build/cli-bundle/", import.meta.url));
 
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const IMPORT_META_URL = /\bimport\.meta\.url\b/g;
 /** Any other use of the module's meta object but resolve(), which means the same from the bundle's folder. */
 const OTHER_IMPORT_META = /\bimport\.meta\b(?!\.resolve\b)/;
@@ -29,7 +27,7 @@ export const anchorImportMeta = (outdir: string): Plugin => ({
   setup(b) {
     b.onLoad({ filter: /\.(ts|mjs|js)$/ }, (args) => {
       // Our own sources only (this package may itself sit in someone's node_modules).
-      if (relative(ROOT, args.path).split(sep)[0] === "node_modules") return undefined;
+      if (relative(PACKAGE_ROOT, args.path).split(sep)[0] === "node_modules") return undefined;
       const source = readFileSync(args.path, "utf8");
       // A pattern, not the text itself: this file is in the bundle too.
       if (source.search(IMPORT_META_URL) < 0) return undefined;
@@ -51,13 +49,14 @@ export async function buildCliBundleWithInputs(label: string): Promise<{ bytes: 
     // Each command's modules stay a chunk of their own, imported when it runs (cli.ts): in one
     // file every package they import would load on every start (pg, koa, esbuild for `--help`).
     splitting: true,
-    outdir: OUT,
+    // Nothing is written (write: false): esbuild names the chunks relative to it.
+    outdir: CLI_BUNDLE_DIR,
     entryNames: "cli",
     chunkNames: "chunk-[hash]",
     outExtension: { ".js": ".mjs" },
     // Packages (native ones among them) load from node_modules as they would from source.
     packages: "external",
-    plugins: [anchorImportMeta(OUT)],
+    plugins: [anchorImportMeta(CLI_BUNDLE_DIR)],
     banner: { js: `// discalc CLI bundle (${label})` },
   });
   const sources = Object.keys(result.metafile.inputs).map((p) => resolve(p));

@@ -5,6 +5,12 @@
 import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The package's root: cache entries name their inputs relative to it. */
+export const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/** Where the CLI bundle (cli-bundle.ts) and its chunks are kept. */
+export const CLI_BUNDLE_DIR = join(PACKAGE_ROOT, "build", "cli-bundle");
 
 export const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
 

@@ -6,12 +6,11 @@
 import { accessSync, constants, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundleCacheName, inPackage, readCachedBundle, sha256 } from "./bundle-cache-read.mjs";
+// Inputs are named relative to PACKAGE_ROOT, so a copied checkout never takes the original's files for its own.
+import { bundleCacheName, CLI_BUNDLE_DIR, inPackage, PACKAGE_ROOT, readCachedBundle, sha256 } from "./bundle-cache-read.mjs";
 
 /** Beside the built kernels (build/ is the package's own, not a shared temp folder: no one else can plant a bundle there). */
 export const BUNDLE_CACHE_DIR = fileURLToPath(new URL("../../build/node-bundle-cache/", import.meta.url));
-/** The package's root: inputs are named relative to it, so a copied checkout never takes the original's files for its own. */
-const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 interface CacheEntry {
   format: 1;
@@ -38,9 +37,6 @@ export async function cachedNodeBundle(label: string, o: { dir?: string; build?:
   return (await cachedBundle(label, { dir: o.dir ?? BUNDLE_CACHE_DIR, root: o.root, build: o.build ?? (async (l) => (await import("./bundle.ts")).buildNodeBundleWithInputs(l)) })).bytes;
 }
 
-/** Where bin/discalc.mjs finds the CLI bundle (cli-bundle.ts). */
-export const CLI_BUNDLE_DIR = fileURLToPath(new URL("../../build/cli-bundle/", import.meta.url));
-
 /** The CLI bundle's file, built now if its entry is stale; undefined when it could not be kept (edits under way, a read-only install). */
 export async function cachedCliBundleFile(o: { dir?: string; build?: BundleBuilder; root?: string } = {}): Promise<string | undefined> {
   const dir = o.dir ?? CLI_BUNDLE_DIR;
@@ -52,12 +48,14 @@ export async function cachedCliBundleFile(o: { dir?: string; build?: BundleBuild
   } catch {
     return undefined;
   }
-  await cachedBundle("cli", { dir, root, build: o.build ?? (async (l) => (await import("../cli-bundle.ts")).buildCliBundleWithInputs(l)) });
-  return readCachedBundle(dir, "cli", root)?.file;
+  return (await cachedBundle("cli", { dir, root, build: o.build ?? (async (l) => (await import("../cli-bundle.ts")).buildCliBundleWithInputs(l)) })).file;
 }
 
-/** The bundle labelled `label` in `dir`: read while its entry holds, else built and (when it may be) kept. */
-async function cachedBundle(label: string, o: { dir: string; build: BundleBuilder; root?: string }): Promise<{ bytes: Uint8Array }> {
+/**
+ * The bundle labelled `label` in `dir`: read while its entry holds, else built and (when it may
+ * be) kept; `file` is where it is kept, if it is.
+ */
+async function cachedBundle(label: string, o: { dir: string; build: BundleBuilder; root?: string }): Promise<{ bytes: Uint8Array; file?: string }> {
   const root = o.root ?? PACKAGE_ROOT;
   const cached = readCachedBundle(o.dir, label, root);
   if (cached) return cached;
@@ -68,14 +66,13 @@ async function cachedBundle(label: string, o: { dir: string; build: BundleBuilde
   // (Checked after hashing, so a later save leaves a hash that no longer matches, and a rebuild.)
   const settled = inputs.every((p) => statSync(p).mtimeMs < started - SETTLED_MS);
   // Nor one built from files outside the package, which another checkout could not check.
-  if (settled && Object.keys(hashes).every(inPackage)) {
-    const chunkShas = Object.fromEntries(Object.entries(chunks).map(([file, b]) => [file, sha256(b)]));
-    writeEntry(o.dir, bundleCacheName(label), { format: 1, label, bundleSha: sha256(bytes), inputs: hashes, chunks: chunkShas }, bytes, chunks);
-  }
-  return { bytes };
+  if (!settled || !Object.keys(hashes).every(inPackage)) return { bytes };
+  const chunkShas = Object.fromEntries(Object.entries(chunks).map(([file, b]) => [file, sha256(b)]));
+  return { bytes, file: writeEntry(o.dir, bundleCacheName(label), { format: 1, label, bundleSha: sha256(bytes), inputs: hashes, chunks: chunkShas }, bytes, chunks) };
 }
 
-function writeEntry(dir: string, name: string, entry: CacheEntry, bytes: Uint8Array, chunks: Record<string, Uint8Array>): void {
+/** Writes the entry and its files; returns the bundle's path, or undefined where it cannot be written. */
+function writeEntry(dir: string, name: string, entry: CacheEntry, bytes: Uint8Array, chunks: Record<string, Uint8Array>): string | undefined {
   try {
     mkdirSync(dir, { recursive: true });
     // Write then rename, each file: a reader never sees a truncated one.
@@ -90,7 +87,9 @@ function writeEntry(dir: string, name: string, entry: CacheEntry, bytes: Uint8Ar
     renameSync(join(dir, `${name}.mjs${tmp}`), join(dir, `${name}.mjs`));
     writeFileSync(join(dir, `${name}.json${tmp}`), JSON.stringify(entry));
     renameSync(join(dir, `${name}.json${tmp}`), join(dir, `${name}.json`));
+    return join(dir, `${name}.mjs`);
   } catch {
     // A read-only install: every start builds, as before the cache.
+    return undefined;
   }
 }

@@ -7,9 +7,9 @@ import { createRequire } from "node:module";
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { kernelsWasmPath } from "../../kernels/load.ts";
+import { PACKAGE_ROOT } from "./bundle-cache-read.mjs";
 
 const ENTRY = fileURLToPath(new URL("../node-entry.ts", import.meta.url));
-const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Resolves `discalc:kernels-wasm` to the built module's bytes. */
 const kernelsWasm = (wasm: Uint8Array): Plugin => ({

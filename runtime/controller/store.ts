@@ -417,7 +417,6 @@ export class Store {
     await this.d.run("UPDATE nodes SET relay_id = ? WHERE id = ?", [relayId, id]);
   }
 
-
   // commands
   async insertCommand(c: Omit<CommandRow, "seq">): Promise<number> {
     const row = await this.get<{ seq: number }>(
@@ -470,7 +469,6 @@ export class Store {
   blob(sha: string): Promise<BlobRow | undefined> {
     return this.get("SELECT * FROM blobs WHERE sha = ?", [sha]);
   }
-
 }
 
 /**

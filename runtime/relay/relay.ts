@@ -26,7 +26,6 @@ export interface RelayOptions {
   flushMs?: number;
   /** Trials kept ready beyond what the workers asked for. */
   prefetch?: number;
-
   log?: (msg: string) => void;
   /** Called when a shutdown command arrives (relay daemons stop; the root relay ignores it). */
   onShutdown?: () => void;

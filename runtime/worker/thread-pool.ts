@@ -18,8 +18,6 @@ interface Slot {
   position: Int32Array;
   /** It crashed: whatever it still posts is ignored (its trials were accounted for). */
   dead: boolean;
-  /** The sweep of the chunk's trials (a chunk holds one sweep's). */
-  sweepId: number;
   decision: Int32Array;
   /** The chunk the thread holds, in the order it runs them. */
   chunk: TrialLease[];
@@ -77,7 +75,7 @@ export class ThreadPool {
     const workerData: ThreadData = { module, stopFlags, positionFlag, decisionFlag, ...this.options };
     const worker = startModuleWorker(url, "runThread", { workerData });
     const slot: Slot = {
-      worker, stops: new Int32Array(stopFlags), position: new Int32Array(positionFlag), dead: false, sweepId: 0,
+      worker, stops: new Int32Array(stopFlags), position: new Int32Array(positionFlag), dead: false,
       decision: new Int32Array(decisionFlag), chunk: [], ended: 0, blobs: new Set(),
     };
     worker.on("message", (replies: ThreadMessage) => {
@@ -155,7 +153,6 @@ export class ThreadPool {
     }
     slot.stops.fill(0, 0, chunk.length);
     Atomics.store(slot.position, 0, 0);
-    slot.sweepId = chunk[0]!.sweepId;
     slot.chunk = chunk;
     slot.ended = 0;
     slot.worker.postMessage({ type: "run", leases: chunk } satisfies ThreadRequest);

@@ -115,10 +115,12 @@ export function runThread(): void {
 
   async function runChunk(leases: TrialLease[]): Promise<void> {
     const started = performance.now();
+    /** The chunk's time per trial over the first `ran` trials. */
+    const timing = (ran: number): ThreadReply => ({ type: "chunk", sweepId: leases[0]!.sweepId, trialMs: (performance.now() - started) / ran });
     for (const [i, lease] of leases.entries()) {
       if (i > 0 && performance.now() - started >= chunkReturnMs) {
         // Timed too: otherwise a sweep whose trials grew slower kept its old time, and every chunk ran long and came back.
-        post({ type: "chunk", sweepId: lease.sweepId, trialMs: (performance.now() - started) / i });
+        post(timing(i));
         post({ type: "returned", from: i });
         flush();
         return;
@@ -128,7 +130,7 @@ export function runThread(): void {
       if (Atomics.load(stops, i) !== 0) post({ type: "skipped", trialId: lease.trialId, attempt: lease.attempt });
       else await run(lease, i);
       if (i === leases.length - 1) {
-        post({ type: "chunk", sweepId: lease.sweepId, trialMs: (performance.now() - started) / leases.length });
+        post(timing(leases.length));
         flush();
       } else if (performance.now() - postedAt >= RESULT_POST_MS) flush();
     }
