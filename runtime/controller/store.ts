@@ -119,13 +119,17 @@ export class Store {
     return rows;
   }
 
-  /** Inserts rows of `width` values each, many per statement (same padding idea: full chunks, then one by one). */
+  /**
+   * Inserts rows of `width` values each, many per statement: full groups of 64, then the rest
+   * as groups of 32, 16, … 1 (its binary digits), so a few statement texts serve every count
+   * and 63 rows take 6 statements, not 63.
+   */
   private async insertMany(head: string, tail: string, width: number, rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
-    const per = 64;
-    const group = (n: number) => Array.from({ length: n }, () => `(${new Array(width).fill("?").join(", ")})`).join(", ");
+    const row = `(${new Array(width).fill("?").join(", ")})`;
     let i = 0;
-    for (; i + per <= rows.length; i += per) await this.d.run(`${head} VALUES ${group(per)} ${tail}`, rows.slice(i, i + per).flat());
-    for (; i < rows.length; i++) await this.d.run(`${head} VALUES ${group(1)} ${tail}`, rows[i]!);
+    for (let per = 64; per >= 1; per >>= 1) {
+      for (; i + per <= rows.length; i += per) await this.d.run(`${head} VALUES ${new Array(per).fill(row).join(", ")} ${tail}`, rows.slice(i, i + per).flat());
+    }
   }
 
   /** Leases get one more lease period from `now` (after a controller restart, running trials are not failures). */
@@ -228,11 +232,10 @@ export class Store {
   /** Leases these queued trials to a relay: each gets its next attempt; returns the attempt numbers by trial. */
   async leaseMany(ids: readonly number[], relayId: string, deadline: number, now: number): Promise<Map<number, number>> {
     const attempts = new Map<number, number>();
-    for (let i = 0; i < ids.length; i += 512) {
-      const chunk = ids.slice(i, i + 512);
+    for (const { list, params } of idLists(ids)) {
       const rows = await this.d.all<{ id: number; attempts: number }>(
-        `UPDATE trials SET state = 'leased', attempts = attempts + 1, lease_relay = ?, lease_deadline = ? WHERE id IN (${chunk.map(() => "CAST(? AS BIGINT)").join(", ")}) RETURNING id, attempts`,
-        [relayId, deadline, ...chunk],
+        `UPDATE trials SET state = 'leased', attempts = attempts + 1, lease_relay = ?, lease_deadline = ? WHERE id IN (${list}) RETURNING id, attempts`,
+        [relayId, deadline, ...params],
       );
       for (const r of rows) attempts.set(r.id, r.attempts);
     }
@@ -340,18 +343,16 @@ export class Store {
    * done at its finish time. Two statements per 256 trials instead of two per trial.
    */
   async markDone(rows: ReadonlyArray<{ trialId: number; attempt: number; workerId: string; finishedAt: number }>, at: number): Promise<void> {
-    for (let i = 0; i < rows.length; i += 256) {
-      const chunk = rows.slice(i, i + 256);
-      const ids = chunk.map(() => "CAST(? AS BIGINT)").join(", ");
-      const when = (type: string) => chunk.map(() => `WHEN CAST(? AS BIGINT) THEN CAST(? AS ${type})`).join(" ");
+    // A join on a VALUES list: each row found by its key (a CASE over the batch cost O(n²)).
+    for (const { values, params } of valueLists(rows, ["BIGINT", "INTEGER", "TEXT", "BIGINT"], (r) => [r.trialId, r.attempt, r.workerId, r.finishedAt])) {
       await this.d.run(
-        `UPDATE attempts SET outcome = 'done', error = NULL, ended_at = ?, worker_id = CASE trial_id ${when("TEXT")} END
-         WHERE trial_id IN (${ids}) AND attempt = CASE trial_id ${when("INTEGER")} END`,
-        [at, ...chunk.flatMap((r) => [r.trialId, r.workerId]), ...chunk.map((r) => r.trialId), ...chunk.flatMap((r) => [r.trialId, r.attempt])],
+        `UPDATE attempts SET outcome = 'done', error = NULL, ended_at = ?, worker_id = v.column3
+         FROM ${values} WHERE attempts.trial_id = v.column1 AND attempts.attempt = v.column2`,
+        [at, ...params],
       );
       await this.d.run(
-        `UPDATE trials SET state = 'done', lease_relay = NULL, lease_deadline = NULL, finished_at = CASE id ${when("BIGINT")} END WHERE id IN (${ids})`,
-        [...chunk.flatMap((r) => [r.trialId, r.finishedAt]), ...chunk.map((r) => r.trialId)],
+        `UPDATE trials SET state = 'done', lease_relay = NULL, lease_deadline = NULL, finished_at = v.column4 FROM ${values} WHERE trials.id = v.column1`,
+        params,
       );
     }
   }
@@ -482,6 +483,24 @@ function idLists(ids: readonly number[]): Array<{ list: string; params: Array<nu
     const size = 2 ** Math.ceil(Math.log2(Math.max(1, chunk.length)));
     const params = [...chunk, ...new Array<null>(size - chunk.length).fill(null)];
     lists.push({ list: params.map(() => "CAST(? AS BIGINT)").join(", "), params });
+  }
+  return lists;
+}
+
+/**
+ * `(VALUES (…), …) AS v` lists of up to 256 rows, each cell cast to its column's type (v.column1,
+ * v.column2, … in both databases), padded with rows of NULLs (which join nothing) to a power of
+ * two, as idLists are.
+ */
+function valueLists<T>(rows: readonly T[], types: readonly string[], cells: (row: T) => unknown[]): Array<{ values: string; params: unknown[] }> {
+  const lists = [];
+  const row = `(${types.map((t) => `CAST(? AS ${t})`).join(", ")})`;
+  for (let i = 0; i < rows.length; i += 256) {
+    const chunk = rows.slice(i, i + 256);
+    const size = 2 ** Math.ceil(Math.log2(Math.max(1, chunk.length)));
+    const params = chunk.flatMap(cells);
+    for (let k = chunk.length * types.length; k < size * types.length; k++) params.push(null);
+    lists.push({ values: `(VALUES ${new Array(size).fill(row).join(", ")}) AS v`, params });
   }
   return lists;
 }

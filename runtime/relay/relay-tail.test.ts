@@ -4,35 +4,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Relay } from "./relay.ts";
-import type { Upstream } from "./upstream.ts";
-import type { HeartbeatRequest, TrialLease, TrialResult, WorkResponse } from "../../protocol/messages.ts";
+import { fakeUpstream } from "./fake-upstream.ts";
+import type { TrialResult, WorkResponse } from "../../protocol/messages.ts";
 
-const lease = (trialId: number): TrialLease => ({
-  trialId, attempt: 1, sweepId: 1, experiment: { name: "x", sha: null }, config: {}, params: {}, seed: 0, datasets: {}, deadline: Date.now() + 60_000,
-});
 const tick = () => new Promise((r) => setTimeout(r, 5));
 const ids = (res: WorkResponse) => res.trials.map((t) => t.trialId);
 const result = (workerId: string, trialId: number, status: TrialResult["status"] = "done"): TrialResult =>
   ({ trialId, attempt: 1, status, workerId, error: null, outcome: null, finishedAt: Date.now() });
 const ref = (trialId: number) => ({ trialId, attempt: 1 });
-
-/** A controller with `n` trials to lease, that records what relays hand back. */
-function fakeUpstream(n: number) {
-  const left = Array.from({ length: n }, (_, i) => lease(i + 1));
-  const heartbeats: HeartbeatRequest[] = [];
-  const upstream: Upstream = {
-    leases: async (k) => ({ trials: left.splice(0, k), paused: false }),
-    heartbeat: async (req) => {
-      heartbeats.push(req);
-      return { commands: [], revoked: [], bundleSha: "0".repeat(64), pausedSweeps: [], identityTokens: [] };
-    },
-    results: async (b) => ({ statuses: b.results.map(() => "stored" as const) }),
-    metrics: async () => {},
-    rung: async () => ({ decision: "continue" }) as never,
-    blob: async () => new Uint8Array(),
-  };
-  return { upstream, heartbeats };
-}
 
 test("a reserve behind a busy thread goes to the thread that idles, under the same lease", async () => {
   const { upstream, heartbeats } = fakeUpstream(4);

@@ -5,7 +5,7 @@
 // (hand-back.ts). Knows nothing of HTTP: routes.ts maps requests onto it.
 import { randomBytes } from "node:crypto";
 import { maxReportsOf } from "../experiments/report-bounds.ts";
-import { batchPrefix, RESULT_BATCH_BYTES, METRICS_BATCH, METRICS_BATCH_BYTES } from "../../protocol/batch-bytes.ts";
+import { batchPrefix, jsonBytes, RESULT_BATCH_BYTES, METRICS_BATCH, METRICS_BATCH_BYTES } from "../../protocol/batch-bytes.ts";
 import type { Upstream } from "./upstream.ts";
 import type {
   TrialLease, TrialRef, TrialResult, Command, WorkResponse, MetricsBatch, RelayStats, WorkerStats, RungRequest,
@@ -93,6 +93,8 @@ export class Relay {
   /** Until when a draining close waits for workers (hurry() brings it forward). */
   private drainUntil = 0;
   private resultBuffer: TrialResult[] = [];
+  /** Each buffered result's share of the JSON body it came in: batches are sized without another stringify. */
+  private resultBytes = new WeakMap<TrialResult, number>();
   private metricsBuffer: MetricsBatch["items"] = [];
   private blobs = new Map<string, Promise<Uint8Array>>();
   private fetching = false;
@@ -345,7 +347,7 @@ export class Relay {
    * Workers' results: buffered, acknowledged at once, uploaded in batches. Only for trials this
    * relay handed to that worker and still counts as running: anything else is refused.
    */
-  acceptResults(workerId: string, results: TrialResult[]): Array<"stored" | "refused"> {
+  acceptResults(workerId: string, results: TrialResult[], bodyBytes?: number): Array<"stored" | "refused"> {
     const w = this.worker(workerId);
     w.lastPoll = Date.now();
     let requeued = false;
@@ -371,6 +373,7 @@ export class Relay {
         this.doneTimes.push(Date.now());
       }
       this.resultBuffer.push(r);
+      if (bodyBytes !== undefined) this.resultBytes.set(r, Math.ceil(bodyBytes / results.length));
       return "stored" as const;
     });
     if (this.resultBuffer.length >= this.o.batchMax) void this.flush();
@@ -462,8 +465,12 @@ export class Relay {
 
   private ensureQueue(extra: number): void {
     if (this.fetching || this.closed) return;
-    const want = this.wanted() + extra - this.queue.length;
+    const wanted = this.wanted() + extra;
+    const want = wanted - this.queue.length;
     if (want <= 0 || (this.upstreamPaused && !this.waiters.length && !extra)) return;
+    // Refilled once half used, not after every poll: each lease fetch is a transaction upstream
+    // (a commit on the controller's disk), worth making for many trials at once.
+    if (extra === 0 && this.queue.length > wanted / 2) return;
     this.fetching = true;
     this.upstream.leases(Math.min(want, 1000)).then(
       ({ trials, paused }) => {
@@ -509,7 +516,7 @@ export class Relay {
   async flush(): Promise<void> {
     if (this.flushing || !this.resultBuffer.length) return;
     this.flushing = true;
-    const batch = this.resultBuffer.slice(0, batchPrefix(this.resultBuffer, this.o.batchMax * 4, RESULT_BATCH_BYTES));
+    const batch = this.resultBuffer.slice(0, batchPrefix(this.resultBuffer, this.o.batchMax * 4, RESULT_BATCH_BYTES, (r) => this.resultBytes.get(r) ?? jsonBytes(r)));
     try {
       await this.upstream.results({ batchId: `${this.o.relayId}-${randomBytes(4).toString("hex")}`, results: batch });
       this.resultBuffer.splice(0, batch.length);

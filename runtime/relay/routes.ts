@@ -46,7 +46,7 @@ export function relayRouter(relay: Relay, opts: RelayRouteOptions): Router {
     const batch = await parseBody(ctx, "results");
     for (const r of batch.results) if (r.workerId !== id.nodeId) ctx.throw(403, `result for trial ${r.trialId} names worker ${r.workerId}, not the caller ${id.nodeId}`);
     // "refused": not a trial this relay handed to this worker, or no longer running there.
-    ctx.body = { statuses: relay.acceptResults(id.nodeId, batch.results) };
+    ctx.body = { statuses: relay.acceptResults(id.nodeId, batch.results, ctx.state.bodyRawBytes as number) };
   });
 
   router.post(routes.metrics.path, async (ctx) => {

@@ -8,7 +8,8 @@ import { formatTrialList, trialKey as key } from "../../protocol/routes.ts";
 import type { TrialLease, TrialResult, TrialRef, Command, WorkResponse, MetricsBatch } from "../../protocol/messages.ts";
 import type { NodeContext, NodeOutcome } from "../node-context.ts";
 import { renewIdentity } from "../node-identity.ts";
-import { batchPrefix, jsonBytes, MAX_RESULT_BYTES, RESULT_BATCH_BYTES, METRICS_BATCH, METRICS_BATCH_BYTES } from "../../protocol/batch-bytes.ts";
+import { batchPrefix, MAX_RESULT_BYTES, METRICS_BATCH, METRICS_BATCH_BYTES } from "../../protocol/batch-bytes.ts";
+import { ResultSender } from "./result-sender.ts";
 import { ThreadPool, leaseBlobs } from "./thread-pool.ts";
 import { CHUNK_MS, MAX_CHUNK, type ThreadReply } from "./thread.ts";
 
@@ -16,8 +17,6 @@ const POLL_WAIT_MS = 2000;
 const IDLE_POLL_MS = 1000;
 const METRICS_FLUSH_MS = 500;
 const TERM_GRACE_MS = 5000;
-const RESULT_BATCH = 64;
-const RESULT_FLUSH_MS = 5;
 const MAX_RESERVE = 256;
 /** At least the JSON of a result's fields besides its outcome (ids, status, worker, time; no error text). */
 const RESULT_ENVELOPE_BYTES = 512;
@@ -38,20 +37,19 @@ class Agent {
   private seq: number;
   /** Dataset and experiment blobs by SHA-256, each fetched once. */
   private blobs = new Map<string, Uint8Array>();
-  private results: TrialResult[] = [];
-  /** JSON bytes of results whose outcome a thread measured: batches are sized without another stringify. */
-  private resultBytes = new WeakMap<TrialResult, number>();
+  /** Results until the relay acknowledges them. */
+  private results: ResultSender;
   private metrics: MetricsBatch["items"] = [];
   private cancelled = new Set<string>();
   private pending: TrialLease[] = [];
-  private flushTimer: NodeJS.Timeout | undefined;
   private mode: "run" | "update" | "exit" = "run";
   private terminating = false;
   /** A wake-up that came while no one was waiting: the next wait returns at once. */
   private woken = false;
   private wakeUp: () => void = () => (this.woken = true);
   private gflops = 0;
-  private flushingResults = false;
+  /** Numbers this agent's result batches (their ids, for logs). */
+  private batchSeq = 0;
   /** The relay answers with `handBack`, so it reads our `reserve` (older relays refuse the parameter). */
   private relayTakesBack = false;
   /** Aborts the poll under way (SIGTERM). */
@@ -68,6 +66,12 @@ class Agent {
     // Joining again (a dead relay, a renewal) presents our identity, so we keep our id.
     this.controller.cookie = ctx.cookie;
     this.seq = ctx.join.commandSeq;
+    this.results = new ResultSender({
+      send: async (results) => {
+        await this.relay.call("results", { body: { batchId: `${ctx.join.nodeId}-${++this.batchSeq}`, results }, deflate: false });
+      },
+      log: ctx.log,
+    });
     this.pool = new ThreadPool(ctx.threads, module, ctx.bundleSource === "source" ? "source" : { bundleSource: ctx.bundleSource }, {
       onReply: (reply, lease) => this.onReply(reply, lease),
       onReturned: (leases) => {
@@ -161,7 +165,7 @@ class Agent {
             query: {
               free, wait: longPoll ? POLL_WAIT_MS : 0, seq: this.seq,
               // Everything we hold, results not yet acknowledged included: the relay takes back what is not listed.
-              running: formatTrialList([...this.held(), ...this.results]),
+              running: formatTrialList([...this.held(), ...this.results.unacked()]),
               reserve: tellReserve ? formatTrialList(this.pending) : undefined,
               threads: this.pool.size, host: this.ctx.host, gflops: Number(this.gflops.toFixed(2)),
             },
@@ -183,7 +187,7 @@ class Agent {
         this.relayTakesBack = res.handBack !== undefined;
         this.relayDry = res.dry ?? res.idle;
         // Trials handed back reach the relay before our next poll, which then no longer lists them.
-        if (this.handBack(res.handBack ?? [])) await this.flushResultsNow();
+        if (this.handBack(res.handBack ?? [])) await this.results.flushNow();
         await this.handle(res);
         this.startPending();
         this.checkIdle(res.idle);
@@ -196,14 +200,15 @@ class Agent {
       process.off("SIGTERM", onTerm);
       process.off("SIGINT", onTerm);
     }
-    for (let i = 0; i < 20 && this.results.length; i++) {
-      await this.flushResults();
-      if (this.results.length) await sleep(250);
+    for (let i = 0; i < 20 && this.results.size; i++) {
+      await this.results.flush();
+      if (this.results.size) await sleep(250);
     }
+    this.results.close();
     await this.flushMetrics();
     // A poll cut short may have carried trials we never saw: saying we hold nothing (our
     // results are in) lets the relay hand them back now rather than when we fall silent.
-    if (this.pollCut && !this.results.length) {
+    if (this.pollCut && !this.results.size) {
       await this.relay.call("work", { query: { free: 0, wait: 0, seq: this.seq, running: formatTrialList([]) }, timeoutMs: 2000 }).catch(() => {});
     }
     await this.pool.close();
@@ -217,7 +222,7 @@ class Agent {
   private checkIdle(relayIdle: boolean): void {
     const limit = this.ctx.exitWhenIdleMs;
     if (limit === undefined || this.mode !== "run") return;
-    if (!relayIdle || this.held().length || this.results.length) {
+    if (!relayIdle || this.held().length || this.results.size) {
       this.idleSince = undefined;
       return;
     }
@@ -406,42 +411,8 @@ class Agent {
       trialId: lease.trialId, attempt: lease.attempt, status, workerId: this.ctx.join.nodeId,
       error: fields.error ?? null, outcome: fields.outcome ?? null, finishedAt: Date.now(),
     };
-    this.results.push(result);
-    // The rest of a result is small and bounded, except an error's text (measured here, it is rare).
-    if (fields.outcomeBytes !== undefined) this.resultBytes.set(result, fields.outcomeBytes + RESULT_ENVELOPE_BYTES);
-    // Results finishing close together travel in one request.
-    if (this.results.length >= RESULT_BATCH) void this.flushResults();
-    else this.flushTimer ??= setTimeout(() => {
-      this.flushTimer = undefined;
-      void this.flushResults();
-    }, RESULT_FLUSH_MS);
-  }
-
-  /** Sends every buffered result now, after a send already under way. */
-  private async flushResultsNow(): Promise<void> {
-    for (let i = 0; i < 100 && this.flushingResults; i++) await sleep(10);
-    await this.flushResults();
-  }
-
-  /** Sends buffered results to the relay; they leave the buffer once it acknowledges. */
-  private async flushResults(): Promise<void> {
-    if (this.flushingResults || !this.results.length) return;
-    this.flushingResults = true;
-    const batch = this.results.slice(0, batchPrefix(this.results, RESULT_BATCH, RESULT_BATCH_BYTES, (r) => this.resultBytes.get(r) ?? jsonBytes(r)));
-    try {
-      await this.relay.call("results", { body: { batchId: `${this.ctx.join.nodeId}-${Date.now()}`, results: batch }, deflate: false });
-      this.results.splice(0, batch.length);
-    } catch (err) {
-      this.ctx.log(`sending ${batch.length} result(s) failed, will retry: ${(err as Error).message}`);
-    } finally {
-      this.flushingResults = false;
-    }
-    if (this.results.length) {
-      this.flushTimer ??= setTimeout(() => {
-        this.flushTimer = undefined;
-        void this.flushResults();
-      }, RESULT_FLUSH_MS * 20);
-    }
+    // The rest of a result is small and bounded, except an error's text (measured when sizing, it is rare).
+    this.results.add(result, fields.outcomeBytes === undefined ? undefined : fields.outcomeBytes + RESULT_ENVELOPE_BYTES);
   }
 
   private async flushMetrics(): Promise<void> {

@@ -1,0 +1,34 @@
+// The relay's queue of leased trials, in process with a fake controller: it is refilled in
+// few, large lease requests (each a transaction upstream), never at the cost of a worker's trials.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Relay } from "./relay.ts";
+import { fakeUpstream } from "./fake-upstream.ts";
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+test("the queue is refilled once half used, not after every poll, and every poll gets its trials", async () => {
+  const { upstream, leaseRequests } = fakeUpstream(1000);
+  const relay = new Relay(upstream, { relayId: "r", url: "", heartbeatMs: 60_000 });
+  const polls = 40;
+  try {
+    // 8 threads: the relay holds 16 trials for them; each poll takes 2 and returns their results.
+    await relay.poll("a", { threads: 8, free: 0, running: [] });
+    await relay.heartbeat(undefined); // which fills the queue
+    await tick();
+    const requestsBefore = leaseRequests.length;
+    for (let i = 0; i < polls; i++) {
+      const res = await relay.poll("a", { threads: 8, free: 2, running: [] });
+      assert.equal(res.trials.length, 2, `poll ${i + 1} got its trials`);
+      relay.acceptResults("a", res.trials.map((t) => ({ ...t, status: "done" as const, workerId: "a", error: null, outcome: null, finishedAt: Date.now() })));
+      await tick(); // any lease request the poll made is answered
+    }
+    const requests = leaseRequests.length - requestsBefore;
+    // Every 4 polls take 8 trials, half the queue: about 10 requests of 8, where refilling
+    // after each poll made 40 requests of 2.
+    assert.ok(requests <= polls / 3, `${requests} lease requests for ${polls} polls`);
+    assert.ok(leaseRequests.slice(requestsBefore).every((k) => k >= 8), `requests of ${leaseRequests.slice(requestsBefore).join(", ")} trials`);
+  } finally {
+    await relay.close(false);
+  }
+});
