@@ -343,16 +343,18 @@ export class Store {
    * done at its finish time. Two statements per 256 trials instead of two per trial.
    */
   async markDone(rows: ReadonlyArray<{ trialId: number; attempt: number; workerId: string; finishedAt: number }>, at: number): Promise<void> {
-    // A join on a VALUES list: each row found by its key (a CASE over the batch cost O(n²)).
-    for (const { values, params } of valueLists(rows, ["BIGINT", "INTEGER", "TEXT", "BIGINT"], (r) => [r.trialId, r.attempt, r.workerId, r.finishedAt])) {
+    for (let i = 0; i < rows.length; i += 256) {
+      const chunk = rows.slice(i, i + 256);
+      const ids = chunk.map(() => "CAST(? AS BIGINT)").join(", ");
+      const when = (type: string) => chunk.map(() => `WHEN CAST(? AS BIGINT) THEN CAST(? AS ${type})`).join(" ");
       await this.d.run(
-        `UPDATE attempts SET outcome = 'done', error = NULL, ended_at = ?, worker_id = v.column3
-         FROM ${values} WHERE attempts.trial_id = v.column1 AND attempts.attempt = v.column2`,
-        [at, ...params],
+        `UPDATE attempts SET outcome = 'done', error = NULL, ended_at = ?, worker_id = CASE trial_id ${when("TEXT")} END
+         WHERE trial_id IN (${ids}) AND attempt = CASE trial_id ${when("INTEGER")} END`,
+        [at, ...chunk.flatMap((r) => [r.trialId, r.workerId]), ...chunk.map((r) => r.trialId), ...chunk.flatMap((r) => [r.trialId, r.attempt])],
       );
       await this.d.run(
-        `UPDATE trials SET state = 'done', lease_relay = NULL, lease_deadline = NULL, finished_at = v.column4 FROM ${values} WHERE trials.id = v.column1`,
-        params,
+        `UPDATE trials SET state = 'done', lease_relay = NULL, lease_deadline = NULL, finished_at = CASE id ${when("BIGINT")} END WHERE id IN (${ids})`,
+        [...chunk.flatMap((r) => [r.trialId, r.finishedAt]), ...chunk.map((r) => r.trialId)],
       );
     }
   }
@@ -487,20 +489,3 @@ function idLists(ids: readonly number[]): Array<{ list: string; params: Array<nu
   return lists;
 }
 
-/**
- * `(VALUES (…), …) AS v` lists of up to 256 rows, each cell cast to its column's type (v.column1,
- * v.column2, … in both databases), padded with rows of NULLs (which join nothing) to a power of
- * two, as idLists are.
- */
-function valueLists<T>(rows: readonly T[], types: readonly string[], cells: (row: T) => unknown[]): Array<{ values: string; params: unknown[] }> {
-  const lists = [];
-  const row = `(${types.map((t) => `CAST(? AS ${t})`).join(", ")})`;
-  for (let i = 0; i < rows.length; i += 256) {
-    const chunk = rows.slice(i, i + 256);
-    const size = 2 ** Math.ceil(Math.log2(Math.max(1, chunk.length)));
-    const params = chunk.flatMap(cells);
-    for (let k = chunk.length * types.length; k < size * types.length; k++) params.push(null);
-    lists.push({ values: `(VALUES ${new Array(size).fill(row).join(", ")}) AS v`, params });
-  }
-  return lists;
-}
