@@ -125,12 +125,29 @@ export class Store {
    * and 63 rows take 6 statements, not 63.
    */
   private async insertMany(head: string, tail: string, width: number, rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
-    const row = `(${new Array(width).fill("?").join(", ")})`;
     let i = 0;
     for (let per = 64; per >= 1; per >>= 1) {
-      for (; i + per <= rows.length; i += per) await this.d.run(`${head} VALUES ${new Array(per).fill(row).join(", ")} ${tail}`, rows.slice(i, i + per).flat());
+      for (; i + per <= rows.length; i += per) {
+        const params: unknown[] = [];
+        for (let k = i; k < i + per; k++) for (const v of rows[k]!) params.push(v);
+        await this.d.run(this.insertText(head, tail, width, per), params);
+      }
     }
   }
+
+  private insertTexts = new Map<string, string>();
+
+  /** The text of an insert of `per` rows (kept: the driver looks its prepared statement up by text). */
+  private insertText(head: string, tail: string, width: number, per: number): string {
+    const key = `${per}\0${head}\0${tail}`;
+    let text = this.insertTexts.get(key);
+    if (text === undefined) {
+      const row = `(${new Array(width).fill("?").join(", ")})`;
+      this.insertTexts.set(key, (text = `${head} VALUES ${new Array(per).fill(row).join(", ")} ${tail}`));
+    }
+    return text;
+  }
+
 
   /** Leases get one more lease period from `now` (after a controller restart, running trials are not failures). */
   graceLeases(now: number): Promise<number> {

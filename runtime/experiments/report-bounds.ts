@@ -10,3 +10,12 @@ export function maxReportsOf(experiment: ExperimentRef, config: Record<string, u
   }
   return MAX_REPORTS;
 }
+
+/**
+ * Whether a trial may send `count` reports, its config given as the stored JSON text: parsed
+ * only when the count could be past the bound (every bound allows one report, and a tiny
+ * trial's result, which carries one, is recorded without parsing its config again).
+ */
+export function reportsAllowed(experiment: ExperimentRef, count: number, configJson: string): boolean {
+  return count <= 1 || count <= maxReportsOf(experiment, JSON.parse(configJson) as Record<string, unknown>);
+}

@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { maxReportsOf } from "../experiments/report-bounds.ts";
 import { batchPrefix, jsonBytes, RESULT_BATCH_BYTES, METRICS_BATCH, METRICS_BATCH_BYTES } from "../../protocol/batch-bytes.ts";
 import type { Upstream } from "./upstream.ts";
+import { RateWindow } from "../rate-window.ts";
 import type {
   TrialLease, TrialRef, TrialResult, Command, WorkResponse, MetricsBatch, RelayStats, WorkerStats, RungRequest,
 } from "../../protocol/messages.ts";
@@ -49,8 +50,8 @@ interface WorkerState {
   running: Map<string, TrialLease>;
   stop: TrialRef[];
   trialsDone: number;
-  /** When its recent trials finished: how large a reserve it may hold. */
-  doneTimes: number[];
+  /** Its trials finished over the last 2 s: how large a reserve it may hold. */
+  done: RateWindow;
   gflops: number;
   /** Which of `running` it has not started, as it last said (empty for workers that do not say). */
   reserve: TrialRef[];
@@ -104,7 +105,8 @@ export class Relay {
   private upstreamDry = false;
   private timers: NodeJS.Timeout[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
-  private doneTimes: number[] = [];
+  /** Trials finished here over the last minute. */
+  private done = new RateWindow(60_000);
   private closed = false;
   bundleSha = "";
   counters = { resultsUploaded: 0, polls: 0, uploadFailures: 0, handedBack: 0 };
@@ -299,9 +301,7 @@ export class Relay {
 
   /** A worker gets at most its threads plus a reserve of half a second of its own work, minus what it holds. */
   private boundFree(w: WorkerState, asked: number): number {
-    const since = Date.now() - 2000;
-    while (w.doneTimes.length && w.doneTimes[0]! < since) w.doneTimes.shift();
-    const reserve = Math.min(MAX_RESERVE, Math.max(w.threads, Math.ceil((w.doneTimes.length / 2) * 0.5)));
+    const reserve = Math.min(MAX_RESERVE, Math.max(w.threads, Math.ceil(w.done.perSecond(Date.now(), 2000) * 0.5)));
     return Math.max(0, Math.min(asked, w.threads + reserve - w.running.size));
   }
 
@@ -309,7 +309,7 @@ export class Relay {
     let w = this.workers.get(id);
     if (!w) {
       w = {
-        id, host, threads, lastPoll: Date.now(), running: new Map(), stop: [], trialsDone: 0, doneTimes: [], gflops: 0,
+        id, host, threads, lastPoll: Date.now(), running: new Map(), stop: [], trialsDone: 0, done: new RateWindow(2000), gflops: 0,
         reserve: [], handBack: [], seq: 0,
       };
       this.workers.set(id, w);
@@ -369,8 +369,8 @@ export class Relay {
       }
       if (r.status === "done") {
         w.trialsDone++;
-        w.doneTimes.push(Date.now());
-        this.doneTimes.push(Date.now());
+        w.done.add(Date.now());
+        this.done.add(Date.now());
       }
       this.resultBuffer.push(r);
       if (bodyBytes !== undefined) this.resultBytes.set(r, Math.ceil(bodyBytes / results.length));
@@ -451,10 +451,7 @@ export class Relay {
 
   /** Trials finished per second over the last five seconds. */
   private recentRate(): number {
-    const since = Date.now() - 5000;
-    let n = 0;
-    for (let i = this.doneTimes.length - 1; i >= 0 && this.doneTimes[i]! >= since; i--) n++;
-    return n / 5;
+    return this.done.perSecond(Date.now(), 5000);
   }
 
   private liveThreads(): number {
@@ -615,7 +612,6 @@ export class Relay {
 
   stats(): RelayStats {
     const now = Date.now();
-    this.doneTimes = this.doneTimes.filter((t) => now - t < 60_000);
     const workers: WorkerStats[] = [...this.workers.values()].map((w) => ({
       workerId: w.id, host: w.host, threads: w.threads, busy: w.running.size, lastPoll: w.lastPoll,
       silent: now - w.lastPoll > this.o.silentMs, trialsDone: w.trialsDone, gflops: w.gflops,
@@ -623,7 +619,7 @@ export class Relay {
     return {
       relayId: this.o.relayId, url: this.o.url, queued: this.queue.length,
       running: workers.reduce((s, w) => s + w.busy, 0), bufferedResults: this.resultBuffer.length,
-      workers, trialsPerMinute: this.doneTimes.length, resultsUploaded: this.counters.resultsUploaded,
+      workers, trialsPerMinute: this.done.count(now, 60_000), resultsUploaded: this.counters.resultsUploaded,
       bytesBeforeCompression: this.upstream.bytes?.().raw ?? 0, bytesAfterCompression: this.upstream.bytes?.().sent ?? 0,
     };
   }

@@ -9,6 +9,7 @@ import type { TrialLease, TrialResult, TrialRef, Command, WorkResponse, MetricsB
 import type { NodeContext, NodeOutcome } from "../node-context.ts";
 import { renewIdentity } from "../node-identity.ts";
 import { batchPrefix, MAX_RESULT_BYTES, METRICS_BATCH, METRICS_BATCH_BYTES } from "../../protocol/batch-bytes.ts";
+import { RateWindow } from "../rate-window.ts";
 import { ResultSender } from "./result-sender.ts";
 import { ThreadPool, leaseBlobs } from "./thread-pool.ts";
 import { CHUNK_MS, MAX_CHUNK, type ThreadReply } from "./thread.ts";
@@ -89,13 +90,12 @@ class Agent {
     });
   }
 
-  private finishedAt: number[] = [];
+  /** Trials finished over the last 2 s. */
+  private finished = new RateWindow(2000);
 
   /** Trials finished per second over the last two seconds. */
   private recentRate(): number {
-    const since = Date.now() - 2000;
-    while (this.finishedAt.length && this.finishedAt[0]! < since) this.finishedAt.shift();
-    return this.finishedAt.length / 2;
+    return this.finished.perSecond(Date.now(), 2000);
   }
 
   /**
@@ -372,7 +372,7 @@ class Agent {
       this.queueResult(lease, "done", { outcome: reply.outcome, outcomeBytes: reply.outcomeBytes });
     }
     this.cancelled.delete(key(lease));
-    this.finishedAt.push(Date.now());
+    this.finished.add(Date.now());
     this.startPending();
     if (this.pollDue()) this.wakeUp();
   }
