@@ -105,35 +105,38 @@ export class Scheduler {
       await this.expireLeases(now);
       const queued = await this.store.queuedTrials(n);
       // One statement per sweep (its own lease time), not one per trial.
-      const bySweep = new Map<number, TrialRow[]>();
-      for (const t of queued) bySweep.set(t.sweep_id, [...(bySweep.get(t.sweep_id) ?? []), t]);
-      const attempts = new Map<number, number>();
-      const deadlines = new Map<number, number>();
-      for (const [sweepId, ts] of bySweep) {
-        const deadline = now + (await this.sweepInfo(sweepId)).leaseMs;
-        deadlines.set(sweepId, deadline);
-        for (const [id, a] of await this.store.leaseMany(ts.map((t) => t.id), relayId, deadline, now)) attempts.set(id, a);
+      const bySweep = new Map<number, number[]>();
+      for (const t of queued) {
+        const ids = bySweep.get(t.sweep_id);
+        if (ids) ids.push(t.id);
+        else bySweep.set(t.sweep_id, [t.id]);
       }
-      const leases: TrialLease[] = [];
-      for (const t of queued) leases.push(await this.toLease(t, attempts.get(t.id)!, deadlines.get(t.sweep_id)!));
-      return leases;
+      const attempts = new Map<number, number>();
+      const sweeps = new Map<number, { info: SweepInfo; deadline: number }>();
+      for (const [sweepId, ids] of bySweep) {
+        const info = await this.sweepInfo(sweepId);
+        const deadline = now + info.leaseMs;
+        sweeps.set(sweepId, { info, deadline });
+        for (const [id, a] of await this.store.leaseMany(ids, relayId, deadline, now)) attempts.set(id, a);
+      }
+      return queued.map((t) => this.toLease(t, attempts.get(t.id)!, sweeps.get(t.sweep_id)!.info, sweeps.get(t.sweep_id)!.deadline));
     });
   }
 
-  private async toLease(t: TrialRow, attempt: number, deadline: number): Promise<TrialLease> {
+  private toLease(t: TrialRow, attempt: number, info: SweepInfo, deadline: number): TrialLease {
     const config = JSON.parse(t.config) as Record<string, unknown>;
-    const info = await this.sweepInfo(t.sweep_id);
     const datasets: Record<string, string> = {};
     for (const { spec } of findDatasetSpecs(config)) {
       const key = datasetKey(spec);
       const sha = key === null ? undefined : info.datasets[key] ?? this.opts.datasets[key];
       if (key !== null && sha) datasets[key] = sha;
     }
-    return {
+    const lease: TrialLease = {
       trialId: t.id, attempt, sweepId: t.sweep_id, experiment: info.experiment, config,
       params: JSON.parse(t.params) as Record<string, unknown>, seed: t.seed, datasets, deadline,
-      ...(info.earlyStopping && { earlyStopping: info.earlyStopping }),
     };
+    if (info.earlyStopping) lease.earlyStopping = info.earlyStopping;
+    return lease;
   }
 
   /** Leases past their deadline go back to the queue, or fail after maxAttempts failures. */

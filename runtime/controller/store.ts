@@ -362,19 +362,23 @@ export class Store {
   async markDone(rows: ReadonlyArray<{ trialId: number; attempt: number; workerId: string; finishedAt: number }>, at: number): Promise<void> {
     for (let i = 0; i < rows.length; i += 256) {
       const chunk = rows.slice(i, i + 256);
-      const ids = chunk.map(() => "CAST(? AS BIGINT)").join(", ");
-      const when = (type: string) => chunk.map(() => `WHEN CAST(? AS BIGINT) THEN CAST(? AS ${type})`).join(" ");
+      // Padded to a power of two with NULLs (which match nothing), as idLists are: a few statement texts serve every size.
+      const size = 2 ** Math.ceil(Math.log2(chunk.length));
+      const pad = <T>(xs: T[], per: number) => [...xs, ...new Array<null>((size - chunk.length) * per).fill(null)];
+      const ids = new Array(size).fill("CAST(? AS BIGINT)").join(", ");
+      const when = (type: string) => new Array(size).fill(`WHEN CAST(? AS BIGINT) THEN CAST(? AS ${type})`).join(" ");
       await this.d.run(
         `UPDATE attempts SET outcome = 'done', error = NULL, ended_at = ?, worker_id = CASE trial_id ${when("TEXT")} END
          WHERE trial_id IN (${ids}) AND attempt = CASE trial_id ${when("INTEGER")} END`,
-        [at, ...chunk.flatMap((r) => [r.trialId, r.workerId]), ...chunk.map((r) => r.trialId), ...chunk.flatMap((r) => [r.trialId, r.attempt])],
+        [at, ...pad(chunk.flatMap((r) => [r.trialId, r.workerId]), 2), ...pad(chunk.map((r) => r.trialId), 1), ...pad(chunk.flatMap((r) => [r.trialId, r.attempt]), 2)],
       );
       await this.d.run(
         `UPDATE trials SET state = 'done', lease_relay = NULL, lease_deadline = NULL, finished_at = CASE id ${when("BIGINT")} END WHERE id IN (${ids})`,
-        [...chunk.flatMap((r) => [r.trialId, r.finishedAt]), ...chunk.map((r) => r.trialId)],
+        [...pad(chunk.flatMap((r) => [r.trialId, r.finishedAt]), 2), ...pad(chunk.map((r) => r.trialId), 1)],
       );
     }
   }
+
   /** Results of distinct trials that have none yet (the caller checked). */
   async insertResults(rows: readonly ResultRow[]): Promise<void> {
     await this.insertMany("INSERT INTO results (trial_id, attempt, relay_id, worker_id, result_sha, metrics, objective, outcome, stored_at)", "ON CONFLICT (trial_id) DO NOTHING", 9,

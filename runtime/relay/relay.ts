@@ -324,13 +324,14 @@ export class Relay {
     const trials: TrialLease[] = [];
     const give = tailCap(free, this.idleThreads(w), this.inTail());
     if (give > 0 && !this.paused.all && !this.closed) {
-      for (let i = 0; i < this.queue.length && trials.length < give;) {
-        const l = this.queue[i]!;
-        if (this.paused.sweeps.has(l.sweepId)) { i++; continue; }
-        this.queue.splice(i, 1);
-        trials.push(l);
-        w.running.set(key(l), l);
+      // The first `give` of sweeps not paused, in one pass (a splice per trial moved the whole queue each time).
+      if (!this.paused.sweeps.size) trials.push(...this.queue.splice(0, give));
+      else {
+        const rest: TrialLease[] = [];
+        for (const l of this.queue) (trials.length < give && !this.paused.sweeps.has(l.sweepId) ? trials : rest).push(l);
+        this.queue = rest;
       }
+      for (const l of trials) w.running.set(key(l), l);
     }
     if (trials.length) this.ensureQueue(0);
     const stop = w.stop.splice(0);
@@ -349,14 +350,16 @@ export class Relay {
    */
   acceptResults(workerId: string, results: TrialResult[], bodyBytes?: number): Array<"stored" | "refused"> {
     const w = this.worker(workerId);
-    w.lastPoll = Date.now();
     let requeued = false;
+    const now = Date.now();
+    w.lastPoll = now;
     const statuses = results.map((r) => {
-      const lease = w.running.get(key(r));
+      const k = key(r);
+      const lease = w.running.get(k);
       if (!lease || r.workerId !== workerId) return "refused" as const;
       if (r.outcome && r.outcome.reports.length > maxReportsOf(lease.experiment, lease.config)) return "refused" as const;
-      w.running.delete(key(r));
-      const recalled = this.recalls.delete(key(r));
+      w.running.delete(k);
+      const recalled = this.recalls.delete(k);
       if (r.status === "released") {
         // Asked back for an idle thread: it goes to the front of the queue under the same
         // lease (which this relay renews while it holds it); otherwise back upstream.
@@ -369,8 +372,8 @@ export class Relay {
       }
       if (r.status === "done") {
         w.trialsDone++;
-        w.done.add(Date.now());
-        this.done.add(Date.now());
+        w.done.add(now);
+        this.done.add(now);
       }
       this.resultBuffer.push(r);
       if (bodyBytes !== undefined) this.resultBytes.set(r, Math.ceil(bodyBytes / results.length));
