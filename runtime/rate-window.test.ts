@@ -32,3 +32,10 @@ test("a clock that goes back counts into the newest bucket, never into a stale o
 test("refuses a bucket longer than the window", () => {
   assert.throws(() => new RateWindow(50, 100), /0 < bucketMs <= windowMs/);
 });
+
+test("a rate is over the window at most, and needs a period", () => {
+  const w = new RateWindow(1000, 100);
+  for (let t = 0; t < 1000; t += 10) w.add(t);
+  assert.equal(w.perSecond(999, 60_000), 100, "a minute asked of a 1 s window: the window's rate");
+  assert.throws(() => w.perSecond(999, 0), /more than 0 ms/);
+});

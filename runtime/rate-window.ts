@@ -31,9 +31,10 @@ export class RateWindow {
     return sum;
   }
 
-  /** Events per second over the last `ms`. */
+  /** Events per second over the last `ms` (at most the window). */
   perSecond(now: number, ms = this.windowMs): number {
-    return this.count(now, ms) / (ms / 1000);
+    if (!(ms > 0)) throw new Error(`a rate needs a period of more than 0 ms, got ${ms}`);
+    return this.count(now, ms) / (Math.min(ms, this.windowMs) / 1000);
   }
 
   private slot(bucket: number): number {

@@ -148,7 +148,6 @@ export class Store {
     return text;
   }
 
-
   /** Leases get one more lease period from `now` (after a controller restart, running trials are not failures). */
   graceLeases(now: number): Promise<number> {
     return this.d.run(
@@ -509,4 +508,3 @@ function idLists(ids: readonly number[]): Array<{ list: string; params: Array<nu
   }
   return lists;
 }
-

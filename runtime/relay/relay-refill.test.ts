@@ -32,3 +32,19 @@ test("the queue is refilled once half used, not after every poll, and every poll
     await relay.close(false);
   }
 });
+
+test("a lease request the controller cannot fill is followed at once by another, so the relay learns it is dry", async () => {
+  const { upstream, leaseRequests } = fakeUpstream(10);
+  const relay = new Relay(upstream, { relayId: "r", url: "", heartbeatMs: 60_000 });
+  try {
+    await relay.poll("a", { threads: 8, free: 0, running: [] });
+    await relay.heartbeat(undefined); // asks for 16, gets the controller's last 10
+    await tick();
+    assert.deepEqual(leaseRequests.slice(0, 2), [16, 6], "the queue holds 10 of 16: asked again at once");
+    const res = await relay.poll("a", { threads: 8, free: 2, running: [] });
+    assert.equal(res.trials.length, 2);
+    assert.equal(res.dry, true, "the sweep's last trials are out: its tail rules apply from now");
+  } finally {
+    await relay.close(false);
+  }
+});

@@ -376,6 +376,9 @@ export class Relay {
         this.done.add(now);
       }
       this.resultBuffer.push(r);
+      // Each result counts an even share of its request: a batch made of whole requests is
+      // measured exactly, one that splits a request of unequal results may pass the target a
+      // little (RESULT_BATCH_BYTES is a quarter of the route's cap).
       if (bodyBytes !== undefined) this.resultBytes.set(r, Math.ceil(bodyBytes / results.length));
       return "stored" as const;
     });
@@ -445,7 +448,8 @@ export class Relay {
 
   /**
    * Trials worth holding: two per live worker thread, or half a second of work when trials
-   * are short, so workers never wait on the controller; none without workers.
+   * are short, so workers never wait on the controller; none without workers. The queue is
+   * refilled to this once it is down to half (ensureQueue).
    */
   private wanted(): number {
     const threads = this.liveThreads();
@@ -463,16 +467,22 @@ export class Relay {
     return threads;
   }
 
-  private ensureQueue(extra: number): void {
+  /**
+   * Fetches leases when the queue is down to half of what it should hold, or at once for
+   * `extra` trials a waiting worker asked for, or (`again`) after a fetch the controller could
+   * not fill: the next answer says whether it is dry, which the tail's rules wait for.
+   */
+  private ensureQueue(extra: number, again = false): void {
     if (this.fetching || this.closed) return;
     const wanted = this.wanted() + extra;
     const want = wanted - this.queue.length;
     if (want <= 0 || (this.upstreamPaused && !this.waiters.length && !extra)) return;
-    // Refilled once half used, not after every poll: each lease fetch is a transaction upstream
-    // (a commit on the controller's disk), worth making for many trials at once.
-    if (extra === 0 && this.queue.length > wanted / 2) return;
+    // Not after every poll: each lease fetch is a transaction upstream (a commit on the
+    // controller's disk), worth making for many trials at once.
+    if (extra === 0 && !again && this.queue.length > wanted / 2) return;
     this.fetching = true;
-    this.upstream.leases(Math.min(want, 1000)).then(
+    const asked = Math.min(want, 1000);
+    this.upstream.leases(asked).then(
       ({ trials, paused }) => {
         this.fetching = false;
         this.upstreamPaused = paused;
@@ -481,7 +491,7 @@ export class Relay {
         if (this.closed) for (const l of trials) this.released.push(ref(l));
         else this.queue.push(...trials);
         this.wakeWaiters();
-        if (trials.length && !this.closed) this.ensureQueue(0);
+        if (trials.length && !this.closed) this.ensureQueue(0, trials.length < asked);
         else this.recallReserves();
       },
       (err) => {

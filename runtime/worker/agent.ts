@@ -18,6 +18,8 @@ const POLL_WAIT_MS = 2000;
 const IDLE_POLL_MS = 1000;
 const METRICS_FLUSH_MS = 500;
 const TERM_GRACE_MS = 5000;
+/** How long a stopping agent keeps sending its last results. */
+const RESULT_DRAIN_MS = 5000;
 const MAX_RESERVE = 256;
 /** At least the JSON of a result's fields besides its outcome (ids, status, worker, time; no error text). */
 const RESULT_ENVELOPE_BYTES = 512;
@@ -49,7 +51,7 @@ class Agent {
   private woken = false;
   private wakeUp: () => void = () => (this.woken = true);
   private gflops = 0;
-  /** Numbers this agent's result batches (their ids, for logs). */
+  /** Numbers this agent's result batches: each gets its own id, as the protocol asks. */
   private batchSeq = 0;
   /** The relay answers with `handBack`, so it reads our `reserve` (older relays refuse the parameter). */
   private relayTakesBack = false;
@@ -187,7 +189,7 @@ class Agent {
         this.relayTakesBack = res.handBack !== undefined;
         this.relayDry = res.dry ?? res.idle;
         // Trials handed back reach the relay before our next poll, which then no longer lists them.
-        if (this.handBack(res.handBack ?? [])) await this.results.flushNow();
+        await this.results.flushUntilAcked(this.handBack(res.handBack ?? []));
         await this.handle(res);
         this.startPending();
         this.checkIdle(res.idle);
@@ -200,11 +202,7 @@ class Agent {
       process.off("SIGTERM", onTerm);
       process.off("SIGINT", onTerm);
     }
-    for (let i = 0; i < 20 && this.results.size; i++) {
-      await this.results.flush();
-      if (this.results.size) await sleep(250);
-    }
-    this.results.close();
+    await this.results.drain(RESULT_DRAIN_MS);
     await this.flushMetrics();
     // A poll cut short may have carried trials we never saw: saying we hold nothing (our
     // results are in) lets the relay hand them back now rather than when we fall silent.
@@ -252,15 +250,14 @@ class Agent {
     });
   }
 
-  /** Returns the unstarted trials the relay asks back (started ones stay); whether any went. */
-  private handBack(refs: TrialRef[]): boolean {
+  /** Returns the unstarted trials the relay asks back (started ones stay); the results that say so. */
+  private handBack(refs: TrialRef[]): TrialResult[] {
     const asked = new Set(refs.map(key));
     const back = this.pending.filter((l) => asked.has(key(l)));
-    if (!back.length) return false;
+    if (!back.length) return [];
     this.pending = this.pending.filter((l) => !asked.has(key(l)));
-    for (const l of back) this.queueResult(l, "released", {});
     this.ctx.log(`handing back ${back.map(key).join(", ")} from the reserve: threads elsewhere are idle`);
-    return true;
+    return back.map((l) => this.queueResult(l, "released", {}));
   }
 
   private startPending(): void {
@@ -406,13 +403,14 @@ class Agent {
     }
   }
 
-  private queueResult(lease: TrialRef, status: TrialResult["status"], fields: { error?: string; outcome?: TrialResult["outcome"]; outcomeBytes?: number }): void {
+  private queueResult(lease: TrialRef, status: TrialResult["status"], fields: { error?: string; outcome?: TrialResult["outcome"]; outcomeBytes?: number }): TrialResult {
     const result: TrialResult = {
       trialId: lease.trialId, attempt: lease.attempt, status, workerId: this.ctx.join.nodeId,
       error: fields.error ?? null, outcome: fields.outcome ?? null, finishedAt: Date.now(),
     };
     // The rest of a result is small and bounded, except an error's text (measured when sizing, it is rare).
     this.results.add(result, fields.outcomeBytes === undefined ? undefined : fields.outcomeBytes + RESULT_ENVELOPE_BYTES);
+    return result;
   }
 
   private async flushMetrics(): Promise<void> {

@@ -75,3 +75,71 @@ test("a lone result goes after flushMs", async () => {
   relay.posts[0]!.answer();
   sender.close();
 });
+
+test("flushUntilAcked returns once the relay acknowledged those results, whichever post carried them", async () => {
+  const relay = heldRelay();
+  const sender = new ResultSender({ send: relay.send, log: () => {}, batchMax: 2, maxPosts: 1, flushMs: 60_000 });
+  for (let i = 1; i <= 3; i++) sender.add(result(i));
+  const handedBack = result(4);
+  sender.add(handedBack);
+  await tick();
+  let done = false;
+  const waiting = sender.flushUntilAcked([handedBack], 5000).then(() => (done = true));
+  relay.posts[0]!.answer(); // 1, 2: the post that frees its place sends 3, 4 on its own
+  await tick();
+  assert.deepEqual(ids(relay.posts[1]!.batch), [3, 4]);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(done, false, "4 is on its way, not yet acknowledged");
+  relay.posts[1]!.answer();
+  await waiting;
+  assert.equal(sender.size, 0);
+  sender.close();
+});
+
+test("after a failure nothing goes before the pause, not even a full batch", async () => {
+  const relay = heldRelay();
+  const sender = new ResultSender({ send: relay.send, log: () => {}, batchMax: 2, maxPosts: 3, flushMs: 60_000, retryMs: 50 });
+  sender.add(result(1));
+  sender.add(result(2));
+  await tick();
+  relay.posts[0]!.fail();
+  await tick();
+  sender.add(result(3));
+  sender.add(result(4));
+  await tick();
+  assert.equal(relay.posts.length, 1, "paused: the relay is failing");
+  await new Promise((r) => setTimeout(r, 80));
+  assert.deepEqual(relay.posts.slice(1).map((p) => ids(p.batch)), [[1, 2], [3, 4]], "after the pause, the oldest first");
+  sender.close();
+});
+
+test("drain sends everything, then nothing starts on its own any more", async () => {
+  const posted: number[][] = [];
+  let failing = true;
+  const sender = new ResultSender({
+    send: async (batch) => {
+      posted.push(ids(batch));
+      if (failing) throw new Error("relay down");
+    },
+    log: () => {}, batchMax: 4, retryMs: 10,
+  });
+  for (let i = 1; i <= 6; i++) sender.add(result(i));
+  setTimeout(() => (failing = false), 30);
+  await sender.drain(2000);
+  assert.equal(sender.size, 0, "all acknowledged once the relay came back");
+  const after = posted.length;
+  sender.add(result(7)); // e.g. a thread's late end: queued, not sent by a closed sender
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(posted.length, after);
+});
+
+test("a drain that runs out of time leaves no timer and no retry behind", async () => {
+  let posts = 0;
+  const sender = new ResultSender({ send: async () => { posts++; throw new Error("relay down"); }, log: () => {}, retryMs: 5 });
+  sender.add(result(1));
+  await sender.drain(40);
+  assert.equal(sender.size, 1, "kept, not dropped");
+  const after = posts;
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(posts, after, "no post after close");
+});

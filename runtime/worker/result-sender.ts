@@ -1,6 +1,7 @@
 // An agent's results on their way to its relay: batched as they finish, several posts under
 // way at once, each result kept (and listed as held) until the relay acknowledges it, and
-// sent again after a failure. The sending itself is injected, so tests drive it without sockets.
+// sent again after a pause when a post fails. The sending itself is injected, so tests drive
+// it without sockets.
 import type { TrialResult } from "../../protocol/messages.ts";
 import { batchPrefix, jsonBytes, RESULT_BATCH_BYTES } from "../../protocol/batch-bytes.ts";
 
@@ -14,9 +15,11 @@ export interface ResultSenderOptions {
   batchMax?: number;
   /** How long a result waits for others to share its post (default 5 ms). */
   flushMs?: number;
-  /** The pause before results whose post failed go again (default 100 ms). */
+  /** The pause after a failed post before results go again (default 100 ms). */
   retryMs?: number;
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class ResultSender {
   /** Not yet sent, oldest first. */
@@ -27,6 +30,9 @@ export class ResultSender {
   private bytes = new WeakMap<TrialResult, number>();
   private posts = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** After a failed post, nothing goes before this time (ms since the epoch). */
+  private pauseUntil = 0;
+  private closed = false;
   private readonly maxPosts: number;
   private readonly batchMax: number;
   private readonly flushMs: number;
@@ -49,57 +55,89 @@ export class ResultSender {
     return [...this.queued, ...this.sending];
   }
 
-  /** Queues a finished trial's result; a full batch goes now, otherwise within flushMs. */
+  /** Queues a finished trial's result; a full batch goes now, otherwise within flushMs (once closed, it only waits). */
   add(result: TrialResult, bytes?: number): void {
     this.queued.push(result);
     if (bytes !== undefined) this.bytes.set(result, bytes);
     if (this.queued.length >= this.batchMax) void this.flush();
-    else this.timer ??= setTimeout(() => this.onTimer(), this.flushMs);
+    else this.arm(this.flushMs);
   }
 
-  /** Waits up to a second for a post to be free, then sends a batch (what is handed back must reach the relay before the next poll). */
-  async flushNow(): Promise<void> {
-    for (let i = 0; i < 100 && this.posts >= this.maxPosts; i++) await new Promise((r) => setTimeout(r, 10));
-    await this.flush();
+  /**
+   * Sends until the relay has acknowledged these results, or `ms` has passed: what an agent
+   * hands back must reach its relay before its next poll. Other posts under way may carry them.
+   */
+  async flushUntilAcked(results: readonly TrialResult[], ms = 1000): Promise<void> {
+    const until = Date.now() + ms;
+    const waiting = () => results.some((r) => this.sending.has(r) || this.queued.includes(r));
+    while (waiting() && Date.now() < until && !this.closed) {
+      if (this.canPost() && this.queued.some((r) => results.includes(r))) await this.flush();
+      else await sleep(5);
+    }
   }
 
-  /** Sends the oldest queued results, if a post is free; resolves when that post ends. */
+  /** Sends everything, for at most `ms` (an agent that stops); then no post or timer is left to start. */
+  async drain(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (this.size && Date.now() < until) {
+      if (this.canPost() && this.queued.length) await this.flush();
+      else await sleep(10);
+    }
+    this.close();
+  }
+
+  /** Sends the oldest queued results, if a post is free and no pause after a failure holds them; resolves when that post ends. */
   async flush(): Promise<void> {
-    if (this.posts >= this.maxPosts || !this.queued.length) return;
+    if (this.closed || !this.queued.length) return;
+    if (Date.now() < this.pauseUntil) return this.arm(this.pauseUntil - Date.now());
+    // All posts under way: the first to end sends the rest.
+    if (this.posts >= this.maxPosts) return;
     const batch = this.queued.splice(0, batchPrefix(this.queued, this.batchMax, RESULT_BATCH_BYTES, (r) => this.bytes.get(r) ?? jsonBytes(r)));
     for (const r of batch) this.sending.add(r);
     this.posts++;
     let sent = false;
     try {
-      await this.o.send(batch);
+      const posting = this.o.send(batch);
+      // Another full batch waiting (after a pause) takes another free post, as add() would.
+      if (this.queued.length >= this.batchMax) void this.flush();
+      await posting;
       sent = true;
     } catch (err) {
       this.o.log(`sending ${batch.length} result(s) failed, will retry: ${(err as Error).message}`);
       this.queued.unshift(...batch);
+      this.pauseUntil = Date.now() + this.retryMs;
     } finally {
       this.posts--;
       for (const r of batch) this.sending.delete(r);
     }
-    if (!this.queued.length) return;
-    if (sent) {
+    if (!this.queued.length || this.closed) return;
+    if (sent && Date.now() >= this.pauseUntil) {
       // What came in meanwhile goes now: results held count against the agent's grant, so
       // waiting for a timer here left its threads without trials.
       this.cancelTimer();
       void this.flush();
     } else {
       this.cancelTimer();
-      this.timer = setTimeout(() => this.onTimer(), this.retryMs);
+      this.arm(Math.max(0, this.pauseUntil - Date.now()));
     }
   }
 
-  /** Stops the pending timer (the agent is done with this sender). */
+  /** No timer is left, and no post starts on its own any more (one under way still ends). */
   close(): void {
+    this.closed = true;
     this.cancelTimer();
   }
 
-  private onTimer(): void {
-    this.timer = undefined;
-    void this.flush();
+  private canPost(): boolean {
+    return this.posts < this.maxPosts && Date.now() >= this.pauseUntil;
+  }
+
+  private arm(ms: number): void {
+    if (this.closed) return;
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, ms);
   }
 
   private cancelTimer(): void {
