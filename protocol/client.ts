@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { routes, routeUrl, type RouteName, type QueryOf, type BodyOf, type ResponseOf } from "./routes.ts";
 import { encodeJsonBody } from "./codec.ts";
+import { httpRequest, type RawResponse } from "./http-request.ts";
 
 export class HttpError extends Error {
   constructor(readonly status: number, message: string, readonly url: string) {
@@ -49,14 +50,20 @@ export class ProtocolClient {
       this.bytesSent += body.byteLength;
       this.rawBytesSent += encoded.rawBytes;
     }
-    const signal = opts.signal ?? AbortSignal.timeout(opts.timeoutMs ?? 30_000);
-    const res = await fetch(url, { method: route.method, headers, body: body as Uint8Array<ArrayBuffer> | undefined, signal });
-    const setCookies = res.headers.getSetCookie();
-    if (setCookies.length) this.cookie = setCookies.map((c) => c.split(";")[0]).join("; ");
-    if (!res.ok) throw new HttpError(res.status, await errorMessage(res), url);
-    if (name === "blob") return new Uint8Array(await res.arrayBuffer()) as ResponseOf<N>;
-    if (name === "bootstrap") return (await res.text()) as ResponseOf<N>;
-    const parsed = route.response.safeParse(await res.json());
+    // A caller's own signal carries its own timeout (an agent's long-poll); otherwise 30 s.
+    const res = await httpRequest(url, { method: route.method, headers, body, signal: opts.signal, timeoutMs: opts.signal ? undefined : opts.timeoutMs ?? 30_000 });
+    if (res.setCookies.length) this.cookie = res.setCookies.map((c) => c.split(";")[0]).join("; ");
+    if (res.status < 200 || res.status > 299) throw new HttpError(res.status, errorMessage(res), url);
+    // A copy of its own: a small body may be a view into Node's shared buffer pool.
+    if (name === "blob") return new Uint8Array(res.body) as ResponseOf<N>;
+    if (name === "bootstrap") return res.body.toString("utf8") as ResponseOf<N>;
+    let json: unknown;
+    try {
+      json = JSON.parse(res.body.toString("utf8"));
+    } catch (err) {
+      throw new HttpError(502, `malformed answer: not JSON (${(err as Error).message})`, url);
+    }
+    const parsed = route.response.safeParse(json);
     if (!parsed.success) throw new HttpError(502, `malformed answer: ${parsed.error.issues[0]?.message}`, url);
     return parsed.data as ResponseOf<N>;
   }
@@ -77,8 +84,8 @@ export class BlobMismatchError extends Error {
   }
 }
 
-async function errorMessage(res: Response): Promise<string> {
-  const text = await res.text().catch(() => "");
+function errorMessage(res: RawResponse): string {
+  const text = res.body.toString("utf8");
   try {
     const parsed = JSON.parse(text) as { error?: { message?: string } };
     return parsed.error?.message ?? (text.slice(0, 200) || res.statusText);
