@@ -24,6 +24,7 @@ export interface CallOptions<N extends RouteName> {
    * relay deflates upward); unset: when it pays (codec.ts).
    */
   deflate?: boolean;
+  /** The whole request's limit (default 30 s); not used with `signal`, which carries the caller's own. */
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -53,9 +54,14 @@ export class ProtocolClient {
     // A caller's own signal carries its own timeout (an agent's long-poll); otherwise 30 s.
     const res = await httpRequest(url, { method: route.method, headers, body, signal: opts.signal, timeoutMs: opts.signal ? undefined : opts.timeoutMs ?? 30_000 });
     if (res.setCookies.length) this.cookie = res.setCookies.map((c) => c.split(";")[0]).join("; ");
+    // Nothing here redirects; a proxy in front might: say where, rather than follow it silently.
+    if (res.status >= 300 && res.status <= 399) throw new HttpError(res.status, `redirected to ${res.location ?? "(no location)"}: give that URL instead`, url);
     if (res.status < 200 || res.status > 299) throw new HttpError(res.status, errorMessage(res), url);
-    // A copy of its own: a small body may be a view into Node's shared buffer pool.
-    if (name === "blob") return new Uint8Array(res.body) as ResponseOf<N>;
+    if (name === "blob") {
+      // A small body may be a view into Node's shared buffer pool: then a copy of its own.
+      const b = res.body;
+      return (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? new Uint8Array(b.buffer) : new Uint8Array(b)) as ResponseOf<N>;
+    }
     if (name === "bootstrap") return res.body.toString("utf8") as ResponseOf<N>;
     let json: unknown;
     try {

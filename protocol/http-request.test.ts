@@ -40,8 +40,7 @@ test("fails when the answer does not come in time, and when the caller aborts", 
     const abort = new AbortController();
     const reason = new Error("the agent is terminating");
     setTimeout(() => abort.abort(reason), 20);
-    await assert.rejects(httpRequest(`${s.url}/slow`, { method: "GET", headers: {}, signal: abort.signal }));
-    assert.equal(abort.signal.reason, reason);
+    await assert.rejects(httpRequest(`${s.url}/slow`, { method: "GET", headers: {}, signal: abort.signal }), (err) => err === reason);
   } finally {
     s.close();
   }
@@ -53,4 +52,17 @@ test("a refused connection fails with its code", async () => {
   s.close();
   await new Promise((r) => setTimeout(r, 20));
   await assert.rejects(httpRequest(`${url}/x`, { method: "GET", headers: {}, timeoutMs: 1000 }), (err: NodeJS.ErrnoException) => err.code === "ECONNREFUSED");
+});
+
+test("a redirect is not followed: the client names where it points", async () => {
+  const s = await server((_req, res) => res.writeHead(308, { location: "https://elsewhere.example/v1/work" }).end());
+  try {
+    const res = await httpRequest(`${s.url}/v1/work`, { method: "GET", headers: {}, timeoutMs: 1000 });
+    assert.equal(res.status, 308);
+    assert.equal(res.location, "https://elsewhere.example/v1/work");
+    const { ProtocolClient, HttpError } = await import("./client.ts");
+    await assert.rejects(new ProtocolClient(s.url).call("stats"), (err: unknown) => err instanceof HttpError && err.status === 308 && /redirected to https:\/\/elsewhere\.example\/v1\/work/.test(err.message));
+  } finally {
+    s.close();
+  }
 });

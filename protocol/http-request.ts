@@ -9,6 +9,8 @@ export interface RawResponse {
   statusText: string;
   /** Each Set-Cookie header, as sent. */
   setCookies: string[];
+  /** Where a redirect points (the client follows none). */
+  location?: string;
   body: Buffer;
 }
 
@@ -16,7 +18,7 @@ export interface RawRequest {
   method: string;
   headers: Record<string, string>;
   body?: Uint8Array;
-  /** Cancels the request: it fails with the signal's abort error. */
+  /** Cancels the request: it fails with the signal's reason. */
   signal?: AbortSignal;
   /** Fails the request when the whole answer has not come within this time. */
   timeoutMs?: number;
@@ -28,7 +30,8 @@ export function httpRequest(url: string, o: RawRequest): Promise<RawResponse> {
     let timer: NodeJS.Timeout | undefined;
     const fail = (err: Error) => {
       clearTimeout(timer);
-      reject(err);
+      // As fetch did: the caller's own reason (an agent's poll says why it gave up), not Node's generic AbortError.
+      reject(o.signal?.aborted ? (o.signal.reason as Error) : err);
     };
     const req = (url.startsWith("https:") ? https : http).request(url, { method: o.method, headers, signal: o.signal }, (res) => {
       const chunks: Buffer[] = [];
@@ -36,7 +39,10 @@ export function httpRequest(url: string, o: RawRequest): Promise<RawResponse> {
       res.on("error", fail);
       res.on("end", () => {
         clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? "", setCookies: res.headers["set-cookie"] ?? [], body: Buffer.concat(chunks) });
+        resolve({
+          status: res.statusCode ?? 0, statusText: res.statusMessage ?? "", setCookies: res.headers["set-cookie"] ?? [],
+          location: res.headers.location, body: Buffer.concat(chunks),
+        });
       });
     });
     if (o.timeoutMs !== undefined) timer = setTimeout(() => req.destroy(new Error(`no answer within ${o.timeoutMs} ms`)), o.timeoutMs);
