@@ -119,7 +119,10 @@ export class Scheduler {
         sweeps.set(sweepId, { info, deadline });
         for (const [id, a] of await this.store.leaseMany(ids, relayId, deadline, now)) attempts.set(id, a);
       }
-      return queued.map((t) => this.toLease(t, attempts.get(t.id)!, sweeps.get(t.sweep_id)!.info, sweeps.get(t.sweep_id)!.deadline));
+      return queued.map((t) => {
+        const { info, deadline } = sweeps.get(t.sweep_id)!;
+        return this.toLease(t, attempts.get(t.id)!, info, deadline);
+      });
     });
   }
 

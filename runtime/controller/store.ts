@@ -361,8 +361,8 @@ export class Store {
   async markDone(rows: ReadonlyArray<{ trialId: number; attempt: number; workerId: string; finishedAt: number }>, at: number): Promise<void> {
     for (let i = 0; i < rows.length; i += 256) {
       const chunk = rows.slice(i, i + 256);
-      // Padded to a power of two with NULLs (which match nothing), as idLists are: a few statement texts serve every size.
-      const size = 2 ** Math.ceil(Math.log2(chunk.length));
+      // Padded with NULLs (which match nothing), as idLists are: a few statement texts serve every size.
+      const size = paddedCount(chunk.length);
       const pad = <T>(xs: T[], per: number) => [...xs, ...new Array<null>((size - chunk.length) * per).fill(null)];
       const ids = new Array(size).fill("CAST(? AS BIGINT)").join(", ");
       const when = (type: string) => new Array(size).fill(`WHEN CAST(? AS BIGINT) THEN CAST(? AS ${type})`).join(" ");
@@ -502,9 +502,14 @@ function idLists(ids: readonly number[]): Array<{ list: string; params: Array<nu
   const lists = [];
   for (let i = 0; i < ids.length; i += 512) {
     const chunk = ids.slice(i, i + 512);
-    const size = 2 ** Math.ceil(Math.log2(Math.max(1, chunk.length)));
+    const size = paddedCount(chunk.length);
     const params = [...chunk, ...new Array<null>(size - chunk.length).fill(null)];
     lists.push({ list: params.map(() => "CAST(? AS BIGINT)").join(", "), params });
   }
   return lists;
+}
+
+/** The power of two at or above `n` (at least 1): the sizes padded lists come in. */
+function paddedCount(n: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(1, n)));
 }

@@ -68,22 +68,22 @@ export class ResultSender {
    * hands back must reach its relay before its next poll. Other posts under way may carry them.
    */
   async flushUntilAcked(results: readonly TrialResult[], ms = 1000): Promise<void> {
-    const until = Date.now() + ms;
-    const waiting = () => results.some((r) => this.sending.has(r) || this.queued.includes(r));
-    while (waiting() && Date.now() < until && !this.closed) {
-      if (this.canPost() && this.queued.some((r) => results.includes(r))) await this.flush();
-      else await sleep(5);
-    }
+    await this.sendWhile(ms, () => results.some((r) => this.sending.has(r) || this.queued.includes(r)), () => this.queued.some((r) => results.includes(r)));
   }
 
   /** Sends everything, for at most `ms` (an agent that stops); then no post or timer is left to start. */
   async drain(ms: number): Promise<void> {
-    const until = Date.now() + ms;
-    while (this.size && Date.now() < until) {
-      if (this.canPost() && this.queued.length) await this.flush();
-      else await sleep(10);
-    }
+    await this.sendWhile(ms, () => this.size > 0, () => this.queued.length > 0);
     this.close();
+  }
+
+  /** Posts while `waiting()` holds (at most `ms`), whenever a post is free and `sendable()` says the queue holds what is waited for. */
+  private async sendWhile(ms: number, waiting: () => boolean, sendable: () => boolean): Promise<void> {
+    const until = Date.now() + ms;
+    while (waiting() && Date.now() < until && !this.closed) {
+      if (this.canPost() && sendable()) await this.flush();
+      else await sleep(5);
+    }
   }
 
   /** Sends the oldest queued results, if a post is free and no pause after a failure holds them; resolves when that post ends. */
