@@ -39,3 +39,15 @@ test("a rate is over the window at most, and needs a period", () => {
   assert.equal(w.perSecond(999, 60_000), 100, "a minute asked of a 1 s window: the window's rate");
   assert.throws(() => w.perSecond(999, 0), /more than 0 ms/);
 });
+
+test("the rising rate follows a rise at once and a fall only as the slow period forgets", () => {
+  const w = new RateWindow(5000, 100);
+  for (let t = 0; t < 4000; t += 10) w.add(t); // 100/s for 4 s
+  for (let t = 4000; t < 5000; t += 1) w.add(t); // then 1,000/s for 1 s
+  assert.equal(w.perSecond(4999, 5000), 280, "the 5 s rate lags the rise: (400 + 1,000) events in 5 s");
+  assert.equal(w.risingRate(4999, 1000, 5000), 1000, "the last second's rate");
+  // Silence after the burst: the last second says 0, the 5 s window still remembers it.
+  assert.equal(w.risingRate(5999, 1000, 5000), w.perSecond(5999, 5000));
+  assert.ok(w.risingRate(5999, 1000, 5000) > 0);
+  assert.equal(w.risingRate(4999, 1000), w.risingRate(4999, 1000, 5000), "the slow period defaults to the window");
+});

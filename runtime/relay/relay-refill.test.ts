@@ -48,3 +48,28 @@ test("a lease request the controller cannot fill is followed at once by another,
     await relay.close(false);
   }
 });
+
+test("results on their way do not take a worker's reserve; the cap still holds", async () => {
+  const { upstream } = fakeUpstream(1000);
+  const relay = new Relay(upstream, { relayId: "r", url: "", heartbeatMs: 60_000 });
+  const refs = (ls: { trialId: number; attempt: number }[]) => ls.map(({ trialId, attempt }) => ({ trialId, attempt }));
+  try {
+    await relay.poll("a", { threads: 2, free: 0, running: [] });
+    await relay.heartbeat(undefined);
+    await tick();
+    // 2 threads and a reserve of 2 (no rate yet): the worker takes 4.
+    const first = await relay.poll("a", { threads: 2, free: 4, running: [] });
+    assert.equal(first.trials.length, 4);
+    // Two have finished; their results are still being posted, so the worker lists all four.
+    // Its two idle threads get work: counted as held, the results left them idle.
+    const second = await relay.poll("a", { threads: 2, free: 2, running: refs(first.trials) });
+    assert.equal(second.trials.length, 2, "the idle threads' trials");
+    // A worker asking for more than it should still gets at most twice (threads + reserve) listed.
+    const greedy = await relay.poll("a", { threads: 2, free: 100, running: refs([...first.trials, ...second.trials]) });
+    assert.equal(greedy.trials.length, 2, "8 listed at most: 6 held, 2 more");
+    const capped = await relay.poll("a", { threads: 2, free: 100, running: refs([...first.trials, ...second.trials, ...greedy.trials]) });
+    assert.equal(capped.trials.length, 0);
+  } finally {
+    await relay.close(false);
+  }
+});

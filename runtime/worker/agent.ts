@@ -95,9 +95,9 @@ class Agent {
   /** Trials finished over the last 2 s. */
   private finished = new RateWindow(2000);
 
-  /** Trials finished per second over the last two seconds. */
+  /** Trials finished per second over the last two seconds, or the last half second when that is higher. */
   private recentRate(): number {
-    return this.finished.perSecond(Date.now(), 2000);
+    return this.finished.risingRate(Date.now(), 500);
   }
 
   /**

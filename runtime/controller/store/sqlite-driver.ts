@@ -7,12 +7,21 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Mutex, type SqlDriver } from "./sql-driver.ts";
 
+/**
+ * A transaction lets the event loop run after this much work (ms): its statements are
+ * synchronous, and a result batch of 256 held the thread for 5–15 ms, while relays' and
+ * workers' requests that need no store (a poll served from the relay's queue, results
+ * buffered) waited behind it. Other store calls still wait for the transaction (the mutex).
+ */
+const YIELD_MS = 1;
+
 export class SqliteDriver implements SqlDriver {
   readonly dialect = "sqlite";
   readonly db: Database.Database;
   private statements = new Map<string, Database.Statement>();
   private mutex = new Mutex();
   private inTx = new AsyncLocalStorage<true>();
+  private lastYield = 0;
 
   constructor(readonly where: string) {
     mkdirSync(where, { recursive: true });
@@ -32,9 +41,17 @@ export class SqliteDriver implements SqlDriver {
     return st;
   }
 
-  /** Inside a transaction at once; outside, after any open one. */
+  /** Inside a transaction at once (after a turn of the event loop every YIELD_MS); outside, after any open one. */
   private when<T>(fn: () => T): Promise<T> {
-    return this.inTx.getStore() ? Promise.resolve(fn()) : this.mutex.lock(async () => fn());
+    if (!this.inTx.getStore()) return this.mutex.lock(async () => fn());
+    if (performance.now() - this.lastYield < YIELD_MS) return Promise.resolve(fn());
+    return this.yieldThen(fn);
+  }
+
+  private async yieldThen<T>(fn: () => T): Promise<T> {
+    await new Promise((r) => setImmediate(r));
+    this.lastYield = performance.now();
+    return fn();
   }
 
   all<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
@@ -52,8 +69,10 @@ export class SqliteDriver implements SqlDriver {
     if (this.inTx.getStore()) return fn();
     return this.mutex.lock(() => this.inTx.run(true, async () => {
       this.db.exec("BEGIN IMMEDIATE");
+      this.lastYield = performance.now();
       try {
         const out = await fn();
+        if (performance.now() - this.lastYield >= YIELD_MS) await new Promise((r) => setImmediate(r));
         this.db.exec("COMMIT");
         return out;
       } catch (err) {
