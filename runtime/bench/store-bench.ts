@@ -56,12 +56,12 @@ const timed = <T>(sql: string, fn: () => T): T => {
   statements.set(key, s);
   return out;
 };
-// The driver is the store's own (SQLite: its calls are synchronous, so CPU per call is the statement's).
+// The driver is the store's own. SQLite's statements run synchronously in its execute(), so
+// the CPU of that call is the statement's (all() and run() may first yield to the event loop).
 const driver = (store as unknown as { d: Driver }).d;
-for (const name of ["all", "run"] as const) {
-  const call = driver[name].bind(driver) as (sql: string, params?: unknown[]) => Promise<unknown>;
-  (driver as unknown as Record<string, unknown>)[name] = (sql: string, params?: unknown[]) => timed(sql, () => call(sql, params));
-}
+const internals = driver as unknown as { execute(sql: string, params: readonly unknown[]): unknown };
+const execute = internals.execute.bind(driver);
+internals.execute = (sql, params) => timed(sql, () => execute(sql, params));
 const exec = driver.db.exec.bind(driver.db);
 driver.db.exec = (sql: string) => timed(sql, () => exec(sql));
 
