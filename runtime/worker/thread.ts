@@ -11,7 +11,7 @@ import { KernelPool } from "../../kernels/instance-pool.ts";
 import type { ExperimentEntry } from "../experiments/experiment-entry.ts";
 import { isDecisionStep } from "../../protocol/early-stopping.ts";
 import { maxReportsOf } from "../experiments/report-bounds.ts";
-import { jsonBytes } from "../../protocol/batch-bytes.ts";
+import { outcomeBytes } from "../../protocol/batch-bytes.ts";
 
 export interface ThreadData {
   module: WebAssembly.Module;
@@ -68,7 +68,7 @@ export type ThreadReply =
   | { type: "reports"; trialId: number; attempt: number; items: Array<{ step: number; values: Record<string, number> }> }
   /** Waiting at a rung: the reports since the last decision, ending with this step's. */
   | { type: "rung"; trialId: number; attempt: number; step: number; reports: Array<Record<string, number>> }
-  /** `outcomeBytes`: the outcome's size as JSON, measured here rather than on the agent's one thread. */
+  /** `outcomeBytes`: the outcome's size as JSON (at most; exact past 1 MiB), found here rather than on the agent's one thread. */
   | { type: "done"; trialId: number; attempt: number; outcome: TrialOutcome; outcomeBytes: number; stopped: boolean; earlyStop?: EarlyStopKind }
   | { type: "failed"; trialId: number; attempt: number; error: string }
   /** Stopped before it started (its chunk's stop flag was set). */
@@ -190,8 +190,8 @@ export function runThread(): void {
       const wasStopped = stopped();
       if (wasStopped) postReports();
       // Measured only where the agent sends it (a stopped trial's goes nowhere).
-      const outcomeBytes = wasStopped || earlyStop?.kind === "release" ? 0 : jsonBytes(data);
-      post({ type: "done", trialId, attempt, outcome: data, outcomeBytes, stopped: wasStopped, earlyStop: earlyStop?.kind });
+      const bytes = wasStopped || earlyStop?.kind === "release" ? 0 : outcomeBytes(data);
+      post({ type: "done", trialId, attempt, outcome: data, outcomeBytes: bytes, stopped: wasStopped, earlyStop: earlyStop?.kind });
     } catch (err) {
       // A failed result has no outcome: what it reported goes to the metrics stream.
       postReports();
