@@ -280,11 +280,47 @@ export const HeartbeatResponse = z.object({
 });
 export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;
 
-export const LeasesResponse = z.object({ trials: z.array(TrialLease), paused: z.boolean() });
+const LEASE_KEYS = ["trialId", "attempt", "sweepId", "experiment", "config", "params", "seed", "datasets", "deadline"] as const;
+/** A plain object without an own "__proto__" key (JSON.parse makes one; the record schema drops it). */
+function isPlainRecord(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return (proto === Object.prototype || proto === null) && !Object.hasOwn(v, "__proto__");
+}
+
+/**
+ * What TrialLease accepts unchanged, checked in place (no stopping rule: a lease with one goes
+ * the detailed way). Every lease is parsed at its relay and at its agent: zod's walk and copy
+ * cost 1.8 µs a lease at an agent, where JSON.parse of it costs 2.9.
+ */
+function isPlainLease(v: unknown): v is TrialLease {
+  if (!hasExactly(v, LEASE_KEYS)) return false;
+  if (!positiveInt(v.trialId) || !positiveInt(v.attempt) || !positiveInt(v.sweepId) || !Number.isSafeInteger(v.seed) || (v.seed as number) < 0 || !finite(v.deadline)) return false;
+  const e = v.experiment;
+  if (!hasExactly(e, ["name", "sha"]) || typeof e.name !== "string" || e.name.length > 200) return false;
+  if (e.sha !== null && (typeof e.sha !== "string" || !SHA256_HEX.test(e.sha))) return false;
+  if (!isPlainRecord(v.config) || !isPlainRecord(v.params) || !isPlainRecord(v.datasets)) return false;
+  for (const k in v.datasets) {
+    const sha = v.datasets[k];
+    if (!Object.hasOwn(v.datasets, k) || typeof sha !== "string" || !SHA256_HEX.test(sha)) return false;
+  }
+  return true;
+}
+
+/** Leases, as z.array(TrialLease) gives them: good ones pass the quick check in place, anything else goes the detailed way. */
+export const TrialLeases = z.custom<TrialLease[]>().transform((v, ctx) => {
+  if (Array.isArray(v) && v.every(isPlainLease)) return v as TrialLease[];
+  const checked = z.array(TrialLease).safeParse(v);
+  if (checked.success) return checked.data;
+  for (const issue of checked.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path, input: v });
+  return z.NEVER;
+});
+
+export const LeasesResponse = z.object({ trials: TrialLeases, paused: z.boolean() });
 export type LeasesResponse = z.infer<typeof LeasesResponse>;
 
 export const WorkResponse = z.object({
-  trials: z.array(TrialLease),
+  trials: TrialLeases,
   commands: z.array(Command),
   /** Trials the worker should stop: revoked by the controller or cancelled. */
   stop: z.array(TrialRef),
