@@ -8,6 +8,7 @@ import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { Mutex, type SqlDriver } from "./sql-driver.ts";
 import { GroupSync } from "./group-sync.ts";
+import { WalCheckpointer } from "./wal-checkpointer.ts";
 
 function fsyncFile(path: string): void {
   const fd = openSync(path, "r");
@@ -25,6 +26,8 @@ function fsyncFile(path: string): void {
  * buffered) waited behind it. Other store calls still wait for the transaction (the mutex).
  */
 const YIELD_MS = 1;
+/** The WAL size (pages) at which this connection checkpoints itself, if the checkpoint thread falls behind. */
+const BACKSTOP_CHECKPOINT_PAGES = 10_000;
 
 /** A prepared statement; one that returns rows reads them as arrays, made objects by `row`. */
 interface Prepared {
@@ -55,6 +58,7 @@ export class SqliteDriver implements SqlDriver {
   /** Whether the open transaction wrote: only then is its commit synced. */
   private txWrote = false;
   private readonly walPath: string;
+  private readonly checkpointer: WalCheckpointer;
   private wal: FileHandle | undefined;
   private readonly walSync = new GroupSync(async () => {
     this.wal ??= await open(this.walPath, "r");
@@ -74,6 +78,13 @@ export class SqliteDriver implements SqlDriver {
     this.walPath = `${this.db.name}-wal`;
     this.db.pragma("foreign_keys = ON");
     this.db.pragma("busy_timeout = 5000");
+    // Checkpoints run on a thread of their own (wal-checkpointer.ts); this connection's are the
+    // backstop (10,000 pages, 40 MB), and SQLite's own 1,000 again if that thread fails.
+    this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+    this.checkpointer = new WalCheckpointer(this.db.name, (message) => {
+      this.db.pragma("wal_autocheckpoint = 1000");
+      console.warn(`discalc: the WAL checkpoint thread stopped (${message}); checkpoints run on the main thread`);
+    });
   }
 
   private statement(sql: string): Prepared {
@@ -158,6 +169,7 @@ export class SqliteDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer.close();
     await this.mutex.lock(async () => {
       // A sync may be under way on the handle.
       if (this.wal) await this.durable();
