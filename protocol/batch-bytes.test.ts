@@ -24,7 +24,9 @@ test("sizes the sender measured are used as given", () => {
 test("an outcome's size is found without writing it: never less than its JSON, exact when large or unusual", () => {
   let seed = 7;
   const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const numbers = [0, -0, 1, -1, 0.1, 1 / 3, -2.2250738585072014e-308, 1.7976931348623157e308, 5e-324, 123456789012345680000, -1e21, 0.000001, 1e-7];
+  // The longest: 17 significant digits in fixed notation down to 1e-6, or in exponent form.
+  const numbers = [0, -0, 1, -1, 0.1, 1 / 3, -2.2250738585072014e-308, 1.7976931348623157e308, 5e-324, 123456789012345680000, -1e21, 0.000001, 1e-7,
+    -0.0000012345678901234567, -0.000001234567890123457, -123456789012345.67, -1.2345678901234567e-7];
   const name = () => Array.from({ length: 1 + Math.floor(rand() * 64) }, () => "abcXYZ_.:/-09"[Math.floor(rand() * 13)]).join("").replace(/^[^A-Za-z_]/, "m");
   const metrics = () => Object.fromEntries(Array.from({ length: Math.floor(rand() * 10) }, () => [name(), rand() < 0.5 ? numbers[Math.floor(rand() * numbers.length)]! : (rand() - 0.5) * 10 ** Math.floor(rand() * 40 - 20)]));
   for (let i = 0; i < 500; i++) {
@@ -38,6 +40,8 @@ test("an outcome's size is found without writing it: never less than its JSON, e
   assert.equal(outcomeBytes(big), jsonBytes(big), "past 1 MiB it is exact: whether a result may be sent at all depends on it");
   const other = { resultSha256: "ab".repeat(32), metrics: { loss: 1 }, reports: [], info: {}, runMs: 1, extra: "x" };
   assert.equal(outcomeBytes(other), jsonBytes(other), "another shape is measured");
+  const longest = { resultSha256: "ab".repeat(32), metrics: Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`m${i}`, -0.0000012345678901234567])), reports: [], info: {}, runMs: -0.0000012345678901234567 };
+  assert.ok(outcomeBytes(longest) >= jsonBytes(longest), "numbers at their longest JSON, 25 characters");
   const odd = { resultSha256: "ab".repeat(32), metrics: { "naïve": 1 }, reports: [], info: {}, runMs: 1 };
   assert.equal(outcomeBytes(odd), jsonBytes(odd), "a name outside printable ASCII is measured");
 });

@@ -19,8 +19,8 @@ export const MAX_RESULT_BYTES = 32 * 1024 * 1024;
 
 export const jsonBytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
 
-/** The most characters JSON takes for a finite number ("-2.2250738585072014e-308"). */
-const NUMBER_JSON_MAX = 24;
+/** The most characters JSON takes for a finite number: "-0.0000012345678901234567" (fixed notation down to 1e-7). */
+const NUMBER_JSON_MAX = 25;
 const OUTCOME_KEYS = new Set(["resultSha256", "metrics", "reports", "info", "runMs"]);
 
 /** Bytes of `{"name":number,…}` at most, for named finite numbers with ASCII names; undefined for anything else. */

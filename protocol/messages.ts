@@ -139,9 +139,8 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 const STATUS_SET: ReadonlySet<unknown> = new Set(TRIAL_STATUSES);
 /** A plain object (as JSON gives) with exactly these keys, in any order. */
 function hasExactly(v: unknown, keys: readonly string[]): v is Record<string, unknown> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v) as unknown;
-  if (proto !== Object.prototype && proto !== null) return false;
+  // As JSON.parse makes them: zod would copy anything else (a null prototype, a class).
+  if (typeof v !== "object" || v === null || Object.getPrototypeOf(v) !== Object.prototype) return false;
   let n = 0;
   for (const k in v) {
     if (!Object.hasOwn(v, k)) return false;
@@ -172,7 +171,12 @@ function isPlainTrialResult(v: unknown): v is TrialResult {
   if (!hasExactly(o, OUTCOME_KEYS)) return false;
   if (typeof o.resultSha256 !== "string" || !SHA256_HEX.test(o.resultSha256) || !finite(o.runMs)) return false;
   if (!isMetricValues(o.metrics) || !isMetricValues(o.info) || !Array.isArray(o.reports) || o.reports.length > MAX_REPORTS) return false;
-  for (const r of o.reports) if (!isMetricValues(r)) return false;
+  return everyItem(o.reports, isMetricValues);
+}
+
+/** Every index of the array (a hole is undefined, and fails): `every` would skip holes. */
+function everyItem(a: readonly unknown[], check: (v: unknown) => boolean): boolean {
+  for (let i = 0; i < a.length; i++) if (!check(a[i])) return false;
   return true;
 }
 
@@ -193,7 +197,7 @@ export type ResultBatch = z.infer<typeof ResultBatchInDetail>;
  * what is wrong, as it always did. Batches are parsed at every relay and at the controller.
  */
 export const ResultBatch = z.custom<ResultBatch>().transform((v, ctx) => {
-  if (hasExactly(v, ["batchId", "results"]) && typeof v.batchId === "string" && v.batchId.length <= 100 && Array.isArray(v.results) && v.results.length <= MAX_BATCH_RESULTS && v.results.every(isPlainTrialResult)) {
+  if (hasExactly(v, ["batchId", "results"]) && typeof v.batchId === "string" && v.batchId.length <= 100 && Array.isArray(v.results) && v.results.length <= MAX_BATCH_RESULTS && everyItem(v.results, isPlainTrialResult)) {
     return v as ResultBatch;
   }
   const checked = ResultBatchInDetail.safeParse(v);
@@ -283,9 +287,7 @@ export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;
 const LEASE_KEYS = ["trialId", "attempt", "sweepId", "experiment", "config", "params", "seed", "datasets", "deadline"] as const;
 /** A plain object without an own "__proto__" key (JSON.parse makes one; the record schema drops it). */
 function isPlainRecord(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v) as unknown;
-  return (proto === Object.prototype || proto === null) && !Object.hasOwn(v, "__proto__");
+  return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype && !Object.hasOwn(v, "__proto__");
 }
 
 /**
@@ -309,7 +311,7 @@ function isPlainLease(v: unknown): v is TrialLease {
 
 /** Leases, as z.array(TrialLease) gives them: good ones pass the quick check in place, anything else goes the detailed way. */
 export const TrialLeases = z.custom<TrialLease[]>().transform((v, ctx) => {
-  if (Array.isArray(v) && v.every(isPlainLease)) return v as TrialLease[];
+  if (Array.isArray(v) && everyItem(v, isPlainLease)) return v as TrialLease[];
   const checked = z.array(TrialLease).safeParse(v);
   if (checked.success) return checked.data;
   for (const issue of checked.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path, input: v });

@@ -61,6 +61,9 @@ const variants: Array<[string, (b: Batch) => void]> = [
   ["no results", (b) => (b.results = [])],
   ["10,001 results", (b) => (b.results = Array.from({ length: 10_001 }, () => b.results[1]!))],
   ["an own __proto__ key from JSON", () => {}],
+  ["a hole in the results", (b) => ((b.results as unknown[]).length = 3)],
+  ["a hole in the reports", (b) => ((b.results[0]!.outcome!.reports as unknown[]).length = 2)],
+  ["a result with a null prototype (copied)", (b) => Object.setPrototypeOf(b.results[0]!, null)],
 ];
 
 test("every change to a good batch is decided as the detailed schema decides it", () => {

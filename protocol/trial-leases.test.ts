@@ -49,6 +49,8 @@ const variants: Array<[string, (l: Leases) => void]> = [
   ["a dataset SHA short", (l) => (l[0]!.datasets["xor:1"] = "ab")],
   ["a dataset SHA a number", (l) => ((l[0]!.datasets as Record<string, unknown>)["xor:1"] = 5)],
   ["a lease null", (l) => ((l as unknown[])[0] = null)],
+  ["a hole in the leases", (l) => ((l as unknown[]).length = 3)],
+  ["a lease with a null prototype (copied)", (l) => Object.setPrototypeOf(l[0]!, null)],
   ["not an array", () => {}],
   ["an own __proto__ key in a config from JSON", () => {}],
 ];

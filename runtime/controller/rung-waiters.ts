@@ -50,7 +50,7 @@ export class RungWaiters {
 
   private changed(ids: ReadonlySet<number>): void {
     for (const id of ids) if (this.bySweep.has(id)) this.dirty.add(id);
-    // After the transaction that made the change has committed, and once for a burst of changes.
+    // Called once the transaction that made the change has committed (Scheduler.sweepsChanged); once for a burst of changes.
     if (this.dirty.size && !this.scheduled) {
       this.scheduled = true;
       setImmediate(() => void this.recheck().catch(() => {}));

@@ -85,6 +85,11 @@ export class Scheduler {
   /** Called after a transaction that stored reports or ended trials of these sweeps (rung waiters re-decide). */
   onSweepsChanged: (sweepIds: ReadonlySet<number>) => void = () => {};
 
+  /** Tells onSweepsChanged once the transaction that changed them has committed: what it sets off reads committed rows. */
+  private sweepsChanged(sweepIds: ReadonlySet<number>): void {
+    this.store.afterCommit(() => this.onSweepsChanged(sweepIds));
+  }
+
   private sweepInfos = new Map<number, SweepInfo>();
 
   /** A sweep's experiment, datasets, metric and lease time (sweeps are immutable once stored). */
@@ -153,7 +158,7 @@ export class Scheduler {
       if (expired.length) {
         const sweeps = new Set(expired.map((t) => t.sweep_id));
         await this.finishSweeps(sweeps);
-        this.onSweepsChanged(sweeps);
+        this.sweepsChanged(sweeps);
       }
       return expired.length;
     });
@@ -220,7 +225,7 @@ export class Scheduler {
       for (const r of batch.results) statuses.push(await this.recordResult(relayId, r, now, touched, view));
       await this.flushBatchView(view, now);
       await this.finishSweeps(touched);
-      this.onSweepsChanged(touched);
+      this.sweepsChanged(touched);
       return { statuses };
     });
   }
@@ -329,7 +334,7 @@ export class Scheduler {
       }
       await this.storeReports(ref.trialId, ref.attempt, first, reports);
       const decision = await this.rungDecision(trial, step);
-      this.onSweepsChanged(new Set([trial.sweep_id]));
+      this.sweepsChanged(new Set([trial.sweep_id]));
       return { decision, sweepId: trial.sweep_id };
     });
   }
@@ -382,7 +387,7 @@ export class Scheduler {
         accepted++;
       }
       await this.store.upsertReports([...rows.values()]);
-      if (touched.size) this.onSweepsChanged(touched);
+      if (touched.size) this.sweepsChanged(touched);
       return accepted;
     });
   }
@@ -437,7 +442,7 @@ export class Scheduler {
           } else {
             await this.finishSweeps(sweeps);
           }
-          this.onSweepsChanged(sweeps);
+          this.sweepsChanged(sweeps);
           break;
         }
         default:

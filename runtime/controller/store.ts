@@ -73,6 +73,7 @@ export class Store {
       if (!opts.serve && !existsSync(join(at.dir, "discalc.sqlite"))) throw new Error(`--data ${at.dir} holds no discalc store`);
       const driver = new SqliteDriver(at.dir);
       migrateStore(driver.db, SQLITE_SCHEMA);
+      driver.syncNow();
       return new Store(driver, at.dir);
     }
     // Loaded only for a PostgreSQL store: pg took tens of ms of every controller's start.
@@ -103,6 +104,11 @@ export class Store {
   /** Runs `fn` as one transaction (the scheduler's rules are each one). */
   tx<T>(fn: () => Promise<T>): Promise<T> {
     return this.d.tx(fn);
+  }
+
+  /** Runs `fn` once the open transaction has committed (and is on disk), at once outside one. */
+  afterCommit(fn: () => void): void {
+    this.d.afterCommit(fn);
   }
 
   private async get<R>(sql: string, params: readonly unknown[] = []): Promise<R | undefined> {

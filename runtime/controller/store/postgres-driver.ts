@@ -29,6 +29,8 @@ export class PostgresDriver implements SqlDriver {
   private lockClient: pg.PoolClient | undefined;
   private mutex = new Mutex();
   private current = new AsyncLocalStorage<pg.PoolClient>();
+  /** Open transactions by their client, with what waits for their commit; a context whose client is not here has ended. */
+  private open = new Map<pg.PoolClient, Array<() => void>>();
   private texts = new Map<string, string>();
 
   private constructor(url: string) {
@@ -63,8 +65,14 @@ export class PostgresDriver implements SqlDriver {
     return t;
   }
 
+  /** The open transaction's client when this call belongs to it. */
+  private txClient(): pg.PoolClient | undefined {
+    const c = this.current.getStore();
+    return c !== undefined && this.open.has(c) ? c : undefined;
+  }
+
   private client(): pg.Pool | pg.PoolClient {
-    return this.current.getStore() ?? this.pool;
+    return this.txClient() ?? this.pool;
   }
 
   async all<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
@@ -76,9 +84,11 @@ export class PostgresDriver implements SqlDriver {
   }
 
   async tx<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.current.getStore()) return fn();
-    return this.mutex.lock(async () => {
+    if (this.txClient()) return fn();
+    const after: Array<() => void> = [];
+    const out = await this.mutex.lock(async () => {
       const client = await this.pool.connect();
+      this.open.set(client, after);
       try {
         await client.query("BEGIN");
         const out = await this.current.run(client, fn);
@@ -88,9 +98,18 @@ export class PostgresDriver implements SqlDriver {
         await client.query("ROLLBACK").catch(() => {});
         throw err;
       } finally {
+        this.open.delete(client);
         client.release();
       }
     });
+    for (const f of after) f();
+    return out;
+  }
+
+  afterCommit(fn: () => void): void {
+    const c = this.txClient();
+    if (c) this.open.get(c)!.push(fn);
+    else fn();
   }
 
   /** Runs a script (schema, migrations). */

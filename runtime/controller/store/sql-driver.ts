@@ -13,6 +13,13 @@ export interface SqlDriver {
    * read-then-write rules need no row locks. Nested calls join the outer transaction.
    */
   tx<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` once the open transaction (of this async context) has committed, at once outside
+   * one. What a transaction sets in motion runs after it: a callback it scheduled would
+   * otherwise inherit its context and run inside it while it waits (reading rows not yet
+   * committed, or a connection already given back).
+   */
+  afterCommit(fn: () => void): void;
   close(): Promise<void>;
 }
 

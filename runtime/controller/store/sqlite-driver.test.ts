@@ -104,3 +104,111 @@ test("a write is answered only after an fsync of the WAL that began after its co
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** Replaces FileHandle.prototype.sync (how the driver fsyncs the WAL) for one test; returns the restore. */
+async function replaceSync(dir: string, sync: (real: () => Promise<void>) => Promise<void>): Promise<() => void> {
+  const handle = await open(join(dir, "probe"), "w");
+  const proto = Object.getPrototypeOf(handle) as { sync(): Promise<void> };
+  await handle.close();
+  const realSync = proto.sync;
+  proto.sync = function (this: unknown) {
+    return sync(() => realSync.call(this));
+  };
+  return () => void (proto.sync = realSync);
+}
+
+test("a callback a finished transaction scheduled never joins the next one: it waits for its commit", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "discalc-sqlite-driver-"));
+  const d = new SqliteDriver(dir);
+  try {
+    d.exec("CREATE TABLE t (x INTEGER)");
+    let seen: number | undefined;
+    // Scheduled inside a transaction (it inherits that context), run while the next one yields.
+    const read = new Promise<void>((resolve) => {
+      void d.tx(async () => {
+        await d.all("SELECT 1");
+        setImmediate(() => void d.all<{ n: number }>("SELECT count(*) AS n FROM t").then((rows) => ((seen = rows[0]!.n), resolve())));
+      });
+    });
+    await Promise.resolve();
+    await assert.rejects(d.tx(async () => {
+      for (let i = 0; i < 30; i++) {
+        await d.run("INSERT INTO t VALUES (?)", [i]);
+        busy(0.1);
+      }
+      throw new Error("rolled back");
+    }), /rolled back/);
+    await read;
+    assert.equal(seen, 0, "it read after the rollback, never the open transaction's rows");
+    // What a transaction sets off through afterCommit runs once it has committed.
+    const order: string[] = [];
+    await d.tx(async () => {
+      await d.run("INSERT INTO t VALUES (1)");
+      d.afterCommit(() => order.push("after commit"));
+      order.push("in transaction");
+    });
+    order.push("answered");
+    assert.deepEqual(order, ["in transaction", "after commit", "answered"]);
+  } finally {
+    await d.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("an answer that reads a commit not yet synced waits for the sync; a failed sync stops the store", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "discalc-sqlite-driver-"));
+  const d = new SqliteDriver(dir);
+  const events: string[] = [];
+  let fail = false;
+  const restore = await replaceSync(dir, async (real) => {
+    events.push("sync begins");
+    await new Promise((r) => setTimeout(r, 50)); // a slow disk
+    if (fail) throw Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" });
+    await real();
+    events.push("sync ends");
+  });
+  try {
+    d.exec("CREATE TABLE t (x INTEGER)");
+    const write = d.tx(async () => void (await d.run("INSERT INTO t VALUES (1)")));
+    while (!events.includes("sync begins")) await new Promise((r) => setTimeout(r, 1));
+    // A relay's retry of the same batch: nothing to write, every result found stored.
+    const rows = await d.tx(async () => d.all<{ n: number }>("SELECT count(*) AS n FROM t"));
+    events.push("duplicate answered");
+    await write;
+    assert.deepEqual(rows, [{ n: 1 }]);
+    assert.ok(events.indexOf("sync ends") < events.indexOf("duplicate answered"), events.join(", "));
+    // A closing store lets a sync under way finish.
+    fail = true;
+    const doomed = d.tx(async () => void (await d.run("INSERT INTO t VALUES (2)")));
+    await assert.rejects(doomed, (err: Error & { code?: string }) => err.code === "SQLITE_IOERR_FSYNC");
+    fail = false;
+    await assert.rejects(d.all("SELECT 1"), /fsync .* failed/, "nothing more after a failed sync");
+    await assert.rejects(d.tx(async () => {}), /fsync .* failed/);
+  } finally {
+    restore();
+    await d.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("close waits for a commit's sync under way; the commit's caller is answered", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "discalc-sqlite-driver-"));
+  const d = new SqliteDriver(dir);
+  let began = false;
+  const restore = await replaceSync(dir, async (real) => {
+    began = true;
+    await new Promise((r) => setTimeout(r, 50));
+    await real();
+  });
+  try {
+    d.exec("CREATE TABLE t (x INTEGER)");
+    const write = d.tx(async () => void (await d.run("INSERT INTO t VALUES (1)")));
+    while (!began) await new Promise((r) => setTimeout(r, 1));
+    const closing = d.close();
+    await write;
+    await closing;
+  } finally {
+    restore();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

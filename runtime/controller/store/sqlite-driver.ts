@@ -48,21 +48,51 @@ function rowMaker(columns: readonly string[]): (values: unknown[]) => Record<str
   return new Function("r", `return { ${columns.map((c, i) => `${JSON.stringify(c)}: r[${i}]`).join(", ")} };`) as (values: unknown[]) => Record<string, unknown>;
 }
 
+/** An open transaction: its context token, and what waits for its commit to be durable. */
+interface OpenTx {
+  wrote: boolean;
+  afterCommit: Array<() => void>;
+}
+
+/** A failed fsync of the WAL: the store takes nothing more (the controller's SQLITE_ latch sees the code). */
+class SyncFailure extends Error {
+  readonly code = "SQLITE_IOERR_FSYNC";
+}
+
 export class SqliteDriver implements SqlDriver {
   readonly dialect = "sqlite";
   readonly db: Database.Database;
   private statements = new Map<string, Prepared>();
   private mutex = new Mutex();
-  private inTx = new AsyncLocalStorage<true>();
+  /**
+   * The transaction a call belongs to. A callback scheduled inside a transaction inherits its
+   * context, and may run while the transaction yields or after it ended: it counts as inside
+   * only while that very transaction is the open one (and should not be scheduled at all:
+   * afterCommit()).
+   */
+  private inTx = new AsyncLocalStorage<OpenTx>();
+  private openTx: OpenTx | undefined;
   private lastYield = 0;
-  /** Whether the open transaction wrote: only then is its commit synced. */
-  private txWrote = false;
   private readonly walPath: string;
   private readonly checkpointer: WalCheckpointer;
   private wal: FileHandle | undefined;
+  /** Commits (and writes outside a transaction) so far, and how many of them a finished sync covers. */
+  private committed = 0;
+  private synced = 0;
+  private syncFailure: SyncFailure | undefined;
+  private closed = false;
   private readonly walSync = new GroupSync(async () => {
-    this.wal ??= await open(this.walPath, "r");
-    await this.wal.sync();
+    if (this.closed) throw new Error(`store ${this.where} is closed`);
+    const covers = this.committed;
+    try {
+      this.wal ??= await open(this.walPath, "r");
+      await this.wal.sync();
+    } catch (err) {
+      // Linux may drop the pages of a failed fsync and let the next one succeed: never go on.
+      this.syncFailure ??= new SyncFailure(`fsync of ${this.walPath} failed: ${(err as Error).message}; the store takes nothing more until restarted`);
+      throw this.syncFailure;
+    }
+    this.synced = Math.max(this.synced, covers);
   });
 
   constructor(readonly where: string) {
@@ -101,35 +131,64 @@ export class SqliteDriver implements SqlDriver {
   private execute(sql: string, params: readonly unknown[]): { rows: unknown[]; changes: number; writes: boolean } {
     const { st, row } = this.statement(sql);
     const writes = !st.readonly;
-    if (writes) this.txWrote = true;
     if (!row) return { rows: [], changes: st.run(...params).changes, writes };
     const rows = st.all(...params) as unknown[][];
     return { rows: rows.map(row), changes: 0, writes };
   }
 
-  /** Inside a transaction at once (after a turn of the event loop every YIELD_MS); outside, after any open one. */
-  private when<T extends { writes: boolean }>(fn: () => T): Promise<T> {
-    if (!this.inTx.getStore()) return this.alone(fn);
-    if (performance.now() - this.lastYield < YIELD_MS) return Promise.resolve(fn());
-    return this.yieldThen(fn);
+  /** The open transaction, when this call is part of it. */
+  private current(): OpenTx | undefined {
+    const t = this.inTx.getStore();
+    return t !== undefined && t === this.openTx ? t : undefined;
   }
 
-  /** A statement outside any transaction: after any open one, and durable before it resolves when it wrote. */
-  private async alone<T extends { writes: boolean }>(fn: () => T): Promise<T> {
-    const out = await this.mutex.lock(async () => fn());
-    if (out.writes) await this.durable();
+  /** Inside the open transaction at once (after a turn of the event loop every YIELD_MS); outside, after it. */
+  private when<T extends { writes: boolean }>(fn: () => T): Promise<T> {
+    if (this.syncFailure) return Promise.reject(this.syncFailure);
+    const tx = this.current();
+    if (!tx) return this.alone(fn);
+    if (performance.now() - this.lastYield < YIELD_MS) return Promise.resolve(this.inside(tx, fn));
+    return this.yieldThen(tx, fn);
+  }
+
+  private inside<T extends { writes: boolean }>(tx: OpenTx, fn: () => T): T {
+    const out = fn();
+    if (out.writes) tx.wrote = true;
     return out;
   }
 
-  /** Everything committed so far is on disk (the WAL fsynced) when this resolves. */
-  private durable(): Promise<void> {
-    return this.walSync.after();
+  private async yieldThen<T extends { writes: boolean }>(tx: OpenTx, fn: () => T): Promise<T> {
+    await new Promise((r) => setImmediate(r));
+    // A call from a callback the transaction scheduled may find it ended meanwhile (and the
+    // connection in the next one): it then runs as any call outside.
+    if (tx !== this.openTx) return this.alone(fn);
+    this.lastYield = performance.now();
+    return this.inside(tx, fn);
   }
 
-  private async yieldThen<T>(fn: () => T): Promise<T> {
-    await new Promise((r) => setImmediate(r));
-    this.lastYield = performance.now();
-    return fn();
+  /**
+   * A statement outside any transaction: after the open one. It resolves once what it wrote,
+   * or any commit it may have read that is not synced yet, is on disk.
+   */
+  private async alone<T extends { writes: boolean }>(fn: () => T): Promise<T> {
+    const { out, synced } = await this.mutex.lock(async () => {
+      const out = fn();
+      if (out.writes) this.committed++;
+      // Registered before the mutex is released, so close() waits for it.
+      return { out, synced: this.durable() };
+    });
+    await synced;
+    return out;
+  }
+
+  /**
+   * Resolves once everything committed so far is on disk (the WAL fsynced): at once when it is.
+   * An answer that rests on a commit (its own, or one it read: a duplicate result found
+   * stored) is sent only then.
+   */
+  private durable(): Promise<void> | undefined {
+    if (this.syncFailure) return Promise.reject(this.syncFailure);
+    return this.synced >= this.committed ? undefined : this.walSync.after();
   }
 
   async all<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
@@ -141,38 +200,63 @@ export class SqliteDriver implements SqlDriver {
   }
 
   async tx<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.inTx.getStore()) return fn();
-    const done = await this.mutex.lock(() => this.inTx.run(true, async () => {
+    if (this.current()) return fn();
+    if (this.syncFailure) throw this.syncFailure;
+    const tx: OpenTx = { wrote: false, afterCommit: [] };
+    const { out, synced } = await this.mutex.lock(() => this.inTx.run(tx, async () => {
       this.db.exec("BEGIN IMMEDIATE");
+      this.openTx = tx;
       this.lastYield = performance.now();
-      this.txWrote = false;
       try {
         const out = await fn();
         if (performance.now() - this.lastYield >= YIELD_MS) await new Promise((r) => setImmediate(r));
         this.db.exec("COMMIT");
-        return { out, wrote: this.txWrote };
+        if (tx.wrote) this.committed++;
+        // Registered before the mutex is released, so close() waits for it. The next
+        // transaction may run while this one's commit is synced: its caller hears nothing before.
+        return { out, synced: this.durable() };
       } catch (err) {
         if (this.db.inTransaction) this.db.exec("ROLLBACK");
         throw err;
+      } finally {
+        this.openTx = undefined;
       }
     }));
-    // The next transaction may run while this one's commit is synced: its caller hears nothing before.
-    if (done.wrote) await this.durable();
-    return done.out;
+    await synced;
+    for (const f of tx.afterCommit) f();
+    return out;
+  }
+
+  /**
+   * Runs `fn` once the open transaction has committed and is on disk (at once outside one):
+   * what a transaction sets in motion (a waiter's recheck) must not run inside it, where a
+   * callback it scheduled would read the transaction's uncommitted rows while it yields.
+   */
+  afterCommit(fn: () => void): void {
+    const tx = this.current();
+    if (tx) tx.afterCommit.push(fn);
+    else fn();
+  }
+
+  /** Syncs the WAL now, on this thread: after migrations, which write through `db` directly. */
+  syncNow(): void {
+    if (existsSync(this.walPath)) fsyncFile(this.walPath);
   }
 
   /** Runs a script (schema, migrations) at once, on disk before it returns. */
   exec(sql: string): void {
     this.db.exec(sql);
     // Rare (start-up, migrations): the sync may stay on this thread.
-    if (existsSync(this.walPath)) fsyncFile(this.walPath);
+    this.syncNow();
   }
 
   async close(): Promise<void> {
     await this.checkpointer.close();
     await this.mutex.lock(async () => {
-      // A sync may be under way on the handle.
-      if (this.wal) await this.durable();
+      // Syncs registered before this point (under the mutex) finish first, and nothing new
+      // starts on a closed handle.
+      if (this.wal || this.committed > this.synced) await this.walSync.after().catch(() => {});
+      this.closed = true;
       await this.wal?.close();
       this.wal = undefined;
       this.db.close();
