@@ -24,7 +24,10 @@ const { values: args } = parseArgs({
     out: { type: "string", default: "build/bench/runtime.json" },
   },
 });
-const TRIALS = Math.ceil(Number(args.trials) / 16) * 16;
+// The no-op sweep is 64 learning rates × repeats (at most 1,000 repeats a point).
+const TRIALS = Math.min(64_000, Math.ceil(Number(args.trials) / 64) * 64);
+/** The steady-state run: four times as many trials, where warm-up (JIT, rate windows) weighs less. */
+const STEADY_TRIALS = Math.min(64_000, 4 * TRIALS);
 const CORES = availableParallelism();
 const STEPS = args.threads ? args.threads.split(",").map(Number) : threadSteps(CORES);
 const CLI = fileURLToPath(new URL("../../bin/discalc.mjs", import.meta.url));
@@ -117,13 +120,14 @@ async function independentRound(configPath: string, k: number): Promise<number> 
   return ms.reduce((a, b) => a + b, 0) / ms.length;
 }
 
-const noop = {
+/** `total` trials of the built-in on one xor sample: next to no work, so the runtime's own cost per trial shows. */
+const noop = (total: number) => ({
   name: "noop",
   dataset: { name: "xor", train: 1, test: 1 },
   model: { hidden: [1] },
   train: { epochs: 1, batch: 1, lr: 0.1 },
-  search: { repeats: TRIALS / 16, parameters: { "train.lr": Array.from({ length: 16 }, (_, i) => 0.05 * (i + 1)) } },
-};
+  search: { repeats: total / 64, parameters: { "train.lr": Array.from({ length: 64 }, (_, i) => 0.01 * (i + 1)) } },
+});
 // About a second of training per trial on one thread (300 epochs); 8 trials per core, so the
 // sweep's end (the tail) weighs as it does in a real sweep.
 const SCALE_TRIALS = 8 * Math.max(...STEPS);
@@ -137,16 +141,20 @@ const compute = {
 
 console.log(`discalc runtime benchmark — controller → relay → agent on 127.0.0.1, Node ${process.version}, ${CORES} cores\n`);
 await (await import("./startup.ts")).printStartup({ milestones: false }); // `discalc run` to its first lease (runtime/bench/startup.ts)
-const tiny = await timeSweep(noop, 2, TRIALS);
+const tiny = await timeSweep(noop(TRIALS), 2, TRIALS);
 const rate = tiny.trials / tiny.seconds;
 const overheadMs = (tiny.seconds * 1000 * 2) / tiny.trials;
 console.log(`no-op trials: ${tiny.trials} in ${tiny.seconds.toFixed(2)} s → ${rate.toFixed(0)} trials/s end to end (1 relay, 1 agent × 2 threads)`);
 console.log(`  ${formatCpu(tiny.cpuUsPerTrial)}`);
 console.log(`  per-trial overhead: ${overheadMs.toFixed(2)} ms of a worker thread's time (lease, hand-out, run, report, store)`);
-const direct = await timeSweep(noop, 2, TRIALS, { relay: false });
+const direct = await timeSweep(noop(TRIALS), 2, TRIALS, { relay: false });
 const directRate = direct.trials / direct.seconds;
 console.log(`no-op trials on the controller's root relay (as \`discalc run\`): ${direct.trials} in ${direct.seconds.toFixed(2)} s → ${directRate.toFixed(0)} trials/s (1 agent × 2 threads)`);
 console.log(`  ${formatCpu(direct.cpuUsPerTrial)}`);
+const steady = await timeSweep(noop(STEADY_TRIALS), 2, STEADY_TRIALS, { relay: false });
+const steadyRate = steady.trials / steady.seconds;
+console.log(`  the same, ${steady.trials} trials (warm-up weighs less): ${steady.seconds.toFixed(2)} s → ${steadyRate.toFixed(0)} trials/s`);
+console.log(`  ${formatCpu(steady.cpuUsPerTrial)}`);
 console.log(`  reference, not measured here: Ray's microbenchmark reports ≈ 8,000 tasks/s for one client\n`);
 
 const configPath = join(mkdtempSync(join(tmpdir(), "discalc-bench-")), "compute.json");
@@ -166,7 +174,8 @@ console.log(`  ideal: k independent \`discalc train\` processes of the same tria
 
 const report = {
   date: new Date().toISOString(), node: process.version, cores: CORES,
-  noop: { ...tiny, trialsPerSec: rate, overheadMs }, noopRootRelay: { ...direct, trialsPerSec: directRate }, scaling: rows,
+  noop: { ...tiny, trialsPerSec: rate, overheadMs }, noopRootRelay: { ...direct, trialsPerSec: directRate },
+  noopRootRelaySteady: { ...steady, trialsPerSec: steadyRate }, scaling: rows,
 };
 mkdirSync(dirname(args.out!), { recursive: true });
 writeFileSync(args.out!, JSON.stringify(report, null, 2));
