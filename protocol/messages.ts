@@ -9,6 +9,23 @@ export type NodeRole = z.infer<typeof NodeRole>;
 
 const JsonObject = z.record(z.string(), z.unknown());
 
+/**
+ * A schema that takes a value as it is when `quick` says it is good (checked in place, no
+ * copy), and otherwise parses it with `detailed`, which fills defaults, strips unknown keys and
+ * names what is wrong. `quick` must accept only what `detailed` would return unchanged: the
+ * messages every hop parses (results, leases, metric values) are checked so, since zod's walk
+ * and copy cost more than JSON.parse of them.
+ */
+function quickOrDetailed<T>(quick: (v: unknown) => v is T, detailed: z.ZodType<T>) {
+  return z.custom<T>().transform((v, ctx): T => {
+    if (quick(v)) return v;
+    const checked = detailed.safeParse(v);
+    if (checked.success) return checked.data;
+    for (const issue of checked.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path, input: v });
+    return z.NEVER;
+  });
+}
+
 /** What a trial runs: a built-in experiment by name (sha null), or a researcher's experiment blob. */
 export const ExperimentRef = z.object({
   name: z.string().max(200),
@@ -90,13 +107,7 @@ function isMetricName(k: string): boolean {
  * check; the detailed schema runs only for the rest (it says what is wrong, and drops a
  * "__proto__" key as it always did).
  */
-export const MetricValues = z.custom<Record<string, number>>().transform((v, ctx) => {
-  if (isMetricValues(v)) return v;
-  const checked = MetricValuesInDetail.safeParse(v);
-  if (checked.success) return checked.data;
-  for (const issue of checked.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path, input: v });
-  return z.NEVER;
-});
+export const MetricValues = quickOrDetailed(isMetricValues, MetricValuesInDetail);
 export type MetricValues = z.infer<typeof MetricValues>;
 
 export const TrialRef = z.object({ trialId: z.int().positive(), attempt: z.int().positive() });
@@ -196,15 +207,11 @@ export type ResultBatch = z.infer<typeof ResultBatchInDetail>;
  * result); anything else goes the detailed way, which fills defaults, strips extra keys and says
  * what is wrong, as it always did. Batches are parsed at every relay and at the controller.
  */
-export const ResultBatch = z.custom<ResultBatch>().transform((v, ctx) => {
-  if (hasExactly(v, ["batchId", "results"]) && typeof v.batchId === "string" && v.batchId.length <= 100 && Array.isArray(v.results) && v.results.length <= MAX_BATCH_RESULTS && everyItem(v.results, isPlainTrialResult)) {
-    return v as ResultBatch;
-  }
-  const checked = ResultBatchInDetail.safeParse(v);
-  if (checked.success) return checked.data;
-  for (const issue of checked.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path, input: v });
-  return z.NEVER;
-});
+export const ResultBatch = quickOrDetailed(
+  (v): v is ResultBatch => hasExactly(v, ["batchId", "results"]) && typeof v.batchId === "string" && v.batchId.length <= 100
+    && Array.isArray(v.results) && v.results.length <= MAX_BATCH_RESULTS && everyItem(v.results, isPlainTrialResult),
+  ResultBatchInDetail,
+);
 
 export const ResultAck = z.object({
   /** Per result, in order: stored, duplicate (already stored), stale (trial done or gone), refused (not this relay's). */
@@ -310,13 +317,7 @@ function isPlainLease(v: unknown): v is TrialLease {
 }
 
 /** Leases, as z.array(TrialLease) gives them: good ones pass the quick check in place, anything else goes the detailed way. */
-export const TrialLeases = z.custom<TrialLease[]>().transform((v, ctx) => {
-  if (Array.isArray(v) && everyItem(v, isPlainLease)) return v as TrialLease[];
-  const checked = z.array(TrialLease).safeParse(v);
-  if (checked.success) return checked.data;
-  for (const issue of checked.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path, input: v });
-  return z.NEVER;
-});
+export const TrialLeases = quickOrDetailed((v): v is TrialLease[] => Array.isArray(v) && everyItem(v, isPlainLease), z.array(TrialLease));
 
 export const LeasesResponse = z.object({ trials: TrialLeases, paused: z.boolean() });
 export type LeasesResponse = z.infer<typeof LeasesResponse>;
