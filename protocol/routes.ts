@@ -15,7 +15,8 @@ export const intParam = (min: number, max: number) =>
     .pipe(z.int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
 const hostParam = z.string().min(1).max(253).regex(/^[A-Za-z0-9._-]+$/, "must be a host name");
-const trialList = z.string().max(20_000).regex(/^(\d+:\d+(,\d+:\d+)*)?$/, "must be a comma list of trialId:attempt");
+// Up to 2 × (1,024 threads + a reserve of 256) trials of 10-digit ids: what a worker may list.
+const trialList = z.string().max(60_000).regex(/^(\d+:\d+(,\d+:\d+)*)?$/, "must be a comma list of trialId:attempt");
 
 export interface RouteDef<Q extends z.ZodType = z.ZodType, B extends z.ZodType | null = z.ZodType | null, R extends z.ZodType = z.ZodType> {
   method: "GET" | "POST";
