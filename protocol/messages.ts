@@ -148,10 +148,13 @@ export type TrialResult = z.infer<typeof TrialResultInDetail>;
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const STATUS_SET: ReadonlySet<unknown> = new Set(TRIAL_STATUSES);
+/** An object as JSON.parse makes them: zod would copy anything else (a null prototype, a class, an array). */
+function isJsonObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
 /** A plain object (as JSON gives) with exactly these keys, in any order. */
 function hasExactly(v: unknown, keys: readonly string[]): v is Record<string, unknown> {
-  // As JSON.parse makes them: zod would copy anything else (a null prototype, a class).
-  if (typeof v !== "object" || v === null || Object.getPrototypeOf(v) !== Object.prototype) return false;
+  if (!isJsonObject(v)) return false;
   let n = 0;
   for (const k in v) {
     if (!Object.hasOwn(v, k)) return false;
@@ -294,7 +297,7 @@ export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;
 const LEASE_KEYS = ["trialId", "attempt", "sweepId", "experiment", "config", "params", "seed", "datasets", "deadline"] as const;
 /** A plain object without an own "__proto__" key (JSON.parse makes one; the record schema drops it). */
 function isPlainRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && Object.getPrototypeOf(v) === Object.prototype && !Object.hasOwn(v, "__proto__");
+  return isJsonObject(v) && !Object.hasOwn(v, "__proto__");
 }
 
 /**

@@ -1,6 +1,7 @@
 // Result batches: good ones pass a quick check in place; the quick check must accept exactly
 // what the detailed schema accepts unchanged, and leave everything else to it.
 import { test } from "node:test";
+import { assertSameDecision } from "./same-decision.ts";
 import assert from "node:assert/strict";
 import { ResultBatch, ResultBatchInDetail } from "./messages.ts";
 
@@ -75,10 +76,6 @@ test("every change to a good batch is decided as the detailed schema decides it"
       if (name.includes("__proto__")) return JSON.parse(JSON.stringify(b).replace('"trialId":7', '"__proto__":{"x":1},"trialId":7')) as unknown;
       return b;
     };
-    const quick = ResultBatch.safeParse(make());
-    const detailed = ResultBatchInDetail.safeParse(make());
-    assert.equal(quick.success, detailed.success, `${name}: accepted by one and not the other`);
-    if (quick.success && detailed.success) assert.deepEqual(quick.data, detailed.data, `${name}: a different result`);
-    else assert.deepEqual(quick.error!.issues.map((i) => [i.path.join("."), i.message]), detailed.error!.issues.map((i) => [i.path.join("."), i.message]), `${name}: the same problem named`);
+    assertSameDecision(name, ResultBatch, ResultBatchInDetail, make);
   }
 });

@@ -1,6 +1,7 @@
 // Leases: good ones pass a quick check in place; the quick check must accept exactly what
 // z.array(TrialLease) accepts unchanged, and leave everything else to it.
 import { test } from "node:test";
+import { assertSameDecision } from "./same-decision.ts";
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { TrialLease, TrialLeases } from "./messages.ts";
@@ -64,10 +65,6 @@ test("every change to good leases is decided as the detailed schema decides it",
       if (name.includes("__proto__")) return JSON.parse(JSON.stringify(l).replace('"config":{', '"config":{"__proto__":{"x":1},'));
       return l;
     };
-    const quick = TrialLeases.safeParse(make());
-    const detailed = Detailed.safeParse(make());
-    assert.equal(quick.success, detailed.success, `${name}: accepted by one and not the other`);
-    if (quick.success && detailed.success) assert.deepEqual(quick.data, detailed.data, `${name}: a different result`);
-    else assert.deepEqual(quick.error!.issues.map((i) => [i.path.join("."), i.message]), detailed.error!.issues.map((i) => [i.path.join("."), i.message]), `${name}: the same problem named`);
+    assertSameDecision(name, TrialLeases, Detailed, make);
   }
 });

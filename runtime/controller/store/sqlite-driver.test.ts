@@ -14,11 +14,38 @@ const busy = (ms: number) => {
   while (performance.now() < until);
 };
 
-test("a long transaction lets other requests' callbacks run; their store calls wait for its commit", async () => {
+/**
+ * Runs `body` with a driver on a fresh folder holding table t (x INTEGER), and `sync` in place
+ * of FileHandle.prototype.sync (how the driver fsyncs the WAL) if given; closes and removes it after.
+ */
+async function withDriver(body: (d: SqliteDriver) => Promise<void>, sync?: (real: () => Promise<void>) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "discalc-sqlite-driver-"));
   const d = new SqliteDriver(dir);
+  const restore = sync ? await replaceSync(dir, sync) : () => {};
   try {
     d.exec("CREATE TABLE t (x INTEGER)");
+    await body(d);
+  } finally {
+    restore();
+    if (d.db.open) await d.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Replaces FileHandle.prototype.sync for one test; returns the restore. */
+async function replaceSync(dir: string, sync: (real: () => Promise<void>) => Promise<void>): Promise<() => void> {
+  const handle = await open(join(dir, "probe"), "w");
+  const proto = Object.getPrototypeOf(handle) as { sync(): Promise<void> };
+  await handle.close();
+  const realSync = proto.sync;
+  proto.sync = function (this: unknown) {
+    return sync(() => realSync.call(this));
+  };
+  return () => void (proto.sync = realSync);
+}
+
+test("a long transaction lets other requests' callbacks run; their store calls wait for its commit", async () => {
+  await withDriver(async (d) => {
     const events: string[] = [];
     // Queued before the transaction starts: a request's callback that needs no store at first.
     const outside = new Promise<number>((resolve, reject) => setImmediate(() => {
@@ -37,17 +64,11 @@ test("a long transaction lets other requests' callbacks run; their store calls w
     });
     assert.equal(await outside, 40, "the read outside waited for the commit: all rows, never part of them");
     assert.deepEqual(events, ["callback ran", "committing", "outside read"], "the callback ran while the transaction was open");
-  } finally {
-    await d.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("a transaction that throws is rolled back, and the next one starts clean", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "discalc-sqlite-driver-"));
-  const d = new SqliteDriver(dir);
-  try {
-    d.exec("CREATE TABLE t (x INTEGER)");
+  await withDriver(async (d) => {
     await assert.rejects(d.tx(async () => {
       for (let i = 0; i < 20; i++) {
         await d.run("INSERT INTO t VALUES (?)", [i]);
@@ -58,28 +79,13 @@ test("a transaction that throws is rolled back, and the next one starts clean", 
     assert.deepEqual(await d.all("SELECT count(*) AS n FROM t"), [{ n: 0 }]);
     await d.tx(async () => void (await d.run("INSERT INTO t VALUES (1)")));
     assert.deepEqual(await d.all("SELECT count(*) AS n FROM t"), [{ n: 1 }]);
-  } finally {
-    await d.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("a write is answered only after an fsync of the WAL that began after its commit; reads sync nothing", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "discalc-sqlite-driver-"));
-  const d = new SqliteDriver(dir);
-  // Every fsync through a file handle, as it happens (the driver syncs the WAL off the thread).
-  const handle = await open(join(dir, "discalc.sqlite"), "r");
-  const proto = Object.getPrototypeOf(handle) as { sync(): Promise<void> };
-  await handle.close();
-  const realSync = proto.sync;
   const events: string[] = [];
-  proto.sync = async function (this: unknown) {
-    events.push("sync begins");
-    await realSync.call(this);
-    events.push("sync ends");
-  };
-  try {
-    d.exec("CREATE TABLE t (x INTEGER)");
+  // Every fsync through a file handle, as it happens (the driver syncs the WAL off the thread).
+  await withDriver(async (d) => {
     await d.tx(async () => {
       await d.run("INSERT INTO t VALUES (1)");
       events.push("committing");
@@ -98,30 +104,15 @@ test("a write is answered only after an fsync of the WAL that began after its co
     await Promise.all([1, 2, 3, 4].map((i) => d.tx(async () => void (await d.run("INSERT INTO t VALUES (?)", [i])))));
     const syncs = events.filter((e) => e === "sync begins").length;
     assert.ok(syncs >= 1 && syncs <= 3, `${syncs} syncs for 4 commits`);
-  } finally {
-    proto.sync = realSync;
-    await d.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  }, async (real) => {
+    events.push("sync begins");
+    await real();
+    events.push("sync ends");
+  });
 });
 
-/** Replaces FileHandle.prototype.sync (how the driver fsyncs the WAL) for one test; returns the restore. */
-async function replaceSync(dir: string, sync: (real: () => Promise<void>) => Promise<void>): Promise<() => void> {
-  const handle = await open(join(dir, "probe"), "w");
-  const proto = Object.getPrototypeOf(handle) as { sync(): Promise<void> };
-  await handle.close();
-  const realSync = proto.sync;
-  proto.sync = function (this: unknown) {
-    return sync(() => realSync.call(this));
-  };
-  return () => void (proto.sync = realSync);
-}
-
 test("a callback a finished transaction scheduled never joins the next one: it waits for its commit", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "discalc-sqlite-driver-"));
-  const d = new SqliteDriver(dir);
-  try {
-    d.exec("CREATE TABLE t (x INTEGER)");
+  await withDriver(async (d) => {
     let seen: number | undefined;
     // Scheduled inside a transaction (it inherits that context), run while the next one yields.
     const read = new Promise<void>((resolve) => {
@@ -149,26 +140,13 @@ test("a callback a finished transaction scheduled never joins the next one: it w
     });
     order.push("answered");
     assert.deepEqual(order, ["in transaction", "after commit", "answered"]);
-  } finally {
-    await d.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("an answer that reads a commit not yet synced waits for the sync; a failed sync stops the store", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "discalc-sqlite-driver-"));
-  const d = new SqliteDriver(dir);
   const events: string[] = [];
   let fail = false;
-  const restore = await replaceSync(dir, async (real) => {
-    events.push("sync begins");
-    await new Promise((r) => setTimeout(r, 50)); // a slow disk
-    if (fail) throw Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" });
-    await real();
-    events.push("sync ends");
-  });
-  try {
-    d.exec("CREATE TABLE t (x INTEGER)");
+  await withDriver(async (d) => {
     const write = d.tx(async () => void (await d.run("INSERT INTO t VALUES (1)")));
     while (!events.includes("sync begins")) await new Promise((r) => setTimeout(r, 1));
     // A relay's retry of the same batch: nothing to write, every result found stored.
@@ -177,38 +155,32 @@ test("an answer that reads a commit not yet synced waits for the sync; a failed 
     await write;
     assert.deepEqual(rows, [{ n: 1 }]);
     assert.ok(events.indexOf("sync ends") < events.indexOf("duplicate answered"), events.join(", "));
-    // A closing store lets a sync under way finish.
     fail = true;
     const doomed = d.tx(async () => void (await d.run("INSERT INTO t VALUES (2)")));
     await assert.rejects(doomed, (err: Error & { code?: string }) => err.code === "SQLITE_IOERR_FSYNC");
     fail = false;
     await assert.rejects(d.all("SELECT 1"), /fsync .* failed/, "nothing more after a failed sync");
     await assert.rejects(d.tx(async () => {}), /fsync .* failed/);
-  } finally {
-    restore();
-    await d.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  }, async (real) => {
+    events.push("sync begins");
+    await new Promise((r) => setTimeout(r, 50)); // a slow disk
+    if (fail) throw Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" });
+    await real();
+    events.push("sync ends");
+  });
 });
 
 test("close waits for a commit's sync under way; the commit's caller is answered", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "discalc-sqlite-driver-"));
-  const d = new SqliteDriver(dir);
   let began = false;
-  const restore = await replaceSync(dir, async (real) => {
-    began = true;
-    await new Promise((r) => setTimeout(r, 50));
-    await real();
-  });
-  try {
-    d.exec("CREATE TABLE t (x INTEGER)");
+  await withDriver(async (d) => {
     const write = d.tx(async () => void (await d.run("INSERT INTO t VALUES (1)")));
     while (!began) await new Promise((r) => setTimeout(r, 1));
     const closing = d.close();
     await write;
     await closing;
-  } finally {
-    restore();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  }, async (real) => {
+    began = true;
+    await new Promise((r) => setTimeout(r, 50));
+    await real();
+  });
 });
