@@ -33,6 +33,22 @@ export const ExperimentRef = z.object({
 });
 export type ExperimentRef = z.infer<typeof ExperimentRef>;
 
+const SIGNATURE = /^[A-Za-z0-9_-]{86}$/;
+/** A step of a lease's path to its batch's signed root: the sibling's side (l or r) and its SHA-256, base64url. */
+const PROOF_STEP = /^[lr][A-Za-z0-9_-]{43}$/;
+
+/**
+ * The controller's word on a lease (protocol/signed-work.ts): the bundle it runs on, when the
+ * signature ends, the lease's path to its batch's Merkle root, and the root's Ed25519 signature.
+ */
+export const LeaseManifest = z.object({
+  bundleSha: Sha256,
+  expiresAt: z.number(),
+  proof: z.array(z.string().regex(PROOF_STEP, "must be a proof step (l or r, then a base64url SHA-256)")).max(40),
+  signature: z.string().regex(SIGNATURE, "must be a base64url Ed25519 signature"),
+});
+export type LeaseManifest = z.infer<typeof LeaseManifest>;
+
 /** A trial handed out under a lease: everything a worker needs to run it alone. */
 export const TrialLease = z.object({
   trialId: z.int().positive(),
@@ -49,8 +65,12 @@ export const TrialLease = z.object({
   deadline: z.number(),
   /** The sweep's stopping rule: the trial waits for a decision at its rungs (POST /v1/rung). */
   earlyStopping: EarlyStopping.optional(),
+  /** The controller's signature over all of the above but the deadline: a worker runs nothing without it. */
+  manifest: LeaseManifest,
 });
 export type TrialLease = z.infer<typeof TrialLease>;
+/** A lease as the scheduler makes it, before the controller signs its batch. */
+export type UnsignedLease = Omit<TrialLease, "manifest">;
 
 export const CommandKind = z.enum(["pause", "resume", "cancel", "update", "shutdown"]);
 export const Command = z.object({
@@ -60,6 +80,8 @@ export const Command = z.object({
   trialId: z.int().positive().nullable().default(null),
   bundleSha: Sha256.nullable().default(null),
   at: z.number(),
+  /** The controller's Ed25519 signature (protocol/signed-work.ts): a worker applies no command without it. */
+  signature: z.string().regex(SIGNATURE, "must be a base64url Ed25519 signature").optional(),
 });
 export type Command = z.infer<typeof Command>;
 
@@ -242,6 +264,8 @@ export const JoinResponse = z.object({
   commandSeq: z.int().min(0),
   /** When the identity this join set expires (ms since the epoch): the node joins again before. */
   identityExpiresAt: z.number(),
+  /** The controller's Ed25519 public key (PEM): what a worker checks every lease and command with. */
+  controllerKey: z.string().max(1000),
   /** Relays only: what checks its workers' identities, and nothing that can sign one. */
   identity: IdentityCheck.optional(),
 });
@@ -294,7 +318,8 @@ export const HeartbeatResponse = z.object({
 });
 export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;
 
-const LEASE_KEYS = ["trialId", "attempt", "sweepId", "experiment", "config", "params", "seed", "datasets", "deadline"] as const;
+const LEASE_KEYS = ["trialId", "attempt", "sweepId", "experiment", "config", "params", "seed", "datasets", "deadline", "manifest"] as const;
+const MANIFEST_KEYS = ["bundleSha", "expiresAt", "proof", "signature"] as const;
 /** A plain object without an own "__proto__" key (JSON.parse makes one; the record schema drops it). */
 function isPlainRecord(v: unknown): v is Record<string, unknown> {
   return isJsonObject(v) && !Object.hasOwn(v, "__proto__");
@@ -316,7 +341,10 @@ function isPlainLease(v: unknown): v is TrialLease {
     const sha = v.datasets[k];
     if (!Object.hasOwn(v.datasets, k) || typeof sha !== "string" || !SHA256_HEX.test(sha)) return false;
   }
-  return true;
+  const m = v.manifest;
+  if (!hasExactly(m, MANIFEST_KEYS) || typeof m.bundleSha !== "string" || !SHA256_HEX.test(m.bundleSha) || !finite(m.expiresAt)) return false;
+  if (typeof m.signature !== "string" || !SIGNATURE.test(m.signature) || !Array.isArray(m.proof) || m.proof.length > 40) return false;
+  return everyItem(m.proof, (p) => typeof p === "string" && PROOF_STEP.test(p));
 }
 
 /** Leases, as z.array(TrialLease) gives them: good ones pass the quick check in place, anything else goes the detailed way. */

@@ -8,13 +8,14 @@ import { TrialLease, TrialLeases } from "./messages.ts";
 
 const Detailed = z.array(TrialLease);
 const sha = "cd".repeat(32);
+const manifest = () => ({ bundleSha: sha, expiresAt: 1_700_000_000_000, proof: [`l${"A".repeat(43)}`, `r${"b_-".repeat(14)}c`], signature: "s".repeat(86) });
 const good = () => [
   {
     trialId: 7, attempt: 1, sweepId: 2, experiment: { name: "network", sha: null },
     config: { dataset: { name: "xor" }, train: { lr: 0.1, epochs: 2 } }, params: { "train.lr": 0.1 },
-    seed: 0, datasets: { "xor:1": sha }, deadline: 1_700_000_000_000,
+    seed: 0, datasets: { "xor:1": sha }, deadline: 1_700_000_000_000, manifest: manifest(),
   },
-  { trialId: 8, attempt: 3, sweepId: 2, experiment: { name: "mine", sha }, config: {}, params: {}, seed: 12, datasets: {}, deadline: 5 },
+  { trialId: 8, attempt: 3, sweepId: 2, experiment: { name: "mine", sha }, config: {}, params: {}, seed: 12, datasets: {}, deadline: 5, manifest: { ...manifest(), proof: [] } },
 ];
 type Leases = ReturnType<typeof good>;
 
@@ -49,6 +50,19 @@ const variants: Array<[string, (l: Leases) => void]> = [
   ["params a number", (l) => ((l[0] as Record<string, unknown>).params = 3)],
   ["a dataset SHA short", (l) => (l[0]!.datasets["xor:1"] = "ab")],
   ["a dataset SHA a number", (l) => ((l[0]!.datasets as Record<string, unknown>)["xor:1"] = 5)],
+  ["no manifest", (l) => delete (l[0] as Partial<Leases[0]>).manifest],
+  ["an extra manifest key (stripped)", (l) => Object.assign(l[0]!.manifest, { extra: 1 })],
+  ["a manifest bundle SHA short", (l) => (l[0]!.manifest.bundleSha = "ab")],
+  ["a manifest expiry NaN", (l) => (l[0]!.manifest.expiresAt = Number.NaN)],
+  ["a manifest expiry a string", (l) => ((l[0]!.manifest as Record<string, unknown>).expiresAt = "5")],
+  ["a signature of 85", (l) => (l[0]!.manifest.signature = "s".repeat(85))],
+  ["a signature with +", (l) => (l[0]!.manifest.signature = `+${"s".repeat(85)}`)],
+  ["a proof step without a side", (l) => (l[0]!.manifest.proof[0] = `x${"A".repeat(43)}`)],
+  ["a proof step of 42", (l) => (l[0]!.manifest.proof[0] = `l${"A".repeat(42)}`)],
+  ["a proof step a number", (l) => ((l[0]!.manifest.proof as unknown[])[0] = 5)],
+  ["a proof of 40", (l) => (l[0]!.manifest.proof = Array.from({ length: 40 }, () => `l${"A".repeat(43)}`))],
+  ["a proof of 41", (l) => (l[0]!.manifest.proof = Array.from({ length: 41 }, () => `l${"A".repeat(43)}`))],
+  ["a hole in the proof", (l) => (l[0]!.manifest.proof.length = 3)],
   ["a lease null", (l) => ((l as unknown[])[0] = null)],
   ["a hole in the leases", (l) => ((l as unknown[]).length = 3)],
   ["a lease with a null prototype (copied)", (l) => Object.setPrototypeOf(l[0]!, null)],

@@ -8,8 +8,7 @@ export function localUpstream(s: ControllerState): Upstream {
   return {
     leases: async (n) => {
       if (s.storeFailure) throw new Error(`store not writable: ${s.storeFailure}`);
-      const trials = await s.scheduler.leaseTrials(id, n);
-      s.meters?.leasesGranted(trials.length); // discalc_leases_granted_total
+      const trials = await s.leaseTrials(id, n);
       return { trials, paused: await s.pausedOnly() };
     },
     heartbeat: async (req, seq) => s.absorbHeartbeat(id, req, seq, undefined),

@@ -65,7 +65,7 @@ export function nodeRouter(s: ControllerState): Router {
     const answer: JoinResponse = {
       nodeId, role: decision.role, controllerUrl: publicUrl(ctx), relayUrl: relayNode?.url ?? publicUrl(ctx),
       bundleSha, leaseMs: s.defaultLeaseMs, heartbeatMs: s.heartbeatMs,
-      commandSeq: await s.store.lastCommandSeq(), identityExpiresAt: identity.expiresAt,
+      commandSeq: await s.store.lastCommandSeq(), identityExpiresAt: identity.expiresAt, controllerKey: s.opts.signer.publicKeyPem,
       ...(decision.role === "relay" ? { identity: s.identityCheck() } : {}),
     };
     s.log(`join: ${q.host ?? ctx.ip} (${q.threads} threads) → ${decision.role} ${nodeId}${decision.role === "worker" ? ` under ${decision.relayId}` : ""}${renewing ? " (renewed)" : ""}`);
@@ -83,8 +83,7 @@ export function nodeRouter(s: ControllerState): Router {
     const id = requireIdentity(ctx, s.verifier, ["relay"]);
     s.assertWritable(ctx);
     const q = parseQuery(ctx, "leases");
-    const trials = await s.scheduler.leaseTrials(id.nodeId, q.n);
-    s.meters?.leasesGranted(trials.length); // discalc_leases_granted_total
+    const trials = await s.leaseTrials(id.nodeId, q.n);
     ctx.body = { trials, paused: await s.pausedOnly() };
   });
 

@@ -2,7 +2,7 @@
 // at-least-once and storage exactly-once. Pure logic over the store, no HTTP, so tests
 // and the root relay call it directly.
 import type { Store, TrialRow, CommandRow, AttemptRow, ResultRow, ReportRow } from "./store.ts";
-import type { TrialLease, TrialRef, ResultBatch, ResultAck, MetricsBatch, Command, HeartbeatResponse } from "../../protocol/messages.ts";
+import type { UnsignedLease, TrialRef, ResultBatch, ResultAck, MetricsBatch, Command, HeartbeatResponse } from "../../protocol/messages.ts";
 import type { ExperimentRef } from "../../protocol/messages.ts";
 import { datasetKey, findDatasetSpecs } from "../experiments/dataset-specs.ts";
 import { storedSweepIdentity } from "./sweep-identity.ts";
@@ -104,7 +104,7 @@ export class Scheduler {
   }
 
   /** Hands up to n queued trials of running sweeps to a relay under a lease. */
-  async leaseTrials(relayId: string, n: number): Promise<TrialLease[]> {
+  async leaseTrials(relayId: string, n: number): Promise<UnsignedLease[]> {
     const now = this.now();
     return this.store.tx(async () => {
       await this.expireLeases(now);
@@ -131,7 +131,7 @@ export class Scheduler {
     });
   }
 
-  private toLease(t: TrialRow, attempt: number, info: SweepInfo, deadline: number): TrialLease {
+  private toLease(t: TrialRow, attempt: number, info: SweepInfo, deadline: number): UnsignedLease {
     const config = JSON.parse(t.config) as Record<string, unknown>;
     const datasets: Record<string, string> = {};
     for (const { spec } of findDatasetSpecs(config)) {
@@ -139,7 +139,7 @@ export class Scheduler {
       const sha = key === null ? undefined : info.datasets[key] ?? this.opts.datasets[key];
       if (key !== null && sha) datasets[key] = sha;
     }
-    const lease: TrialLease = {
+    const lease: UnsignedLease = {
       trialId: t.id, attempt, sweepId: t.sweep_id, experiment: info.experiment, config,
       params: JSON.parse(t.params) as Record<string, unknown>, seed: t.seed, datasets, deadline,
     };

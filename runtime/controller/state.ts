@@ -7,7 +7,9 @@ import type { BlobStore } from "./blob-store.ts";
 import type { Relay } from "../relay/relay.ts";
 import type { ControllerMeters } from "./controller-metrics.ts";
 import { RungWaiters } from "./rung-waiters.ts";
-import type { HeartbeatRequest, HeartbeatResponse, IdentityCheck, RelayStats } from "../../protocol/messages.ts";
+import type { Command, HeartbeatRequest, HeartbeatResponse, IdentityCheck, RelayStats, TrialLease } from "../../protocol/messages.ts";
+import { EarlyStopping } from "../../protocol/early-stopping.ts";
+import { commandMessage, signLeases } from "../../protocol/signed-work.ts";
 import { IdentityVerifier, tokenFingerprint, type IdentitySigner, type Identity } from "../http/identity-token.ts";
 
 export class ControllerState {
@@ -51,6 +53,33 @@ export class ControllerState {
     return { signed: this.opts.signer.issue({ ...id, expiresAt }), expiresAt };
   }
 
+  /**
+   * Up to n trials leased to a relay, signed (protocol/signed-work.ts): a worker runs a lease
+   * only with the controller's signature over it, whoever carried it.
+   */
+  async leaseTrials(relayId: string, n: number): Promise<TrialLease[]> {
+    const leases = await this.scheduler.leaseTrials(relayId, n);
+    this.meters?.leasesGranted(leases.length); // discalc_leases_granted_total
+    if (!leases.length) return [];
+    // Signed as every hop's schema gives it: a stopping rule with its defaults filled.
+    const asParsed = leases.map((l) => (l.earlyStopping ? { ...l, earlyStopping: EarlyStopping.parse(l.earlyStopping) } : l));
+    return signLeases(asParsed, await this.currentBundle(), Date.now() + this.opts.identityTtlMs, (m) => this.opts.signer.signMessage(m));
+  }
+
+  /** Signatures of commands by sequence number: a command never changes, and every relay's heartbeat sends the recent ones. */
+  private commandSignatures = new Map<number, string>();
+
+  /** A command as workers accept it: signed by this controller. */
+  signedCommand(c: Command): Command {
+    let signature = this.commandSignatures.get(c.seq);
+    if (!signature) {
+      signature = this.opts.signer.signMessage(commandMessage(c));
+      if (this.commandSignatures.size >= 10_000) this.commandSignatures.clear();
+      this.commandSignatures.set(c.seq, signature);
+    }
+    return { ...c, signature };
+  }
+
   get controllerId() { return this.opts.controllerId; }
   get token() { return this.opts.token; }
   get adminToken() { return this.opts.adminToken; }
@@ -91,7 +120,7 @@ export class ControllerState {
       await this.absorbWorkers(relayId, req.stats);
       const { revoked } = await this.scheduler.renewLeases(relayId, req.held, req.released);
       return {
-        commands: await this.scheduler.commandsAfter(seq), revoked, bundleSha: await this.currentBundle(),
+        commands: (await this.scheduler.commandsAfter(seq)).map((c) => this.signedCommand(c)), revoked, bundleSha: await this.currentBundle(),
         pausedSweeps: (await this.store.sweeps()).filter((sw) => sw.state === "paused").map((sw) => sw.id), identityTokens: this.identityTokens(),
       };
     });

@@ -6,7 +6,7 @@ import { Store, type StoreLocation } from "./store.ts";
 import { Scheduler } from "./scheduler.ts";
 import { registerSweep, SweepConflictError } from "./register-sweep.ts";
 import { parseSweepConfig } from "./sweep-config.ts";
-import { TrialLease, type TrialRef, type TrialResult, type TrialOutcome } from "../../protocol/messages.ts";
+import { TrialLease, type UnsignedLease, type TrialRef, type TrialResult, type TrialOutcome } from "../../protocol/messages.ts";
 
 const MNIST_SHA = "ab".repeat(32);
 const T0 = 1_700_000_000_000;
@@ -120,7 +120,7 @@ export function storeConformance(label: string, backend: StoreBackend): void {
       assert.equal(l.experiment.sha, null, "the built-in needs no code blob");
       assert.equal((l.config as Cfg).dataset.name, "xor");
       assert.equal((l.config as Cfg).model.activation, "tanh");
-      assert.doesNotThrow(() => TrialLease.parse(l), "a lease is a valid wire message");
+      assert.doesNotThrow(() => TrialLease.omit({ manifest: true }).parse(l), "a lease is a valid wire message (once signed)");
       const row = (await f.store.trial(l.trialId))!;
       assert.equal(row.state, "leased");
       assert.equal(row.attempts, 1);
@@ -158,8 +158,8 @@ export function storeConformance(label: string, backend: StoreBackend): void {
 
   test(`${label}: ` + "renewLeases extends the relay's leases, revokes others' and wrong attempts, requeues released", async (t) => {
     const f = (await fixture(t));
-    const [a, b, c] = (await f.sched.leaseTrials("r-1", 3)) as [TrialLease, TrialLease, TrialLease];
-    const [d] = (await f.sched.leaseTrials("r-2", 1)) as [TrialLease];
+    const [a, b, c] = (await f.sched.leaseTrials("r-1", 3)) as [UnsignedLease, UnsignedLease, UnsignedLease];
+    const [d] = (await f.sched.leaseTrials("r-2", 1)) as [UnsignedLease];
 
     f.advance(20_000);
     const stranger = { trialId: d.trialId, attempt: d.attempt };
@@ -199,7 +199,7 @@ export function storeConformance(label: string, backend: StoreBackend): void {
 
   test(`${label}: ` + "expired leases requeue, and fail after maxAttempts expiries with an error naming the lease", async (t) => {
     const f = (await fixture(t, xorSweep({ search: undefined, maxAttempts: 2 }))); // a single trial
-    const [first] = (await f.sched.leaseTrials("r-1", 1)) as [TrialLease];
+    const [first] = (await f.sched.leaseTrials("r-1", 1)) as [UnsignedLease];
     assert.equal((await f.sched.expireLeases()), 0, "not yet due");
     f.advance(30_000);
     assert.equal((await f.sched.expireLeases()), 0, "the deadline itself is still in time");
@@ -211,7 +211,7 @@ export function storeConformance(label: string, backend: StoreBackend): void {
     assert.match(row.last_error ?? "", /lease expired.*r-1/);
     assert.equal((await f.store.sweep(f.sweepId))!.state, "running");
 
-    const [second] = (await f.sched.leaseTrials("r-2", 1)) as [TrialLease];
+    const [second] = (await f.sched.leaseTrials("r-2", 1)) as [UnsignedLease];
     assert.equal(second.trialId, first.trialId);
     assert.equal(second.attempt, 2);
     assert.equal(second.deadline, f.now() + 30_000);
@@ -236,7 +236,7 @@ export function storeConformance(label: string, backend: StoreBackend): void {
 
   test(`${label}: ` + "a done result is stored once, again is duplicate, and from a stranger is refused", async (t) => {
     const f = (await fixture(t));
-    const [a, b] = (await f.sched.leaseTrials("r-1", 2)) as [TrialLease, TrialLease];
+    const [a, b] = (await f.sched.leaseTrials("r-1", 2)) as [UnsignedLease, UnsignedLease];
     f.advance(5_000);
 
     // A relay that never held the attempt: refused, nothing stored.
@@ -268,7 +268,7 @@ export function storeConformance(label: string, backend: StoreBackend): void {
 
   test(`${label}: ` + "a late result of an older attempt, after the trial was re-leased and finished, is stale", async (t) => {
     const f = (await fixture(t));
-    const [a] = (await f.sched.leaseTrials("r-1", 1)) as [TrialLease];
+    const [a] = (await f.sched.leaseTrials("r-1", 1)) as [UnsignedLease];
     f.advance(30_001);
     (await f.sched.expireLeases());
     const a2 = (await f.sched.leaseTrials("r-2", 1)).find((l) => l.trialId === a.trialId)!;
@@ -283,7 +283,7 @@ export function storeConformance(label: string, backend: StoreBackend): void {
 
   test(`${label}: ` + "a late done result of attempt 1 while attempt 2 runs wins; attempt 2's result is then stale", async (t) => {
     const f = (await fixture(t));
-    const [a] = (await f.sched.leaseTrials("r-1", 1)) as [TrialLease];
+    const [a] = (await f.sched.leaseTrials("r-1", 1)) as [UnsignedLease];
     f.advance(30_001);
     const a2 = (await f.sched.leaseTrials("r-2", 1)).find((l) => l.trialId === a.trialId)!;
     assert.equal(a2.attempt, 2, "leaseTrials expired attempt 1 first");
@@ -301,7 +301,7 @@ export function storeConformance(label: string, backend: StoreBackend): void {
 
   test(`${label}: ` + "the attempt log closes attempt 2 when attempt 1's late result wins", async (t) => {
     const f = (await fixture(t));
-    const [a] = (await f.sched.leaseTrials("r-1", 1)) as [TrialLease];
+    const [a] = (await f.sched.leaseTrials("r-1", 1)) as [UnsignedLease];
     f.advance(30_001);
     const a2 = (await f.sched.leaseTrials("r-2", 1)).find((l) => l.trialId === a.trialId)!;
     (await f.sched.recordResults("r-1", batch(done(ref(a)))));
@@ -314,7 +314,7 @@ export function storeConformance(label: string, backend: StoreBackend): void {
 
   test(`${label}: ` + "a failed result requeues until maxAttempts, then the trial fails with that error text", async (t) => {
     const f = (await fixture(t, xorSweep({ search: undefined, maxAttempts: 2 })));
-    const [a1] = (await f.sched.leaseTrials("r-1", 1)) as [TrialLease];
+    const [a1] = (await f.sched.leaseTrials("r-1", 1)) as [UnsignedLease];
     assert.deepEqual((await f.sched.recordResults("r-1", batch(failed(ref(a1), "NaN in layer 1")))).statuses, ["stored"]);
     let row = (await f.store.trial(a1.trialId))!;
     assert.equal(row.state, "queued");
@@ -327,7 +327,7 @@ export function storeConformance(label: string, backend: StoreBackend): void {
     assert.notEqual((await f.sched.recordResults("r-1", batch(failed(ref(a1), "NaN in layer 1")))).statuses[0], "refused");
     assert.equal((await f.store.trial(a1.trialId))!.state, "queued");
 
-    const [a2] = (await f.sched.leaseTrials("r-1", 1)) as [TrialLease];
+    const [a2] = (await f.sched.leaseTrials("r-1", 1)) as [UnsignedLease];
     assert.equal(a2.attempt, 2);
     assert.deepEqual((await f.sched.recordResults("r-1", batch(failed(ref(a2), "out of memory")))).statuses, ["stored"]);
     row = (await f.store.trial(a1.trialId))!;
@@ -342,7 +342,7 @@ export function storeConformance(label: string, backend: StoreBackend): void {
     const f = (await fixture(t));
     const leases = (await f.sched.leaseTrials("r-1", 6));
     assert.equal(leases.length, 6);
-    const [last, ...rest] = leases as [TrialLease, ...TrialLease[]];
+    const [last, ...rest] = leases as [UnsignedLease, ...UnsignedLease[]];
     (await f.sched.recordResults("r-1", batch(...rest.map((l) => done(ref(l))))));
     assert.equal((await f.store.sweep(f.sweepId))!.state, "running", "one trial still leased");
     f.advance(1234);
@@ -358,8 +358,8 @@ export function storeConformance(label: string, backend: StoreBackend): void {
 
   test(`${label}: ` + "recordMetrics accepts only metrics of attempts the relay holds", async (t) => {
     const f = (await fixture(t));
-    const [a] = (await f.sched.leaseTrials("r-1", 1)) as [TrialLease];
-    const [b] = (await f.sched.leaseTrials("r-2", 1)) as [TrialLease];
+    const [a] = (await f.sched.leaseTrials("r-1", 1)) as [UnsignedLease];
+    const [b] = (await f.sched.leaseTrials("r-2", 1)) as [UnsignedLease];
     const m = (step: number) => ({ step, values: { epoch: step, "val/loss": 0.6, testAccuracy: 0.7 } });
     const accepted = (await f.sched.recordMetrics("r-1", {
       items: [
@@ -405,7 +405,7 @@ export function storeConformance(label: string, backend: StoreBackend): void {
   test(`${label}: ` + "cancel of a sweep cancels its queued and leased trials and marks it cancelled", async (t) => {
     const f = (await fixture(t));
     const leases = (await f.sched.leaseTrials("r-1", 2));
-    const [doneOne] = leases as [TrialLease];
+    const [doneOne] = leases as [UnsignedLease];
     (await f.sched.recordResults("r-1", batch(done(ref(doneOne)))));
     f.advance(100);
     const cmd = (await f.sched.issueCommand({ kind: "cancel", sweepId: f.sweepId }));
@@ -427,7 +427,7 @@ export function storeConformance(label: string, backend: StoreBackend): void {
 
   test(`${label}: ` + "cancel of one trial cancels only that trial", async (t) => {
     const f = (await fixture(t));
-    const [a] = (await f.sched.leaseTrials("r-1", 1)) as [TrialLease];
+    const [a] = (await f.sched.leaseTrials("r-1", 1)) as [UnsignedLease];
     const queued = (await f.store.trialsOfSweep(f.sweepId)).find((x) => x.state === "queued")!;
     const c1 = (await f.sched.issueCommand({ kind: "cancel", trialId: a.trialId }));
     assert.equal(c1.trialId, a.trialId);
@@ -477,7 +477,7 @@ export function storeConformance(label: string, backend: StoreBackend): void {
     const before = (await f.store.allTrials()).length;
     assert.equal(before, 6);
     // Mark some progress, so a resume must keep it.
-    const [a] = (await f.sched.leaseTrials("r-1", 1)) as [TrialLease];
+    const [a] = (await f.sched.leaseTrials("r-1", 1)) as [UnsignedLease];
     (await f.sched.recordResults("r-1", batch(done(ref(a)))));
 
     const again = (await registerSweep(f.store, parseSweepConfig(xorSweep())));
@@ -512,7 +512,7 @@ export function storeConformance(label: string, backend: StoreBackend): void {
 
   test(`${label}: ` + "the store keeps trial states, attempts and results across a close and reopen", async (t) => {
     const f = (await fixture(t));
-    const leases = (await f.sched.leaseTrials("r-1", 3)) as [TrialLease, TrialLease, TrialLease];
+    const leases = (await f.sched.leaseTrials("r-1", 3)) as [UnsignedLease, UnsignedLease, UnsignedLease];
     (await f.sched.recordResults("r-1", batch(done(ref(leases[0]), "aa".repeat(32)), failed(ref(leases[1]), "boom"))));
     (await f.sched.issueCommand({ kind: "pause", sweepId: f.sweepId }));
     const snapshot = (await f.store.allTrials());
@@ -537,14 +537,14 @@ export function storeConformance(label: string, backend: StoreBackend): void {
 
   test(`${label}: ` + "reports of an ended trial are refused and stored ones stay; steps past the config's epochs are refused", async (t) => {
     const f = (await fixture(t));
-    const [a] = (await f.sched.leaseTrials("r-1", 1)) as [TrialLease];
+    const [a] = (await f.sched.leaseTrials("r-1", 1)) as [UnsignedLease];
     const item = (step: number, loss: number) => ({ ...ref(a), step, values: { trainLoss: loss } });
     assert.equal((await f.sched.recordMetrics("r-1", { items: [item(1, 0.9), item(2, 0.8), item(3, 0.7)] })), 2, "the sweep trains 2 epochs: step 3 is refused");
     assert.deepEqual((await f.sched.recordResults("r-1", batch(done(ref(a))))).statuses, ["stored"]);
     const stored = (await f.store.reportsOf(a.trialId)).map((r) => r.metrics);
     assert.equal((await f.sched.recordMetrics("r-1", { items: [item(1, 123), item(2, 456)] })), 0, "the trial has ended");
     assert.deepEqual((await f.store.reportsOf(a.trialId)).map((r) => r.metrics), stored, "its stored reports are unchanged");
-    const [b] = (await f.sched.leaseTrials("r-1", 1)) as [TrialLease];
+    const [b] = (await f.sched.leaseTrials("r-1", 1)) as [UnsignedLease];
     const tooMany = { ...done(ref(b)), outcome: outcome("ab".repeat(32), 3) };
     assert.deepEqual((await f.sched.recordResults("r-1", batch(tooMany))).statuses, ["refused"], "a result with more reports than epochs");
     assert.equal((await f.store.result(b.trialId)), undefined);
@@ -552,7 +552,7 @@ export function storeConformance(label: string, backend: StoreBackend): void {
 
   test(`${label}: ` + "after a restart, leases get one lease period of grace from the restart", async (t) => {
     const f = (await fixture(t));
-    const [a] = (await f.sched.leaseTrials("r-1", 1)) as [TrialLease];
+    const [a] = (await f.sched.leaseTrials("r-1", 1)) as [UnsignedLease];
     f.advance(29_000);
     (await f.reopen());
     assert.equal((await f.store.graceLeases(f.now())), 1);

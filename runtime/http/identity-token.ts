@@ -34,6 +34,11 @@ export class IdentitySigner {
     return this.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
   }
 
+  /** A detailed Ed25519 signature of `message`, base64url (what leases and commands carry: protocol/signed-work.ts). */
+  signMessage(message: Buffer): string {
+    return sign(null, message, this.privateKey).toString("base64url");
+  }
+
   issue(id: Identity): string {
     const payload = b64(JSON.stringify({ v: 1, n: id.nodeId, r: id.role, u: id.relayId, x: id.expiresAt, t: id.token }));
     return `${payload}.${b64(sign(null, Buffer.from(payload), this.privateKey))}`;

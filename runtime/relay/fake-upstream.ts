@@ -5,6 +5,8 @@ import type { HeartbeatRequest, TrialLease } from "../../protocol/messages.ts";
 
 export const fakeLease = (trialId: number): TrialLease => ({
   trialId, attempt: 1, sweepId: 1, experiment: { name: "x", sha: null }, config: {}, params: {}, seed: 0, datasets: {}, deadline: Date.now() + 60_000,
+  // Relays carry the controller's signature without checking it: a placeholder of its shape.
+  manifest: { bundleSha: "0".repeat(64), expiresAt: Date.now() + 3_600_000, proof: [], signature: "A".repeat(86) },
 });
 
 export function fakeUpstream(n: number) {

@@ -5,7 +5,8 @@
 // relay asks back, for idle threads elsewhere. Nothing is written to disk.
 import { ProtocolClient, HttpError } from "../../protocol/client.ts";
 import { formatTrialList, trialKey as key } from "../../protocol/routes.ts";
-import type { TrialLease, TrialResult, TrialRef, Command, WorkResponse, MetricsBatch } from "../../protocol/messages.ts";
+import type { UnsignedLease, TrialResult, TrialRef, Command, WorkResponse, MetricsBatch } from "../../protocol/messages.ts";
+import { WorkVerifier } from "../../protocol/signed-work.ts";
 import type { NodeContext, NodeOutcome } from "../node-context.ts";
 import { renewIdentity } from "../node-identity.ts";
 import { batchPrefix, MAX_RESULT_BYTES, METRICS_BATCH, METRICS_BATCH_BYTES } from "../../protocol/batch-bytes.ts";
@@ -44,7 +45,12 @@ class Agent {
   private results: ResultSender;
   private metrics: MetricsBatch["items"] = [];
   private cancelled = new Set<string>();
-  private pending: TrialLease[] = [];
+  /** Checked leases, their signatures dropped (threads need none), waiting for a thread. */
+  private pending: UnsignedLease[] = [];
+  /** Checks every lease and command against the controller's public key, whichever relay carried it. */
+  private readonly verifier: WorkVerifier;
+  /** Our relay handed us something the controller did not sign: we ask the controller for another. */
+  private relayDistrusted = false;
   private mode: "run" | "update" | "exit" = "run";
   private terminating = false;
   /** A wake-up that came while no one was waiting: the next wait returns at once. */
@@ -69,6 +75,7 @@ class Agent {
     // Joining again (a dead relay, a renewal) presents our identity, so we keep our id.
     this.controller.cookie = ctx.cookie;
     this.seq = ctx.join.commandSeq;
+    this.verifier = new WorkVerifier(ctx.join.controllerKey);
     this.results = new ResultSender({
       send: async (results) => {
         await this.relay.call("results", { body: { batchId: `${ctx.join.nodeId}-${++this.batchSeq}`, results }, deflate: false });
@@ -121,7 +128,7 @@ class Agent {
   }
 
   /** Trials this agent holds: running on a thread, or received and waiting for one. */
-  private held(): TrialLease[] {
+  private held(): UnsignedLease[] {
     return [...this.pool.running(), ...this.pending];
   }
 
@@ -192,6 +199,12 @@ class Agent {
         await this.results.flushUntilAcked(this.handBack(res.handBack ?? []));
         await this.handle(res);
         this.startPending();
+        if (this.relayDistrusted) {
+          // Released above; the controller re-leases them, and gives us another relay.
+          this.relayDistrusted = false;
+          await this.results.flushUntilAcked(this.results.unacked());
+          await this.rejoin();
+        }
         this.checkIdle(res.idle);
         const gotWork = res.trials.length > 0 || res.commands.length > 0;
         if (!(gotWork && free > res.trials.length) && !longPoll) await this.waitForWake(IDLE_POLL_MS);
@@ -285,9 +298,31 @@ class Agent {
   }
 
   private async handle(res: WorkResponse): Promise<void> {
-    for (const c of [...res.commands].sort((a, b) => a.seq - b.seq)) this.apply(c);
+    for (const c of [...res.commands].sort((a, b) => a.seq - b.seq)) {
+      const problem = this.verifier.commandProblem(c);
+      if (problem === null) this.apply(c);
+      else this.distrustRelay(`command ${c.seq} (${c.kind}): ${problem}`);
+    }
     if (res.stop.length) this.stopTrials(res.stop);
-    for (const lease of res.trials) {
+    for (const signed of res.trials) {
+      // Nothing is fetched or run on a relay's word: the controller's signature covers the
+      // experiment and dataset hashes, the config, the seed and the bundle.
+      const problem = this.verifier.leaseProblem(signed);
+      if (problem !== null) {
+        this.queueResult(signed, "released", {});
+        this.distrustRelay(`trial ${signed.trialId} attempt ${signed.attempt}: ${problem}`);
+        continue;
+      }
+      const { manifest, ...lease } = signed;
+      // Leased for another bundle: the controller has moved on (a deploy); this one runs on the new code.
+      if (manifest.bundleSha !== this.ctx.join.bundleSha) {
+        this.queueResult(lease, "released", {});
+        if (this.mode === "run") {
+          this.ctx.log(`trial ${lease.trialId} is leased for bundle ${manifest.bundleSha.slice(0, 12)}, not ours (${this.ctx.join.bundleSha.slice(0, 12)}): handing it back and updating`);
+          this.mode = "update";
+        }
+        continue;
+      }
       // Trials that came with an update or shutdown still run; only a terminating agent
       // hands them back.
       if (this.terminating) {
@@ -302,6 +337,12 @@ class Agent {
       }
       this.pending.push(lease);
     }
+  }
+
+  /** A lease or command the controller did not sign came through our relay: refused, and we leave that relay. */
+  private distrustRelay(what: string): void {
+    this.ctx.log(`REFUSED from relay ${this.relay.base}: ${what}; asking the controller for another relay`);
+    this.relayDistrusted = true;
   }
 
   /** Cancels trials: queued ones are reported at once, running ones stop after their step. */
@@ -335,7 +376,7 @@ class Agent {
     }
   }
 
-  private async ensureBlobs(lease: TrialLease): Promise<void> {
+  private async ensureBlobs(lease: UnsignedLease): Promise<void> {
     for (const sha of leaseBlobs(lease)) {
       if (this.blobs.has(sha)) continue;
       const what = sha === lease.experiment.sha ? `experiment ${lease.experiment.name}` : `dataset ${Object.keys(lease.datasets).find((k) => lease.datasets[k] === sha)}`;
@@ -346,7 +387,7 @@ class Agent {
     }
   }
 
-  private onReply(reply: Exclude<ThreadReply, { type: "returned" | "chunk" }>, lease: TrialLease): void {
+  private onReply(reply: Exclude<ThreadReply, { type: "returned" | "chunk" }>, lease: UnsignedLease): void {
     if (reply.type === "reports") {
       for (const { step, values } of reply.items) this.metrics.push({ trialId: reply.trialId, attempt: reply.attempt, step, values });
       return;
@@ -380,7 +421,7 @@ class Agent {
    * max_wait_seconds, or when a trial it may be waiting for sits in this agent's reserve with
    * no thread free to run it.
    */
-  private async awaitRung(lease: TrialLease, step: number, reports: Array<Record<string, number>>): Promise<void> {
+  private async awaitRung(lease: UnsignedLease, step: number, reports: Array<Record<string, number>>): Promise<void> {
     const until = Date.now() + (lease.earlyStopping?.max_wait_seconds ?? 0) * 1000;
     let failures = 0;
     while (this.pool.isRunning(lease)) {

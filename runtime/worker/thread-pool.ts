@@ -3,7 +3,7 @@
 // memory) or, from a checkout, runtime/worker/thread.ts itself: the same entry either way.
 // They share one compiled WebAssembly.Module of the core's kernels.
 import type { Worker } from "node:worker_threads";
-import type { TrialLease, TrialRef } from "../../protocol/messages.ts";
+import type { UnsignedLease, TrialRef } from "../../protocol/messages.ts";
 import {
   MAX_CHUNK, RUNG_CONTINUE, RUNG_PRUNE, RUNG_RELEASE, type ThreadData, type ThreadMessage, type ThreadReply, type ThreadRequest,
 } from "./thread.ts";
@@ -20,7 +20,7 @@ interface Slot {
   dead: boolean;
   decision: Int32Array;
   /** The chunk the thread holds, in the order it runs them. */
-  chunk: TrialLease[];
+  chunk: UnsignedLease[];
   /** How many of the chunk have ended: chunk[ended] runs now. */
   ended: number;
   /** Blobs (datasets, experiment code) this thread already holds, by SHA-256. */
@@ -34,11 +34,11 @@ export type ThreadCode = { bundleSource: string } | "source";
 const sourceThread = () => new URL("./thread.ts", import.meta.url).href;
 
 export interface PoolEvents {
-  onReply(reply: Exclude<ThreadReply, { type: "returned" | "chunk" }>, lease: TrialLease): void;
+  onReply(reply: Exclude<ThreadReply, { type: "returned" | "chunk" }>, lease: UnsignedLease): void;
   /** A chunk ran long and gave back the trials it had not started, in order: run them elsewhere, first. */
-  onReturned(leases: TrialLease[]): void;
+  onReturned(leases: UnsignedLease[]): void;
   /** A thread died: the trial it ran (if any), and the trials of its chunk it had not started. */
-  onThreadError(err: Error, running: TrialLease | null, unstarted: TrialLease[]): void;
+  onThreadError(err: Error, running: UnsignedLease | null, unstarted: UnsignedLease[]): void;
 }
 
 const ends = new Set<ThreadReply["type"]>(["done", "failed", "skipped"]);
@@ -131,12 +131,12 @@ export class ThreadPool {
   }
 
   /** Every trial on a thread: running, or next in its chunk. */
-  running(): TrialLease[] {
+  running(): UnsignedLease[] {
     return this.slots.flatMap((s) => s.chunk.slice(s.ended));
   }
 
   /** Runs a chunk of leases (at most MAX_CHUNK) on an idle thread; `blobs` holds every blob they name, by SHA-256. */
-  run(leases: TrialLease | TrialLease[], blobs: ReadonlyMap<string, Uint8Array>): void {
+  run(leases: UnsignedLease | UnsignedLease[], blobs: ReadonlyMap<string, Uint8Array>): void {
     const chunk = Array.isArray(leases) ? leases : [leases];
     if (!chunk.length || chunk.length > MAX_CHUNK) throw new Error(`a chunk holds 1 to ${MAX_CHUNK} trials, not ${chunk.length}`);
     if (chunk.some((l) => l.sweepId !== chunk[0]!.sweepId)) throw new Error("a chunk holds one sweep's trials");
@@ -196,6 +196,6 @@ export class ThreadPool {
 }
 
 /** Every blob a lease needs: its datasets and, for a researcher's experiment, its code. */
-export function leaseBlobs(lease: TrialLease): string[] {
+export function leaseBlobs(lease: UnsignedLease): string[] {
   return [...Object.values(lease.datasets), ...(lease.experiment.sha ? [lease.experiment.sha] : [])];
 }

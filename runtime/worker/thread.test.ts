@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ThreadPool } from "./thread-pool.ts";
 import type { ThreadReply } from "./thread.ts";
-import type { TrialLease } from "../../protocol/messages.ts";
+import type { UnsignedLease } from "../../protocol/messages.ts";
 import { compileKernels } from "../../kernels/load.ts";
 import { readLocalDatasetBlob } from "../../kernels/datasets/local-blobs.ts";
 import { reproducer } from "../e2e/reproduce.ts";
@@ -22,7 +22,7 @@ const EXAMPLES = fileURLToPath(new URL("../../examples/", import.meta.url));
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 /** Runs leases on a pool of `threads` threads; resolves with every reply by trial. */
-async function runLeases(leases: TrialLease[], blobs: Map<string, Uint8Array>, threads = 2, reportEveryMs?: number) {
+async function runLeases(leases: UnsignedLease[], blobs: Map<string, Uint8Array>, threads = 2, reportEveryMs?: number) {
   const replies = new Map<number, ThreadReply[]>();
   let left = leases.length;
   let done!: () => void;
@@ -48,7 +48,7 @@ async function runLeases(leases: TrialLease[], blobs: Map<string, Uint8Array>, t
   return replies;
 }
 
-const lease = (trialId: number, fields: Omit<TrialLease, "trialId" | "attempt" | "sweepId" | "deadline"> & Partial<TrialLease>): TrialLease =>
+const lease = (trialId: number, fields: Omit<UnsignedLease, "trialId" | "attempt" | "sweepId" | "deadline"> & Partial<UnsignedLease>): UnsignedLease =>
   ({ attempt: 1, sweepId: 1, deadline: Date.now() + 60_000, ...fields, trialId });
 
 test("the built-in on mnist gives the same hash and reports in a thread as in-process; another seed another", { timeout: 120_000 }, async () => {

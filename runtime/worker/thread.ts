@@ -3,7 +3,7 @@
 // just-instantiated state (one reset after the thread's previous trial: instance-pool.ts),
 // from the WebAssembly.Module the agent compiled once, and runs the experiment its lease names.
 import { parentPort, workerData } from "node:worker_threads";
-import type { TrialLease, TrialOutcome } from "../../protocol/messages.ts";
+import type { UnsignedLease, TrialOutcome } from "../../protocol/messages.ts";
 import { builtinExperiment } from "../experiments/registry.ts";
 import { ExperimentCache } from "../experiments/load-experiment.ts";
 import { runTrial, type EarlyStopKind } from "../experiments/run-trial.ts";
@@ -50,7 +50,7 @@ export const MAX_CHUNK = 64;
  */
 export type ThreadRequest =
   | { type: "blob"; sha: string; bytes: Uint8Array }
-  | { type: "run"; leases: TrialLease[] };
+  | { type: "run"; leases: UnsignedLease[] };
 
 /** Ended trials of a chunk wait at most this long in the thread before they are posted. */
 const RESULT_POST_MS = 2;
@@ -113,7 +113,7 @@ export function runThread(): void {
     void runChunk(m.leases);
   });
 
-  async function runChunk(leases: TrialLease[]): Promise<void> {
+  async function runChunk(leases: UnsignedLease[]): Promise<void> {
     const started = performance.now();
     /** The chunk's time per trial over the first `ran` trials. */
     const timing = (ran: number): ThreadReply => ({ type: "chunk", sweepId: leases[0]!.sweepId, trialMs: (performance.now() - started) / ran });
@@ -136,7 +136,7 @@ export function runThread(): void {
     }
   }
 
-  async function run(lease: TrialLease, index: number): Promise<void> {
+  async function run(lease: UnsignedLease, index: number): Promise<void> {
     const { trialId, attempt } = lease;
     const stopped = () => Atomics.load(stops, index) !== 0;
     let unposted: Array<{ step: number; values: Record<string, number> }> = [];
