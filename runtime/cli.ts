@@ -15,8 +15,12 @@ commands:
         run a sweep on this machine (controller, root relay, local agent); print the leaderboard
   controller --config SWEEP --token T [--relay-token R] [--admin-token A] [--no-promote] [--port 7070] [--host 0.0.0.0]
              [--data DIR] [--store postgres://user@host:port/db] [--new] [--private] [--trust-proxy]
+             [--advertise URL] [--print-token] [--max-connections N]
         serve a sweep to a fleet (workers join with T, relays with R, commands and deploys take A;
-        R defaults to A, and A is generated into DIR/admin-token when not given)
+        R defaults to A, and A is generated into DIR/admin-token when not given);
+        --advertise: the URL the printed join lines name (else a network address of this machine);
+        --print-token: put T in the printed one-line join (else it reads DISCALC_TOKEN where it runs);
+        --max-connections: open connections at most (4096; DISCALC_MAX_CONNECTIONS, which relays read too)
   join --controller URL --token T [--threads N] [--role relay|worker] [--exit-when-idle [SECONDS]] [--relay-port P] [--listen HOST] [--advertise URL]
         join this machine to a controller (as the bootstrap one-liner does); --role relay takes the relay token;
         threads default to what the machine grants (SLURM_CPUS_PER_TASK, the cgroup CPU quota, CPU affinity, cores);
@@ -98,8 +102,12 @@ async function main(argv: string[]): Promise<number> {
     case "controller": {
       const { values } = args(rest, {
         config: s, port: s, host: s, data: s, store: s, ...tokenArgs("token"), ...tokenArgs("relay-token"), ...tokenArgs("admin-token"),
-        new: b, private: b, "trust-proxy": b, "no-promote": b,
+        new: b, private: b, "trust-proxy": b, "no-promote": b, advertise: s, "print-token": b, "max-connections": s,
       });
+      const advertiseError = values.advertise === undefined ? undefined : (await import("./commands/join-url.ts")).advertiseProblem(values.advertise);
+      if (advertiseError) throw new UsageError(advertiseError);
+      const { maxConnectionsFromEnv } = await import("./http/listen.ts");
+      const maxConnections = int("max-connections", values["max-connections"], 1, 1_000_000) ?? maxConnectionsFromEnv();
       const [{ controllerCommand }, { createLogger, textEvents }] = await Promise.all([import("./commands/controller.ts"), import("./log.ts")]);
       // Events (joins, commands, deploys, store failures) go to pino; what controllerCommand
       // prints before it returns (the sweep, the URL, the join lines) stays plain text.
@@ -110,6 +118,7 @@ async function main(argv: string[]): Promise<number> {
         data: values.data ?? "discalc-data", store: values.store ?? (process.env.DISCALC_STORE || undefined), token: required("token", tokenOption(values, "token")),
         relayToken: tokenOption(values, "relay-token"), adminToken: tokenOption(values, "admin-token"), promote: !values["no-promote"],
         forceNew: values.new!, privateApi: values.private!, trustProxy: values["trust-proxy"]!,
+        advertise: values.advertise, printToken: values["print-token"]!, maxConnections,
       }, (m) => (started ? events(m) : plainLine(m)));
       started = true;
       await new Promise<void>((resolve) => {

@@ -1,20 +1,23 @@
 // Load benchmark: thousands of simulated agents (one generator process) polling through 10
 // relay daemons of one controller, on 127.0.0.1. Reports polls/s, poll latency, errors, and
-// the controller's CPU and memory, at 500, 2,000 and 5,000 agents.
+// the controller's CPU and memory, at 500, 2,000 and 5,000 agents. Then the controller's memory
+// with 4,000 sockets that each send 63 KiB of a request head and never finish (half-heads.ts).
 //
-//   npm run bench:load [-- --sizes 500,2000,5000] [-- --seconds 60] [-- --interval 2000]
+//   npm run bench:load [-- --sizes 500,2000,5000] [-- --seconds 60] [-- --interval 2000] [-- --half-heads 4000]
+//   npm run bench:load -- --sizes= --half-heads 4000      (the half-sent heads alone; 0 skips them)
 import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { Cluster, waitFor, type Proc } from "../e2e/cluster.ts";
+import { halfHeadsBench, type HalfHeadsFigures } from "./half-heads.ts";
 
 const { values: args } = parseArgs({
   options: {
     sizes: { type: "string", default: "500,2000,5000" }, seconds: { type: "string", default: "60" },
     interval: { type: "string", default: "2000" }, relays: { type: "string", default: "10" },
-    out: { type: "string", default: "build/bench/load.json" },
+    out: { type: "string", default: "build/bench/load.json" }, "half-heads": { type: "string", default: "4000" },
   },
 });
 const GENERATOR = fileURLToPath(new URL("./load-agents.ts", import.meta.url));
@@ -68,7 +71,7 @@ async function run(agents: number) {
 console.log(`discalc load benchmark — simulated agents polling through ${args.relays} relays, one poll per agent every ${args.interval} ms, ${args.seconds} s per size\n`);
 console.log("agents  relays  joins/s   polls/s   p50 ms   p99 ms   max ms  errors  controller CPU  controller RSS  relays CPU (sum)");
 const rows = [];
-for (const n of args.sizes!.split(",").map(Number)) {
+for (const n of args.sizes!.split(",").filter(Boolean).map(Number)) {
   const r = await run(n);
   rows.push(r);
   const errors = Object.values(r.errors as Record<string, number>).reduce((s, x) => s + x, 0);
@@ -77,6 +80,16 @@ for (const n of args.sizes!.split(",").map(Number)) {
   );
   if (errors) console.log(`        errors: ${JSON.stringify(r.errors)}`);
 }
+let halfHeads: HalfHeadsFigures | undefined;
+if (Number(args["half-heads"])) {
+  halfHeads = await halfHeadsBench(Number(args["half-heads"]));
+  const h = halfHeads;
+  console.log(`\nhalf-sent heads: ${h.sockets} sockets each send 63 KiB of a request head and never finish it, twice; controller RSS before: ${h.beforeMiB.toFixed(0)} MiB`);
+  console.log("wave  sent  open at once  controller peak RSS  RSS after the head timeout  all closed after");
+  for (const [i, w] of h.waves.entries()) {
+    console.log(`${String(i + 1).padStart(4)}  ${String(w.sent).padStart(4)}  ${String(w.peakOpen).padStart(12)}  ${w.peakMiB.toFixed(0).padStart(15)} MiB  ${w.afterMiB.toFixed(0).padStart(22)} MiB  ${w.allClosedSeconds.toFixed(1).padStart(14)} s`);
+  }
+}
 mkdirSync(dirname(args.out!), { recursive: true });
-writeFileSync(args.out!, JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2));
+writeFileSync(args.out!, JSON.stringify({ date: new Date().toISOString(), node: process.version, rows, halfHeads }, null, 2));
 console.log(`\nfigures written to ${args.out}`);

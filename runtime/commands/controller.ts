@@ -2,7 +2,9 @@
 // and prints how machines join.
 import { startController, type Controller } from "../controller/controller.ts";
 import { prepareSweepFile } from "../controller/prepare-sweep.ts";
+import { hostname, networkInterfaces } from "node:os";
 import { bootstrapOneLiner } from "./join.ts";
+import { chooseJoinUrl } from "./join-url.ts";
 
 export interface ControllerCommandOptions {
   config?: string;
@@ -19,6 +21,12 @@ export interface ControllerCommandOptions {
   forceNew: boolean;
   privateApi: boolean;
   trustProxy: boolean;
+  /** The URL other machines reach this controller at, for the join lines (checked by the CLI). */
+  advertise?: string;
+  /** Print the cluster token in the one-line join (else it reads DISCALC_TOKEN where it runs). */
+  printToken?: boolean;
+  /** Open connections the controller takes at most (listen.ts's default when not given). */
+  maxConnections?: number;
 }
 
 export async function controllerCommand(o: ControllerCommandOptions, log: (m: string) => void): Promise<Controller> {
@@ -26,7 +34,7 @@ export async function controllerCommand(o: ControllerCommandOptions, log: (m: st
   const config = o.config ? await prepareSweepFile(o.config) : undefined;
   const controller = await startController({
     data: o.data, store: o.store, token: o.token, relayToken: o.relayToken, adminToken: o.adminToken, promote: o.promote, port: o.port, host: o.host, config,
-    forceNew: o.forceNew, privateApi: o.privateApi, trustProxy: o.trustProxy, log,
+    forceNew: o.forceNew, privateApi: o.privateApi, trustProxy: o.trustProxy, maxConnections: o.maxConnections, log,
   });
   const s = controller.sweep;
   if (config && s) {
@@ -36,14 +44,17 @@ export async function controllerCommand(o: ControllerCommandOptions, log: (m: st
   }
   log(`controller listening on ${controller.url} (${controller.state.store.dialect === "postgres" ? `store ${controller.state.store.where}` : `data in ${o.data}`})`);
   const sha = controller.bootstrapSha;
-  if (o.trustProxy) {
-    // Behind a TLS proxy the machines must use its https:// address, which only the operator knows.
-    log(`join a machine that has Node.js 20 (through your TLS proxy; put its address for HOST):\n  ${bootstrapOneLiner("https://HOST", o.token, sha)}`);
-  } else {
-    log(`join a machine that has Node.js 20:\n  ${bootstrapOneLiner(controller.url, o.token, sha)}`);
-  }
-  log(`or, with discalc installed: discalc join --controller ${o.trustProxy ? "https://HOST" : controller.url} --token-file FILE (the cluster token)`);
-  log(`relays: discalc relay --controller ${o.trustProxy ? "https://HOST" : controller.url} --token-file FILE (the relay token` +
+  // Behind a TLS proxy, without --advertise, the machines must use the proxy's https:// address,
+  // which only the operator knows.
+  const { url, note } = o.advertise === undefined && o.trustProxy
+    ? { url: "https://HOST", note: "through your TLS proxy: put its address for HOST, or give --advertise URL" }
+    : chooseJoinUrl({ advertise: o.advertise, host: o.host, port: controller.port, interfaces: networkInterfaces(), hostname: hostname() });
+  // The token stays out of logs (and so out of journald, CI logs, terminal scroll-back) unless asked for.
+  log(`join a machine that has Node.js 20${note ? ` (${note})` : ""}:\n` +
+    (o.printToken ? "" : "  (first set DISCALC_TOKEN to the cluster token there, e.g. export DISCALC_TOKEN=\"$(cat FILE)\"; --print-token puts it in this line)\n") +
+    `  ${bootstrapOneLiner(url, sha, o.printToken ? { token: o.token } : {})}`);
+  log(`or, with discalc installed: discalc join --controller ${url} --token-file FILE (or DISCALC_TOKEN; the cluster token)`);
+  log(`relays: discalc relay --controller ${url} --token-file FILE (or DISCALC_TOKEN; the relay token` +
     `${o.relayToken === undefined ? `: the admin token${controller.adminTokenFile ? `, in ${controller.adminTokenFile}` : ""}` : ""})`);
   return controller;
 }

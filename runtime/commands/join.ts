@@ -40,12 +40,21 @@ function exitWithParent(): void {
 
 /**
  * The line that joins a bare machine (Node.js 20, nothing else) to a controller. It pins the
- * bootstrap: a script whose SHA-256 is not `sha` is refused before it runs.
+ * bootstrap: a script whose SHA-256 is not `sha` is refused before it runs. The token is read
+ * from DISCALC_TOKEN on that machine, never written into node's argv (`ps` shows argv to every
+ * user): the line carries it only when `token` is given (--print-token), as the shell's
+ * assignment before the command, which sets the environment and is no argument of node's.
  */
-export function bootstrapOneLiner(controllerUrl: string, token: string, sha: string): string {
+export function bootstrapOneLiner(controllerUrl: string, sha: string, opts: { token?: string } = {}): string {
   const u = JSON.stringify(controllerUrl).slice(1, -1);
-  const t = JSON.stringify(token).slice(1, -1);
-  return `node -e "fetch('${u}${routes.bootstrap.path}').then(r=>r.text()).then(s=>{const h=require('crypto').createHash('sha256').update(s).digest('hex');` +
+  const env = opts.token === undefined ? "" : `DISCALC_TOKEN=${shellQuote(opts.token)} `;
+  return `${env}node -e "const t=process.env.DISCALC_TOKEN;if(!t)throw new Error('set DISCALC_TOKEN to the cluster token first');` +
+    `fetch('${u}${routes.bootstrap.path}').then(r=>r.text()).then(s=>{const h=require('crypto').createHash('sha256').update(s).digest('hex');` +
     `if(h!=='${sha}')throw new Error('bootstrap refused: SHA-256 '+h+', pinned ${sha}');return import('data:text/javascript,'+encodeURIComponent(s))})` +
-    `.then(m=>m.main({controller:'${u}',token:'${t}'})).then(c=>process.exit(c))"`;
+    `.then(m=>m.main({controller:'${u}',token:t})).then(c=>process.exit(c))"`;
+}
+
+/** One word for a POSIX shell, whatever it holds: single quotes, and each ' as '\''. */
+export function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
 }

@@ -46,6 +46,8 @@ export interface ControllerOptions {
   privateApi?: boolean;
   /** Behind a TLS-terminating proxy: trust X-Forwarded-Proto/Host for the URLs handed out. */
   trustProxy?: boolean;
+  /** Open connections it takes at most (listen.ts's default when not given). */
+  maxConnections?: number;
   heartbeatMs?: number;
   silentMs?: number;
   log?: (msg: string) => void;
@@ -146,7 +148,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     // GET /metrics: open like the read-only API, a token under --private.
     const prom = metricsRouter(metrics.registry, { tokens: o.privateApi ? [o.token, state.adminToken] : undefined });
     for (const r of [nodes, root, rest, dashboard, prom]) app.use(r.routes()).use(r.allowedMethods());
-    const { server, port } = await listenHttp(app, o.port ?? 7070, o.host ?? "0.0.0.0");
+    const { server, port } = await listenHttp(app, o.port ?? 7070, o.host ?? "0.0.0.0", { maxConnections: o.maxConnections });
     const url = `http://${o.host && o.host !== "0.0.0.0" ? o.host : "127.0.0.1"}:${port}`;
     state.relay.url = url;
     state.relay.start();

@@ -1,13 +1,14 @@
 // The controller's store: all its state, behind named async methods. One SQL text serves both
 // databases (SQLite under --data, PostgreSQL at --store postgres://…) through a driver; the
 // scheduling rules that use it live in scheduler.ts. No SQL lives anywhere else.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import type { SqlDriver } from "./store/sql-driver.ts";
 import { SqliteDriver } from "./store/sqlite-driver.ts";
 import type { PostgresDriver } from "./store/postgres-driver.ts";
 import { migrateStore, migratePostgres } from "./migrate-store.ts";
+import { ensurePrivateDir, writePrivateFile } from "./private-files.ts";
 
 export type TrialState = "queued" | "leased" | "done" | "failed" | "cancelled" | "pruned";
 /** Every trial state, in the order views list them. */
@@ -468,9 +469,10 @@ export class Store {
     if (this.dir !== null) {
       const path = join(this.dir, "blobs", sha);
       if (!existsSync(path)) {
-        mkdirSync(join(this.dir, "blobs"), { recursive: true });
+        // An experiment's code or a dataset may carry what only the operator should read.
+        ensurePrivateDir(join(this.dir, "blobs"));
         // Write then rename, so a crash never leaves a truncated blob under its hash.
-        writeFileSync(`${path}.tmp`, bytes);
+        writePrivateFile(`${path}.tmp`, bytes);
         renameSync(`${path}.tmp`, path);
       }
     } else {

@@ -2,9 +2,10 @@
 // when not given) and admin (commands, deploys; generated into <data>/admin-token, mode 0600,
 // when not given). No token counts as another, so two roles given the same string is refused.
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync, chmodSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "../../kernels/config-errors.ts";
+import { ensurePrivateDir, ensurePrivateFile, writePrivateFile } from "./private-files.ts";
 
 export interface ControllerTokens {
   cluster: string;
@@ -27,14 +28,16 @@ export function resolveTokens(data: string, given: { cluster: string; relay?: st
   let admin = given.admin;
   let adminTokenFile: string | null = null;
   if (admin === undefined) {
+    // With a PostgreSQL store nothing else may have made the folder.
+    ensurePrivateDir(data);
     adminTokenFile = join(data, "admin-token");
     if (existsSync(adminTokenFile)) {
       admin = readFileSync(adminTokenFile, "utf8").trim();
+      ensurePrivateFile(adminTokenFile);
     } else {
       admin = randomBytes(32).toString("hex");
-      writeFileSync(adminTokenFile, `${admin}\n`, { mode: 0o600 });
+      writePrivateFile(adminTokenFile, `${admin}\n`);
     }
-    chmodSync(adminTokenFile, 0o600);
   }
   const relay = given.relay ?? admin;
   if (given.cluster === admin) problems.push("--admin-token: must differ from --token (no token counts as another)");

@@ -27,17 +27,18 @@ export class Cluster {
   readonly procs: Proc[] = [];
   url = "";
 
-  spawn(name: string, args: string[], opts: { node?: boolean } = {}): Proc {
+  spawn(name: string, args: string[], opts: { node?: boolean; env?: Record<string, string> } = {}): Proc {
     // DISCALC_PROFILE_DIR=dir writes a V8 CPU profile of every discalc process there.
     const profile = process.env.DISCALC_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.DISCALC_PROFILE_DIR}`] : [];
     const child = spawn(opts.node === false ? args[0]! : process.execPath, opts.node === false ? args.slice(1) : [...profile, CLI, ...args], {
-      stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DISCALC_DEBUG: "1" },
+      stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DISCALC_DEBUG: "1", ...opts.env },
       // Its own process group, so a kill reaches whatever it started (a shell's node).
       detached: true,
     });
     const log: string[] = [];
     const keep = (chunk: Buffer) => {
-      for (const line of chunk.toString().split("\n")) if (line) log.push(line.slice(0, 400));
+      // Long enough for the one-line join the controller prints.
+      for (const line of chunk.toString().split("\n")) if (line) log.push(line.slice(0, 2000));
       if (log.length > 400) log.splice(0, log.length - 400);
     };
     child.stdout!.on("data", keep);
@@ -55,10 +56,12 @@ export class Cluster {
   }
 
   /** Starts the controller and waits until it listens; returns its URL. */
-  async startController(configPath: string, opts: { port?: number; data?: string; extra?: string[] } = {}): Promise<Proc> {
+  /** `generateAdminToken`: no --admin-token, so the controller writes one into its data folder. */
+  async startController(configPath: string, opts: { port?: number; data?: string; extra?: string[]; generateAdminToken?: boolean } = {}): Promise<Proc> {
     const proc = this.spawn("controller", [
       "controller", "--config", configPath, "--port", String(opts.port ?? 0), "--host", "127.0.0.1",
-      "--data", opts.data ?? join(this.dir, "data"), "--token", this.token, "--relay-token", this.relayToken, "--admin-token", this.adminToken, ...(opts.extra ?? []),
+      "--data", opts.data ?? join(this.dir, "data"), "--token", this.token, "--relay-token", this.relayToken,
+      ...(opts.generateAdminToken ? [] : ["--admin-token", this.adminToken]), ...(opts.extra ?? []),
     ]);
     let exitCode: number | null | undefined;
     void proc.exited.then((code) => (exitCode = code));
@@ -79,9 +82,9 @@ export class Cluster {
     return this.spawn("agent", ["join", "--controller", this.url, "--token", this.token, "--threads", String(threads), "--listen", "127.0.0.1"]);
   }
 
-  /** A bare machine: the exact one-liner the controller prints, run by a shell. */
+  /** A bare machine: the exact one-liner the controller prints, run by a shell with the token in DISCALC_TOKEN. */
   startBootstrapAgent(): Proc {
-    return this.spawn("bootstrap-agent", ["sh", "-c", `exec ${bootstrapOneLiner(this.url, this.token, BOOTSTRAP_SHA256)}`], { node: false });
+    return this.spawn("bootstrap-agent", ["sh", "-c", `exec ${bootstrapOneLiner(this.url, BOOTSTRAP_SHA256)}`], { node: false, env: { DISCALC_TOKEN: this.token } });
   }
 
   /** The typed REST client the CLI uses, for the read-only routes. */

@@ -260,7 +260,7 @@ test("the one-line join refuses a bootstrap that is not the one it pins", { time
   try {
     const { bootstrapOneLiner } = await import("../commands/join.ts");
     const { BOOTSTRAP_SHA256 } = await import("../controller/node-routes.ts");
-    const line = bootstrapOneLiner(`http://127.0.0.1:${(impostor.address() as { port: number }).port}`, c.token, BOOTSTRAP_SHA256);
+    const line = bootstrapOneLiner(`http://127.0.0.1:${(impostor.address() as { port: number }).port}`, BOOTSTRAP_SHA256, { token: c.token });
     const p = c.spawn("pinned-join", ["sh", "-c", line], { node: false });
     const code = await p.exited;
     await new Promise((r) => setTimeout(r, 50));

@@ -13,7 +13,7 @@ import { Relay } from "./relay.ts";
 import { httpUpstream } from "./http-upstream.ts";
 import { relayRouter } from "./routes.ts";
 import { errorMiddleware } from "../http/errors.ts";
-import { listenHttp } from "../http/listen.ts";
+import { listenHttp, maxConnectionsFromEnv } from "../http/listen.ts";
 import { createDaemonMetrics, timingMiddleware, metricsRouter } from "../http/metrics.ts";
 import { relayMetrics } from "./relay-metrics.ts";
 import type { NodeContext, NodeOutcome } from "../node-context.ts";
@@ -107,7 +107,7 @@ async function listenRetrying(app: Koa, port: number, host: string): ReturnType<
   const until = Date.now() + REBIND_MS;
   for (;;) {
     try {
-      return await listenHttp(app, port, host);
+      return await listenHttp(app, port, host, { maxConnections: maxConnectionsFromEnv() });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE" || port === 0 || Date.now() > until) throw err;
       await new Promise((r) => setTimeout(r, 200));

@@ -3,12 +3,13 @@
 // serves everything; a mutex keeps statements of other requests out of an open transaction.
 import Database from "better-sqlite3";
 import { AsyncLocalStorage } from "node:async_hooks";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { Mutex, type SqlDriver } from "./sql-driver.ts";
 import { GroupSync } from "./group-sync.ts";
 import { WalCheckpointer } from "./wal-checkpointer.ts";
+import { ensurePrivateDir, ensurePrivateFile } from "../private-files.ts";
 
 function fsyncFile(path: string): void {
   const fd = openSync(path, "r");
@@ -96,9 +97,15 @@ export class SqliteDriver implements SqlDriver {
   });
 
   constructor(readonly where: string) {
-    mkdirSync(where, { recursive: true });
-    this.db = new Database(join(where, "discalc.sqlite"));
+    // The store holds the controller's signing key (meta.identity_key): only its owner reads it.
+    // SQLite makes the -wal and -shm files with the database file's mode, so the file is made
+    // 0600 before SQLite opens it; those of an older store are made so after.
+    ensurePrivateDir(where);
+    const file = join(where, "discalc.sqlite");
+    ensurePrivateFile(file, { create: true });
+    this.db = new Database(file);
     this.db.pragma("journal_mode = WAL");
+    for (const companion of ["-wal", "-shm"]) ensurePrivateFile(`${file}${companion}`);
     // A commit is on disk before anything that depends on it is answered, as with FULL, but
     // the WAL's fsync runs on libuv's thread pool after COMMIT returns (durable()), shared by
     // every commit made while the previous one ran: with FULL, the fsync inside COMMIT held the
