@@ -36,7 +36,11 @@ test("every lease of batches of 1 to 17 passes, in any order, with every hop's c
 
 test("keys in another order and a new deadline change nothing; a stopping rule is covered", () => {
   const [l] = batch(1, { earlyStopping: { rule: "asha", min_epochs: 1, reduction: 3, max_wait_seconds: 300 } });
-  const reordered = JSON.parse(JSON.stringify({ manifest: l!.manifest, config: { p: [1, 2], train: { epochs: 2, lr: 0.1 } }, ...l, deadline: 5 }));
+  // Every object's keys reversed, at every depth, and another deadline.
+  const reverse = (v: unknown): unknown => Array.isArray(v) ? v.map(reverse)
+    : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverse(x)])) : v;
+  const reordered = JSON.parse(JSON.stringify({ ...(reverse(l) as object), deadline: 5 }));
+  assert.notEqual(JSON.stringify(reordered.config), JSON.stringify(l!.config));
   assert.equal(new WorkVerifier(controller.pem, () => NOW).leaseProblem(wire(reordered)), null);
   const changed = wire(l);
   changed.earlyStopping = { rule: "asha", min_epochs: 1, reduction: 100, max_wait_seconds: 300 };
