@@ -1,7 +1,8 @@
 // Adversarial, with a real controller: rung long-polls cost nothing once their client is gone.
 // A worker holding a trial whose decision is open posts its rung over and over and drops each
 // socket; the controller keeps one wait per (trial, attempt, step), drops it with its last
-// client, and answers everything else as before.
+// client, and answers everything else as before. Behind a relay daemon, the relay's call to
+// the controller goes with the worker's socket.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Cluster, waitFor } from "./cluster.ts";
@@ -12,7 +13,7 @@ after(() => c.stopAll());
 
 const SWEEP = {
   name: "rung-flood", dataset: { name: "xor", train: 40, test: 10 }, model: { hidden: [2] },
-  train: { epochs: 3, batch: 8, lr: 0.1 }, search: { repeats: 4 }, leaseSeconds: 120,
+  train: { epochs: 3, batch: 8, lr: 0.1 }, search: { repeats: 12 }, leaseSeconds: 120,
   metric: { name: "testAccuracy", goal: "maximize" },
   early_stopping: { rule: "asha", min_epochs: 1, reduction: 3 },
 };
@@ -82,4 +83,31 @@ test("an open rung is decided when the report it waits for comes, and asked agai
   assert.match(decided.reason, /^rung 1: testAccuracy 0\.5 is outside the top 1\/3 of the 1 earlier trials' values there \(cutoff 0\.9\)$/);
   assert.deepEqual(await (await post(b, 0.5, 60_000)).json(), decided);
   assert.deepEqual(await waiting(), { waits: 0, requests: 0 });
+});
+
+test("behind a relay daemon, a worker's dropped rung post drops the relay's call and the controller's wait", { timeout: 90_000 }, async () => {
+  c.startRelay();
+  await waitFor(async () => (await c.client.getAll("nodes")).some((n) => n.role === "relay" && n.url && n.state === "alive"), 30_000, "the relay", () => c.dump());
+  const join = await fetch(`${c.url}/v1/join?threads=1`, { method: "POST", headers: { authorization: `Bearer ${c.token}` } });
+  const joined = (await join.json()) as { relayUrl: string };
+  assert.notEqual(new URL(joined.relayUrl).origin, new URL(c.url).origin, "the worker is the relay daemon's");
+  const own = join.headers.getSetCookie().map((x) => x.split(";")[0]).join("; ");
+  const [held] = await waitFor(async () => {
+    const w = (await (await fetch(`${joined.relayUrl}/v1/work?free=1&running=`, { headers: { cookie: own } })).json()) as { trials: Array<{ trialId: number; attempt: number }> };
+    return w.trials.length ? w.trials : undefined;
+  }, 30_000, "a trial from the relay daemon");
+  const clients = Array.from({ length: 5 }, () => new AbortController());
+  const answers = clients.map((ac) => fetch(`${joined.relayUrl}/v1/rung?trial=${held!.trialId}&attempt=${held!.attempt}&step=1&wait=60000`, {
+    method: "POST", headers: { cookie: own, "content-type": "application/json" }, body: JSON.stringify({ reports: [{ testAccuracy: 0.1 }] }), signal: ac.signal,
+  }).catch(() => undefined));
+  await waitFor(async () => {
+    const w = await waiting();
+    return w.waits === 1 && w.requests === 5 ? w : undefined;
+  }, 10_000, "the relay's 5 calls waiting at the controller");
+  for (const ac of clients) ac.abort();
+  await Promise.all(answers);
+  assert.deepEqual(await waitFor(async () => {
+    const w = await waiting();
+    return w.waits === 0 && w.requests === 0 ? w : undefined;
+  }, 5_000, "the controller's wait dropped with the relay's calls"), { waits: 0, requests: 0 });
 });
