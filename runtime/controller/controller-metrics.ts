@@ -62,6 +62,18 @@ export function controllerMetrics(registry: Registry, s: ControllerState): Contr
       this.set(await alive("worker", 3 * s.silentMs));
     },
   });
+  new Gauge({
+    name: `${P}rung_waits`, help: "Open early-stopping decisions being waited for, one per (trial, attempt, step)", registers,
+    collect() {
+      this.set(s.rungs.counts.waits);
+    },
+  });
+  new Gauge({
+    name: `${P}rung_requests_waiting`, help: "Rung long-polls waiting for an open decision (dropped when their client goes away)", registers,
+    collect() {
+      this.set(s.rungs.counts.requests);
+    },
+  });
   new Counter({
     name: `${P}polls_total`, help: "Worker polls answered by the controller's root relay", registers,
     collect() {

@@ -12,6 +12,7 @@ import { tokenFingerprint } from "../http/identity-token.ts";
 import type { ControllerState } from "./state.ts";
 import { decideRole } from "./roles.ts";
 import { rungAnswer } from "../stopping/rung-answer.ts";
+import { clientGone } from "../http/client-gone.ts";
 
 const BOOTSTRAP = readFileSync(new URL("../worker/bootstrap.mjs", import.meta.url), "utf8").replace(
   "/*DISCALC_ROUTES*/ null",
@@ -118,7 +119,7 @@ export function fromRelayHandlers(s: ControllerState) {
       const q = parseQuery(ctx, "rung");
       const body = await parseBody(ctx, "rung");
       s.assertWritable(ctx);
-      ctx.body = await rungAnswer(ctx, () => s.rungs.decide(id.nodeId, { trialId: q.trial, attempt: q.attempt }, q.step, body.reports, q.wait ?? 0));
+      ctx.body = await rungAnswer(ctx, () => s.rungs.decide(id.nodeId, { trialId: q.trial, attempt: q.attempt }, q.step, body.reports, q.wait ?? 0, clientGone(ctx)));
     },
   };
 }

@@ -82,12 +82,16 @@ export class Scheduler {
     });
   }
 
-  /** Called after a transaction that stored reports or ended trials of these sweeps (rung waiters re-decide). */
-  onSweepsChanged: (sweepIds: ReadonlySet<number>) => void = () => {};
+  /**
+   * Called after a transaction that stored reports or ended trials of these sweeps (rung
+   * waiters re-decide): `steps` when only reports at those steps changed, so only decisions
+   * there may have; none when trials ended (any step).
+   */
+  onSweepsChanged: (sweepIds: ReadonlySet<number>, steps?: ReadonlySet<number>) => void = () => {};
 
   /** Tells onSweepsChanged once the transaction that changed them has committed: what it sets off reads committed rows. */
-  private sweepsChanged(sweepIds: ReadonlySet<number>): void {
-    this.store.afterCommit(() => this.onSweepsChanged(sweepIds));
+  private sweepsChanged(sweepIds: ReadonlySet<number>, steps?: ReadonlySet<number>): void {
+    this.store.afterCommit(() => this.onSweepsChanged(sweepIds, steps));
   }
 
   private sweepInfos = new Map<number, SweepInfo>();
@@ -334,7 +338,7 @@ export class Scheduler {
       }
       await this.storeReports(ref.trialId, ref.attempt, first, reports);
       const decision = await this.rungDecision(trial, step);
-      this.sweepsChanged(new Set([trial.sweep_id]));
+      this.sweepsChanged(new Set([trial.sweep_id]), new Set(reports.map((_, i) => first + i)));
       return { decision, sweepId: trial.sweep_id };
     });
   }
@@ -373,6 +377,7 @@ export class Scheduler {
       const rows = new Map<string, ReportRow>();
       let accepted = 0;
       const touched = new Set<number>();
+      const steps = new Set<number>();
       // The batch's attempts and trials in one statement each, not two per item.
       const { attempts, trials } = await this.attemptsAndTrials([...new Set(batch.items.map((item) => item.trialId))]);
       for (const item of batch.items) {
@@ -384,10 +389,11 @@ export class Scheduler {
         // Keyed, so a step repeated in one batch is one row (a multi-row upsert may touch a row once).
         rows.set(`${item.trialId}:${item.attempt}:${item.step}`, { trial_id: item.trialId, attempt: item.attempt, step: item.step, metrics: JSON.stringify(item.values) });
         touched.add(trial.sweep_id);
+        steps.add(item.step);
         accepted++;
       }
       await this.store.upsertReports([...rows.values()]);
-      if (touched.size) this.sweepsChanged(touched);
+      if (touched.size) this.sweepsChanged(touched, steps);
       return accepted;
     });
   }

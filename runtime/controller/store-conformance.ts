@@ -7,6 +7,7 @@ import { Scheduler } from "./scheduler.ts";
 import { registerSweep, SweepConflictError } from "./register-sweep.ts";
 import { parseSweepConfig } from "./sweep-config.ts";
 import { TrialLease, type UnsignedLease, type TrialRef, type TrialResult, type TrialOutcome } from "../../protocol/messages.ts";
+import { decisionConformance } from "./decision-conformance.ts";
 
 const MNIST_SHA = "ab".repeat(32);
 const T0 = 1_700_000_000_000;
@@ -38,7 +39,7 @@ export interface StoreBackend {
   drop(at: StoreLocation): Promise<void>;
 }
 
-interface Fixture {
+export interface Fixture {
   store: Store;
   sched: Scheduler;
   sweepId: number;
@@ -49,7 +50,7 @@ interface Fixture {
   reopen(): Promise<void>;
 }
 
-async function makeFixture(t: TestContext, backend: StoreBackend, config: object = xorSweep()): Promise<Fixture> {
+export async function makeFixture(t: TestContext, backend: StoreBackend, config: object = xorSweep()): Promise<Fixture> {
   const at = await backend.fresh();
   let clock = T0;
   const f: Fixture = {
@@ -562,4 +563,6 @@ export function storeConformance(label: string, backend: StoreBackend): void {
     f.advance(2_000);
     assert.equal((await f.sched.expireLeases()), 1, "then it expires as usual");
   });
+
+  decisionConformance(label, (t, config) => makeFixture(t, backend, config));
 }

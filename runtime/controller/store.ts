@@ -402,13 +402,24 @@ export class Store {
     return this.d.all("SELECT * FROM reports WHERE trial_id = ? AND attempt = ? ORDER BY step", [trialId, attempt]);
   }
   /**
-   * The trials before index `idx` in a sweep, each with its state and its report at `step`
-   * (of its first attempt that made one), for a stopping rule's cohort.
+   * The trials before index `idx` in a sweep, each with its state and its report at `step`, for
+   * a stopping rule's cohort. The report is the deciding attempt's: the running one, the one
+   * whose result is stored, or the one that ended a failed or cancelled trial. An attempt that
+   * was handed back, expired or failed and then followed by another decides nothing: its
+   * values are whatever its worker said, and the re-run's own values count instead.
    */
   rungCohort(sweepId: number, idx: number, step: number): Promise<Array<{ id: number; state: TrialState; metrics: string | null }>> {
     return this.d.all(
-      `SELECT t.id, t.state, (SELECT r.metrics FROM reports r WHERE r.trial_id = t.id AND r.step = ? ORDER BY r.attempt LIMIT 1) AS metrics
-       FROM trials t WHERE t.sweep_id = ? AND t.idx < ? ORDER BY t.idx`,
+      `SELECT t.id, t.state, r.metrics
+       FROM trials t
+       LEFT JOIN results s ON s.trial_id = t.id
+       LEFT JOIN attempts a ON a.trial_id = t.id AND a.attempt = t.attempts
+       LEFT JOIN reports r ON r.trial_id = t.id AND r.step = ? AND r.attempt = CASE
+         WHEN t.state = 'leased' THEN t.attempts
+         WHEN t.state IN ('done', 'pruned') THEN s.attempt
+         WHEN t.state IN ('failed', 'cancelled') AND a.outcome <> 'released' THEN t.attempts
+       END
+       WHERE t.sweep_id = ? AND t.idx < ? ORDER BY t.idx`,
       [step, sweepId, idx],
     );
   }

@@ -8,8 +8,10 @@ export function httpUpstream(client: ProtocolClient, advertiseUrl?: string): Ups
     heartbeat: (req, seq, port) => client.call("heartbeat", { query: { seq, port: advertiseUrl ? undefined : port, url: advertiseUrl }, body: req, deflate: true }),
     results: (batch) => client.call("results", { body: batch, deflate: true }),
     metrics: async (batch) => void (await client.call("metrics", { body: batch, deflate: true })),
-    rung: (ref, step, body, wait) => client.call("rung", {
-      query: { trial: ref.trialId, attempt: ref.attempt, step, wait }, body, timeoutMs: wait + 10_000,
+    // Aborted when the worker's socket goes away, so the controller drops its wait too.
+    rung: (ref, step, body, wait, gone) => client.call("rung", {
+      query: { trial: ref.trialId, attempt: ref.attempt, step, wait }, body,
+      signal: gone ? AbortSignal.any([gone, AbortSignal.timeout(wait + 10_000)]) : undefined, timeoutMs: wait + 10_000,
     }),
     blob: (sha) => client.fetchBlob(sha),
     bytes: () => ({ raw: client.rawBytesSent, sent: client.bytesSent }),

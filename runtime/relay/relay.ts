@@ -411,12 +411,16 @@ export class Relay {
     return taken.length;
   }
 
-  /** A worker's trial at a rung: only a trial it runs; the decision comes from upstream. */
-  rung(workerId: string, r: TrialRef, step: number, body: RungRequest, waitMs: number): Promise<RungDecision> {
+  /** A worker's trial at a rung: only a trial it runs; the decision comes from upstream (asked no longer once `gone` fires). */
+  rung(workerId: string, r: TrialRef, step: number, body: RungRequest, waitMs: number, gone?: AbortSignal): Promise<RungDecision> {
     const w = this.worker(workerId);
     w.lastPoll = Date.now();
     if (!w.running.has(key(r))) throw new RungRefusal(`trial ${r.trialId} attempt ${r.attempt} is not running on worker ${workerId}`);
-    return this.upstream.rung(r, step, body, waitMs);
+    // The worker is gone: nobody reads the answer, and the aborted call is not an error.
+    return this.upstream.rung(r, step, body, waitMs, gone).catch((err: unknown) => {
+      if (gone?.aborted) return { decision: "pending", reason: null };
+      throw err;
+    });
   }
 
   blob(sha: string): Promise<Uint8Array> {

@@ -10,6 +10,7 @@ import { requireIdentity, requireToken, type Identity } from "../http/identity.t
 import type { IdentityVerifier } from "../http/identity-token.ts";
 import { BlobMismatchError, HttpError } from "../../protocol/client.ts";
 import { rungAnswer } from "../stopping/rung-answer.ts";
+import { clientGone } from "../http/client-gone.ts";
 
 export interface RelayRouteOptions {
   /** Checks identities with the controller's public key: this relay can verify, never sign. */
@@ -61,7 +62,7 @@ export function relayRouter(relay: Relay, opts: RelayRouteOptions): Router {
     if (id.role === "relay") return opts.fromRelay!.rung(ctx, id);
     const q = parseQuery(ctx, "rung");
     const body = await parseBody(ctx, "rung");
-    ctx.body = await rungAnswer(ctx, () => relay.rung(id.nodeId, { trialId: q.trial, attempt: q.attempt }, q.step, body, q.wait ?? 0));
+    ctx.body = await rungAnswer(ctx, () => relay.rung(id.nodeId, { trialId: q.trial, attempt: q.attempt }, q.step, body, q.wait ?? 0, clientGone(ctx)));
   });
 
   router.get(routes.blob.path, async (ctx) => {

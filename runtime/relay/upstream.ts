@@ -10,8 +10,8 @@ export interface Upstream {
   heartbeat(req: HeartbeatRequest, lastSeq: number, port: number | undefined): Promise<HeartbeatResponse>;
   results(batch: ResultBatch): Promise<ResultAck>;
   metrics(batch: MetricsBatch): Promise<void>;
-  /** A trial at a rung: its reports stored and its stopping decision, waiting up to `waitMs` while open. */
-  rung(ref: TrialRef, step: number, body: RungRequest, waitMs: number): Promise<RungDecision>;
+  /** A trial at a rung: its reports stored and its stopping decision, waiting up to `waitMs` while open and the worker's request is there (`gone`). */
+  rung(ref: TrialRef, step: number, body: RungRequest, waitMs: number, gone?: AbortSignal): Promise<RungDecision>;
   /** A blob's bytes, already checked against its SHA-256. */
   blob(sha: string): Promise<Uint8Array>;
   /** Bytes of bodies sent upstream before and after compression (HTTP upstreams only). */
