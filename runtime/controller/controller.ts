@@ -1,6 +1,5 @@
 // Starts a controller: store, scheduler, blob server, the root relay, and one Koa app with
 // the node routes, the root relay's worker routes and the REST API.
-import { existsSync, readFileSync } from "node:fs";
 import Koa from "koa";
 import { Store, storeLocation } from "./store.ts";
 import { StoreBusyError } from "./store/store-busy.ts";
@@ -23,8 +22,7 @@ import { IdentitySigner } from "../http/identity-token.ts";
 import { resolveTokens } from "./tokens.ts";
 import { createDaemonMetrics, timingMiddleware, metricsRouter } from "../http/metrics.ts";
 import { controllerMetrics } from "./controller-metrics.ts";
-import { datasetBlobPath } from "../../kernels/datasets/local-blobs.ts";
-import { packMnist } from "../../kernels/datasets/mnist-pack.ts";
+import { readLocalDatasetBlob } from "../../kernels/datasets/local-blobs.ts";
 
 export interface ControllerOptions {
   data: string;
@@ -93,7 +91,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     const signer = IdentitySigner.load(await store.getMeta("identity_key"));
     await store.setMeta("identity_key", signer.privateKeyPem);
     const blobs = new BlobStore(store);
-    const datasets = { mnist: await blobs.put(readMnistBlob(), "dataset", "mnist") };
+    const datasets = { mnist: await blobs.put(readLocalDatasetBlob("mnist"), "dataset", "mnist") };
     if (initialBundle) await store.setMeta("current_bundle", await blobs.put(await initialBundle, "bundle", "node-bundle", "initial"));
     let sweep: RegisteredSweep | undefined;
     if (o.config) {
@@ -183,7 +181,4 @@ export async function startController(o: ControllerOptions): Promise<Controller>
   }
 }
 
-function readMnistBlob(): Uint8Array {
-  const path = datasetBlobPath("mnist");
-  return existsSync(path) ? readFileSync(path) : packMnist();
-}
+
