@@ -88,7 +88,7 @@ export class ControllerState {
     this.meters?.heartbeat(); // discalc_heartbeats_total
     return this.store.tx(async () => {
       await this.store.touchNode(relayId, now, { url, stats: JSON.stringify(req.stats) });
-      await this.absorbWorkers(relayId, req.stats);
+      await this.absorbWorkers(relayId, req.stats, now);
       const { revoked } = await this.scheduler.renewLeases(relayId, req.held, req.released);
       return {
         commands: await this.scheduler.commandsAfter(seq), revoked, bundleSha: await this.currentBundle(),
@@ -97,14 +97,19 @@ export class ControllerState {
     });
   }
 
-  private async absorbWorkers(relayId: string, stats: RelayStats): Promise<void> {
+  /**
+   * A relay speaks only for its own workers: a listed worker that the controller did not put
+   * under this relay (at its join) is left as it is — its relay, state, last-seen time and
+   * statistics. Nothing a heartbeat says moves a worker to another relay.
+   */
+  private async absorbWorkers(relayId: string, stats: RelayStats, now: number): Promise<void> {
     for (const w of stats.workers) {
       const node = await this.store.node(w.workerId);
-      if (!node) continue;
-      await this.store.touchNode(w.workerId, Math.max(node.last_seen, w.lastPoll), {
+      if (!node || node.role !== "worker" || node.relay_id !== relayId) continue;
+      // A poll time in the future would keep a dead worker alive: never past now.
+      await this.store.touchNode(w.workerId, Math.max(node.last_seen, Math.min(w.lastPoll, now)), {
         stats: JSON.stringify(w), state: w.silent ? "silent" : "alive",
       });
-      if (node.relay_id !== relayId) await this.store.setNodeRelay(w.workerId, relayId);
     }
   }
 }
