@@ -23,6 +23,7 @@ import { IdentitySigner } from "../http/identity-token.ts";
 import { resolveTokens } from "./tokens.ts";
 import { createDaemonMetrics, timingMiddleware, metricsRouter } from "../http/metrics.ts";
 import { controllerMetrics } from "./controller-metrics.ts";
+import { parseJoinLimit } from "./join-limiter.ts";
 import { datasetBlobPath } from "../../kernels/datasets/local-blobs.ts";
 import { packMnist } from "../../kernels/datasets/mnist-pack.ts";
 
@@ -109,6 +110,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     const state = new ControllerState(store, scheduler, blobs, {
       controllerId, token: tokens.cluster, relayToken: tokens.relay, adminToken: tokens.admin, signer, heartbeatMs,
       identityTtlMs: Number(process.env.DISCALC_IDENTITY_TTL_MS) || 24 * 3600_000, promote: o.promote ?? true,
+      joinLimit: parseJoinLimit(process.env.DISCALC_JOIN_LIMIT),
       silentMs: o.silentMs ?? 5 * heartbeatMs, defaultLeaseMs: (o.config?.config.leaseSeconds ?? 10) * 1000,
       privateApi: o.privateApi ?? false, log,
     });

@@ -44,6 +44,15 @@ export function nodeRouter(s: ControllerState): Router {
     const known = q.node && presented?.nodeId === q.node ? await s.store.node(q.node) : undefined;
     const knownRole = known?.role === "relay" || known?.role === "worker" ? known.role : undefined;
     const renewing = q.renew === "1" && known !== undefined;
+    // A new node takes a join from its token's bucket; a node coming back with its own identity does not.
+    if (!known) {
+      const taken = s.joins.take(tokenFingerprint(token), now);
+      if (!taken.ok) {
+        const seconds = Math.ceil(taken.retryAfterMs / 1000);
+        ctx.set("Retry-After", String(seconds));
+        ctx.throw(429, `too many joins with this token: ${s.joins.limit.burst} at once, then ${s.joins.limit.perSecond} a second; retry in ${seconds} s`);
+      }
+    }
     const keepRelay = renewing && knownRole === "worker" && known.relay_id !== null && (await isLiveRelay(known.relay_id, now));
     const decision = keepRelay ? { role: "worker" as const, relayId: known.relay_id! } : await decideRole(s.store, {
       asked: q.role ?? (knownRole === "relay" && !asRelayToken && !s.opts.promote ? "worker" : knownRole) ?? (asRelayToken ? "relay" : undefined),

@@ -9,6 +9,7 @@ import type { ControllerMeters } from "./controller-metrics.ts";
 import { RungWaiters } from "./rung-waiters.ts";
 import type { HeartbeatRequest, HeartbeatResponse, IdentityCheck, RelayStats } from "../../protocol/messages.ts";
 import { IdentityVerifier, tokenFingerprint, type IdentitySigner, type Identity } from "../http/identity-token.ts";
+import { JoinLimiter, type JoinLimit } from "./join-limiter.ts";
 
 export class ControllerState {
   relay!: Relay;
@@ -26,12 +27,18 @@ export class ControllerState {
     readonly opts: {
       controllerId: string; token: string; relayToken: string; adminToken: string; signer: IdentitySigner;
       identityTtlMs: number; promote: boolean;
+      /** Joins per token (DISCALC_JOIN_LIMIT); the default takes hundreds of machines at once. */
+      joinLimit?: JoinLimit;
       heartbeatMs: number; silentMs: number; defaultLeaseMs: number; privateApi: boolean; log: (m: string) => void;
     },
   ) {
     this.verifier = new IdentityVerifier(opts.signer.publicKeyPem, this.identityTokens());
     this.rungs = new RungWaiters(scheduler);
+    this.joins = new JoinLimiter(opts.joinLimit);
   }
+
+  /** New nodes' joins, limited per token. */
+  readonly joins: JoinLimiter;
 
   /** Checks every identity this controller issued under its current tokens. */
   readonly verifier: IdentityVerifier;
