@@ -242,6 +242,11 @@ export const JoinResponse = z.object({
   commandSeq: z.int().min(0),
   /** When the identity this join set expires (ms since the epoch): the node joins again before. */
   identityExpiresAt: z.number(),
+  /**
+   * Threads granted: the join's `threads=` capped by the controller's --max-threads, fixed in
+   * the identity; its relay hands out work for no more. Absent from controllers before it.
+   */
+  threads: z.int().min(1).optional(),
   /** Relays only: what checks its workers' identities, and nothing that can sign one. */
   identity: IdentityCheck.optional(),
 });

@@ -16,6 +16,8 @@ export interface ControllerCommandOptions {
   adminToken?: string;
   /** Whether the fanout policy may make cluster-token machines relays. */
   promote?: boolean;
+  /** --max-threads: the most threads a join is granted. */
+  maxThreads?: number;
   forceNew: boolean;
   privateApi: boolean;
   trustProxy: boolean;
@@ -25,7 +27,7 @@ export async function controllerCommand(o: ControllerCommandOptions, log: (m: st
   // A bad config exits before anything starts.
   const config = o.config ? await prepareSweepFile(o.config) : undefined;
   const controller = await startController({
-    data: o.data, store: o.store, token: o.token, relayToken: o.relayToken, adminToken: o.adminToken, promote: o.promote, port: o.port, host: o.host, config,
+    data: o.data, store: o.store, token: o.token, relayToken: o.relayToken, adminToken: o.adminToken, promote: o.promote, maxThreads: o.maxThreads, port: o.port, host: o.host, config,
     forceNew: o.forceNew, privateApi: o.privateApi, trustProxy: o.trustProxy, log,
   });
   const s = controller.sweep;

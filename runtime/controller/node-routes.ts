@@ -11,6 +11,7 @@ import { requireIdentity, requireToken, setIdentity, newNodeId, presentedIdentit
 import { tokenFingerprint } from "../http/identity-token.ts";
 import type { ControllerState } from "./state.ts";
 import { decideRole } from "./roles.ts";
+import { grantThreads } from "./join-threads.ts";
 import { rungAnswer } from "../stopping/rung-answer.ts";
 
 const BOOTSTRAP = readFileSync(new URL("../worker/bootstrap.mjs", import.meta.url), "utf8").replace(
@@ -53,6 +54,7 @@ export function nodeRouter(s: ControllerState): Router {
         ctx.throw(429, `too many joins with this token: ${s.joins.limit.burst} at once, then ${s.joins.limit.perSecond} a second; retry in ${seconds} s`);
       }
     }
+    const threads = grantThreads(q.threads, s.opts.maxThreads, known?.threads);
     const keepRelay = renewing && knownRole === "worker" && known.relay_id !== null && (await isLiveRelay(known.relay_id, now));
     const decision = keepRelay ? { role: "worker" as const, relayId: known.relay_id! } : await decideRole(s.store, {
       asked: q.role ?? (knownRole === "relay" && !asRelayToken && !s.opts.promote ? "worker" : knownRole) ?? (asRelayToken ? "relay" : undefined),
@@ -63,21 +65,22 @@ export function nodeRouter(s: ControllerState): Router {
     const relayNode = decision.role === "worker" && decision.relayId !== s.controllerId ? await s.store.node(decision.relayId) : undefined;
     const bundleSha = await s.currentBundle();
     await s.store.upsertNode({
-      id: nodeId, role: decision.role, host: q.host ?? ctx.ip, threads: q.threads,
+      id: nodeId, role: decision.role, host: q.host ?? ctx.ip, threads,
       relay_id: decision.role === "worker" ? decision.relayId : s.controllerId, joined_at: known?.joined_at ?? now, last_seen: now,
       bundle_sha: bundleSha,
     });
     const identity = s.issueIdentity({
-      nodeId, role: decision.role, relayId: decision.role === "worker" ? decision.relayId : null, token: tokenFingerprint(token),
+      nodeId, role: decision.role, relayId: decision.role === "worker" ? decision.relayId : null, threads, token: tokenFingerprint(token),
     });
     setIdentity(ctx, identity.signed);
     const answer: JoinResponse = {
       nodeId, role: decision.role, controllerUrl: publicUrl(ctx), relayUrl: relayNode?.url ?? publicUrl(ctx),
       bundleSha, leaseMs: s.defaultLeaseMs, heartbeatMs: s.heartbeatMs,
-      commandSeq: await s.store.lastCommandSeq(), identityExpiresAt: identity.expiresAt,
+      commandSeq: await s.store.lastCommandSeq(), identityExpiresAt: identity.expiresAt, threads,
       ...(decision.role === "relay" ? { identity: s.identityCheck() } : {}),
     };
-    s.log(`join: ${q.host ?? ctx.ip} (${q.threads} threads) → ${decision.role} ${nodeId}${decision.role === "worker" ? ` under ${decision.relayId}` : ""}${renewing ? " (renewed)" : ""}`);
+    const capped = threads < q.threads ? ` of ${q.threads} asked (--max-threads ${s.opts.maxThreads}${known && known.threads < q.threads ? `, or ${known.threads} at its first join` : ""})` : "";
+    s.log(`join: ${q.host ?? ctx.ip} (${threads} threads${capped}) → ${decision.role} ${nodeId}${decision.role === "worker" ? ` under ${decision.relayId}` : ""}${renewing ? " (renewed)" : ""}`);
     ctx.body = answer;
   });
 

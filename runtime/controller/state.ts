@@ -27,6 +27,8 @@ export class ControllerState {
     readonly opts: {
       controllerId: string; token: string; relayToken: string; adminToken: string; signer: IdentitySigner;
       identityTtlMs: number; promote: boolean;
+      /** --max-threads: the most threads a join is granted. */
+      maxThreads: number;
       /** Joins per token (DISCALC_JOIN_LIMIT); the default takes hundreds of machines at once. */
       joinLimit?: JoinLimit;
       heartbeatMs: number; silentMs: number; defaultLeaseMs: number; privateApi: boolean; log: (m: string) => void;
