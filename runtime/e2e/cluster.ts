@@ -27,11 +27,11 @@ export class Cluster {
   readonly procs: Proc[] = [];
   url = "";
 
-  spawn(name: string, args: string[], opts: { node?: boolean } = {}): Proc {
+  spawn(name: string, args: string[], opts: { node?: boolean; env?: Record<string, string> } = {}): Proc {
     // DISCALC_PROFILE_DIR=dir writes a V8 CPU profile of every discalc process there.
     const profile = process.env.DISCALC_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.DISCALC_PROFILE_DIR}`] : [];
     const child = spawn(opts.node === false ? args[0]! : process.execPath, opts.node === false ? args.slice(1) : [...profile, CLI, ...args], {
-      stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DISCALC_DEBUG: "1" },
+      stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DISCALC_DEBUG: "1", ...opts.env },
       // Its own process group, so a kill reaches whatever it started (a shell's node).
       detached: true,
     });
@@ -55,11 +55,11 @@ export class Cluster {
   }
 
   /** Starts the controller and waits until it listens; returns its URL. */
-  async startController(configPath: string, opts: { port?: number; data?: string; extra?: string[] } = {}): Promise<Proc> {
+  async startController(configPath: string, opts: { port?: number; data?: string; extra?: string[]; env?: Record<string, string> } = {}): Promise<Proc> {
     const proc = this.spawn("controller", [
       "controller", "--config", configPath, "--port", String(opts.port ?? 0), "--host", "127.0.0.1",
       "--data", opts.data ?? join(this.dir, "data"), "--token", this.token, "--relay-token", this.relayToken, "--admin-token", this.adminToken, ...(opts.extra ?? []),
-    ]);
+    ], { env: opts.env });
     let exitCode: number | null | undefined;
     void proc.exited.then((code) => (exitCode = code));
     this.url = await waitFor(async () => {
