@@ -266,6 +266,11 @@ export const JoinResponse = z.object({
   identityExpiresAt: z.number(),
   /** The controller's Ed25519 public key (PEM): what a worker checks every lease and command with. */
   controllerKey: z.string().max(1000),
+  /**
+   * Threads granted: the join's `threads=` capped by the controller's --max-threads, fixed in
+   * the identity; its relay hands out work for no more. Absent from controllers before it.
+   */
+  threads: z.int().min(1).optional(),
   /** Relays only: what checks its workers' identities, and nothing that can sign one. */
   identity: IdentityCheck.optional(),
 });

@@ -34,6 +34,7 @@ export const routes = {
   join: route({
     method: "POST", path: "/v1/join",
     query: z.strictObject({
+      /** Threads the machine would run: granted up to the controller's --max-threads (JoinResponse.threads). */
       threads: intParam(1, 1024),
       role: z.enum(["relay", "worker"]).optional(),
       host: hostParam.optional(),
@@ -63,6 +64,7 @@ export const routes = {
        * that sends it may long-poll with free=0, to hear such a request at once.
        */
       reserve: trialList.optional(),
+      /** Threads the worker runs: read only up to its identity's (fixed at join), so it may say fewer, never more. */
       threads: intParam(1, 1024).optional(),
       // Bounded digits, so no value turns into Infinity on its way upstream.
       gflops: z.string().regex(/^\d{1,6}(\.\d{1,6})?$/, "must be a number 0..999999 with at most 6 decimals").transform(Number).optional(),

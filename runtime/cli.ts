@@ -11,13 +11,14 @@ import type { StoreLocation } from "./controller/store.ts";
 const USAGE = `usage: discalc <command> [options]
 
 commands:
-  run SWEEP [--threads N] [--data DIR] [--new] [--verbose]
+  run SWEEP [--threads N] [--max-threads M] [--data DIR] [--new] [--verbose]
         run a sweep on this machine (controller, root relay, local agent); print the leaderboard
-  controller --config SWEEP --token T [--relay-token R] [--admin-token A] [--no-promote] [--port 7070] [--host 0.0.0.0]
+  controller --config SWEEP --token T [--relay-token R] [--admin-token A] [--no-promote] [--max-threads M] [--port 7070] [--host 0.0.0.0]
              [--data DIR] [--store postgres://user@host:port/db] [--new] [--private] [--trust-proxy]
              [--advertise URL] [--print-token] [--max-connections N]
         serve a sweep to a fleet (workers join with T, relays with R, commands and deploys take A;
         R defaults to A, and A is generated into DIR/admin-token when not given);
+        --max-threads: a machine asking more threads at join is granted M (default 256, at most 1024)
         --advertise: the URL the printed join lines name (else a network address of this machine);
         --print-token: put T in the printed one-line join (else it reads DISCALC_TOKEN where it runs);
         --max-connections: open connections at most (4096; DISCALC_MAX_CONNECTIONS, which relays read too)
@@ -95,14 +96,17 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "run": {
-      const { positionals, values } = args(rest, { threads: s, data: s, new: b, verbose: b }, 1);
+      const { positionals, values } = args(rest, { threads: s, "max-threads": s, data: s, new: b, verbose: b }, 1);
       const { runCommand } = await import("./commands/run.ts");
-      return runCommand({ config: positionals[0]!, threads: int("threads", values.threads, 1, 1024), data: values.data, forceNew: values.new!, verbose: values.verbose! });
+      return runCommand({
+        config: positionals[0]!, threads: int("threads", values.threads, 1, 1024), maxThreads: int("max-threads", values["max-threads"], 1, 1024),
+        data: values.data, forceNew: values.new!, verbose: values.verbose!,
+      });
     }
     case "controller": {
       const { values } = args(rest, {
         config: s, port: s, host: s, data: s, store: s, ...tokenArgs("token"), ...tokenArgs("relay-token"), ...tokenArgs("admin-token"),
-        new: b, private: b, "trust-proxy": b, "no-promote": b, advertise: s, "print-token": b, "max-connections": s,
+        new: b, private: b, "trust-proxy": b, "no-promote": b, "max-threads": s, advertise: s, "print-token": b, "max-connections": s,
       });
       const advertiseError = values.advertise === undefined ? undefined : (await import("./commands/join-url.ts")).advertiseProblem(values.advertise);
       if (advertiseError) throw new UsageError(advertiseError);
@@ -117,6 +121,7 @@ async function main(argv: string[]): Promise<number> {
         config: required("config", values.config), port: int("port", values.port, 0, 65535) ?? 7070, host: values.host ?? "0.0.0.0",
         data: values.data ?? "discalc-data", store: values.store ?? (process.env.DISCALC_STORE || undefined), token: required("token", tokenOption(values, "token")),
         relayToken: tokenOption(values, "relay-token"), adminToken: tokenOption(values, "admin-token"), promote: !values["no-promote"],
+        maxThreads: int("max-threads", values["max-threads"], 1, 1024),
         forceNew: values.new!, privateApi: values.private!, trustProxy: values["trust-proxy"]!,
         advertise: values.advertise, printToken: values["print-token"]!, maxConnections,
       }, (m) => (started ? events(m) : plainLine(m)));

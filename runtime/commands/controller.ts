@@ -18,6 +18,8 @@ export interface ControllerCommandOptions {
   adminToken?: string;
   /** Whether the fanout policy may make cluster-token machines relays. */
   promote?: boolean;
+  /** --max-threads: the most threads a join is granted. */
+  maxThreads?: number;
   forceNew: boolean;
   privateApi: boolean;
   trustProxy: boolean;
@@ -33,7 +35,7 @@ export async function controllerCommand(o: ControllerCommandOptions, log: (m: st
   // A bad config exits before anything starts.
   const config = o.config ? await prepareSweepFile(o.config) : undefined;
   const controller = await startController({
-    data: o.data, store: o.store, token: o.token, relayToken: o.relayToken, adminToken: o.adminToken, promote: o.promote, port: o.port, host: o.host, config,
+    data: o.data, store: o.store, token: o.token, relayToken: o.relayToken, adminToken: o.adminToken, promote: o.promote, maxThreads: o.maxThreads, port: o.port, host: o.host, config,
     forceNew: o.forceNew, privateApi: o.privateApi, trustProxy: o.trustProxy, maxConnections: o.maxConnections, log,
   });
   const s = controller.sweep;

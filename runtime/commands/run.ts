@@ -13,7 +13,7 @@ import type { Controller } from "../controller/controller.ts";
 
 const LOCAL_AGENT = fileURLToPath(new URL("./local-agent.mjs", import.meta.url));
 
-export async function runCommand(o: { config: string; threads?: number; data?: string; forceNew: boolean; verbose: boolean }): Promise<number> {
+export async function runCommand(o: { config: string; threads?: number; maxThreads?: number; data?: string; forceNew: boolean; verbose: boolean }): Promise<number> {
   // The agent starts first: its Node start-up overlaps the loading of the controller's modules
   // and the controller's start, and it learns the controller's URL when there is one.
   const agent = startLocalAgent(o.verbose);
@@ -35,7 +35,7 @@ export async function runCommand(o: { config: string; threads?: number; data?: s
     const data = o.data ?? mkdtempSync(join(tmpdir(), "discalc-run-"));
     const token = randomBytes(12).toString("hex");
     const log = o.verbose ? (m: string) => console.error(`[controller] ${m}`) : () => {};
-    controller = await startController({ data, token, port: 0, host: "127.0.0.1", config: prepared, forceNew: o.forceNew, log, initialBundle });
+    controller = await startController({ data, token, port: 0, host: "127.0.0.1", config: prepared, forceNew: o.forceNew, log, initialBundle, maxThreads: o.maxThreads });
     const sweepId = controller.sweep!.sweepId;
     const store = controller.state.store;
     console.log(`sweep "${config.name}" (id ${sweepId}): ${controller.sweep!.trials} trials${controller.sweep!.resumed ? " (resumed)" : ""}; data in ${data}`);

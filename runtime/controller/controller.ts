@@ -22,6 +22,8 @@ import { IdentitySigner } from "../http/identity-token.ts";
 import { resolveTokens } from "./tokens.ts";
 import { createDaemonMetrics, timingMiddleware, metricsRouter } from "../http/metrics.ts";
 import { controllerMetrics } from "./controller-metrics.ts";
+import { DEFAULT_MAX_THREADS } from "./join-threads.ts";
+import { parseJoinLimit } from "./join-limiter.ts";
 import { readLocalDatasetBlob } from "../../kernels/datasets/local-blobs.ts";
 
 export interface ControllerOptions {
@@ -36,6 +38,8 @@ export interface ControllerOptions {
   adminToken?: string;
   /** Whether the controller may make a machine that joined with the cluster token a relay (the fanout policy). */
   promote?: boolean;
+  /** --max-threads: a join asking more threads is granted this many (DEFAULT_MAX_THREADS when not given). */
+  maxThreads?: number;
   port?: number;
   host?: string;
   /** The sweep to serve, prepared (experiment built, data packed) by prepare-sweep.ts. */
@@ -109,6 +113,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     const state = new ControllerState(store, scheduler, blobs, {
       controllerId, token: tokens.cluster, relayToken: tokens.relay, adminToken: tokens.admin, signer, heartbeatMs,
       identityTtlMs: Number(process.env.DISCALC_IDENTITY_TTL_MS) || 24 * 3600_000, promote: o.promote ?? true,
+      maxThreads: o.maxThreads ?? DEFAULT_MAX_THREADS, joinLimit: parseJoinLimit(process.env.DISCALC_JOIN_LIMIT),
       silentMs: o.silentMs ?? 5 * heartbeatMs, defaultLeaseMs: (o.config?.config.leaseSeconds ?? 10) * 1000,
       privateApi: o.privateApi ?? false, log,
     });

@@ -1,11 +1,12 @@
 // Schema versions of the controller's SQLite store. Version 1 (the first release) kept the
 // MLP's metrics in fixed columns; version 2 keeps any names; version 3 records how a sweep was
-// extended after it started. A data directory of any of them is opened.
+// extended after it started; version 4 when a worker first returned a result (nodes.proven_at,
+// what the relay policy counts). A data directory of any of them is opened.
 import type Database from "better-sqlite3";
 import { readFileSync } from "node:fs";
 import type { PostgresDriver } from "./store/postgres-driver.ts";
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const hasColumn = (db: Database.Database, table: string, column: string) =>
   (db.prepare(`SELECT 1 FROM pragma_table_info(?) WHERE name = ?`).get(table, column) ?? null) !== null;
@@ -34,6 +35,10 @@ export function migrateStore(db: Database.Database, schema: string): void {
     if (version < 3 && hasColumn(db, "sweeps", "id") && !hasColumn(db, "sweeps", "extension")) {
       db.exec("ALTER TABLE sweeps ADD COLUMN extension TEXT");
     }
+    if (version < 4 && hasColumn(db, "nodes", "id") && !hasColumn(db, "nodes", "proven_at")) {
+      // Workers of an older store count as unproven until they return a result again.
+      db.exec("ALTER TABLE nodes ADD COLUMN proven_at INTEGER");
+    }
     db.exec(schema);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
@@ -43,7 +48,8 @@ const POSTGRES_SCHEMA = readFileSync(new URL("./schema.postgres.sql", import.met
 
 /**
  * A PostgreSQL store starts at version 3 (the first with PostgreSQL); its version is the meta
- * row `schema_version`. Later versions add their steps here, in one transaction.
+ * row `schema_version`. Later versions add their steps here, in one transaction (version 4's
+ * column is added by schema.postgres.sql itself, which runs on every open).
  */
 export async function migratePostgres(d: PostgresDriver): Promise<void> {
   await d.tx(async () => {

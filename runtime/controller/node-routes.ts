@@ -11,6 +11,7 @@ import { requireIdentity, requireToken, setIdentity, newNodeId, presentedIdentit
 import { tokenFingerprint } from "../http/identity-token.ts";
 import type { ControllerState } from "./state.ts";
 import { decideRole } from "./roles.ts";
+import { grantThreads } from "./join-threads.ts";
 import { rungAnswer } from "../stopping/rung-answer.ts";
 import { clientGone } from "../http/client-gone.ts";
 
@@ -45,6 +46,16 @@ export function nodeRouter(s: ControllerState): Router {
     const known = q.node && presented?.nodeId === q.node ? await s.store.node(q.node) : undefined;
     const knownRole = known?.role === "relay" || known?.role === "worker" ? known.role : undefined;
     const renewing = q.renew === "1" && known !== undefined;
+    // A new node takes a join from its token's bucket; a node coming back with its own identity does not.
+    if (!known) {
+      const taken = s.joins.take(tokenFingerprint(token), now);
+      if (!taken.ok) {
+        const seconds = Math.ceil(taken.retryAfterMs / 1000);
+        ctx.set("Retry-After", String(seconds));
+        ctx.throw(429, `too many joins with this token: ${s.joins.limit.burst} at once, then ${s.joins.limit.perSecond} a second; retry in ${seconds} s`);
+      }
+    }
+    const threads = grantThreads(q.threads, s.opts.maxThreads, known?.threads);
     const keepRelay = renewing && knownRole === "worker" && known.relay_id !== null && (await isLiveRelay(known.relay_id, now));
     const decision = keepRelay ? { role: "worker" as const, relayId: known.relay_id! } : await decideRole(s.store, {
       asked: q.role ?? (knownRole === "relay" && !asRelayToken && !s.opts.promote ? "worker" : knownRole) ?? (asRelayToken ? "relay" : undefined),
@@ -55,21 +66,22 @@ export function nodeRouter(s: ControllerState): Router {
     const relayNode = decision.role === "worker" && decision.relayId !== s.controllerId ? await s.store.node(decision.relayId) : undefined;
     const bundleSha = await s.currentBundle();
     await s.store.upsertNode({
-      id: nodeId, role: decision.role, host: q.host ?? ctx.ip, threads: q.threads,
+      id: nodeId, role: decision.role, host: q.host ?? ctx.ip, threads,
       relay_id: decision.role === "worker" ? decision.relayId : s.controllerId, joined_at: known?.joined_at ?? now, last_seen: now,
       bundle_sha: bundleSha,
     });
     const identity = s.issueIdentity({
-      nodeId, role: decision.role, relayId: decision.role === "worker" ? decision.relayId : null, token: tokenFingerprint(token),
+      nodeId, role: decision.role, relayId: decision.role === "worker" ? decision.relayId : null, threads, token: tokenFingerprint(token),
     });
     setIdentity(ctx, identity.signed);
     const answer: JoinResponse = {
       nodeId, role: decision.role, controllerUrl: publicUrl(ctx), relayUrl: relayNode?.url ?? publicUrl(ctx),
       bundleSha, leaseMs: s.defaultLeaseMs, heartbeatMs: s.heartbeatMs,
-      commandSeq: await s.store.lastCommandSeq(), identityExpiresAt: identity.expiresAt, controllerKey: s.opts.signer.publicKeyPem,
+      commandSeq: await s.store.lastCommandSeq(), identityExpiresAt: identity.expiresAt, threads, controllerKey: s.opts.signer.publicKeyPem,
       ...(decision.role === "relay" ? { identity: s.identityCheck() } : {}),
     };
-    s.log(`join: ${q.host ?? ctx.ip} (${q.threads} threads) → ${decision.role} ${nodeId}${decision.role === "worker" ? ` under ${decision.relayId}` : ""}${renewing ? " (renewed)" : ""}`);
+    const capped = threads < q.threads ? ` of ${q.threads} asked (--max-threads ${s.opts.maxThreads}${known && known.threads < q.threads ? `, or ${known.threads} at its first join` : ""})` : "";
+    s.log(`join: ${q.host ?? ctx.ip} (${threads} threads${capped}) → ${decision.role} ${nodeId}${decision.role === "worker" ? ` under ${decision.relayId}` : ""}${renewing ? " (renewed)" : ""}`);
     ctx.body = answer;
   });
 

@@ -1,6 +1,8 @@
 // Who becomes what when a machine joins: a relay when the relays there are (the root relay
-// counts as one) already serve `fanout` machines each, or when the machine asks; a worker
-// otherwise. A worker is given the least-loaded live relay, or the root relay when none.
+// counts as one) already serve `fanout` proven machines each, or when the machine asks; a
+// worker otherwise. A worker is given the least-loaded live relay, or the root relay when none.
+// Only workers that have returned a result the controller stored count toward promotion, so
+// joins alone (a script with the cluster token) never make a relay.
 import type { Store } from "./store.ts";
 
 export interface RoleDecision {
@@ -14,7 +16,7 @@ export async function decideRole(
 ): Promise<RoleDecision> {
   // Aggregates in SQL: joins stay cheap with thousands of nodes.
   const relays = await store.relayLoads(opts.now - opts.silentMs, opts.now - 3 * opts.silentMs);
-  const workers = await store.liveNodeCount("worker", opts.now - 3 * opts.silentMs);
+  const workers = await store.liveProvenWorkerCount(opts.now - 3 * opts.silentMs);
   const wantsRelay = opts.asked === "relay" || (opts.asked === undefined && workers >= opts.fanout * (relays.length + 1));
   if (wantsRelay) return { role: "relay", relayId: opts.controllerId };
   // Only relays whose worker URL is known (after their first heartbeat) can take workers.

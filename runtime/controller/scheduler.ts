@@ -55,6 +55,9 @@ export class Scheduler {
   /** Each sweep's config and experiment, as the controller that holds it registered them (tpe proposals, extend). */
   private sources = new Map<number, SweepProposer>();
 
+  /** Workers this scheduler has marked proven (so a batch of theirs costs no further write). */
+  private proven = new Set<string>();
+
   /**
    * Lets this scheduler propose the sweep's next batches and extend it, and proposes now if the
    * sweep is waiting for a batch (a controller restarted between batches, or without the config).
@@ -228,9 +231,25 @@ export class Scheduler {
       };
       for (const r of batch.results) statuses.push(await this.recordResult(relayId, r, now, touched, view));
       await this.flushBatchView(view, now);
+      await this.proveWorkers(relayId, batch.results.filter((r, i) => statuses[i] === "stored" && r.status === "done"), now);
       await this.finishSweeps(touched);
       this.sweepsChanged(touched);
       return { statuses };
+    });
+  }
+
+  /**
+   * A worker that returned a result the controller stored has proven itself: from then on the
+   * relay policy counts it (roles.ts). Only workers under the relay that sent the batch: a
+   * relay's word proves no other relay's workers.
+   */
+  private async proveWorkers(relayId: string, stored: ReadonlyArray<{ workerId: string }>, now: number): Promise<void> {
+    const ids = [...new Set(stored.map((r) => r.workerId))].filter((id) => !this.proven.has(id));
+    if (!ids.length) return;
+    const marked = await this.store.markProven(ids, relayId, now);
+    this.store.afterCommit(() => {
+      if (this.proven.size >= 100_000) this.proven.clear();
+      for (const id of marked) this.proven.add(id);
     });
   }
 

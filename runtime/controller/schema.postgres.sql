@@ -82,8 +82,11 @@ CREATE TABLE IF NOT EXISTS nodes (
   last_seen BIGINT NOT NULL,
   state TEXT NOT NULL DEFAULT 'alive',
   bundle_sha TEXT,
-  stats TEXT
+  stats TEXT,
+  proven_at BIGINT
 );
+-- Version 4: a store of version 3 gets the column here (idempotent, as the whole file is).
+ALTER TABLE nodes ADD COLUMN IF NOT EXISTS proven_at BIGINT;
 CREATE INDEX IF NOT EXISTS nodes_role ON nodes(role, relay_id, last_seen);
 
 CREATE TABLE IF NOT EXISTS commands (

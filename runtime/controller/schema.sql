@@ -82,7 +82,8 @@ CREATE TABLE IF NOT EXISTS nodes (
   last_seen INTEGER NOT NULL,
   state TEXT NOT NULL DEFAULT 'alive',         -- alive | silent | gone
   bundle_sha TEXT,                             -- the bundle named at its last join
-  stats TEXT
+  stats TEXT,
+  proven_at INTEGER                            -- first result of this worker the controller stored (the relay policy counts only these)
 );
 
 CREATE INDEX IF NOT EXISTS nodes_role ON nodes(role, relay_id, last_seen);

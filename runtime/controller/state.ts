@@ -11,6 +11,7 @@ import type { Command, HeartbeatRequest, HeartbeatResponse, IdentityCheck, Relay
 import { EarlyStopping } from "../../protocol/early-stopping.ts";
 import { commandMessage, signLeases } from "../../protocol/signed-work.ts";
 import { IdentityVerifier, tokenFingerprint, type IdentitySigner, type Identity } from "../http/identity-token.ts";
+import { JoinLimiter, type JoinLimit } from "./join-limiter.ts";
 
 export class ControllerState {
   relay!: Relay;
@@ -28,12 +29,20 @@ export class ControllerState {
     readonly opts: {
       controllerId: string; token: string; relayToken: string; adminToken: string; signer: IdentitySigner;
       identityTtlMs: number; promote: boolean;
+      /** --max-threads: the most threads a join is granted. */
+      maxThreads: number;
+      /** Joins per token (DISCALC_JOIN_LIMIT); the default takes hundreds of machines at once. */
+      joinLimit?: JoinLimit;
       heartbeatMs: number; silentMs: number; defaultLeaseMs: number; privateApi: boolean; log: (m: string) => void;
     },
   ) {
     this.verifier = new IdentityVerifier(opts.signer.publicKeyPem, this.identityTokens());
     this.rungs = new RungWaiters(scheduler);
+    this.joins = new JoinLimiter(opts.joinLimit);
   }
+
+  /** New nodes' joins, limited per token. */
+  readonly joins: JoinLimiter;
 
   /** Checks every identity this controller issued under its current tokens. */
   readonly verifier: IdentityVerifier;
@@ -117,7 +126,7 @@ export class ControllerState {
     this.meters?.heartbeat(); // discalc_heartbeats_total
     return this.store.tx(async () => {
       await this.store.touchNode(relayId, now, { url, stats: JSON.stringify(req.stats) });
-      await this.absorbWorkers(relayId, req.stats);
+      await this.absorbWorkers(relayId, req.stats, now);
       const { revoked } = await this.scheduler.renewLeases(relayId, req.held, req.released);
       return {
         commands: (await this.scheduler.commandsAfter(seq)).map((c) => this.signedCommand(c)), revoked, bundleSha: await this.currentBundle(),
@@ -126,14 +135,19 @@ export class ControllerState {
     });
   }
 
-  private async absorbWorkers(relayId: string, stats: RelayStats): Promise<void> {
+  /**
+   * A relay speaks only for its own workers: a listed worker that the controller did not put
+   * under this relay (at its join) is left as it is — its relay, state, last-seen time and
+   * statistics. Nothing a heartbeat says moves a worker to another relay.
+   */
+  private async absorbWorkers(relayId: string, stats: RelayStats, now: number): Promise<void> {
     for (const w of stats.workers) {
       const node = await this.store.node(w.workerId);
-      if (!node) continue;
-      await this.store.touchNode(w.workerId, Math.max(node.last_seen, w.lastPoll), {
+      if (!node || node.role !== "worker" || node.relay_id !== relayId) continue;
+      // A poll time in the future would keep a dead worker alive: never past now.
+      await this.store.touchNode(w.workerId, Math.max(node.last_seen, Math.min(w.lastPoll, now)), {
         stats: JSON.stringify(w), state: w.silent ? "silent" : "alive",
       });
-      if (node.relay_id !== relayId) await this.store.setNodeRelay(w.workerId, relayId);
     }
   }
 }

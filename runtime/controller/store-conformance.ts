@@ -267,6 +267,33 @@ export function storeConformance(label: string, backend: StoreBackend): void {
     assert.equal((await f.store.resultsOfSweep(f.sweepId)).length, 2);
   });
 
+  test(`${label}: ` + "a stored done result proves its worker, and only a worker under the relay that sent it", async (t) => {
+    const f = (await fixture(t));
+    const node = (id: string, relay: string) => f.store.upsertNode({ id, role: "worker", host: id, threads: 1, relay_id: relay, joined_at: T0, last_seen: T0, bundle_sha: null });
+    await node("w-000000000001", "r-1");
+    await node("w-000000000002", "r-2");
+    await node("w-000000000003", "r-1");
+    const [a, b, c] = (await f.sched.leaseTrials("r-1", 3)) as [TrialLease, TrialLease, TrialLease];
+    assert.equal(await f.store.liveProvenWorkerCount(T0), 0, "joined, nothing returned yet");
+    f.advance(1_000);
+    // r-1 names r-2's worker for one result and fails another for its own third worker.
+    const ack = await f.sched.recordResults("r-1", batch(done(ref(a)), done(ref(b), "ef".repeat(32), "w-000000000002"), failed(ref(c), "boom", "w-000000000003")));
+    assert.deepEqual(ack.statuses, ["stored", "stored", "stored"]);
+    assert.equal((await f.store.node("w-000000000001"))!.proven_at, T0 + 1_000);
+    assert.equal((await f.store.node("w-000000000002"))!.proven_at, null, "another relay's worker is not proven by r-1's word");
+    assert.equal((await f.store.node("w-000000000003"))!.proven_at, null, "a failure proves nothing");
+    assert.equal(await f.store.liveProvenWorkerCount(T0), 1);
+    assert.equal(await f.store.liveProvenWorkerCount(T0 + 1), 0, "a proven worker silent since counts no more");
+    // A later result keeps the first proof's time; a join again (upsert) keeps the proof.
+    const [d] = (await f.sched.leaseTrials("r-1", 1)) as [TrialLease];
+    f.advance(1_000);
+    await f.sched.recordResults("r-1", batch(done(ref(d))));
+    await node("w-000000000001", "r-1");
+    assert.equal((await f.store.node("w-000000000001"))!.proven_at, T0 + 1_000);
+    (await f.reopen());
+    assert.equal((await f.store.node("w-000000000001"))!.proven_at, T0 + 1_000, "kept across a restart");
+  });
+
   test(`${label}: ` + "a late result of an older attempt, after the trial was re-leased and finished, is stale", async (t) => {
     const f = (await fixture(t));
     const [a] = (await f.sched.leaseTrials("r-1", 1)) as [UnsignedLease];

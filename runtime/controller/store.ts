@@ -43,6 +43,8 @@ export interface ReportRow {
 export interface NodeRow {
   id: string; role: string; host: string; threads: number; url: string | null; relay_id: string | null;
   joined_at: number; last_seen: number; state: string; bundle_sha: string | null; stats: string | null;
+  /** When the controller first stored a result this worker ran (under its own relay); null until then. */
+  proven_at: number | null;
 }
 export interface CommandRow {
   seq: number; kind: string; sweep_id: number | null; trial_id: number | null; bundle_sha: string | null; at: number;
@@ -425,7 +427,7 @@ export class Store {
   }
 
   // nodes
-  async upsertNode(n: Omit<NodeRow, "stats" | "url" | "state"> & { url?: string | null }): Promise<void> {
+  async upsertNode(n: Omit<NodeRow, "stats" | "url" | "state" | "proven_at"> & { url?: string | null }): Promise<void> {
     await this.d.run(
       `INSERT INTO nodes (id, role, host, threads, url, relay_id, joined_at, last_seen, state, bundle_sha) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'alive', ?)
        ON CONFLICT (id) DO UPDATE SET role = excluded.role, host = excluded.host, threads = excluded.threads, relay_id = excluded.relay_id, last_seen = excluded.last_seen, state = 'alive', bundle_sha = excluded.bundle_sha`,
@@ -453,9 +455,29 @@ export class Store {
   async liveNodeCount(role: "worker" | "relay", since: number): Promise<number> {
     return (await this.get<{ n: number }>("SELECT COUNT(*) AS n FROM nodes WHERE role = ? AND state = 'alive' AND last_seen >= ?", [role, since]))!.n;
   }
-
-  async setNodeRelay(id: string, relayId: string): Promise<void> {
-    await this.d.run("UPDATE nodes SET relay_id = ? WHERE id = ?", [relayId, id]);
+  /** Live workers that have returned a result the controller stored (what the relay policy counts). */
+  async liveProvenWorkerCount(since: number): Promise<number> {
+    return (await this.get<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM nodes WHERE role = 'worker' AND state = 'alive' AND last_seen >= ? AND proven_at IS NOT NULL", [since],
+    ))!.n;
+  }
+  /**
+   * Marks these workers proven at `at`, those that hang under `relayId` only: a relay's batch
+   * proves its own workers, never another relay's. Returns the ids it marked now.
+   */
+  async markProven(workerIds: readonly string[], relayId: string, at: number): Promise<string[]> {
+    const marked: string[] = [];
+    for (let i = 0; i < workerIds.length; i += 512) {
+      const chunk = workerIds.slice(i, i + 512);
+      const size = paddedCount(chunk.length);
+      const params = [...chunk, ...new Array<null>(size - chunk.length).fill(null)];
+      const rows = await this.d.all<{ id: string }>(
+        `UPDATE nodes SET proven_at = ? WHERE role = 'worker' AND relay_id = ? AND proven_at IS NULL AND id IN (${params.map(() => "CAST(? AS TEXT)").join(", ")}) RETURNING id`,
+        [at, relayId, ...params],
+      );
+      marked.push(...rows.map((r) => r.id));
+    }
+    return marked;
   }
 
   // commands

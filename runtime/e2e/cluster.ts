@@ -57,12 +57,12 @@ export class Cluster {
 
   /** Starts the controller and waits until it listens; returns its URL. */
   /** `generateAdminToken`: no --admin-token, so the controller writes one into its data folder. */
-  async startController(configPath: string, opts: { port?: number; data?: string; extra?: string[]; generateAdminToken?: boolean } = {}): Promise<Proc> {
+  async startController(configPath: string, opts: { port?: number; data?: string; extra?: string[]; generateAdminToken?: boolean; env?: Record<string, string> } = {}): Promise<Proc> {
     const proc = this.spawn("controller", [
       "controller", "--config", configPath, "--port", String(opts.port ?? 0), "--host", "127.0.0.1",
       "--data", opts.data ?? join(this.dir, "data"), "--token", this.token, "--relay-token", this.relayToken,
       ...(opts.generateAdminToken ? [] : ["--admin-token", this.adminToken]), ...(opts.extra ?? []),
-    ]);
+    ], { env: opts.env });
     let exitCode: number | null | undefined;
     void proc.exited.then((code) => (exitCode = code));
     this.url = await waitFor(async () => {

@@ -2,11 +2,12 @@
 // an expired identity or one issued under a rotated token is refused.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createPrivateKey, sign } from "node:crypto";
 import { IdentitySigner, IdentityVerifier, tokenFingerprint, peekIdentity } from "./identity-token.ts";
 
 const signer = IdentitySigner.load();
 const fp = tokenFingerprint("cluster-token");
-const id = { nodeId: "w-0123456789ab", role: "worker" as const, relayId: "r-0123456789ab", expiresAt: 2_000_000, token: fp };
+const id = { nodeId: "w-0123456789ab", role: "worker" as const, relayId: "r-0123456789ab", threads: 4, expiresAt: 2_000_000, token: fp };
 
 test("an identity the controller signed checks out with the public key alone", () => {
   const v = new IdentityVerifier(signer.publicKeyPem, [fp], () => 1_000_000);
@@ -50,4 +51,20 @@ test("the key survives a restart as PEM; fingerprints do not reveal the token", 
   assert.equal(again.publicKeyPem, signer.publicKeyPem);
   assert.match(fp, /^[0-9a-f]{16}$/);
   assert.ok(!fp.includes("cluster"));
+});
+
+test("an identity carries the threads granted at join; one signed without them is outdated", () => {
+  const v = new IdentityVerifier(signer.publicKeyPem, [fp], () => 1_000_000);
+  const checked = v.check(signer.issue({ ...id, threads: 256 }));
+  assert.equal(checked.ok && checked.id.threads, 256);
+  // What a controller before this change signed: v 1 without `h`.
+  const key = createPrivateKey(signer.privateKeyPem);
+  const signed = (p: object) => {
+    const payload = Buffer.from(JSON.stringify(p)).toString("base64url");
+    return `${payload}.${sign(null, Buffer.from(payload), key).toString("base64url")}`;
+  };
+  const old = { v: 1, n: id.nodeId, r: "worker", u: id.relayId, x: id.expiresAt, t: fp };
+  assert.deepEqual(v.check(signed(old)), { ok: false, problem: "outdated" });
+  assert.deepEqual(v.check(signed({ ...old, h: 0 })), { ok: false, problem: "outdated" });
+  assert.deepEqual(v.check(signed({ ...old, h: 2.5 })), { ok: false, problem: "outdated" });
 });

@@ -1,7 +1,8 @@
 // Node identities that no node can mint for another: the controller signs each identity with
 // its Ed25519 private key; relays verify with the public key alone. An identity names the
-// node, its role, the relay a worker belongs to, when it expires, and the fingerprint of the
-// token it joined with, so rotating a token revokes every identity issued under it.
+// node, its role, the relay a worker belongs to, the threads it was granted at join (what its
+// relay bounds a poll's grant by, whatever the poll says), when it expires, and the fingerprint
+// of the token it joined with, so rotating a token revokes every identity issued under it.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
 import type { NodeRole } from "../../protocol/messages.ts";
 
@@ -10,6 +11,8 @@ export interface Identity {
   role: NodeRole;
   /** A worker's relay (the only relay that accepts it); null for relays. */
   relayId: string | null;
+  /** Threads granted at join (its `threads=`, capped by the controller's --max-threads). */
+  threads: number;
   /** ms since the epoch. */
   expiresAt: number;
   /** tokenFingerprint() of the token the node joined with. */
@@ -40,12 +43,13 @@ export class IdentitySigner {
   }
 
   issue(id: Identity): string {
-    const payload = b64(JSON.stringify({ v: 1, n: id.nodeId, r: id.role, u: id.relayId, x: id.expiresAt, t: id.token }));
+    // Still v 1: `h` is a field more, which relays running an older bundle read past.
+    const payload = b64(JSON.stringify({ v: 1, n: id.nodeId, r: id.role, u: id.relayId, h: id.threads, x: id.expiresAt, t: id.token }));
     return `${payload}.${b64(sign(null, Buffer.from(payload), this.privateKey))}`;
   }
 }
 
-export type IdentityProblem = "malformed" | "signature" | "expired" | "revoked";
+export type IdentityProblem = "malformed" | "signature" | "expired" | "revoked" | "outdated";
 
 /** Verified identities kept (a fleet's nodes each present one, renewed now and then). */
 const VERIFIED_MAX = 10_000;
@@ -83,7 +87,7 @@ export class IdentityVerifier {
     const m = /^([A-Za-z0-9_-]{1,600})\.([A-Za-z0-9_-]{86})$/.exec(value);
     if (!m) return { ok: false, problem: "malformed" };
     if (!verify(null, Buffer.from(m[1]!), this.key, Buffer.from(m[2]!, "base64url"))) return { ok: false, problem: "signature" };
-    let p: { v?: unknown; n?: unknown; r?: unknown; u?: unknown; x?: unknown; t?: unknown };
+    let p: { v?: unknown; n?: unknown; r?: unknown; u?: unknown; h?: unknown; x?: unknown; t?: unknown };
     try {
       p = JSON.parse(Buffer.from(m[1]!, "base64url").toString("utf8")) as typeof p;
     } catch {
@@ -93,7 +97,10 @@ export class IdentityVerifier {
       (p.u !== null && typeof p.u !== "string") || typeof p.x !== "number" || typeof p.t !== "string") {
       return { ok: false, problem: "malformed" };
     }
-    return { ok: true, id: { nodeId: p.n, role: p.r, relayId: p.u as string | null, expiresAt: p.x, token: p.t } };
+    // Issued before threads were fixed at join: the node joins again (a poll would otherwise
+    // be bounded by whatever threads it declared).
+    if (!Number.isInteger(p.h) || (p.h as number) < 1) return { ok: false, problem: "outdated" };
+    return { ok: true, id: { nodeId: p.n, role: p.r, relayId: p.u as string | null, threads: p.h as number, expiresAt: p.x, token: p.t } };
   }
 }
 

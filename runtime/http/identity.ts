@@ -21,6 +21,7 @@ const PROBLEMS = {
   signature: "has a signature the controller did not make",
   expired: "has expired: join again",
   revoked: "was issued under a token that is no longer valid: join again with the current token",
+  outdated: "predates threads fixed at join: join again",
 } as const;
 
 /** The caller's identity if it presents a good one (no error otherwise). */

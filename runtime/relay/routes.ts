@@ -37,7 +37,9 @@ export function relayRouter(relay: Relay, opts: RelayRouteOptions): Router {
     const id = requireIdentity(ctx, opts.verifier, ["worker"], { relayId: opts.relayId });
     const q = parseQuery(ctx, "work");
     ctx.body = await relay.poll(id.nodeId, {
-      ...q, running: q.running === undefined ? undefined : parseTrialList(q.running), reserve: q.reserve === undefined ? undefined : parseTrialList(q.reserve),
+      // Threads were fixed at join, in the signed identity: `threads=` may say fewer, never more
+      // (what a poll declared used to bound its own grant: one poll took a whole sweep).
+      ...q, threads: Math.min(q.threads ?? id.threads, id.threads), running: q.running === undefined ? undefined : parseTrialList(q.running), reserve: q.reserve === undefined ? undefined : parseTrialList(q.reserve),
     });
   });
 

@@ -82,7 +82,8 @@ class Agent {
       },
       log: ctx.log,
     });
-    this.pool = new ThreadPool(ctx.threads, module, ctx.bundleSource === "source" ? "source" : { bundleSource: ctx.bundleSource }, {
+    // The controller may grant fewer threads than the machine has (--max-threads): its relay hands out work for no more.
+    this.pool = new ThreadPool(Math.min(ctx.threads, ctx.join.threads ?? ctx.threads), module, ctx.bundleSource === "source" ? "source" : { bundleSource: ctx.bundleSource }, {
       onReply: (reply, lease) => this.onReply(reply, lease),
       onReturned: (leases) => {
         // A terminating agent hands them back upstream, as its whole queue.
