@@ -7,6 +7,8 @@ export const BODY_CAPS = {
   results: 64 * 1024 * 1024,
   metrics: 8 * 1024 * 1024,
   heartbeat: 4 * 1024 * 1024,
+  /** A poll's trial lists: two of at most 60,000 characters. */
+  work: 256 * 1024,
 } as const;
 
 /** What a sender puts in one batch: well under the route's cap, leaving room for the envelope. */

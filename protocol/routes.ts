@@ -18,6 +18,22 @@ const hostParam = z.string().min(1).max(253).regex(/^[A-Za-z0-9._-]+$/, "must be
 // Up to 2 × (1,024 threads + a reserve of 256) trials of 10-digit ids: what a worker may list.
 const trialList = z.string().max(60_000).regex(/^(\d+:\d+(,\d+:\d+)*)?$/, "must be a comma list of trialId:attempt");
 
+/**
+ * What a worker holds, in a poll's body: the lists run to tens of KB (2 × (threads + reserve)
+ * trials), and in the URL they made every daemon take 64 KiB request heads, which any socket
+ * may fill without a token. A GET poll may still carry short lists in its query.
+ */
+export const WorkLists = z.strictObject({
+  /** Trials the worker is running (its lease renewals), trialId:attempt,… */
+  running: trialList.optional(),
+  /**
+   * Which of `running` have not started (its reserve, in the order it would start them):
+   * what the relay may ask back (WorkResponse.handBack) for idle threads elsewhere. A worker
+   * that sends it may long-poll with free=0, to hear such a request at once.
+   */
+  reserve: trialList.optional(),
+});
+
 export interface RouteDef<Q extends z.ZodType = z.ZodType, B extends z.ZodType | null = z.ZodType | null, R extends z.ZodType = z.ZodType> {
   method: "GET" | "POST";
   path: string;
@@ -49,20 +65,16 @@ export const routes = {
     body: null, response: JoinResponse,
   }),
   blob: route({ method: "GET", path: "/v1/blobs/:sha", query: noQuery, body: null, response: z.instanceof(Uint8Array) }),
+  /** A worker's poll: POST with its lists in the body (what agents send), or GET with short lists in the query. */
   work: route({
-    method: "GET", path: "/v1/work",
+    method: "POST", path: "/v1/work",
     query: z.strictObject({
       free: intParam(0, 1024),
       wait: intParam(0, 60_000).optional(),
       /** Last command sequence number the worker applied. */
       seq: intParam(0, Number.MAX_SAFE_INTEGER).optional(),
-      /** Trials the worker is running (its lease renewals), trialId:attempt,… */
+      /** As WorkLists, for a GET poll (a POST's body lists take their place). */
       running: trialList.optional(),
-      /**
-       * Which of `running` have not started (its reserve, in the order it would start them):
-       * what the relay may ask back (WorkResponse.handBack) for idle threads elsewhere. A worker
-       * that sends it may long-poll with free=0, to hear such a request at once.
-       */
       reserve: trialList.optional(),
       /** Threads the worker runs: read only up to its identity's (fixed at join), so it may say fewer, never more. */
       threads: intParam(1, 1024).optional(),
@@ -70,7 +82,7 @@ export const routes = {
       gflops: z.string().regex(/^\d{1,6}(\.\d{1,6})?$/, "must be a number 0..999999 with at most 6 decimals").transform(Number).optional(),
       host: hostParam.optional(),
     }),
-    body: null, response: WorkResponse,
+    body: WorkLists, response: WorkResponse,
   }),
   metrics: route({ method: "POST", path: "/v1/metrics", query: noQuery, body: MetricsBatch, response: z.object({ accepted: z.int() }) }),
   /**

@@ -1,15 +1,16 @@
-// Memory a controller holds for unauthenticated sockets that send most of a request head (63 KiB
-// of a 64 KiB limit) and never finish it: its RSS before, at the peak while they are open, and
+// Memory a controller holds for unauthenticated sockets that send most of a request head (all
+// but 256 bytes of what daemons take) and never finish it: its RSS before, at the peak while they are open, and
 // once its head timeout has cut them. Linux only (/proc); 127.0.0.1 only; stops by itself.
 import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { Cluster, waitFor } from "../e2e/cluster.ts";
+import { MAX_HEADER_BYTES } from "../http/listen.ts";
 
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface HalfHeadsWave {
-  /** Sockets the controller accepted and that sent their 63 KiB. */
+  /** Sockets the controller accepted and that sent their head. */
   sent: number;
   /** At most this many were open at once (seen from this side). */
   peakOpen: number;
@@ -27,11 +28,11 @@ export interface HalfHeadsFigures {
   waves: HalfHeadsWave[];
 }
 
-/** Opens `sockets` sockets that each send 63 KiB of a head; resolves once the controller has closed them all. */
+/** Opens `sockets` sockets that each send all but 256 bytes of the longest head a daemon takes; resolves once the controller has closed them all. */
 async function wave(pid: number, port: number, sockets: number, open: Set<Socket>): Promise<HalfHeadsWave> {
   let peakMiB = rssMiB(pid), peakOpen = 0, sent = 0;
   const sampler = setInterval(() => (peakMiB = Math.max(peakMiB, rssMiB(pid))), 100);
-  const head = `GET /?running=${"1".repeat(63 * 1024 - 20)}`;
+  const head = `GET /?running=${"1".repeat(MAX_HEADER_BYTES - 256)}`;
   const t0 = performance.now();
   try {
     // In batches, within the listen backlog; each socket is left open until the controller closes it.

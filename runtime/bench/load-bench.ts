@@ -1,10 +1,11 @@
 // Load benchmark: thousands of simulated agents (one generator process) polling through 10
 // relay daemons of one controller, on 127.0.0.1. Reports polls/s, poll latency, errors, and
 // the controller's CPU and memory, at 500, 2,000 and 5,000 agents. Then the controller's memory
-// with 4,000 sockets that each send 63 KiB of a request head and never finish (half-heads.ts).
+// with 4,000 sockets that each send nearly the longest request head a daemon takes and never finish (half-heads.ts).
 //
 //   npm run bench:load [-- --sizes 500,2000,5000] [-- --seconds 60] [-- --interval 2000] [-- --half-heads 4000]
 //   npm run bench:load -- --sizes= --half-heads 4000      (the half-sent heads alone; 0 skips them)
+import { MAX_HEADER_BYTES } from "../http/listen.ts";
 import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -85,7 +86,7 @@ let halfHeads: HalfHeadsFigures | undefined;
 if (Number(args["half-heads"])) {
   halfHeads = await halfHeadsBench(Number(args["half-heads"]));
   const h = halfHeads;
-  console.log(`\nhalf-sent heads: ${h.sockets} sockets each send 63 KiB of a request head and never finish it, twice; controller RSS before: ${h.beforeMiB.toFixed(0)} MiB`);
+  console.log(`\nhalf-sent heads: ${h.sockets} sockets each send ${((MAX_HEADER_BYTES - 256) / 1024).toFixed(1)} KiB of a request head and never finish it, twice; controller RSS before: ${h.beforeMiB.toFixed(0)} MiB`);
   console.log("wave  sent  open at once  controller peak RSS  RSS after the head timeout  all closed after");
   for (const [i, w] of h.waves.entries()) {
     console.log(`${String(i + 1).padStart(4)}  ${String(w.sent).padStart(4)}  ${String(w.peakOpen).padStart(12)}  ${w.peakMiB.toFixed(0).padStart(15)} MiB  ${w.afterMiB.toFixed(0).padStart(22)} MiB  ${w.allClosedSeconds.toFixed(1).padStart(14)} s`);

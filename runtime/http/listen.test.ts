@@ -45,21 +45,29 @@ const answered = async (s: { text: () => string }, n: number) => {
   }
 };
 
-test("the defaults: a short head timeout, a connection cap, keep-alive longer than any poll, 64 KiB heads", () => {
+test("the defaults: a short head timeout, a connection cap, keep-alive longer than any poll, 16 KiB heads", () => {
   assert.ok(HEAD_TIMEOUT_MS <= 10_000 && HEAD_TIMEOUT_MS >= 1_000, String(HEAD_TIMEOUT_MS));
   assert.equal(MAX_CONNECTIONS, 4096);
   assert.equal(KEEP_ALIVE_MS, 65_000);
-  assert.equal(MAX_HEADER_BYTES, 64 * 1024);
+  assert.equal(MAX_HEADER_BYTES, 16 * 1024);
   assert.equal(maxConnectionsFromEnv({}), undefined);
   assert.equal(maxConnectionsFromEnv({ DISCALC_MAX_CONNECTIONS: "100" }), 100);
   assert.throws(() => maxConnectionsFromEnv({ DISCALC_MAX_CONNECTIONS: "0" }), /DISCALC_MAX_CONNECTIONS must be an integer 1\.\.1000000, got "0"/);
 });
 
-test("a socket that sends 63 KiB of a head and stops is closed within the head timeout; an idle keep-alive socket outlives it", { timeout: 30_000 }, async () => {
+test("a head past 16 KiB is refused at once with 431", { timeout: 15_000 }, async () => {
+  const { port } = await daemon();
+  const long = await open(port);
+  long.socket.write(`GET /x?running=${"1".repeat(MAX_HEADER_BYTES)}`);
+  await long.closed;
+  assert.match(long.text(), /^HTTP\/1\.1 431 /);
+});
+
+test("a socket that sends most of a head and stops is closed within the head timeout; an idle keep-alive socket outlives it", { timeout: 30_000 }, async () => {
   const { server, port } = await daemon();
   assert.equal(server.headersTimeout, HEAD_TIMEOUT_MS);
   const half = await open(port);
-  half.socket.write(`GET /x?running=${"1".repeat(63 * 1024)}`);
+  half.socket.write(`GET /x?running=${"1".repeat(MAX_HEADER_BYTES - 1024)}`);
   const idle = await open(port);
   idle.socket.write(REQUEST);
   await answered(idle, 1);

@@ -5,12 +5,15 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type Koa from "koa";
 
-/** The request line and headers together, at most (Node's default is 16 KiB). */
-export const MAX_HEADER_BYTES = 64 * 1024;
+/**
+ * The request line and headers together, at most: Node's default. Long values travel in
+ * bodies (a poll's trial lists), which are read only once a request has shown its identity.
+ */
+export const MAX_HEADER_BYTES = 16 * 1024;
 /**
  * A request's head must arrive within this (Node's default is 60 s). Each connection may buffer
  * up to MAX_HEADER_BYTES of a head meanwhile, so this bounds how long a socket that never finishes
- * one holds that memory. A worker's head is at most 64 KiB, sent at once: seconds are plenty.
+ * one holds that memory. A client's head is sent at once: seconds are plenty.
  */
 export const HEAD_TIMEOUT_MS = 5_000;
 /**
@@ -44,8 +47,6 @@ export interface ListenLimits {
 /** Mount every router first: Koa fixes its middleware when callback() is called. */
 export async function listenHttp(app: Koa, port: number, host: string, limits: ListenLimits = {}): Promise<{ server: http.Server; port: number }> {
   const headTimeoutMs = limits.headTimeoutMs ?? HEAD_TIMEOUT_MS;
-  // A worker's poll lists every trial it holds in the URL, results on their way included: an
-  // agent of 1,024 threads may list 2 × (1,024 + 256) trials, about 33 KB, past Node's 16 KB.
   const server = http.createServer({
     maxHeaderSize: MAX_HEADER_BYTES,
     // Node checks the head and request deadlines only this often (30 s by default), so a socket

@@ -33,15 +33,21 @@ export function relayRouter(relay: Relay, opts: RelayRouteOptions): Router {
   const router = new Router();
   const bulkRoles = opts.fromRelay ? (["worker", "relay"] as const) : (["worker"] as const);
 
-  router.get(routes.work.path, async (ctx) => {
+  const poll = async (ctx: Koa.Context) => {
     const id = requireIdentity(ctx, opts.verifier, ["worker"], { relayId: opts.relayId });
     const q = parseQuery(ctx, "work");
+    // A POST's lists come in its body; a GET's (short ones) in its query.
+    const lists = ctx.method === "POST" ? await parseBody(ctx, "work") : q;
     ctx.body = await relay.poll(id.nodeId, {
       // Threads were fixed at join, in the signed identity: `threads=` may say fewer, never more
       // (what a poll declared used to bound its own grant: one poll took a whole sweep).
-      ...q, threads: Math.min(q.threads ?? id.threads, id.threads), running: q.running === undefined ? undefined : parseTrialList(q.running), reserve: q.reserve === undefined ? undefined : parseTrialList(q.reserve),
+      ...q, threads: Math.min(q.threads ?? id.threads, id.threads),
+      running: lists.running === undefined ? undefined : parseTrialList(lists.running),
+      reserve: lists.reserve === undefined ? undefined : parseTrialList(lists.reserve),
     });
-  });
+  };
+  router.post(routes.work.path, poll);
+  router.get(routes.work.path, poll);
 
   router.post(routes.results.path, async (ctx) => {
     const id = requireIdentity(ctx, opts.verifier, bulkRoles, { relayId: opts.relayId });

@@ -174,11 +174,14 @@ class Agent {
           res = await this.relay.call("work", {
             query: {
               free, wait: longPoll ? POLL_WAIT_MS : 0, seq: this.seq,
+              threads: this.pool.size, host: this.ctx.host, gflops: Number(this.gflops.toFixed(2)),
+            },
+            body: {
               // Everything we hold, results not yet acknowledged included: the relay takes back what is not listed.
               running: formatTrialList([...this.held(), ...this.results.unacked()]),
               reserve: tellReserve ? formatTrialList(this.pending) : undefined,
-              threads: this.pool.size, host: this.ctx.host, gflops: Number(this.gflops.toFixed(2)),
             },
+            deflate: false,
             signal: poll.signal,
           });
           failures = 0;
@@ -221,7 +224,7 @@ class Agent {
     // A poll cut short may have carried trials we never saw: saying we hold nothing (our
     // results are in) lets the relay hand them back now rather than when we fall silent.
     if (this.pollCut && !this.results.size) {
-      await this.relay.call("work", { query: { free: 0, wait: 0, seq: this.seq, running: formatTrialList([]) }, timeoutMs: 2000 }).catch(() => {});
+      await this.relay.call("work", { query: { free: 0, wait: 0, seq: this.seq }, body: { running: "" }, deflate: false, timeoutMs: 2000 }).catch(() => {});
     }
     await this.pool.close();
     if (this.terminating || this.mode === "exit") return { next: "exit", code: 0 };
