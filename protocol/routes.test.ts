@@ -106,13 +106,14 @@ test("other routes' queries: leases, heartbeat, and routes that take none", () =
   }
 });
 
-test("every route is under /v1/ with the method of the DESIGN table", () => {
+test("every route is under /v1/ with the method of the DESIGN table (the poll as agents send it)", () => {
   const table = Object.fromEntries(Object.entries(routes).map(([name, r]) => [name, `${r.method} ${r.path}`]));
   assert.deepEqual(table, {
     bootstrap: "GET /v1/bootstrap.mjs",
     join: "POST /v1/join",
     blob: "GET /v1/blobs/:sha",
-    work: "GET /v1/work",
+    // DESIGN's GET /v1/work is served too (relay routes): agents POST, their trial lists in the body.
+    work: "POST /v1/work",
     metrics: "POST /v1/metrics",
     rung: "POST /v1/rung",
     results: "POST /v1/results",
