@@ -8,12 +8,14 @@ import { ConfigError } from "../kernels/config-errors.ts";
 import { tokenArgs, tokenOption, TokenOptionError } from "./commands/token-option.ts";
 import type { StoreLocation } from "./controller/store.ts";
 
-const USAGE = `usage: discalc <command> [options]
-
-commands:
-  run SWEEP [--threads N] [--max-threads M] [--data DIR] [--new] [--verbose]
-        run a sweep on this machine (controller, root relay, local agent); print the leaderboard
-  controller --config SWEEP --token T [--relay-token R] [--admin-token A] [--no-promote] [--max-threads M] [--port 7070] [--host 0.0.0.0]
+/**
+ * Each command's usage: `discalc COMMAND --help` prints its own, `discalc --help` all of them.
+ * The first word of each is the command's name.
+ */
+const COMMAND_USAGE: ReadonlyArray<readonly [string, string]> = [
+  ["run", `  run SWEEP [--threads N] [--max-threads M] [--data DIR] [--new] [--verbose]
+        run a sweep on this machine (controller, root relay, local agent); print the leaderboard`],
+  ["controller", `  controller --config SWEEP --token T [--relay-token R] [--admin-token A] [--no-promote] [--max-threads M] [--port 7070] [--host 0.0.0.0]
              [--data DIR] [--store postgres://user@host:port/db] [--new] [--private] [--trust-proxy]
              [--advertise URL] [--print-token] [--max-connections N]
         serve a sweep to a fleet (workers join with T, relays with R, commands and deploys take A;
@@ -21,32 +23,47 @@ commands:
         --max-threads: a machine asking more threads at join is granted M (default 256, at most 1024)
         --advertise: the URL the printed join lines name (else a network address of this machine);
         --print-token: put T in the printed one-line join (else it reads DISCALC_TOKEN where it runs);
-        --max-connections: open connections at most (4096; DISCALC_MAX_CONNECTIONS, which relays read too)
-  join --controller URL --token T [--threads N] [--role relay|worker] [--exit-when-idle [SECONDS]] [--relay-port P] [--listen HOST] [--advertise URL]
+        --max-connections: open connections at most (4096; DISCALC_MAX_CONNECTIONS, which relays read too)`],
+  ["join", `  join --controller URL --token T [--threads N] [--role relay|worker] [--exit-when-idle [SECONDS]] [--relay-port P] [--listen HOST] [--advertise URL]
         join this machine to a controller (as the bootstrap one-liner does); --role relay takes the relay token;
         threads default to what the machine grants (SLURM_CPUS_PER_TASK, the cgroup CPU quota, CPU affinity, cores);
-        --exit-when-idle: exit 0 once nothing runs and the controller has had nothing to lease for SECONDS (60)
-  relay --controller URL --token R [--port P] [--listen HOST] [--advertise URL]
-        join as a relay, with the relay token
-  sweep extend --controller URL --admin-token A --sweep ID [--samples N] [--repeats R]
-        more samples (random, tpe) or repeats for a running or finished sweep: the new totals; existing trials stay
-  deploy --controller URL --admin-token A [--label L]
-        bundle the node runtime with the built kernels and make it current on the fleet
-  export (--data DIR | --store URL) --format csv|jsonl [--sweep ID] [--out FILE]
-        one row per trial
-  status --controller URL [--token T]
-        the network (controller → relays → workers, alive/silent/gone, live statistics) and each sweep's progress
-  best --sweep ID (--controller URL [--token T] | --data DIR | --store URL) [--top N] [--json] [--importance]
-        a sweep's leaderboard by its metric (mean ± std over seeds per point); --json prints the rows (all unless --top)
-  train CONFIG [--json]
-        run one trial of any experiment here (a sweep config: its base point); print each report and the result hash
-  bench [--quick]
-        benchmark the kernels against naive JavaScript and tfjs-wasm
+        --exit-when-idle: exit 0 once nothing runs and the controller has had nothing to lease for SECONDS (60)`],
+  ["relay", `  relay --controller URL --token R [--port P] [--listen HOST] [--advertise URL]
+        join as a relay, with the relay token`],
+  ["sweep", `  sweep extend --controller URL --admin-token A --sweep ID [--samples N] [--repeats R]
+        more samples (random, tpe) or repeats for a running or finished sweep: the new totals; existing trials stay`],
+  ["deploy", `  deploy --controller URL --admin-token A [--label L]
+        bundle the node runtime with the built kernels and make it current on the fleet`],
+  ["export", `  export (--data DIR | --store URL) --format csv|jsonl [--sweep ID] [--out FILE]
+        one row per trial`],
+  ["status", `  status --controller URL [--token T]
+        the network (controller → relays → workers, alive/silent/gone, live statistics) and each sweep's progress`],
+  ["best", `  best --sweep ID (--controller URL [--token T] | --data DIR | --store URL) [--top N] [--json] [--importance]
+        a sweep's leaderboard by its metric (mean ± std over seeds per point); --json prints the rows (all unless --top)`],
+  ["train", `  train CONFIG [--json]
+        run one trial of any experiment here (a sweep config: its base point); print each report and the result hash`],
+  ["bench", `  bench [--quick]
+        benchmark the kernels against naive JavaScript and tfjs-wasm`],
+];
 
-Every token option X also takes --X-file PATH (the file's first line) or the environment:
+const USAGE_FOOTER = `Every token option X also takes --X-file PATH (the file's first line) or the environment:
 DISCALC_TOKEN, DISCALC_RELAY_TOKEN, DISCALC_ADMIN_TOKEN (a token in argv is visible in ps).
 run "npm run build" first if the kernels are not built.
 DISCALC_LOG_LEVEL=info|debug shows the controller's events (joins, commands, deploys) as JSON lines on stderr (default: warn).`;
+
+const USAGE = `usage: discalc <command> [options]   (discalc <command> --help: that command alone)
+
+commands:
+${COMMAND_USAGE.map(([, u]) => u).join("\n")}
+
+${USAGE_FOOTER}`;
+
+
+/** One command's usage (and the shared notes on tokens and logs), or everything for an unknown name. */
+function usageOf(command: string | undefined): string {
+  const own = COMMAND_USAGE.find(([name]) => name === command);
+  return own ? `usage: discalc ${own[1].trimStart()}\n\n${USAGE_FOOTER}` : USAGE;
+}
 
 class UsageError extends Error {}
 
@@ -84,8 +101,28 @@ const role = (v: string | undefined) => {
  */
 const plainLine = (m: string) => console.error(`[discalc ${new Date().toISOString()}] ${m}`);
 
+/** The command being run, for a usage error's usage. */
+let current: string | undefined;
+
+/** --controller as a user types it: `host:port` is http://; anything that is no http(s) URL is refused now. */
+async function controllerOption(v: string | undefined): Promise<string> {
+  const { controllerUrl } = await import("./commands/controller-url.ts");
+  try {
+    return controllerUrl(required("controller", v));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  current = command;
+  // --help and -h anywhere before a "--": that command's usage, and nothing run.
+  const beforeDashes = rest.indexOf("--") < 0 ? rest : rest.slice(0, rest.indexOf("--"));
+  if (command !== undefined && (beforeDashes.includes("--help") || beforeDashes.includes("-h"))) {
+    console.log(usageOf(command));
+    return 0;
+  }
   const s = { type: "string" } as const;
   const b = { type: "boolean", default: false } as const;
   switch (command) {
@@ -144,7 +181,7 @@ async function main(argv: string[]): Promise<number> {
       });
       const { joinCommand, grantedThreads } = await import("./commands/join.ts");
       return joinCommand({
-        controller: required("controller", values.controller), token: required("token", tokenOption(values, "token")),
+        controller: await controllerOption(values.controller), token: required("token", tokenOption(values, "token")),
         threads: int("threads", values.threads, 1, 1024) ?? (grantedThreads() as { threads: number }).threads,
         exitWhenIdle: int("exit-when-idle", values["exit-when-idle"], 1, 7 * 86_400),
         role: command === "relay" ? "relay" : role(values.role),
@@ -156,7 +193,7 @@ async function main(argv: string[]): Promise<number> {
       const { values } = args(rest, { controller: s, ...tokenArgs("admin-token"), label: s });
       const { deployCommand } = await import("./commands/deploy.ts");
       // The outcome is the command's answer: printed, not logged.
-      await deployCommand({ controller: required("controller", values.controller), adminToken: required("admin-token", tokenOption(values, "admin-token")), label: values.label },
+      await deployCommand({ controller: await controllerOption(values.controller), adminToken: required("admin-token", tokenOption(values, "admin-token")), label: values.label },
         (m) => console.log(m));
       return 0;
     }
@@ -168,7 +205,7 @@ async function main(argv: string[]): Promise<number> {
       if (samples === undefined && repeats === undefined) throw new UsageError("give --samples N or --repeats R (the new totals)");
       const { sweepExtendCommand } = await import("./commands/sweep-extend.ts");
       console.log(await sweepExtendCommand({
-        controller: required("controller", values.controller), adminToken: required("admin-token", tokenOption(values, "admin-token")),
+        controller: await controllerOption(values.controller), adminToken: required("admin-token", tokenOption(values, "admin-token")),
         sweep: int("sweep", required("sweep", values.sweep), 1, Number.MAX_SAFE_INTEGER)!, samples, repeats,
       }));
       return 0;
@@ -176,7 +213,7 @@ async function main(argv: string[]): Promise<number> {
     case "status": {
       const { values } = args(rest, { controller: s, ...tokenArgs("token") });
       const { statusCommand } = await import("./commands/status.ts");
-      console.log(await statusCommand({ controller: required("controller", values.controller), token: tokenOption(values, "token") }));
+      console.log(await statusCommand({ controller: await controllerOption(values.controller), token: tokenOption(values, "token") }));
       return 0;
     }
     case "best": {
@@ -187,7 +224,7 @@ async function main(argv: string[]): Promise<number> {
       if (values.token !== undefined && local !== undefined) throw new UsageError("--token goes with --controller, not --data or --store");
       const { bestCommand } = await import("./commands/best.ts");
       process.stdout.write(await bestCommand({
-        sweep, controller: values.controller, token: values.controller !== undefined ? tokenOption(values, "token") : undefined, data: local, top: int("top", values.top, 1, 1_000_000), json: values.json!,
+        sweep, controller: values.controller === undefined ? undefined : await controllerOption(values.controller), token: values.controller !== undefined ? tokenOption(values, "token") : undefined, data: local, top: int("top", values.top, 1, 1_000_000), json: values.json!,
         importance: values.importance,
       }));
       return 0;
@@ -208,8 +245,11 @@ async function main(argv: string[]): Promise<number> {
       await import("../kernels/bench.ts");
       return 0;
     }
-    case undefined:
     case "help":
+      // discalc help COMMAND: that command's usage.
+      console.log(usageOf(rest[0]));
+      return 0;
+    case undefined:
     case "--help":
     case "-h":
       console.log(USAGE);
@@ -223,7 +263,7 @@ main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
     const usage = err instanceof UsageError || err instanceof TokenOptionError || (err as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS");
-    if (usage) console.error(`discalc: ${(err as Error).message}\n\n${USAGE}`);
+    if (usage) console.error(`discalc: ${(err as Error).message}\n\n${usageOf(current)}`);
     else console.error(`discalc: ${err instanceof Error ? err.message : String(err)}`), process.env.DISCALC_DEBUG && console.error(String((err as Error)?.stack).slice(0, 3000));
     // A bad config, bad data or an experiment that does not build: exit 2, nothing started.
     process.exitCode = usage || err instanceof ConfigError || (err as Error)?.name === "ExperimentBuildError" ? 2 : 1;
