@@ -39,6 +39,7 @@ export async function runCommand(o: { config: string; threads?: number; maxThrea
     const sweepId = controller.sweep!.sweepId;
     const store = controller.state.store;
     console.log(`sweep "${config.name}" (id ${sweepId}): ${controller.sweep!.trials} trials${controller.sweep!.resumed ? " (resumed)" : ""}; data in ${data}`);
+    console.log(`dashboard: ${controller.url}/ (live curves and the leaderboard, while this runs)`);
     // What `discalc join --controller URL --token T --listen 127.0.0.1 [--threads N]` would run.
     const options = { controller: controller.url, token, listen: "127.0.0.1", routes: BOOTSTRAP_ROUTES, ...(o.threads ? { threads: o.threads } : {}) };
     agent.send({ type: "join", options }, () => {}); // a failed send means the agent is gone, which the loop reports

@@ -61,6 +61,7 @@ test("run: the sweep to its leaderboard, exit 0, and its agent exits too", { tim
   assert.equal(await proc.exited, 0, c.dump());
   const out = proc.log.join("\n");
   assert.match(out, /4\/4 done \(4 ok, 0 failed\)/);
+  assert.match(out, /^dashboard: http:\/\/127\.0\.0\.1:\d+\/ /m, "the dashboard's URL, at start");
   assert.match(out, /joined as worker/, "the agent joined through the bootstrap");
   assert.match(out, /terminating: handing back queued trials/, "the agent was told to drain (SIGTERM)");
   assert.equal((out.match(/^\s+\d+\s+[\d.]+ ± /gm) ?? []).length, 2, "a leaderboard row per learning rate");
