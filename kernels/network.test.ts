@@ -1,4 +1,5 @@
 import { test } from "node:test";
+import { slowTest } from "./slow-test.ts";
 import assert from "node:assert/strict";
 import { compileKernels, instantiateKernels } from "./load.ts";
 import { trainMlp, type EpochMetrics } from "./network.ts";
@@ -119,7 +120,7 @@ test("a model too large for wasm32 memory is refused up front, naming the fields
 });
 
 
-test("the LeNet-style CNN reaches at least 96% on mnist (8,000 / 2,000, 6 epochs, batch 64, Adam 0.001)", { timeout: 120_000 }, () => {
+test("the LeNet-style CNN reaches at least 96% on mnist (8,000 / 2,000, 6 epochs, batch 64, Adam 0.001)", { timeout: 120_000, skip: slowTest }, () => {
   const result = train({ dataset: { name: "mnist", train: 8000, test: 2000 }, model: { layers: LENET_LAYERS }, train: { epochs: 6, batch: 64, optimizer: "adam", lr: 0.001, seed: 1 } });
   assert.ok(result.final!.testAccuracy! >= 0.96, `test accuracy ${result.final!.testAccuracy}`);
   assert.equal(result.paramCount, (5 * 5 * 1 * 8 + 8) + (5 * 5 * 8 * 16 + 16) + (5 * 5 * 16 * 64 + 64) + (64 * 10 + 10));
