@@ -89,8 +89,9 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     initialBundle?.catch(() => {}); // awaited below, unless the start fails first
     const controllerId = (await store.getMeta("controller_id")) ?? newNodeId("controller");
     await store.setMeta("controller_id", controllerId);
-    const tokens = resolveTokens(o.data, { cluster: o.token, relay: o.relayToken, admin: o.adminToken });
+    const tokens = await resolveTokens(o.data, { cluster: o.token, relay: o.relayToken, admin: o.adminToken }, store);
     if (tokens.adminTokenFile) log(`admin token in ${tokens.adminTokenFile} (mode 0600)`);
+    else if (tokens.adminFrom === "store") log("admin token: the one this store keeps (its hash); the token is in the admin-token file of the controller that generated it");
     // The key that signs identities never leaves the controller; relays get its public half.
     const signer = IdentitySigner.load(await store.getMeta("identity_key"));
     await store.setMeta("identity_key", signer.privateKeyPem);
@@ -149,7 +150,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     const rest = apiRouter(state);
     const dashboard = dashboardRouter();
     // GET /metrics: open like the read-only API, a token under --private.
-    const prom = metricsRouter(metrics.registry, { tokens: o.privateApi ? [o.token, state.adminToken] : undefined });
+    const prom = metricsRouter(metrics.registry, { tokens: o.privateApi ? [state.token, state.adminToken] : undefined });
     for (const r of [nodes, root, rest, dashboard, prom]) app.use(r.routes()).use(r.allowedMethods());
     const { server, port } = await listenHttp(app, o.port ?? 7070, o.host ?? "0.0.0.0", { maxConnections: o.maxConnections });
     const url = `http://${o.host && o.host !== "0.0.0.0" ? o.host : "127.0.0.1"}:${port}`;

@@ -7,8 +7,8 @@ import { createHash } from "node:crypto";
 import { routes } from "../../protocol/routes.ts";
 import type { JoinResponse } from "../../protocol/messages.ts";
 import { parseQuery, parseBody } from "../http/boundary.ts";
-import { requireIdentity, requireToken, setIdentity, newNodeId, presentedIdentity, sameToken, type Identity } from "../http/identity.ts";
-import { tokenFingerprint } from "../http/identity-token.ts";
+import { requireIdentity, requireToken, setIdentity, newNodeId, presentedIdentity, type Identity } from "../http/identity.ts";
+import { sameKey } from "../http/token-key.ts";
 import type { ControllerState } from "./state.ts";
 import { decideRole } from "./roles.ts";
 import { grantThreads } from "./join-threads.ts";
@@ -37,7 +37,7 @@ export function nodeRouter(s: ControllerState): Router {
     // The cluster token makes workers (and relays, when the fanout policy promotes them); the
     // relay token makes relays. Asking to be a relay takes the relay token.
     const token = requireToken(ctx, [s.token, s.relayToken], "joining");
-    const asRelayToken = sameToken(token, s.relayToken);
+    const asRelayToken = sameKey(token, s.relayToken);
     const q = parseQuery(ctx, "join");
     if (q.role === "relay" && !asRelayToken) ctx.throw(403, "query parameter 'role': joining as a relay needs the relay token (--relay-token)");
     const now = Date.now();
@@ -48,7 +48,7 @@ export function nodeRouter(s: ControllerState): Router {
     const renewing = q.renew === "1" && known !== undefined;
     // A new node takes a join from its token's bucket; a node coming back with its own identity does not.
     if (!known) {
-      const taken = s.joins.take(tokenFingerprint(token), now);
+      const taken = s.joins.take(token.fingerprint, now);
       if (!taken.ok) {
         const seconds = Math.ceil(taken.retryAfterMs / 1000);
         ctx.set("Retry-After", String(seconds));
@@ -71,7 +71,7 @@ export function nodeRouter(s: ControllerState): Router {
       bundle_sha: bundleSha,
     });
     const identity = s.issueIdentity({
-      nodeId, role: decision.role, relayId: decision.role === "worker" ? decision.relayId : null, threads, token: tokenFingerprint(token),
+      nodeId, role: decision.role, relayId: decision.role === "worker" ? decision.relayId : null, threads, token: token.fingerprint,
     });
     setIdentity(ctx, identity.signed);
     const answer: JoinResponse = {

@@ -1,5 +1,6 @@
 // The controller's shared state, handed to its routers: store, scheduler, blobs, the root
 // relay, tokens and timing settings, and the few operations several routers need.
+import type { TokenKey } from "../http/token-key.ts";
 import type Koa from "koa";
 import type { Store } from "./store.ts";
 import type { Scheduler } from "./scheduler.ts";
@@ -10,7 +11,7 @@ import { RungWaiters } from "./rung-waiters.ts";
 import type { Command, HeartbeatRequest, HeartbeatResponse, IdentityCheck, RelayStats, TrialLease } from "../../protocol/messages.ts";
 import { EarlyStopping } from "../../protocol/early-stopping.ts";
 import { commandMessage, signLeases } from "../../protocol/signed-work.ts";
-import { IdentityVerifier, tokenFingerprint, type IdentitySigner, type Identity } from "../http/identity-token.ts";
+import { IdentityVerifier, type IdentitySigner, type Identity } from "../http/identity-token.ts";
 import { JoinLimiter, type JoinLimit } from "./join-limiter.ts";
 
 export class ControllerState {
@@ -27,7 +28,7 @@ export class ControllerState {
     readonly scheduler: Scheduler,
     readonly blobs: BlobStore,
     readonly opts: {
-      controllerId: string; token: string; relayToken: string; adminToken: string; signer: IdentitySigner;
+      controllerId: string; token: TokenKey; relayToken: TokenKey; adminToken: TokenKey; signer: IdentitySigner;
       identityTtlMs: number; promote: boolean;
       /** --max-threads: the most threads a join is granted. */
       maxThreads: number;
@@ -49,7 +50,7 @@ export class ControllerState {
 
   /** Fingerprints of the tokens that may join (an identity issued under another is revoked). */
   identityTokens(): string[] {
-    return [...new Set([tokenFingerprint(this.opts.token), tokenFingerprint(this.opts.relayToken)])];
+    return [...new Set([this.opts.token.fingerprint, this.opts.relayToken.fingerprint])];
   }
 
   /** What a relay needs to check its workers' identities: the public key only. */

@@ -4,6 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { Cluster, freePort, waitFor } from "./cluster.ts";
 import { verifyExactlyOnce, waitForSweepEnd } from "./verify.ts";
 import { runChaos, SEED, SECONDS } from "./chaos.ts";
@@ -54,6 +55,24 @@ test("postgres: a controller killed mid-sweep is replaced by one with an empty -
   const s = await waitForSweepEnd(c, 180_000);
   assert.equal(s.state, "done");
   await verifyExactlyOnce(c, SWEEP);
+});
+
+test("postgres: a first start creates a missing --data folder; a controller from another folder takes the same generated admin token", { timeout: 120_000, skip: missing }, async () => {
+  const c = new Cluster();
+  clusters.push(c);
+  const store = await server!.createDatabase("admin_token");
+  const config = c.writeConfig("sweep", { ...SWEEP, name: "pg-admin" });
+  const data = join(c.dir, "not", "yet", "made");
+  const first = await c.startController(config, { data, extra: ["--store", store], generateAdminToken: true });
+  const token = readFileSync(join(data, "admin-token"), "utf8").trim();
+  const command = (t: string) => fetch(`${c.url}/api/commands?kind=pause&sweep=1`, { method: "POST", headers: { authorization: `Bearer ${t}` } }).then((r) => r.status);
+  assert.equal(await command(token), 200, "the generated admin token commands");
+  c.signal(first, "SIGTERM");
+  await first.exited;
+  const second = await c.startController(config, { data: join(c.dir, "another"), extra: ["--store", store], generateAdminToken: true });
+  assert.ok(second.log.some((l) => /admin token: the one this store keeps/.test(l)), c.dump());
+  assert.equal(await command(token), 200, "and commands the second controller, started from another folder");
+  assert.equal(await command("not-the-admin-token"), 403);
 });
 
 test(`postgres: chaos (seed ${SEED}, ${SECONDS} s) ends exact on a PostgreSQL store`, { timeout: 300_000, skip: missing }, async () => {

@@ -1,6 +1,7 @@
 // Who is calling: the identity cookie (an Ed25519-signed identity the controller issued, see
 // identity-token.ts) and bearer tokens (cluster, relay and admin tokens).
-import { timingSafeEqual, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { sameKey, tokenKey, type TokenKey } from "./token-key.ts";
 import type Koa from "koa";
 import type { NodeRole } from "../../protocol/messages.ts";
 import type { Identity, IdentityVerifier } from "./identity-token.ts";
@@ -57,24 +58,21 @@ export function bearerToken(ctx: Koa.Context): string | undefined {
   return m[1];
 }
 
-export const sameToken = (a: string, b: string) => {
-  const x = Buffer.from(a), y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-};
-
-/** 401 without a token, 403 with one that is not among `accepted`. */
-export function requireToken(ctx: Koa.Context, accepted: readonly string[], what: string): string {
+/** 401 without a token, 403 with one that is not among `accepted`; the key of the one presented. */
+export function requireToken(ctx: Koa.Context, accepted: readonly TokenKey[], what: string): TokenKey {
   const token = bearerToken(ctx);
   if (token === undefined) ctx.throw(401, `header 'authorization' is missing: ${what} needs 'Bearer <token>'`);
-  if (!accepted.some((t) => sameToken(t, token))) ctx.throw(403, `wrong token for ${what}`);
-  return token;
+  const presented = tokenKey(token);
+  const match = accepted.find((k) => sameKey(k, presented));
+  if (!match) ctx.throw(403, `wrong token for ${what}`);
+  return match;
 }
 
 /**
  * Admin routes take only the admin token. A node's identity cookie opens its own role's
  * routes and nothing more, so a node that tries one gets 403, not a prompt for a token.
  */
-export function requireAdmin(ctx: Koa.Context, adminToken: string, what: string): void {
+export function requireAdmin(ctx: Koa.Context, adminToken: TokenKey, what: string): void {
   if (bearerToken(ctx) === undefined && ctx.cookies.get(IDENTITY_COOKIE, { signed: false })) {
     ctx.throw(403, `a node's identity may not use ${what}: it needs the admin token`);
   }

@@ -6,6 +6,7 @@ import Router from "@koa/router";
 import type Koa from "koa";
 import { Registry, Histogram, collectDefaultMetrics } from "prom-client";
 import { requireToken } from "./identity.ts";
+import type { TokenKey } from "./token-key.ts";
 
 export const METRICS_PATH = "/metrics";
 export const METRIC_PREFIX = "discalc_";
@@ -62,7 +63,7 @@ export function timingMiddleware(m: DaemonMetrics): Koa.Middleware {
  * GET /metrics in the text exposition format. With `tokens`, the caller needs
  * `Authorization: Bearer <one of them>` (the controller under --private).
  */
-export function metricsRouter(registry: Registry, opts: { tokens?: readonly string[] } = {}): Router {
+export function metricsRouter(registry: Registry, opts: { tokens?: readonly TokenKey[] } = {}): Router {
   const router = new Router();
   router.get(METRICS_PATH, async (ctx) => {
     if (opts.tokens) requireToken(ctx, opts.tokens, "/metrics (the controller runs --private)");

@@ -7,6 +7,7 @@
 // again (same id), loads the new bundle and serves on the same port. The old server keeps
 // answering (with nothing to hand out) until the new bundle is ready, so workers polling
 // meanwhile see a quiet relay rather than a refused connection, and stay with it.
+import { tokenKey } from "../http/token-key.ts";
 import Koa from "koa";
 import { ProtocolClient } from "../../protocol/client.ts";
 import { Relay } from "./relay.ts";
@@ -65,7 +66,7 @@ export async function runRelayNode(ctx: NodeContext): Promise<NodeOutcome> {
   const metrics = createDaemonMetrics();
   relayMetrics(metrics.registry, relay);
   app.use(timingMiddleware(metrics));
-  const router = relayRouter(relay, { verifier, relayId: ctx.join.nodeId, statsTokens: [ctx.token] });
+  const router = relayRouter(relay, { verifier, relayId: ctx.join.nodeId, statsTokens: [tokenKey(ctx.token)] });
   const prom = metricsRouter(metrics.registry);
   for (const r of [router, prom]) app.use(r.routes()).use(r.allowedMethods());
   const { server, port } = await listenRetrying(app, ctx.relayPort ?? 0, ctx.listen ?? "0.0.0.0");

@@ -8,6 +8,7 @@ import { Sha256 } from "../../protocol/messages.ts";
 import { parseQuery, parseBody } from "../http/boundary.ts";
 import { requireIdentity, requireToken, type Identity } from "../http/identity.ts";
 import type { IdentityVerifier } from "../http/identity-token.ts";
+import type { TokenKey } from "../http/token-key.ts";
 import { BlobMismatchError, HttpError } from "../../protocol/client.ts";
 import { rungAnswer } from "../stopping/rung-answer.ts";
 import { clientGone } from "../http/client-gone.ts";
@@ -18,7 +19,7 @@ export interface RelayRouteOptions {
   /** This relay's node id (the controller's for the root relay): it serves only its own workers. */
   relayId: string;
   /** Tokens that may read /v1/stats (the cluster and admin tokens). */
-  statsTokens: readonly string[];
+  statsTokens: readonly TokenKey[];
   /** On the controller, relays post their batches to the same paths: the controller's handlers. */
   fromRelay?: {
     results(ctx: Koa.Context, id: Identity): Promise<void>;
