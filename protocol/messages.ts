@@ -280,7 +280,10 @@ export const WorkerStats = z.object({
   workerId: z.string(),
   host: z.string(),
   threads: z.int(),
+  /** Trials on its threads now (what it holds less its reserve). */
   busy: z.int(),
+  /** Trials it holds unstarted (prefetched). */
+  reserved: z.int().default(0),
   lastPoll: z.number(),
   silent: z.boolean(),
   trialsDone: z.int(),
@@ -292,7 +295,10 @@ export const RelayStats = z.object({
   relayId: z.string(),
   url: z.string(),
   queued: z.int(),
+  /** Trials on its workers' threads now. */
   running: z.int(),
+  /** Trials in its workers' reserves (prefetched, unstarted); `queued` is this relay's own. */
+  reserved: z.int().default(0),
   bufferedResults: z.int(),
   workers: z.array(WorkerStats).max(10_000),
   trialsPerMinute: z.number(),
@@ -308,6 +314,11 @@ export const HeartbeatRequest = z.object({
   held: z.array(TrialRef).max(100_000),
   /** Trials the relay gives back (their worker went silent, or it is shutting down). */
   released: z.array(TrialRef).max(100_000).default([]),
+  /**
+   * Held trials on a thread now, by sweep id: the rest of `held` is prefetched (this relay's
+   * queue, workers' reserves). For the counts people read (running and reserved apart).
+   */
+  started: z.record(z.string().regex(/^\d{1,15}$/, "must be a sweep id"), z.int().min(0)).default({}),
 });
 export type HeartbeatRequest = z.infer<typeof HeartbeatRequest>;
 

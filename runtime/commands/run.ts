@@ -49,7 +49,8 @@ export async function runCommand(o: { config: string; threads?: number; maxThrea
       const sweep = (await store.sweep(sweepId))!;
       const ended = sweep.state === "done" || sweep.state === "cancelled";
       if (ended || Date.now() - shownAt >= 500) {
-        progress.update(await store.countsBySweep(sweepId));
+        const counts = await store.countsBySweep(sweepId);
+        progress.update(counts, controller.state.runningOf(sweepId, counts.leased));
         shownAt = Date.now();
       }
       if (ended) break;
@@ -96,7 +97,8 @@ class Progress {
 
   constructor(private readonly tty: boolean) {}
 
-  update(c: Record<TrialState, number>): void {
+  /** `running`: of the leased trials, those on a thread (the rest are reserved: prefetched). */
+  update(c: Record<TrialState, number>, running: number): void {
     const total = Object.values(c).reduce((a, b) => a + b, 0);
     const finished = c.done + c.pruned + c.failed + c.cancelled;
     this.finishedAtStart ??= finished;
@@ -104,16 +106,16 @@ class Progress {
     const rate = (finished - this.finishedAtStart) / Math.max(elapsed, 1e-3);
     const eta = rate > 0 ? (total - finished) / rate : NaN;
     const payload = {
-      ok: c.done, failed: c.failed, running: c.leased, queued: c.queued, rate: rate.toFixed(2),
+      ok: c.done, failed: c.failed, running, reserved: c.leased - running, queued: c.queued, rate: rate.toFixed(2),
       elapsed: seconds(elapsed), remaining: finished === total ? "0s" : Number.isFinite(eta) ? seconds(eta) : "?",
     };
     if (this.tty) {
       if (!this.bar) {
         this.bar = new SingleBar({
           stream: process.stdout,
-          format: "{bar} {value}/{total} done | {running} running | {failed} failed | {rate} trials/s, ETA {remaining}",
-          // The whole line fits the terminal (about 62 characters besides the bar).
-          barsize: Math.max(10, Math.min(40, (process.stdout.columns || 80) - 64)),
+          format: "{bar} {value}/{total} done | {running} running, {reserved} reserved | {failed} failed | {rate} trials/s, ETA {remaining}",
+          // The whole line fits the terminal (about 76 characters besides the bar).
+          barsize: Math.max(10, Math.min(40, (process.stdout.columns || 80) - 78)),
           fps: 5,
           // Trim to the terminal width instead of switching auto-wrap off: a Ctrl-C then
           // leaves the terminal as it was.
@@ -127,7 +129,7 @@ class Progress {
       }
       return;
     }
-    const counts = `${finished}/${total} done (${c.done} ok, ${c.pruned ? `${c.pruned} pruned, ` : ""}${c.failed} failed), ${c.leased} running, ${c.queued} queued`;
+    const counts = `${finished}/${total} done (${c.done} ok, ${c.pruned ? `${c.pruned} pruned, ` : ""}${c.failed} failed), ${running} running, ${c.leased - running} reserved, ${c.queued} queued`;
     if (counts !== this.lastCounts) console.log(`${counts} — ${payload.rate} trials/s, ${payload.elapsed} elapsed, ETA ${payload.remaining}`);
     this.lastCounts = counts;
   }

@@ -71,7 +71,7 @@ function relayFigures(stats: Partial<RelayStats> | null): Array<string | undefin
   if (!stats) return [];
   return [
     typeof stats.running === "number" ? `${stats.running} running` : undefined,
-    typeof stats.queued === "number" ? `${stats.queued} queued` : undefined,
+    typeof stats.reserved === "number" && typeof stats.queued === "number" ? `${stats.reserved + stats.queued} reserved` : undefined,
     typeof stats.bufferedResults === "number" && stats.bufferedResults > 0 ? `${stats.bufferedResults} results buffered` : undefined,
     typeof stats.trialsPerMinute === "number" ? `${stats.trialsPerMinute} trials/min` : undefined,
   ];
@@ -84,6 +84,7 @@ function workerLine(w: NodeInfo, now: number): string {
     `${w.threads} thread${w.threads === 1 ? "" : "s"}`,
     liveness(w, now),
     typeof stats?.busy === "number" ? `busy ${stats.busy}/${w.threads}` : undefined,
+    typeof stats?.reserved === "number" && stats.reserved > 0 ? `${stats.reserved} reserved` : undefined,
     typeof stats?.trialsDone === "number" ? `${stats.trialsDone} trials done` : undefined,
     typeof stats?.gflops === "number" && stats.gflops > 0 ? `${stats.gflops.toFixed(1)} GFLOP/s` : undefined,
   ]);
@@ -101,10 +102,12 @@ export function formatSweeps(sweeps: SweepView[], boards: Map<number, Leaderboar
   const lines = ["sweeps"];
   for (const s of sweeps) {
     const c = (k: string) => s.counts[k] ?? 0;
+    // Leased trials on a thread, and those prefetched (a controller before this split counts them all as running).
+    const running = s.counts.running ?? c("leased");
     const finished = c("done") + c("pruned") + c("failed") + c("cancelled");
     const pct = s.total ? Math.floor((finished / s.total) * 100) : 100;
     lines.push(`  ${s.id}  "${s.name}"  ${s.state}  ${finished}/${s.total} finished (${pct}%): ` +
-      `${c("done")} done, ${c("pruned") ? `${c("pruned")} pruned, ` : ""}${c("failed")} failed, ${c("leased")} running, ${c("queued")} queued` +
+      `${c("done")} done, ${c("pruned") ? `${c("pruned")} pruned, ` : ""}${c("failed")} failed, ${running} running, ${c("leased") - running} reserved, ${c("queued")} queued` +
       `${c("cancelled") ? `, ${c("cancelled")} cancelled` : ""} of ${s.total}`);
     const best = boards.get(s.id)?.rows[0];
     lines.push(`      experiment ${s.experiment.name}, ${s.metric.name} (${s.metric.goal})` +

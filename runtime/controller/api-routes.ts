@@ -31,7 +31,7 @@ export function apiRouter(s: ControllerState): Router {
     read(ctx);
     const q = parseQueryWith(ctx, api.sweeps.query);
     const limit = q.limit ?? DEFAULT_PAGE;
-    ctx.body = await idPage(await s.store.sweepsPage(Number(q.cursor ?? 0), limit + 1), limit, (r) => r.id, (sw) => sweepView(s.store, sw));
+    ctx.body = await idPage(await s.store.sweepsPage(Number(q.cursor ?? 0), limit + 1), limit, (r) => r.id, (sw) => sweepView(s.store, sw, (id, leased) => s.runningOf(id, leased)));
   });
 
   router.get(api.sweep.path, async (ctx) => {
@@ -40,7 +40,7 @@ export function apiRouter(s: ControllerState): Router {
     const id = Number(ctx.params.id);
     if (!Number.isSafeInteger(id) || id < 1) ctx.throw(400, "path parameter 'id' must be a positive integer");
     const sweep = await sweepOr404(ctx, id);
-    ctx.body = { ...(await sweepView(s.store, sweep)), config: JSON.parse(sweep.config) };
+    ctx.body = { ...(await sweepView(s.store, sweep, (id, leased) => s.runningOf(id, leased))), config: JSON.parse(sweep.config) };
   });
 
   router.get(api.leaderboard.path, async (ctx) => {

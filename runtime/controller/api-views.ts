@@ -44,9 +44,15 @@ export function sweepIdentity(s: SweepRow): { experiment: ExperimentRef; metric:
   return { experiment, metric };
 }
 
-export async function sweepView(store: Store, s: SweepRow): Promise<SweepView> {
-  const counts = await store.countsBySweep(s.id);
-  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+/**
+ * A sweep with its trials counted by state; with `runningOf` (the controller's view of its
+ * relays), leased trials split into running (on a thread) and reserved (prefetched).
+ */
+export async function sweepView(store: Store, s: SweepRow, runningOf?: (sweepId: number, leased: number) => number): Promise<SweepView> {
+  const byState = await store.countsBySweep(s.id);
+  const total = Object.values(byState).reduce((a, b) => a + b, 0);
+  const running = runningOf?.(s.id, byState.leased);
+  const counts: Record<string, number> = running === undefined ? byState : { ...byState, running, reserved: byState.leased - running };
   return {
     id: s.id, name: s.name, state: s.state, configHash: s.config_hash, createdAt: s.created_at, finishedAt: s.finished_at,
     leaseMs: s.lease_ms, maxAttempts: s.max_attempts, total, counts, ...sweepIdentity(s),

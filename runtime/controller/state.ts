@@ -121,9 +121,24 @@ export class ControllerState {
     if (this.storeFailure) ctx.throw(503, `controller store is not writable (${this.storeFailure}); refusing work`);
   }
 
+  /** Each relay's trials on a thread, by sweep, as its last heartbeat said: soft state, for counts only. */
+  private startedByRelay = new Map<string, { at: number; bySweep: Record<string, number> }>();
+
+  /**
+   * Of a sweep's `leased` trials, how many run on a thread now (by the relays heard from within
+   * silentMs); the rest are reserved (prefetched by a relay or an agent).
+   */
+  runningOf(sweepId: number, leased: number): number {
+    const now = Date.now();
+    let running = 0;
+    for (const { at, bySweep } of this.startedByRelay.values()) if (now - at <= this.silentMs) running += bySweep[sweepId] ?? 0;
+    return Math.min(running, leased);
+  }
+
   /** A relay's heartbeat (HTTP or the root relay's): liveness, worker stats, leases, commands. */
   async absorbHeartbeat(relayId: string, req: HeartbeatRequest, seq: number, url: string | undefined): Promise<HeartbeatResponse> {
     const now = Date.now();
+    this.startedByRelay.set(relayId, { at: now, bySweep: req.started });
     this.meters?.heartbeat(); // discalc_heartbeats_total
     return this.store.tx(async () => {
       await this.store.touchNode(relayId, now, { url, stats: JSON.stringify(req.stats) });

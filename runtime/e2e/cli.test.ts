@@ -81,7 +81,7 @@ test("status shows the controller, the relay and its worker, and the sweep; best
   assert.ok(controllerLine === 0 && relayLine > controllerLine && workerLine === relayLine + 1, status.out);
   assert.match(lines[relayLine]!, / trials\/min/, "the relay's throughput");
   assert.match(status.out, /1 relay\(s\) \(1 alive\), 1 worker\(s\) \(1 alive, 0 silent, 0 gone\), 1 worker threads/);
-  assert.match(status.out, /^sweeps\n {2}1 {2}"cli-xor" {2}done {2}4\/4 finished \(100%\): 4 done, 0 failed, 0 running, 0 queued of 4$/m);
+  assert.match(status.out, /^sweeps\n {2}1 {2}"cli-xor" {2}done {2}4\/4 finished \(100%\): 4 done, 0 failed, 0 running, 0 reserved, 0 queued of 4$/m);
   assert.match(status.out, /^ {6}experiment network, testAccuracy \(maximize\): best [\d.]+ ± [\d.]+ at \{"train\.lr":0\.(03|3)\}$/m, "the sweep's metric and its best point");
 
   // best from the controller and from the data directory: the same leaderboard.

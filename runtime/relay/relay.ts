@@ -573,7 +573,7 @@ export class Relay {
     for (const w of this.workers.values()) for (const l of w.running.values()) held.push(ref(l));
     const released = this.released.splice(0);
     try {
-      const res = await this.upstream.heartbeat({ stats: this.stats(), held, released }, this.lastSeq, port);
+      const res = await this.upstream.heartbeat({ stats: this.stats(), held, released, started: this.startedBySweep() }, this.lastSeq, port);
       this.bundleSha = res.bundleSha;
       if (res.revoked.length) this.revoke(res.revoked);
       for (const c of res.commands) this.apply(c);
@@ -585,6 +585,24 @@ export class Relay {
       this.o.log(`heartbeat failed: ${(err as Error).message}`);
     }
     this.ensureQueue(0);
+  }
+
+  /**
+   * Trials on a thread now, by sweep: what workers hold less what they say they have not started
+   * (their reserve), at most their threads each (a finished trial is held until its result
+   * reaches this relay, while its thread runs the next).
+   */
+  private startedBySweep(): Record<string, number> {
+    const started: Record<string, number> = {};
+    for (const w of this.workers.values()) {
+      const unstarted = new Set(w.reserve.map(key));
+      let n = 0;
+      for (const [k, l] of w.running) {
+        if (n >= w.threads) break;
+        if (!unstarted.has(k)) started[l.sweepId] = (started[l.sweepId] ?? 0) + 1, n++;
+      }
+    }
+    return started;
   }
 
   private revoke(refs: TrialRef[]): void {
@@ -636,13 +654,16 @@ export class Relay {
 
   stats(): RelayStats {
     const now = Date.now();
-    const workers: WorkerStats[] = [...this.workers.values()].map((w) => ({
-      workerId: w.id, host: w.host, threads: w.threads, busy: w.running.size, lastPoll: w.lastPoll,
-      silent: now - w.lastPoll > this.o.silentMs, trialsDone: w.trialsDone, gflops: w.gflops,
-    }));
+    const workers: WorkerStats[] = [...this.workers.values()].map((w) => {
+      const reserved = w.reserve.filter((r) => w.running.has(key(r))).length;
+      return {
+        workerId: w.id, host: w.host, threads: w.threads, busy: Math.min(w.threads, w.running.size - reserved), reserved, lastPoll: w.lastPoll,
+        silent: now - w.lastPoll > this.o.silentMs, trialsDone: w.trialsDone, gflops: w.gflops,
+      };
+    });
     return {
       relayId: this.o.relayId, url: this.o.url, queued: this.queue.length,
-      running: workers.reduce((s, w) => s + w.busy, 0), bufferedResults: this.resultBuffer.length,
+      running: workers.reduce((s, w) => s + w.busy, 0), reserved: workers.reduce((s, w) => s + w.reserved, 0), bufferedResults: this.resultBuffer.length,
       workers, trialsPerMinute: this.done.count(now, 60_000), resultsUploaded: this.counters.resultsUploaded,
       bytesBeforeCompression: this.upstream.bytes?.().raw ?? 0, bytesAfterCompression: this.upstream.bytes?.().sent ?? 0,
     };

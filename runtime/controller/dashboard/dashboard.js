@@ -91,10 +91,10 @@ function renderNetwork() {
     const s = n.stats || {};
     let busy = "—", perMin = "—", gflops = "—";
     if (n.role === "relay") {
-      busy = `${s.running ?? 0} running, ${s.queued ?? 0} queued`;
+      busy = `${s.running ?? 0} running, ${(s.reserved ?? 0) + (s.queued ?? 0)} reserved`;
       perMin = s.trialsPerMinute ?? "—";
     } else if (n.role === "worker") {
-      busy = `${s.busy ?? 0}/${n.threads}`;
+      busy = `${s.busy ?? 0}/${n.threads}${s.reserved ? ` (+${s.reserved} reserved)` : ""}`;
       gflops = s.gflops ? fmt(s.gflops, 1) : "—";
       const prev = state.workerRates.get(n.id);
       if (prev && s.trialsDone !== undefined && now > prev.t) {
@@ -137,7 +137,8 @@ function renderProgress() {
     `<div><b>${esc(sweep.name)}</b> (sweep ${sweep.id}) — <b>${sweep.state}</b></div>` +
     `<div class="bar"><span class="done" style="width:${w(c.done)}"></span><span class="pruned" style="width:${w(c.pruned ?? 0)}"></span><span class="failed" style="width:${w(c.failed)}"></span>` +
     `<span class="cancelled" style="width:${w(c.cancelled)}"></span><span class="running" style="width:${w(c.leased)}"></span></div>` +
-    `<dl><dt>done</dt><dd>${c.done} / ${sweep.total}</dd><dt>running</dt><dd>${c.leased}</dd><dt>queued</dt><dd>${c.queued}</dd>` +
+    // Leased trials on a thread (running) and prefetched by a relay or an agent (reserved).
+    `<dl><dt>done</dt><dd>${c.done} / ${sweep.total}</dd><dt>running</dt><dd>${c.running ?? c.leased}</dd><dt>reserved</dt><dd>${c.reserved ?? 0}</dd><dt>queued</dt><dd>${c.queued}</dd>` +
     `${c.pruned ? `<dt>pruned</dt><dd>${c.pruned}</dd>` : ""}<dt>failed</dt><dd>${c.failed}</dd><dt>cancelled</dt><dd>${c.cancelled}</dd><dt>elapsed</dt><dd>${duration(elapsed)}</dd>` +
     `<dt>time left</dt><dd>${sweep.state === "running" ? (Number.isFinite(eta) ? `about ${duration(eta)} <span class="muted">(at the last minute's ${rate.toFixed(2)} trials/s)</span>` : "— <span class=\"muted\">(measuring)</span>") : "—"}</dd></dl>`;
 }
