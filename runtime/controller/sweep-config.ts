@@ -3,7 +3,7 @@
 // trial it expands to), so a bad file names every problem at once.
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { ConfigError, formatIssues } from "../../kernels/config-errors.ts";
+import { ConfigError } from "../../kernels/config-errors.ts";
 import { MetricName, type ExperimentRef } from "../../protocol/messages.ts";
 import { EarlyStopping } from "../../protocol/early-stopping.ts";
 import { applyPoint, isPlainObject, sweepPoints, sweepSize, type Point } from "./expand-sweep.ts";
@@ -11,6 +11,7 @@ import { U32_MAX, type ConfigIssue, type ExperimentEntry, type MetricSpec } from
 import { networkExperiment } from "../experiments/network/network-experiment.ts";
 import { canonicalJson, getPath } from "../experiments/plain-data.ts";
 import { SWEEP_KEYS } from "../experiments/config-keys.ts";
+import { schemaIssues } from "../experiments/schema-issues.ts";
 /** Proposals a tpe search may have outstanding when its config does not say. */
 export const TPE_BATCH = 4;
 /** Past this a sweep is almost surely a typo, and checking every trial would take minutes. */
@@ -159,7 +160,7 @@ export function parseSweepConfig(input: unknown, experiment: SweepExperiment, op
 export function parseSweepConfig(input: unknown, experiment: SweepExperiment = NETWORK_EXPERIMENT, { requireMetric = true } = {}): TrainConfig {
   const own = isPlainObject(input) ? Object.fromEntries(Object.entries(input).filter(([k]) => SWEEP_KEYS.includes(k))) : input;
   const fields = SweepFields.safeParse(own);
-  const problems = fields.success ? [] : formatIssues(fields.error.issues);
+  const problems = fields.success ? [] : schemaIssues(SweepFields, fields.error.issues).map((issue) => issue.line);
   if (!isPlainObject(input)) throw new ConfigError(problems, "sweep config");
   const { entry } = experiment;
   const raw = input;
