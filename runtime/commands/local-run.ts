@@ -2,6 +2,7 @@
 // uses, with the blobs a lease would name: what `discalc train` runs, and the reference every
 // fleet result is checked against in the tests.
 import type { PreparedSweep } from "../controller/prepare-sweep.ts";
+import type { TrainConfig } from "../controller/sweep-config.ts";
 import { expandSweep, type ExpandedTrial } from "../controller/expand-sweep.ts";
 import { runTrial, type TrialOutcomeData, type TrialRuntime } from "../experiments/run-trial.ts";
 import { loadExperimentBlob } from "../experiments/load-experiment.ts";
@@ -14,7 +15,7 @@ export interface LocalRun {
   run(index: number, hooks?: Pick<TrialRuntime, "onReport" | "shouldStop">): Promise<TrialOutcomeData>;
 }
 
-export async function localRun(prepared: PreparedSweep): Promise<LocalRun> {
+export async function localRun(prepared: PreparedSweep<TrainConfig>): Promise<LocalRun> {
   const trials = expandSweep(prepared.config, prepared.entry);
   const packed = new Map(prepared.blobs.map((b) => [b.sha, b.bytes]));
   const exp = prepared.config.build.experiment;

@@ -11,13 +11,15 @@ import { dirname, resolve } from "node:path";
 export async function trainCommand(path: string, json: boolean): Promise<void> {
   const raw = readConfigFile(path);
   const input = isPlainObject(raw) && raw.name === undefined ? { ...raw, name: "train" } : raw;
-  const prepared = await prepareSweep(input, dirname(resolve(path)));
+  // One trial ranks nothing: a config of an experiment of one's own need not name a metric.
+  const prepared = await prepareSweep(input, dirname(resolve(path)), { requireMetric: false });
   const local = await localRun(prepared);
   const trial = local.trials[0]!;
   const exp = prepared.config.build.experiment;
 
   const out = new Output();
-  if (!json) out.line(`experiment ${exp.name}${exp.sha ? ` (${exp.sha.slice(0, 12)})` : ""}, seed ${trial.seed}, ranked by ${prepared.config.metric.name} (${prepared.config.metric.goal})`);
+  const metric = prepared.config.metric;
+  if (!json) out.line(`experiment ${exp.name}${exp.sha ? ` (${exp.sha.slice(0, 12)})` : ""}, seed ${trial.seed}${metric ? `, ranked by ${metric.name} (${metric.goal})` : ""}`);
   const result = await local.run(0, {
     onReport: (step, values) => out.line(json ? JSON.stringify({ type: "report", step, ...values }) : formatReport(step, values)),
     shouldStop: () => out.closed,

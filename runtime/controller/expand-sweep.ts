@@ -1,6 +1,6 @@
 // Expands a sweep config into its trials, in a fixed order and with random points drawn from a
 // seeded integer PRNG, so every run on every machine gets the same list (trials are stored by index).
-import type { SweepConfig, SweepSearch } from "./sweep-config.ts";
+import type { SweepSearch, TrainConfig } from "./sweep-config.ts";
 import { NETWORK_EXPERIMENT, sweepBase, TPE_BATCH } from "./sweep-config.ts";
 import type { ExperimentEntry } from "../experiments/experiment-entry.ts";
 import { getPath, isPlainObject } from "../experiments/plain-data.ts";
@@ -29,10 +29,11 @@ export type ExpandedTrial = {
  * rest are proposed as results come in: propose-trials.ts). `entry` is the experiment the sweep
  * runs (the built-in network by default).
  */
-export function expandSweep(config: SweepConfig, entry: ExperimentEntry = NETWORK_EXPERIMENT.entry): ExpandedTrial[] {
+export function expandSweep(config: TrainConfig, entry: ExperimentEntry = NETWORK_EXPERIMENT.entry): ExpandedTrial[] {
   const search = config.search;
+  // parseSweepConfig requires a metric for tpe, which proposes by it.
   const points = search?.method === "tpe"
-    ? proposeTpe(search.parameters, [], 0, Math.min(search.batch ?? TPE_BATCH, search.samples!), { seed: search.seed, goal: config.metric.goal })
+    ? proposeTpe(search.parameters, [], 0, Math.min(search.batch ?? TPE_BATCH, search.samples!), { seed: search.seed, goal: config.metric!.goal })
     : sweepPoints(search);
   const trials: ExpandedTrial[] = [];
   let point = 0;
@@ -45,7 +46,7 @@ export function expandSweep(config: SweepConfig, entry: ExperimentEntry = NETWOR
 }
 
 /** One point's trials (one per repeat), indexed from `firstIndex`; or why its config is invalid. */
-export function pointTrials(config: SweepConfig, entry: ExperimentEntry, params: Point, point: number, firstIndex: number): ExpandedTrial[] | { problem: string } {
+export function pointTrials(config: TrainConfig, entry: ExperimentEntry, params: Point, point: number, firstIndex: number): ExpandedTrial[] | { problem: string } {
   const repeats = config.search?.repeats ?? 1;
   const resolved = entry.resolve(applyPoint(sweepBase(config), params));
   if (!resolved.ok) return { problem: resolved.issues.map((i) => i.line).join("; ") };

@@ -14,7 +14,7 @@ import { FileDatasetSpec, datasetBlobKey } from "../datasets/file-spec.ts";
 import { DatasetFileError } from "../datasets/dataset-file-error.ts";
 import { isPlainObject } from "../experiments/plain-data.ts";
 import type { ExperimentEntry } from "../experiments/experiment-entry.ts";
-import { parseSweepConfig, type SweepConfig, type SweepExperiment } from "./sweep-config.ts";
+import { parseSweepConfig, type SweepConfig, type SweepExperiment, type TrainConfig } from "./sweep-config.ts";
 import { expandSweep } from "./expand-sweep.ts";
 
 export interface SweepBlob {
@@ -24,8 +24,8 @@ export interface SweepBlob {
   name: string;
 }
 
-export interface PreparedSweep {
-  config: SweepConfig;
+export interface PreparedSweep<C extends TrainConfig = SweepConfig> {
+  config: C;
   entry: ExperimentEntry;
   /** The experiment's blob and the packed data files, for the blob store. */
   blobs: SweepBlob[];
@@ -41,10 +41,13 @@ export async function prepareSweepFile(path: string): Promise<PreparedSweep> {
 /** Whether an experiment value names a folder rather than a registered experiment. */
 export const isExperimentPath = (v: string) => v.startsWith(".") || v.startsWith("/") || v.includes("/");
 
-export async function prepareSweep(input: unknown, baseDir: string): Promise<PreparedSweep> {
+/** With requireMetric false (discalc train: one trial ranks nothing), a config may name no metric. */
+export async function prepareSweep(input: unknown, baseDir: string, options?: { requireMetric?: true }): Promise<PreparedSweep>;
+export async function prepareSweep(input: unknown, baseDir: string, options: { requireMetric: false }): Promise<PreparedSweep<TrainConfig>>;
+export async function prepareSweep(input: unknown, baseDir: string, { requireMetric = true } = {}): Promise<PreparedSweep<TrainConfig>> {
   const blobs: SweepBlob[] = [];
   const experiment = await findExperiment(input, baseDir, blobs);
-  const config = parseSweepConfig(input, experiment);
+  const config = requireMetric ? parseSweepConfig(input, experiment) : parseSweepConfig(input, experiment, { requireMetric: false });
   const problems: string[] = [];
   const packed = new Map<string, string>();
   for (const { field, spec } of datasetSpecsOf(config, experiment.entry)) {
@@ -99,7 +102,7 @@ async function findExperiment(input: unknown, baseDir: string, blobs: SweepBlob[
 }
 
 /** Dataset specs of the sweep's trials: the base's, or every trial's when a dataset field is swept. */
-function datasetSpecsOf(config: SweepConfig, entry: ExperimentEntry) {
+function datasetSpecsOf(config: TrainConfig, entry: ExperimentEntry) {
   const swept = Object.keys(config.search?.parameters ?? {});
   const trials = swept.some((p) => p === "dataset" || p === "datasets" || p.startsWith("dataset.") || p.startsWith("datasets."))
     ? expandSweep(config, entry).filter((t) => t.repeat === 0).map((t) => t.config)

@@ -92,8 +92,14 @@ const cases: Array<[string, unknown, string[]]> = [
   ["bad name characters", { ...good, name: "my sweep/1" }, ["name: may use only letters, digits, '.', '_' and '-'"]],
   ["an empty name", { ...good, name: "" }, ["name: must not be empty"]],
   ["a long name", { ...good, name: "x".repeat(101) }, ["name: must be at most 100 characters"]],
-  ["an unknown top-level key", { ...good, sweeps: 1 }, ['(root): Unrecognized key: "sweeps"']],
-  ["an unknown search key", withSearch({ sample: 3 }), ['search: Unrecognized key: "sample"']],
+  ["an unknown top-level key", { ...good, sweeps: 1 }, ["unknown config key 'sweeps' (known here: dataset, model, train, name, experiment, metric, search, early_stopping, maxAttempts, leaseSeconds, relays)"]],
+  ["a typo in a top-level key", { ...good, serach: {} }, ["unknown config key 'serach' (did you mean 'search'?)"]],
+  ["typos in keys of the model and training", { ...good, model: { ...good.model, hiden: [4] }, train: { ...good.train, bach: 8, learningrate: 1 } }, [
+    "unknown config key 'model.hiden' (did you mean 'model.hidden'?)",
+    "unknown config key 'train.bach' (did you mean 'train.batch'?)",
+    "unknown config key 'train.learningrate' (known here: epochs, batch, optimizer, lr, momentum, beta1, beta2, eps, weightDecay, schedule, loss, seed)",
+  ]],
+  ["an unknown search key", withSearch({ sample: 3 }), ["unknown config key 'search.sample' (did you mean 'search.samples'?)"]],
   ["an unknown method", withSearch({ method: "bayes" }), ['search.method: Invalid option: expected one of "grid"|"random"|"tpe"']],
   ["tpe without samples", withSearch({ method: "tpe" }), ["search.samples: required for method tpe"]],
   ["a batch for random", random({ "train.lr": [0.1] }, { samples: 2, batch: 2 }), ["search.batch: only for method tpe (grid and random points do not depend on results)"]],
@@ -115,7 +121,7 @@ const cases: Array<[string, unknown, string[]]> = [
     "search.parameters.train.epochs: must be a list of choices or a range { uniform | loguniform | int: [a, b] }",
   ]],
   ["an unknown parameter path", withParams({ "train.lrr": [0.1], "model.hidden.first": [8] }), [
-    "search.parameters.train.lrr: unknown parameter (no such field in the trial config)",
+    "search.parameters.train.lrr: unknown parameter (no such field in the trial config; did you mean 'train.lr'?)",
     "search.parameters.model.hidden.first: unknown parameter (no such field in the trial config)",
   ]],
   ["overlapping parameter paths", withParams({ "train.schedule": ["cosine"], "train.schedule.every": [2] }), [
@@ -172,7 +178,7 @@ const cases: Array<[string, unknown, string[]]> = [
   ["zero leaseSeconds", { ...good, leaseSeconds: 0 }, ["leaseSeconds: must be at least 1"]],
   ["leaseSeconds past an hour", { ...good, leaseSeconds: 3601 }, ["leaseSeconds: must be at most 3600"]],
   ["zero fanout", { ...good, relays: { fanout: 0 } }, ["relays.fanout: must be at least 1"]],
-  ["an unknown relays key", { ...good, relays: { fanout: 8, depth: 2 } }, ['relays: Unrecognized key: "depth"']],
+  ["an unknown relays key", { ...good, relays: { fanout: 8, depth: 2 } }, ["unknown config key 'relays.depth' (known here: fanout)"]],
 ];
 
 for (const [name, input, problems] of cases) {

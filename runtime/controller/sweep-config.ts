@@ -3,13 +3,15 @@
 // trial it expands to), so a bad file names every problem at once.
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { ConfigError, formatIssues } from "../../kernels/config-errors.ts";
+import { ConfigError } from "../../kernels/config-errors.ts";
 import { MetricName, type ExperimentRef } from "../../protocol/messages.ts";
 import { EarlyStopping } from "../../protocol/early-stopping.ts";
 import { applyPoint, isPlainObject, sweepPoints, sweepSize, type Point } from "./expand-sweep.ts";
 import { U32_MAX, type ConfigIssue, type ExperimentEntry, type MetricSpec } from "../experiments/experiment-entry.ts";
 import { networkExperiment } from "../experiments/network/network-experiment.ts";
 import { canonicalJson, getPath } from "../experiments/plain-data.ts";
+import { SWEEP_KEYS } from "../experiments/config-keys.ts";
+import { schemaIssues } from "../experiments/schema-issues.ts";
 /** Proposals a tpe search may have outstanding when its config does not say. */
 export const TPE_BATCH = 4;
 /** Past this a sweep is almost surely a typo, and checking every trial would take minutes. */
@@ -106,8 +108,7 @@ const SweepFields = z.strictObject({
   relays: z.strictObject({ fanout: int(1, 10_000) }).default({ fanout: 8 }),
 });
 
-/** discalc's own keys: everything else in a sweep config is the experiment's trial config. */
-export const SWEEP_KEYS: readonly string[] = ["name", "experiment", "metric", "search", "early_stopping", "maxAttempts", "leaseSeconds", "relays"];
+export { SWEEP_KEYS };
 
 export type SweepSearch = z.output<typeof SweepSearchSchema>;
 
@@ -119,9 +120,16 @@ export interface SweepBuild {
 }
 
 /** A parsed sweep: discalc's own fields, the build, and the base trial config's keys (swept fields hold their first value). */
-export type SweepConfig = Omit<z.output<typeof SweepFields>, "experiment" | "metric"> & {
+export type SweepConfig = ParsedConfig & { metric: MetricSpec };
+
+/**
+ * A config as `discalc train` parses it: one trial needs no objective, so `metric` is there only
+ * when the config names one, the experiment has a default, or a tpe search must rank by it.
+ */
+export type TrainConfig = ParsedConfig & { metric?: MetricSpec };
+
+type ParsedConfig = Omit<z.output<typeof SweepFields>, "experiment" | "metric"> & {
   experiment: string;
-  metric: MetricSpec;
   build: SweepBuild;
   // The base trial config's keys: any, as the experiment defines them.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -147,10 +155,12 @@ export function sweepBase(config: Record<string, unknown>): Record<string, unkno
  * Validates a sweep against its experiment and fills defaults; throws ConfigError naming every
  * problem, one line each. Data files are packed afterwards (prepare-sweep.ts), into build.datasets.
  */
-export function parseSweepConfig(input: unknown, experiment: SweepExperiment = NETWORK_EXPERIMENT): SweepConfig {
+export function parseSweepConfig(input: unknown, experiment?: SweepExperiment, options?: { requireMetric?: true }): SweepConfig;
+export function parseSweepConfig(input: unknown, experiment: SweepExperiment, options: { requireMetric: false }): TrainConfig;
+export function parseSweepConfig(input: unknown, experiment: SweepExperiment = NETWORK_EXPERIMENT, { requireMetric = true } = {}): TrainConfig {
   const own = isPlainObject(input) ? Object.fromEntries(Object.entries(input).filter(([k]) => SWEEP_KEYS.includes(k))) : input;
   const fields = SweepFields.safeParse(own);
-  const problems = fields.success ? [] : formatIssues(fields.error.issues);
+  const problems = fields.success ? [] : schemaIssues(SweepFields, fields.error.issues).map((issue) => issue.line);
   if (!isPlainObject(input)) throw new ConfigError(problems, "sweep config");
   const { entry } = experiment;
   const raw = input;
@@ -178,19 +188,21 @@ export function parseSweepConfig(input: unknown, experiment: SweepExperiment = N
     problems.push(...baseIssues.map((issue) => issue.line));
   }
   let metric: MetricSpec | undefined = fields.success ? fields.data.metric : undefined;
+  // A tpe search proposes by the objective; one trial alone (discalc train) ranks nothing.
+  const needMetric = requireMetric || fields.data?.search?.method === "tpe";
   if (fields.success && !metric && base.ok) {
     try {
       metric = entry.defaultMetric(base.config);
     } catch (err) {
-      problems.push(`metric: required: ${(err as Error).message.replace(/^experiment [^:]*: the sweep must name its objective, /, "")}`);
+      if (needMetric) problems.push(`metric: required: ${(err as Error).message.replace(/^experiment [^:]*: the sweep must name its objective, /, "")}`);
     }
   }
-  if (!fields.success || !base.ok || problems.length > 0 || !metric) {
+  if (!fields.success || !base.ok || problems.length > 0 || (needMetric && !metric)) {
     throw new ConfigError(problems.length > 0 ? problems : allBaseIssues.map((issue) => issue.line), "sweep config");
   }
   const { name, maxAttempts, leaseSeconds, relays } = fields.data;
   return {
-    name, experiment: fields.data.experiment ?? experiment.ref.name, metric, ...base.config,
+    name, experiment: fields.data.experiment ?? experiment.ref.name, ...(metric && { metric }), ...base.config,
     ...(fields.data.search && { search: fields.data.search }),
     ...(fields.data.early_stopping && { early_stopping: fields.data.early_stopping }), maxAttempts, leaseSeconds, relays,
     build: { experiment: experiment.ref, datasets: {} },
@@ -206,7 +218,10 @@ export function sweepConfigHash(config: SweepConfig): string {
 
 function parameterPathProblems(paths: string[], entry: ExperimentEntry): string[] {
   return paths.flatMap((path) => {
-    if (!entry.knowsPath(path)) return [`search.parameters.${path}: unknown parameter (no such field in the trial config)`];
+    if (!entry.knowsPath(path)) {
+      const near = entry.nearestPath?.(path);
+      return [`search.parameters.${path}: unknown parameter (no such field in the trial config${near ? `; did you mean '${near}'?` : ""})`];
+    }
     const outer = paths.find((other) => path.startsWith(`${other}.`) && entry.knowsPath(other));
     return outer ? [`search.parameters.${path}: overlaps search.parameters.${outer} (sweep one or the other)`] : [];
   });

@@ -30,7 +30,8 @@ export function appendTestTable(train: RawTable, test: RawTable, trainRef: DataF
     y.set(test.y, train.y.length);
     return { x, shape, y, classes: null, ...(train.columns && { columns: train.columns }) };
   }
-  const classes = sortClasses([...train.classes, ...test.classes]);
+  // Classes the spec names are the same list on both sides, in its order; found ones merge, sorted.
+  const classes = train.classes.join("\n") === test.classes.join("\n") ? train.classes : sortClasses([...train.classes, ...test.classes]);
   const y = new Int32Array(train.y.length + test.y.length);
   y.set(remapLabels(train.y as Int32Array, train.classes, classes));
   y.set(remapLabels(test.y as Int32Array, test.classes, classes), train.y.length);

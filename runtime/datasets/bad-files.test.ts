@@ -64,6 +64,18 @@ const rows: Row[] = [
     error: 'dataset.label: column "species" is not in ./iris.csv (columns: a, b, c)',
   },
   {
+    name: "a label outside the classes the spec names (a typo is not one more class)",
+    files: { "named.csv": "a,species\n1,setosa\n2,virginica\n\n3,setsoa\n" },
+    spec: { file: "named.csv", label: "species", classes: ["setosa", "versicolor", "virginica"] },
+    error: 'dataset.file named.csv line 5, column 2 (species): label "setsoa" is not one of the classes (setosa, versicolor, virginica); did you mean "setosa"?',
+  },
+  {
+    name: "a test file's label outside the named classes",
+    files: { "named-train.csv": "a,y\n1,0\n2,1\n", "named-test.csv": "a,y\n1,1\n2,7\n" },
+    spec: { file: "named-train.csv", label: "y", classes: ["0", "1"], testFile: "named-test.csv" },
+    error: 'dataset.testFile named-test.csv line 3, column 2 (y): label "7" is not one of the classes (0, 1)',
+  },
+  {
     name: "missing label column in a semicolon file",
     files: { "semi.csv": "a;b;species\n1;2;x\n" },
     spec: { file: "semi.csv", label: "species" },
@@ -293,7 +305,7 @@ const rows: Row[] = [
     files: {},
     spec: { file: "x.npy", test: 1, seed: -1, shuffle: true },
     error: "dataset.test: must be a fraction in (0, 1); dataset.seed: must be an integer 0..4294967295; " +
-      "dataset: unknown field shuffle (known: file, label, labels, task, test, testFile, testLabels, normalize, seed); " +
+      "dataset: unknown field shuffle (known: file, label, classes, labels, task, test, testFile, testLabels, normalize, seed); " +
       "dataset.labels: required for an NPY file: the file of labels, one per sample",
   },
 ];

@@ -23,6 +23,12 @@ export function indexLabels(labels: readonly string[]): { y: Int32Array; classes
   return { y: Int32Array.from(labels, (label) => index.get(label)!), classes };
 }
 
+/** Each label's index into classes the spec names (every label is one of them: the reader checked). */
+export function indexNamedLabels(labels: readonly string[], classes: readonly string[]): { y: Int32Array; classes: string[] } {
+  const index = new Map(classes.map((name, i) => [name, i]));
+  return { y: Int32Array.from(labels, (label) => index.get(label)!), classes: [...classes] };
+}
+
 /** Integer labels (from NPY or IDX): classes are the sorted unique values, as strings. */
 export function indexIntegerLabels(values: ArrayLike<number>): { y: Int32Array; classes: string[] } {
   const unique = [...new Set(Array.from(values))].sort((a, b) => a - b);

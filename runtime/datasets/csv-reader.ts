@@ -3,8 +3,9 @@
 // as an array of string rows; every error names the line and column.
 import { parse } from "csv-parse/sync";
 import { DatasetFileError, fileError, type DataFileRef } from "./dataset-file-error.ts";
-import { indexLabels } from "./class-labels.ts";
+import { indexLabels, indexNamedLabels } from "./class-labels.ts";
 import type { RawTable } from "./raw-table.ts";
+import { nearestName } from "../nearest-name.ts";
 
 export interface CsvOptions {
   /** The label column's header name. */
@@ -12,6 +13,8 @@ export interface CsvOptions {
   /** The config field that named it, for "dataset.label: column … is not in …". */
   labelField: string;
   task: "classification" | "regression";
+  /** The spec's class names, in index order; a label outside them is refused with its line. */
+  classes?: readonly string[];
 }
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -23,6 +26,7 @@ export function readCsvTable(bytes: Uint8Array, ref: DataFileRef, opts: CsvOptio
   let x: Float32Array = new Float32Array(0);
   const names: string[] = [];
   let targets: Float32Array = new Float32Array(0);
+  const known = opts.classes && new Set(opts.classes);
 
   const onRecord = (record: string[], line: number) => {
     if (header === null) {
@@ -42,7 +46,10 @@ export function readCsvTable(bytes: Uint8Array, ref: DataFileRef, opts: CsvOptio
       if (c !== labelAt) x[k++] = cellNumber(record[c]!, ref, place);
       else if (opts.task === "regression") targets[rows] = cellNumber(record[c]!, ref, place);
       else if (record[c] === "") throw fileError(ref, place, "the label is empty");
-      else names.push(record[c]!);
+      else {
+        if (known && !known.has(record[c]!)) throw fileError(ref, place, unknownClass(record[c]!, opts.classes!));
+        names.push(record[c]!);
+      }
     }
     rows++;
   };
@@ -70,13 +77,19 @@ export function readCsvTable(bytes: Uint8Array, ref: DataFileRef, opts: CsvOptio
   const features = columns.length - 1;
   const labels = opts.task === "regression"
     ? { y: targets.slice(0, rows), classes: null }
-    : indexLabels(names);
+    : opts.classes ? indexNamedLabels(names, opts.classes) : indexLabels(names);
   return {
     x: x.slice(0, rows * features),
     shape: [rows, features],
     ...labels,
     columns: columns.filter((_, c) => c !== labelAt),
   };
+}
+
+function unknownClass(label: string, classes: readonly string[]): string {
+  const near = nearestName(label, classes);
+  const list = classes.length > 12 ? `${classes.slice(0, 12).join(", ")}, …` : classes.join(", ");
+  return `label "${label}" is not one of the classes (${list})${near ? `; did you mean "${near}"?` : ""}`;
 }
 
 /** The label column's index; refuses a header the rows could not be read against. */

@@ -24,6 +24,24 @@ test("each format asks for its own label fields", () => {
   ]);
   assert.deepEqual(messages({ file: "a.csv", label: "y", testFile: "b.npy" }), ["testFile: must be in the same format as file (CSV), not NPY"]);
   assert.deepEqual(messages({ file: "a.csv", label: "y", testLabels: "b.csv" }), ["testLabels: only with testFile"]);
+  assert.deepEqual(messages({ file: "d.npz", classes: ["a", "b"] }), ["classes: only for a CSV file; d.npz is NPZ, whose classes are its integer labels"]);
+  assert.deepEqual(messages({ file: "a.csv", label: "y", task: "regression", classes: ["a", "b"] }), [
+    "classes: only for task classification (regression has no classes)",
+  ]);
+});
+
+test("classes: names or integers (read as the labels' text), at least two, each once", () => {
+  assert.deepEqual(parseFileDatasetSpec({ file: "a.csv", label: "y", classes: [0, 1, "two"] }).classes, ["0", "1", "two"]);
+  const messages = (input: unknown) => FileDatasetSpec.safeParse(input).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  assert.deepEqual(messages({ file: "a.csv", label: "y", classes: ["cat"] }), ["classes: must name at least 2 classes"]);
+  assert.deepEqual(messages({ file: "a.csv", label: "y", classes: "cat, dog" }), ["classes: must be a list of class names"]);
+  assert.deepEqual(messages({ file: "a.csv", label: "y", classes: ["cat", "dog", "cat", " ", 1.5] }), [
+    "classes.4: each class must be a name or an integer",
+  ]);
+  assert.deepEqual(messages({ file: "a.csv", label: "y", classes: ["cat", "dog", "cat", " "] }), [
+    'classes.2: "cat" is listed twice (also at 0)',
+    "classes.3: must not be empty",
+  ]);
 });
 
 test("bad values name the field and the rule", () => {
@@ -35,7 +53,7 @@ test("bad values name the field and the rule", () => {
     [{ file: "a.csv", label: "y", seed: 1.5 }, "dataset.seed: must be an integer 0..4294967295"],
     [{ file: "a.csv", label: "y", normalize: "zscore" }, 'dataset.normalize: must be "none", "standard" or "minmax"'],
     [{ file: "a.csv", label: "y", task: "ranking" }, 'dataset.task: must be "classification" or "regression"'],
-    ["iris.csv", "dataset: must be a mapping with fields file, label, labels, task, test, testFile, testLabels, normalize, seed"],
+    ["iris.csv", "dataset: must be a mapping with fields file, label, classes, labels, task, test, testFile, testLabels, normalize, seed"],
   ];
   for (const [input, message] of cases) assert.throws(() => parseFileDatasetSpec(input), { name: "DatasetFileError", message });
   assert.throws(() => parseFileDatasetSpec({ file: "a.csv", label: "y", test: 2 }, "datasets.train."), {
@@ -51,4 +69,8 @@ test("datasetBlobKey covers exactly the fields that change the packed bytes", ()
   assert.notEqual(datasetBlobKey({ ...base, task: "regression" }), key);
   assert.notEqual(datasetBlobKey({ ...base, labels: "z.npy" }), key);
   assert.notEqual(datasetBlobKey({ ...base, testFile: "t.npy", testLabels: "ty.npy" }), key);
+  // Named classes set the class indices in the blob; a spec without them keeps the key it always had.
+  const csv = parseFileDatasetSpec({ file: "a.csv", label: "y" });
+  assert.notEqual(datasetBlobKey({ ...csv, classes: ["a", "b"] }), datasetBlobKey(csv));
+  assert.notEqual(datasetBlobKey({ ...csv, classes: ["a", "b"] }), datasetBlobKey({ ...csv, classes: ["b", "a"] }));
 });

@@ -17,6 +17,23 @@ const fields = {
   file: path("a .csv, .npy, .npz or IDX data file"),
   /** CSV only: the header name of the label (target) column; every other column is a feature. */
   label: z.string({ error: "must be the name of the label column" }).min(1, "must be the name of the label column").optional(),
+  /**
+   * CSV only: the class names the label column may hold, in the order of their indices. A label
+   * outside them is refused with its line (a typo would otherwise be one more class). Without it
+   * the classes are the labels found, sorted.
+   */
+  classes: z.array(z.union([z.string(), z.int()], { error: "each class must be a name or an integer" }), { error: "must be a list of class names" })
+    .min(2, "must name at least 2 classes")
+    .transform((names) => names.map(String))
+    .superRefine((names, ctx) => {
+      names.forEach((name, i) => {
+        if (name.trim() === "") ctx.addIssue({ code: "custom", path: [i], message: "must not be empty" });
+        else if (name.trim() !== name) ctx.addIssue({ code: "custom", path: [i], message: `"${name}" has spaces at an end (labels are read trimmed)` });
+        const first = names.indexOf(name);
+        if (first < i) ctx.addIssue({ code: "custom", path: [i], message: `"${name}" is listed twice (also at ${first})` });
+      });
+    })
+    .optional(),
   /** NPY and IDX only: the file of labels, one per sample. */
   labels: path("the labels file").optional(),
   /** Regression takes one numeric target per sample; classification takes class labels. */
@@ -63,6 +80,8 @@ function checkFieldsForFormat(spec: Partial<Record<keyof typeof fields, unknown>
 
   if (format === "csv" && spec.label === undefined) problem("label", "required for a CSV file: the name of the label column");
   if (format !== "csv" && spec.label !== undefined) problem("label", `only for a CSV file; ${kind}, ${labelsCome}`);
+  if (format !== "csv" && spec.classes !== undefined) problem("classes", `only for a CSV file; ${kind}, whose classes are its integer labels`);
+  if (spec.task === "regression" && spec.classes !== undefined) problem("classes", "only for task classification (regression has no classes)");
   if (needsLabelsFile(format) && spec.labels === undefined) {
     problem("labels", `required for ${an} ${FORMAT_NAMES[format]} file: the file of labels, one per sample`);
   }
@@ -108,5 +127,7 @@ export function datasetBlobKey(spec: FileDatasetSpec): string {
     testFile: spec.testFile ?? null,
     testLabels: spec.testLabels ?? null,
     task: spec.task,
+    // Only when named, so the key (and the hash of every sweep stored before classes) stays the same.
+    ...(spec.classes && { classes: spec.classes }),
   });
 }

@@ -156,6 +156,15 @@ test("a CSV test file: its rows follow the training rows, classes span both file
   assert.deepEqual(summary, { samples: 5, testSamples: 2, shape: [2], classes: ["a", "b", "c"] });
 });
 
+test("CSV with named classes: indices in the spec's order, a class no row holds still counts, a test file shares them", () => {
+  files.write("named-train.csv", "a,y\n1,dog\n2,cat\n3,dog\n");
+  files.write("named-test.csv", "a,y\n4,cat\n");
+  const { table, summary } = pack({ file: "named-train.csv", label: "y", classes: ["dog", "cat", "bird"], testFile: "named-test.csv" });
+  assert.deepEqual(table.classes, ["dog", "cat", "bird"]);
+  assert.deepEqual(Array.from(table.y), [0, 1, 0, 1]);
+  assert.deepEqual(summary.classes, ["dog", "cat", "bird"]);
+});
+
 test("an IDX test file with its labels file, by absolute path", () => {
   files.write("t-images.idx", idx(0x08, [2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]));
   files.write("t-labels.idx", idx(0x08, [2], [3, 0]));

@@ -25,7 +25,10 @@ export function readFileTable(spec: FileDatasetSpec, part: "train" | "test", bas
   const format = dataFileFormat(spec.file);
   switch (format) {
     case "csv":
-      return readCsvTable(read(ref).bytes, ref, { label: required(spec.label, `${prefix}label`), labelField: `${prefix}label`, task: spec.task });
+      return readCsvTable(read(ref).bytes, ref, {
+        label: required(spec.label, `${prefix}label`), labelField: `${prefix}label`, task: spec.task,
+        ...(spec.classes && { classes: spec.classes }),
+      });
     case "npz":
       return readNpzTable(read(ref).bytes, ref, spec.task, maxBytes);
     case "npy":

@@ -107,9 +107,42 @@ test("a build error in the experiment stops the controller with exit 2 and the c
   assert.equal(existsSync(join(data, "discalc.sqlite")), false, "nothing is stored for a refused sweep");
 
   writeFileSync(join(dir, "assembly", "index.ts"), "export function f(a: i32): i32 { return a; }\n");
-  writeFileSync(join(dir, "experiment.ts"), "export default {\n  validate(c) { return c.n > 3 ? [] : ['n: must be more than 3']; },\n  run() { return {}; }\n};\n");
+  writeFileSync(join(dir, "experiment.ts"), "export default {\n  defaults: { n: 4 },\n  validate(c) { return c.n > 3 ? [] : ['n: must be more than 3']; },\n  run() { return {}; }\n};\n");
   const bad = c.writeConfig("badvalue", { name: "badvalue", experiment: "./broken", metric: { name: "x", goal: "minimize" }, n: 1, search: { parameters: { n: [5, 2] } } });
   const q = await run(c, "controller", ["controller", "--config", bad, "--port", "0", "--host", "127.0.0.1", "--data", data, "--token", "token-123"]);
   assert.equal(q.code, 2, q.out);
   assert.match(q.out, /search\.parameters\.n: value 2 is invalid: n: must be more than 3/);
+});
+
+test("discalc train runs one trial of an experiment of one's own without a metric; a typo in a key stops train and the controller", { timeout: 60_000 }, async () => {
+  const c = new Cluster();
+  clusters.push(c);
+  const { mkdirSync, writeFileSync, existsSync } = await import("node:fs");
+  mkdirSync(join(c.dir, "mine"));
+  writeFileSync(join(c.dir, "mine", "experiment.ts"), [
+    "export default {",
+    "  defaults: { learning_rate: 0.1, steps: 3 },",
+    "  run(c, ctx) {",
+    "    for (let step = 1; step <= c.steps; step++) ctx.report({ loss: 1 / (step * c.learning_rate) });",
+    "    return { metrics: { loss: 1 / (c.steps * c.learning_rate) } };",
+    "  },",
+    "};",
+    "",
+  ].join("\n"));
+  const one = c.writeConfig("one", { experiment: "./mine", learning_rate: 0.5 });
+  const alone = await run(c, "train", ["train", one]);
+  assert.equal(alone.code, 0, alone.out);
+  assert.match(alone.out, /^experiment mine \([0-9a-f]{12}\), seed 0$/m, "no objective to name");
+  assert.match(alone.out, /^final loss 0\.66667$/m);
+  assert.match(alone.out, /^result sha256 [0-9a-f]{64}$/m);
+
+  const typo = c.writeConfig("typo", { name: "typo", experiment: "./mine", metric: { name: "loss", goal: "minimize" }, learning_rat: 0.5, stpes: 2 });
+  const refused = await run(c, "train", ["train", typo]);
+  assert.equal(refused.code, 2, refused.out);
+  assert.match(refused.out, /unknown config key 'learning_rat' \(did you mean 'learning_rate'\?\)\n.*unknown config key 'stpes' \(did you mean 'steps'\?\)/);
+  const data = join(c.dir, "data-typo");
+  const controller = await run(c, "controller", ["controller", "--config", typo, "--port", "0", "--host", "127.0.0.1", "--data", data, "--token", "token-123"]);
+  assert.equal(controller.code, 2, controller.out);
+  assert.match(controller.out, /unknown config key 'learning_rat' \(did you mean 'learning_rate'\?\)/);
+  assert.equal(existsSync(join(data, "discalc.sqlite")), false, "nothing is stored for a refused sweep");
 });

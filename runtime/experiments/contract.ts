@@ -42,6 +42,12 @@ export interface ExperimentContext {
 export interface Experiment<C = Record<string, unknown>> {
   /** Values under the sweep config: the trial config is `defaults` deep-merged with it. */
   defaults?: Record<string, unknown>;
+  /**
+   * Whether a trial config may hold only keys that `defaults` names (nested objects key by key;
+   * under `{}` anything goes) besides discalc's own (`seed`, `dataset`, `datasets`). True unless
+   * false: a typo in a key is then refused, naming the nearest known key, instead of ignored.
+   */
+  strict?: boolean;
   /** Problems with a resolved config, one line each; empty when it is good. Runs at the controller. */
   validate?(config: C): string[];
   run(config: C, ctx: ExperimentContext): RunResult | void | Promise<RunResult | void>;

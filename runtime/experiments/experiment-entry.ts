@@ -23,6 +23,8 @@ export interface ExperimentEntry {
   resolve(input: unknown): Resolved;
   /** Whether a sweep may vary this dotted path; experiments without a schema take any path. */
   knowsPath(path: string): boolean;
+  /** The known path nearest to one it does not know, for "did you mean …?". */
+  nearestPath?(path: string): string | undefined;
   /** The objective when the sweep names none. */
   defaultMetric(config: Record<string, unknown>): MetricSpec;
   run(config: Record<string, unknown>, ctx: RuntimeContext): Promise<RunResult | void> | RunResult | void;

@@ -1,24 +1,28 @@
 // A researcher's experiment (the default export of experiment.ts in a folder) as the runtime
-// sees it: defaults deep-merged under the config, a top-level `seed`, and `validate` lines.
+// sees it: defaults deep-merged under the config, a top-level `seed`, keys its defaults do not
+// know refused (unless it says strict: false), and `validate` lines.
 import type { Experiment } from "./contract.ts";
 import { U32_MAX, type ConfigIssue, type ExperimentEntry, type Resolved } from "./experiment-entry.ts";
 import { deepMerge, isPlainObject } from "./plain-data.ts";
+import { knowsKeyPath, nearestKeyPath, unknownKeyIssues } from "./known-keys.ts";
 
 export function folderExperiment(name: string, exported: unknown): ExperimentEntry {
   const exp = checkExport(name, exported);
+  const defaults = exp.defaults ?? {};
+  const strict = exp.strict !== false;
   return {
     name,
     seedPath: "seed",
     resolve(input: unknown): Resolved {
       if (!isPlainObject(input)) return { ok: false, issues: [{ path: "", line: "(root): must be an object" }] };
-      const merged = deepMerge(exp.defaults ?? {}, input) as Record<string, unknown>;
+      const merged = deepMerge(defaults, input) as Record<string, unknown>;
       merged.seed ??= 0;
-      const issues: ConfigIssue[] = [];
+      const issues: ConfigIssue[] = strict ? unknownKeyIssues(input, defaults) : [];
       const seed = merged.seed;
-      if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > U32_MAX) {
-        issues.push({ path: "seed", line: `seed: must be an integer 0..${U32_MAX}` });
-      }
-      if (issues.length === 0 && exp.validate) {
+      const seedOk = typeof seed === "number" && Number.isInteger(seed) && seed >= 0 && seed <= U32_MAX;
+      if (!seedOk) issues.push({ path: "seed", line: `seed: must be an integer 0..${U32_MAX}` });
+      // Also with unknown keys, so one run names every problem.
+      if (seedOk && exp.validate) {
         let lines: unknown;
         try {
           lines = exp.validate(structuredClone(merged));
@@ -32,7 +36,8 @@ export function folderExperiment(name: string, exported: unknown): ExperimentEnt
       }
       return issues.length ? { ok: false, issues } : { ok: true, config: merged };
     },
-    knowsPath: () => true,
+    knowsPath: (path) => !strict || knowsKeyPath(defaults, path),
+    nearestPath: (path) => nearestKeyPath(defaults, path),
     defaultMetric: () => {
       throw new Error(`experiment ${name}: the sweep must name its objective, metric: { name, goal: maximize | minimize }`);
     },
@@ -48,5 +53,6 @@ function checkExport(name: string, exported: unknown): Experiment {
   if (!e || typeof e.run !== "function") throw new Error(`experiment ${name}: the default export has no run(config, ctx) function`);
   if (e.validate !== undefined && typeof e.validate !== "function") throw new Error(`experiment ${name}: validate must be a function`);
   if (e.defaults !== undefined && !isPlainObject(e.defaults)) throw new Error(`experiment ${name}: defaults must be an object`);
+  if (e.strict !== undefined && typeof e.strict !== "boolean") throw new Error(`experiment ${name}: strict must be true or false`);
   return e as Experiment;
 }

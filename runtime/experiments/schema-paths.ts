@@ -1,10 +1,23 @@
 // Whether a dotted path names a field of a zod schema (through defaults, optionals and
 // preprocessors, array elements by index, and any option of a union): how a sweep's parameter
-// paths are checked against an experiment's schema (`model.layers.0.filters`).
+// paths are checked against an experiment's schema (`model.layers.0.filters`); and the keys an
+// object takes at a path, for "did you mean" on a key it does not.
 import type { z } from "zod";
 
 export function schemaHasPath(root: z.core.$ZodType, path: string): boolean {
   return has(root, path.split("."));
+}
+
+/** The keys an object schema at `path` takes (every option's, for a union), or [] where there is none. */
+export function schemaKeysAt(root: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
+  const schema = unwrap(root);
+  const def = schema._zod.def as { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType; options?: z.core.$ZodType[] };
+  if (def.type === "union") return [...new Set(def.options!.flatMap((option) => schemaKeysAt(option, path)))];
+  if (path.length === 0) return def.type === "object" ? Object.keys(def.shape!) : [];
+  const [key, ...rest] = path;
+  if (def.type === "object") return Object.hasOwn(def.shape!, String(key)) ? schemaKeysAt(def.shape![String(key)]!, rest) : [];
+  if (def.type === "array") return schemaKeysAt(def.element!, rest);
+  return [];
 }
 
 function has(node: z.core.$ZodType, keys: string[]): boolean {

@@ -186,7 +186,8 @@ async function experimentFolder(t: { after(fn: () => void): void }, source: stri
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, "exp"));
   writeFileSync(join(dir, "exp", "experiment.ts"), source);
-  const prepared = await prepareSweep({ name: "exp", experiment: "./exp", metric: { name: "x", goal: "maximize" }, search: { parameters: { x: [1] } } }, dir);
+  // Leases here carry their own params; the sweep only builds the blob (and sweeps nothing the experiment's defaults lack).
+  const prepared = await prepareSweep({ name: "exp", experiment: "./exp", metric: { name: "x", goal: "maximize" } }, dir);
   return { exp: prepared.config.build.experiment, blobs: new Map(prepared.blobs.map((b) => [b.sha, b.bytes])) };
 }
 

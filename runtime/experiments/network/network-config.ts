@@ -4,7 +4,8 @@ import { z } from "zod";
 import { BuiltinDatasetSpec, ModelSpec, TrainSpec } from "../../../kernels/mlp-config.ts";
 import { FileDatasetSpec } from "../../datasets/file-spec.ts";
 import { isPlainObject } from "../plain-data.ts";
-import { schemaHasPath } from "../schema-paths.ts";
+import { schemaHasPath, schemaKeysAt } from "../schema-paths.ts";
+import { nearestName } from "../../nearest-name.ts";
 
 /** A file dataset when the spec names a `file`, a built-in otherwise: the issues then name the real problem. */
 export const NetworkDatasetSpec = z.unknown().transform((value, ctx) => {
@@ -27,3 +28,13 @@ const BuiltinShape = z.strictObject({ dataset: BuiltinDatasetSpec, model: ModelS
 const FileShape = z.strictObject({ dataset: FileDatasetSpec });
 
 export const networkKnowsPath = (path: string) => schemaHasPath(BuiltinShape, path) || schemaHasPath(FileShape, path);
+
+/** The known path nearest to an unknown one: its known part kept, the first unknown key replaced by the nearest there. */
+export function networkNearestPath(path: string): string | undefined {
+  const keys = path.split(".");
+  const bad = keys.findIndex((_, i) => !networkKnowsPath(keys.slice(0, i + 1).join(".")));
+  if (bad < 0) return undefined;
+  const at = keys.slice(0, bad);
+  const near = nearestName(keys[bad]!, [...schemaKeysAt(BuiltinShape, at), ...schemaKeysAt(FileShape, at)]);
+  return near && [...at, near].join(".");
+}

@@ -1,11 +1,12 @@
 // The built-in experiment: the SIMD MLP trainer on a built-in dataset or the researcher's file.
 // Reports per epoch: epoch, trainLoss, testLoss, testAccuracy (classification) or testRmse
 // (regression), lr, wallMs; its state is the weights, so resultSha256 is the weight hash.
-import { formatIssues } from "../../../kernels/config-errors.ts";
 import { trainNetwork, modelLayers, type EpochMetrics } from "../../../kernels/network.ts";
 import { planLayers, ModelShapeError } from "../../../kernels/layers/plan.ts";
 import type { ExperimentEntry, Resolved } from "../experiment-entry.ts";
-import { NetworkConfigSchema, networkKnowsPath, type NetworkConfig } from "./network-config.ts";
+import { SWEEP_KEYS } from "../config-keys.ts";
+import { schemaIssues } from "../schema-issues.ts";
+import { NetworkConfigSchema, networkKnowsPath, networkNearestPath, type NetworkConfig } from "./network-config.ts";
 
 export const networkExperiment: ExperimentEntry = {
   name: "network",
@@ -17,10 +18,10 @@ export const networkExperiment: ExperimentEntry = {
       if (shapeProblems.length) return { ok: false, issues: shapeProblems.map((line) => ({ path: line.split(" ")[0]!.replace(/:$/, ""), line })) };
       return { ok: true, config: parsed.data as unknown as Record<string, unknown> };
     }
-    const lines = formatIssues(parsed.error.issues);
-    return { ok: false, issues: parsed.error.issues.map((issue, i) => ({ path: issue.path.map(String).join("."), line: lines[i]! })) };
+    return { ok: false, issues: schemaIssues(NetworkConfigSchema, parsed.error.issues, SWEEP_KEYS) };
   },
   knowsPath: networkKnowsPath,
+  nearestPath: networkNearestPath,
   defaultMetric(config) {
     const dataset = (config as unknown as NetworkConfig).dataset;
     return "file" in dataset && dataset.task === "regression" ? { name: "testLoss", goal: "minimize" } : { name: "testAccuracy", goal: "maximize" };
