@@ -136,6 +136,8 @@ class Agent {
 
   async run(): Promise<NodeOutcome> {
     const onTerm = () => {
+      // Ctrl-C reaches `discalc run`'s agent twice: from the terminal, and from the run.
+      if (this.terminating) return;
       this.ctx.log("terminating: handing back queued trials, finishing running ones");
       this.terminating = true;
       this.mode = "exit";
