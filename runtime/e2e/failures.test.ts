@@ -53,6 +53,13 @@ const sweep = (c: Cluster, name: string, modes: string[], extra: object = {}) =>
   ...extra,
 });
 
+/** The exit code, once the process's last output has been read too. */
+async function settled(p: Proc): Promise<number | null> {
+  const code = await p.exited;
+  await new Promise((r) => setTimeout(r, 100));
+  return code;
+}
+
 const trialsOf = (c: Cluster) => c.client.getAll("trials", { sweep: 1, metrics: 1 });
 
 test("a throw fails at once with its stack in experiment.ts; NaN ends diverged with its finite reports; a killed agent's trial runs again", { timeout: 180_000 }, async () => {
@@ -66,7 +73,7 @@ test("a throw fails at once with its stack in experiment.ts; NaN ends diverged w
     return slow && slow.state === "leased" && (slow.metrics?.length ?? 0) > 0 ? slow.id : undefined;
   }, 60_000, "the slow trial to report", () => c.dump());
   c.signal(first, "SIGKILL");
-  await first.exited;
+  await settled(first);
   c.startAgent(1);
   const end = await waitForSweepEnd(c);
   assert.equal(end.state, "done", c.dump());
@@ -79,6 +86,7 @@ test("a throw fails at once with its stack in experiment.ts; NaN ends diverged w
   assert.deepEqual(thrown.attemptLog.map((a) => a.outcome), ["failed"]);
   assert.match(thrown.error ?? "", /^TypeError: Cannot read properties of undefined \(reading 'foo'\)/);
   assert.match(thrown.error ?? "", new RegExp(`at Object\\.run \\(flaky/experiment\\.ts:${THROW_LINE}:\\d+\\)`), thrown.error ?? "");
+  assert.doesNotMatch(thrown.error ?? "", /data:|base64/, "no frame names a module by its whole source");
 
   const nan = by("nan");
   assert.equal(nan.state, "diverged");
@@ -98,6 +106,15 @@ test("a throw fails at once with its stack in experiment.ts; NaN ends diverged w
   assert.deepEqual(board.rows.map((r) => r.params.mode), ["slow"]);
   const counts = (await c.client.get("sweep", {}, { id: 1 })).counts as Record<string, number>;
   assert.deepEqual([counts.done, counts.diverged, counts.failed], [1, 1, 1]);
+
+  // discalc status shows the failed trial with its stack; discalc train shows it too, and exits 1.
+  const status = c.spawn("status", ["status", "--controller", c.url]);
+  assert.equal(await settled(status), 0, c.dump());
+  assert.match(status.log.join("\n"), new RegExp(`trial ${thrown.id} failed \\(attempt 1\\): TypeError[^\\n]*\\n\\s+at Object\\.run \\(flaky/experiment\\.ts:${THROW_LINE}:`));
+  assert.match(status.log.join("\n"), /1 diverged, 1 failed/);
+  const train = c.spawn("train", ["train", c.writeConfig("train-throw", { experiment: writeExperiment(c), metric: { name: "score", goal: "maximize" }, mode: "throw" })]);
+  assert.equal(await settled(train), 1, c.dump());
+  assert.match(train.log.join("\n"), new RegExp(`trial failed: TypeError[^\\n]*\\n\\s+at Object\\.run \\(flaky/experiment\\.ts:${THROW_LINE}:`));
 });
 
 test("a built-in trial whose lr diverges ends diverged after one attempt", { timeout: 120_000 }, async () => {
@@ -121,6 +138,11 @@ test("a built-in trial whose lr diverges ends diverged after one attempt", { tim
   assert.equal(trials.find((t) => t.params["train.lr"] === 0.01)!.state, "done");
   const board = await c.client.get("leaderboard", {}, { id: 1 });
   assert.deepEqual(board.rows.map((r) => r.params["train.lr"]), [0.01], "the diverged point is not ranked above a finished one");
+  const train = c.spawn("train", ["train", c.writeConfig("train-lr", {
+    dataset: { name: "xor", train: 400, test: 100 }, model: { hidden: [64, 64] }, train: { epochs: 4, batch: 8, optimizer: "sgd", lr: 10, loss: "mse" },
+  })]);
+  assert.equal(await settled(train), 1, c.dump());
+  assert.match(train.log.join("\n"), /diverged: report 1: metric "trainLoss" is NaN/);
 });
 
 test("Ctrl-C of discalc run hands its trials back without using an attempt; the resume keeps the failed trial's error", { timeout: 180_000 }, async () => {
@@ -133,11 +155,11 @@ test("Ctrl-C of discalc run hands its trials back without using an attempt; the 
   const first = runOnce();
   await waitFor(async () => first.log.some((l) => /[1-9] failed\), 1 running/.test(l)), 90_000, "a failed trial and a running one", () => c.dump());
   c.signal(first, "SIGINT"); // to the process group, as a terminal's Ctrl-C
-  assert.equal(await first.exited, 130, c.dump());
+  assert.equal(await settled(first), 130, c.dump());
   assert.match(first.log.join("\n"), /SIGINT: handing back running trials/);
 
   const second = runOnce();
-  assert.equal(await second.exited, 0, c.dump());
+  assert.equal(await settled(second), 0, c.dump());
   assert.match(second.log.join("\n"), /\(resumed\)/);
 
   // Read what the store holds through a controller on the same data.
