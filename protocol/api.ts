@@ -88,7 +88,7 @@ export const api = {
     path: "/api/trials",
     query: z.strictObject({
       sweep: intParam(1, Number.MAX_SAFE_INTEGER).optional(),
-      state: z.enum(["queued", "leased", "done", "pruned", "failed", "cancelled"]).optional(),
+      state: z.enum(["queued", "leased", "done", "pruned", "diverged", "failed", "cancelled"]).optional(),
       /** 1: each trial with its reports. */
       metrics: z.enum(["0", "1"]).optional(),
       /** id (default), or best: finished trials by the sweep's metric, best first (needs sweep). */

@@ -159,12 +159,26 @@ export type TrialOutcome = z.infer<typeof TrialOutcome>;
  * pruned by the sweep's stopping rule (its outcome holds the reports up to the rung).
  */
 const TRIAL_STATUSES = ["done", "failed", "cancelled", "released", "pruned"] as const;
+/**
+ * Why a failed attempt failed, which decides whether it runs again. A trial is deterministic
+ * (same code, config and seed), so `experiment` (its code threw) and `diverged` (a reported
+ * number stopped being finite; the outcome holds its finite reports) end it at once;
+ * `infrastructure` (a thread crashed, a blob could not be fetched) is retried up to
+ * maxAttempts. A field rather than new statuses: a relay of the previous release refuses a
+ * status it does not know but passes a result without the field on, and a result without it
+ * (an agent of the previous release) is retried as before.
+ */
+export const FAILURE_KINDS = ["experiment", "diverged", "infrastructure"] as const;
+export const FailureKind = z.enum(FAILURE_KINDS);
+export type FailureKind = z.infer<typeof FailureKind>;
 const TrialResultInDetail = TrialRef.extend({
   status: z.enum(TRIAL_STATUSES),
   workerId: z.string().max(100),
   error: z.string().max(10_000).nullable().default(null),
   outcome: TrialOutcome.nullable().default(null),
   finishedAt: z.number(),
+  /** Failed results only: why (see FAILURE_KINDS). */
+  failure: FailureKind.optional(),
 });
 export type TrialResult = z.infer<typeof TrialResultInDetail>;
 
@@ -189,6 +203,8 @@ function hasExactly(v: unknown, keys: readonly string[]): v is Record<string, un
 const positiveInt = (x: unknown) => Number.isSafeInteger(x) && (x as number) > 0;
 const finite = (x: unknown) => typeof x === "number" && Number.isFinite(x);
 const RESULT_KEYS = ["trialId", "attempt", "status", "workerId", "error", "outcome", "finishedAt"] as const;
+const RESULT_KEYS_WITH_FAILURE = [...RESULT_KEYS, "failure"] as const;
+const FAILURE_SET: ReadonlySet<unknown> = new Set(FAILURE_KINDS);
 const OUTCOME_KEYS = ["resultSha256", "metrics", "reports", "info", "runMs"] as const;
 
 /**
@@ -198,7 +214,7 @@ const OUTCOME_KEYS = ["resultSha256", "metrics", "reports", "info", "runMs"] as 
  * copy of a 64-result batch cost 2.4 µs a result, more than JSON.parse of it (1.8).
  */
 function isPlainTrialResult(v: unknown): v is TrialResult {
-  if (!hasExactly(v, RESULT_KEYS)) return false;
+  if (!hasExactly(v, RESULT_KEYS) && !(hasExactly(v, RESULT_KEYS_WITH_FAILURE) && FAILURE_SET.has(v.failure))) return false;
   if (!positiveInt(v.trialId) || !positiveInt(v.attempt) || !STATUS_SET.has(v.status) || !finite(v.finishedAt)) return false;
   if (typeof v.workerId !== "string" || v.workerId.length > 100) return false;
   if (v.error !== null && (typeof v.error !== "string" || v.error.length > 10_000)) return false;

@@ -129,8 +129,7 @@ async function main(argv: string[]): Promise<number> {
     case "train": {
       const { positionals, values } = args(rest, { json: b }, 1);
       const { trainCommand } = await import("./commands/train.ts");
-      await trainCommand(positionals[0]!, values.json!);
-      return 0;
+      return trainCommand(positionals[0]!, values.json!);
     }
     case "run": {
       const { positionals, values } = args(rest, { threads: s, "max-threads": s, data: s, new: b, verbose: b }, 1);

@@ -96,7 +96,7 @@ export async function bestCommand(o: BestOptions): Promise<string> {
   }
   const c = (k: string) => sweep.counts[k] ?? 0;
   const header = `sweep ${sweep.id} "${sweep.name}" (${sweep.state}): ${c("done")} of ${sweep.total} trials done` +
-    `${c("pruned") ? `, ${c("pruned")} pruned` : ""}${c("failed") ? `, ${c("failed")} failed` : ""}${c("cancelled") ? `, ${c("cancelled")} cancelled` : ""}; ` +
+    `${c("pruned") ? `, ${c("pruned")} pruned` : ""}${c("diverged") ? `, ${c("diverged")} diverged (not ranked)` : ""}${c("failed") ? `, ${c("failed")} failed` : ""}${c("cancelled") ? `, ${c("cancelled")} cancelled` : ""}; ` +
     `${rows.length} point(s) with results`;
   const top = o.top ?? 10;
   const more = rows.length > top ? `\n(${rows.length - top} more; --top N shows more)` : "";

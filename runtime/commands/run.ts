@@ -24,6 +24,17 @@ export async function runCommand(o: { config: string; threads?: number; maxThrea
   initialBundle.catch(() => {}); // the controller awaits it if its store has no bundle yet
   let controller: Controller | undefined;
   let progress: Progress | undefined;
+  // Ctrl-C (the terminal signals the agent too) or SIGTERM: stop watching, let the agent hand
+  // its trials back and the controller take them (closing its root relay), so that a resume
+  // finds them queued, with no attempt used and no lease to wait out. A second signal exits at once.
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) process.exit(130);
+    interrupted = sig;
+    console.error(`\n${sig}: handing back running trials (resume with the same command and --data)`);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     // Imported here, after the agent and the bundle are on their way: loading them is most of our own start-up.
     const [{ startController }, { prepareSweepFile }, { sweepLeaderboard }, { formatLeaderboard }, { BOOTSTRAP_ROUTES }] = await Promise.all([
@@ -54,14 +65,19 @@ export async function runCommand(o: { config: string; threads?: number; maxThrea
         shownAt = Date.now();
       }
       if (ended) break;
+      if (interrupted) {
+        progress.stop();
+        console.log(`stopped by ${interrupted}; data in ${data}`);
+        return 130;
+      }
       if (agentExited) throw new Error("the local agent exited before the sweep ended (run with --verbose to see why)");
       // Often enough that a finished sweep ends the run at once (the progress shows every 500 ms).
       await new Promise((r) => setTimeout(r, 100));
     }
     progress.stop();
     console.log(`\n${formatLeaderboard(await sweepLeaderboard(store, (await store.sweep(sweepId))!))}`);
-    const failed = (await store.trialsOfSweep(sweepId)).filter((t) => t.state === "failed");
-    for (const t of failed.slice(0, 5)) console.log(`trial ${t.id} failed: ${t.last_error}`);
+    const failed = (await store.trialsOfSweep(sweepId)).filter((t) => t.state === "failed" || t.state === "diverged");
+    for (const t of failed.slice(0, 5)) console.log(`trial ${t.id} ${t.state}: ${t.last_error}`);
     return 0;
   } finally {
     progress?.stop();
@@ -73,6 +89,8 @@ export async function runCommand(o: { config: string; threads?: number; maxThrea
       await gone;
     }
     await controller?.close();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
 }
 
@@ -100,7 +118,7 @@ class Progress {
   /** `running`: of the leased trials, those on a thread (the rest are reserved: prefetched). */
   update(c: Record<TrialState, number>, running: number): void {
     const total = Object.values(c).reduce((a, b) => a + b, 0);
-    const finished = c.done + c.pruned + c.failed + c.cancelled;
+    const finished = c.done + c.pruned + c.diverged + c.failed + c.cancelled;
     this.finishedAtStart ??= finished;
     const elapsed = (Date.now() - this.started) / 1000;
     const rate = (finished - this.finishedAtStart) / Math.max(elapsed, 1e-3);
@@ -129,7 +147,7 @@ class Progress {
       }
       return;
     }
-    const counts = `${finished}/${total} done (${c.done} ok, ${c.pruned ? `${c.pruned} pruned, ` : ""}${c.failed} failed), ${running} running, ${c.leased - running} reserved, ${c.queued} queued`;
+    const counts = `${finished}/${total} done (${c.done} ok, ${c.pruned ? `${c.pruned} pruned, ` : ""}${c.diverged ? `${c.diverged} diverged, ` : ""}${c.failed} failed), ${running} running, ${c.leased - running} reserved, ${c.queued} queued`;
     if (counts !== this.lastCounts) console.log(`${counts} — ${payload.rate} trials/s, ${payload.elapsed} elapsed, ETA ${payload.remaining}`);
     this.lastCounts = counts;
   }

@@ -1,10 +1,12 @@
 // `discalc status`: the network as the controller sees it (controller → relays → workers,
 // with liveness and live statistics) and each sweep's progress, from the REST API.
 import { ApiClient } from "../../protocol/api-client.ts";
-import type { NodeView, SweepView, Leaderboard } from "../../protocol/api.ts";
+import type { NodeView, SweepView, Leaderboard, TrialView } from "../../protocol/api.ts";
 import type { RelayStats, WorkerStats } from "../../protocol/messages.ts";
 
 type NodeInfo = NodeView;
+/** Failed trials shown per sweep, each with its error and stack. */
+const FAILED_SHOWN = 3;
 
 export async function statusCommand(o: { controller: string; token?: string }): Promise<string> {
   const client = new ApiClient(o.controller, o.token);
@@ -20,7 +22,13 @@ export async function statusCommand(o: { controller: string; token?: string }): 
     const board = await client.get("leaderboard", {}, { id: sw.id }).catch(() => null);
     if (board) boards.set(sw.id, board);
   }));
-  return `${formatNetwork(nodes, rootStats, Date.now())}\n\n${formatSweeps(sweeps, boards)}`;
+  // The newest sweeps' first failed trials, with their errors and stacks: what to fix.
+  const failures = new Map<number, TrialView[]>();
+  await Promise.all(sweeps.slice(-5).filter((sw) => (sw.counts.failed ?? 0) > 0).map(async (sw) => {
+    const page = await client.get("trials", { sweep: sw.id, state: "failed", limit: FAILED_SHOWN }).catch(() => null);
+    if (page) failures.set(sw.id, page.items);
+  }));
+  return `${formatNetwork(nodes, rootStats, Date.now())}\n\n${formatSweeps(sweeps, boards, failures)}`;
 }
 
 /** The tree: controller → relays → workers (workers of the root relay hang off the controller). */
@@ -97,21 +105,26 @@ function liveness(n: NodeInfo, now: number): string {
   return n.state === "silent" ? `!! SILENT${ago}` : n.state === "gone" ? `GONE${ago}` : `${n.state}${ago}`;
 }
 
-export function formatSweeps(sweeps: SweepView[], boards: Map<number, Leaderboard> = new Map()): string {
+export function formatSweeps(sweeps: SweepView[], boards: Map<number, Leaderboard> = new Map(), failures: Map<number, TrialView[]> = new Map()): string {
   if (!sweeps.length) return "no sweeps";
   const lines = ["sweeps"];
   for (const s of sweeps) {
     const c = (k: string) => s.counts[k] ?? 0;
     // Leased trials on a thread, and those prefetched (a controller before this split counts them all as running).
     const running = s.counts.running ?? c("leased");
-    const finished = c("done") + c("pruned") + c("failed") + c("cancelled");
+    const finished = c("done") + c("pruned") + c("diverged") + c("failed") + c("cancelled");
     const pct = s.total ? Math.floor((finished / s.total) * 100) : 100;
     lines.push(`  ${s.id}  "${s.name}"  ${s.state}  ${finished}/${s.total} finished (${pct}%): ` +
-      `${c("done")} done, ${c("pruned") ? `${c("pruned")} pruned, ` : ""}${c("failed")} failed, ${running} running, ${c("leased") - running} reserved, ${c("queued")} queued` +
+      `${c("done")} done, ${c("pruned") ? `${c("pruned")} pruned, ` : ""}${c("diverged") ? `${c("diverged")} diverged, ` : ""}` +
+      `${c("failed")} failed, ${running} running, ${c("leased") - running} reserved, ${c("queued")} queued` +
       `${c("cancelled") ? `, ${c("cancelled")} cancelled` : ""} of ${s.total}`);
     const best = boards.get(s.id)?.rows[0];
     lines.push(`      experiment ${s.experiment.name}, ${s.metric.name} (${s.metric.goal})` +
       (best ? `: best ${Number(best.mean.toPrecision(6))} ± ${Number(best.std.toPrecision(3))} at ${JSON.stringify(best.params)}` : ""));
+    for (const t of failures.get(s.id) ?? []) {
+      const [head, ...stack] = (t.error ?? "failed without a message").split("\n");
+      lines.push(`      trial ${t.id} failed (attempt ${t.attempts}): ${head}`, ...stack.map((l) => `        ${l.trim()}`));
+    }
   }
   return lines.join("\n");
 }

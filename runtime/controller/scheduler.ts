@@ -159,8 +159,11 @@ export class Scheduler {
     return this.store.tx(async () => {
       const expired = await this.store.expiredLeases(now);
       for (const t of expired) {
-        await this.store.endAttempt(t.id, t.attempts, "expired", { error: `lease expired: relay ${t.lease_relay} did not renew it`, at: now });
-        await this.requeueOrFail(t, `lease expired: relay ${t.lease_relay} did not renew it`, now);
+        const error = `lease expired: relay ${t.lease_relay} did not renew it`;
+        await this.store.endAttempt(t.id, t.attempts, "expired", { error, at: now });
+        // The attempt keeps the expiry's words; the trial keeps an earlier attempt's real error, when it has one.
+        const realError = (await this.store.attemptsOf(t.id)).some((a) => a.outcome === "failed" && a.error !== null);
+        await this.requeueOrFail(t, realError ? null : error, now);
       }
       if (expired.length) {
         const sweeps = new Set(expired.map((t) => t.sweep_id));
@@ -171,7 +174,12 @@ export class Scheduler {
     });
   }
 
-  private async requeueOrFail(t: TrialRow, error: string, now: number): Promise<void> {
+  /**
+   * An infrastructure failure (an expired lease, a crashed thread, a blob not fetched): the
+   * trial runs again, unless it has failed so maxAttempts times. Attempts handed back
+   * (released) do not count. `error` null keeps the trial's stored error.
+   */
+  private async requeueOrFail(t: TrialRow, error: string | null, now: number): Promise<void> {
     const sweep = (await this.store.sweep(t.sweep_id))!;
     const failures = (await this.store.attemptsOf(t.id)).filter((a) => a.outcome === "failed" || a.outcome === "expired").length;
     if (failures >= sweep.max_attempts) await this.store.setTrialState(t.id, "failed", { error, finishedAt: now });
@@ -298,14 +306,33 @@ export class Scheduler {
       trial.finished_at = r.finishedAt;
       return "stored";
     }
-    const outcome = r.status === "done" ? "cancelled" : r.status === "released" ? "released" : r.status;
+    const diverged = r.status === "failed" && r.failure === "diverged";
+    const outcome = r.status === "done" ? "cancelled" : diverged ? "diverged" : r.status;
     await this.store.endAttempt(r.trialId, r.attempt, outcome, { workerId: r.workerId, error: r.error, at: now });
     const current = trial.state === "leased" && trial.attempts === r.attempt;
     if (!current) return "stale";
-    if (r.status === "failed") await this.requeueOrFail(trial, r.error ?? "failed without a message", now);
+    if (r.status === "failed") await this.storeFailure(trial, r, now);
     else if (r.status === "released") await this.store.setTrialState(trial.id, "queued");
     view.trials.set(r.trialId, (await this.store.trial(r.trialId))!);
     return "stored";
+  }
+
+  /**
+   * A failed attempt of the trial's current lease. A trial is deterministic: its code's
+   * exception or its divergence would come again, so it ends now (a diverged one keeps the
+   * finite reports it made); the machine's failures run again (requeueOrFail). A result
+   * without a `failure` (an agent of the previous release) is retried, as it was then.
+   */
+  private async storeFailure(trial: TrialRow, r: ResultBatch["results"][number], now: number): Promise<void> {
+    const error = r.error ?? "failed without a message";
+    if (r.failure === "diverged") {
+      if (r.outcome) await this.storeReports(r.trialId, r.attempt, 1, r.outcome.reports);
+      await this.store.setTrialState(trial.id, "diverged", { error, finishedAt: r.finishedAt });
+    } else if (r.failure === "experiment") {
+      await this.store.setTrialState(trial.id, "failed", { error, finishedAt: r.finishedAt });
+    } else {
+      await this.requeueOrFail(trial, error, now);
+    }
   }
 
   /** Writes the results, reports and done trials a batch has decided so far. */

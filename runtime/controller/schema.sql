@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS trials (
   params TEXT NOT NULL,
   seed INTEGER NOT NULL,
   config TEXT NOT NULL,
-  state TEXT NOT NULL DEFAULT 'queued',        -- queued | leased | done | failed | cancelled
+  state TEXT NOT NULL DEFAULT 'queued',        -- queued | leased | done | pruned | diverged | failed | cancelled
   attempts INTEGER NOT NULL DEFAULT 0,
   lease_relay TEXT,
   lease_deadline INTEGER,
@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS attempts (
   worker_id TEXT,
   leased_at INTEGER NOT NULL,
   ended_at INTEGER,
-  outcome TEXT,                                -- done | failed | expired | released | cancelled
+  outcome TEXT,                                -- done | failed | diverged | expired | released | cancelled | pruned | superseded
   error TEXT,
   PRIMARY KEY (trial_id, attempt)
 );

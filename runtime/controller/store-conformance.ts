@@ -138,7 +138,7 @@ export function storeConformance(label: string, backend: StoreBackend): void {
     for (const l of second) assert.ok(!first.some((x) => x.trialId === l.trialId), "no trial is handed out twice");
     for (const l of second) assert.equal((await f.store.trial(l.trialId))!.lease_relay, "r-2");
     assert.deepEqual((await f.sched.leaseTrials("r-1", 4)), [], "nothing left to lease");
-    assert.deepEqual((await f.store.countsBySweep(f.sweepId)), { queued: 0, leased: 6, done: 0, pruned: 0, failed: 0, cancelled: 0 });
+    assert.deepEqual((await f.store.countsBySweep(f.sweepId)), { queued: 0, leased: 6, done: 0, pruned: 0, diverged: 0, failed: 0, cancelled: 0 });
   });
 
   test(`${label}: ` + "leases of a mnist sweep name the dataset blob and use the sweep's leaseSeconds", async (t) => {
@@ -366,6 +366,48 @@ export function storeConformance(label: string, backend: StoreBackend): void {
     assert.equal((await f.store.sweep(f.sweepId))!.state, "done", "no trial queued or leased");
   });
 
+  test(`${label}: ` + "an experiment's failure ends its trial at once; a diverged one keeps its finite reports; the machine's failures run again", async (t) => {
+    const f = (await fixture(t, xorSweep({ maxAttempts: 2 })));
+    const [thrown, nan, crashed, handedBack] = (await f.sched.leaseTrials("r-1", 4)) as [UnsignedLease, UnsignedLease, UnsignedLease, UnsignedLease];
+    const reports = outcome("ab".repeat(32), 2).reports;
+    const statuses = (await f.sched.recordResults("r-1", batch(
+      { ...failed(ref(thrown), "TypeError: x is undefined\n    at run (exp/experiment.ts:7:11)"), failure: "experiment" },
+      { ...failed(ref(nan), 'diverged: report 3: metric "trainLoss" is NaN'), failure: "diverged", outcome: { ...outcome("ab".repeat(32), 2), metrics: {}, info: {}, reports } },
+      { ...failed(ref(crashed), "worker thread crashed: out of memory"), failure: "infrastructure" },
+    ))).statuses;
+    assert.deepEqual(statuses, ["stored", "stored", "stored"]);
+    let row = (await f.store.trial(thrown.trialId))!;
+    assert.deepEqual([row.state, row.attempts, row.finished_at], ["failed", 1, T0 + 1], "failed after one attempt, not retried");
+    assert.match(row.last_error ?? "", /experiment\.ts:7:11/, "the stack is kept");
+    row = (await f.store.trial(nan.trialId))!;
+    assert.deepEqual([row.state, row.attempts], ["diverged", 1]);
+    assert.match(row.last_error ?? "", /NaN/);
+    assert.equal((await f.store.attempt(nan.trialId, 1))?.outcome, "diverged");
+    assert.deepEqual((await f.store.reportsOfAttempt(nan.trialId, 1)).map((r) => JSON.parse(r.metrics) as unknown), reports, "its finite reports are kept");
+    assert.equal((await f.store.result(nan.trialId)), undefined, "a diverged trial has no result to rank");
+    assert.equal((await f.store.trial(crashed.trialId))!.state, "queued", "a crashed thread's trial runs again");
+    assert.equal((await f.store.countsBySweep(f.sweepId)).diverged, 1);
+
+    // Handed back (an agent stopping): no attempt used, however often.
+    await f.sched.renewLeases("r-1", [], [ref(handedBack)]);
+    for (let i = 0; i < 3; i++) await f.sched.renewLeases("r-2", [], (await f.sched.leaseTrials("r-2", 6)).map(ref));
+    const trials = await f.store.trialsByIds([crashed.trialId, handedBack.trialId]);
+    assert.deepEqual(trials.map((x) => [x.state, x.attempts]), [["queued", 4], ["queued", 4]]);
+    assert.deepEqual((await f.store.attemptsOf(handedBack.trialId)).map((a) => a.outcome), ["released", "released", "released", "released"]);
+
+    // The crashed trial's next lease expires: the attempt says so, the trial keeps its real error, and it fails (2 failures).
+    const out = await f.sched.leaseTrials("r-3", 6);
+    const retry = out.find((l) => l.trialId === crashed.trialId);
+    await f.sched.renewLeases("r-3", [], out.filter((l) => l !== retry).map(ref));
+    assert.ok(retry, "the crashed trial was leased again");
+    f.advance(30_001);
+    await f.sched.expireLeases();
+    row = (await f.store.trial(crashed.trialId))!;
+    assert.equal(row.state, "failed", "out of attempts: one crash, one expiry");
+    assert.equal(row.last_error, "worker thread crashed: out of memory", "the expiry did not replace the stored error");
+    assert.match((await f.store.attempt(crashed.trialId, retry.attempt))?.error ?? "", /lease expired/);
+  });
+
   test(`${label}: ` + "the sweep is done only when no trial is queued or leased", async (t) => {
     const f = (await fixture(t));
     const leases = (await f.sched.leaseTrials("r-1", 6));
@@ -378,7 +420,7 @@ export function storeConformance(label: string, backend: StoreBackend): void {
     const sweep = (await f.store.sweep(f.sweepId))!;
     assert.equal(sweep.state, "done");
     assert.equal(sweep.finished_at, T0 + 1234);
-    assert.deepEqual((await f.store.countsBySweep(f.sweepId)), { queued: 0, leased: 0, done: 6, pruned: 0, failed: 0, cancelled: 0 });
+    assert.deepEqual((await f.store.countsBySweep(f.sweepId)), { queued: 0, leased: 0, done: 6, pruned: 0, diverged: 0, failed: 0, cancelled: 0 });
   });
 
   // ---------------------------------------------------------------------------------------
@@ -443,7 +485,7 @@ export function storeConformance(label: string, backend: StoreBackend): void {
     const sweep = (await f.store.sweep(f.sweepId))!;
     assert.equal(sweep.state, "cancelled");
     assert.equal(sweep.finished_at, T0 + 100);
-    assert.deepEqual((await f.store.countsBySweep(f.sweepId)), { queued: 0, leased: 0, done: 1, pruned: 0, failed: 0, cancelled: 5 });
+    assert.deepEqual((await f.store.countsBySweep(f.sweepId)), { queued: 0, leased: 0, done: 1, pruned: 0, diverged: 0, failed: 0, cancelled: 5 });
     assert.equal((await f.store.attempt(leases[1]!.trialId, 1))?.outcome, "cancelled", "the running attempt is closed");
     assert.deepEqual((await f.sched.leaseTrials("r-1", 10)), []);
     // The cancelled trial's relay is told to stop it, and its late result stores nothing.
@@ -463,7 +505,7 @@ export function storeConformance(label: string, backend: StoreBackend): void {
     assert.equal((await f.store.trial(a.trialId))!.state, "cancelled");
     assert.equal((await f.store.attempt(a.trialId, 1))?.outcome, "cancelled");
     assert.equal((await f.store.trial(queued.id))!.state, "cancelled");
-    assert.deepEqual((await f.store.countsBySweep(f.sweepId)), { queued: 4, leased: 0, done: 0, pruned: 0, failed: 0, cancelled: 2 });
+    assert.deepEqual((await f.store.countsBySweep(f.sweepId)), { queued: 4, leased: 0, done: 0, pruned: 0, diverged: 0, failed: 0, cancelled: 2 });
     assert.equal((await f.store.sweep(f.sweepId))!.state, "running");
     const rest = (await f.sched.leaseTrials("r-1", 10));
     assert.equal(rest.length, 4);

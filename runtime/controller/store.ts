@@ -10,9 +10,10 @@ import type { PostgresDriver } from "./store/postgres-driver.ts";
 import { migrateStore, migratePostgres } from "./migrate-store.ts";
 import { ensurePrivateDir, writePrivateFile } from "./private-files.ts";
 
-export type TrialState = "queued" | "leased" | "done" | "failed" | "cancelled" | "pruned";
+/** `diverged`: a reported number stopped being finite; like failed, it is never retried, and it ranks below every finished trial. */
+export type TrialState = "queued" | "leased" | "done" | "failed" | "cancelled" | "pruned" | "diverged";
 /** Every trial state, in the order views list them. */
-export const TRIAL_STATES: readonly TrialState[] = ["queued", "leased", "done", "pruned", "failed", "cancelled"];
+export const TRIAL_STATES: readonly TrialState[] = ["queued", "leased", "done", "pruned", "diverged", "failed", "cancelled"];
 export type SweepState = "running" | "paused" | "done" | "cancelled";
 
 export interface SweepRow {
@@ -419,7 +420,7 @@ export class Store {
        LEFT JOIN reports r ON r.trial_id = t.id AND r.step = ? AND r.attempt = CASE
          WHEN t.state = 'leased' THEN t.attempts
          WHEN t.state IN ('done', 'pruned') THEN s.attempt
-         WHEN t.state IN ('failed', 'cancelled') AND a.outcome <> 'released' THEN t.attempts
+         WHEN t.state IN ('failed', 'diverged', 'cancelled') AND a.outcome <> 'released' THEN t.attempts
        END
        WHERE t.sweep_id = ? AND t.idx < ? ORDER BY t.idx`,
       [step, sweepId, idx],

@@ -44,14 +44,14 @@ export function experimentEntry(dir: string, field = "experiment"): string {
 export async function buildExperiment(dir: string, field = "experiment"): Promise<BuiltExperiment> {
   const abs = resolve(dir);
   const entry = experimentEntry(abs, field);
-  const code = await bundleCode(abs, entry);
+  const { code, sourceMap } = await bundleCode(abs, entry);
   const assembly = join(abs, "assembly", "index.ts");
   const wasm = existsSync(assembly) ? await compileAssembly(abs, assembly) : null;
   const name = basename(abs);
-  return { name, dir: abs, bytes: encodeExperimentBlob({ name, code, wasm }), hasWasm: wasm !== null };
+  return { name, dir: abs, bytes: encodeExperimentBlob({ name, code, wasm, sourceMap }), hasWasm: wasm !== null };
 }
 
-async function bundleCode(dir: string, entry: string): Promise<string> {
+async function bundleCode(dir: string, entry: string): Promise<{ code: string; sourceMap: string }> {
   const where = (m: Message) => {
     const loc = m.location;
     return loc ? `${shown(resolve(dir, loc.file))}:${loc.line}:${loc.column + 1}: ${m.text}` : m.text;
@@ -66,10 +66,17 @@ async function bundleCode(dir: string, entry: string): Promise<string> {
       target: "node20",
       write: false,
       logLevel: "silent",
+      // A separate map, not inline: the bundle stays as it was, and the map is read only when a
+      // trial fails (experiment-stack.ts). Sources are named relative to the folder (the
+      // outfile is only where they are relative to; nothing is written), without their text.
+      sourcemap: "external",
+      sourcesContent: false,
+      outfile: join(dir, "bundle.js"),
       // The module runs from a data: URL in worker threads: CommonJS dependencies still find require().
       banner: { js: `import { createRequire as __discalcRequire } from "node:module"; const require = __discalcRequire(process.cwd() + "/");` },
     });
-    return result.outputFiles[0]!.text;
+    const file = (ext: string) => result.outputFiles.find((f) => f.path.endsWith(ext))!.text;
+    return { code: file(".js"), sourceMap: file(".js.map") };
   } catch (err) {
     const errors = (err as { errors?: Message[] }).errors;
     if (!errors?.length) throw err;

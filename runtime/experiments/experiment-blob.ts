@@ -11,15 +11,20 @@ export interface ExperimentBlob {
   code: string;
   /** The experiment's own module (assembly/index.ts), or null. */
   wasm: Uint8Array | null;
+  /**
+   * esbuild's source map of `code` (JSON, sources relative to the folder, no contents), so a
+   * failed trial's stack names the experiment's own files and lines; null in blobs made before.
+   */
+  sourceMap?: string | null;
 }
 
 export function encodeExperimentBlob(b: ExperimentBlob): Uint8Array {
-  const doc = { format: FORMAT, name: b.name, code: b.code, wasm: b.wasm ? Buffer.from(b.wasm).toString("base64") : null };
+  const doc = { format: FORMAT, name: b.name, code: b.code, wasm: b.wasm ? Buffer.from(b.wasm).toString("base64") : null, sourceMap: b.sourceMap ?? null };
   return new TextEncoder().encode(JSON.stringify(doc));
 }
 
 export function decodeExperimentBlob(bytes: Uint8Array): ExperimentBlob {
-  let doc: { format?: unknown; name?: unknown; code?: unknown; wasm?: unknown };
+  let doc: { format?: unknown; name?: unknown; code?: unknown; wasm?: unknown; sourceMap?: unknown };
   try {
     doc = JSON.parse(new TextDecoder().decode(bytes)) as typeof doc;
   } catch {
@@ -28,5 +33,9 @@ export function decodeExperimentBlob(bytes: Uint8Array): ExperimentBlob {
   if (doc.format !== FORMAT) throw new Error(`experiment blob has format ${JSON.stringify(doc.format)}, expected ${FORMAT}`);
   if (typeof doc.name !== "string" || typeof doc.code !== "string") throw new Error("experiment blob lacks its name or code");
   if (doc.wasm !== null && typeof doc.wasm !== "string") throw new Error("experiment blob's wasm is neither base64 nor null");
-  return { name: doc.name, code: doc.code, wasm: doc.wasm === null ? null : new Uint8Array(Buffer.from(doc.wasm, "base64")) };
+  if (doc.sourceMap !== undefined && doc.sourceMap !== null && typeof doc.sourceMap !== "string") throw new Error("experiment blob's sourceMap is neither text nor null");
+  return {
+    name: doc.name, code: doc.code, wasm: doc.wasm === null ? null : new Uint8Array(Buffer.from(doc.wasm, "base64")),
+    sourceMap: typeof doc.sourceMap === "string" ? doc.sourceMap : null,
+  };
 }

@@ -28,6 +28,8 @@ export interface ExperimentEntry {
   /** The objective when the sweep names none. */
   defaultMetric(config: Record<string, unknown>): MetricSpec;
   run(config: Record<string, unknown>, ctx: RuntimeContext): Promise<RunResult | void> | RunResult | void;
+  /** Maps a stack's frames of the experiment's bundle to its own files and lines (folder experiments). */
+  mapStack?(stack: string): string;
 }
 
 export const U32_MAX = 0xffff_ffff;

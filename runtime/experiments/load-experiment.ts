@@ -2,7 +2,10 @@
 // URL, nothing on disk) and its own wasm compiled once. Threads and the controller cache by hash.
 import { decodeExperimentBlob } from "./experiment-blob.ts";
 import { folderExperiment } from "./folder-experiment.ts";
+import { trialErrorText } from "./trial-error.ts";
 import type { ExperimentEntry } from "./experiment-entry.ts";
+import { createHash } from "node:crypto";
+import { experimentUrl, stackMapper } from "./experiment-stack.ts";
 
 export interface LoadedExperiment {
   entry: ExperimentEntry;
@@ -11,14 +14,18 @@ export interface LoadedExperiment {
 
 export async function loadExperimentBlob(bytes: Uint8Array): Promise<LoadedExperiment> {
   const blob = decodeExperimentBlob(bytes);
+  // Named, so its frames in a stack are short and can be mapped (the data: URL would be the whole module).
+  const url = experimentUrl(blob.name, createHash("sha256").update(bytes).digest("hex"));
+  const code = `${blob.code}\n//# sourceURL=${url}\n`;
+  const mapStack = stackMapper(blob.name, url, blob.sourceMap ?? null);
   let mod: { default?: unknown };
   try {
-    mod = (await import(`data:text/javascript;base64,${Buffer.from(blob.code).toString("base64")}`)) as { default?: unknown };
+    mod = (await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`)) as { default?: unknown };
   } catch (err) {
-    throw new Error(`experiment ${blob.name}: loading its module failed: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`experiment ${blob.name}: loading its module failed: ${trialErrorText(err, mapStack)}`);
   }
   const wasm = blob.wasm ? await WebAssembly.compile(blob.wasm as Uint8Array<ArrayBuffer>) : null;
-  return { entry: folderExperiment(blob.name, mod.default), wasm };
+  return { entry: { ...folderExperiment(blob.name, mod.default), mapStack }, wasm };
 }
 
 /** Loads each blob once per process (or thread), by its SHA-256. */

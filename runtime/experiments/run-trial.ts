@@ -12,6 +12,7 @@ import { checkMetrics, MAX_REPORTS } from "./metrics-check.ts";
 import { instantiateExperimentWasm } from "./experiment-wasm.ts";
 import { datasetAccess } from "./dataset-access.ts";
 import { canonicalJson, isPlainObject } from "./plain-data.ts";
+import { nonFiniteEntry, TrialDiverged } from "./trial-diverged.ts";
 
 export interface TrialSpec {
   trialId: number;
@@ -84,11 +85,16 @@ async function runWith(
 ): Promise<TrialOutcomeData> {
   const reports: Metrics[] = [];
   let earlyStop: EarlyStop | undefined;
+  /** Set once a report is not finite: the trial ends there, even if the experiment catches the throw. */
+  let diverged: TrialDiverged | undefined;
   const ctx: RuntimeContext = {
     trialId: spec.trialId,
     params: spec.handedOver ? spec.params : structuredClone(spec.params),
     seed: spec.seed,
     report(values) {
+      if (diverged) throw diverged;
+      const notFinite = nonFiniteEntry(values);
+      if (notFinite !== null) throw (diverged = new TrialDiverged(`diverged: report ${reports.length + 1}: ${notFinite}`, reports.slice()));
       if (reports.length >= MAX_REPORTS) throw new RangeError(`report: at most ${MAX_REPORTS} reports per trial (report every epoch or every N steps)`);
       const checked = checkMetrics(values, `report ${reports.length + 1}`);
       reports.push(checked);
@@ -111,8 +117,9 @@ async function runWith(
   try {
     returned = await rt.entry.run(spec.handedOver ? spec.config : structuredClone(spec.config), ctx);
   } catch (err) {
-    if (!earlyStop) throw err;
+    if (!earlyStop && !diverged) throw err;
   }
+  if (diverged) throw diverged;
   const runMs = performance.now() - started;
   if (earlyStop) {
     // What it reached is its reports: no final metrics or state, the hash of its last report.
@@ -121,6 +128,8 @@ async function runWith(
   }
   const result: RunResult = returned ?? {};
   if (!isPlainObject(result)) throw new TypeError(`run must return { metrics?, state? } or nothing, returned ${typeof result}`);
+  const notFinite = nonFiniteEntry(result.metrics);
+  if (notFinite !== null) throw new TrialDiverged(`diverged: the final metrics: ${notFinite}`, reports);
   const metrics = result.metrics === undefined ? {} : checkMetrics(result.metrics, "the final metrics");
   const info = result.info === undefined ? {} : checkMetrics(result.info, "info");
   return { resultSha256: stateSha256(result.state as RunResult["state"], metrics), metrics, reports, info, runMs };

@@ -93,7 +93,8 @@ class Agent {
       },
       onThreadError: (err, running, unstarted) => {
         ctx.log(`thread crashed: ${err.message}`);
-        if (running) this.queueResult(running, "failed", { error: `worker thread crashed: ${err.message}` });
+        // A crash or an out-of-memory kill is the machine's, not the trial's: it runs again.
+        if (running) this.queueResult(running, "failed", { error: `worker thread crashed: ${err.message}`, failure: "infrastructure" });
         // Not started: they run elsewhere or later, as any trial handed back.
         for (const l of unstarted) this.queueResult(l, "released", {});
       },
@@ -135,6 +136,8 @@ class Agent {
 
   async run(): Promise<NodeOutcome> {
     const onTerm = () => {
+      // Ctrl-C reaches `discalc run`'s agent twice: from the terminal, and from the run.
+      if (this.terminating) return;
       this.ctx.log("terminating: handing back queued trials, finishing running ones");
       this.terminating = true;
       this.mode = "exit";
@@ -336,7 +339,8 @@ class Agent {
       try {
         await this.ensureBlobs(lease);
       } catch (err) {
-        this.queueResult(lease, "failed", { error: (err as Error).message });
+        // A blob that could not be fetched here may be fetched elsewhere or later.
+        this.queueResult(lease, "failed", { error: (err as Error).message, failure: "infrastructure" });
         continue;
       }
       this.pending.push(lease);
@@ -401,12 +405,14 @@ class Agent {
       return;
     }
     if (reply.type === "failed") {
-      this.queueResult(lease, "failed", { error: reply.error });
+      // A diverged trial's finite reports travel with it, unless they could never be uploaded.
+      const outcome = reply.outcome && (reply.outcomeBytes ?? 0) <= MAX_RESULT_BYTES ? reply.outcome : undefined;
+      this.queueResult(lease, "failed", { error: reply.error, failure: reply.failure, outcome, outcomeBytes: outcome && reply.outcomeBytes });
     } else if (reply.type === "skipped" || reply.stopped || reply.earlyStop === "release") {
       this.queueResult(lease, this.cancelled.has(key(lease)) ? "cancelled" : "released", {});
     } else if (reply.outcomeBytes > MAX_RESULT_BYTES) {
-      // It could never be uploaded: fail it with the reason rather than retry it forever.
-      this.queueResult(lease, "failed", { error: `result too large: ${reply.outcomeBytes} bytes of JSON, at most ${MAX_RESULT_BYTES} (report less often)` });
+      // It could never be uploaded, and would be as large again: fail it with the reason rather than retry it.
+      this.queueResult(lease, "failed", { error: `result too large: ${reply.outcomeBytes} bytes of JSON, at most ${MAX_RESULT_BYTES} (report less often)`, failure: "experiment" });
     } else if (reply.earlyStop === "prune") {
       this.queueResult(lease, "pruned", { outcome: reply.outcome, outcomeBytes: reply.outcomeBytes });
     } else {
@@ -448,11 +454,15 @@ class Agent {
     }
   }
 
-  private queueResult(lease: TrialRef, status: TrialResult["status"], fields: { error?: string; outcome?: TrialResult["outcome"]; outcomeBytes?: number }): TrialResult {
+  private queueResult(
+    lease: TrialRef, status: TrialResult["status"],
+    fields: { error?: string; outcome?: TrialResult["outcome"]; outcomeBytes?: number; failure?: TrialResult["failure"] },
+  ): TrialResult {
     const result: TrialResult = {
       trialId: lease.trialId, attempt: lease.attempt, status, workerId: this.ctx.join.nodeId,
       error: fields.error ?? null, outcome: fields.outcome ?? null, finishedAt: Date.now(),
     };
+    if (fields.failure) result.failure = fields.failure;
     // The rest of a result is small and bounded, except an error's text (measured when sizing, it is rare).
     this.results.add(result, fields.outcomeBytes === undefined ? undefined : fields.outcomeBytes + RESULT_ENVELOPE_BYTES);
     return result;

@@ -128,14 +128,23 @@ test("a trial that fails comes back as its error text, and the thread keeps serv
   const good = lease(2, { experiment: { name: "network", sha: null }, config: { dataset: { name: "xor", train: 40, test: 10, seed: 0 }, model: { hidden: [4], activation: "relu", init: "auto" }, train: { epochs: 1, batch: 8, optimizer: "sgd", lr: 0.1, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, schedule: { type: "constant", every: 1, gamma: 0.5 }, loss: "cross_entropy", seed: 0 } }, params: {}, seed: 0, datasets: {} });
   const noBlob = lease(1, { ...good, config: { ...good.config, dataset: { name: "mnist", train: 10, test: 10, seed: 0 } } });
   const unknown = lease(3, { ...good, experiment: { name: "no-such", sha: null } });
-  const replies = await runLeases([noBlob, good, unknown], new Map(), 1);
-  const error = (id: number) => {
+  const nan = lease(4, { ...good, config: { ...good.config, train: { ...(good.config.train as object), lr: 10, loss: "mse" }, model: { hidden: [64, 64], activation: "relu", init: "auto" } } });
+  const replies = await runLeases([noBlob, good, unknown, nan], new Map(), 1);
+  const failure = (id: number) => {
     const end = replies.get(id)!.at(-1)!;
-    return end.type === "failed" ? end.error : `not failed: ${end.type}`;
+    return end.type === "failed" ? end : assert.fail(`trial ${id} did not fail: ${end.type}`);
   };
-  assert.equal(error(1), "dataset mnist: no blob was provided");
+  // The experiment's own failures, with their stacks (the first line is the message): never retried.
+  assert.equal(failure(1).error.split("\n")[0], "dataset mnist: no blob was provided");
+  assert.match(failure(1).error, /\n {4}at /, "the stack follows");
+  assert.equal(failure(1).failure, "experiment");
   assert.equal(replies.get(2)!.at(-1)!.type, "done");
-  assert.match(error(3), /no built-in experiment "no-such" \(built-in: network/);
+  assert.match(failure(3).error, /no built-in experiment "no-such" \(built-in: network/);
+  assert.equal(failure(3).failure, "experiment");
+  // A NaN loss: diverged, its outcome holding the finite reports (none: it diverged in the first epoch).
+  assert.equal(failure(4).failure, "diverged");
+  assert.match(failure(4).error, /^diverged: report 1: metric "trainLoss" is NaN$/);
+  assert.deepEqual(failure(4).outcome?.reports, []);
 });
 
 test("a chunk of trials runs in order on one thread; one stopped before it starts is skipped", { timeout: 60_000 }, async () => {

@@ -3,10 +3,12 @@
 // just-instantiated state (one reset after the thread's previous trial: instance-pool.ts),
 // from the WebAssembly.Module the agent compiled once, and runs the experiment its lease names.
 import { parentPort, workerData } from "node:worker_threads";
-import type { UnsignedLease, TrialOutcome } from "../../protocol/messages.ts";
+import type { UnsignedLease, TrialOutcome, FailureKind } from "../../protocol/messages.ts";
 import { builtinExperiment } from "../experiments/registry.ts";
 import { ExperimentCache } from "../experiments/load-experiment.ts";
-import { runTrial, type EarlyStopKind } from "../experiments/run-trial.ts";
+import { runTrial, stateSha256, type EarlyStopKind } from "../experiments/run-trial.ts";
+import { TrialDiverged } from "../experiments/trial-diverged.ts";
+import { trialErrorText } from "../experiments/trial-error.ts";
 import { KernelPool } from "../../kernels/instance-pool.ts";
 import type { ExperimentEntry } from "../experiments/experiment-entry.ts";
 import { isDecisionStep } from "../../protocol/early-stopping.ts";
@@ -70,7 +72,11 @@ export type ThreadReply =
   | { type: "rung"; trialId: number; attempt: number; step: number; reports: Array<Record<string, number>> }
   /** `outcomeBytes`: the outcome's size as JSON (at most; exact past 1 MiB), found here rather than on the agent's one thread. */
   | { type: "done"; trialId: number; attempt: number; outcome: TrialOutcome; outcomeBytes: number; stopped: boolean; earlyStop?: EarlyStopKind }
-  | { type: "failed"; trialId: number; attempt: number; error: string }
+  /**
+   * `failure` says whether it runs again (protocol/messages.ts FAILURE_KINDS); a diverged
+   * trial's `outcome` holds its finite reports. The error carries the stack, mapped.
+   */
+  | { type: "failed"; trialId: number; attempt: number; error: string; failure: FailureKind; outcome?: TrialOutcome; outcomeBytes?: number }
   /** Stopped before it started (its chunk's stop flag was set). */
   | { type: "skipped"; trialId: number; attempt: number }
   /** The chunk ran long: its trials from position `from` on were not started and go back to the agent. */
@@ -146,9 +152,15 @@ export function runThread(): void {
       unposted = [];
       reportedAt = performance.now();
     };
+    let entry: ExperimentEntry | undefined;
+    // Until the trial's code runs, what fails is this machine's (a blob that did not arrive): it may run elsewhere.
+    let failure: FailureKind = "infrastructure";
+    const started = performance.now();
     try {
-      let entry: ExperimentEntry;
       let wasm: WebAssembly.Module | null = null;
+      const missing = [lease.experiment.sha, ...Object.values(lease.datasets)].find((sha) => sha && !blobs.has(sha));
+      if (missing) throw new Error(`blob ${missing} was not sent to the thread`);
+      failure = "experiment";
       if (lease.experiment.sha) {
         ({ entry, wasm } = await experiments.get(lease.experiment.sha, () => blobs.get(lease.experiment.sha!)));
       } else {
@@ -195,7 +207,13 @@ export function runThread(): void {
     } catch (err) {
       // A failed result has no outcome: what it reported goes to the metrics stream.
       postReports();
-      post({ type: "failed", trialId, attempt, error: err instanceof Error ? err.message : String(err) });
+      if (err instanceof TrialDiverged) {
+        const last = err.reports[err.reports.length - 1] ?? {};
+        const outcome = { resultSha256: stateSha256(undefined, last), metrics: {}, reports: err.reports, info: {}, runMs: performance.now() - started };
+        post({ type: "failed", trialId, attempt, error: err.message, failure: "diverged", outcome, outcomeBytes: outcomeBytes(outcome) });
+      } else {
+        post({ type: "failed", trialId, attempt, error: trialErrorText(err, entry?.mapStack), failure });
+      }
     }
   }
 }

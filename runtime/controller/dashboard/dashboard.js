@@ -123,7 +123,7 @@ function renderProgress() {
     return;
   }
   const c = sweep.counts;
-  const finished = c.done + (c.pruned ?? 0) + c.failed + c.cancelled;
+  const finished = c.done + (c.pruned ?? 0) + (c.diverged ?? 0) + c.failed + c.cancelled;
   const now = Date.now();
   state.history.push({ t: now, finished });
   state.history = state.history.filter((h) => now - h.t <= 60_000);
@@ -135,11 +135,11 @@ function renderProgress() {
   const w = (n) => `${(100 * n) / Math.max(sweep.total, 1)}%`;
   $("progress").innerHTML =
     `<div><b>${esc(sweep.name)}</b> (sweep ${sweep.id}) — <b>${sweep.state}</b></div>` +
-    `<div class="bar"><span class="done" style="width:${w(c.done)}"></span><span class="pruned" style="width:${w(c.pruned ?? 0)}"></span><span class="failed" style="width:${w(c.failed)}"></span>` +
+    `<div class="bar"><span class="done" style="width:${w(c.done)}"></span><span class="pruned" style="width:${w(c.pruned ?? 0)}"></span><span class="diverged" style="width:${w(c.diverged ?? 0)}"></span><span class="failed" style="width:${w(c.failed)}"></span>` +
     `<span class="cancelled" style="width:${w(c.cancelled)}"></span><span class="running" style="width:${w(c.leased)}"></span></div>` +
     // Leased trials on a thread (running) and prefetched by a relay or an agent (reserved).
     `<dl><dt>done</dt><dd>${c.done} / ${sweep.total}</dd><dt>running</dt><dd>${c.running ?? c.leased}</dd><dt>reserved</dt><dd>${c.reserved ?? 0}</dd><dt>queued</dt><dd>${c.queued}</dd>` +
-    `${c.pruned ? `<dt>pruned</dt><dd>${c.pruned}</dd>` : ""}<dt>failed</dt><dd>${c.failed}</dd><dt>cancelled</dt><dd>${c.cancelled}</dd><dt>elapsed</dt><dd>${duration(elapsed)}</dd>` +
+    `${c.pruned ? `<dt>pruned</dt><dd>${c.pruned}</dd>` : ""}${c.diverged ? `<dt>diverged</dt><dd>${c.diverged}</dd>` : ""}<dt>failed</dt><dd>${c.failed}</dd><dt>cancelled</dt><dd>${c.cancelled}</dd><dt>elapsed</dt><dd>${duration(elapsed)}</dd>` +
     `<dt>time left</dt><dd>${sweep.state === "running" ? (Number.isFinite(eta) ? `about ${duration(eta)} <span class="muted">(at the last minute's ${rate.toFixed(2)} trials/s)</span>` : "— <span class=\"muted\">(measuring)</span>") : "—"}</dd></dl>`;
 }
 
@@ -299,12 +299,13 @@ function renderTrial() {
     `<dt>attempts</dt><dd>${t.attempts}</dd><dt>ran on</dt><dd>${t.workerId ? `<code>${esc(t.workerId)}</code> (${esc(host(t.workerId))}) via <code>${esc(t.relayId)}</code>` : "—"}</dd>` +
     `<dt>result sha256</dt><dd><code class="weights">${t.resultSha256 ?? "—"}</code></dd>` +
     `<dt>${esc(metricOf().name)}</dt><dd>${num(t.objective)}</dd>` +
-    (t.error ? `<dt>error</dt><dd class="state-gone">${esc(t.error)}</dd>` : "") +
+    // The error's first line, then its stack (in the experiment's own files), as the worker caught it.
+    (t.error ? `<dt>error</dt><dd><pre class="error state-gone">${esc(t.error)}</pre></dd>` : "") +
     (t.final ? `<dt>final</dt><dd>${Object.entries(t.final).map(([k, v]) => `${esc(k)} ${num(v)}`).join(", ")}</dd>` : "") +
     (t.result ? `<dt>run</dt><dd>${fmt(r.runMs / 1000, 2)} s${Object.entries(r.info ?? {}).map(([k, v]) => `, ${esc(k)} ${num(v)}`).join("")}</dd>` : "") +
     `</dl><h3>Reports</h3>${reportTable(t.metrics ?? [])}` +
     `</table><h3>Attempts</h3><table><tr><th>#</th><th>relay</th><th>worker</th><th>outcome</th><th>error</th></tr>` +
-    t.attemptLog.map((a) => `<tr><td>${a.attempt}</td><td><code>${esc(a.relayId)}</code></td><td>${a.workerId ? `<code>${esc(a.workerId)}</code>` : "—"}</td><td>${a.outcome ?? "running"}</td><td>${esc(a.error ?? "")}</td></tr>`).join("") +
+    t.attemptLog.map((a) => `<tr><td>${a.attempt}</td><td><code>${esc(a.relayId)}</code></td><td>${a.workerId ? `<code>${esc(a.workerId)}</code>` : "—"}</td><td>${a.outcome ?? "running"}</td><td><pre class="error">${esc(a.error ?? "")}</pre></td></tr>`).join("") +
     `</table>`;
 }
 /** One row per report, one column per metric name any report has. */

@@ -36,27 +36,28 @@ export const networkExperiment: ExperimentEntry = {
     }
     const result = trainNetwork(ctx.kernels.instance, { dataset: "file" in config.dataset ? undefined : config.dataset, model: config.model, train: config.train }, {
       blobs, data: fileData,
-      onEpoch: (m) => ctx.report(finiteOnly(m)),
+      // A NaN loss goes in the report as it is: the trial ends there as diverged (run-trial.ts).
+      onEpoch: (m) => ctx.report(numbersOf(m)),
       shouldStop: ctx.shouldStop,
     });
     return {
-      metrics: result.final ? finiteOnly(result.final) : {},
+      metrics: result.final ? numbersOf(result.final) : {},
       state: result.weights,
       info: {
         paramCount: result.paramCount, trainMs: result.trainMs, samplesPerSec: result.samplesPerSec,
-        gemmGflops: result.gemmGflops, diverged: result.diverged ? 1 : 0,
+        gemmGflops: result.gemmGflops,
       },
     };
   },
 };
 
-/** A diverged epoch's NaN loss is left out of the report (reports carry finite numbers only). */
-function finiteOnly(m: EpochMetrics): Record<string, number> {
+/** An epoch's numbers, NaN or not. */
+function numbersOf(m: EpochMetrics): Record<string, number> {
   // A loop, not entries → filter → fromEntries: this runs per epoch, and tiny trials felt the arrays.
   const out: Record<string, number> = {};
   for (const key of Object.keys(m)) {
     const v = (m as unknown as Record<string, unknown>)[key];
-    if (typeof v === "number" && Number.isFinite(v)) out[key] = v;
+    if (typeof v === "number") out[key] = v;
   }
   return out;
 }
