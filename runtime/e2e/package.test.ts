@@ -26,7 +26,10 @@ after(() => {
 /** Runs a command in `cwd` in its own process group (killed with everything it started on timeout or at the end). */
 function run(cwd: string, cmd: string, args: string[], timeoutMs: number): Promise<{ code: number | null; out: string; ms: number }> {
   const started = performance.now();
-  const child = spawn(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, npm_config_update_notifier: "false" } });
+  // As a new user's shell runs it: none of the npm_* variables `npm test` sets (its local_prefix
+  // would make npm install into this checkout instead of the new folder).
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith("npm_")));
+  const child = spawn(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...env, npm_config_update_notifier: "false" } });
   running.add(child.pid!);
   let out = "";
   child.stdout!.on("data", (b: Buffer) => (out += b));
