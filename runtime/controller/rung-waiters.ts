@@ -119,10 +119,14 @@ export class RungWaiters {
   }
 
   private notePending(p: PendingRung): void {
-    const k = `${p.ref.trialId}:${p.ref.attempt}`;
-    // Bounded by the trials running: one entry per attempt, dropped when decided or forgotten.
-    this.pendingRungs.set(k, p);
+    // One entry per attempt, dropped when decided; those of attempts that ended undecided
+    // (handed back, failed) are dropped once a minute old, in a pass at most once a minute.
+    this.pendingRungs.set(`${p.ref.trialId}:${p.ref.attempt}`, p);
+    if (p.at - this.purgedAt < PENDING_FORGET_MS) return;
+    this.purgedAt = p.at;
+    for (const [k, q] of this.pendingRungs) if (p.at - q.at > PENDING_FORGET_MS) this.pendingRungs.delete(k);
   }
+  private purgedAt = 0;
 
   /** Answers every waiter as pending (the controller is stopping; workers ask again elsewhere). */
   close(): void {

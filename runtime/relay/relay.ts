@@ -313,17 +313,18 @@ export class Relay {
     return Math.max(0, Math.min(asked, 2 * (w.threads + reserve) - w.running.size));
   }
 
-  private worker(id: string, host = "?", threads = 1): WorkerState {
+  /** A worker's state; `threads` as its poll says (a result, report or rung post says none: it keeps what its last poll said). */
+  private worker(id: string, host = "?", threads?: number): WorkerState {
     let w = this.workers.get(id);
     if (!w) {
       w = {
-        id, host, threads, lastPoll: Date.now(), running: new Map(), stop: [], trialsDone: 0, done: new RateWindow(2000), gflops: 0,
+        id, host, threads: threads ?? 1, lastPoll: Date.now(), running: new Map(), stop: [], trialsDone: 0, done: new RateWindow(2000), gflops: 0,
         reserve: [], handBack: [], seq: 0,
       };
       this.workers.set(id, w);
     }
     if (host !== "?") w.host = host;
-    w.threads = threads;
+    if (threads !== undefined) w.threads = threads;
     return w;
   }
 
