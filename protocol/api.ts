@@ -14,7 +14,23 @@ export const SweepView = z.object({
   experiment: ExperimentRef, metric: MetricSpec,
 });
 export type SweepView = z.infer<typeof SweepView>;
-export const SweepDetail = SweepView.extend({ config: z.record(z.string(), z.unknown()) });
+/**
+ * Why a sweep with work left has made no progress (no report, decision or end) for a while: the
+ * trials that wait at a rung and what each waits for. Null while it makes progress.
+ */
+export const SweepStall = z.object({
+  /** When its last progress was (ms since the epoch), and how long ago at `at`. */
+  since: z.number(), seconds: z.int(), at: z.number(),
+  queued: z.int(), leased: z.int(),
+  waiting: z.array(z.object({
+    trialId: z.int(), step: z.int(),
+    waitingFor: z.array(z.object({ trialId: z.int(), state: z.enum(["queued", "unstarted", "leased"]) })),
+  })),
+  /** The same in one line, as the controller logs it and `discalc status` and `discalc run` show it. */
+  summary: z.string(),
+});
+export type SweepStall = z.infer<typeof SweepStall>;
+export const SweepDetail = SweepView.extend({ config: z.record(z.string(), z.unknown()), stalled: SweepStall.nullable().optional() });
 
 export const AttemptView = z.object({
   attempt: z.int(), relayId: z.string(), workerId: z.string().nullable(), leasedAt: z.number(), endedAt: z.number().nullable(),

@@ -410,7 +410,17 @@ export const WorkResponse = z.object({
 export type WorkResponse = z.infer<typeof WorkResponse>;
 
 /** A trial waiting at a rung: the reports since its last decision (ending with this step's). */
-export const RungRequest = z.object({ reports: z.array(MetricValues).min(1).max(MAX_REPORTS) });
+/** A relay names at most this many unstarted trials to a rung decision (the earliest: they matter first). */
+export const MAX_UNSTARTED_LISTED = 10_000;
+
+export const RungRequest = z.object({
+  reports: z.array(MetricValues).min(1).max(MAX_REPORTS),
+  /**
+   * Set by the relay (whatever a worker sent): the trials of the sweep before this one that it
+   * holds unstarted, in its queue or its agents' reserves. They cannot be what runs now.
+   */
+  unstarted: z.array(z.int().min(1)).max(MAX_UNSTARTED_LISTED).optional(),
+});
 export type RungRequest = z.infer<typeof RungRequest>;
 
 export const ErrorBody = z.object({ error: z.object({ code: z.int(), message: z.string() }) });

@@ -29,13 +29,13 @@ type Level = "error" | "warn" | "info";
 /**
  * The level of one of the controller's text events (the `log` callback of startController,
  * its root relay and its HTTP error middleware): failures of the store and 5xx answers are
- * errors, failed exchanges and silent workers warnings, everything else (joins, commands,
+ * errors, failed exchanges, silent workers and stalled sweeps warnings, everything else (joins, commands,
  * deploys) info.
  */
 export function eventLevel(message: string): Level {
   if (/store write failed|lease expiry failed/.test(message)) return "error";
   if (/^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) \S+: /.test(message)) return "error";
-  if (/\bfailed\b|\bcannot\b|\bsilent\b/.test(message)) return "warn";
+  if (/\bfailed\b|\bcannot\b|\bsilent\b|^stall\b/.test(message)) return "warn";
   return "info";
 }
 
@@ -43,7 +43,7 @@ export function eventLevel(message: string): Level {
 function eventKind(message: string): string | undefined {
   if (/^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) /.test(message)) return "http";
   if (/store write failed|lease expiry failed/.test(message)) return "store";
-  return /^(join|command|deploy|worker|relay|lease|result|heartbeat|no live workers)\b/.exec(message)?.[1]?.replace(/ /g, "-");
+  return /^(join|command|deploy|worker|relay|lease|result|heartbeat|stall|no live workers)\b/.exec(message)?.[1]?.replace(/ /g, "-");
 }
 
 /** Adapts a `(message) => void` log callback to the logger, at the level eventLevel picks. */

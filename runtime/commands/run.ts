@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { SingleBar, Presets } from "cli-progress";
 import type { TrialState } from "../controller/store.ts";
 import type { Controller } from "../controller/controller.ts";
+import type { SweepStall } from "../../protocol/api.ts";
 
 const LOCAL_AGENT = fileURLToPath(new URL("./local-agent.mjs", import.meta.url));
 
@@ -61,7 +62,7 @@ export async function runCommand(o: { config: string; threads?: number; maxThrea
       const ended = sweep.state === "done" || sweep.state === "cancelled";
       if (ended || Date.now() - shownAt >= 500) {
         const counts = await store.countsBySweep(sweepId);
-        progress.update(counts, controller.state.runningOf(sweepId, counts.leased));
+        progress.update(counts, controller.state.runningOf(sweepId, counts.leased), controller.state.stalls?.current(sweepId) ?? null);
         shownAt = Date.now();
       }
       if (ended) break;
@@ -112,11 +113,15 @@ class Progress {
   private finishedAtStart: number | undefined;
   private bar: SingleBar | undefined;
   private lastCounts = "";
+  private lastStall = "";
 
   constructor(private readonly tty: boolean) {}
 
-  /** `running`: of the leased trials, those on a thread (the rest are reserved: prefetched). */
-  update(c: Record<TrialState, number>, running: number): void {
+  /**
+   * `running`: of the leased trials, those on a thread (the rest are reserved: prefetched);
+   * `stall`: the controller's stall watch on this sweep; its reason is printed once per change.
+   */
+  update(c: Record<TrialState, number>, running: number, stall: SweepStall | null = null): void {
     const total = Object.values(c).reduce((a, b) => a + b, 0);
     const finished = c.done + c.pruned + c.diverged + c.failed + c.cancelled;
     this.finishedAtStart ??= finished;
@@ -126,12 +131,20 @@ class Progress {
     const payload = {
       ok: c.done, failed: c.failed, running, reserved: c.leased - running, queued: c.queued, rate: rate.toFixed(2),
       elapsed: seconds(elapsed), remaining: finished === total ? "0s" : Number.isFinite(eta) ? seconds(eta) : "?",
+      stall: stall ? ` | STALLED ${stall.seconds}s` : "",
     };
+    // Why, in words, once per change (not per redraw): which trial waits on what.
+    const why = stall ? stall.summary.replace(/^no trial has made progress for \d+ s/, "no trial has made progress") : "";
+    if (why && why !== this.lastStall) {
+      if (this.tty) process.stdout.write("\n");
+      console.log(`stalled: ${stall!.summary}`);
+    }
+    this.lastStall = why;
     if (this.tty) {
       if (!this.bar) {
         this.bar = new SingleBar({
           stream: process.stdout,
-          format: "{bar} {value}/{total} done | {running} running, {reserved} reserved | {failed} failed | {rate} trials/s, ETA {remaining}",
+          format: "{bar} {value}/{total} done | {running} running, {reserved} reserved | {failed} failed | {rate} trials/s, ETA {remaining}{stall}",
           // The whole line fits the terminal (about 76 characters besides the bar).
           barsize: Math.max(10, Math.min(40, (process.stdout.columns || 80) - 78)),
           fps: 5,
@@ -148,8 +161,9 @@ class Progress {
       return;
     }
     const counts = `${finished}/${total} done (${c.done} ok, ${c.pruned ? `${c.pruned} pruned, ` : ""}${c.diverged ? `${c.diverged} diverged, ` : ""}${c.failed} failed), ${running} running, ${c.leased - running} reserved, ${c.queued} queued`;
-    if (counts !== this.lastCounts) console.log(`${counts} — ${payload.rate} trials/s, ${payload.elapsed} elapsed, ETA ${payload.remaining}`);
-    this.lastCounts = counts;
+    const line = `${counts}${stall ? ", STALLED" : ""}`;
+    if (line !== this.lastCounts) console.log(`${counts} — ${payload.rate} trials/s, ${payload.elapsed} elapsed, ETA ${payload.remaining}${payload.stall}`);
+    this.lastCounts = line;
   }
 
   /** Draws the last state and leaves the cursor on a fresh line; safe to call twice. */

@@ -1,7 +1,7 @@
 // `discalc status`: the network as the controller sees it (controller → relays → workers,
 // with liveness and live statistics) and each sweep's progress, from the REST API.
 import { ApiClient } from "../../protocol/api-client.ts";
-import type { NodeView, SweepView, Leaderboard, TrialView } from "../../protocol/api.ts";
+import type { NodeView, SweepView, Leaderboard, TrialView, SweepStall } from "../../protocol/api.ts";
 import type { RelayStats, WorkerStats } from "../../protocol/messages.ts";
 
 type NodeInfo = NodeView;
@@ -18,9 +18,15 @@ export async function statusCommand(o: { controller: string; token?: string }): 
   if (controller) rootStats = await client.get("stats", {}, { id: controller.id }).catch(() => null);
   // Each sweep's best point so far, by its own metric (the newest 20 sweeps).
   const boards = new Map<number, Leaderboard>();
+  // And, for those running, why they have made no progress lately, if they have not.
+  const stalls = new Map<number, SweepStall>();
   await Promise.all(sweeps.slice(-20).map(async (sw) => {
-    const board = await client.get("leaderboard", {}, { id: sw.id }).catch(() => null);
+    const [board, detail] = await Promise.all([
+      client.get("leaderboard", {}, { id: sw.id }).catch(() => null),
+      sw.state === "running" ? client.get("sweep", {}, { id: sw.id }).catch(() => null) : null,
+    ]);
     if (board) boards.set(sw.id, board);
+    if (detail?.stalled) stalls.set(sw.id, detail.stalled);
   }));
   // The newest sweeps' first failed trials, with their errors and stacks: what to fix.
   const failures = new Map<number, TrialView[]>();
@@ -28,7 +34,7 @@ export async function statusCommand(o: { controller: string; token?: string }): 
     const page = await client.get("trials", { sweep: sw.id, state: "failed", limit: FAILED_SHOWN }).catch(() => null);
     if (page) failures.set(sw.id, page.items);
   }));
-  return `${formatNetwork(nodes, rootStats, Date.now())}\n\n${formatSweeps(sweeps, boards, failures)}`;
+  return `${formatNetwork(nodes, rootStats, Date.now())}\n\n${formatSweeps(sweeps, boards, failures, stalls)}`;
 }
 
 /** The tree: controller → relays → workers (workers of the root relay hang off the controller). */
@@ -105,7 +111,9 @@ function liveness(n: NodeInfo, now: number): string {
   return n.state === "silent" ? `!! SILENT${ago}` : n.state === "gone" ? `GONE${ago}` : `${n.state}${ago}`;
 }
 
-export function formatSweeps(sweeps: SweepView[], boards: Map<number, Leaderboard> = new Map(), failures: Map<number, TrialView[]> = new Map()): string {
+export function formatSweeps(
+  sweeps: SweepView[], boards: Map<number, Leaderboard> = new Map(), failures: Map<number, TrialView[]> = new Map(), stalls: Map<number, SweepStall> = new Map(),
+): string {
   if (!sweeps.length) return "no sweeps";
   const lines = ["sweeps"];
   for (const s of sweeps) {
@@ -125,6 +133,8 @@ export function formatSweeps(sweeps: SweepView[], boards: Map<number, Leaderboar
       const [head, ...stack] = (t.error ?? "failed without a message").split("\n");
       lines.push(`      trial ${t.id} failed (attempt ${t.attempts}): ${head}`, ...stack.map((l) => `        ${l.trim()}`));
     }
+    const stall = stalls.get(s.id);
+    if (stall) lines.push(`      !! STALLED: ${stall.summary}`);
   }
   return lines.join("\n");
 }

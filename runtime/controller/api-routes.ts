@@ -40,7 +40,7 @@ export function apiRouter(s: ControllerState): Router {
     const id = Number(ctx.params.id);
     if (!Number.isSafeInteger(id) || id < 1) ctx.throw(400, "path parameter 'id' must be a positive integer");
     const sweep = await sweepOr404(ctx, id);
-    ctx.body = { ...(await sweepView(s.store, sweep, (id, leased) => s.runningOf(id, leased))), config: JSON.parse(sweep.config) };
+    ctx.body = { ...(await sweepView(s.store, sweep, (id, leased) => s.runningOf(id, leased))), config: JSON.parse(sweep.config), stalled: sweep.state === "running" ? s.stalls?.current(id) ?? null : null };
   });
 
   router.get(api.leaderboard.path, async (ctx) => {

@@ -1,5 +1,6 @@
 // Starts a controller: store, scheduler, blob server, the root relay, and one Koa app with
 // the node routes, the root relay's worker routes and the REST API.
+import { StallWatch, DEFAULT_STALL_MS } from "./stall-watch.ts";
 import Koa from "koa";
 import { Store, storeLocation } from "./store.ts";
 import { StoreBusyError } from "./store/store-busy.ts";
@@ -52,6 +53,8 @@ export interface ControllerOptions {
   maxConnections?: number;
   heartbeatMs?: number;
   silentMs?: number;
+  /** A sweep with work left and no progress for this long is reported as stalled (DISCALC_STALL_SECONDS, else 30 s). */
+  stallMs?: number;
   log?: (msg: string) => void;
   /**
    * The node bundle to serve if the store has none yet (its first start), when the caller began
@@ -156,6 +159,9 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     const url = `http://${o.host && o.host !== "0.0.0.0" ? o.host : "127.0.0.1"}:${port}`;
     state.relay.url = url;
     state.relay.start();
+    const stallMs = o.stallMs ?? (Number(process.env.DISCALC_STALL_SECONDS) * 1000 || DEFAULT_STALL_MS);
+    state.stalls = new StallWatch(scheduler, state.rungs, { afterMs: stallMs, log });
+    const stallTimer = setInterval(() => void state.stalls!.tick().catch((err: Error) => log(`stall watch failed: ${err.message}`)), state.stalls.intervalMs);
     let expiring = false;
     const expiry = setInterval(() => {
       if (state.storeFailure || expiring) return;
@@ -174,6 +180,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
       url, port, state, sweep, adminTokenFile: tokens.adminTokenFile, bootstrapSha: BOOTSTRAP_SHA256,
       async close() {
         clearInterval(expiry);
+        clearInterval(stallTimer);
         await state.relay.close(true);
         server.closeAllConnections();
         await new Promise((r) => server.close(r));

@@ -19,7 +19,7 @@ export function localUpstream(s: ControllerState): Upstream {
       return ack;
     },
     metrics: async (batch) => void (await s.scheduler.recordMetrics(id, batch)),
-    rung: (ref, step, body, wait, gone) => s.rungs.decide(id, ref, step, body.reports, wait, gone),
+    rung: (ref, step, body, wait, gone) => s.rungs.decide(id, ref, step, body.reports, wait, gone, body.unstarted),
     blob: async (sha) => {
       const bytes = await s.blobs.get(sha);
       if (!bytes) throw new HttpError(404, `no blob ${sha}`, "local");

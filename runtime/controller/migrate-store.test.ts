@@ -5,6 +5,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { Store } from "./store.ts";
 import { sweepView, sweepLeaderboard, trialView } from "./api-views.ts";
@@ -46,4 +48,34 @@ test("a schema-1 store is migrated in place and reads as the API shows new ones"
   const again = await Store.open({ dir });
   assert.equal((await again.reportsOf(1)).length, 2);
   await again.close();
+});
+
+test("a reader opens a current store while the controller holds the write lock (it writes nothing)", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "discalc-migrate-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  await (await Store.open({ dir })).close();
+  // What a running controller's commit looks like to another connection: the write lock held.
+  const writer = new Database(join(dir, "discalc.sqlite"));
+  t.after(() => writer.close());
+  writer.exec("BEGIN IMMEDIATE");
+  const reader = await Store.open({ dir }, { serve: false });
+  assert.deepEqual(await reader.sweeps(), []);
+  await reader.close();
+  writer.exec("ROLLBACK");
+});
+
+test("a store that cannot be opened leaves nothing running: the command ends with the reason", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "discalc-migrate-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const future = new Database(join(dir, "discalc.sqlite"));
+  future.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+  future.close();
+  // A bound only so that a regression fails here rather than hanging the suite: before, the
+  // open driver's checkpoint thread kept `discalc best --data` alive after it printed its error.
+  const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(new URL("../cli.ts", import.meta.url)), "best", "--sweep", "1", "--data", dir], {
+    encoding: "utf8", timeout: 60_000,
+  });
+  assert.equal(r.signal, null, `still running after 60 s: ${r.stdout}${r.stderr}`);
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /newer than this discalc's/);
 });

@@ -12,11 +12,18 @@ const hasColumn = (db: Database.Database, table: string, column: string) =>
   (db.prepare(`SELECT 1 FROM pragma_table_info(?) WHERE name = ?`).get(table, column) ?? null) !== null;
 
 /** Brings an older store up to SCHEMA_VERSION, in one transaction; refuses a newer one. */
-export function migrateStore(db: Database.Database, schema: string): void {
+export function migrateStore(db: Database.Database, schema: string, o: { reader?: boolean } = {}): void {
   const version = db.pragma("user_version", { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
     throw new Error(`the store has schema version ${version}, newer than this discalc's ${SCHEMA_VERSION}: upgrade discalc`);
   }
+  // A reader (`discalc best --data`, `export`) of a current store writes nothing, so it takes
+  // no write lock beside a running controller, which it could not always get: its deferred
+  // transaction read, the controller committed, and its first write failed at once with
+  // "database is locked" (SQLite refuses to upgrade a read snapshot that is no longer the
+  // latest). The controller applies the schema on every start (new tables and indexes).
+  if (o.reader && version === SCHEMA_VERSION) return;
+  // IMMEDIATE: the write lock first, waiting for it (busy_timeout) rather than failing on upgrade.
   db.transaction(() => {
     if (version < 2 && hasColumn(db, "results", "weights_sha")) {
       // Version 1: epochs in fixed columns; the final epoch's numbers become the final metrics.
@@ -41,7 +48,7 @@ export function migrateStore(db: Database.Database, schema: string): void {
     }
     db.exec(schema);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  })();
+  }).immediate();
 }
 
 const POSTGRES_SCHEMA = readFileSync(new URL("./schema.postgres.sql", import.meta.url), "utf8");

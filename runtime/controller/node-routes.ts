@@ -131,7 +131,7 @@ export function fromRelayHandlers(s: ControllerState) {
       const q = parseQuery(ctx, "rung");
       const body = await parseBody(ctx, "rung");
       s.assertWritable(ctx);
-      ctx.body = await rungAnswer(ctx, () => s.rungs.decide(id.nodeId, { trialId: q.trial, attempt: q.attempt }, q.step, body.reports, q.wait ?? 0, clientGone(ctx)));
+      ctx.body = await rungAnswer(ctx, () => s.rungs.decide(id.nodeId, { trialId: q.trial, attempt: q.attempt }, q.step, body.reports, q.wait ?? 0, clientGone(ctx), body.unstarted));
     },
   };
 }

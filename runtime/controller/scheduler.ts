@@ -9,7 +9,7 @@ import { storedSweepIdentity } from "./sweep-identity.ts";
 import { reportsAllowed } from "../experiments/report-bounds.ts";
 import { trialKey } from "../../protocol/routes.ts";
 import type { MetricSpec } from "../experiments/experiment-entry.ts";
-import type { EarlyStopping, RungDecision } from "../../protocol/early-stopping.ts";
+import { MAX_AWAITED, type AwaitedTrial, type EarlyStopping, type RungDecision } from "../../protocol/early-stopping.ts";
 import { decideRung } from "../stopping/stopping-rules.ts";
 import { RungRefusal } from "../stopping/rung-answer.ts";
 import { proposalsLeft, proposeNextBatch, type SweepProposer } from "./propose-trials.ts";
@@ -242,6 +242,10 @@ export class Scheduler {
       await this.proveWorkers(relayId, batch.results.filter((r, i) => statuses[i] === "stored" && r.status === "done"), now);
       await this.finishSweeps(touched);
       this.sweepsChanged(touched);
+      // A trial handed back made no progress (it runs again from its start or checkpoint).
+      batch.results.forEach((r, i) => {
+        if (statuses[i] === "stored" && r.status !== "released") this.noteProgress(view.trials.get(r.trialId)!.sweep_id);
+      });
       return { statuses };
     });
   }
@@ -369,7 +373,9 @@ export class Scheduler {
    * A running trial at a decision step: stores the reports it carries (those since its last
    * decision) and answers the stopping rule's decision there.
    */
-  async recordRung(relayId: string, ref: TrialRef, step: number, reports: MetricsBatch["items"][number]["values"][]): Promise<{ decision: RungDecision; sweepId: number }> {
+  async recordRung(
+    relayId: string, ref: TrialRef, step: number, reports: MetricsBatch["items"][number]["values"][], unstarted: ReadonlySet<number> = NONE,
+  ): Promise<{ decision: RungDecision; sweepId: number }> {
     return this.store.tx(async () => {
       const attempt = await this.store.attempt(ref.trialId, ref.attempt);
       const trial = await this.store.trial(ref.trialId);
@@ -383,7 +389,8 @@ export class Scheduler {
         throw new RungRefusal(`steps ${first}..${step} are outside this trial's reports`);
       }
       await this.storeReports(ref.trialId, ref.attempt, first, reports);
-      const decision = await this.rungDecision(trial, step);
+      const decision = await this.rungDecision(trial, step, unstarted);
+      if (decision.decision !== "pending") this.noteProgress(trial.sweep_id);
       this.sweepsChanged(new Set([trial.sweep_id]), new Set(reports.map((_, i) => first + i)));
       return { decision, sweepId: trial.sweep_id };
     });
@@ -391,9 +398,11 @@ export class Scheduler {
 
   /**
    * The stopping rule's decision for a trial at a step, from stored reports alone: its own
-   * (current attempt) and, for the cohort, the trials before it in the sweep.
+   * (current attempt) and, for the cohort, the trials before it in the sweep. A pending one
+   * names what it waits for: the earlier trials that may still reach the step, `unstarted` when
+   * the asking relay says it holds them unstarted (it alone knows that).
    */
-  async rungDecision(trial: TrialRow, step: number): Promise<RungDecision> {
+  async rungDecision(trial: TrialRow, step: number, unstarted: ReadonlySet<number> = NONE): Promise<RungDecision> {
     const info = await this.sweepInfo(trial.sweep_id);
     if (!info.earlyStopping) return { decision: "continue", reason: null };
     const { name, goal } = info.metric;
@@ -402,16 +411,27 @@ export class Scheduler {
       if (r.step <= step) own[r.step - 1] = (JSON.parse(r.metrics) as Record<string, number>)[name];
     }
     const earlier: number[] = [];
-    let pendingEarlier = 0;
+    const awaited: AwaitedTrial[] = [];
     for (const u of await this.store.rungCohort(trial.sweep_id, trial.idx, step)) {
       if (u.metrics !== null) {
         const value = (JSON.parse(u.metrics) as Record<string, number>)[name];
         if (value !== undefined) earlier.push(value);
       } else if (u.state === "queued" || u.state === "leased") {
-        pendingEarlier++;
+        awaited.push({ trialId: u.id, state: u.state === "queued" ? "queued" : unstarted.has(u.id) ? "unstarted" : "leased" });
       }
     }
-    return decideRung(info.earlyStopping, { metric: name, goal, step, own, earlier, pendingEarlier });
+    const decision = decideRung(info.earlyStopping, { metric: name, goal, step, own, earlier, pendingEarlier: awaited.length });
+    if (decision.decision !== "pending") return decision;
+    // Those no thread runs first: they are what a waiting worker acts on, and what a person reads first.
+    const first = [...awaited.filter((a) => a.state !== "leased"), ...awaited.filter((a) => a.state === "leased")];
+    return { ...decision, waitingFor: first.slice(0, MAX_AWAITED) };
+  }
+
+  /** When a trial of each sweep last made progress (a report, a decision, an end), for the stall watch. */
+  readonly progressAt = new Map<number, number>();
+
+  private noteProgress(sweepId: number): void {
+    this.progressAt.set(sweepId, this.now());
   }
 
   /**
@@ -439,6 +459,7 @@ export class Scheduler {
         accepted++;
       }
       await this.store.upsertReports([...rows.values()]);
+      for (const id of touched) this.noteProgress(id);
       if (touched.size) this.sweepsChanged(touched, steps);
       return accepted;
     });
@@ -513,6 +534,8 @@ export class Scheduler {
     return (await this.store.sweeps()).some((s) => s.state === "running" || s.state === "paused");
   }
 }
+
+const NONE: ReadonlySet<number> = new Set();
 
 export function toCommand(c: CommandRow): Command {
   return { seq: c.seq, kind: c.kind as Command["kind"], sweepId: c.sweep_id, trialId: c.trial_id, bundleSha: c.bundle_sha, at: c.at };

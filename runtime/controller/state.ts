@@ -8,6 +8,7 @@ import type { BlobStore } from "./blob-store.ts";
 import type { Relay } from "../relay/relay.ts";
 import type { ControllerMeters } from "./controller-metrics.ts";
 import { RungWaiters } from "./rung-waiters.ts";
+import type { StallWatch } from "./stall-watch.ts";
 import type { Command, HeartbeatRequest, HeartbeatResponse, IdentityCheck, RelayStats, TrialLease } from "../../protocol/messages.ts";
 import { EarlyStopping } from "../../protocol/early-stopping.ts";
 import { commandMessage, signLeases } from "../../protocol/signed-work.ts";
@@ -22,6 +23,8 @@ export class ControllerState {
   meters?: ControllerMeters;
   /** Trials waiting at a rung for their stopping decision. */
   readonly rungs: RungWaiters;
+  /** Sweeps with work left and no progress for a while, and why (set when the controller starts). */
+  stalls?: StallWatch;
 
   constructor(
     readonly store: Store,

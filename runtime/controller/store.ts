@@ -76,8 +76,15 @@ export class Store {
     if ("dir" in at) {
       if (!opts.serve && !existsSync(join(at.dir, "discalc.sqlite"))) throw new Error(`--data ${at.dir} holds no discalc store`);
       const driver = new SqliteDriver(at.dir);
-      migrateStore(driver.db, SQLITE_SCHEMA);
-      driver.syncNow();
+      try {
+        migrateStore(driver.db, SQLITE_SCHEMA, { reader: opts.serve === false });
+        driver.syncNow();
+      } catch (err) {
+        // A driver left open keeps its process alive (its checkpoint thread): `discalc best
+        // --data` that could not open a store printed its error and then never exited.
+        await driver.close().catch(() => {});
+        throw err;
+      }
       return new Store(driver, at.dir);
     }
     // Loaded only for a PostgreSQL store: pg took tens of ms of every controller's start.

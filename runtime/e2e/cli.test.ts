@@ -19,16 +19,32 @@ const SWEEP = {
   search: { method: "grid", repeats: 2, parameters: { "train.lr": [0.03, 0.3] } },
 };
 
-/** Runs a discalc command to its end; returns its exit code and output (stdout and stderr). */
+/** The longest a read-only command may take: it makes a few requests, each bounded. */
+const COMMAND_MS = 30_000;
+
+/**
+ * Runs a discalc command to its end; returns its exit code and output (stdout and stderr). A
+ * command that has not ended in COMMAND_MS is killed and the test fails naming it, with what
+ * it printed: a wait without a bound would only show as the test's own timeout, naming nothing.
+ */
 async function run(c: Cluster, name: string, args: string[]): Promise<{ code: number | null; out: string }> {
   const p: Proc = c.spawn(name, args);
-  const code = await p.exited;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), COMMAND_MS)));
+  const code = await Promise.race([p.exited, late]).finally(() => clearTimeout(timer));
+  if (code === "late") {
+    c.signal(p, "SIGKILL");
+    throw new Error(`discalc ${args.join(" ")} had not ended after ${COMMAND_MS} ms; its output:\n${p.log.join("\n")}\n${c.dump()}`);
+  }
   // The last chunks of output may land just after the exit event.
   await new Promise((r) => setTimeout(r, 50));
   return { code, out: p.log.join("\n") };
 }
 
-test("status shows the controller, the relay and its worker, and the sweep; best prints the leaderboard from the controller and from --data", { timeout: 120_000 }, async () => {
+// Above the sum of the bounded waits inside (30 + 30 + 90 + 15 s, and the commands'): under
+// load, whichever wait runs out first then fails with its own message and the daemons' logs,
+// rather than the test's timeout naming nothing.
+test("status shows the controller, the relay and its worker, and the sweep; best prints the leaderboard from the controller and from --data", { timeout: 400_000 }, async () => {
   const c = new Cluster();
   clusters.push(c);
   const data = join(c.dir, "data");

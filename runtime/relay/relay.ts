@@ -12,6 +12,7 @@ import type {
   TrialLease, TrialRef, TrialResult, Command, WorkResponse, MetricsBatch, RelayStats, WorkerStats, RungRequest,
 } from "../../protocol/messages.ts";
 import type { RungDecision } from "../../protocol/early-stopping.ts";
+import { MAX_UNSTARTED_LISTED } from "../../protocol/messages.ts";
 import { RungRefusal } from "../stopping/rung-answer.ts";
 import { planHandBacks, tailCap } from "./hand-back.ts";
 import { trialKey as key } from "../../protocol/routes.ts";
@@ -312,17 +313,18 @@ export class Relay {
     return Math.max(0, Math.min(asked, 2 * (w.threads + reserve) - w.running.size));
   }
 
-  private worker(id: string, host = "?", threads = 1): WorkerState {
+  /** A worker's state; `threads` as its poll says (a result, report or rung post says none: it keeps what its last poll said). */
+  private worker(id: string, host = "?", threads?: number): WorkerState {
     let w = this.workers.get(id);
     if (!w) {
       w = {
-        id, host, threads, lastPoll: Date.now(), running: new Map(), stop: [], trialsDone: 0, done: new RateWindow(2000), gflops: 0,
+        id, host, threads: threads ?? 1, lastPoll: Date.now(), running: new Map(), stop: [], trialsDone: 0, done: new RateWindow(2000), gflops: 0,
         reserve: [], handBack: [], seq: 0,
       };
       this.workers.set(id, w);
     }
     if (host !== "?") w.host = host;
-    w.threads = threads;
+    if (threads !== undefined) w.threads = threads;
     return w;
   }
 
@@ -411,16 +413,42 @@ export class Relay {
     return taken.length;
   }
 
-  /** A worker's trial at a rung: only a trial it runs; the decision comes from upstream (asked no longer once `gone` fires). */
-  rung(workerId: string, r: TrialRef, step: number, body: RungRequest, waitMs: number, gone?: AbortSignal): Promise<RungDecision> {
+  /**
+   * A worker's trial at a rung: only a trial it runs; the decision comes from upstream (asked no
+   * longer once `gone` fires). Upstream learns which earlier trials of its sweep this relay
+   * holds unstarted: only the relay knows, and a trial that waits for them must not hold a
+   * thread they need. When the decision waits for a trial queued upstream (a retry), that
+   * trial is fetched now: the queue runs in trial order, so it comes before the waiting ones.
+   */
+  async rung(workerId: string, r: TrialRef, step: number, body: RungRequest, waitMs: number, gone?: AbortSignal): Promise<RungDecision> {
     const w = this.worker(workerId);
     w.lastPoll = Date.now();
-    if (!w.running.has(key(r))) throw new RungRefusal(`trial ${r.trialId} attempt ${r.attempt} is not running on worker ${workerId}`);
-    // The worker is gone: nobody reads the answer, and the aborted call is not an error.
-    return this.upstream.rung(r, step, body, waitMs, gone).catch((err: unknown) => {
+    const lease = w.running.get(key(r));
+    if (!lease) throw new RungRefusal(`trial ${r.trialId} attempt ${r.attempt} is not running on worker ${workerId}`);
+    const unstarted = this.unstartedBefore(lease.sweepId, r.trialId);
+    try {
+      const d = await this.upstream.rung(r, step, { reports: body.reports, unstarted }, waitMs, gone);
+      if (d.waitingFor?.some((t) => t.state === "queued")) this.ensureQueue(1);
+      return d;
+    } catch (err) {
+      // The worker is gone: nobody reads the answer, and the aborted call is not an error.
       if (gone?.aborted) return { decision: "pending", reason: null };
       throw err;
-    });
+    }
+  }
+
+  /** Trials of a sweep before `trialId` that this relay holds and no thread has started: in its queue or its workers' reserves. */
+  private unstartedBefore(sweepId: number, trialId: number): number[] {
+    const ids: number[] = [];
+    for (const l of this.queue) if (l.sweepId === sweepId && l.trialId < trialId) ids.push(l.trialId);
+    for (const w of this.workers.values()) {
+      for (const r of w.reserve) {
+        const l = w.running.get(key(r));
+        if (l && l.sweepId === sweepId && l.trialId < trialId) ids.push(l.trialId);
+      }
+    }
+    // The earliest matter first (the earliest trial no thread runs is what unblocks the rest).
+    return ids.sort((a, b) => a - b).slice(0, MAX_UNSTARTED_LISTED);
   }
 
   blob(sha: string): Promise<Uint8Array> {
@@ -500,7 +528,12 @@ export class Relay {
         this.upstreamDry = trials.length === 0 && !paused;
         // Leases that arrive after close began go straight back: nobody will hand them out.
         if (this.closed) for (const l of trials) this.released.push(ref(l));
-        else this.queue.push(...trials);
+        else {
+          this.queue.push(...trials);
+          // In trial order: a retry fetched after later trials runs before them, and trials
+          // that wait at a rung for earlier ones do not take the threads those need.
+          if (trials.length && this.queue.length > trials.length) this.queue.sort((a, b) => a.trialId - b.trialId);
+        }
         this.wakeWaiters();
         if (trials.length && !this.closed) this.ensureQueue(0, trials.length < asked);
         else this.recallReserves();

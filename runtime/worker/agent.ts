@@ -14,6 +14,7 @@ import { RateWindow } from "../rate-window.ts";
 import { ResultSender } from "./result-sender.ts";
 import { ThreadPool, leaseBlobs } from "./thread-pool.ts";
 import { CHUNK_MS, MAX_CHUNK, type ThreadReply } from "./thread.ts";
+import { blockedBy } from "../../protocol/early-stopping.ts";
 
 const POLL_WAIT_MS = 2000;
 const IDLE_POLL_MS = 1000;
@@ -345,6 +346,9 @@ class Agent {
       }
       this.pending.push(lease);
     }
+    // Started in trial order: a trial waits at a rung only for earlier ones, so an earlier one
+    // (a retry) that arrived late must not sit behind it.
+    if (res.trials.length && this.pending.length > res.trials.length) this.pending.sort((a, b) => a.trialId - b.trialId);
   }
 
   /** A lease or command the controller did not sign came through our relay: refused, and we leave that relay. */
@@ -428,8 +432,15 @@ class Agent {
   /**
    * A trial waiting at a rung: asks (long-polling) until its decision is determined, then
    * answers the thread. Handed back to run later when it would wait past the sweep's
-   * max_wait_seconds, or when a trial it may be waiting for sits in this agent's reserve with
-   * no thread free to run it.
+   * max_wait_seconds, when a trial it may be waiting for sits in this agent's reserve with
+   * no thread free to run it, or when the answer says a trial it waits for runs nowhere (queued
+   * at the controller, unstarted at the relay): that trial may need this very thread.
+   *
+   * Handed back, not parked: the experiment's code is synchronous at the rung (its whole state
+   * is on the thread's stack), so the thread cannot be freed with the trial kept; a spare
+   * thread to run the awaited trial would put more trials on the cores than the agent was
+   * granted. A handed-back trial runs again from its start (or its checkpoint) under a new
+   * attempt: same seed, same reports, so the same decision as if it had waited.
    */
   private async awaitRung(lease: UnsignedLease, step: number, reports: Array<Record<string, number>>): Promise<void> {
     const until = Date.now() + (lease.earlyStopping?.max_wait_seconds ?? 0) * 1000;
@@ -445,6 +456,12 @@ class Agent {
         });
         failures = 0;
         if (d.decision !== "pending") return this.pool.decide(lease, d.decision);
+        const blocked = blockedBy(d);
+        if (blocked.length) {
+          const what = blocked.slice(0, 5).map((t) => `${t.trialId} (${t.state})`).join(", ");
+          this.ctx.log(`trial ${lease.trialId} waits at step ${step} for trial(s) ${what} that no thread runs: handing it back to run after them`);
+          return this.pool.decide(lease, "release");
+        }
       } catch (err) {
         // Not ours any more (revoked, expired): hand it back; the relay has its own view.
         if (err instanceof HttpError && err.status === 409) return this.pool.decide(lease, "release");

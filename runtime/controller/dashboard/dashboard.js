@@ -10,7 +10,7 @@ const state = {
   // the best 1,000 for the parallel coordinates, one opened trial: an open page costs the
   // controller the same on a 100-trial sweep and on a 100,000-trial one.
   sweeps: [], nodes: [], curveTrials: [], ranked: [], board: null, sweepId: null, openTrial: null, openView: null,
-  sort: { key: "rank", dir: 1 }, topk: 100, history: [], workerRates: new Map(), curveMetric: null,
+  sort: { key: "rank", dir: 1 }, topk: 100, history: [], workerRates: new Map(), curveMetric: null, stalled: null,
 };
 const tokens = {
   get read() { return sessionStorage.getItem("discalc.token") || ""; },
@@ -140,7 +140,8 @@ function renderProgress() {
     // Leased trials on a thread (running) and prefetched by a relay or an agent (reserved).
     `<dl><dt>done</dt><dd>${c.done} / ${sweep.total}</dd><dt>running</dt><dd>${c.running ?? c.leased}</dd><dt>reserved</dt><dd>${c.reserved ?? 0}</dd><dt>queued</dt><dd>${c.queued}</dd>` +
     `${c.pruned ? `<dt>pruned</dt><dd>${c.pruned}</dd>` : ""}${c.diverged ? `<dt>diverged</dt><dd>${c.diverged}</dd>` : ""}<dt>failed</dt><dd>${c.failed}</dd><dt>cancelled</dt><dd>${c.cancelled}</dd><dt>elapsed</dt><dd>${duration(elapsed)}</dd>` +
-    `<dt>time left</dt><dd>${sweep.state === "running" ? (Number.isFinite(eta) ? `about ${duration(eta)} <span class="muted">(at the last minute's ${rate.toFixed(2)} trials/s)</span>` : "— <span class=\"muted\">(measuring)</span>") : "—"}</dd></dl>`;
+    `<dt>time left</dt><dd>${sweep.state === "running" ? (Number.isFinite(eta) ? `about ${duration(eta)} <span class="muted">(at the last minute's ${rate.toFixed(2)} trials/s)</span>` : "— <span class=\"muted\">(measuring)</span>") : "—"}</dd></dl>` +
+    (state.stalled ? `<div class="stalled">stalled: ${esc(state.stalled.summary)}</div>` : "");
 }
 
 // ---- curves
@@ -340,6 +341,9 @@ async function refresh() {
         state.openTrial === null ? null : api(`/api/trials/${state.openTrial}`).catch(() => null),
         pruned ? api(`/api/trials?sweep=${id}&state=pruned&metrics=1&limit=${MAX_CURVES}`) : { items: [] },
       ]);
+      // Why a running sweep has made no progress lately, as the controller's stall watch says.
+      const runningSweep = state.sweeps.find((s) => s.id === id)?.state === "running";
+      state.stalled = runningSweep ? (await api(`/api/sweeps/${id}`).catch(() => null))?.stalled ?? null : null;
       // 409 until two trials have finished: the panel says so.
       state.importance = await api(`/api/sweeps/${id}/importance`).catch((err) => ({ error: err.message }));
       state.curveTrials = [...running.items, ...best.items, ...stopped.items];
