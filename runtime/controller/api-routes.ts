@@ -72,7 +72,7 @@ export function apiRouter(s: ControllerState): Router {
     const view = (t: TrialRow) => trialView(s.store, t, { metrics: q.metrics === "1" });
     if (q.order === "best") {
       if (!sweep) return ctx.throw(400, "query parameter 'order': best needs 'sweep' (trials rank by their sweep's metric)");
-      if (q.state !== undefined && q.state !== "done") return ctx.throw(400, "query parameter 'state': order=best lists done trials only");
+      if (q.state !== undefined && q.state !== "done") return ctx.throw(400, "query parameter 'state': order=best lists done trials (then diverged ones) only");
       const offset = Number(q.cursor ?? 0);
       const rows = await s.store.trialsByObjective(sweep.id, sweepIdentity(sweep).metric.goal, offset, limit + 1);
       ctx.body = { items: await Promise.all(rows.slice(0, limit).map(view)), next: rows.length > limit ? String(offset + limit) : null };

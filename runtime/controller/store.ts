@@ -236,10 +236,15 @@ export class Store {
     );
   }
   /** Done trials of a sweep by their objective, best first (then by id), from `offset`. */
+  /**
+   * A sweep's done trials best first by their objective, then its diverged ones (no objective:
+   * ranked below every finished trial), by id.
+   */
   trialsByObjective(sweepId: number, goal: "maximize" | "minimize", offset: number, limit: number): Promise<TrialRow[]> {
     return this.d.all(
-      `SELECT t.* FROM trials t JOIN results r ON r.trial_id = t.id WHERE t.sweep_id = ? AND t.state = 'done' AND r.objective IS NOT NULL
-       ORDER BY r.objective ${goal === "maximize" ? "DESC" : "ASC"}, t.id LIMIT ? OFFSET ?`,
+      `SELECT t.* FROM trials t LEFT JOIN results r ON r.trial_id = t.id
+       WHERE t.sweep_id = ? AND ((t.state = 'done' AND r.objective IS NOT NULL) OR t.state = 'diverged')
+       ORDER BY CASE WHEN t.state = 'done' THEN 0 ELSE 1 END, r.objective ${goal === "maximize" ? "DESC" : "ASC"}, t.id LIMIT ? OFFSET ?`,
       [sweepId, limit, offset],
     );
   }

@@ -138,6 +138,8 @@ test("a built-in trial whose lr diverges ends diverged after one attempt", { tim
   assert.equal(trials.find((t) => t.params["train.lr"] === 0.01)!.state, "done");
   const board = await c.client.get("leaderboard", {}, { id: 1 });
   assert.deepEqual(board.rows.map((r) => r.params["train.lr"]), [0.01], "the diverged point is not ranked above a finished one");
+  const best = await c.client.get("trials", { sweep: 1, order: "best" });
+  assert.deepEqual(best.items.map((t) => [t.params["train.lr"], t.state]), [[0.01, "done"], [10, "diverged"]], "order=best: finished trials, then diverged ones below them");
   const train = c.spawn("train", ["train", c.writeConfig("train-lr", {
     dataset: { name: "xor", train: 400, test: 100 }, model: { hidden: [64, 64] }, train: { epochs: 4, batch: 8, optimizer: "sgd", lr: 10, loss: "mse" },
   })]);
