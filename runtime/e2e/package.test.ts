@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -27,8 +27,10 @@ after(() => {
 function run(cwd: string, cmd: string, args: string[], timeoutMs: number): Promise<{ code: number | null; out: string; ms: number }> {
   const started = performance.now();
   // As a new user's shell runs it: none of the npm_* variables `npm test` sets (its local_prefix
-  // would make npm install into this checkout instead of the new folder).
+  // would make npm install into this checkout instead of the new folder), and no node_modules/.bin
+  // on the PATH (`npm test` puts ours first, where a dependency's own old npm would answer).
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith("npm_")));
+  env.PATH = (env.PATH ?? "").split(delimiter).filter((p) => !p.includes(`node_modules${sep}.bin`)).join(delimiter);
   const child = spawn(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...env, npm_config_update_notifier: "false" } });
   running.add(child.pid!);
   let out = "";
