@@ -21,8 +21,13 @@ const SWEEP = {
 
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
-/** The one-line join the controller printed (the line after "join a machine …:", past a hint). */
-function printedOneLiner(ctl: Proc): string {
+/**
+ * The one-line join the controller printed (the line after "join a machine …:", past a hint).
+ * Printed just after "listening", which is all startController waits for: waited for too.
+ */
+async function printedOneLiner(ctl: Proc): Promise<string> {
+  // The relays' line comes last: by then every join line is in.
+  await waitFor(async () => ctl.log.some((l) => l.includes("relays: discalc relay")), 10_000, "the join lines", () => ctl.log.join("\n"));
   const line = ctl.log.find((l) => /^ {2}(DISCALC_TOKEN=\S+ )?node -e /.test(l));
   assert.ok(line, `no one-line join printed:\n${ctl.log.join("\n")}`);
   return line.trim();
@@ -58,7 +63,7 @@ test("the data folder is 0700 (an existing one made so), the store, its WAL and 
   for (const b of blobs) assert.equal(mode(join(data, "blobs", b)), "600", b);
 
   // The printed line reads the token from DISCALC_TOKEN, says so, and joins with it set.
-  const line = printedOneLiner(ctl);
+  const line = await printedOneLiner(ctl);
   assert.match(line, /^node -e "const t=process\.env\.DISCALC_TOKEN;/);
   assert.ok(ctl.log.some((l) => l.includes("first set DISCALC_TOKEN to the cluster token")), ctl.log.join("\n"));
   assert.match(ctl.log.join("\n"), /discalc join --controller http:\/\/127\.0\.0\.1:\d+ --token-file FILE \(or DISCALC_TOKEN/);
@@ -81,7 +86,7 @@ test("--print-token puts the token in the line's environment, never in node's ar
   clusters.push(c);
   const port = await freePort();
   const ctl = await c.startController(c.writeConfig("start", SWEEP), { port, extra: ["--print-token", "--advertise", `http://localhost:${port}/`] });
-  const line = printedOneLiner(ctl);
+  const line = await printedOneLiner(ctl);
   assert.ok(line.startsWith(`DISCALC_TOKEN='${c.token}' node -e "`), line);
   assert.ok(line.includes(`fetch('http://localhost:${port}/v1/`) && line.includes(`controller:'http://localhost:${port}'`), line);
   assert.ok(ctl.log.some((l) => l.includes(`discalc relay --controller http://localhost:${port} --token-file FILE`)), ctl.log.join("\n"));
