@@ -4,9 +4,10 @@
 // path to the root. A worker checks a lease against the controller's public key (from its own
 // join) before it fetches or runs anything, so a relay can drop or delay work but not change it.
 //
-// Why a tree and not a signature per lease: an Ed25519 signature costs about 50 µs to make and
-// 115 to check here, more than a tiny trial's whole cost at the controller; one per batch and a
-// few SHA-256s per lease is negligible, and a relay may still split a batch across its workers.
+// Why a tree and not a signature per lease: making and checking an Ed25519 signature costs more
+// than a tiny trial's whole work at the controller or an agent; one per batch and a few SHA-256s
+// per lease cost far less (runtime/bench/lease-signing-bench.ts prints both), and a relay may
+// still split a batch across its workers.
 import { createHash, createPublicKey, verify, type KeyObject } from "node:crypto";
 import type { Command, LeaseManifest, TrialLease, UnsignedLease } from "./messages.ts";
 
