@@ -5,8 +5,8 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { Cluster, waitFor, type ApiTrial } from "./cluster.ts";
-import { waitForSweepEnd } from "./verify.ts";
+import { type Cluster, type ApiTrial } from "./cluster.ts";
+import { sweepOnFleet } from "./verify.ts";
 
 const EXPERIMENT = fileURLToPath(new URL("./fixtures/curves", import.meta.url));
 const clusters: Cluster[] = [];
@@ -22,22 +22,9 @@ const sweep = (rule: Record<string, unknown>) => ({
   search: { method: "random", samples: 14, seed: 11, parameters: { x: { uniform: [0, 1] } } },
 });
 
-async function runOn(config: unknown, threads: number, viaRelay: boolean): Promise<ApiTrial[]> {
-  const c = new Cluster();
-  clusters.push(c);
-  await c.startController(c.writeConfig("sweep", config));
-  if (viaRelay) {
-    c.startRelay();
-    await waitFor(async () => (await c.client.getAll("nodes")).some((n) => n.role === "relay" && n.url && n.state === "alive"),
-      30_000, "the relay", () => c.dump());
-  }
-  c.startAgent(threads);
-  const s = await waitForSweepEnd(c, 150_000);
-  assert.equal(s.state, "done", c.dump());
-  const trials = await c.client.getAll("trials", { sweep: 1, metrics: 1 });
-  await c.stopAll();
-  return trials;
-}
+/** The sweep on its own fleet of `threads`. */
+const runOn = (config: unknown, threads: number, viaRelay: boolean): Promise<ApiTrial[]> =>
+  sweepOnFleet(clusters, config, { threads, viaRelay, timeoutMs: 150_000 });
 
 /** What must not depend on the fleet: each trial's end state, the report it stopped at, and its hash. */
 const outcome = (trials: ApiTrial[]) => trials.map((t) => ({ index: t.index, state: t.state, stoppedAt: t.pruned?.step ?? null, sha: t.resultSha256 }));

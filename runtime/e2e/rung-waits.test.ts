@@ -6,8 +6,8 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { Cluster, waitFor, type ApiTrial } from "./cluster.ts";
-import { waitForSweepEnd } from "./verify.ts";
+import { type Cluster, type ApiTrial } from "./cluster.ts";
+import { sweepOnFleet } from "./verify.ts";
 
 const EXPERIMENT = fileURLToPath(new URL("./fixtures/stalls", import.meta.url));
 const clusters: Cluster[] = [];
@@ -28,23 +28,10 @@ const sweep = (rule: Record<string, unknown>) => ({
   search: { method: "grid", parameters: { x: XS } },
 });
 
-async function runOn(config: unknown, threads: number, viaRelay: boolean): Promise<ApiTrial[]> {
-  const c = new Cluster();
-  clusters.push(c);
-  await c.startController(c.writeConfig("sweep", config));
-  if (viaRelay) {
-    c.startRelay();
-    await waitFor(async () => (await c.client.getAll("nodes")).some((n) => n.role === "relay" && n.url && n.state === "alive"),
-      30_000, "the relay", () => c.dump());
-  }
-  c.startAgent(threads);
+/** The sweep on its own fleet of `threads`. */
+const runOn = (config: unknown, threads: number, viaRelay: boolean): Promise<ApiTrial[]> =>
   // Well under max_wait_seconds: a wait that held the threads would take 300 s per stall.
-  const s = await waitForSweepEnd(c, 90_000);
-  assert.equal(s.state, "done", c.dump());
-  const trials = await c.client.getAll("trials", { sweep: 1, metrics: 1 });
-  await c.stopAll();
-  return trials;
-}
+  sweepOnFleet(clusters, config, { threads, viaRelay, timeoutMs: 90_000 });
 
 /**
  * What must not depend on the fleet: each trial's end state, where and why it was pruned (the

@@ -1,10 +1,33 @@
 // The check every fault scenario ends with: the sweep is complete, every trial stored
 // exactly once, and every weight hash equal to the trial's reproduction in this process.
 import assert from "node:assert/strict";
-import type { Cluster, ApiSweep, ApiTrial } from "./cluster.ts";
-import { waitFor } from "./cluster.ts";
+import { Cluster, waitFor, type ApiSweep, type ApiTrial } from "./cluster.ts";
 import { tmpdir } from "node:os";
 import { reproducer } from "./reproduce.ts";
+
+/**
+ * Runs a sweep to its end on a fleet of its own (a controller, a relay daemon when `viaRelay`,
+ * an agent of `threads`) and answers its trials with their reports; the fleet is stopped after.
+ * `clusters` collects it, so a test's after() stops it if an assertion fails first.
+ */
+export async function sweepOnFleet(
+  clusters: Cluster[], config: unknown, o: { threads: number; viaRelay: boolean; timeoutMs: number },
+): Promise<ApiTrial[]> {
+  const c = new Cluster();
+  clusters.push(c);
+  await c.startController(c.writeConfig("sweep", config));
+  if (o.viaRelay) {
+    c.startRelay();
+    await waitFor(async () => (await c.client.getAll("nodes")).some((n) => n.role === "relay" && n.url && n.state === "alive"),
+      30_000, "the relay", () => c.dump());
+  }
+  c.startAgent(o.threads);
+  const s = await waitForSweepEnd(c, o.timeoutMs);
+  assert.equal(s.state, "done", c.dump());
+  const trials = await c.client.getAll("trials", { sweep: 1, metrics: 1 });
+  await c.stopAll();
+  return trials;
+}
 
 export async function waitForSweepEnd(c: Cluster, timeoutMs = 120_000): Promise<ApiSweep> {
   return waitFor(async () => {
