@@ -529,10 +529,13 @@ export class Relay {
         // Leases that arrive after close began go straight back: nobody will hand them out.
         if (this.closed) for (const l of trials) this.released.push(ref(l));
         else {
-          this.queue.push(...trials);
           // In trial order: a retry fetched after later trials runs before them, and trials
-          // that wait at a rung for earlier ones do not take the threads those need.
-          if (trials.length && this.queue.length > trials.length) this.queue.sort((a, b) => a.trialId - b.trialId);
+          // that wait at a rung for earlier ones do not take the threads those need. Batches come
+          // in id order, so only one that starts below the queue's last trial needs a sort (a
+          // sort per refill of a long queue was work on the tiny trials' hot path).
+          const behind = trials.length > 0 && this.queue.length > 0 && trials[0]!.trialId < this.queue.at(-1)!.trialId;
+          this.queue.push(...trials);
+          if (behind) this.queue.sort((a, b) => a.trialId - b.trialId);
         }
         this.wakeWaiters();
         if (trials.length && !this.closed) this.ensureQueue(0, trials.length < asked);
