@@ -148,10 +148,10 @@ async function main(argv: string[]): Promise<number> {
       if (advertiseError) throw new UsageError(advertiseError);
       const { maxConnectionsFromEnv } = await import("./http/listen.ts");
       const maxConnections = int("max-connections", values["max-connections"], 1, 1_000_000) ?? maxConnectionsFromEnv();
-      const [{ controllerCommand }, { createLogger, textEvents }] = await Promise.all([import("./commands/controller.ts"), import("./log.ts")]);
+      const [{ controllerCommand }, { createLogger, pinoEvents }] = await Promise.all([import("./commands/controller.ts"), import("./log.ts")]);
       // Events (joins, commands, deploys, store failures) go to pino; what controllerCommand
       // prints before it returns (the sweep, the URL, the join lines) stays plain text.
-      const events = textEvents(createLogger("controller"));
+      const events = pinoEvents(createLogger("controller"));
       let started = false;
       const controller = await controllerCommand({
         config: required("config", values.config), port: int("port", values.port, 0, 65535) ?? 7070, host: values.host ?? "0.0.0.0",
@@ -160,7 +160,7 @@ async function main(argv: string[]): Promise<number> {
         maxThreads: int("max-threads", values["max-threads"], 1, 1024),
         forceNew: values.new!, privateApi: values.private!, trustProxy: values["trust-proxy"]!,
         advertise: values.advertise, printToken: values["print-token"]!, maxConnections,
-      }, (m) => (started ? events(m) : plainLine(m)));
+      }, (level, event, m) => (started ? events(level, event, m) : plainLine(m)));
       started = true;
       await new Promise<void>((resolve) => {
         process.once("SIGTERM", resolve);

@@ -24,32 +24,16 @@ export function createLogger(name: string, level: LevelWithSilent = logLevel()):
   );
 }
 
-type Level = "error" | "warn" | "info";
+/** How serious an event is; each call site says it (nothing is guessed from the text). */
+export type EventLevel = "error" | "warn" | "info";
 
 /**
- * The level of one of the controller's text events (the `log` callback of startController,
- * its root relay and its HTTP error middleware): failures of the store and 5xx answers are
- * errors, failed exchanges, silent workers and stalled sweeps warnings, everything else (joins, commands,
- * deploys) info.
+ * Where the controller and the relays report events: each call names its level and its kind
+ * (the `event` field users filter on: join, command, deploy, http, store, stall, …).
  */
-export function eventLevel(message: string): Level {
-  if (/store write failed|lease expiry failed/.test(message)) return "error";
-  if (/^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) \S+: /.test(message)) return "error";
-  if (/\bfailed\b|\bcannot\b|\bsilent\b|^stall\b/.test(message)) return "warn";
-  return "info";
-}
+export type EventLog = (level: EventLevel, event: string, message: string) => void;
 
-/** The kind of event, as a field to filter on: the message's first word (join, command, deploy, …). */
-function eventKind(message: string): string | undefined {
-  if (/^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) /.test(message)) return "http";
-  if (/store write failed|lease expiry failed/.test(message)) return "store";
-  return /^(join|command|deploy|worker|relay|lease|result|heartbeat|stall|no live workers)\b/.exec(message)?.[1]?.replace(/ /g, "-");
-}
-
-/** Adapts a `(message) => void` log callback to the logger, at the level eventLevel picks. */
-export function textEvents(logger: Logger): (message: string) => void {
-  return (message) => {
-    const event = eventKind(message);
-    logger[eventLevel(message)](event ? { event } : {}, message);
-  };
+/** Writes each event as a JSON line at its level, with its kind as the `event` field. */
+export function pinoEvents(logger: Logger): EventLog {
+  return (level, event, message) => logger[level]({ event }, message);
 }

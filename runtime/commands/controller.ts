@@ -5,6 +5,7 @@ import { prepareSweepFile } from "../controller/prepare-sweep.ts";
 import { hostname, networkInterfaces } from "node:os";
 import { bootstrapOneLiner } from "./join.ts";
 import { chooseJoinUrl } from "./join-url.ts";
+import type { EventLog } from "../log.ts";
 
 export interface ControllerCommandOptions {
   config?: string;
@@ -31,7 +32,7 @@ export interface ControllerCommandOptions {
   maxConnections?: number;
 }
 
-export async function controllerCommand(o: ControllerCommandOptions, log: (m: string) => void): Promise<Controller> {
+export async function controllerCommand(o: ControllerCommandOptions, log: EventLog): Promise<Controller> {
   // A bad config exits before anything starts.
   const config = o.config ? await prepareSweepFile(o.config) : undefined;
   const controller = await startController({
@@ -41,10 +42,10 @@ export async function controllerCommand(o: ControllerCommandOptions, log: (m: st
   const s = controller.sweep;
   if (config && s) {
     const exp = config.config.build.experiment;
-    log(`sweep "${config.config.name}" (id ${s.sweepId}): ${s.trials} trials of experiment ${exp.name}${exp.sha ? ` (${exp.sha.slice(0, 12)})` : ""}, ` +
+    log("info", "start", `sweep "${config.config.name}" (id ${s.sweepId}): ${s.trials} trials of experiment ${exp.name}${exp.sha ? ` (${exp.sha.slice(0, 12)})` : ""}, ` +
       `ranked by ${config.config.metric.name} (${config.config.metric.goal})${s.resumed ? ", resumed from the store" : ""}`);
   }
-  log(`controller listening on ${controller.url} (${controller.state.store.dialect === "postgres" ? `store ${controller.state.store.where}` : `data in ${o.data}`})`);
+  log("info", "start", `controller listening on ${controller.url} (${controller.state.store.dialect === "postgres" ? `store ${controller.state.store.where}` : `data in ${o.data}`})`);
   const sha = controller.bootstrapSha;
   // Behind a TLS proxy, without --advertise, the machines must use the proxy's https:// address,
   // which only the operator knows.
@@ -52,11 +53,11 @@ export async function controllerCommand(o: ControllerCommandOptions, log: (m: st
     ? { url: "https://HOST", note: "through your TLS proxy: put its address for HOST, or give --advertise URL" }
     : chooseJoinUrl({ advertise: o.advertise, host: o.host, port: controller.port, interfaces: networkInterfaces(), hostname: hostname() });
   // The token stays out of logs (and so out of journald, CI logs, terminal scroll-back) unless asked for.
-  log(`join a machine that has Node.js 20${note ? ` (${note})` : ""}:\n` +
+  log("info", "start", `join a machine that has Node.js 20${note ? ` (${note})` : ""}:\n` +
     (o.printToken ? "" : "  (first set DISCALC_TOKEN to the cluster token there, e.g. export DISCALC_TOKEN=\"$(cat FILE)\"; --print-token puts it in this line)\n") +
     `  ${bootstrapOneLiner(url, sha, o.printToken ? { token: o.token } : {})}`);
-  log(`or, with discalc installed: discalc join --controller ${url} --token-file FILE (or DISCALC_TOKEN; the cluster token)`);
-  log(`relays: discalc relay --controller ${url} --token-file FILE (or DISCALC_TOKEN; the relay token` +
+  log("info", "start", `or, with discalc installed: discalc join --controller ${url} --token-file FILE (or DISCALC_TOKEN; the cluster token)`);
+  log("info", "start", `relays: discalc relay --controller ${url} --token-file FILE (or DISCALC_TOKEN; the relay token` +
     `${o.relayToken === undefined ? `: the admin token${controller.adminTokenFile ? `, in ${controller.adminTokenFile}` : ""}` : ""})`);
   return controller;
 }

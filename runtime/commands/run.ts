@@ -11,6 +11,7 @@ import { SingleBar, Presets } from "cli-progress";
 import type { TrialState } from "../controller/store.ts";
 import type { Controller } from "../controller/controller.ts";
 import type { SweepStall } from "../../protocol/api.ts";
+import type { EventLog } from "../log.ts";
 
 const LOCAL_AGENT = fileURLToPath(new URL("./local-agent.mjs", import.meta.url));
 
@@ -46,7 +47,7 @@ export async function runCommand(o: { config: string; threads?: number; maxThrea
     const config = prepared.config;
     const data = o.data ?? mkdtempSync(join(tmpdir(), "discalc-run-"));
     const token = randomBytes(12).toString("hex");
-    const log = o.verbose ? (m: string) => console.error(`[controller] ${m}`) : () => {};
+    const log: EventLog = o.verbose ? (_level, _event, m) => console.error(`[controller] ${m}`) : () => {};
     controller = await startController({ data, token, port: 0, host: "127.0.0.1", config: prepared, forceNew: o.forceNew, log, initialBundle, maxThreads: o.maxThreads });
     const sweepId = controller.sweep!.sweepId;
     const store = controller.state.store;

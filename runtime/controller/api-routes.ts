@@ -129,7 +129,7 @@ export function apiRouter(s: ControllerState): Router {
     if (q.trial !== undefined && q.kind !== "cancel") ctx.throw(400, `query parameter 'trial' applies only to cancel, not ${q.kind}`);
     s.assertWritable(ctx);
     const command = await s.scheduler.issueCommand({ kind: q.kind, sweepId: q.sweep ?? null, trialId: q.trial ?? null });
-    s.log(`command ${command.seq}: ${command.kind}${q.sweep ? ` sweep ${q.sweep}` : ""}${q.trial ? ` trial ${q.trial}` : ""}`);
+    s.log("info", "command", `command ${command.seq}: ${command.kind}${q.sweep ? ` sweep ${q.sweep}` : ""}${q.trial ? ` trial ${q.trial}` : ""}`);
     ctx.body = { command };
   });
 
@@ -142,7 +142,7 @@ export function apiRouter(s: ControllerState): Router {
     s.assertWritable(ctx);
     try {
       const { added, extension } = await s.scheduler.extendSweep(id, { samples: q.samples, repeats: q.repeats });
-      s.log(`sweep ${id} extended to ${JSON.stringify(extension)}: ${added} trial(s) added`);
+      s.log("info", "sweep", `sweep ${id} extended to ${JSON.stringify(extension)}: ${added} trial(s) added`);
       ctx.body = { sweepId: id, added, extension, total: await s.store.trialCount(id) };
     } catch (err) {
       if (err instanceof ExtendError) ctx.throw(409, err.message);
@@ -166,7 +166,7 @@ export function apiRouter(s: ControllerState): Router {
     }
     await s.store.setMeta("current_bundle", sha);
     const command = await s.scheduler.issueCommand({ kind: "update", bundleSha: sha });
-    s.log(`deploy: bundle ${sha.slice(0, 12)} (${bytes.byteLength} bytes${q.label ? `, ${q.label}` : ""}) is current; update is command ${command.seq}`);
+    s.log("info", "deploy", `deploy: bundle ${sha.slice(0, 12)} (${bytes.byteLength} bytes${q.label ? `, ${q.label}` : ""}) is current; update is command ${command.seq}`);
     ctx.body = { bundleSha: sha, changed: true, command };
   });
 

@@ -26,6 +26,7 @@ import { controllerMetrics } from "./controller-metrics.ts";
 import { DEFAULT_MAX_THREADS } from "./join-threads.ts";
 import { parseJoinLimit } from "./join-limiter.ts";
 import { readLocalDatasetBlob } from "../../kernels/datasets/local-blobs.ts";
+import type { EventLog } from "../log.ts";
 
 export interface ControllerOptions {
   data: string;
@@ -55,7 +56,7 @@ export interface ControllerOptions {
   silentMs?: number;
   /** A sweep with work left and no progress for this long is reported as stalled (DISCALC_STALL_SECONDS, else 30 s). */
   stallMs?: number;
-  log?: (msg: string) => void;
+  log?: EventLog;
   /**
    * The node bundle to serve if the store has none yet (its first start), when the caller began
    * building it earlier (`discalc run` does, while its modules load); else it is built here.
@@ -76,7 +77,7 @@ export interface Controller {
 }
 
 export async function startController(o: ControllerOptions): Promise<Controller> {
-  const log = o.log ?? (() => {});
+  const log: EventLog = o.log ?? (() => {});
   let store: Store;
   const at = storeLocation(o.store, o.data);
   try {
@@ -93,8 +94,8 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     const controllerId = (await store.getMeta("controller_id")) ?? newNodeId("controller");
     await store.setMeta("controller_id", controllerId);
     const tokens = await resolveTokens(o.data, { cluster: o.token, relay: o.relayToken, admin: o.adminToken }, store);
-    if (tokens.adminTokenFile) log(`admin token in ${tokens.adminTokenFile} (mode 0600)`);
-    else if (tokens.adminFrom === "store") log("admin token: the one this store keeps (its hash); the token is in the admin-token file of the controller that generated it");
+    if (tokens.adminTokenFile) log("info", "start", `admin token in ${tokens.adminTokenFile} (mode 0600)`);
+    else if (tokens.adminFrom === "store") log("info", "start", "admin token: the one this store keeps (its hash); the token is in the admin-token file of the controller that generated it");
     // The key that signs identities never leaves the controller; relays get its public half.
     const signer = IdentitySigner.load(await store.getMeta("identity_key"));
     await store.setMeta("identity_key", signer.privateKeyPem);
@@ -109,7 +110,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     // Relays and workers reconnect within seconds of a restart: their trials keep running, so
     // their leases get a full period before any can expire.
     const graced = await store.graceLeases(Date.now());
-    if (graced) log(`restart: ${graced} lease(s) get one lease period of grace`);
+    if (graced) log("info", "restart", `restart: ${graced} lease(s) get one lease period of grace`);
     const heartbeatMs = o.heartbeatMs ?? 1000;
     const scheduler = new Scheduler(store, { datasets });
     // A model-based sweep proposes its next batches here, from its config and experiment.
@@ -132,7 +133,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
         const code = (err as { code?: string }).code;
         if (typeof code === "string" && code.startsWith("SQLITE_")) {
           state.storeFailure = code;
-          log(`store write failed (${code}): refusing work until restarted`);
+          log("error", "store", `store write failed (${code}): refusing work until restarted`);
           ctx.throw(503, `controller store failed (${code}); nothing was acknowledged`);
         }
         throw err;
@@ -161,7 +162,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     state.relay.start();
     const stallMs = o.stallMs ?? (Number(process.env.DISCALC_STALL_SECONDS) * 1000 || DEFAULT_STALL_MS);
     state.stalls = new StallWatch(scheduler, state.rungs, { afterMs: stallMs, log });
-    const stallTimer = setInterval(() => void state.stalls!.tick().catch((err: Error) => log(`stall watch failed: ${err.message}`)), state.stalls.intervalMs);
+    const stallTimer = setInterval(() => void state.stalls!.tick().catch((err: Error) => log("warn", "stall", `stall watch failed: ${err.message}`)), state.stalls.intervalMs);
     let expiring = false;
     const expiry = setInterval(() => {
       if (state.storeFailure || expiring) return;
@@ -171,8 +172,8 @@ export async function startController(o: ControllerOptions): Promise<Controller>
         if (store.dialect === "sqlite") {
           state.storeFailure = err.code ?? "write error";
           // The same words as a request's failure: whichever write fails first, the operator reads one line.
-          log(`store write failed (${state.storeFailure}): refusing work until restarted (lease expiry: ${err.message})`);
-        } else log(`lease expiry failed: ${err.message}`);
+          log("error", "store", `store write failed (${state.storeFailure}): refusing work until restarted (lease expiry: ${err.message})`);
+        } else log("error", "store", `lease expiry failed: ${err.message}`);
       }).finally(() => (expiring = false));
     }, Math.max(100, Math.min(1000, heartbeatMs)));
 

@@ -81,7 +81,7 @@ export function nodeRouter(s: ControllerState): Router {
       ...(decision.role === "relay" ? { identity: s.identityCheck() } : {}),
     };
     const capped = threads < q.threads ? ` of ${q.threads} asked (--max-threads ${s.opts.maxThreads}${known && known.threads < q.threads ? `, or ${known.threads} at its first join` : ""})` : "";
-    s.log(`join: ${q.host ?? ctx.ip} (${threads} threads${capped}) → ${decision.role} ${nodeId}${decision.role === "worker" ? ` under ${decision.relayId}` : ""}${renewing ? " (renewed)" : ""}`);
+    s.log("info", "join", `join: ${q.host ?? ctx.ip} (${threads} threads${capped}) → ${decision.role} ${nodeId}${decision.role === "worker" ? ` under ${decision.relayId}` : ""}${renewing ? " (renewed)" : ""}`);
     ctx.body = answer;
   });
 

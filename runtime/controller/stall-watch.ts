@@ -6,6 +6,7 @@ import type { Scheduler } from "./scheduler.ts";
 import type { RungWaiters } from "./rung-waiters.ts";
 import type { SweepStall } from "../../protocol/api.ts";
 import { stallOf, type StallInput } from "./stall-report.ts";
+import type { EventLog } from "../log.ts";
 
 /** Without progress this long, a sweep with work left is reported (DISCALC_STALL_SECONDS). */
 export const DEFAULT_STALL_MS = 30_000;
@@ -19,7 +20,7 @@ export class StallWatch {
   constructor(
     private readonly scheduler: Scheduler,
     private readonly rungs: RungWaiters,
-    private readonly o: { afterMs: number; log: (m: string) => void },
+    private readonly o: { afterMs: number; log: EventLog },
   ) {}
 
   /** How often to look: a few times within the stall time, so a stall shows soon after it counts. */
@@ -58,7 +59,7 @@ export class StallWatch {
           continue;
         }
         const was = this.stalls.get(sweep.id);
-        if (!was || what(was) !== what(stall)) this.o.log(`stall: sweep ${sweep.id} "${sweep.name}": ${stall.summary}`);
+        if (!was || what(was) !== what(stall)) this.o.log("warn", "stall", `stall: sweep ${sweep.id} "${sweep.name}": ${stall.summary}`);
         this.stalls.set(sweep.id, stall);
       }
     } finally {
@@ -67,7 +68,7 @@ export class StallWatch {
   }
 
   private end(sweepId: number, why: string | null): void {
-    if (this.stalls.delete(sweepId) && why) this.o.log(`stall: sweep ${sweepId} ${why}`);
+    if (this.stalls.delete(sweepId) && why) this.o.log("warn", "stall", `stall: sweep ${sweepId} ${why}`);
   }
 
   /** The trials of a sweep waiting at a rung, with what each waits for now (their relay's last word on what it holds unstarted). */

@@ -14,6 +14,7 @@ import { EarlyStopping } from "../../protocol/early-stopping.ts";
 import { commandMessage, signLeases } from "../../protocol/signed-work.ts";
 import { IdentityVerifier, type IdentitySigner, type Identity } from "../http/identity-token.ts";
 import { JoinLimiter, type JoinLimit } from "./join-limiter.ts";
+import type { EventLevel, EventLog } from "../log.ts";
 
 export class ControllerState {
   relay!: Relay;
@@ -37,7 +38,7 @@ export class ControllerState {
       maxThreads: number;
       /** Joins per token (DISCALC_JOIN_LIMIT); the default takes hundreds of machines at once. */
       joinLimit?: JoinLimit;
-      heartbeatMs: number; silentMs: number; defaultLeaseMs: number; privateApi: boolean; log: (m: string) => void;
+      heartbeatMs: number; silentMs: number; defaultLeaseMs: number; privateApi: boolean; log: EventLog;
     },
   ) {
     this.verifier = new IdentityVerifier(opts.signer.publicKeyPem, this.identityTokens());
@@ -100,7 +101,7 @@ export class ControllerState {
   get heartbeatMs() { return this.opts.heartbeatMs; }
   get silentMs() { return this.opts.silentMs; }
   get defaultLeaseMs() { return this.opts.defaultLeaseMs; }
-  log(m: string) { this.opts.log(m); }
+  log(level: EventLevel, event: string, message: string) { this.opts.log(level, event, message); }
 
   async currentBundle(): Promise<string> {
     const sha = await this.store.getMeta("current_bundle");

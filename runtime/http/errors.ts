@@ -2,8 +2,9 @@
 // that names the problem, or a 500 that hides internals; the daemon never crashes on a
 // request.
 import type Koa from "koa";
+import type { EventLog } from "../log.ts";
 
-export function errorMiddleware(log: (msg: string) => void = () => {}): Koa.Middleware {
+export function errorMiddleware(log: EventLog = () => {}): Koa.Middleware {
   return async (ctx, next) => {
     try {
       await next();
@@ -27,7 +28,7 @@ export function errorMiddleware(log: (msg: string) => void = () => {}): Koa.Midd
       ctx.status = valid;
       const message = valid < 500 || e.expose ? String(e.message ?? "error") : "internal error";
       ctx.body = { error: { code: valid, message } };
-      if (valid >= 500) log(`${ctx.method} ${ctx.path}: ${(err as Error)?.stack ?? err}`);
+      if (valid >= 500) log("error", "http", `${ctx.method} ${ctx.path}: ${(err as Error)?.stack ?? err}`);
     }
   };
 }

@@ -20,6 +20,7 @@ import { relayMetrics } from "./relay-metrics.ts";
 import type { NodeContext, NodeOutcome } from "../node-context.ts";
 import { IdentityVerifier } from "../http/identity-token.ts";
 import { renewIdentity } from "../node-identity.ts";
+import type { EventLog } from "../log.ts";
 
 /** SIGTERM: workers get this long to report the trials they run before the rest is handed back. */
 const TERM_DRAIN_MS = 5000;
@@ -33,6 +34,8 @@ const REBIND_MS = 15_000;
 const BUNDLE_LABEL = process.env.DISCALC_BUNDLE_LABEL ?? "dev";
 
 export async function runRelayNode(ctx: NodeContext): Promise<NodeOutcome> {
+  // The bootstrap's log is plain text lines: each event's message, without its level and kind.
+  const log: EventLog = (_level, _event, message) => ctx.log(message);
   const client = new ProtocolClient(ctx.controller, ctx.token);
   client.cookie = ctx.cookie;
   let resolveStopped: () => void = () => {};
@@ -49,11 +52,11 @@ export async function runRelayNode(ctx: NodeContext): Promise<NodeOutcome> {
   // The controller's public key: this relay checks its workers' identities and can sign none.
   const verifier = new IdentityVerifier(ctx.join.identity.publicKey, ctx.join.identity.tokens);
   const relay = new Relay(httpUpstream(client, ctx.advertise), {
-    relayId: ctx.join.nodeId, url: ctx.advertise ?? "", heartbeatMs: ctx.join.heartbeatMs, log: ctx.log, onShutdown: shutdown,
+    relayId: ctx.join.nodeId, url: ctx.advertise ?? "", heartbeatMs: ctx.join.heartbeatMs, log, onShutdown: shutdown,
     startSeq: ctx.join.commandSeq, onIdentityTokens: (tokens) => (verifier.tokens = tokens),
     onUpdate: (c) => {
       if (!c.bundleSha || c.bundleSha === ctx.join.bundleSha || stop.draining || stop.updateSeq !== undefined) return;
-      ctx.log(`update to bundle ${c.bundleSha.slice(0, 12)}: letting workers finish, then reloading`);
+      log("info", "update", `update to bundle ${c.bundleSha.slice(0, 12)}: letting workers finish, then reloading`);
       stop.next = "update";
       stop.updateSeq = c.seq;
       resolveStopped();
@@ -61,7 +64,7 @@ export async function runRelayNode(ctx: NodeContext): Promise<NodeOutcome> {
   });
   const renewal = renewIdentity(client, ctx);
   const app = new Koa();
-  app.use(errorMiddleware(ctx.log));
+  app.use(errorMiddleware(log));
   // Prometheus: this relay's own registry, read from the Relay at scrape time; /metrics is open (counts only).
   const metrics = createDaemonMetrics();
   relayMetrics(metrics.registry, relay);
@@ -70,20 +73,20 @@ export async function runRelayNode(ctx: NodeContext): Promise<NodeOutcome> {
   const prom = metricsRouter(metrics.registry);
   for (const r of [router, prom]) app.use(r.routes()).use(r.allowedMethods());
   const { server, port } = await listenRetrying(app, ctx.relayPort ?? 0, ctx.listen ?? "0.0.0.0");
-  ctx.log(`relay ${ctx.join.nodeId} serving workers on port ${port} (bundle ${BUNDLE_LABEL}, ${ctx.join.bundleSha.slice(0, 12)})`);
+  log("info", "relay", `relay ${ctx.join.nodeId} serving workers on port ${port} (bundle ${BUNDLE_LABEL}, ${ctx.join.bundleSha.slice(0, 12)})`);
   relay.start(port);
   // Keep the current bundle ready for the workers that will ask.
-  relay.blob(ctx.join.bundleSha).catch((err: Error) => ctx.log(`cannot fetch the bundle: ${err.message}`));
+  relay.blob(ctx.join.bundleSha).catch((err: Error) => log("warn", "blob", `cannot fetch the bundle: ${err.message}`));
   const onTerm = () => shutdown();
   process.on("SIGTERM", onTerm);
   process.on("SIGINT", onTerm);
   await stopped;
   stop.draining = true;
   if (stop.next === "update") {
-    ctx.log("relay updating: handing back queued trials, waiting for workers to finish theirs, uploading buffered results");
+    log("info", "relay", "relay updating: handing back queued trials, waiting for workers to finish theirs, uploading buffered results");
     await relay.close(true, UPDATE_DRAIN_MS, { commandSeq: stop.updateSeq });
   } else {
-    ctx.log("relay stopping: handing back queued trials, uploading buffered results");
+    log("info", "relay", "relay stopping: handing back queued trials, uploading buffered results");
     await relay.close(true, TERM_DRAIN_MS);
   }
   process.off("SIGTERM", onTerm);

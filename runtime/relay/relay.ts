@@ -16,6 +16,7 @@ import { MAX_UNSTARTED_LISTED } from "../../protocol/messages.ts";
 import { RungRefusal } from "../stopping/rung-answer.ts";
 import { planHandBacks, tailCap } from "./hand-back.ts";
 import { trialKey as key } from "../../protocol/routes.ts";
+import type { EventLog } from "../log.ts";
 
 export interface RelayOptions {
   relayId: string;
@@ -28,7 +29,7 @@ export interface RelayOptions {
   flushMs?: number;
   /** Trials kept ready beyond what the workers asked for. */
   prefetch?: number;
-  log?: (msg: string) => void;
+  log?: EventLog;
   /** Called when a shutdown command arrives (relay daemons stop; the root relay ignores it). */
   onShutdown?: () => void;
   /** The command sequence current at the relay's join: it applies only later commands, never a replay of history. */
@@ -117,7 +118,7 @@ export class Relay {
     this.o = {
       heartbeatMs: 1000, silentMs: 5000, batchMax: 256, flushMs: 50, prefetch: 4, log: () => {}, onShutdown: () => {},
       startSeq: 0, onIdentityTokens: () => {},
-      onUpdate: (c) => this.o.log(`update to bundle ${c.bundleSha?.slice(0, 12)}: this relay keeps the code it runs in (the controller's); it serves the new bundle to its workers`),
+      onUpdate: (c) => this.o.log("info", "update", `update to bundle ${c.bundleSha?.slice(0, 12)}: this relay keeps the code it runs in (the controller's); it serves the new bundle to its workers`),
       ...opts,
     };
     this.lastSeq = this.o.startSeq;
@@ -279,7 +280,7 @@ export class Relay {
     for (const [id, refs] of plan) {
       this.workers.get(id)!.handBack.push(...refs);
       for (const r of refs) this.recalls.set(key(r), { workerId: id, at: now });
-      this.o.log(`${idle} idle thread(s) and nothing upstream: asking worker ${id} to hand back ${refs.map(key).join(", ")}`);
+      this.o.log("info", "worker", `${idle} idle thread(s) and nothing upstream: asking worker ${id} to hand back ${refs.map(key).join(", ")}`);
     }
     if (plan.size) this.wakeWaiters();
   }
@@ -296,7 +297,7 @@ export class Relay {
       w.running.delete(k);
       this.recalls.delete(k);
       this.released.push(ref(lease));
-      this.o.log(`worker ${w.id} does not hold trial ${k}: handing it back`);
+      this.o.log("info", "worker", `worker ${w.id} does not hold trial ${k}: handing it back`);
     }
   }
 
@@ -467,7 +468,7 @@ export class Relay {
     for (const w of this.waiters) this.workers.get(w.workerId)!.lastPoll = now;
     for (const w of this.workers.values()) {
       if (now - w.lastPoll > this.o.silentMs && w.running.size) {
-        this.o.log(`worker ${w.id} silent for ${now - w.lastPoll} ms: handing back ${w.running.size} trial(s)`);
+        this.o.log("warn", "worker", `worker ${w.id} silent for ${now - w.lastPoll} ms: handing back ${w.running.size} trial(s)`);
         for (const l of w.running.values()) this.released.push(ref(l)), this.recalls.delete(key(l));
         w.running.clear();
         w.reserve = [];
@@ -477,7 +478,7 @@ export class Relay {
     }
     // No one left to run the prefetched trials: hand them back rather than renew them forever.
     if (this.queue.length && !this.liveThreads() && !this.waiters.length) {
-      this.o.log(`no live workers: handing back ${this.queue.length} queued trial(s)`);
+      this.o.log("info", "no-live-workers", `no live workers: handing back ${this.queue.length} queued trial(s)`);
       for (const l of this.queue.splice(0)) this.released.push(ref(l));
     }
     this.recallReserves();
@@ -543,7 +544,7 @@ export class Relay {
       },
       (err) => {
         this.fetching = false;
-        this.o.log(`lease fetch failed: ${(err as Error).message}`);
+        this.o.log("warn", "lease", `lease fetch failed: ${(err as Error).message}`);
       },
     );
   }
@@ -583,7 +584,7 @@ export class Relay {
       if (this.waiters.length && this.queue.length === 0) this.ensureQueue(0);
     } catch (err) {
       this.counters.uploadFailures++;
-      this.o.log(`result upload failed (${batch.length} kept for retry): ${(err as Error).message}`);
+      this.o.log("warn", "result", `result upload failed (${batch.length} kept for retry): ${(err as Error).message}`);
     } finally {
       this.flushing = false;
     }
@@ -618,7 +619,7 @@ export class Relay {
       this.o.onIdentityTokens(res.identityTokens);
     } catch (err) {
       this.released.unshift(...released);
-      this.o.log(`heartbeat failed: ${(err as Error).message}`);
+      this.o.log("warn", "heartbeat", `heartbeat failed: ${(err as Error).message}`);
     }
     this.ensureQueue(0);
   }
@@ -676,7 +677,7 @@ export class Relay {
         }
         break;
       case "update":
-        if (c.bundleSha) void this.blob(c.bundleSha).catch((err) => this.o.log(`cannot fetch bundle ${c.bundleSha}: ${err.message}`));
+        if (c.bundleSha) void this.blob(c.bundleSha).catch((err) => this.o.log("warn", "blob", `cannot fetch bundle ${c.bundleSha}: ${err.message}`));
         this.o.onUpdate(c);
         break;
       case "shutdown":
