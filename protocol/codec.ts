@@ -6,8 +6,8 @@ import { deflate, Inflate } from "pako";
 export const COMPRESS_MIN_BYTES = 10_000;
 /**
  * pako's level for every body a client deflates (results, metrics, heartbeats): 1, where a
- * relay's result batches deflate 4× faster than at the default 6 (5 µs against 22 µs a result,
- * a quarter of a relay's CPU at 3,000 tiny trials/s) for about a sixth more bytes.
+ * relay's result batches deflate several times faster than at the default 6, where deflate was
+ * a large share of a busy relay's CPU, for about a sixth more bytes.
  */
 export const COMPRESS_LEVEL = 1;
 export const COMPRESS_MAX_RATIO = 0.7;

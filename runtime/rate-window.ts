@@ -1,7 +1,7 @@
 // Events per time window (trials finished in the last 2 s, 5 s, minute), counted in fixed
 // buckets of a ring: adding and asking cost the same at any rate. A list of timestamps,
-// trimmed with shift() and counted by scanning, cost time in proportion to the rate: at
-// 7,000 trials/s a relay scanned 35,000 entries per poll and filtered 420,000 per heartbeat.
+// trimmed with shift() and counted by scanning, cost time in proportion to the rate, on
+// every poll and every heartbeat: the busier the relay, the more each one cost.
 // Counts are exact to within one bucket at the window's far end. Values in, counts out: the
 // caller passes the clock.
 
@@ -40,8 +40,8 @@ export class RateWindow {
   /**
    * Events per second to size a buffer by: the higher of the rates over the last `fastMs` and
    * the last `slowMs` (default the window), so the buffer grows as soon as the rate rises and
-   * shrinks only as the slower period forgets. The window's rate alone lags a rise: a second into a sweep running at 8,000/s, a
-   * 5 s window says 1,600/s, and queues sized by it ran dry.
+   * shrinks only as the slower period forgets. The window's rate alone lags a rise: a second
+   * into a sweep, a 5 s window says a fifth of the real rate, and queues sized by it ran dry.
    */
   risingRate(now: number, fastMs: number, slowMs = this.windowMs): number {
     return Math.max(this.perSecond(now, fastMs), this.perSecond(now, slowMs));

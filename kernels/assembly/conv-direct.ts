@@ -9,11 +9,10 @@
 // take it as a constant offset from one pointer and the tile reads the input in place, with no
 // address arithmetic per depth step beyond the one pointer (as the SGEMM's micro-kernel on
 // packed panels). Other tiles (a row's last outW % 4 pixels, other distances) are first packed:
-// the four runs interleaved into a small buffer, then summed as a packed panel. Measured on this
-// machine's Node 20 (GFLOP/s, batch 64, one thread): 28×28×1→8 k5 same 36 vs 20 for
-// convForwardC1; 14×14×8→16 k5 valid 44 vs 30 for im2col+SGEMM; 32×32×16→16 k3 same 42 vs 27
-// for the indirect kernel (convForwardDirect), which spends four address adds per depth step
-// and builds a per-tap address table with divisions. Unrolling the depth loop in the source
+// the four runs interleaved into a small buffer, then summed as a packed panel. It replaced a
+// one-channel kernel, im2col+SGEMM at these depths, and an indirect kernel that spent four
+// address adds per depth step and built a per-tap address table with divisions: it beat each
+// of them at the benchmark's shapes (`npm run kernels:bench`; docs/benchmarks.md). Unrolling the depth loop in the source
 // does not help: binaryen and TurboFan regroup the sums by accumulator, which needs all eight
 // filter vectors live at once, and V8 spills.
 import { alloc } from "./arena";

@@ -214,8 +214,8 @@ function packA(mc: i32, kc: i32, m: i32, a: usize, lda: i32, transA: bool, i0: i
 /**
  * The 4×8 micro-kernel: C[0..4, 0..8] += alpha · Apanel · Bpanel over kc depth steps.
  * Eight f32x4 accumulators + two B vectors + one A splat + one product = 12 live v128
- * values. Measured with Node 20's V8: 4×8 runs at about twice the speed of 5×8 or 3×12,
- * whose extra live values make V8 spill registers inside the loop. Mul then add (no fused
+ * values, within what V8 keeps in registers; 5×8 or 3×12 tiles hold more live values, which
+ * V8 spills inside the loop, and they run far slower (`npm run kernels:bench` measures the tile). Mul then add (no fused
  * multiply-add) keeps results deterministic. When `full` is false the tile goes to
  * edgeTile and the caller copies what fits.
  */

@@ -2,12 +2,10 @@
 // (kh·kw·c) is at most 256, the kernel-row kernel (convForwardRows, kernels/assembly/
 // conv-direct.ts), which skips the columns; deeper, im2col and the packed SGEMM. Up to 256
 // the row kernel gives exactly im2col then SGEMM's bits, so the path never changes a result;
-// which path runs depends on the shape alone. Measured on this machine (GFLOP/s, batch 64, one
-// thread): 28×28×1→8 k5 same 36 vs 8 for im2col+SGEMM (20 for the older one-channel kernel);
-// 14×14×8→16 k5 valid 44 vs 30; 32×32×16→16 k3 same 42 vs 27 for the older indirect kernel
-// (convForwardDirect) and 9 for im2col+SGEMM; every other shape tried (c from 1 to 64, k 1 to
-// 7, stride 1 and 2, f not a multiple of 8) was faster by rows too, so the older indirect and
-// one-channel kernels are gone.
+// which path runs depends on the shape alone. Rows beat im2col+SGEMM and the older indirect
+// and one-channel kernels at the benchmark's shapes (`npm run kernels:bench`) and at every
+// other shape tried (c from 1 to 64, k 1 to 7, stride 1 and 2, f not a multiple of 8), so the
+// older kernels are gone.
 import type { KernelExports } from "../exports.ts";
 import type { ConvGeometry } from "./plan.ts";
 

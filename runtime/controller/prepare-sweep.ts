@@ -60,7 +60,7 @@ export async function prepareSweep(input: unknown, baseDir: string, { requireMet
     const key = datasetBlobKey(parsed.data);
     if (packed.has(key)) continue;
     // Loaded only for a sweep that names data files: loading the readers (csv-parse, npy, idx)
-    // took 50–80 ms of every `discalc run`'s start-up.
+    // would lengthen every `discalc run`'s start-up, data files or not.
     const { packFileDataset } = await import("../datasets/pack-file-dataset.ts");
     try {
       const { bytes } = packFileDataset(parsed.data, baseDir, { field: `${field}.` });

@@ -303,7 +303,7 @@ export class Scheduler {
       // A late result may come from an attempt whose lease had already expired: its attempt is closed as done all the same.
       view.done.push({ trialId: r.trialId, attempt: r.attempt, workerId: r.workerId, finishedAt: r.finishedAt });
       // The view's own row, read in this transaction: changed in place (a spread with keys
-      // overridden takes V8's slow path, a few µs a result).
+      // overridden takes V8's slow path, on every result).
       trial.state = "done";
       trial.lease_relay = null;
       trial.lease_deadline = null;

@@ -22,7 +22,7 @@ function fsyncFile(path: string): void {
 
 /**
  * A transaction lets the event loop run after this much work (ms): its statements are
- * synchronous, and a result batch of 256 held the thread for 5–15 ms, while relays' and
+ * synchronous, and a large result batch held the thread for several milliseconds, while relays' and
  * workers' requests that need no store (a poll served from the relay's queue, results
  * buffered) waited behind it. Other store calls still wait for the transaction (the mutex).
  */
@@ -39,8 +39,8 @@ interface Prepared {
 /**
  * Makes a row object from a row's values with one object literal, compiled once per statement
  * from its column names (our own schema's: quoted, never spliced). better-sqlite3 builds each
- * row object a property at a time, which took twice as long as reading the row as an array
- * and making it this way: 3.3 against 1.45 µs per trial row, 2.0 against 1.2 per attempt.
+ * row object a property at a time, which took about twice as long as reading the row as an
+ * array and making it this way (`npm run bench:store` shows the statements' cost).
  */
 function rowMaker(columns: readonly string[]): (values: unknown[]) => Record<string, unknown> {
   // A later column of the same name wins, as in better-sqlite3's own objects. A literal's
@@ -109,7 +109,7 @@ export class SqliteDriver implements SqlDriver {
     // A commit is on disk before anything that depends on it is answered, as with FULL, but
     // the WAL's fsync runs on libuv's thread pool after COMMIT returns (durable()), shared by
     // every commit made while the previous one ran: with FULL, the fsync inside COMMIT held the
-    // controller's only thread (3.5 ms a commit under load, 16% of its time at 9,000 trials/s).
+    // controller's only thread, and under load it was a large share of that thread's time.
     // NORMAL leaves that sync to us; SQLite still syncs around checkpoints.
     this.db.pragma("synchronous = NORMAL");
     this.walPath = `${this.db.name}-wal`;

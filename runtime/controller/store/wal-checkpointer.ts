@@ -1,7 +1,7 @@
 // Checkpoints a SQLite database's WAL from a thread of its own. SQLite checkpoints inside
 // COMMIT once the WAL passes 1,000 pages: on the controller's one thread, that copied the WAL's
-// pages into the database and synced both files while every request waited (a commit averaged
-// 2.1 ms under load; with no checkpoints at all, 5% more tiny trials per second). A PASSIVE
+// pages into the database and synced both files while every request waited (it showed in the
+// tiny-trial throughput of `npm run bench:runtime`). A PASSIVE
 // checkpoint from another connection copies what is committed without blocking the writer, and
 // the writer restarts the WAL once it is all copied. The writer keeps a high autocheckpoint as
 // a backstop, and goes back to SQLite's own if this thread fails.
