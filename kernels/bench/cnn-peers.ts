@@ -65,7 +65,7 @@ export interface TorchFigures { convGflops: Record<string, number>; lenetSamples
 /**
  * PyTorch on this CPU, one thread, when python3 has torch (Debian: apt-get install python3-torch
  * libopenblas0-pthread); null, quietly, when it has not. OpenBLAS is pinned to one thread and its
- * own core detection (OPENBLAS_CORETYPE unset), as the README's figures were taken.
+ * own core detection (OPENBLAS_CORETYPE unset), as docs/benchmarks.md's figures were taken.
  */
 export function torchFigures(shapes: ConvShape[], quick: boolean): TorchFigures | null {
   const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1" };

@@ -1,4 +1,4 @@
-// The LeNet-style CNN of the benchmark, the tests and the README: two convolutions with
+// The LeNet-style CNN of the benchmark, the tests and docs/benchmarks.md: two convolutions with
 // pooling, a dense layer with dropout, ten outputs.
 import type { z } from "zod";
 import type { LayerSpec } from "./layer-spec.ts";
