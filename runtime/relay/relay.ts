@@ -305,8 +305,8 @@ export class Relay {
    * A worker gets at most its threads plus a reserve of half a second of its own work, and as
    * many again for finished trials whose results are on their way, minus what it lists. A
    * worker lists a result until this relay has it; counted as a held trial, a result in flight
-   * left threads without work whenever posts took longer than the reserve lasts (tiny trials:
-   * a post took 20 ms at 8,000 trials/s, half the reserve's 32 ms). What the worker asks for
+   * left threads without work whenever posts took longer than the reserve lasts (tiny trials,
+   * whose reserve lasts only milliseconds). What the worker asks for
    * (its own reserve) is what it runs; this is the cap.
    */
   private boundFree(w: WorkerState, asked: number): number {
