@@ -72,7 +72,7 @@ async function benchTraining() {
   const samples = quick ? 1024 : 8000;
   const epochs = quick ? 1 : 3;
   const config = parseTrialConfig({
-    dataset: { name: "mnist", train: samples, test: 256 },
+    dataset: { name: "mnist", train: samples, test: 256, validation: 0 },
     model: { hidden: [128], activation: "relu" },
     train: { epochs, batch: 64, optimizer: "sgd", lr: 0.05, seed: 1 },
   });
@@ -128,14 +128,14 @@ async function benchCnnTraining() {
   const blob = decodePackedDataset(readLocalDatasetBlob("mnist"));
   const samples = quick ? 512 : 4000;
   const lenet = trainMlp(instantiateKernels(module), parseTrialConfig({
-    dataset: { name: "mnist", train: samples, test: 64 }, model: { layers: LENET_LAYERS },
+    dataset: { name: "mnist", train: samples, test: 64, validation: 0 }, model: { layers: LENET_LAYERS },
     train: { epochs: quick ? 1 : 2, batch: 64, optimizer: "adam", lr: 0.001, seed: 1 },
   }), { blobs: { mnist: readLocalDatasetBlob("mnist") } });
   const x = new Float32Array(samples * 784);
   for (let i = 0; i < x.length; i++) x[i] = blob.features8[i]! / 255;
   const tfjsCpu = await tfjsCpuTrainLenet(x, Int32Array.from(blob.labels.subarray(0, samples)), quick ? 128 : 512);
   const small = trainMlp(instantiateKernels(module), parseTrialConfig({
-    dataset: { name: "spirals", train: quick ? 2000 : 20_000, test: 100, classes: 3 }, model: { hidden: [64, 64], activation: "relu" },
+    dataset: { name: "spirals", train: quick ? 2000 : 20_000, test: 100, classes: 3, validation: 0 }, model: { hidden: [64, 64], activation: "relu" },
     train: { epochs: quick ? 1 : 3, batch: 32, optimizer: "adam", lr: 0.003, seed: 1 },
   }));
   return { lenet: lenet.samplesPerSec, lenetTfjsCpu: tfjsCpu.samplesPerSec, smallMlp: small.samplesPerSec };

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { ConfigError, formatIssues } from "./config-errors.ts";
 import { LayerSpec } from "./layers/layer-spec.ts";
+import { ValidationFraction } from "./datasets/validation-split.ts";
 
 export const MNIST_SAMPLES = 10_000;
 const U32_MAX = 0xffff_ffff;
@@ -17,6 +18,8 @@ export const BuiltinDatasetSpec = z
     name: z.enum(["mnist", "spirals", "moons", "xor"]),
     train: count(1_000_000),
     test: count(1_000_000),
+    /** The fraction of the `train` rows held out for validation (chosen by a shuffle seeded by `seed`); none from a single row. */
+    validation: ValidationFraction,
     /** Std of the Gaussian noise added to synthetic points. */
     noise: z.number().min(0, "must be 0 or more").max(10, "must be at most 10").optional(),
     /** Arms of `spirals`. */

@@ -99,8 +99,8 @@ function linearData(n: number, offset: number): HostDataset["train"] {
 }
 
 test("regression on a host dataset: MSE falls, test RMSE is reported, no accuracy", () => {
-  const data: HostDataset = { shape: [2], features: 2, task: "regression", classes: null, train: linearData(400, 0), test: linearData(100, 7) };
-  const config = parseTrialConfig({ dataset: { name: "xor", train: 1, test: 1 }, model: { hidden: [16], activation: "tanh" }, train: { epochs: 30, batch: 16, optimizer: "adam", lr: 0.01 } });
+  const data: HostDataset = { shape: [2], features: 2, task: "regression", classes: null, train: linearData(400, 0), validation: linearData(0, 0), test: linearData(100, 7) };
+  const config = parseTrialConfig({ dataset: { name: "xor", train: 1, test: 1, validation: 0 }, model: { hidden: [16], activation: "tanh" }, train: { epochs: 30, batch: 16, optimizer: "adam", lr: 0.01 } });
   const result = trainMlp(instantiateKernels(module), config, { data });
   const first = result.epochs[0]!, last = result.epochs.at(-1)!;
   assert.ok(last.trainLoss < first.trainLoss * 0.1, `MSE ${first.trainLoss} → ${last.trainLoss}`);

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import type { BuiltinDatasetSpec, ModelSpec, TrainSpec } from "./mlp-config.ts";
 import { RNG_STATE_BYTES, SCHEDULE_ID } from "./exports.ts";
 import type { KernelInstance } from "./instance.ts";
-import { placeDataset, placeHostDataset, type DatasetBlobs, type ResidentDataset } from "./datasets/resident-dataset.ts";
+import { placeDataset, placeHostDataset, type DatasetBlobs, type ResidentDataset, type RowSet } from "./datasets/resident-dataset.ts";
 import type { HostDataset } from "./datasets/host-dataset.ts";
 import type { LayerSpec } from "./layers/layer-spec.ts";
 import { planLayers, type LayerPlan } from "./layers/plan.ts";
@@ -20,10 +20,21 @@ export interface NetworkTrialConfig {
   train: TrainSpec;
 }
 
+/**
+ * One epoch's report. With a validation split the validation metrics come every epoch and the
+ * test metrics only with the last (the test set measures the trained model once, and ranks
+ * nothing unless the sweep names it); without one (`dataset.validation: 0`) the test metrics
+ * come every epoch.
+ */
 export interface EpochMetrics {
   epoch: number;
   trainLoss: number;
-  testLoss: number;
+  valLoss?: number;
+  /** Classification only. */
+  valAccuracy?: number;
+  /** Regression only: √(validation MSE). */
+  valRmse?: number;
+  testLoss?: number;
   /** Classification only. */
   testAccuracy?: number;
   /** Regression only: √(test MSE). */
@@ -121,13 +132,12 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
   k.rngSeed(shuffleRng, train.seed, SHUFFLE_STREAM);
   const dropoutRng = inst.allocBytes(RNG_STATE_BYTES);
   k.rngSeed(dropoutRng, train.seed, DROPOUT_STREAM);
-  const order = inst.allocI32(data.trainCount);
-  k.iotaI32(order, data.trainCount);
-  const total = data.trainCount + data.testCount;
-  const identity = inst.allocI32(total);
-  k.iotaI32(identity, total);
+  // The epoch's sample order: the train rows, reshuffled every epoch from where the last left them.
+  const trainCount = data.train.count;
+  const order = inst.allocI32(trainCount);
+  inst.i32(order, trainCount).set(inst.i32(data.train.rows, trainCount));
 
-  const stepsPerEpoch = Math.ceil(data.trainCount / train.batch);
+  const stepsPerEpoch = Math.ceil(trainCount / train.batch);
   const totalSteps = stepsPerEpoch * train.epochs;
   const schedule = SCHEDULE_ID[train.schedule.type];
   // Forward, and backward's two products (dW, and dIn except for the first layer).
@@ -144,11 +154,11 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
 
   for (let epoch = 0; epoch < train.epochs && !stoppedEarly && !diverged; epoch++) {
     const epochStart = performance.now();
-    k.shuffleI32(order, data.trainCount, shuffleRng);
+    k.shuffleI32(order, trainCount, shuffleRng);
     let lossSum = 0;
     let lr = train.lr;
-    for (let start = 0; start < data.trainCount; start += train.batch) {
-      const batchRows = Math.min(train.batch, data.trainCount - start);
+    for (let start = 0; start < trainCount; start += train.batch) {
+      const batchRows = Math.min(train.batch, trainCount - start);
       lr = k.scheduleLr(schedule, train.lr, epoch, step, totalSteps, train.schedule.every, train.schedule.gamma);
       step++;
       gatherBatch(inst, data, order, start, batchRows, net);
@@ -159,16 +169,25 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
       update(inst, net, train, lr, step);
       samplesSeen += batchRows;
       if (options.shouldStop?.()) {
-        stoppedEarly = epoch + 1 < train.epochs || start + batchRows < data.trainCount;
+        stoppedEarly = epoch + 1 < train.epochs || start + batchRows < trainCount;
         if (stoppedEarly) break;
       }
     }
-    const trainLoss = lossSum / data.trainCount;
+    const trainLoss = lossSum / trainCount;
     if (!Number.isFinite(trainLoss)) diverged = true;
-    const { loss: testLoss, accuracy } = evaluate(inst, net, data, identity, lossFn, outputs);
-    const metrics: EpochMetrics = regression
-      ? { epoch: epoch + 1, trainLoss, testLoss, testRmse: Math.sqrt(testLoss), lr, wallMs: performance.now() - epochStart }
-      : { epoch: epoch + 1, trainLoss, testLoss, testAccuracy: accuracy, lr, wallMs: performance.now() - epochStart };
+    const last = epoch + 1 === train.epochs || stoppedEarly || diverged;
+    // Keys in report order: epoch, trainLoss, val…, test…, lr, wallMs.
+    const metrics = { epoch: epoch + 1, trainLoss } as EpochMetrics;
+    const measure = (rows: RowSet, prefix: "val" | "test") => {
+      const { loss, accuracy } = evaluate(inst, net, data, rows, lossFn, outputs);
+      Object.assign(metrics, regression
+        ? { [`${prefix}Loss`]: loss, [`${prefix}Rmse`]: Math.sqrt(loss) }
+        : { [`${prefix}Loss`]: loss, [`${prefix}Accuracy`]: accuracy });
+    };
+    if (data.validation.count > 0) measure(data.validation, "val");
+    if (data.validation.count === 0 || last) measure(data.test, "test");
+    metrics.lr = lr;
+    metrics.wallMs = performance.now() - epochStart;
     epochs.push(metrics);
     options.onEpoch?.(metrics);
   }
@@ -303,19 +322,20 @@ function update(inst: KernelInstance, net: NetworkLayout, train: TrainSpec, lr: 
   }
 }
 
+/** Mean loss and accuracy of the network on a split's rows, in chunks of the batch buffers' rows. */
 function evaluate(
-  inst: KernelInstance, net: NetworkLayout, data: ResidentDataset, identity: number,
+  inst: KernelInstance, net: NetworkLayout, data: ResidentDataset, split: RowSet,
   lossFn: (...a: [number, number, number, number, number, number]) => number, outputs: number,
 ): { loss: number; accuracy: number } {
   const k = inst.k;
   let lossSum = 0;
   let correct = 0;
-  for (let start = 0; start < data.testCount; start += net.rows) {
-    const rows = Math.min(net.rows, data.testCount - start);
-    gatherBatch(inst, data, identity, data.trainCount + start, rows, net);
+  for (let start = 0; start < split.count; start += net.rows) {
+    const rows = Math.min(net.rows, split.count - start);
+    gatherBatch(inst, data, split.rows, start, rows, net);
     const logits = forward({ inst, rows, training: false, rng: 0 }, net);
     if (data.task === "classification") correct += k.argmaxCorrect(logits, net.labels, rows, outputs);
     lossSum += lossFn(logits, net.labels, rows, outputs, net.gradA, 1 / rows);
   }
-  return { loss: lossSum / data.testCount, accuracy: correct / data.testCount };
+  return { loss: lossSum / split.count, accuracy: correct / split.count };
 }

@@ -1,33 +1,19 @@
-// A sweep's `early_stopping` config: parsed once at the controller, carried on every lease so a
-// worker thread knows at which reports it must wait for the controller's decision.
+// What a lease carries of a sweep's `early_stopping` config, and the rung exchange's answer.
+// Each rule's own keys and their checks live with the rule (runtime/stopping/): the wire only
+// needs the rule's name and how long a trial may wait, and keeps the rest as the controller
+// parsed and signed it.
 import { z } from "zod";
 
-const steps = (what: string) => z.int().min(1, `must be at least 1 (${what})`).max(1_000_000, "must be at most 1000000");
-
-export const AshaConfig = z.strictObject({
-  rule: z.literal("asha"),
-  /** The first rung: reports (epochs, for the built-in) a trial always gets. */
-  min_epochs: steps("the first rung").default(1),
-  /** Rungs at min_epochs · reduction^k; about 1/reduction of the trials pass each one. */
-  reduction: z.int().min(2, "must be at least 2").max(100, "must be at most 100").default(3),
+/**
+ * A stopping rule's config as it travels on a lease: its `rule`, the wait every rule has, and
+ * its other keys untouched (a loose object: every hop keeps what the controller signed).
+ */
+export const EarlyStopping = z.looseObject({
+  rule: z.string().min(1).max(100),
   /** How long a trial may wait at a rung for earlier trials before it is handed back to run later. */
-  max_wait_seconds: z.number().min(1, "must be at least 1").max(86_400, "must be at most 86400").default(300),
-});
-
-export const MedianConfig = z.strictObject({
-  rule: z.literal("median"),
-  /** Reports before the rule applies (warm-up). */
-  min_epochs: steps("the warm-up").default(1),
-  /** Earlier trials that must have reported a step before the median there can prune (Optuna's n_startup_trials). */
-  min_trials: z.int().min(1, "must be at least 1").max(10_000, "must be at most 10000").default(5),
-  max_wait_seconds: z.number().min(1, "must be at least 1").max(86_400, "must be at most 86400").default(300),
-});
-
-export const EarlyStopping = z.discriminatedUnion("rule", [AshaConfig, MedianConfig], {
-  error: (issue) => (issue.code === "invalid_union" ? "rule must be asha or median" : undefined),
+  max_wait_seconds: z.number().min(1).max(86_400),
 });
 export type EarlyStopping = z.output<typeof EarlyStopping>;
-export type EarlyStoppingRule = EarlyStopping["rule"];
 
 /**
  * An earlier trial a pending decision waits for, and where it is: `queued` at the controller (a
@@ -63,16 +49,4 @@ export type RungDecision = z.infer<typeof RungDecision>;
 export function blockedBy(d: RungDecision): AwaitedTrial[] {
   if (d.decision !== "pending") return [];
   return (d.waitingFor ?? []).filter((t) => t.state !== "leased");
-}
-
-/**
- * Whether a report is one the trial waits at. `lastStep` is the most reports the trial can make
- * (its epochs): a decision there could only discard finished work, so none is asked for.
- */
-export function isDecisionStep(cfg: EarlyStopping, step: number, lastStep: number): boolean {
-  if (step >= lastStep || step < cfg.min_epochs) return false;
-  if (cfg.rule === "median") return true;
-  let rung = cfg.min_epochs;
-  while (rung < step) rung *= cfg.reduction;
-  return rung === step;
 }

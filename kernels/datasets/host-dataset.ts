@@ -17,5 +17,7 @@ export interface HostDataset {
   /** Class names in label order; null for regression. */
   classes: readonly string[] | null;
   train: HostSplit;
+  /** Rows held out of the training data (`dataset.validation`); count 0 when none. */
+  validation: HostSplit;
   test: HostSplit;
 }

@@ -1,13 +1,21 @@
-// A dataset placed inside one kernel instance's memory: rows [0, train) are the training
-// set, rows [train, train + test) the test set. Real datasets are copied in from their
-// blob or from the host's arrays; synthetic ones are generated in the module from the
-// dataset seed.
+// A dataset placed inside one kernel instance's memory, with the rows of each split as index
+// arrays (train, validation, test). Real datasets are copied in from their blob or from the
+// host's arrays; synthetic ones are generated in the module from the dataset seed. A built-in
+// dataset's validation rows are drawn from its train rows by a shuffle seeded by the dataset
+// seed, so every trial of a sweep holds out the same rows.
 import type { BuiltinDatasetSpec } from "../mlp-config.ts";
 import type { HostDataset } from "./host-dataset.ts";
 import { RNG_STATE_BYTES } from "../exports.ts";
 import type { KernelInstance } from "../instance.ts";
 import { decodePackedDataset } from "./packed-dataset.ts";
 import { isBlobDataset } from "./local-blobs.ts";
+import { validationCount } from "./validation-split.ts";
+
+/** The rows of one split: `count` i32 row indices at `rows`. */
+export interface RowSet {
+  rows: number;
+  count: number;
+}
 
 export interface ResidentDataset {
   /** One sample's shape (NHWC for images: mnist is [28, 28, 1]). */
@@ -16,8 +24,9 @@ export interface ResidentDataset {
   task: "classification" | "regression";
   /** Classes (classification); 1 output for regression. */
   classes: number;
-  trainCount: number;
-  testCount: number;
+  train: RowSet;
+  validation: RowSet;
+  test: RowSet;
   /** Feature rows: u8 (scaled by `scale` when gathered) or f32. */
   x: { kind: "u8"; ptr: number; scale: number } | { kind: "f32"; ptr: number };
   /** i32 labels, or f32 targets (regression), one per row: 4 bytes either way. */
@@ -29,22 +38,54 @@ export type DatasetBlobs = Partial<Record<string, Uint8Array>>;
 
 /** Stream id of the data generator's PRNG (init and shuffle use others). */
 const DATA_STREAM = 0x00da7a;
+/** Stream id of the shuffle that picks a built-in dataset's validation rows. */
+const VALIDATION_STREAM = 0x00da7b;
 
-/** Copies a host dataset in: train rows, then test rows. */
+/** Row indices start, start + 1, …: a split stored as consecutive rows. */
+function consecutiveRows(inst: KernelInstance, start: number, count: number): RowSet {
+  const rows = inst.allocI32(Math.max(1, count));
+  const view = inst.i32(rows, count);
+  for (let i = 0; i < count; i++) view[i] = start + i;
+  return { rows, count };
+}
+
+/** Copies a host dataset in: train rows, then validation rows, then test rows. */
 export function placeHostDataset(inst: KernelInstance, data: HostDataset): ResidentDataset {
-  const { train, test, features } = data;
-  const total = train.count + test.count;
+  const { features } = data;
+  const splits = [data.train, data.validation, data.test];
+  const total = splits.reduce((n, s) => n + s.count, 0);
   const xPtr = inst.allocF32(total * features);
-  inst.f32(xPtr, train.count * features).set(train.x.subarray(0, train.count * features));
-  inst.f32(xPtr + train.count * features * 4, test.count * features).set(test.x.subarray(0, test.count * features));
   const labelsPtr = inst.allocI32(total);
-  const view = data.task === "regression" ? inst.f32(labelsPtr, total) : inst.i32(labelsPtr, total);
-  view.set(train.y.subarray(0, train.count) as never);
-  view.set(test.y.subarray(0, test.count) as never, train.count);
+  let start = 0;
+  const [train, validation, test] = splits.map((split) => {
+    const set = consecutiveRows(inst, start, split.count);
+    // Views made after the allocation: growing the memory detaches the older ones.
+    inst.f32(xPtr + start * features * 4, split.count * features).set(split.x.subarray(0, split.count * features));
+    const labels = data.task === "regression" ? inst.f32(labelsPtr + start * 4, split.count) : inst.i32(labelsPtr + start * 4, split.count);
+    labels.set(split.y.subarray(0, split.count) as never);
+    start += split.count;
+    return set;
+  }) as [RowSet, RowSet, RowSet];
   return {
     shape: [...data.shape], features, task: data.task, classes: data.task === "regression" ? 1 : data.classes?.length ?? 0,
-    trainCount: train.count, testCount: test.count, x: { kind: "f32", ptr: xPtr }, labelsPtr,
+    train, validation, test, x: { kind: "f32", ptr: xPtr }, labelsPtr,
   };
+}
+
+/**
+ * Rows [0, train) split into train and validation: without validation the train rows in order
+ * (as before there was a split, so `validation: 0` trains on exactly what it did then); with it
+ * a shuffle seeded by the dataset seed, its last rows held out.
+ */
+function splitTrainRows(inst: KernelInstance, spec: BuiltinDatasetSpec): { train: RowSet; validation: RowSet } {
+  const held = validationCount(spec.train, spec.validation);
+  if (held === 0) return { train: consecutiveRows(inst, 0, spec.train), validation: { rows: 0, count: 0 } };
+  const rows = inst.allocI32(spec.train);
+  inst.k.iotaI32(rows, spec.train);
+  const rng = inst.allocBytes(RNG_STATE_BYTES);
+  inst.k.rngSeed(rng, spec.seed, VALIDATION_STREAM);
+  inst.k.shuffleI32(rows, spec.train, rng);
+  return { train: { rows, count: spec.train - held }, validation: { rows: rows + (spec.train - held) * 4, count: held } };
 }
 
 export function placeDataset(inst: KernelInstance, spec: BuiltinDatasetSpec, blobs: DatasetBlobs): ResidentDataset {
@@ -61,7 +102,8 @@ export function placeDataset(inst: KernelInstance, spec: BuiltinDatasetSpec, blo
     const labels = inst.i32(labelsPtr, total);
     for (let i = 0; i < total; i++) labels[i] = packed.labels[i]!;
     return {
-      shape: packed.features === 784 ? [28, 28, 1] : [packed.features], features: packed.features, task: "classification", classes: packed.classes, trainCount: spec.train, testCount: spec.test,
+      shape: packed.features === 784 ? [28, 28, 1] : [packed.features], features: packed.features, task: "classification", classes: packed.classes,
+      ...splitTrainRows(inst, spec), test: consecutiveRows(inst, spec.train, spec.test),
       x: { kind: "u8", ptr: xPtr, scale: 1 / 255 }, labelsPtr,
     };
   }
@@ -84,7 +126,8 @@ export function placeDataset(inst: KernelInstance, spec: BuiltinDatasetSpec, blo
       break;
   }
   return {
-    shape: [2], features: 2, task: "classification", classes, trainCount: spec.train, testCount: spec.test,
+    shape: [2], features: 2, task: "classification", classes,
+    ...splitTrainRows(inst, spec), test: consecutiveRows(inst, spec.train, spec.test),
     x: { kind: "f32", ptr: xPtr }, labelsPtr,
   };
 }

@@ -22,7 +22,7 @@ const SWEEP = {
   maxAttempts: 1,
 };
 
-/** Final test accuracy per lr, one per seed (0, 1, 2); undefined: that trial fails. */
+/** Final validation accuracy per lr, one per seed (0, 1, 2); undefined: that trial fails. */
 const ACCURACY: Record<string, Array<number | undefined>> = {
   "0.01": [0.6, 0.7, 0.8], // mean 0.7, std 0.1
   "0.1": [0.9, 0.95, undefined], // one seed fails: mean 0.925 over 2, std 0.0354
@@ -31,10 +31,11 @@ const ACCURACY: Record<string, Array<number | undefined>> = {
 
 const outcome = (finalAccuracy: number): TrialOutcome => ({
   reports: [
-    { epoch: 1, trainLoss: 0.9, testLoss: 1.0, testAccuracy: finalAccuracy / 2, lr: 0.1 },
-    { epoch: 2, trainLoss: 0.5, testLoss: 1 - finalAccuracy, testAccuracy: finalAccuracy, lr: 0.1 },
+    { epoch: 1, trainLoss: 0.9, valLoss: 1.0, valAccuracy: finalAccuracy / 2, lr: 0.1 },
+    { epoch: 2, trainLoss: 0.5, valLoss: 1 - finalAccuracy, valAccuracy: finalAccuracy, testLoss: 0.5, testAccuracy: 0.5, lr: 0.1 },
   ],
-  metrics: { trainLoss: 0.5, testLoss: 1 - finalAccuracy, testAccuracy: finalAccuracy },
+  // The test accuracy is the same for every trial: the ranking must not read it.
+  metrics: { trainLoss: 0.5, valLoss: 1 - finalAccuracy, valAccuracy: finalAccuracy, testLoss: 0.5, testAccuracy: 0.5 },
   resultSha256: "ab".repeat(32), info: { paramCount: 42 }, runMs: 10,
 });
 
@@ -69,7 +70,7 @@ test("best --data: one row per point, mean ± std over its done seeds, best firs
   const { dir, sweepId } = await dataDir(t);
   const { sweep, board } = await bestFromData(dir, sweepId);
   const rows = board.rows;
-  assert.deepEqual(board.metric, { name: "testAccuracy", goal: "maximize" }, "the built-in's default objective");
+  assert.deepEqual(board.metric, { name: "valAccuracy", goal: "maximize" }, "the built-in's default objective: validation, never the test set");
   assert.equal(sweep.name, "best-xor");
   assert.equal(sweep.total, 9);
   assert.deepEqual(rows.map((r) => r.params), [{ "train.lr": 0.1 }, { "train.lr": 1 }, { "train.lr": 0.01 }]);
@@ -88,7 +89,7 @@ test("best --data prints the table, --top cuts it, --json prints the rows", asyn
   const text = await bestCommand({ sweep: sweepId, data: dir, json: false });
   const lines = text.trimEnd().split("\n");
   assert.match(lines[0]!, /^sweep 1 "best-xor" \(done\): 8 of 9 trials done, 1 failed; 3 point\(s\) with results$/);
-  const table = lines.slice(lines.indexOf("rank  testAccuracy (higher is better): mean ± std  seeds  params") + 1);
+  const table = lines.slice(lines.indexOf("rank  valAccuracy (higher is better): mean ± std  seeds  params") + 1);
   assert.equal(table.length, 3);
   assert.match(table[0]!, /^\s+1\s+0\.925 ±\s+0\.0353553\s+2\s+train\.lr=0\.1$/);
   assert.match(table[1]!, /^\s+2\s+0\.75 ±\s+0\s+3\s+train\.lr=1$/);

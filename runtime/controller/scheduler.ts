@@ -10,7 +10,7 @@ import { reportsAllowed } from "../experiments/report-bounds.ts";
 import { trialKey } from "../../protocol/routes.ts";
 import type { MetricSpec } from "../experiments/experiment-entry.ts";
 import { MAX_AWAITED, type AwaitedTrial, type EarlyStopping, type RungDecision } from "../../protocol/early-stopping.ts";
-import { decideRung } from "../stopping/stopping-rules.ts";
+import { decideRung } from "../stopping/registry.ts";
 import { RungRefusal } from "../stopping/rung-answer.ts";
 import { proposalsLeft, proposeNextBatch, type SweepProposer } from "./propose-trials.ts";
 import { effectiveConfig, extendSweep, extensionOf, ExtendError, type SweepExtension } from "./extend-sweep.ts";

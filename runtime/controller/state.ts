@@ -10,7 +10,7 @@ import type { ControllerMeters } from "./controller-metrics.ts";
 import { RungWaiters } from "./rung-waiters.ts";
 import type { StallWatch } from "./stall-watch.ts";
 import type { Command, HeartbeatRequest, HeartbeatResponse, IdentityCheck, RelayStats, TrialLease } from "../../protocol/messages.ts";
-import { EarlyStopping } from "../../protocol/early-stopping.ts";
+import { EarlyStoppingConfig } from "../stopping/registry.ts";
 import { commandMessage, signLeases } from "../../protocol/signed-work.ts";
 import { IdentityVerifier, type IdentitySigner, type Identity } from "../http/identity-token.ts";
 import { JoinLimiter, type JoinLimit } from "./join-limiter.ts";
@@ -76,7 +76,7 @@ export class ControllerState {
     this.meters?.leasesGranted(leases.length); // discalc_leases_granted_total
     if (!leases.length) return [];
     // Signed as every hop's schema gives it: a stopping rule with its defaults filled.
-    const asParsed = leases.map((l) => (l.earlyStopping ? { ...l, earlyStopping: EarlyStopping.parse(l.earlyStopping) } : l));
+    const asParsed = leases.map((l) => (l.earlyStopping ? { ...l, earlyStopping: EarlyStoppingConfig.parse(l.earlyStopping) } : l));
     return signLeases(asParsed, await this.currentBundle(), Date.now() + this.opts.identityTtlMs, (m) => this.opts.signer.signMessage(m));
   }
 

@@ -81,8 +81,8 @@ type Cfg = Record<string, any>;
 const ref = (l: { trialId: number; attempt: number }): TrialRef => ({ trialId: l.trialId, attempt: l.attempt });
 
 const outcome = (sha: string, epochs = 2): TrialOutcome => ({
-  reports: Array.from({ length: epochs }, (_, i) => ({ epoch: i + 1, trainLoss: 1 / (i + 1), testLoss: 1.1 / (i + 1), testAccuracy: 0.5 + i * 0.1, lr: 0.1 })),
-  metrics: { trainLoss: 1 / epochs, testAccuracy: 0.5 + (epochs - 1) * 0.1 },
+  reports: Array.from({ length: epochs }, (_, i) => ({ epoch: i + 1, trainLoss: 1 / (i + 1), valLoss: 1.1 / (i + 1), valAccuracy: 0.5 + i * 0.1, lr: 0.1 })),
+  metrics: { trainLoss: 1 / epochs, valAccuracy: 0.5 + (epochs - 1) * 0.1, testAccuracy: 0.4 },
   resultSha256: sha,
   info: { paramCount: 42, gemmGflops: 1.5 },
   runMs: 20,
@@ -255,8 +255,8 @@ export function storeConformance(label: string, backend: StoreBackend): void {
     assert.equal(stored.result_sha, "cd".repeat(32));
     assert.equal(stored.stored_at, T0 + 5_000);
     assert.deepEqual(JSON.parse(stored.outcome), { info: { paramCount: 42, gemmGflops: 1.5 }, runMs: 20 });
-    assert.deepEqual(JSON.parse(stored.metrics), { trainLoss: 0.5, testAccuracy: 0.6 });
-    assert.equal(stored.objective, 0.6, "the sweep's metric (testAccuracy) from the final metrics");
+    assert.deepEqual(JSON.parse(stored.metrics), { trainLoss: 0.5, valAccuracy: 0.6, testAccuracy: 0.4 });
+    assert.equal(stored.objective, 0.6, "the sweep's metric (valAccuracy, the built-in's default) from the final metrics");
     assert.equal((await f.store.trial(a.trialId))!.state, "done");
     assert.equal((await f.store.attempt(a.trialId, 1))?.outcome, "done");
     assert.equal((await f.store.reportsOf(a.trialId)).length, 2, "the outcome's reports are stored");

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ConfigError } from "../../kernels/config-errors.ts";
 import { MetricName, type ExperimentRef } from "../../protocol/messages.ts";
-import { EarlyStopping } from "../../protocol/early-stopping.ts";
+import { EarlyStoppingConfig } from "../stopping/registry.ts";
 import { applyPoint, isPlainObject, sweepPoints, sweepSize, type Point } from "./expand-sweep.ts";
 import { U32_MAX, type ConfigIssue, type ExperimentEntry, type MetricSpec } from "../experiments/experiment-entry.ts";
 import { networkExperiment } from "../experiments/network/network-experiment.ts";
@@ -100,7 +100,7 @@ const SweepFields = z.strictObject({
   metric: MetricSchema.optional(),
   search: SweepSearchSchema.optional(),
   /** Stop trials whose reports fall behind (asha or median), deciding by values only. */
-  early_stopping: EarlyStopping.optional(),
+  early_stopping: EarlyStoppingConfig.optional(),
   maxAttempts: int(1, 100).default(3),
   /** How long a lease lives without a heartbeat. */
   leaseSeconds: z.number().min(1, "must be at least 1").max(3600, "must be at most 3600").default(10),

@@ -305,7 +305,7 @@ const rows: Row[] = [
     files: {},
     spec: { file: "x.npy", test: 1, seed: -1, shuffle: true },
     error: "dataset.test: must be a fraction in (0, 1); dataset.seed: must be an integer 0..4294967295; " +
-      "dataset: unknown field shuffle (known: file, label, classes, labels, task, test, testFile, testLabels, normalize, seed); " +
+      "dataset: unknown field shuffle (known: file, label, classes, labels, task, test, testFile, testLabels, validation, normalize, seed); " +
       "dataset.labels: required for an NPY file: the file of labels, one per sample",
   },
 ];
@@ -329,6 +329,6 @@ test("refused before reading: a 300 MB file against the default 256 MiB cap", ()
   const fd = openSync(join(files.dir, "big.csv"), "w");
   ftruncateSync(fd, 300_000_000);
   closeSync(fd);
-  const spec = { task: "classification", normalize: "none", seed: 0, file: "./big.csv", label: "y" } as const;
+  const spec = { task: "classification", normalize: "none", seed: 0, validation: 0.1, file: "./big.csv", label: "y" } as const;
   assert.throws(() => packFileDataset(spec, files.dir), { message: "dataset.file ./big.csv: 300.0 MB is over the 256 MiB cap for a data file" });
 });

@@ -5,7 +5,7 @@ import { FileDatasetSpec, datasetBlobKey, parseFileDatasetSpec } from "./file-sp
 
 test("defaults: classification, no normalisation, seed 0, test left to DEFAULT_TEST_FRACTION", () => {
   assert.deepEqual(parseFileDatasetSpec({ file: "iris.csv", label: "species" }), {
-    file: "iris.csv", label: "species", task: "classification", normalize: "none", seed: 0,
+    file: "iris.csv", label: "species", task: "classification", validation: 0.1, normalize: "none", seed: 0,
   });
 });
 
@@ -53,7 +53,7 @@ test("bad values name the field and the rule", () => {
     [{ file: "a.csv", label: "y", seed: 1.5 }, "dataset.seed: must be an integer 0..4294967295"],
     [{ file: "a.csv", label: "y", normalize: "zscore" }, 'dataset.normalize: must be "none", "standard" or "minmax"'],
     [{ file: "a.csv", label: "y", task: "ranking" }, 'dataset.task: must be "classification" or "regression"'],
-    ["iris.csv", "dataset: must be a mapping with fields file, label, classes, labels, task, test, testFile, testLabels, normalize, seed"],
+    ["iris.csv", "dataset: must be a mapping with fields file, label, classes, labels, task, test, testFile, testLabels, validation, normalize, seed"],
   ];
   for (const [input, message] of cases) assert.throws(() => parseFileDatasetSpec(input), { name: "DatasetFileError", message });
   assert.throws(() => parseFileDatasetSpec({ file: "a.csv", label: "y", test: 2 }, "datasets.train."), {

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { DatasetFileError } from "./dataset-file-error.ts";
 import { dataFileFormat, FORMAT_NAMES, needsLabelsFile } from "./file-format.ts";
+import { ValidationFraction } from "../../kernels/datasets/validation-split.ts";
 
 const U32_MAX = 0xffff_ffff;
 /** The test fraction when the spec names neither `test` nor `testFile`. */
@@ -43,6 +44,8 @@ const fields = {
   /** A separate test file in the same format; then there is no random split. */
   testFile: path("a test file in the same format as file").optional(),
   testLabels: path("the test file's labels file").optional(),
+  /** The fraction of the training rows held out for validation, chosen by a shuffle seeded by `seed`; 0 for none. */
+  validation: ValidationFraction,
   /**
    * Per feature, fitted on the train split only. u8 data (IDX images, u1 NPY) first reads as
    * value / 255, so images land in [0, 1] whatever the normalisation.

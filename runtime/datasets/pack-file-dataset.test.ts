@@ -12,7 +12,7 @@ const files = tempDataDir();
 after(() => files.remove());
 
 const spec = (fields: Partial<FileDatasetSpec> & { file: string }): FileDatasetSpec =>
-  ({ task: "classification", normalize: "none", seed: 0, ...fields });
+  ({ task: "classification", normalize: "none", seed: 0, validation: 0, ...fields });
 
 function pack(fields: Partial<FileDatasetSpec> & { file: string }) {
   const packed = packFileDataset(spec(fields), files.dir);

@@ -9,7 +9,7 @@ import type { PreparedDataset } from "./prepared-dataset.ts";
 import type { RawTable } from "./raw-table.ts";
 
 const spec = (fields: Partial<FileDatasetSpec> = {}): FileDatasetSpec =>
-  ({ file: "x.npy", labels: "y.npy", task: "regression", normalize: "none", seed: 0, ...fields });
+  ({ file: "x.npy", labels: "y.npy", task: "regression", normalize: "none", seed: 0, validation: 0, ...fields });
 
 /** count rows of 3 features; the target is the row number, so a split shows which rows it took. */
 function rowsTable(count: number): RawTable {
@@ -117,4 +117,32 @@ test("a blob that does not match the spec is refused", () => {
   assert.throws(() => prepareDataset(blob, spec({ testFile: "t.npy", testLabels: "ty.npy" })), {
     message: "dataset blob: has no test-file rows, but the spec names testFile",
   });
+});
+
+test("a validation split holds out round(train × validation) of the train rows; the normalisation sees only the rest", () => {
+  const blob = encodeDatasetBlob(rowsTable(100), { testStart: null });
+  const p = prepareDataset(blob, spec({ validation: 0.25, normalize: "standard" }));
+  assert.deepEqual([p.train.count, p.validation.count, p.test.count], [60, 20, 20]);
+  const all = [...p.train.y, ...p.validation.y, ...p.test.y].sort((a, b) => a - b);
+  assert.deepEqual(all, Array.from({ length: 100 }, (_, r) => r), "train, validation and test are disjoint and cover every row");
+  // The test split is the same as without validation: validation comes out of the train rows.
+  const none = prepareDataset(blob, spec({ normalize: "standard" }));
+  assert.deepEqual(Array.from(p.test.y), Array.from(none.test.y));
+  assert.deepEqual(new Set([...p.train.y, ...p.validation.y]), new Set(none.train.y));
+  // Fitted on the 60 train rows: their mean is 0 and std 1, the validation rows' are not.
+  const s = stats(p.train.x, 3);
+  assert.ok(Math.abs(s.mean[0]!) < 1e-5 && Math.abs(s.std[0]! - 1) < 1e-5, `train mean ${s.mean[0]}, std ${s.std[0]}`);
+  assert.ok(Math.abs(stats(p.validation.x, 3).mean[0]!) > 1e-3);
+  // The same spec holds out the same rows; another seed others.
+  assert.deepEqual(Array.from(prepareDataset(blob, spec({ validation: 0.25 })).validation.y), Array.from(p.validation.y));
+  assert.notDeepEqual(Array.from(prepareDataset(blob, spec({ validation: 0.25, seed: 1 })).validation.y), Array.from(p.validation.y));
+});
+
+test("with a separate test file the validation rows are a seeded draw from the train file, not its last rows", () => {
+  const blob = encodeDatasetBlob(rowsTable(50), { testStart: 40 });
+  const p = prepareDataset(blob, spec({ testFile: "t.npy", testLabels: "ty.npy", validation: 0.1 }));
+  assert.deepEqual([p.train.count, p.validation.count, p.test.count], [36, 4, 10]);
+  assert.deepEqual(Array.from(p.test.y), [40, 41, 42, 43, 44, 45, 46, 47, 48, 49]);
+  assert.notDeepEqual([...p.validation.y].sort((a, b) => a - b), [36, 37, 38, 39]);
+  assert.ok([...p.validation.y].every((r) => r < 40));
 });

@@ -4,6 +4,7 @@ import { DatasetBlobError, decodeDatasetBlob } from "./dataset-blob.ts";
 import { DEFAULT_TEST_FRACTION, type FileDatasetSpec } from "./file-spec.ts";
 import { applyFeatureScaler, fitFeatureScaler, type FeatureValue } from "./feature-scaler.ts";
 import { shuffledOrder } from "./seeded-shuffle.ts";
+import { validationCount } from "../../kernels/datasets/validation-split.ts";
 import { valuesPerSample } from "./raw-table.ts";
 import type { DatasetSplit, PreparedDataset } from "./prepared-dataset.ts";
 
@@ -16,20 +17,34 @@ export function prepareDataset(blob: Uint8Array, spec: FileDatasetSpec): Prepare
   }
   const count = table.shape[0]!;
   const features = valuesPerSample(table.shape);
-  const { train, test } = testStart === null ? randomSplit(count, spec) : fileSplit(count, testStart);
+  const { train: trainRows, test } = testStart === null ? randomSplit(count, spec) : fileSplit(count, testStart);
+  const { train, validation } = validationSplit(trainRows, testStart === null, spec);
 
   // u8 data (IDX images, u1 NPY) reads as value / 255, before any normalisation.
   const x = table.x;
   const value: FeatureValue = x instanceof Uint8Array
     ? (row, f) => x[row * features + f]! / 255
     : (row, f) => x[row * features + f]!;
+  // Fitted on the rows trained on: the validation and test rows stay unseen.
   const scaler = fitFeatureScaler(spec.normalize, value, train, features);
   const split = (rows: Uint32Array): DatasetSplit => ({
     x: applyFeatureScaler(scaler, value, rows, features),
     y: table.y instanceof Int32Array ? Int32Array.from(rows, (r) => table.y[r]!) : Float32Array.from(rows, (r) => table.y[r]!),
     count: rows.length,
   });
-  return { shape: table.shape.slice(1), features, task, classes: table.classes, train: split(train), test: split(test) };
+  return { shape: table.shape.slice(1), features, task, classes: table.classes, train: split(train), validation: split(validation), test: split(test) };
+}
+
+/**
+ * The train rows' last validationCount rows held out. A random split's train rows are already
+ * in a seeded random order; a test file's keep file order, so they are shuffled first (seeded
+ * by `seed` too). Without validation the train rows stay as they were.
+ */
+function validationSplit(rows: Uint32Array, shuffled: boolean, spec: FileDatasetSpec): { train: Uint32Array; validation: Uint32Array } {
+  const held = validationCount(rows.length, spec.validation);
+  if (held === 0) return { train: rows, validation: new Uint32Array(0) };
+  const order = shuffled ? rows : shuffledOrder(rows.length, spec.seed).map((i) => rows[i]!);
+  return { train: order.subarray(0, rows.length - held), validation: order.subarray(rows.length - held) };
 }
 
 /** Rows before testStart train, the separate test file's rows test; both keep file order. */

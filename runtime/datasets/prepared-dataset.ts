@@ -18,5 +18,7 @@ export interface PreparedDataset {
   /** Label order (classification), or null. */
   classes: string[] | null;
   train: DatasetSplit;
+  /** Rows held out of the training data (`validation`); count 0 when none. */
+  validation: DatasetSplit;
   test: DatasetSplit;
 }

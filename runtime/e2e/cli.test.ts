@@ -98,13 +98,13 @@ test("status shows the controller, the relay and its worker, and the sweep; best
   assert.match(lines[relayLine]!, / trials\/min/, "the relay's throughput");
   assert.match(status.out, /1 relay\(s\) \(1 alive\), 1 worker\(s\) \(1 alive, 0 silent, 0 gone\), 1 worker threads/);
   assert.match(status.out, /^sweeps\n {2}1 {2}"cli-xor" {2}done {2}4\/4 finished \(100%\): 4 done, 0 failed, 0 running, 0 reserved, 0 queued of 4$/m);
-  assert.match(status.out, /^ {6}experiment network, testAccuracy \(maximize\): best [\d.]+ ± [\d.]+ at \{"train\.lr":0\.(03|3)\}$/m, "the sweep's metric and its best point");
+  assert.match(status.out, /^ {6}experiment network, valAccuracy \(maximize\): best [\d.]+ ± [\d.]+ at \{"train\.lr":0\.(03|3)\}$/m, "the sweep's metric and its best point");
 
   // best from the controller and from the data directory: the same leaderboard.
   const fromApi = await run(c, "best-api", ["best", "--sweep", "1", "--controller", c.url]);
   assert.equal(fromApi.code, 0, fromApi.out);
   assert.match(fromApi.out, /^sweep 1 "cli-xor" \(done\): 4 of 4 trials done; 2 point\(s\) with results$/m);
-  assert.match(fromApi.out, /rank {2}testAccuracy \(higher is better\): mean ± std {2}seeds {2}params/);
+  assert.match(fromApi.out, /rank {2}valAccuracy \(higher is better\): mean ± std {2}seeds {2}params/);
   const ranks = fromApi.out.split("\n").filter((l) => /^\s+\d+\s+[\d.]+ ±/.test(l));
   assert.equal(ranks.length, 2, fromApi.out);
   assert.deepEqual(ranks.map((l) => /train\.lr=(\S+)/.exec(l)![1]).sort(), ["0.03", "0.3"]);

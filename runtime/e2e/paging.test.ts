@@ -22,12 +22,12 @@ before(async () => {
     }, tmpdir()),
   });
   client = new ApiClient(controller.url);
-  // 30 trials finish, with test accuracy rising with their id, through the scheduler (as a relay's batch would).
+  // 30 trials finish, with validation accuracy rising with their id, through the scheduler (as a relay's batch would).
   const s = controller.state.scheduler;
   const leases = await s.leaseTrials("r-test", 30);
   const results = leases.map((l, i): TrialResult => ({
     trialId: l.trialId, attempt: l.attempt, status: "done", workerId: "w-test", error: null, finishedAt: Date.now(),
-    outcome: { resultSha256: "ab".repeat(32), metrics: { testAccuracy: i / 100 }, reports: [{ epoch: 1, testAccuracy: 0 }, { epoch: 2, testAccuracy: i / 100 }], info: {}, runMs: 1 },
+    outcome: { resultSha256: "ab".repeat(32), metrics: { valAccuracy: i / 100 }, reports: [{ epoch: 1, valAccuracy: 0 }, { epoch: 2, valAccuracy: i / 100 }], info: {}, runMs: 1 },
   }));
   await s.recordResults("r-test", { batchId: "b", results });
 });

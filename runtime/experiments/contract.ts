@@ -18,7 +18,7 @@ export interface RunResult {
   info?: Metrics;
 }
 
-/** A dataset as `ctx.dataset(spec)` gives it: typed arrays and the sample shape, split into train and test. */
+/** A dataset as `ctx.dataset(spec)` gives it: typed arrays and the sample shape, split into train, validation (`dataset.validation`, 0.1 of the train rows by default) and test. */
 export type Dataset = HostDataset;
 
 export interface ExperimentContext {

@@ -4,14 +4,26 @@
 // arrive first, so the decision depends on values alone. While some earlier trial may still
 // reach the rung the cutoff is bounded by filling those values with −∞ and +∞; when both give
 // the same answer the trial goes on at once (promoted as soon as the decision cannot change).
-import type { AshaConfig } from "../../protocol/early-stopping.ts";
-import type { z } from "zod";
+import { z } from "zod";
 import { quantile } from "./quantile.ts";
-import { better, CONTINUE, PENDING, shown, type StoppingRule } from "./stopping-rule.ts";
+import { better, CONTINUE, PENDING, shown, ruleSchema, steps, type StoppingRule } from "./stopping-rule.ts";
 
-type Asha = z.output<typeof AshaConfig>;
+const AshaConfig = ruleSchema("asha", {
+  /** The first rung: reports (epochs, for the built-in) a trial always gets. */
+  min_epochs: steps("the first rung").default(1),
+  /** Rungs at min_epochs · reduction^k; about 1/reduction of the trials pass each one. */
+  reduction: z.int().min(2, "must be at least 2").max(100, "must be at most 100").default(3),
+});
 
-export const asha: StoppingRule<Asha> = {
+export const asha: StoppingRule<z.output<typeof AshaConfig>> = {
+  name: "asha",
+  schema: AshaConfig,
+  decisionStep(cfg, step) {
+    if (step < cfg.min_epochs) return false;
+    let rung = cfg.min_epochs;
+    while (rung < step) rung *= cfg.reduction;
+    return rung === step;
+  },
   decide(cfg, input) {
     const up = better(input.goal);
     const own = input.own[input.step - 1];

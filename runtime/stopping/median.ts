@@ -2,14 +2,21 @@
 // so far is worse than the median of the other trials' values at the same step. The other
 // trials are those before it in the sweep, so the decision depends on values alone; while some
 // may still report the step, the median is bounded by filling them with −∞ and +∞.
-import type { MedianConfig } from "../../protocol/early-stopping.ts";
-import type { z } from "zod";
+import { z } from "zod";
 import { quantile } from "./quantile.ts";
-import { better, CONTINUE, PENDING, shown, type StoppingRule } from "./stopping-rule.ts";
+import { better, CONTINUE, PENDING, shown, ruleSchema, steps, type StoppingRule } from "./stopping-rule.ts";
 
-type Median = z.output<typeof MedianConfig>;
+const MedianConfig = ruleSchema("median", {
+  /** Reports before the rule applies (warm-up). */
+  min_epochs: steps("the warm-up").default(1),
+  /** Earlier trials that must have reported a step before the median there can prune (Optuna's n_startup_trials). */
+  min_trials: z.int().min(1, "must be at least 1").max(10_000, "must be at most 10000").default(5),
+});
 
-export const median: StoppingRule<Median> = {
+export const median: StoppingRule<z.output<typeof MedianConfig>> = {
+  name: "median",
+  schema: MedianConfig,
+  decisionStep: (cfg, step) => step >= cfg.min_epochs,
   decide(cfg, input) {
     const up = better(input.goal);
     const own = input.own.slice(0, input.step).filter((v): v is number => v !== undefined).map(up);

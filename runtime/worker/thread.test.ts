@@ -125,7 +125,7 @@ test("a researcher's experiment with its own wasm runs in threads and reproduces
 });
 
 test("a trial that fails comes back as its error text, and the thread keeps serving", { timeout: 60_000 }, async () => {
-  const good = lease(2, { experiment: { name: "network", sha: null }, config: { dataset: { name: "xor", train: 40, test: 10, seed: 0 }, model: { hidden: [4], activation: "relu", init: "auto" }, train: { epochs: 1, batch: 8, optimizer: "sgd", lr: 0.1, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, schedule: { type: "constant", every: 1, gamma: 0.5 }, loss: "cross_entropy", seed: 0 } }, params: {}, seed: 0, datasets: {} });
+  const good = lease(2, { experiment: { name: "network", sha: null }, config: { dataset: { name: "xor", train: 40, test: 10, validation: 0.1, seed: 0 }, model: { hidden: [4], activation: "relu", init: "auto" }, train: { epochs: 1, batch: 8, optimizer: "sgd", lr: 0.1, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, schedule: { type: "constant", every: 1, gamma: 0.5 }, loss: "cross_entropy", seed: 0 } }, params: {}, seed: 0, datasets: {} });
   const noBlob = lease(1, { ...good, config: { ...good.config, dataset: { name: "mnist", train: 10, test: 10, seed: 0 } } });
   const unknown = lease(3, { ...good, experiment: { name: "no-such", sha: null } });
   const nan = lease(4, { ...good, config: { ...good.config, train: { ...(good.config.train as object), lr: 10, loss: "mse" }, model: { hidden: [64, 64], activation: "relu", init: "auto" } } });
@@ -148,7 +148,7 @@ test("a trial that fails comes back as its error text, and the thread keeps serv
 });
 
 test("a chunk of trials runs in order on one thread; one stopped before it starts is skipped", { timeout: 60_000 }, async () => {
-  const config = { dataset: { name: "xor", train: 40, test: 10, seed: 0 }, model: { hidden: [4], activation: "relu", init: "auto" }, train: { epochs: 2, batch: 8, optimizer: "sgd", lr: 0.1, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, schedule: { type: "constant", every: 1, gamma: 0.5 }, loss: "cross_entropy", seed: 0 } };
+  const config = { dataset: { name: "xor", train: 40, test: 10, validation: 0.1, seed: 0 }, model: { hidden: [4], activation: "relu", init: "auto" }, train: { epochs: 2, batch: 8, optimizer: "sgd", lr: 0.1, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, schedule: { type: "constant", every: 1, gamma: 0.5 }, loss: "cross_entropy", seed: 0 } };
   const chunk = [1, 2, 3, 4].map((id) => lease(id, { experiment: { name: "network", sha: null }, config: { ...config, train: { ...config.train, seed: id } }, params: {}, seed: id, datasets: {} }));
   const replies: Array<{ reply: ThreadReply; lease: number }> = [];
   let ended = 0;

@@ -11,7 +11,7 @@ import { TrialDiverged } from "../experiments/trial-diverged.ts";
 import { trialErrorText } from "../experiments/trial-error.ts";
 import { KernelPool } from "../../kernels/instance-pool.ts";
 import type { ExperimentEntry } from "../experiments/experiment-entry.ts";
-import { isDecisionStep } from "../../protocol/early-stopping.ts";
+import { isDecisionStep } from "../stopping/registry.ts";
 import { maxReportsOf } from "../experiments/report-bounds.ts";
 import { outcomeBytes } from "../../protocol/batch-bytes.ts";
 

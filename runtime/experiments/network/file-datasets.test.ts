@@ -75,7 +75,7 @@ test("a CNN trains from an IDX image file (its [n, 28, 28, 1] shape kept)", { ti
   assert.equal(out.info.paramCount, 5 * 5 * 1 * 8 + 8 + 14 * 14 * 8 * 10 + 10);
 });
 
-test("regression from a CSV: the test RMSE falls and the default objective is testLoss", { timeout: 60_000 }, async () => {
+test("regression from a CSV: the validation RMSE falls, the default objective is valLoss (testLoss without a validation split), test RMSE comes at the end", { timeout: 60_000 }, async () => {
   const lines = ["a,b,target"];
   for (let i = 0; i < 600; i++) {
     const a = ((i * 37) % 101) / 50 - 1, b = ((i * 61) % 97) / 48 - 1;
@@ -83,9 +83,14 @@ test("regression from a CSV: the test RMSE falls and the default objective is te
   }
   tmp.write("reg.csv", `${lines.join("\n")}\n`);
   const input = sweep({ file: "./reg.csv", label: "target", task: "regression" }, { train: { epochs: 30, batch: 16, optimizer: "adam", lr: 0.01 } });
-  assert.deepEqual((await prepareSweep(input, tmp.dir)).config.metric, { name: "testLoss", goal: "minimize" });
+  assert.deepEqual((await prepareSweep(input, tmp.dir)).config.metric, { name: "valLoss", goal: "minimize" });
+  const noValidation = sweep({ file: "./reg.csv", label: "target", task: "regression", validation: 0 }, { train: { epochs: 30, batch: 16, optimizer: "adam", lr: 0.01 } });
+  assert.deepEqual((await prepareSweep(noValidation, tmp.dir)).config.metric, { name: "testLoss", goal: "minimize" });
   const r = await reproducer(input, tmp.dir);
   const out = await r.run(0);
-  assert.ok(out.reports.at(-1)!.testRmse! < out.reports[0]!.testRmse! / 3, `RMSE ${out.reports[0]!.testRmse} → ${out.reports.at(-1)!.testRmse}`);
+  assert.ok(out.reports.at(-1)!.valRmse! < out.reports[0]!.valRmse! / 3, `RMSE ${out.reports[0]!.valRmse} → ${out.reports.at(-1)!.valRmse}`);
+  assert.equal(out.reports[0]!.testRmse, undefined, "the test set is measured once, at the end");
+  assert.ok(out.metrics.testRmse! < out.reports[0]!.valRmse! / 3);
   assert.equal(out.metrics.testAccuracy, undefined);
+  assert.equal(out.metrics.valAccuracy, undefined);
 });

@@ -1,10 +1,13 @@
 // The built-in experiment: the SIMD MLP trainer on a built-in dataset or the researcher's file.
-// Reports per epoch: epoch, trainLoss, testLoss, testAccuracy (classification) or testRmse
-// (regression), lr, wallMs; its state is the weights, so resultSha256 is the weight hash.
+// Reports per epoch: epoch, trainLoss, valLoss and valAccuracy (classification) or valRmse
+// (regression), lr, wallMs, and with the last epoch testLoss and testAccuracy or testRmse (every
+// epoch when `dataset.validation` is 0). Ranks by validation, never by the test set, unless
+// the sweep names a test metric. Its state is the weights, so resultSha256 is the weight hash.
 import { trainNetwork, modelLayers, type EpochMetrics } from "../../../kernels/network.ts";
 import { planLayers, ModelShapeError } from "../../../kernels/layers/plan.ts";
 import type { ExperimentEntry, Resolved } from "../experiment-entry.ts";
 import { SWEEP_KEYS } from "../config-keys.ts";
+import { validationCount } from "../../../kernels/datasets/validation-split.ts";
 import { schemaIssues } from "../schema-issues.ts";
 import { NetworkConfigSchema, networkKnowsPath, networkNearestPath, type NetworkConfig } from "./network-config.ts";
 
@@ -24,7 +27,11 @@ export const networkExperiment: ExperimentEntry = {
   nearestPath: networkNearestPath,
   defaultMetric(config) {
     const dataset = (config as unknown as NetworkConfig).dataset;
-    return "file" in dataset && dataset.task === "regression" ? { name: "testLoss", goal: "minimize" } : { name: "testAccuracy", goal: "maximize" };
+    // Without a validation split the test set is all there is to rank by: the sweep said so
+    // (or its one train row left nothing to hold out).
+    const held = "file" in dataset ? dataset.validation > 0 : validationCount(dataset.train, dataset.validation) > 0;
+    const split = held ? "val" : "test";
+    return "file" in dataset && dataset.task === "regression" ? { name: `${split}Loss`, goal: "minimize" } : { name: `${split}Accuracy`, goal: "maximize" };
   },
   run(raw, ctx) {
     const config = raw as unknown as NetworkConfig;

@@ -1,12 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decideRung } from "./stopping-rules.ts";
+import { z } from "zod";
+import { decideRung, EarlyStoppingConfig, isDecisionStep, registerStoppingRule, stoppingRuleNames } from "./registry.ts";
 import { quantile } from "./quantile.ts";
-import { EarlyStopping, isDecisionStep } from "../../protocol/early-stopping.ts";
+import { CONTINUE, ruleSchema, type StoppingRule } from "./stopping-rule.ts";
+import { EarlyStopping } from "../../protocol/early-stopping.ts";
 import type { RungInput } from "./stopping-rule.ts";
 
-const asha = EarlyStopping.parse({ rule: "asha", min_epochs: 1, reduction: 3 });
-const median = EarlyStopping.parse({ rule: "median", min_epochs: 2, min_trials: 3 });
+const asha = EarlyStoppingConfig.parse({ rule: "asha", min_epochs: 1, reduction: 3 });
+const median = EarlyStoppingConfig.parse({ rule: "median", min_epochs: 2, min_trials: 3 });
 const input = (own: number[], earlier: number[], pendingEarlier = 0, goal: RungInput["goal"] = "maximize"): RungInput => ({
   metric: "acc", goal, step: own.length, own, earlier, pendingEarlier,
 });
@@ -71,11 +73,41 @@ test("the median rule compares the best so far with the earlier trials' median a
   assert.equal(decideRung(median, input([0.65, 0.9], [0.4, 0.6, 0.7], 0, "minimize")).decision, "prune");
 });
 
-test("the config names its problems", () => {
-  const bad = EarlyStopping.safeParse({ rule: "hyperband" });
+test("the config names its problems; an unknown rule's error lists the registered ones", () => {
+  const bad = EarlyStoppingConfig.safeParse({ rule: "ashaa" });
   assert.equal(bad.success, false);
-  assert.match(bad.error!.issues[0]!.message, /rule must be asha or median/);
-  const r = EarlyStopping.safeParse({ rule: "asha", reduction: 1, extra: 1 });
+  assert.equal(bad.error!.issues[0]!.message, 'must be one of the registered stopping rules: asha, median (got "ashaa"; did you mean asha?)');
+  assert.deepEqual(bad.error!.issues[0]!.path, ["rule"]);
+  const none = EarlyStoppingConfig.safeParse({ min_epochs: 2 });
+  assert.match(none.error!.issues[0]!.message, /^must be one of the registered stopping rules: asha, median$/);
+  assert.match(EarlyStoppingConfig.safeParse("asha").error!.issues[0]!.message, /^must be an object naming its rule \(one of asha, median/);
+  const r = EarlyStoppingConfig.safeParse({ rule: "asha", reduction: 1, extra: 1 });
   assert.equal(r.success, false);
   assert.deepEqual(r.error!.issues.map((i) => i.path.join(".")).sort(), ["", "reduction"]);
+  assert.match(r.error!.issues.find((i) => i.path.length === 0)!.message, /extra/);
+  assert.deepEqual(asha, { rule: "asha", min_epochs: 1, reduction: 3, max_wait_seconds: 300 }, "defaults filled");
+  assert.deepEqual(Object.keys(median), ["rule", "min_epochs", "min_trials", "max_wait_seconds"], "the key order stored sweeps have");
+});
+
+test("the wire keeps a rule's keys as the controller signed them", () => {
+  assert.deepEqual(EarlyStopping.parse(asha), asha);
+  assert.equal(EarlyStopping.safeParse({ rule: "asha" }).success, false, "every lease carries max_wait_seconds");
+});
+
+test("a new rule is one file and one registration: its schema, its rungs and its decisions", () => {
+  const everyOther: StoppingRule<z.output<ReturnType<typeof schema>>> = {
+    name: "every-other",
+    schema: schema(),
+    decisionStep: (cfg, step) => step % cfg.every === 0,
+    decide: (_cfg, input) => (input.own[input.step - 1]! < 0 ? { decision: "prune", reason: "negative" } : CONTINUE),
+  };
+  function schema() { return ruleSchema("every-other", { every: z.int().min(1).default(2) }); }
+  registerStoppingRule(everyOther);
+  assert.throws(() => registerStoppingRule(everyOther), /already registered/);
+  assert.ok(stoppingRuleNames().includes("every-other"));
+  const cfg = EarlyStoppingConfig.parse({ rule: "every-other" });
+  assert.deepEqual(cfg, { rule: "every-other", every: 2, max_wait_seconds: 300 });
+  assert.deepEqual([1, 2, 3, 4, 5, 6].filter((s) => isDecisionStep(cfg, s, 6)), [2, 4]);
+  assert.equal(decideRung(cfg, input([-1], [])).decision, "prune");
+  assert.throws(() => isDecisionStep({ rule: "gone", max_wait_seconds: 1 }, 1, 5), /early_stopping\.rule must be one of the registered stopping rules/);
 });
