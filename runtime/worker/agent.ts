@@ -13,7 +13,8 @@ import { batchPrefix, MAX_RESULT_BYTES, METRICS_BATCH, METRICS_BATCH_BYTES } fro
 import { RateWindow } from "../rate-window.ts";
 import { ResultSender } from "./result-sender.ts";
 import { ThreadPool, leaseBlobs } from "./thread-pool.ts";
-import { CHUNK_MS, MAX_CHUNK, type ThreadReply } from "./thread.ts";
+import type { ThreadReply } from "./thread.ts";
+import { CHUNK_MS, MAX_CHUNK } from "../flow/chunk-size.ts";
 import { blockedBy } from "../../protocol/early-stopping.ts";
 
 const POLL_WAIT_MS = 2000;
