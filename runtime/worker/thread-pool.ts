@@ -56,6 +56,11 @@ export class ThreadPool {
     return this.trialMsBySweep.get(sweepId);
   }
 
+  /** trialMs() of every sweep that has one. */
+  trialTimes(): ReadonlyMap<number, number> {
+    return this.trialMsBySweep;
+  }
+
   private noteChunk(sweepId: number, ms: number): void {
     const was = this.trialMsBySweep.get(sweepId);
     this.trialMsBySweep.set(sweepId, nextTrialMs(was, ms));
