@@ -111,7 +111,7 @@ export class AgentState {
         this.finished.add(now);
         const idle = this.startPending(event.threads);
         const due = pollDueOnFinish({
-          running: event.running, relayDry: this.relayDry, idleThreads: idle, waiting: this.pending.length, reserveTarget: this.reserveTarget(event.threads.size),
+          running: event.running, relayDry: this.relayDry, idleThreads: idle, waiting: this.pending.length, reserveTarget: this.reserveTarget(event.threads.size, now),
         });
         if (due) this.out.push({ type: "wake" });
         break;
@@ -139,8 +139,8 @@ export class AgentState {
   }
 
   /** Trials to hold beyond the threads, so a finished thread starts its next trial without a round trip (flow/reserve.ts). */
-  reserveTarget(threads: number): number {
-    return reserveSize(workerRate(this.finished, this.now), threads, RESERVE_HORIZON_S.agent);
+  reserveTarget(threads: number, now: number): number {
+    return reserveSize(workerRate(this.finished, now), threads, RESERVE_HORIZON_S.agent);
   }
 
   /**
