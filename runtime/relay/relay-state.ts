@@ -115,8 +115,8 @@ const COMMANDS_KEPT = 1000;
 const FORGET_AFTER_SILENCES = 10;
 
 export class RelayState {
-  queue: TrialLease[] = [];
-  readonly workers = new Map<string, WorkerRecord>();
+  private queue: TrialLease[] = [];
+  private readonly workers = new Map<string, WorkerRecord>();
   private held: HeldPoll[] = [];
   private commands: Command[] = [];
   lastSeq: number;
@@ -199,6 +199,11 @@ export class RelayState {
   }
 
   // ---- reads (no change to the state)
+
+  /** Trials queued here for workers. */
+  get queued(): number {
+    return this.queue.length;
+  }
 
   /** No worker runs a trial of ours, and every live one has been sent command `seq`. */
   drained(seq: number | undefined, now: number): boolean {

@@ -305,7 +305,7 @@ export class Relay {
     const now = Date.now();
     const workers = this.state.workerStats(now);
     return {
-      relayId: this.o.relayId, url: this.o.url, queued: this.state.queue.length,
+      relayId: this.o.relayId, url: this.o.url, queued: this.state.queued,
       running: workers.reduce((s, w) => s + w.busy, 0), reserved: workers.reduce((s, w) => s + w.reserved, 0), bufferedResults: this.resultBuffer.length,
       workers, trialsPerMinute: this.state.done.count(now, 60_000), resultsUploaded: this.uploads.resultsUploaded,
       bytesBeforeCompression: this.upstream.bytes?.().raw ?? 0, bytesAfterCompression: this.upstream.bytes?.().sent ?? 0,
