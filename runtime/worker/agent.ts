@@ -2,7 +2,9 @@
 // also its heartbeat), runs them on the thread pool, streams metrics, sends results, and
 // applies commands in sequence. On `update` it lets running trials finish, then hands back
 // to the bootstrap to load the new bundle. At a sweep's end it returns unstarted trials its
-// relay asks back, for idle threads elsewhere. Nothing is written to disk.
+// relay asks back, for idle threads elsewhere. Nothing is written to disk. This file is the
+// shell: what to ask for, when to poll, which trials go to a thread together and what to hand
+// back are decided in agent-state.ts, free of I/O.
 import { ProtocolClient, HttpError } from "../../protocol/client.ts";
 import { formatTrialList, trialKey as key } from "../../protocol/routes.ts";
 import type { UnsignedLease, TrialResult, TrialRef, Command, WorkResponse, MetricsBatch } from "../../protocol/messages.ts";
@@ -10,23 +12,19 @@ import { WorkVerifier } from "../../protocol/signed-work.ts";
 import type { NodeContext, NodeOutcome } from "../node-context.ts";
 import { renewIdentity } from "../node-identity.ts";
 import { batchPrefix, MAX_RESULT_BYTES, METRICS_BATCH, METRICS_BATCH_BYTES } from "../../protocol/batch-bytes.ts";
-import { RateWindow } from "../rate-window.ts";
 import { ResultSender } from "./result-sender.ts";
 import { ThreadPool, leaseBlobs } from "./thread-pool.ts";
-import { CHUNK_MS, MAX_CHUNK, type ThreadReply } from "./thread.ts";
+import type { ThreadReply } from "./thread.ts";
+import { AgentState, type AgentEvent, type AgentInstruction, type Threads } from "./agent-state.ts";
+import { POLL_TIMEOUT_MS, RUNG_POLL_MS, rungBackoffMs } from "../flow/poll-timing.ts";
 import { blockedBy } from "../../protocol/early-stopping.ts";
 
-const POLL_WAIT_MS = 2000;
-const IDLE_POLL_MS = 1000;
 const METRICS_FLUSH_MS = 500;
 const TERM_GRACE_MS = 5000;
 /** How long a stopping agent keeps sending its last results. */
 const RESULT_DRAIN_MS = 5000;
-const MAX_RESERVE = 256;
 /** At least the JSON of a result's fields besides its outcome (ids, status, worker, time; no error text). */
 const RESULT_ENVELOPE_BYTES = 512;
-/** One long-poll for a rung decision; a trial asks again until its max_wait_seconds. */
-const RUNG_POLL_MS = 5000;
 /** The reason a poll is cut short by SIGTERM. */
 const TERM_ABORT = new Error("the agent is terminating");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -46,8 +44,8 @@ class Agent {
   private results: ResultSender;
   private metrics: MetricsBatch["items"] = [];
   private cancelled = new Set<string>();
-  /** Checked leases, their signatures dropped (threads need none), waiting for a thread. */
-  private pending: UnsignedLease[] = [];
+  /** The flow's bookkeeping: checked leases (signatures dropped) waiting for a thread, rates, the relay's last word. */
+  private readonly flow = new AgentState();
   /** Checks every lease and command against the controller's public key, whichever relay carried it. */
   private readonly verifier: WorkVerifier;
   /** Our relay handed us something the controller did not sign: we ask the controller for another. */
@@ -60,14 +58,10 @@ class Agent {
   private gflops = 0;
   /** Numbers this agent's result batches: each gets its own id, as the protocol asks. */
   private batchSeq = 0;
-  /** The relay answers with `handBack`, so it reads our `reserve` (older relays refuse the parameter). */
-  private relayTakesBack = false;
   /** Aborts the poll under way (SIGTERM). */
   private pollAbort: AbortController | undefined;
   /** SIGTERM cut a poll short: its answer, trials and all, was never read. */
   private pollCut = false;
-  /** The relay's last answer said the controller has nothing more to lease (the sweep's last trials are out). */
-  private relayDry = false;
 
   constructor(private readonly ctx: NodeContext, module: WebAssembly.Module) {
     this.relay = new ProtocolClient(ctx.join.relayUrl);
@@ -89,8 +83,8 @@ class Agent {
       onReturned: (leases) => {
         // A terminating agent hands them back upstream, as its whole queue.
         if (this.terminating) for (const l of leases) this.queueResult(l, "released", {});
-        else this.pending.unshift(...leases);
-        this.startPending();
+        else this.flowEvent({ type: "chunk-returned", leases });
+        this.flowEvent({ type: "threads-free", threads: this.threads() });
       },
       onThreadError: (err, running, unstarted) => {
         ctx.log(`thread crashed: ${err.message}`);
@@ -102,37 +96,44 @@ class Agent {
     });
   }
 
-  /** Trials finished over the last 2 s. */
-  private finished = new RateWindow(2000);
-
-  /** Trials finished per second over the last two seconds, or the last half second when that is higher. */
-  private recentRate(): number {
-    return this.finished.risingRate(Date.now(), 500);
+  /** The pool as the flow's decisions see it. */
+  private threads(): Threads {
+    return { size: this.pool.size, idle: this.pool.idle(), trialMs: this.pool.trialTimes() };
   }
 
   /**
-   * Trials to hold beyond the threads, so a thread that finishes starts its next trial without
-   * a round trip: one per thread, or a quarter second of work when trials are short.
+   * Hands an event to the flow state and carries out what it says at once; returns the
+   * instructions, of which the poll loop carries out its own (poll, rejoin, pause,
+   * wait-for-wake) and reads the results of hand-back.
    */
-  private reserveTarget(): number {
-    return Math.min(MAX_RESERVE, Math.max(this.pool.size, Math.ceil(this.recentRate() * 0.25)));
-  }
-
-  /**
-   * Whether a finished trial should bring the next poll forward. Polling on every completion
-   * made a poll (and the relay's work on it) per trial; with the reserve half full the next
-   * trials are already here, and the poll waits until it runs low. At a sweep's end (the relay
-   * dry) every change is told at once, so the relay can move reserves to idle threads.
-   */
-  private pollDue(): boolean {
-    if (this.mode !== "run" || this.relayDry) return true;
-    if (this.pool.idle() > 0 && this.pending.length === 0) return true;
-    return this.pending.length <= Math.floor(this.reserveTarget() / 2);
+  private flowEvent(event: AgentEvent): Array<AgentInstruction & { results?: TrialResult[] }> {
+    const instructions = this.flow.handle(event, Date.now());
+    return instructions.map((i) => {
+      switch (i.type) {
+        case "run-chunk":
+          this.pool.run(i.leases, this.blobs);
+          return i;
+        case "wake":
+          this.wakeUp();
+          return i;
+        case "release":
+          for (const l of i.leases) this.queueResult(l, "released", {});
+          return i;
+        case "cancel":
+          for (const l of i.leases) this.queueResult(l, "cancelled", {});
+          return i;
+        case "hand-back":
+          this.ctx.log(`handing back ${i.leases.map(key).join(", ")} from the reserve: threads elsewhere are idle`);
+          return { ...i, results: i.leases.map((l) => this.queueResult(l, "released", {})) };
+        default:
+          return i;
+      }
+    });
   }
 
   /** Trials this agent holds: running on a thread, or received and waiting for one. */
   private held(): UnsignedLease[] {
-    return [...this.pool.running(), ...this.pending];
+    return [...this.pool.running(), ...this.flow.pending];
   }
 
   async run(): Promise<NodeOutcome> {
@@ -142,7 +143,7 @@ class Agent {
       this.ctx.log("terminating: handing back queued trials, finishing running ones");
       this.terminating = true;
       this.mode = "exit";
-      for (const l of this.pending.splice(0)) this.queueResult(l, "released", {});
+      this.flowEvent({ type: "terminate" });
       // Trials queued on a thread behind its running one come back skipped, and so handed back.
       this.pool.stopQueued();
       setTimeout(() => this.pool.stop("all"), TERM_GRACE_MS).unref();
@@ -158,55 +159,48 @@ class Agent {
     const metricsTimer = setInterval(() => void this.flushMetrics(), METRICS_FLUSH_MS);
     const renewal = renewIdentity(this.controller, this.ctx, (cookie) => (this.relay.cookie = cookie));
     this.ctx.log(`worker ${this.ctx.join.nodeId}: ${this.pool.size} thread(s), relay ${this.ctx.join.relayUrl}`);
-    let failures = 0;
     try {
       while (this.mode === "run" || this.held().length > 0) {
-        // Ask for a trial per idle thread plus a reserve.
-        const reserve = this.reserveTarget();
-        const free = this.mode === "run" ? Math.max(0, this.pool.idle() + reserve - this.pending.length) : 0;
-        const starving = this.pool.idle() > 0 && this.pending.length === 0;
-        const tellReserve = this.relayTakesBack && this.mode === "run";
-        // At a sweep's end, a reserve waits in a long-poll: the relay answers the moment a
-        // thread elsewhere idles and should run part of it.
-        const longPoll = (free > 0 && starving) || (tellReserve && this.relayDry && this.pending.length > 0);
+        let plan = { free: 0, waitMs: 0, reserve: undefined as UnsignedLease[] | undefined };
+        for (const i of this.flowEvent({ type: "poll-due", running: this.mode === "run", threads: this.threads() })) if (i.type === "poll") plan = i;
         let res: WorkResponse;
         // Its own timeout, and SIGTERM's (AbortSignal.any needs Node 20.3).
         const poll = new AbortController();
         this.pollAbort = poll;
-        const timeout = setTimeout(() => poll.abort(new Error(`no answer from the relay in ${POLL_WAIT_MS + 8000} ms`)), POLL_WAIT_MS + 8000);
+        const timeout = setTimeout(() => poll.abort(new Error(`no answer from the relay in ${POLL_TIMEOUT_MS} ms`)), POLL_TIMEOUT_MS);
         try {
           res = await this.relay.call("work", {
             query: {
-              free, wait: longPoll ? POLL_WAIT_MS : 0, seq: this.seq,
+              free: plan.free, wait: plan.waitMs, seq: this.seq,
               threads: this.pool.size, host: this.ctx.host, gflops: Number(this.gflops.toFixed(2)),
             },
             body: {
               // Everything we hold, results not yet acknowledged included: the relay takes back what is not listed.
               running: formatTrialList([...this.held(), ...this.results.unacked()]),
-              reserve: tellReserve ? formatTrialList(this.pending) : undefined,
+              reserve: plan.reserve && formatTrialList(plan.reserve),
             },
             deflate: false,
             signal: poll.signal,
           });
-          failures = 0;
         } catch (err) {
           // Cut short by SIGTERM: go on to hand back and drain, no failure (later failures count).
           if (poll.signal.reason === TERM_ABORT) continue;
-          failures++;
-          this.ctx.log(`poll failed (${failures}): ${(err as Error).message}`);
-          if (failures >= 3 || (err instanceof HttpError && err.status === 401)) await this.rejoin();
-          await sleep(Math.min(500 * failures, 3000));
+          const then = this.flowEvent({ type: "poll-failed", unauthorized: err instanceof HttpError && err.status === 401 });
+          this.ctx.log(`poll failed (${this.flow.failures}): ${(err as Error).message}`);
+          for (const i of then) {
+            if (i.type === "rejoin") await this.rejoin();
+            if (i.type === "pause") await sleep(i.ms);
+          }
           continue;
         } finally {
           clearTimeout(timeout);
           this.pollAbort = undefined;
         }
-        this.relayTakesBack = res.handBack !== undefined;
-        this.relayDry = res.dry ?? res.idle;
         // Trials handed back reach the relay before our next poll, which then no longer lists them.
-        await this.results.flushUntilAcked(this.handBack(res.handBack ?? []));
+        const handedBack = this.flowEvent({ type: "poll-answered", handBack: res.handBack, dry: res.dry ?? res.idle }).flatMap((i) => i.results ?? []);
+        await this.results.flushUntilAcked(handedBack);
         await this.handle(res);
-        this.startPending();
+        this.flowEvent({ type: "threads-free", threads: this.threads() });
         if (this.relayDistrusted) {
           // Released above; the controller re-leases them, and gives us another relay.
           this.relayDistrusted = false;
@@ -214,8 +208,9 @@ class Agent {
           await this.rejoin();
         }
         this.checkIdle(res.idle);
-        const gotWork = res.trials.length > 0 || res.commands.length > 0;
-        if (!(gotWork && free > res.trials.length) && !longPoll) await this.waitForWake(IDLE_POLL_MS);
+        for (const i of this.flowEvent({ type: "answer-applied", trials: res.trials.length, commands: res.commands.length })) {
+          if (i.type === "wait-for-wake") await this.waitForWake(i.ms);
+        }
       }
     } finally {
       clearInterval(metricsTimer);
@@ -271,40 +266,6 @@ class Agent {
     });
   }
 
-  /** Returns the unstarted trials the relay asks back (started ones stay); the results that say so. */
-  private handBack(refs: TrialRef[]): TrialResult[] {
-    const asked = new Set(refs.map(key));
-    const back = this.pending.filter((l) => asked.has(key(l)));
-    if (!back.length) return [];
-    this.pending = this.pending.filter((l) => !asked.has(key(l)));
-    this.ctx.log(`handing back ${back.map(key).join(", ")} from the reserve: threads elsewhere are idle`);
-    return back.map((l) => this.queueResult(l, "released", {}));
-  }
-
-  private startPending(): void {
-    while (this.pool.idle() > 0 && this.pending.length) {
-      const first = this.pending[0]!;
-      const size = this.chunkSize(first.sweepId);
-      let n = 1;
-      // A trial that may wait at a rung goes alone: one queued behind it could be what it waits for.
-      // A chunk holds one sweep's trials, sized by that sweep's time per trial.
-      if (!first.earlyStopping) while (n < size && n < this.pending.length && this.pending[n]!.sweepId === first.sweepId) n++;
-      this.pool.run(this.pending.splice(0, n), this.blobs);
-    }
-  }
-
-  /**
-   * Trials per chunk a thread gets: about CHUNK_MS of its work at the recent time per trial, so
-   * tiny trials travel many to a message and anything longer one at a time; never more than an
-   * even share of what is waiting, so no thread takes what another could start now.
-   */
-  private chunkSize(sweepId: number): number {
-    const trialMs = this.pool.trialMs(sweepId);
-    if (trialMs === undefined) return 1;
-    const share = Math.ceil(this.pending.length / this.pool.size);
-    return Math.max(1, Math.min(MAX_CHUNK, Math.floor(CHUNK_MS / Math.max(trialMs, 1e-3)), share));
-  }
-
   private async handle(res: WorkResponse): Promise<void> {
     for (const c of [...res.commands].sort((a, b) => a.seq - b.seq)) {
       const problem = this.verifier.commandProblem(c);
@@ -344,11 +305,9 @@ class Agent {
         this.queueResult(lease, "failed", { error: (err as Error).message, failure: "infrastructure" });
         continue;
       }
-      this.pending.push(lease);
+      this.flowEvent({ type: "trial-ready", lease });
     }
-    // Started in trial order: a trial waits at a rung only for earlier ones, so an earlier one
-    // (a retry) that arrived late must not sit behind it.
-    if (res.trials.length && this.pending.length > res.trials.length) this.pending.sort((a, b) => a.trialId - b.trialId);
+    this.flowEvent({ type: "trials-received", received: res.trials.length });
   }
 
   /** A lease or command the controller did not sign came through our relay: refused, and we leave that relay. */
@@ -359,10 +318,8 @@ class Agent {
 
   /** Cancels trials: queued ones are reported at once, running ones stop after their step. */
   private stopTrials(refs: TrialRef[]): void {
-    const keys = new Set(refs.map(key));
-    for (const l of this.pending.filter((p) => keys.has(key(p)))) this.queueResult(l, "cancelled", {});
-    this.pending = this.pending.filter((p) => !keys.has(key(p)));
-    for (const k of keys) this.cancelled.add(k);
+    this.flowEvent({ type: "stop-trials", refs });
+    for (const r of refs) this.cancelled.add(key(r));
     this.pool.stop(refs);
   }
 
@@ -424,9 +381,7 @@ class Agent {
       this.queueResult(lease, "done", { outcome: reply.outcome, outcomeBytes: reply.outcomeBytes });
     }
     this.cancelled.delete(key(lease));
-    this.finished.add(Date.now());
-    this.startPending();
-    if (this.pollDue()) this.wakeUp();
+    this.flowEvent({ type: "trial-ended", running: this.mode === "run", threads: this.threads() });
   }
 
   /**
@@ -446,7 +401,7 @@ class Agent {
     const until = Date.now() + (lease.earlyStopping?.max_wait_seconds ?? 0) * 1000;
     let failures = 0;
     while (this.pool.isRunning(lease)) {
-      const blocking = this.pool.idle() === 0 && this.pending.some((p) => p.sweepId === lease.sweepId && p.trialId < lease.trialId);
+      const blocking = this.flow.waitsOnReserve(lease, this.pool.idle());
       const left = until - Date.now();
       if (blocking || left <= 0) return this.pool.decide(lease, "release");
       try {
@@ -466,7 +421,7 @@ class Agent {
         // Not ours any more (revoked, expired): hand it back; the relay has its own view.
         if (err instanceof HttpError && err.status === 409) return this.pool.decide(lease, "release");
         this.ctx.log(`rung decision for trial ${lease.trialId} failed (${++failures}): ${(err as Error).message}`);
-        await sleep(Math.min(250 * failures, 2000));
+        await sleep(rungBackoffMs(failures));
       }
     }
   }

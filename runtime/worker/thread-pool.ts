@@ -4,8 +4,9 @@
 // They share one compiled WebAssembly.Module of the core's kernels.
 import type { Worker } from "node:worker_threads";
 import type { UnsignedLease, TrialRef } from "../../protocol/messages.ts";
+import { MAX_CHUNK, nextTrialMs } from "../flow/chunk-size.ts";
 import {
-  MAX_CHUNK, RUNG_CONTINUE, RUNG_PRUNE, RUNG_RELEASE, type ThreadData, type ThreadMessage, type ThreadReply, type ThreadRequest,
+  RUNG_CONTINUE, RUNG_PRUNE, RUNG_RELEASE, type ThreadData, type ThreadMessage, type ThreadReply, type ThreadRequest,
 } from "./thread.ts";
 import { startModuleWorker } from "./source-worker.ts";
 import { trialKey as ref } from "../../protocol/routes.ts";
@@ -55,9 +56,14 @@ export class ThreadPool {
     return this.trialMsBySweep.get(sweepId);
   }
 
+  /** trialMs() of every sweep that has one. */
+  trialTimes(): ReadonlyMap<number, number> {
+    return this.trialMsBySweep;
+  }
+
   private noteChunk(sweepId: number, ms: number): void {
     const was = this.trialMsBySweep.get(sweepId);
-    this.trialMsBySweep.set(sweepId, was === undefined ? ms : 0.8 * was + 0.2 * ms);
+    this.trialMsBySweep.set(sweepId, nextTrialMs(was, ms));
   }
 
   constructor(

@@ -14,6 +14,7 @@ import type { ExperimentEntry } from "../experiments/experiment-entry.ts";
 import { isDecisionStep } from "../stopping/registry.ts";
 import { maxReportsOf } from "../experiments/report-bounds.ts";
 import { outcomeBytes } from "../../protocol/batch-bytes.ts";
+import { CHUNK_RETURN_MS, chunkRunsLong } from "../flow/chunk-size.ts";
 
 export interface ThreadData {
   module: WebAssembly.Module;
@@ -42,8 +43,6 @@ export const REPORT_POST_MS = 100;
 /** The values of the decision flag: unanswered, then the answer. */
 export const RUNG_WAITING = 0, RUNG_CONTINUE = 1, RUNG_PRUNE = 2, RUNG_RELEASE = 3;
 
-/** The most trials one `run` message hands a thread. */
-export const MAX_CHUNK = 64;
 
 /**
  * A chunk of trials the thread runs one after another. Tiny trials come many to a message and
@@ -56,14 +55,6 @@ export type ThreadRequest =
 
 /** Ended trials of a chunk wait at most this long in the thread before they are posted. */
 const RESULT_POST_MS = 2;
-/** A chunk of tiny trials is about this much of a thread's work (the agent sizes chunks from it). */
-export const CHUNK_MS = 5;
-/**
- * A chunk that has run this long gives back the trials it has not started: trials of one sweep
- * can differ a hundredfold (a grid over epochs), and the rest should not wait behind them while
- * other threads idle. The agent queues them again, first.
- */
-const CHUNK_RETURN_MS = 4 * CHUNK_MS;
 
 export type ThreadReply =
   /** Reports of the running trial since the last such message, for live curves (REPORT_POST_MS). */
@@ -124,7 +115,7 @@ export function runThread(): void {
     /** The chunk's time per trial over the first `ran` trials. */
     const timing = (ran: number): ThreadReply => ({ type: "chunk", sweepId: leases[0]!.sweepId, trialMs: (performance.now() - started) / ran });
     for (const [i, lease] of leases.entries()) {
-      if (i > 0 && performance.now() - started >= chunkReturnMs) {
+      if (chunkRunsLong(i, performance.now() - started, chunkReturnMs)) {
         // Timed too: otherwise a sweep whose trials grew slower kept its old time, and every chunk ran long and came back.
         post(timing(i));
         post({ type: "returned", from: i });

@@ -43,3 +43,9 @@ export function planHandBacks(idleThreads: number, supply: number, holders: read
 export function tailCap(asked: number, idleThreads: number, tail: boolean): number {
   return tail ? Math.min(asked, Math.max(0, idleThreads)) : asked;
 }
+
+/**
+ * A trial asked back counts as on its way for at most this long. The worker's next poll says
+ * sooner whether it started it instead (agents send what they hand back before polling again).
+ */
+export const RECALL_MS = 5000;
