@@ -4,7 +4,7 @@ import { hostname } from "node:os";
 import type { Store, TrialRow, SweepRow } from "./store.ts";
 import type { TrialView, SweepView, NodeView, Leaderboard, Importance } from "../../protocol/api.ts";
 import { pedAnovaImportance } from "../search/importance.ts";
-import type { ParamSpec } from "./sweep-config.ts";
+import type { ParamSpec } from "../search/param-spec.ts";
 import type { ExperimentRef } from "../../protocol/messages.ts";
 import type { MetricSpec } from "../experiments/experiment-entry.ts";
 import { leaderboard } from "./leaderboard.ts";

@@ -1,17 +1,12 @@
 // Expands a sweep config into its trials, in a fixed order and with random points drawn from a
 // seeded integer PRNG, so every run on every machine gets the same list (trials are stored by index).
 import type { SweepSearch, TrainConfig } from "./sweep-config.ts";
-import { NETWORK_EXPERIMENT, sweepBase, TPE_BATCH } from "./sweep-config.ts";
+import { NETWORK_EXPERIMENT, sweepBase } from "./sweep-config.ts";
+import { applyPoint } from "./apply-point.ts";
 import type { ExperimentEntry } from "../experiments/experiment-entry.ts";
-import { getPath, isPlainObject } from "../experiments/plain-data.ts";
-import { mulberry32 } from "../mulberry32.ts";
-import { proposeTpe } from "../search/tpe.ts";
-import { below, randomValue } from "../search/random-value.ts";
-
-export { isPlainObject };
-
-/** Swept values by dotted path. */
-export type Point = Record<string, unknown>;
+import { getPath } from "../experiments/plain-data.ts";
+import type { Point } from "../search/param-spec.ts";
+import { searcherOf } from "../search/searchers.ts";
 
 export type ExpandedTrial = {
   index: number;
@@ -25,15 +20,16 @@ export type ExpandedTrial = {
 };
 
 /**
- * The sweep's trials in order; for a model-based search (tpe), those of its first batch (the
+ * The sweep's trials in order; for a searcher that proposes from results, those of its first batch (the
  * rest are proposed as results come in: propose-trials.ts). `entry` is the experiment the sweep
  * runs (the built-in network by default).
  */
 export function expandSweep(config: TrainConfig, entry: ExperimentEntry = NETWORK_EXPERIMENT.entry): ExpandedTrial[] {
   const search = config.search;
-  // parseSweepConfig requires a metric for tpe, which proposes by it.
-  const points = search?.method === "tpe"
-    ? proposeTpe(search.parameters, [], 0, Math.min(search.batch ?? TPE_BATCH, search.samples!), { seed: search.seed, goal: config.metric!.goal })
+  const searcher = searcherOf(search);
+  // parseSweepConfig requires a metric for a proposer, which proposes by it.
+  const points = search && searcher.proposer
+    ? searcher.proposer.propose(search, [], 0, Math.min(searcher.proposer.batchSize(search), searcher.size(search)), config.metric!.goal)
     : sweepPoints(search);
   const trials: ExpandedTrial[] = [];
   let point = 0;
@@ -61,97 +57,16 @@ export function pointTrials(config: TrainConfig, entry: ExperimentEntry, params:
   return trials;
 }
 
-/** How many points (before repeats) a search expands to (a model-based search: how many it proposes in all). */
+/** How many points (before repeats) a search expands to (a proposer: how many it proposes in all). */
 export function sweepSize(search: SweepSearch | undefined): number {
-  if (!search) return 1;
-  if (search.method === "tpe") return search.samples ?? 1;
-  const grid = Object.values(search.parameters).reduce((n, spec) => n * (Array.isArray(spec) ? spec.length : Infinity), 1);
-  return search.method === "grid" ? grid : Math.min(search.samples ?? 1, grid);
+  return search ? searcherOf(search).size(search) : 1;
 }
 
 /**
- * The points of a search in trial order; no search is a single empty point. A model-based
- * search's points depend on results: here, for checking its space, random draws stand for them.
+ * The points of a search in trial order; no search is a single empty point. A proposer's points
+ * depend on results: here, for checking its space, random draws stand for them.
  */
 export function* sweepPoints(search: SweepSearch | undefined): Generator<Point> {
   if (!search) return yield {};
-  if (search.method === "tpe") return yield* sweepPoints({ ...search, method: "random" });
-  const entries = Object.entries(search.parameters);
-  const lists = entries.flatMap(([path, spec]): ChoiceList[] => (Array.isArray(spec) ? [[path, spec]] : []));
-  if (search.method === "grid") {
-    for (let index = 0; index < sweepSize(search); index++) yield pointAt(lists, digitsOf(lists, index));
-    return;
-  }
-  const next = mulberry32(search.seed);
-  if (lists.length === entries.length) return yield* distinctPoints(lists, sweepSize(search), next);
-  for (let sample = 0; sample < (search.samples ?? 1); sample++) {
-    yield Object.fromEntries(entries.map(([path, spec]) => [path, randomValue(spec, next)]));
-  }
-}
-
-/** `base` with each swept value set; a path blocked by a non-object is left alone (the parse then names it). */
-export function applyPoint(base: unknown, point: Point): unknown {
-  let config = base;
-  for (const [path, value] of Object.entries(point)) config = withPath(config, path.split("."), value) ?? config;
-  return config;
-}
-
-/** A copy of `target` with `path` set, copying only the objects on the way, so the base is never mutated. */
-function withPath(target: unknown, path: string[], value: unknown): unknown {
-  const [head, ...rest] = path as [string, ...string[]];
-  // An array element by its index (model.layers.0.filters): only an element that exists.
-  if (Array.isArray(target)) {
-    const i = /^(0|[1-9]\d*)$/.test(head) ? Number(head) : -1;
-    if (i < 0 || i >= target.length) return undefined;
-    const inner = rest.length === 0 ? value : withPath(target[i], rest, value);
-    if (inner === undefined) return undefined;
-    const copy = [...target];
-    copy[i] = inner;
-    return copy;
-  }
-  if (!isPlainObject(target)) return undefined;
-  if (rest.length === 0) return { ...target, [head]: value };
-  const inner = withPath(target[head], rest, value);
-  return inner === undefined ? undefined : { ...target, [head]: inner };
-}
-
-type ChoiceList = [path: string, choices: readonly unknown[]];
-
-/** Mixed-radix digits of a grid index; the first parameter is the most significant (varies slowest). */
-function digitsOf(lists: ChoiceList[], index: number): number[] {
-  const digits: number[] = new Array(lists.length);
-  for (let k = lists.length - 1; k >= 0; k--) {
-    const n = lists[k]![1].length;
-    digits[k] = index % n;
-    index = Math.floor(index / n);
-  }
-  return digits;
-}
-
-function pointAt(lists: ChoiceList[], digits: number[]): Point {
-  return Object.fromEntries(lists.map(([path, choices], k) => [path, choices[digits[k]!]]));
-}
-
-function* distinctPoints(lists: ChoiceList[], count: number, next: () => number): Generator<Point> {
-  const total = lists.reduce((n, [, choices]) => n * choices.length, 1);
-  if (total <= Number.MAX_SAFE_INTEGER) {
-    // A partial Fisher–Yates shuffle of the point indices, kept sparse so a huge grid costs nothing.
-    const moved = new Map<number, number>();
-    for (let i = 0; i < count; i++) {
-      const j = i + below(next, total - i);
-      const picked = moved.get(j) ?? j;
-      moved.set(j, moved.get(i) ?? i);
-      yield pointAt(lists, digitsOf(lists, picked));
-    }
-    return;
-  }
-  // Too many points to index exactly; collisions are then so rare that redrawing is enough.
-  const seen = new Set<string>();
-  while (seen.size < count) {
-    const digits = lists.map(([, choices]) => below(next, choices.length));
-    const key = digits.join(",");
-    if (seen.has(key)) continue;
-    seen.add(key);
-    yield pointAt(lists, digits);
-  }
+  yield* searcherOf(search).points(search);
 }

@@ -5,12 +5,12 @@
 // so the same config and seed propose the same points in the same order on any fleet; the
 // proposals are stored as trials, so a restarted controller goes on exactly where it stopped.
 import type { Store, SweepRow, TrialRow } from "./store.ts";
-import { extensionOf } from "./extend-sweep.ts";
+import { effectiveSearch, extensionOf } from "./sweep-extension.ts";
 import type { SweepConfig } from "./sweep-config.ts";
-import { TPE_BATCH } from "./sweep-config.ts";
 import { pointTrials } from "./expand-sweep.ts";
 import type { ExperimentEntry } from "../experiments/experiment-entry.ts";
-import { proposeTpe, type Observation } from "../search/tpe.ts";
+import type { Observation, SearchConfig } from "../search/searcher.ts";
+import { searcherOf } from "../search/searchers.ts";
 
 /** What proposing (and extending) needs beyond the store: the sweep's parsed config (as registered) and its experiment, to resolve trial configs. */
 export interface SweepProposer {
@@ -40,11 +40,12 @@ export async function observationsOf(store: Store, trials: TrialRow[]): Promise<
   });
 }
 
-/** Points a model-based sweep has still to propose, from its stored config and extension (0 for grid and random). */
+/** Points a model-based sweep has still to propose, from its stored config and extension (0 when its points do not depend on results). */
 export async function proposalsLeft(store: Store, row: SweepRow): Promise<number> {
-  const search = (JSON.parse(row.config) as { search?: { method?: string; samples?: number } }).search;
-  if (search?.method !== "tpe") return 0;
-  const samples = extensionOf(row).samples ?? search.samples ?? 0;
+  const stored = (JSON.parse(row.config) as { search?: SearchConfig }).search;
+  if (!stored || !searcherOf(stored).proposer) return 0;
+  const search = effectiveSearch(stored, extensionOf(row));
+  const samples = searcherOf(search).size(search);
   const trials = await store.trialsOfSweep(row.id);
   const proposed = trials.length ? Math.max(...trials.map((t) => t.point)) + 1 : 0;
   return Math.max(0, samples - proposed);
@@ -56,13 +57,14 @@ export async function proposalsLeft(store: Store, row: SweepRow): Promise<number
  */
 export async function proposeNextBatch(store: Store, sweepId: number, p: SweepProposer, now: number): Promise<number> {
   const search = p.config.search;
-  if (search?.method !== "tpe") return 0;
+  const proposer = search && searcherOf(search).proposer;
+  if (!search || !proposer) return 0;
   const trials = await store.trialsOfSweep(sweepId);
   if (trials.some((t) => t.state === "queued" || t.state === "leased")) return 0;
   const proposed = trials.length ? Math.max(...trials.map((t) => t.point)) + 1 : 0;
-  const count = Math.min(search.batch ?? TPE_BATCH, search.samples! - proposed);
+  const count = Math.min(proposer.batchSize(search), searcherOf(search).size(search) - proposed);
   if (count <= 0) return 0;
-  const points = proposeTpe(search.parameters, await observationsOf(store, trials), proposed, count, { seed: search.seed, goal: p.config.metric.goal });
+  const points = proposer.propose(search, await observationsOf(store, trials), proposed, count, p.config.metric.goal);
   let index = trials.length;
   for (const [k, params] of points.entries()) {
     const made = pointTrials(p.config, p.entry, params, proposed + k, index);

@@ -13,7 +13,8 @@ import { MAX_AWAITED, type AwaitedTrial, type EarlyStopping, type RungDecision }
 import { decideRung } from "../stopping/stopping-rules.ts";
 import { RungRefusal } from "../stopping/rung-answer.ts";
 import { proposalsLeft, proposeNextBatch, type SweepProposer } from "./propose-trials.ts";
-import { effectiveConfig, extendSweep, extensionOf, ExtendError, type SweepExtension } from "./extend-sweep.ts";
+import { extendSweep, ExtendError } from "./extend-sweep.ts";
+import { effectiveConfig, extensionOf, type SweepExtension } from "./sweep-extension.ts";
 
 export interface SchedulerOptions {
   /** SHA-256 of each blob dataset by name (mnist). */

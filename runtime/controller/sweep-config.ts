@@ -6,99 +6,36 @@ import { z } from "zod";
 import { ConfigError } from "../../kernels/config-errors.ts";
 import { MetricName, type ExperimentRef } from "../../protocol/messages.ts";
 import { EarlyStopping } from "../../protocol/early-stopping.ts";
-import { applyPoint, isPlainObject, sweepPoints, sweepSize, type Point } from "./expand-sweep.ts";
+import { applyPoint, isPlainObject } from "./apply-point.ts";
 import { U32_MAX, type ConfigIssue, type ExperimentEntry, type MetricSpec } from "../experiments/experiment-entry.ts";
 import { networkExperiment } from "../experiments/network/network-experiment.ts";
 import { canonicalJson, getPath } from "../experiments/plain-data.ts";
 import { SWEEP_KEYS } from "../experiments/config-keys.ts";
 import { schemaIssues } from "../experiments/schema-issues.ts";
-/** Proposals a tpe search may have outstanding when its config does not say. */
-export const TPE_BATCH = 4;
+import { specValues, type Point } from "../search/param-spec.ts";
+import type { SearchConfig } from "../search/searcher.ts";
+import { noSearch, searcherOf } from "../search/searchers.ts";
+import { searchSchema } from "../search/search-schema.ts";
 /** Past this a sweep is almost surely a typo, and checking every trial would take minutes. */
 export const MAX_TRIALS = 1_000_000;
 const MAX_TRIAL_PROBLEMS = 20;
 
-type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-export type RangeSpec = { uniform: [number, number] } | { loguniform: [number, number] } | { int: [number, number] };
-/** A list of choices or (random only) a range; ranges are closed, so both ends must be valid values. */
-export type ParamSpec = Json[] | RangeSpec;
-
 const int = (min: number, max: number) => z.int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
-
-const Choices = z.array(z.json()).min(1, "must list at least one choice").superRefine((choices, ctx) => {
-  const seen = new Map<string, number>();
-  choices.forEach((choice, i) => {
-    const key = canonicalJson(choice);
-    const first = seen.get(key);
-    if (first === undefined) seen.set(key, i);
-    else ctx.addIssue({ code: "custom", path: [i], message: `same as choice ${first}` });
-  });
-});
-
-const pair = z.tuple([z.number(), z.number()]);
-const RANGES = {
-  uniform: pair.refine(([a, b]) => a < b, "needs a < b"),
-  loguniform: pair.refine(([a]) => a > 0, "needs a > 0").refine(([a, b]) => a < b, "needs a < b"),
-  int: z.tuple([z.int(), z.int()]).refine(([a, b]) => a <= b, "needs a <= b"),
-};
-
-// A union would report only "Invalid input"; choosing the shape by its look names the real problem.
-const ParamSpecSchema = z.custom<ParamSpec>().superRefine((spec, ctx) => {
-  const check = (schema: z.ZodType, value: unknown, at: PropertyKey[]) => {
-    for (const issue of schema.safeParse(value).error?.issues ?? []) {
-      ctx.addIssue({ code: "custom", path: [...at, ...issue.path], message: issue.message });
-    }
-  };
-  if (Array.isArray(spec)) return check(Choices, spec, []);
-  const kinds = isPlainObject(spec) ? Object.keys(spec) : [];
-  const kind = kinds[0] as keyof typeof RANGES;
-  if (kinds.length === 1 && Object.hasOwn(RANGES, kind)) return check(RANGES[kind], (spec as Record<string, unknown>)[kind], [kind]);
-  ctx.addIssue({ code: "custom", message: "must be a list of choices or a range { uniform | loguniform | int: [a, b] }" });
-});
-
-export const SweepSearchSchema = z
-  .strictObject({
-    method: z.enum(["grid", "random", "tpe"]).default("grid"),
-    samples: z.int().min(1, "must be at least 1").optional(),
-    /**
-     * tpe: how many proposals may be outstanding (default TPE_BATCH); each batch is proposed from
-     * the results of those before it. No default in the parsed config, so the hash of a grid or
-     * random sweep stored before tpe existed stays the same.
-     */
-    batch: int(1, 10_000).optional(),
-    seed: z.int().min(0, "must be 0 or more").max(U32_MAX, `must be at most ${U32_MAX}`).default(0),
-    repeats: int(1, 1000).default(1),
-    parameters: z.record(z.string(), ParamSpecSchema).default({}),
-  })
-  .superRefine((search, ctx) => {
-    if (search.method === "grid" && search.samples !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["samples"], message: "only for method random (a grid takes every point)" });
-    }
-    if (search.method !== "tpe" && search.batch !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["batch"], message: "only for method tpe (grid and random points do not depend on results)" });
-    }
-    if ((search.method === "random" || search.method === "tpe") && search.samples === undefined) {
-      ctx.addIssue({ code: "custom", path: ["samples"], message: `required for method ${search.method}` });
-    }
-    if (search.method !== "grid" || !isPlainObject(search.parameters)) return;
-    for (const [path, spec] of Object.entries(search.parameters)) {
-      if (isPlainObject(spec)) ctx.addIssue({ code: "custom", path: ["parameters", path], message: "a range needs method random or tpe (a grid takes a list of choices)" });
-    }
-  }, { when: (payload) => isPlainObject(payload.value) }); // also when a field failed, to name every problem
 
 const MetricSchema = z.strictObject({
   name: MetricName,
   goal: z.enum(["maximize", "minimize"]),
 });
 
-const SweepFields = z.strictObject({
+/** The sweep's own fields; the `search` schema depends on the method the raw section names. */
+const sweepFields = (rawSearch: unknown) => z.strictObject({
   name: z.string().min(1, "must not be empty").max(100, "must be at most 100 characters")
     .regex(/^[A-Za-z0-9._-]*$/, "may use only letters, digits, '.', '_' and '-'"),
   /** A built-in experiment's name, or a folder relative to the config file (./my-experiment). */
   experiment: z.string().min(1, "must not be empty").max(500, "must be at most 500 characters").optional(),
   /** The objective the leaderboard ranks by. */
   metric: MetricSchema.optional(),
-  search: SweepSearchSchema.optional(),
+  search: searchSchema(rawSearch).optional(),
   /** Stop trials whose reports fall behind (asha or median), deciding by values only. */
   early_stopping: EarlyStopping.optional(),
   maxAttempts: int(1, 100).default(3),
@@ -110,7 +47,7 @@ const SweepFields = z.strictObject({
 
 export { SWEEP_KEYS };
 
-export type SweepSearch = z.output<typeof SweepSearchSchema>;
+export type SweepSearch = SearchConfig;
 
 /** What a sweep runs, and the content hashes that join its identity. */
 export interface SweepBuild {
@@ -124,11 +61,11 @@ export type SweepConfig = ParsedConfig & { metric: MetricSpec };
 
 /**
  * A config as `discalc train` parses it: one trial needs no objective, so `metric` is there only
- * when the config names one, the experiment has a default, or a tpe search must rank by it.
+ * when the config names one, the experiment has a default, or a searcher that learns from results must rank by it.
  */
 export type TrainConfig = ParsedConfig & { metric?: MetricSpec };
 
-type ParsedConfig = Omit<z.output<typeof SweepFields>, "experiment" | "metric"> & {
+type ParsedConfig = Omit<z.output<ReturnType<typeof sweepFields>>, "experiment" | "metric"> & {
   experiment: string;
   build: SweepBuild;
   // The base trial config's keys: any, as the experiment defines them.
@@ -159,6 +96,7 @@ export function parseSweepConfig(input: unknown, experiment?: SweepExperiment, o
 export function parseSweepConfig(input: unknown, experiment: SweepExperiment, options: { requireMetric: false }): TrainConfig;
 export function parseSweepConfig(input: unknown, experiment: SweepExperiment = NETWORK_EXPERIMENT, { requireMetric = true } = {}): TrainConfig {
   const own = isPlainObject(input) ? Object.fromEntries(Object.entries(input).filter(([k]) => SWEEP_KEYS.includes(k))) : input;
+  const SweepFields = sweepFields(isPlainObject(input) ? input.search : undefined);
   const fields = SweepFields.safeParse(own);
   const problems = fields.success ? [] : schemaIssues(SweepFields, fields.error.issues).map((issue) => issue.line);
   if (!isPlainObject(input)) throw new ConfigError(problems, "sweep config");
@@ -181,15 +119,15 @@ export function parseSweepConfig(input: unknown, experiment: SweepExperiment = N
   // A problem in a swept field belongs to the swept value; the trial check names it there.
   const baseIssues = allBaseIssues.filter((issue) => owner(swept, issue.path) === undefined);
 
-  const search = SweepSearchSchema.optional().safeParse(raw.search);
+  const search = searchSchema(raw.search).optional().safeParse(raw.search);
   if (search.success && pathProblems.length === 0) {
-    problems.push(...trialProblems(search.data ?? { method: "grid", seed: 0, repeats: 1, parameters: {} }, base.ok ? base.config : filled, baseIssues, entry));
+    problems.push(...trialProblems(search.data ?? noSearch(), base.ok ? base.config : filled, baseIssues, entry));
   } else {
     problems.push(...baseIssues.map((issue) => issue.line));
   }
   let metric: MetricSpec | undefined = fields.success ? fields.data.metric : undefined;
-  // A tpe search proposes by the objective; one trial alone (discalc train) ranks nothing.
-  const needMetric = requireMetric || fields.data?.search?.method === "tpe";
+  // A searcher that proposes from results proposes by the objective; one trial alone (discalc train) ranks nothing.
+  const needMetric = requireMetric || (fields.data?.search !== undefined && searcherOf(fields.data.search).proposer !== undefined);
   if (fields.success && !metric && base.ok) {
     try {
       metric = entry.defaultMetric(base.config);
@@ -235,12 +173,6 @@ function seedProblems(config: Record<string, unknown>, repeats: number, entry: E
   return [];
 }
 
-/** Every value a spec names: its choices, or both ends of its range. */
-function specValues(spec: unknown): unknown[] {
-  if (Array.isArray(spec)) return spec;
-  const ends = isPlainObject(spec) ? Object.values(spec)[0] : undefined;
-  return Array.isArray(ends) ? ends : [];
-}
 
 /** The swept path at or above a field, if any. */
 function owner(swept: string[], path: string): string | undefined {
@@ -253,7 +185,8 @@ function owner(swept: string[], path: string): string | undefined {
  * problems (those no swept value fixes) and then the swept values' problems.
  */
 function trialProblems(search: SweepSearch, template: unknown, baseIssues: ConfigIssue[], entry: ExperimentEntry): string[] {
-  const size = sweepSize(search);
+  const searcher = searcherOf(search);
+  const size = searcher.size(search);
   if (size * search.repeats > MAX_TRIALS) {
     const tooMany = `search: expands to ${size * search.repeats} trials (${size} points × ${search.repeats} repeats), at most ${MAX_TRIALS}`;
     return [...baseIssues.map((issue) => issue.line), tooMany];
@@ -281,7 +214,7 @@ function trialProblems(search: SweepSearch, template: unknown, baseIssues: Confi
     if (!problems.has(key)) problems.set(key, `search.parameters.${path}: value ${JSON.stringify(value)} is invalid: ${line}`);
   };
   const singles = swept.flatMap((path) => specValues(search.parameters[path]).map((value): Point => ({ [path]: value })));
-  const points = (function* () { yield* singles; yield* sweepPoints(search); })();
+  const points = (function* () { yield* singles; yield* searcher.points(search); })();
   for (const point of points) {
     const parsed = parse(point);
     if (parsed.ok) {
