@@ -6,8 +6,7 @@ import type Koa from "koa";
 import type { Registry } from "prom-client";
 import { Counter, Gauge } from "prom-client";
 import type { ResultAck, ResultBatch } from "../../protocol/messages.ts";
-import { TRIAL_STATES, type SweepState } from "./store.ts";
-import type { ControllerState } from "./state.ts";
+import { TRIAL_STATES, type Store, type SweepState } from "./store.ts";
 import { METRIC_PREFIX as P } from "../http/metrics.ts";
 
 const SWEEP_STATES: readonly SweepState[] = ["running", "paused", "done", "cancelled"];
@@ -23,7 +22,15 @@ export interface ControllerMeters {
   resultBatch(ack: ResultAck, received?: { ctx: Koa.Context; batch: ResultBatch }): void;
 }
 
-export function controllerMetrics(registry: Registry, s: ControllerState): ControllerMeters {
+/** What the gauges read when /metrics is scraped. */
+export interface MeteredSources {
+  store: Pick<Store, "liveNodeCount" | "stateCounts">;
+  readonly silentMs: number;
+  rungs: { counts: { waits: number; requests: number } };
+  relay?: { counters: { polls: number } };
+}
+
+export function controllerMetrics(registry: Registry, s: MeteredSources): ControllerMeters {
   const registers = [registry];
   const alive = (role: "relay" | "worker", withinMs: number) => s.store.liveNodeCount(role, Date.now() - withinMs);
 

@@ -3,7 +3,7 @@
 // worker that posts made-up values and hands its trials back decides nothing.
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import type { Fixture } from "./store-conformance.ts";
+import type { Fixture } from "./store-fixture.ts";
 import type { UnsignedLease, TrialRef, TrialResult } from "../../protocol/messages.ts";
 import { observationsOf } from "./propose-trials.ts";
 import { sweepImportance } from "./api-views.ts";
