@@ -1,30 +1,30 @@
 // Starts a controller: store, scheduler, blob server, the root relay, and one Koa app with
 // the node routes, the root relay's worker routes and the REST API.
-import { StallWatch, DEFAULT_STALL_MS } from "./stall-watch.ts";
+import { StallWatch, DEFAULT_STALL_MS } from "./sweeps/stall-watch.ts";
 import Koa from "koa";
-import { Store, storeLocation } from "./store.ts";
+import { Store, storeLocation } from "./store/store.ts";
 import { StoreBusyError } from "./store/store-busy.ts";
-import { Scheduler } from "./scheduler.ts";
-import { BlobStore } from "./blob-store.ts";
+import { Scheduler } from "./scheduler/scheduler.ts";
+import { BlobStore } from "./store/blob-store.ts";
 import { ControllerState } from "./state.ts";
-import { nodeRouter, fromRelayHandlers, BOOTSTRAP_SHA256 } from "./node-routes.ts";
-import { apiRouter } from "./api-routes.ts";
-import { localUpstream } from "./local-upstream.ts";
-import { registerSweep, type RegisteredSweep } from "./register-sweep.ts";
-import type { PreparedSweep } from "./prepare-sweep.ts";
-import { cachedNodeBundle } from "./bundle-cache.ts";
+import { nodeRouter, fromRelayHandlers, BOOTSTRAP_SHA256 } from "./fleet/node-routes.ts";
+import { apiRouter } from "./api/api-routes.ts";
+import { localUpstream } from "./scheduler/local-upstream.ts";
+import { registerSweep, type RegisteredSweep } from "./sweeps/register-sweep.ts";
+import type { PreparedSweep } from "./sweeps/prepare-sweep.ts";
+import { cachedNodeBundle } from "./fleet/bundle-cache.ts";
 import { Relay } from "../relay/relay.ts";
 import { relayRouter } from "../relay/routes.ts";
 import { errorMiddleware } from "../http/errors.ts";
 import { listenHttp } from "../http/listen.ts";
-import { dashboardRouter } from "./dashboard-routes.ts";
+import { dashboardRouter } from "./api/dashboard-routes.ts";
 import { newNodeId } from "../http/identity.ts";
 import { IdentitySigner } from "../http/identity-token.ts";
-import { resolveTokens } from "./tokens.ts";
+import { resolveTokens } from "./fleet/tokens.ts";
 import { createDaemonMetrics, timingMiddleware, metricsRouter } from "../http/metrics.ts";
-import { controllerMetrics } from "./controller-metrics.ts";
-import { DEFAULT_MAX_THREADS } from "./join-threads.ts";
-import { parseJoinLimit } from "./join-limiter.ts";
+import { controllerMetrics } from "./api/controller-metrics.ts";
+import { DEFAULT_MAX_THREADS } from "./fleet/join-threads.ts";
+import { parseJoinLimit } from "./fleet/join-limiter.ts";
 import { readLocalDatasetBlob } from "../../kernels/datasets/local-blobs.ts";
 
 export interface ControllerOptions {

@@ -2,18 +2,18 @@
 // relay, tokens and timing settings, and the few operations several routers need.
 import type { TokenKey } from "../http/token-key.ts";
 import type Koa from "koa";
-import type { Store } from "./store.ts";
-import type { Scheduler } from "./scheduler.ts";
-import type { BlobStore } from "./blob-store.ts";
+import type { Store } from "./store/store.ts";
+import type { Scheduler } from "./scheduler/scheduler.ts";
+import type { BlobStore } from "./store/blob-store.ts";
 import type { Relay } from "../relay/relay.ts";
-import type { ControllerMeters } from "./controller-metrics.ts";
-import { RungWaiters } from "./rung-waiters.ts";
-import type { StallWatch } from "./stall-watch.ts";
+import type { ControllerMeters } from "./api/controller-metrics.ts";
+import { RungWaiters } from "./scheduler/rung-waiters.ts";
+import type { StallWatch } from "./sweeps/stall-watch.ts";
 import type { Command, HeartbeatRequest, HeartbeatResponse, IdentityCheck, RelayStats, TrialLease } from "../../protocol/messages.ts";
 import { EarlyStopping } from "../../protocol/early-stopping.ts";
 import { commandMessage, signLeases } from "../../protocol/signed-work.ts";
 import { IdentityVerifier, type IdentitySigner, type Identity } from "../http/identity-token.ts";
-import { JoinLimiter, type JoinLimit } from "./join-limiter.ts";
+import { JoinLimiter, type JoinLimit } from "./fleet/join-limiter.ts";
 
 export class ControllerState {
   relay!: Relay;

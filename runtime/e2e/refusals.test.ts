@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflate } from "pako";
 import { startController, type Controller } from "../controller/controller.ts";
-import { prepareSweep } from "../controller/prepare-sweep.ts";
+import { prepareSweep } from "../controller/sweeps/prepare-sweep.ts";
 import { Cluster } from "./cluster.ts";
 import { routes } from "../../protocol/routes.ts";
 

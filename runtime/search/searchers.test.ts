@@ -4,8 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { ConfigError } from "../../kernels/config-errors.ts";
-import { parseSweepConfig } from "../controller/sweep-config.ts";
-import { expandSweep } from "../controller/expand-sweep.ts";
+import { parseSweepConfig } from "../controller/sweeps/sweep-config.ts";
+import { expandSweep } from "../controller/sweeps/expand-sweep.ts";
 import { registerSearcher, searcherNames, searcherOf } from "./searchers.ts";
 import { gridSearch } from "./grid-search.ts";
 

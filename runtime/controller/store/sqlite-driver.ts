@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Mutex, type SqlDriver } from "./sql-driver.ts";
 import { GroupSync } from "./group-sync.ts";
 import { WalCheckpointer } from "./wal-checkpointer.ts";
-import { ensurePrivateDir, ensurePrivateFile } from "../private-files.ts";
+import { ensurePrivateDir, ensurePrivateFile } from "./private-files.ts";
 
 function fsyncFile(path: string): void {
   const fd = openSync(path, "r");
