@@ -129,8 +129,8 @@ export async function startController(o: ControllerOptions): Promise<Controller>
       try {
         await next();
       } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (typeof code === "string" && code.startsWith("SQLITE_")) {
+        const code = store.disablingFailure(err);
+        if (code !== undefined) {
           state.storeFailure = code;
           log(`store write failed (${code}): refusing work until restarted`);
           ctx.throw(503, `controller store failed (${code}); nothing was acknowledged`);
@@ -166,10 +166,11 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     const expiry = setInterval(() => {
       if (state.storeFailure || expiring) return;
       expiring = true;
-      scheduler.expireLeases().catch((err: Error & { code?: string }) => {
-        // SQLite's failures are the disk's (full, read-only): stop taking work. PostgreSQL's may pass (a restart): retry.
-        if (store.dialect === "sqlite") {
-          state.storeFailure = err.code ?? "write error";
+      scheduler.expireLeases().catch((err: Error) => {
+        // A failure the store's driver calls lasting (a disk full or read-only): stop taking work. Others may pass: retry.
+        const code = store.disablingFailure(err, { background: true });
+        if (code !== undefined) {
+          state.storeFailure = code;
           // The same words as a request's failure: whichever write fails first, the operator reads one line.
           log(`store write failed (${state.storeFailure}): refusing work until restarted (lease expiry: ${err.message})`);
         } else log(`lease expiry failed: ${err.message}`);

@@ -112,6 +112,14 @@ export class Store {
     return this.d.close();
   }
 
+  /**
+   * The code to report when `err` (thrown by this store) means it takes no more writes until a
+   * restart, or undefined when the failure may pass; `background` for a write no request waits on.
+   */
+  disablingFailure(err: unknown, { background = false } = {}): string | undefined {
+    return this.d.disablingFailure(err, background);
+  }
+
   /** Runs `fn` as one transaction (the scheduler's rules are each one). */
   tx<T>(fn: () => Promise<T>): Promise<T> {
     return this.d.tx(fn);
