@@ -62,7 +62,7 @@ export async function runCommand(o: { config: string; threads?: number; maxThrea
       const ended = sweep.state === "done" || sweep.state === "cancelled";
       if (ended || Date.now() - shownAt >= 500) {
         const counts = await store.countsBySweep(sweepId);
-        progress.update(counts, controller.state.runningOf(sweepId, counts.leased), controller.state.stalls?.current(sweepId) ?? null);
+        progress.update(counts, controller.state.heartbeats.runningOf(sweepId, counts.leased), controller.state.stalls?.current(sweepId) ?? null);
         shownAt = Date.now();
       }
       if (ended) break;

@@ -14,10 +14,10 @@ import { DEFAULT_PAGE } from "../../../protocol/api.ts";
 
 const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
 
-export function apiRouter(s: ControllerState): Router {
+export function apiRouter(s: Pick<ControllerState, "settings" | "store" | "identities" | "health" | "scheduler" | "heartbeats" | "work" | "blobs" | "relay" | "stalls">): Router {
   const router = new Router();
   const read = (ctx: Koa.Context) => {
-    if (s.opts.privateApi) requireToken(ctx, [s.token, s.adminToken], "this read-only route (the controller runs --private)");
+    if (s.settings.privateApi) requireToken(ctx, [s.identities.token, s.identities.adminToken], "this read-only route (the controller runs --private)");
   };
   const sweepOr404 = async (ctx: Koa.Context, id: number) => (await s.store.sweep(id)) ?? ctx.throw(404, `no sweep ${id}`);
 
@@ -31,7 +31,7 @@ export function apiRouter(s: ControllerState): Router {
     read(ctx);
     const q = parseQueryWith(ctx, api.sweeps.query);
     const limit = q.limit ?? DEFAULT_PAGE;
-    ctx.body = await idPage(await s.store.sweepsPage(Number(q.cursor ?? 0), limit + 1), limit, (r) => r.id, (sw) => sweepView(s.store, sw, (id, leased) => s.runningOf(id, leased)));
+    ctx.body = await idPage(await s.store.sweepsPage(Number(q.cursor ?? 0), limit + 1), limit, (r) => r.id, (sw) => sweepView(s.store, sw, (id, leased) => s.heartbeats.runningOf(id, leased)));
   });
 
   router.get(api.sweep.path, async (ctx) => {
@@ -40,7 +40,7 @@ export function apiRouter(s: ControllerState): Router {
     const id = Number(ctx.params.id);
     if (!Number.isSafeInteger(id) || id < 1) ctx.throw(400, "path parameter 'id' must be a positive integer");
     const sweep = await sweepOr404(ctx, id);
-    ctx.body = { ...(await sweepView(s.store, sweep, (id, leased) => s.runningOf(id, leased))), config: JSON.parse(sweep.config), stalled: sweep.state === "running" ? s.stalls?.current(id) ?? null : null };
+    ctx.body = { ...(await sweepView(s.store, sweep, (id, leased) => s.heartbeats.runningOf(id, leased))), config: JSON.parse(sweep.config), stalled: sweep.state === "running" ? s.stalls?.current(id) ?? null : null };
   });
 
   router.get(api.leaderboard.path, async (ctx) => {
@@ -94,7 +94,7 @@ export function apiRouter(s: ControllerState): Router {
   router.get(api.nodes.path, async (ctx) => {
     read(ctx);
     const q = parseQueryWith(ctx, api.nodes.query);
-    ctx.body = await nodesPage(s.store, s.controllerId, s.silentMs, Number(q.cursor ?? 0), q.limit ?? DEFAULT_PAGE);
+    ctx.body = await nodesPage(s.store, s.settings.controllerId, s.settings.silentMs, Number(q.cursor ?? 0), q.limit ?? DEFAULT_PAGE);
   });
 
   // A relay's statistics as it pushed them with its last heartbeat (once a second). The
@@ -103,7 +103,7 @@ export function apiRouter(s: ControllerState): Router {
     read(ctx);
     parseQueryWith(ctx, api.stats.query);
     const id = ctx.params.id ?? "";
-    if (id === s.controllerId) {
+    if (id === s.settings.controllerId) {
       ctx.body = s.relay.stats();
       return;
     }
@@ -121,28 +121,28 @@ export function apiRouter(s: ControllerState): Router {
   });
 
   router.post(api.issueCommand.path, async (ctx) => {
-    requireAdmin(ctx, s.adminToken, "commands (admin)");
+    requireAdmin(ctx, s.identities.adminToken, "commands (admin)");
     const q = parseQueryWith(ctx, api.issueCommand.query);
     if (q.sweep !== undefined) await sweepOr404(ctx, q.sweep);
     if (q.trial !== undefined && !(await s.store.trial(q.trial))) ctx.throw(404, `no trial ${q.trial}`);
     if (q.kind === "update") ctx.throw(400, "query parameter 'kind': update is issued by deploying a bundle (POST /api/deploy)");
     if (q.trial !== undefined && q.kind !== "cancel") ctx.throw(400, `query parameter 'trial' applies only to cancel, not ${q.kind}`);
-    s.assertWritable(ctx);
+    s.health.assertWritable(ctx);
     const command = await s.scheduler.issueCommand({ kind: q.kind, sweepId: q.sweep ?? null, trialId: q.trial ?? null });
-    s.log(`command ${command.seq}: ${command.kind}${q.sweep ? ` sweep ${q.sweep}` : ""}${q.trial ? ` trial ${q.trial}` : ""}`);
+    s.settings.log(`command ${command.seq}: ${command.kind}${q.sweep ? ` sweep ${q.sweep}` : ""}${q.trial ? ` trial ${q.trial}` : ""}`);
     ctx.body = { command };
   });
 
   router.post(api.extend.path, async (ctx) => {
-    requireAdmin(ctx, s.adminToken, "extending a sweep (admin)");
+    requireAdmin(ctx, s.identities.adminToken, "extending a sweep (admin)");
     const q = parseQueryWith(ctx, api.extend.query);
     const id = Number(ctx.params.id);
     if (!Number.isSafeInteger(id) || id < 1) ctx.throw(400, "path parameter 'id' must be a positive integer");
     await sweepOr404(ctx, id);
-    s.assertWritable(ctx);
+    s.health.assertWritable(ctx);
     try {
       const { added, extension } = await s.scheduler.extendSweep(id, { samples: q.samples, repeats: q.repeats });
-      s.log(`sweep ${id} extended to ${JSON.stringify(extension)}: ${added} trial(s) added`);
+      s.settings.log(`sweep ${id} extended to ${JSON.stringify(extension)}: ${added} trial(s) added`);
       ctx.body = { sweepId: id, added, extension, total: await s.store.trialCount(id) };
     } catch (err) {
       if (err instanceof ExtendError) ctx.throw(409, err.message);
@@ -151,22 +151,22 @@ export function apiRouter(s: ControllerState): Router {
   });
 
   router.post(api.deploy.path, async (ctx) => {
-    requireAdmin(ctx, s.adminToken, "deploy (admin)");
+    requireAdmin(ctx, s.identities.adminToken, "deploy (admin)");
     const q = parseQueryWith(ctx, api.deploy.query);
     const bytes = await readRawBody(ctx, MAX_BUNDLE_BYTES);
     if (!Buffer.from(bytes.subarray(0, 32)).toString("utf8").startsWith("// discalc node bundle")) {
       ctx.throw(400, "body is not a discalc node bundle (build it with `discalc deploy`)");
     }
-    s.assertWritable(ctx);
+    s.health.assertWritable(ctx);
     const sha = await s.blobs.put(bytes, "bundle", "node-bundle", q.label ?? null);
-    const previous = await s.currentBundle();
+    const previous = await s.work.currentBundle();
     if (sha === previous) {
       ctx.body = { bundleSha: sha, changed: false, command: null };
       return;
     }
     await s.store.setMeta("current_bundle", sha);
     const command = await s.scheduler.issueCommand({ kind: "update", bundleSha: sha });
-    s.log(`deploy: bundle ${sha.slice(0, 12)} (${bytes.byteLength} bytes${q.label ? `, ${q.label}` : ""}) is current; update is command ${command.seq}`);
+    s.settings.log(`deploy: bundle ${sha.slice(0, 12)} (${bytes.byteLength} bytes${q.label ? `, ${q.label}` : ""}) is current; update is command ${command.seq}`);
     ctx.body = { bundleSha: sha, changed: true, command };
   });
 

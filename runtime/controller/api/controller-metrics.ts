@@ -1,7 +1,7 @@
 // The controller's Prometheus series. Gauges read the store (and the root relay) when
 // /metrics is scraped, so nothing on the hot paths keeps them; the counters are bumped
 // through the small ControllerMeters interface where heartbeats, leases and result batches
-// are handled (state.ts, node-routes.ts, local-upstream.ts).
+// are handled (signed-work.ts, relay-heartbeats.ts, node-routes.ts, local-upstream.ts).
 import type Koa from "koa";
 import type { Registry } from "prom-client";
 import { Counter, Gauge } from "prom-client";
@@ -27,7 +27,8 @@ export interface MeteredSources {
   store: Pick<Store, "liveNodeCount" | "stateCounts">;
   readonly silentMs: number;
   rungs: { counts: { waits: number; requests: number } };
-  relay?: { counters: { polls: number } };
+  /** The root relay, once built (it counts its own polls). */
+  relay: () => { counters: { polls: number } } | undefined;
 }
 
 export function controllerMetrics(registry: Registry, s: MeteredSources): ControllerMeters {
@@ -86,7 +87,7 @@ export function controllerMetrics(registry: Registry, s: MeteredSources): Contro
     collect() {
       // The root relay counts its polls itself; read it rather than instrument the poll path.
       this.reset();
-      this.inc(s.relay?.counters.polls ?? 0);
+      this.inc(s.relay()?.counters.polls ?? 0);
     },
   });
 

@@ -25,3 +25,9 @@ export async function decideRole(
   const least = serving.reduce((best, r) => (r.workers < best.workers ? r : best));
   return { role: "worker", relayId: least.id };
 }
+
+/** Machines per relay: the newest active sweep's `relays.fanout`. */
+export async function fanoutOf(store: Store): Promise<number> {
+  const active = (await store.sweeps()).filter((s) => s.state === "running" || s.state === "paused");
+  return active.at(-1)?.fanout ?? 8;
+}

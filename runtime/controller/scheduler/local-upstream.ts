@@ -3,17 +3,17 @@ import type { Upstream } from "../../relay/upstream.ts";
 import type { ControllerState } from "../state.ts";
 import { HttpError } from "../../../protocol/client.ts";
 
-export function localUpstream(s: ControllerState): Upstream {
-  const id = s.controllerId;
+export function localUpstream(s: Pick<ControllerState, "settings" | "health" | "work" | "heartbeats" | "scheduler" | "rungs" | "blobs" | "meters">): Upstream {
+  const id = s.settings.controllerId;
   return {
     leases: async (n) => {
-      if (s.storeFailure) throw new Error(`store not writable: ${s.storeFailure}`);
-      const trials = await s.leaseTrials(id, n);
-      return { trials, paused: await s.pausedOnly() };
+      if (s.health.failure) throw new Error(`store not writable: ${s.health.failure}`);
+      const trials = await s.work.leaseTrials(id, n);
+      return { trials, paused: await s.work.pausedOnly() };
     },
-    heartbeat: async (req, seq) => s.absorbHeartbeat(id, req, seq, undefined),
+    heartbeat: async (req, seq) => s.heartbeats.absorb(id, req, seq, undefined),
     results: async (batch) => {
-      if (s.storeFailure) throw new Error(`store not writable: ${s.storeFailure}`);
+      if (s.health.failure) throw new Error(`store not writable: ${s.health.failure}`);
       const ack = await s.scheduler.recordResults(id, batch);
       s.meters?.resultBatch(ack); // discalc_result_batches_total, discalc_results_total
       return ack;
