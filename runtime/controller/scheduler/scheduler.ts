@@ -53,7 +53,7 @@ export class Scheduler {
     this.now = opts.now ?? Date.now;
   }
 
-  /** Each sweep's config and experiment, as the controller that holds it registered them (tpe proposals, extend). */
+  /** Each sweep's config and experiment, as the controller that holds it registered them (a proposer's batches, extend). */
   private sources = new Map<number, SweepProposer>();
 
   /** Workers this scheduler has marked proven (so a batch of theirs costs no further write). */
@@ -80,7 +80,7 @@ export class Scheduler {
       if (!source) throw new ExtendError(`sweep ${sweepId} is not this controller's: start the controller with its config to extend it`);
       const before = await this.store.trialCount(sweepId);
       const { extension } = await extendSweep(this.store, row, source, want);
-      // A tpe sweep's next batch, if it had ended.
+      // A model-based sweep's next batch, if it had ended.
       await this.finishSweeps(new Set([sweepId]));
       return { added: (await this.store.trialCount(sweepId)) - before, extension };
     });

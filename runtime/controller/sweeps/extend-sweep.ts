@@ -1,6 +1,6 @@
 // `discalc sweep extend`: more samples or repeats for a running or finished sweep. Existing
 // trials are untouched: random samples are drawn from the same seeded stream (point k is the
-// same whatever the total), new repeats take the next seeds, and a tpe sweep proposes on.
+// same whatever the total), new repeats take the next seeds, and a model-based sweep (tpe) proposes on.
 // The config's own hash stays the sweep's identity (its file still resumes it); the extension
 // is kept beside it and applies wherever the search's size is read.
 import type { Store, SweepRow } from "../store/store.ts";
