@@ -6,7 +6,7 @@
 // through tsx instead (stack traces name the sources), as does an install that cannot write
 // build/ or a start while sources are being edited.
 import { pathToFileURL } from "node:url";
-import { CLI_BUNDLE_DIR, PACKAGE_ROOT, readCachedBundle } from "../runtime/controller/bundle-cache-read.mjs";
+import { CLI_BUNDLE_DIR, PACKAGE_ROOT, readCachedBundle } from "../runtime/controller/fleet/bundle-cache-read.mjs";
 
 const fromSource = process.env.DISCALC_FROM_SOURCE === "1";
 let file = fromSource ? undefined : readCachedBundle(CLI_BUNDLE_DIR, "cli", PACKAGE_ROOT)?.file;
@@ -15,6 +15,6 @@ if (!file) {
   register();
   // A bundle that cannot be built (a source that does not compile, esbuild missing) leaves the
   // sources to run, which then report the problem themselves.
-  if (!fromSource) file = await (await import("../runtime/controller/bundle-cache.ts")).cachedCliBundleFile().catch(() => undefined);
+  if (!fromSource) file = await (await import("../runtime/controller/fleet/bundle-cache.ts")).cachedCliBundleFile().catch(() => undefined);
 }
 await import(file ? pathToFileURL(file).href : "../runtime/cli.ts");

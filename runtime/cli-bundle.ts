@@ -9,8 +9,8 @@ import { build, type Plugin } from "esbuild";
 import { readFileSync } from "node:fs";
 import { basename, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BUNDLE_OPTIONS, builderInputs } from "./controller/bundle.ts";
-import { CLI_BUNDLE_DIR, PACKAGE_ROOT } from "./controller/bundle-cache-read.mjs";
+import { BUNDLE_OPTIONS, builderInputs } from "./controller/fleet/bundle.ts";
+import { CLI_BUNDLE_DIR, PACKAGE_ROOT } from "./controller/fleet/bundle-cache-read.mjs";
 
 const ENTRY = fileURLToPath(new URL("./cli.ts", import.meta.url));
 

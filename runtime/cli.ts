@@ -6,7 +6,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 // experiments, pino) takes.
 import { ConfigError } from "../kernels/config-errors.ts";
 import { tokenArgs, tokenOption, TokenOptionError } from "./commands/token-option.ts";
-import type { StoreLocation } from "./controller/store.ts";
+import type { StoreLocation } from "./controller/store/store.ts";
 
 /**
  * Each command's usage: `discalc COMMAND --help` prints its own, `discalc --help` all of them.
@@ -84,7 +84,7 @@ const int = (name: string, v: string | undefined, min: number, max: number): num
 /** A store to read beside its controller: --data DIR (SQLite) or --store URL / DISCALC_STORE (PostgreSQL). */
 const storeOption = async (values: { data?: string; store?: string }): Promise<StoreLocation | undefined> => {
   if (values.data !== undefined && values.store !== undefined) throw new UsageError("give --data DIR or --store URL, not both");
-  if (values.store !== undefined) return (await import("./controller/store.ts")).storeLocation(values.store, "");
+  if (values.store !== undefined) return (await import("./controller/store/store.ts")).storeLocation(values.store, "");
   return values.data !== undefined ? { dir: values.data } : undefined;
 };
 const required = (name: string, v: string | undefined): string => {

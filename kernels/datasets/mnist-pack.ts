@@ -2,11 +2,7 @@
 // rounded to 3 decimals) into a DSC1 blob: u8 pixels, samples in a fixed shuffled order so
 // that any prefix is class-balanced. Deterministic: every machine builds the same bytes.
 import { createRequire } from "node:module";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
-import { createHash } from "node:crypto";
 import { encodePackedDataset } from "./packed-dataset.ts";
-import { datasetBlobPath } from "./local-blobs.ts";
 
 const PIXELS = 28 * 28;
 
@@ -38,13 +34,4 @@ export function packMnist(): Uint8Array {
     for (let p = 0; p < PIXELS; p++) pixels[row * PIXELS + p] = Math.round(raw[index * PIXELS + p]! * 255);
   });
   return encodePackedDataset({ samples: order.length, features: PIXELS, classes: 10, labels, features8: pixels });
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const blob = packMnist();
-  const path = datasetBlobPath("mnist");
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, blob);
-  const sha = createHash("sha256").update(blob).digest("hex");
-  console.log(`packed mnist: ${blob.byteLength} bytes → ${path} (sha256 ${sha})`);
 }

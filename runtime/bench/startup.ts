@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Store } from "../controller/store.ts";
+import { Store } from "../controller/store/store.ts";
 
 const CLI = fileURLToPath(new URL("../../bin/discalc.mjs", import.meta.url));
 const SMALL_SWEEP = fileURLToPath(new URL("../../examples/moons-tiny.yaml", import.meta.url));

@@ -27,10 +27,10 @@ if (!process.env.DISCALC_STORE_BENCH_BUNDLED) {
   process.exit(run.status ?? 1);
 }
 
-const { Store } = await import("../controller/store.ts");
-const { Scheduler } = await import("../controller/scheduler.ts");
-const { registerSweep } = await import("../controller/register-sweep.ts");
-const { parseSweepConfig } = await import("../controller/sweep-config.ts");
+const { Store } = await import("../controller/store/store.ts");
+const { Scheduler } = await import("../controller/scheduler/scheduler.ts");
+const { registerSweep } = await import("../controller/sweeps/register-sweep.ts");
+const { parseSweepConfig } = await import("../controller/sweeps/sweep-config.ts");
 type Driver = { all(sql: string, params?: unknown[]): Promise<unknown[]>; run(sql: string, params?: unknown[]): Promise<number>; db: { exec(sql: string): void } };
 
 const TRIALS = Math.ceil(Number(args.trials) / 32) * 32;

@@ -5,10 +5,10 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Store } from "../controller/store.ts";
-import { Scheduler } from "../controller/scheduler.ts";
-import { registerSweep } from "../controller/register-sweep.ts";
-import { parseSweepConfig } from "../controller/sweep-config.ts";
+import { Store } from "../controller/store/store.ts";
+import { Scheduler } from "../controller/scheduler/scheduler.ts";
+import { registerSweep } from "../controller/sweeps/register-sweep.ts";
+import { parseSweepConfig } from "../controller/sweeps/sweep-config.ts";
 import type { TrialOutcome, TrialResult } from "../../protocol/messages.ts";
 import { bestCommand, bestFromData } from "./best.ts";
 

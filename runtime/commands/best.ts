@@ -1,9 +1,9 @@
 // `discalc best`: a sweep's leaderboard (final test accuracy, mean ± std over seeds, per
 // parameter point), from a running controller's REST API or straight from a data directory
 // (the controller may be running).
-import { Store, type StoreLocation } from "../controller/store.ts";
-import { sweepView, sweepLeaderboard, sweepImportance, NoImportanceError } from "../controller/api-views.ts";
-import { formatLeaderboard } from "../controller/leaderboard.ts";
+import { Store, type StoreLocation } from "../controller/store/store.ts";
+import { sweepView, sweepLeaderboard, sweepImportance, NoImportanceError } from "../controller/api/api-views.ts";
+import { formatLeaderboard } from "../controller/sweeps/leaderboard.ts";
 import { ApiClient, ApiError } from "../../protocol/api-client.ts";
 import type { Importance, Leaderboard, SweepView } from "../../protocol/api.ts";
 

@@ -1,7 +1,7 @@
 // `discalc controller`: loads a sweep config, starts the controller and its root relay,
 // and prints how machines join.
 import { startController, type Controller } from "../controller/controller.ts";
-import { prepareSweepFile } from "../controller/prepare-sweep.ts";
+import { prepareSweepFile } from "../controller/sweeps/prepare-sweep.ts";
 import { hostname, networkInterfaces } from "node:os";
 import { bootstrapOneLiner } from "./join.ts";
 import { chooseJoinUrl } from "./join-url.ts";

@@ -1,6 +1,6 @@
 // `discalc deploy`: bundles the node runtime with the built kernels, uploads it to the
 // controller and makes it current; the controller broadcasts `update`.
-import { buildNodeBundle } from "../controller/bundle.ts";
+import { buildNodeBundle } from "../controller/fleet/bundle.ts";
 import { apiUrl } from "../../protocol/api.ts";
 
 export async function deployCommand(o: { controller: string; adminToken: string; label?: string }, log: (m: string) => void): Promise<void> {

@@ -1,8 +1,8 @@
 // `discalc export`: writes one row per trial from a store (the controller may be running).
 import { writeFileSync } from "node:fs";
-import { Store, type StoreLocation } from "../controller/store.ts";
-import { trialView } from "../controller/api-views.ts";
-import { trialsToCsv, trialsToJsonl } from "../controller/export-trials.ts";
+import { Store, type StoreLocation } from "../controller/store/store.ts";
+import { trialView } from "../controller/api/api-views.ts";
+import { trialsToCsv, trialsToJsonl } from "../controller/sweeps/export-trials.ts";
 
 export async function exportCommand(o: { at: StoreLocation; format: "csv" | "jsonl"; sweep?: number; out?: string }): Promise<string> {
   const store = await Store.open(o.at, { serve: false });

@@ -1,9 +1,9 @@
 // A prepared sweep's trials run on this machine, through the same runTrial a worker thread
 // uses, with the blobs a lease would name: what `discalc train` runs, and the reference every
 // fleet result is checked against in the tests.
-import type { PreparedSweep } from "../controller/prepare-sweep.ts";
-import type { TrainConfig } from "../controller/sweep-config.ts";
-import { expandSweep, type ExpandedTrial } from "../controller/expand-sweep.ts";
+import type { PreparedSweep } from "../controller/sweeps/prepare-sweep.ts";
+import type { TrainConfig } from "../controller/sweeps/sweep-config.ts";
+import { expandSweep, type ExpandedTrial } from "../controller/sweeps/expand-sweep.ts";
 import { runTrial, type TrialOutcomeData, type TrialRuntime } from "../experiments/run-trial.ts";
 import { loadExperimentBlob } from "../experiments/load-experiment.ts";
 import { findDatasetSpecs, datasetKey } from "../experiments/dataset-specs.ts";

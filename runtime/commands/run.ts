@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { SingleBar, Presets } from "cli-progress";
-import type { TrialState } from "../controller/store.ts";
+import type { TrialState } from "../controller/store/store.ts";
 import type { Controller } from "../controller/controller.ts";
 import type { SweepStall } from "../../protocol/api.ts";
 import type { EventLog } from "../log.ts";
@@ -22,7 +22,7 @@ export async function runCommand(o: { config: string; threads?: number; maxThrea
   let agentExited = false;
   agent.once("exit", () => (agentExited = true));
   // So does the node bundle (for a new --data): esbuild builds it in its own process, or the bundle cache has it.
-  const initialBundle = import("../controller/bundle-cache.ts").then((m) => m.cachedNodeBundle("initial"));
+  const initialBundle = import("../controller/fleet/bundle-cache.ts").then((m) => m.cachedNodeBundle("initial"));
   initialBundle.catch(() => {}); // the controller awaits it if its store has no bundle yet
   let controller: Controller | undefined;
   let progress: Progress | undefined;
@@ -40,8 +40,8 @@ export async function runCommand(o: { config: string; threads?: number; maxThrea
   try {
     // Imported here, after the agent and the bundle are on their way: loading them is most of our own start-up.
     const [{ startController }, { prepareSweepFile }, { sweepLeaderboard }, { formatLeaderboard }, { BOOTSTRAP_ROUTES }] = await Promise.all([
-      import("../controller/controller.ts"), import("../controller/prepare-sweep.ts"), import("../controller/api-views.ts"),
-      import("../controller/leaderboard.ts"), import("./join.ts"),
+      import("../controller/controller.ts"), import("../controller/sweeps/prepare-sweep.ts"), import("../controller/api/api-views.ts"),
+      import("../controller/sweeps/leaderboard.ts"), import("./join.ts"),
     ]);
     const prepared = await prepareSweepFile(o.config);
     const config = prepared.config;
@@ -63,7 +63,7 @@ export async function runCommand(o: { config: string; threads?: number; maxThrea
       const ended = sweep.state === "done" || sweep.state === "cancelled";
       if (ended || Date.now() - shownAt >= 500) {
         const counts = await store.countsBySweep(sweepId);
-        progress.update(counts, controller.state.runningOf(sweepId, counts.leased), controller.state.stalls?.current(sweepId) ?? null);
+        progress.update(counts, controller.state.heartbeats.runningOf(sweepId, counts.leased), controller.state.stalls?.current(sweepId) ?? null);
         shownAt = Date.now();
       }
       if (ended) break;

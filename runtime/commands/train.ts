@@ -2,7 +2,7 @@
 // runTrial a worker thread uses, and prints each report and the result hash: the way to re-run
 // any trial of a sweep alone and check it. A sweep config runs its base point (swept fields
 // at their first value, repeat 0). Output closed early (`| head`) stops the trial quietly.
-import { prepareSweep } from "../controller/prepare-sweep.ts";
+import { prepareSweep } from "../controller/sweeps/prepare-sweep.ts";
 import { readConfigFile } from "../config-file.ts";
 import { isPlainObject } from "../experiments/plain-data.ts";
 import { localRun } from "./local-run.ts";

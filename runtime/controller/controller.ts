@@ -1,30 +1,36 @@
-// Starts a controller: store, scheduler, blob server, the root relay, and one Koa app with
-// the node routes, the root relay's worker routes and the REST API.
-import { StallWatch, DEFAULT_STALL_MS } from "./stall-watch.ts";
+// The controller's composition root: opens the store, builds the named services (state.ts) and
+// the root relay, and mounts one Koa app with the node routes, the root relay's worker routes,
+// the REST API, the dashboard and /metrics.
+import { StallWatch, DEFAULT_STALL_MS } from "./sweeps/stall-watch.ts";
 import Koa from "koa";
-import { Store, storeLocation } from "./store.ts";
+import { Store, storeLocation } from "./store/store.ts";
 import { StoreBusyError } from "./store/store-busy.ts";
-import { Scheduler } from "./scheduler.ts";
-import { BlobStore } from "./blob-store.ts";
-import { ControllerState } from "./state.ts";
-import { nodeRouter, fromRelayHandlers, BOOTSTRAP_SHA256 } from "./node-routes.ts";
-import { apiRouter } from "./api-routes.ts";
-import { localUpstream } from "./local-upstream.ts";
-import { registerSweep, type RegisteredSweep } from "./register-sweep.ts";
-import type { PreparedSweep } from "./prepare-sweep.ts";
-import { cachedNodeBundle } from "./bundle-cache.ts";
+import { Scheduler } from "./scheduler/scheduler.ts";
+import { BlobStore } from "./store/blob-store.ts";
+import { StoreHealth, type ControllerSettings, type ControllerState } from "./state.ts";
+import { RungWaiters } from "./scheduler/rung-waiters.ts";
+import { SignedWork } from "./scheduler/signed-work.ts";
+import { Identities } from "./fleet/identities.ts";
+import { RelayHeartbeats } from "./fleet/relay-heartbeats.ts";
+import { JoinLimiter } from "./fleet/join-limiter.ts";
+import { nodeRouter, fromRelayHandlers, BOOTSTRAP_SHA256 } from "./fleet/node-routes.ts";
+import { apiRouter } from "./api/api-routes.ts";
+import { localUpstream } from "./scheduler/local-upstream.ts";
+import { registerSweep, type RegisteredSweep } from "./sweeps/register-sweep.ts";
+import type { PreparedSweep } from "./sweeps/prepare-sweep.ts";
+import { cachedNodeBundle } from "./fleet/bundle-cache.ts";
 import { Relay } from "../relay/relay.ts";
 import { relayRouter } from "../relay/routes.ts";
 import { errorMiddleware } from "../http/errors.ts";
 import { listenHttp } from "../http/listen.ts";
-import { dashboardRouter } from "./dashboard-routes.ts";
+import { dashboardRouter } from "./api/dashboard-routes.ts";
 import { newNodeId } from "../http/identity.ts";
 import { IdentitySigner } from "../http/identity-token.ts";
-import { resolveTokens } from "./tokens.ts";
+import { resolveTokens } from "./fleet/tokens.ts";
 import { createDaemonMetrics, timingMiddleware, metricsRouter } from "../http/metrics.ts";
-import { controllerMetrics } from "./controller-metrics.ts";
-import { DEFAULT_MAX_THREADS } from "./join-threads.ts";
-import { parseJoinLimit } from "./join-limiter.ts";
+import { controllerMetrics } from "./api/controller-metrics.ts";
+import { DEFAULT_MAX_THREADS } from "./fleet/join-threads.ts";
+import { parseJoinLimit } from "./fleet/join-limiter.ts";
 import { readLocalDatasetBlob } from "../../kernels/datasets/local-blobs.ts";
 import type { EventLog } from "../log.ts";
 
@@ -115,13 +121,23 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     const scheduler = new Scheduler(store, { datasets });
     // A model-based sweep proposes its next batches here, from its config and experiment.
     if (sweep && o.config) await scheduler.setSweepSource(sweep.sweepId, { config: o.config.config, entry: o.config.entry });
-    const state = new ControllerState(store, scheduler, blobs, {
-      controllerId, token: tokens.cluster, relayToken: tokens.relay, adminToken: tokens.admin, signer, heartbeatMs,
-      identityTtlMs: Number(process.env.DISCALC_IDENTITY_TTL_MS) || 24 * 3600_000, promote: o.promote ?? true,
-      maxThreads: o.maxThreads ?? DEFAULT_MAX_THREADS, joinLimit: parseJoinLimit(process.env.DISCALC_JOIN_LIMIT),
+    const settings: ControllerSettings = {
+      controllerId, heartbeatMs, promote: o.promote ?? true, maxThreads: o.maxThreads ?? DEFAULT_MAX_THREADS,
       silentMs: o.silentMs ?? 5 * heartbeatMs, defaultLeaseMs: (o.config?.config.leaseSeconds ?? 10) * 1000,
       privateApi: o.privateApi ?? false, log,
-    });
+    };
+    const identityTtlMs = Number(process.env.DISCALC_IDENTITY_TTL_MS) || 24 * 3600_000;
+    const identities = new Identities(signer, { cluster: tokens.cluster, relay: tokens.relay, admin: tokens.admin }, identityTtlMs);
+    const meters = () => state.meters;
+    const work = new SignedWork(store, scheduler, signer, identityTtlMs, meters);
+    const state: ControllerState = {
+      settings, store, scheduler, blobs, identities, work,
+      health: new StoreHealth(),
+      rungs: new RungWaiters(scheduler),
+      joins: new JoinLimiter(parseJoinLimit(process.env.DISCALC_JOIN_LIMIT)),
+      heartbeats: new RelayHeartbeats(store, scheduler, work, identities, settings.silentMs, meters),
+      relay: undefined as unknown as Relay, // built below: it calls back into these services
+    };
 
     const app = new Koa();
     app.proxy = o.trustProxy ?? false;
@@ -130,9 +146,9 @@ export async function startController(o: ControllerOptions): Promise<Controller>
       try {
         await next();
       } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (typeof code === "string" && code.startsWith("SQLITE_")) {
-          state.storeFailure = code;
+        const code = store.disablingFailure(err);
+        if (code !== undefined) {
+          state.health.failure = code;
           log("error", "store", `store write failed (${code}): refusing work until restarted`);
           ctx.throw(503, `controller store failed (${code}); nothing was acknowledged`);
         }
@@ -141,20 +157,20 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     });
     // Prometheus: this controller's own registry; requests timed by matched route (before the routers).
     const metrics = createDaemonMetrics();
-    state.meters = controllerMetrics(metrics.registry, state);
+    state.meters = controllerMetrics(metrics.registry, { store, silentMs: settings.silentMs, rungs: state.rungs, relay: () => state.relay });
     app.use(timingMiddleware(metrics));
     state.relay = new Relay(localUpstream(state), {
-      relayId: controllerId, url: "", heartbeatMs, silentMs: state.silentMs, log, startSeq: await store.lastCommandSeq(),
+      relayId: controllerId, url: "", heartbeatMs, silentMs: settings.silentMs, log, startSeq: await store.lastCommandSeq(),
     });
     const nodes = nodeRouter(state);
     const root = relayRouter(state.relay, {
-      verifier: state.verifier, relayId: controllerId,
-      statsTokens: [state.adminToken], fromRelay: fromRelayHandlers(state), localBlob: (sha) => blobs.get(sha),
+      verifier: identities.verifier, relayId: controllerId,
+      statsTokens: [identities.adminToken], fromRelay: fromRelayHandlers(state), localBlob: (sha) => blobs.get(sha),
     });
     const rest = apiRouter(state);
     const dashboard = dashboardRouter();
     // GET /metrics: open like the read-only API, a token under --private.
-    const prom = metricsRouter(metrics.registry, { tokens: o.privateApi ? [state.token, state.adminToken] : undefined });
+    const prom = metricsRouter(metrics.registry, { tokens: o.privateApi ? [identities.token, identities.adminToken] : undefined });
     for (const r of [nodes, root, rest, dashboard, prom]) app.use(r.routes()).use(r.allowedMethods());
     const { server, port } = await listenHttp(app, o.port ?? 7070, o.host ?? "0.0.0.0", { maxConnections: o.maxConnections });
     const url = `http://${o.host && o.host !== "0.0.0.0" ? o.host : "127.0.0.1"}:${port}`;
@@ -165,14 +181,15 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     const stallTimer = setInterval(() => void state.stalls!.tick().catch((err: Error) => log("warn", "stall", `stall watch failed: ${err.message}`)), state.stalls.intervalMs);
     let expiring = false;
     const expiry = setInterval(() => {
-      if (state.storeFailure || expiring) return;
+      if (state.health.failure || expiring) return;
       expiring = true;
-      scheduler.expireLeases().catch((err: Error & { code?: string }) => {
-        // SQLite's failures are the disk's (full, read-only): stop taking work. PostgreSQL's may pass (a restart): retry.
-        if (store.dialect === "sqlite") {
-          state.storeFailure = err.code ?? "write error";
+      scheduler.expireLeases().catch((err: Error) => {
+        // A failure the store's driver calls lasting (a disk full or read-only): stop taking work. Others may pass: retry.
+        const code = store.disablingFailure(err, { background: true });
+        if (code !== undefined) {
+          state.health.failure = code;
           // The same words as a request's failure: whichever write fails first, the operator reads one line.
-          log("error", "store", `store write failed (${state.storeFailure}): refusing work until restarted (lease expiry: ${err.message})`);
+          log("error", "store", `store write failed (${code}): refusing work until restarted (lease expiry: ${err.message})`);
         } else log("error", "store", `lease expiry failed: ${err.message}`);
       }).finally(() => (expiring = false));
     }, Math.max(100, Math.min(1000, heartbeatMs)));

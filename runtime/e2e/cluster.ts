@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bootstrapOneLiner } from "../commands/join.ts";
-import { BOOTSTRAP_SHA256 } from "../controller/node-routes.ts";
+import { BOOTSTRAP_SHA256 } from "../controller/fleet/node-routes.ts";
 import { ApiClient } from "../../protocol/api-client.ts";
 
 const CLI = fileURLToPath(new URL("../../bin/discalc.mjs", import.meta.url));

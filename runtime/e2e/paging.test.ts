@@ -6,7 +6,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startController, type Controller } from "../controller/controller.ts";
-import { prepareSweep } from "../controller/prepare-sweep.ts";
+import { prepareSweep } from "../controller/sweeps/prepare-sweep.ts";
 import { ApiClient, ApiError } from "../../protocol/api-client.ts";
 import type { TrialResult } from "../../protocol/messages.ts";
 

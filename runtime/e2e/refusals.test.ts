@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflate } from "pako";
 import { startController, type Controller } from "../controller/controller.ts";
-import { prepareSweep } from "../controller/prepare-sweep.ts";
+import { prepareSweep } from "../controller/sweeps/prepare-sweep.ts";
 import { Cluster } from "./cluster.ts";
 import { routes } from "../../protocol/routes.ts";
 
@@ -146,7 +146,7 @@ test("blob paths that try to walk out are refused; unknown blobs are 404", async
   }
   assert.equal((await call("/v1/blobs/../../etc/passwd", { cookie: workerCookie })).status, 404);
   assert.equal((await call(`/v1/blobs/${"0".repeat(64)}`, { cookie: workerCookie })).status, 404);
-  const bundle = await controller.state.currentBundle();
+  const bundle = await controller.state.work.currentBundle();
   assert.equal((await call(`/v1/blobs/${bundle}`)).status, 401, "blobs need an identity");
   assert.equal((await call(`/v1/blobs/${bundle}`, { cookie: workerCookie })).status, 200);
 });

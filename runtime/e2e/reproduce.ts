@@ -1,6 +1,6 @@
 // Re-runs a sweep's trials alone in this process (as `discalc train` does): the reference every
 // fleet result must equal.
-import { prepareSweep } from "../controller/prepare-sweep.ts";
+import { prepareSweep } from "../controller/sweeps/prepare-sweep.ts";
 import { localRun, type LocalRun } from "../commands/local-run.ts";
 
 export type Reproducer = LocalRun;

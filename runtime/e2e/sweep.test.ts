@@ -4,8 +4,8 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { Cluster, waitFor } from "./cluster.ts";
-import { parseSweepConfig } from "../controller/sweep-config.ts";
-import { expandSweep } from "../controller/expand-sweep.ts";
+import { parseSweepConfig } from "../controller/sweeps/sweep-config.ts";
+import { expandSweep } from "../controller/sweeps/expand-sweep.ts";
 import { verifyExactlyOnce } from "./verify.ts";
 
 const cluster = new Cluster();

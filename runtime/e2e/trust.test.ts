@@ -264,7 +264,7 @@ test("the one-line join refuses a bootstrap that is not the one it pins", { time
   await new Promise<void>((r) => impostor.listen(0, "127.0.0.1", r));
   try {
     const { bootstrapOneLiner } = await import("../commands/join.ts");
-    const { BOOTSTRAP_SHA256 } = await import("../controller/node-routes.ts");
+    const { BOOTSTRAP_SHA256 } = await import("../controller/fleet/node-routes.ts");
     const line = bootstrapOneLiner(`http://127.0.0.1:${(impostor.address() as { port: number }).port}`, BOOTSTRAP_SHA256, { token: c.token });
     const p = c.spawn("pinned-join", ["sh", "-c", line], { node: false });
     const code = await p.exited;

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { pedAnovaImportance, type ImportanceInput } from "./importance.ts";
 import { mulberry32 } from "../mulberry32.ts";
-import type { ParamSpec } from "../controller/sweep-config.ts";
+import type { ParamSpec } from "./param-spec.ts";
 
 /** Uniform in [0, 1) from the seeded generator. */
 function uniform01(seed: number): () => number {

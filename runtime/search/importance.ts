@@ -5,7 +5,7 @@
 // (p_all, the paper's region γ = 1), and the Pearson divergence ∫ (p_top/p_all − 1)² p_all.
 // One dimension at a time, on a grid of at most 50 points, so it is linear in the trials and
 // needs no model fitting: cheap enough to recompute on every finished trial.
-import type { ParamSpec } from "../controller/sweep-config.ts";
+import type { ParamSpec } from "./param-spec.ts";
 import { canonicalJson } from "../experiments/plain-data.ts";
 
 export interface ImportanceInput { params: Record<string, unknown>; value: number }

@@ -1,7 +1,7 @@
 // A parameter's value drawn at random from a u32 stream, as Optuna's RandomSampler draws it
 // (uniform, log-uniform, a uniform integer, a uniform choice): random search and the TPE's
 // start-up phase draw with the same code.
-import type { ParamSpec } from "../controller/sweep-config.ts";
+import type { ParamSpec } from "./param-spec.ts";
 
 /** A float in [0, 1) from 53 random bits (two draws), exact in a double. */
 export function unit(next: () => number): number {

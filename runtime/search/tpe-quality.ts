@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import type { ParamSpec } from "../controller/sweep-config.ts";
+import type { ParamSpec } from "./param-spec.ts";
 import { FUNCTIONS, OPTIMIZERS, branin, hartmann6, mixed, type Fn } from "../bench/search/objective/experiment.ts";
 import { proposeTpe, type Observation } from "./tpe.ts";
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { ParamSpec } from "../controller/sweep-config.ts";
+import type { ParamSpec } from "./param-spec.ts";
 import { gamma, proposeTpe, splitObservations, type Observation, type TpeOptions } from "./tpe.ts";
 
 const MIXED: Record<string, ParamSpec> = {

@@ -6,21 +6,14 @@
 // constant_liar (constant_liar=True): each sees the batch's earlier points as the worst results.
 // Pure: the points follow from the arguments alone, so a controller can recompute them after a
 // restart and any machine gets the same ones.
-import type { ParamSpec } from "../controller/sweep-config.ts";
+import type { ParamSpec } from "./param-spec.ts";
 import { canonicalJson } from "../experiments/plain-data.ts";
 import { CategoricalParzen, NumericalParzen, type Unit } from "./parzen-estimator.ts";
 import { proposalStream } from "./proposal-stream.ts";
 import { randomValue, unit } from "./random-value.ts";
+import type { Observation } from "./searcher.ts";
 
-export interface Observation {
-  /** The point's values by parameter path (the same keys as the space). */
-  params: Record<string, unknown>;
-  /** The objective (already averaged over repeats), or null when the point failed. */
-  value: number | null;
-  /** "done" trials rank before "pruned" ones; a pruned one ranks by the step it reached (later is better), then value. */
-  state: "done" | "pruned";
-  step?: number;
-}
+export type { Observation };
 
 export interface TpeOptions {
   seed: number;

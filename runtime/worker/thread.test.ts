@@ -14,8 +14,8 @@ import type { UnsignedLease } from "../../protocol/messages.ts";
 import { compileKernels } from "../../kernels/load.ts";
 import { readLocalDatasetBlob } from "../../kernels/datasets/local-blobs.ts";
 import { reproducer } from "../e2e/reproduce.ts";
-import { prepareSweep } from "../controller/prepare-sweep.ts";
-import { expandSweep } from "../controller/expand-sweep.ts";
+import { prepareSweep } from "../controller/sweeps/prepare-sweep.ts";
+import { expandSweep } from "../controller/sweeps/expand-sweep.ts";
 
 const module = await compileKernels();
 const EXAMPLES = fileURLToPath(new URL("../../examples/", import.meta.url));

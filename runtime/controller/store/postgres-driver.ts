@@ -117,6 +117,11 @@ export class PostgresDriver implements SqlDriver {
     await this.client().query(sql);
   }
 
+  /** PostgreSQL's failures may pass (a server restart, a dropped connection): callers retry. */
+  disablingFailure(): string | undefined {
+    return undefined;
+  }
+
   async close(): Promise<void> {
     const lock = this.lockClient;
     this.lockClient = undefined;

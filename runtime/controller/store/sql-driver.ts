@@ -20,6 +20,13 @@ export interface SqlDriver {
    * committed, or a connection already given back).
    */
   afterCommit(fn: () => void): void;
+  /**
+   * The code to report when `err` leaves this store unable to take writes until a restart (the
+   * controller then refuses work), or undefined for a failure that may pass. `background`: a
+   * write no request waits on (lease expiry), which a driver may judge differently. Each driver
+   * knows its own errors, so the controller never reads a database's codes.
+   */
+  disablingFailure(err: unknown, background: boolean): string | undefined;
   close(): Promise<void>;
 }
 

@@ -157,7 +157,7 @@ test("an answer that reads a commit not yet synced waits for the sync; a failed 
     assert.ok(events.indexOf("sync ends") < events.indexOf("duplicate answered"), events.join(", "));
     fail = true;
     const doomed = d.tx(async () => void (await d.run("INSERT INTO t VALUES (2)")));
-    await assert.rejects(doomed, (err: Error & { code?: string }) => err.code === "SQLITE_IOERR_FSYNC");
+    await assert.rejects(doomed, (err: Error & { code?: string }) => err.code === "SQLITE_IOERR_FSYNC" && d.disablingFailure(err, false) === "SQLITE_IOERR_FSYNC");
     fail = false;
     await assert.rejects(d.all("SELECT 1"), /fsync .* failed/, "nothing more after a failed sync");
     await assert.rejects(d.tx(async () => {}), /fsync .* failed/);
@@ -182,5 +182,16 @@ test("close waits for a commit's sync under way; the commit's caller is answered
     began = true;
     await new Promise((r) => setTimeout(r, 50));
     await real();
+  });
+});
+
+test("the driver names the failures after which the store takes no writes: SQLite's own codes, and any failed background write", async () => {
+  await withDriver(async (d) => {
+    const failed = await d.run("INSERT INTO t VALUES (1, 2)").catch((err: unknown) => err);
+    assert.match(String(d.disablingFailure(failed, false)), /^SQLITE_/, "what SQLite threw, by its own code");
+    assert.equal(d.disablingFailure(Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" }), false), "SQLITE_FULL");
+    assert.equal(d.disablingFailure(new Error("a bug"), false), undefined);
+    assert.equal(d.disablingFailure(new Error("a bug"), true), "write error");
+    assert.equal(d.disablingFailure(Object.assign(new Error("busy"), { code: "EBUSY" }), true), "EBUSY");
   });
 });

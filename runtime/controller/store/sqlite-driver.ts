@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Mutex, type SqlDriver } from "./sql-driver.ts";
 import { GroupSync } from "./group-sync.ts";
 import { WalCheckpointer } from "./wal-checkpointer.ts";
-import { ensurePrivateDir, ensurePrivateFile } from "../private-files.ts";
+import { ensurePrivateDir, ensurePrivateFile } from "./private-files.ts";
 
 function fsyncFile(path: string): void {
   const fd = openSync(path, "r");
@@ -55,7 +55,7 @@ interface OpenTx {
   afterCommit: Array<() => void>;
 }
 
-/** A failed fsync of the WAL: the store takes nothing more (the controller's SQLITE_ latch sees the code). */
+/** A failed fsync of the WAL: the store takes nothing more (disablingFailure sees its SQLITE_ code). */
 class SyncFailure extends Error {
   readonly code = "SQLITE_IOERR_FSYNC";
 }
@@ -255,6 +255,14 @@ export class SqliteDriver implements SqlDriver {
     this.db.exec(sql);
     // Rare (start-up, migrations): the sync may stay on this thread.
     this.syncNow();
+  }
+
+  /** SQLite's failures are the disk's (full, read-only, a failed fsync): none of them passes. */
+  disablingFailure(err: unknown, background: boolean): string | undefined {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (typeof code === "string" && code.startsWith("SQLITE_")) return code;
+    // A background write (lease expiry) that failed in any way would fail again on every tick.
+    return background ? (typeof code === "string" ? code : "write error") : undefined;
   }
 
   async close(): Promise<void> {

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { zipSync } from "fflate";
 import { tempDataDir, npy, idx } from "../../datasets/test-files.ts";
 import { reproducer } from "../../e2e/reproduce.ts";
-import { prepareSweep } from "../../controller/prepare-sweep.ts";
+import { prepareSweep } from "../../controller/sweeps/prepare-sweep.ts";
 import { decodePackedDataset } from "../../../kernels/datasets/packed-dataset.ts";
 import { readLocalDatasetBlob } from "../../../kernels/datasets/local-blobs.ts";
 

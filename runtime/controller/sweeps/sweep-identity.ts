@@ -1,0 +1,24 @@
+// What a stored sweep runs and ranks by, read from its stored config. A sweep stored by the
+// first release has no build or metric: it ran the built-in network and ranked by test accuracy.
+import type { ExperimentRef } from "../../../protocol/messages.ts";
+import type { EarlyStopping } from "../../../protocol/early-stopping.ts";
+import type { MetricSpec } from "../../experiments/experiment-entry.ts";
+import { DEFAULT_EXPERIMENT } from "../../experiments/registry.ts";
+
+export interface StoredSweepIdentity {
+  experiment: ExperimentRef;
+  /** Packed data files' blobs by dataset key. */
+  datasets: Record<string, string>;
+  metric: MetricSpec;
+  earlyStopping: EarlyStopping | null;
+}
+
+export function storedSweepIdentity(configJson: string): StoredSweepIdentity {
+  const config = JSON.parse(configJson) as { build?: { experiment?: ExperimentRef; datasets?: Record<string, string> }; metric?: MetricSpec; early_stopping?: EarlyStopping };
+  return {
+    experiment: config.build?.experiment ?? { name: DEFAULT_EXPERIMENT, sha: null },
+    datasets: config.build?.datasets ?? {},
+    metric: config.metric ?? { name: "testAccuracy", goal: "maximize" },
+    earlyStopping: config.early_stopping ?? null,
+  };
+}
