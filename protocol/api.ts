@@ -41,6 +41,12 @@ export const TrialView = z.object({
   id: z.int(), sweepId: z.int(), index: z.int(), point: z.int(), repeat: z.int(),
   params: z.record(z.string(), z.unknown()), seed: z.number(), state: z.string(), attempts: z.int(),
   /**
+   * The trial's resolved config: the sweep's values with this trial's point applied, its seed
+   * and every default filled, exactly what its worker ran (`discalc train --trial` runs it
+   * again). On one trial and in `export`, not in lists.
+   */
+  config: z.record(z.string(), z.unknown()).optional(),
+  /**
    * The shown attempt's reports in order, each with its `step`: the report's number, or the
    * experiment's own `step` metric when it reports one. Only on request (`metrics=1`, or one trial).
    */
@@ -115,6 +121,12 @@ export const api = {
   },
   /** One trial with all its reports. */
   trial: { path: "/api/trials/:id", query: z.strictObject({}), response: TrialView },
+  /**
+   * A stored blob's bytes by SHA-256 (an experiment, a packed dataset, a bundle): what a worker
+   * fetched to run a trial, for `discalc train --trial` to run it again elsewhere. Always behind
+   * the cluster or admin token (the bytes are the researcher's code and data).
+   */
+  blob: { path: "/api/blobs/:sha", query: z.strictObject({}) },
   nodes: { path: "/api/nodes", query: z.strictObject(paging), response: pageOf(NodeView) },
   commands: { path: "/api/commands", query: z.strictObject(paging), response: pageOf(Command) },
   /** POST: issue a command (admin). */

@@ -40,8 +40,11 @@ const COMMAND_USAGE: ReadonlyArray<readonly [string, string]> = [
         the network (controller → relays → workers, alive/silent/gone, live statistics) and each sweep's progress`],
   ["best", `  best --sweep ID (--controller URL [--token T] | --data DIR | --store URL) [--top N] [--json] [--importance]
         a sweep's leaderboard by its metric (mean ± std over seeds per point); --json prints the rows (all unless --top)`],
-  ["train", `  train CONFIG [--json]
-        run one trial of any experiment here (a sweep config: its base point); print each report and the result hash`],
+  ["train", `  train CONFIG [--json] [--save FILE]
+  train --trial N (--controller URL [--token T] | --data DIR | --store URL) [--json] [--save FILE]
+        run one trial here and print its parameters, resolved config, reports and result hash:
+        CONFIG runs the config's own values (not its search); --trial N reruns a stored trial of a sweep
+        and checks its hash against the stored one (exit 1 on a mismatch); --save writes its state (weights)`],
   ["bench", `  bench [--quick]
         benchmark the kernels against naive JavaScript and tfjs-wasm`],
 ];
@@ -127,9 +130,21 @@ async function main(argv: string[]): Promise<number> {
   const b = { type: "boolean", default: false } as const;
   switch (command) {
     case "train": {
-      const { positionals, values } = args(rest, { json: b }, 1);
+      const { positionals, values } = parseArgs({ args: rest, options: { json: b, trial: s, controller: s, data: s, store: s, save: s, ...tokenArgs("token") }, allowPositionals: true, strict: true });
       const { trainCommand } = await import("./commands/train.ts");
-      return trainCommand(positionals[0]!, values.json!);
+      const trial = int("trial", values.trial, 1, Number.MAX_SAFE_INTEGER);
+      if (trial === undefined) {
+        if (positionals.length !== 1) throw new UsageError(positionals.length ? `expected 1 argument (CONFIG), got ${positionals.length}` : "give CONFIG, or --trial N with --controller, --data or --store");
+        for (const flag of ["controller", "data", "store"] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --trial N (a config file runs its own values)`);
+        return trainCommand({ config: positionals[0]!, save: values.save, json: values.json! });
+      }
+      if (positionals.length) throw new UsageError("--trial N takes no CONFIG (the stored trial is its own config)");
+      const data = await storeOption(values);
+      if ((data === undefined) === (values.controller === undefined)) throw new UsageError("--trial N needs one of --controller URL, --data DIR or --store URL");
+      return trainCommand({
+        trial, data, save: values.save, json: values.json!,
+        ...(values.controller !== undefined && { controller: await controllerOption(values.controller), token: tokenOption(values, "token") }),
+      });
     }
     case "run": {
       const { positionals, values } = args(rest, { threads: s, "max-threads": s, data: s, new: b, verbose: b }, 1);

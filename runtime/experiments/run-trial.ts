@@ -42,6 +42,8 @@ export interface TrialRuntime {
    * is handed back to run later (its decision is waiting on trials that cannot run now).
    */
   decide?(step: number): EarlyStopKind | "continue";
+  /** Keep a copy of the state's bytes in the outcome (`discalc train --save`); workers send only its hash. */
+  keepState?: boolean;
 }
 
 export type EarlyStopKind = "prune" | "release";
@@ -61,6 +63,8 @@ export interface TrialOutcomeData {
   runMs: number;
   /** Set when the stopping rule ended the trial at a report (its reports end there). */
   earlyStop?: { kind: EarlyStopKind; step: number };
+  /** The state's bytes, with `keepState` and a state returned. */
+  state?: Uint8Array;
 }
 
 export async function runTrial(spec: TrialSpec, rt: TrialRuntime): Promise<TrialOutcomeData> {
@@ -132,7 +136,16 @@ async function runWith(
   if (notFinite !== null) throw new TrialDiverged(`diverged: the final metrics: ${notFinite}`, reports);
   const metrics = result.metrics === undefined ? {} : checkMetrics(result.metrics, "the final metrics");
   const info = result.info === undefined ? {} : checkMetrics(result.info, "info");
-  return { resultSha256: stateSha256(result.state as RunResult["state"], metrics), metrics, reports, info, runMs };
+  const state = rt.keepState ? stateBytes(result.state as RunResult["state"]) : undefined;
+  return { resultSha256: stateSha256(result.state as RunResult["state"], metrics), metrics, reports, info, runMs, ...(state && { state }) };
+}
+
+/** A copy of the state's bytes (it may live in a wasm memory the next trial reuses). */
+function stateBytes(state: RunResult["state"]): Uint8Array | undefined {
+  if (state === undefined || state === null) return undefined;
+  if (state instanceof ArrayBuffer || state instanceof SharedArrayBuffer) return new Uint8Array(state).slice();
+  if (ArrayBuffer.isView(state)) return new Uint8Array(state.buffer, state.byteOffset, state.byteLength).slice();
+  return undefined;
 }
 
 /** SHA-256 of the state's bytes; without a state, of the final metrics as canonical JSON. */

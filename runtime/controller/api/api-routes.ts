@@ -82,13 +82,24 @@ export function apiRouter(s: Pick<ControllerState, "settings" | "store" | "ident
     ctx.body = await idPage(rows, limit, (r) => r.id, view);
   });
 
+  router.get(api.blob.path, async (ctx) => {
+    requireToken(ctx, [s.identities.token, s.identities.adminToken], "a blob (the researcher's code and data)");
+    parseQueryWith(ctx, api.blob.query);
+    const sha = String(ctx.params.sha);
+    if (!/^[0-9a-f]{64}$/.test(sha)) ctx.throw(400, "path parameter 'sha' must be a SHA-256 in lowercase hex");
+    const bytes = (await s.blobs.get(sha)) ?? ctx.throw(404, `no blob ${sha}`);
+    ctx.type = "application/octet-stream";
+    ctx.set("cache-control", "private, max-age=31536000, immutable");
+    ctx.body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  });
+
   router.get(api.trial.path, async (ctx) => {
     read(ctx);
     parseQueryWith(ctx, api.trial.query);
     const id = Number(ctx.params.id);
     if (!Number.isSafeInteger(id) || id < 1) ctx.throw(400, "path parameter 'id' must be a positive integer");
     const t = (await s.store.trial(id)) ?? ctx.throw(404, `no trial ${id}`);
-    ctx.body = await trialView(s.store, t, { metrics: true });
+    ctx.body = await trialView(s.store, t, { metrics: true, config: true });
   });
 
   router.get(api.nodes.path, async (ctx) => {

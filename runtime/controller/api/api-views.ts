@@ -13,7 +13,8 @@ import { storedSweepIdentity } from "../sweeps/sweep-identity.ts";
 export type { TrialView };
 
 /** A trial as the API shows it; its reports only with `metrics` (they are most of the bytes). */
-export async function trialView(store: Store, t: TrialRow, opts: { metrics?: boolean } = { metrics: true }): Promise<TrialView> {
+/** A trial as the API shows it; its reports with `metrics`, its resolved config with `config` (one trial, and export). */
+export async function trialView(store: Store, t: TrialRow, opts: { metrics?: boolean; config?: boolean } = { metrics: true, config: true }): Promise<TrialView> {
   const stored = await store.result(t.id);
   const shownAttempt = stored?.attempt ?? t.attempts;
   // `step` is the report's number, unless the experiment reports a metric of that name (its own step count).
@@ -27,6 +28,7 @@ export async function trialView(store: Store, t: TrialRow, opts: { metrics?: boo
   return {
     id: t.id, sweepId: t.sweep_id, index: t.idx, point: t.point, repeat: t.repeat,
     params: JSON.parse(t.params) as Record<string, unknown>, seed: t.seed, state: t.state, attempts: t.attempts,
+    ...(opts.config && { config: JSON.parse(t.config) as Record<string, unknown> }),
     ...(metrics && { metrics }), final: stored ? (JSON.parse(stored.metrics) as Record<string, number>) : null, objective: stored?.objective ?? null,
     result, resultSha256: stored?.result_sha ?? null, weightsSha256: stored?.result_sha ?? null,
     pruned, error: t.state === "done" || t.state === "pruned" ? null : t.last_error,

@@ -3,7 +3,7 @@ import type { TrialView } from "../api/api-views.ts";
 
 /** Fixed columns; then one column per final metric name found in the trials (final.<name>). */
 export const CSV_COLUMNS = [
-  "trial_id", "sweep_id", "index", "point", "repeat", "seed", "state", "attempts", "params",
+  "trial_id", "sweep_id", "index", "point", "repeat", "seed", "state", "attempts", "params", "config",
   "reports", "objective", "result_sha256", "worker_id", "error", "pruned_step", "pruned_reason",
 ] as const;
 
@@ -17,7 +17,7 @@ export function trialsToCsv(trials: TrialView[]): string {
   const lines = [[...CSV_COLUMNS, ...names.map((n) => `final.${n}`)].map(csvCell).join(",")];
   for (const t of trials) {
     const row = [
-      t.id, t.sweepId, t.index, t.point, t.repeat, t.seed, t.state, t.attempts, t.params,
+      t.id, t.sweepId, t.index, t.point, t.repeat, t.seed, t.state, t.attempts, t.params, t.config,
       t.metrics?.length ?? null, t.objective, t.resultSha256, t.workerId, t.error, t.pruned?.step, t.pruned?.reason, ...names.map((n) => t.final?.[n]),
     ];
     lines.push(row.map(csvCell).join(","));

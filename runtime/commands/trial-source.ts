@@ -1,0 +1,90 @@
+// Where `discalc train --trial N` reads a stored trial from: the store itself (--data DIR or
+// --store URL, beside a running controller or not) or a controller's REST API (--controller URL
+// --token T). Either way the same things: the trial's resolved config, parameters and seed, the
+// hash the fleet stored, the sweep's experiment and data blobs.
+import { Store, type StoreLocation } from "../controller/store/store.ts";
+import { BlobStore } from "../controller/store/blob-store.ts";
+import { ApiClient } from "../../protocol/api-client.ts";
+import type { ExperimentRef } from "../../protocol/messages.ts";
+
+export interface StoredTrial {
+  id: number;
+  sweepId: number;
+  sweepName: string;
+  index: number;
+  state: string;
+  params: Record<string, unknown>;
+  seed: number;
+  /** The resolved trial config its worker ran. */
+  config: Record<string, unknown>;
+  /** The hash the fleet stored for it, or null (not finished, or failed). */
+  resultSha256: string | null;
+  /** The sweep's experiment and its packed data files' blobs by dataset key. */
+  experiment: ExperimentRef;
+  datasets: Record<string, string>;
+}
+
+export interface TrialSource {
+  /** Where it reads, for messages. */
+  where: string;
+  trial(id: number): Promise<StoredTrial>;
+  blob(sha: string): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+interface SweepBuild { build?: { experiment?: ExperimentRef; datasets?: Record<string, string> } }
+
+const buildOf = (config: SweepBuild) => ({
+  experiment: config.build?.experiment ?? { name: "network", sha: null },
+  datasets: config.build?.datasets ?? {},
+});
+
+export async function storeTrialSource(at: StoreLocation): Promise<TrialSource> {
+  const store = await Store.open(at, { serve: false });
+  const blobs = new BlobStore(store);
+  return {
+    where: store.where,
+    async trial(id) {
+      const t = await store.trial(id);
+      if (!t) throw new Error(`--trial ${id}: no such trial in ${store.where}`);
+      const sweep = (await store.sweep(t.sweep_id))!;
+      const result = await store.result(id);
+      return {
+        id, sweepId: t.sweep_id, sweepName: sweep.name, index: t.idx, state: t.state,
+        params: JSON.parse(t.params) as Record<string, unknown>, seed: t.seed,
+        config: JSON.parse(t.config) as Record<string, unknown>, resultSha256: result?.result_sha ?? null,
+        ...buildOf(JSON.parse(sweep.config) as SweepBuild),
+      };
+    },
+    async blob(sha) {
+      const bytes = await blobs.get(sha);
+      if (!bytes) throw new Error(`blob ${sha} is not in ${store.where}`);
+      return bytes;
+    },
+    close: () => store.close(),
+  };
+}
+
+export function apiTrialSource(controller: string, token: string | undefined): TrialSource {
+  const client = new ApiClient(controller, token);
+  return {
+    where: `the controller at ${controller}`,
+    async trial(id) {
+      const t = await client.get("trial", {}, { id });
+      if (!t.config) throw new Error(`the controller at ${controller} does not give trial configs (an older version): use --data or --store`);
+      const sweep = await client.get("sweep", {}, { id: t.sweepId });
+      return {
+        id, sweepId: t.sweepId, sweepName: sweep.name, index: t.index, state: t.state, params: t.params, seed: t.seed,
+        config: t.config, resultSha256: t.resultSha256, ...buildOf(sweep.config as SweepBuild),
+      };
+    },
+    async blob(sha) {
+      const res = await fetch(new URL(`/api/blobs/${sha}`, controller), {
+        headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(120_000),
+      });
+      if (!res.ok) throw new Error(`blob ${sha} from ${controller}: ${res.status} ${(await res.text()).slice(0, 300)}`);
+      return new Uint8Array(await res.arrayBuffer());
+    },
+    close: async () => {},
+  };
+}
