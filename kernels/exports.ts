@@ -88,6 +88,8 @@ export interface KernelExports {
   fillF32(dst: Ptr, n: number, value: number): void;
   fillNormal(dst: Ptr, n: number, state: Ptr, mean: number, std: number): void;
   fillUniform(dst: Ptr, n: number, state: Ptr, lo: number, hi: number): void;
+  firstIndexOutside(idx: Ptr, n: number, bound: number): number;
+  embeddingBackward(dy: Ptr, idx: Ptr, count: number, cols: number, dTable: Ptr): void;
 }
 
 /** Unary op ids shared with kernels/assembly/unary.ts. */

@@ -23,3 +23,4 @@ export { softmaxRows, softmaxRowsBackward, nllLoss, nllLossBackward } from "./so
 export { stridedCopy } from "./strided";
 export { sgemmBatched } from "./gemm-batched";
 export { fillF32, fillNormal, fillUniform } from "./fill";
+export { firstIndexOutside, embeddingBackward } from "./embedding";

@@ -34,14 +34,23 @@ export class Engine {
     this.k = instance.k;
     this.allocator = new BlockAllocator(instance);
     this.metaPtr = instance.allocBytes(4 * 4 * MAX_RANK);
-    this.defaultRng = this.newRng(seed);
+    this.defaultRng = instance.allocBytes(16);
+    this.k.rngSeed(this.defaultRng, seed >>> 0, NN_STREAM);
   }
 
-  /** A generator state in wasm (16 bytes, never freed: one per seeded draw site). */
-  newRng(seed: number, stream = NN_STREAM): number {
-    const state = this.instance.allocBytes(16);
-    this.k.rngSeed(state, seed >>> 0, stream);
-    return state;
+  /**
+   * Runs fn with a generator state: a fresh one seeded by `seed` (in a block freed afterwards,
+   * so a seeded draw per step does not grow the heap), or nn's own when seed is undefined.
+   */
+  withRng<T>(seed: number | undefined, fn: (state: number) => T): T {
+    if (seed === undefined) return fn(this.defaultRng);
+    const state = this.allocator.alloc(16);
+    try {
+      this.k.rngSeed(state, seed >>> 0, NN_STREAM);
+      return fn(state);
+    } finally {
+      this.allocator.release(state, 16);
+    }
   }
 
   /**

@@ -125,6 +125,29 @@ const cases: Case[] = [
     ref: ([p, t]) => ({ data: Float64Array.of(p!.data.reduce((s, v, i) => s + (v - t!.data[i]!) ** 2, 0) / 12), shape: [] }),
   },
   {
+    name: "embedding, repeated indices", shapes: [[4, 3]], run: (n, [w]) => n.embedding(Int32Array.of(2, 0, 2, 3, 2, 1), w!, [2, 3]),
+    ref: ([w]) => ({ data: Float64Array.from([2, 0, 2, 3, 2, 1].flatMap((r) => [...w!.data.slice(r * 3, r * 3 + 3)])), shape: [2, 3, 3] }),
+  },
+  {
+    name: "layerNorm with weight and bias", shapes: [[3, 5], [5], [5]], run: (n, [x, w, b]) => n.layerNorm(x!, [5], w!, b!, 1e-5),
+    ref: ([x, w, b]) => R.binary(R.binary(R.alongDim(x!, -1, (v) => {
+      const mu = v.reduce((a, c) => a + c, 0) / v.length;
+      const variance = v.reduce((a, c) => a + (c - mu) ** 2, 0) / v.length;
+      return v.map((c) => (c - mu) / Math.sqrt(variance + 1e-5));
+    }), w!, (p, q) => p * q), b!, (p, q) => p + q),
+  },
+  {
+    name: "layerNorm over two trailing dimensions", shapes: [[2, 2, 3]], run: (n, [x]) => n.layerNorm(x!, [2, 3]),
+    ref: ([x]) => {
+      const flat = R.alongDim({ data: x!.data, shape: [2, 6] }, -1, (v) => {
+        const mu = v.reduce((a, c) => a + c, 0) / v.length;
+        const variance = v.reduce((a, c) => a + (c - mu) ** 2, 0) / v.length;
+        return v.map((c) => (c - mu) / Math.sqrt(variance + 1e-5));
+      });
+      return { data: flat.data, shape: [2, 2, 3] };
+    },
+  },
+  {
     name: "a tensor used twice (gradients summed)", shapes: [[2, 3]], run: (_, [x]) => x!.tanh().mul(x!).add(x!),
     ref: ([x]) => R.map(x!, (v) => Math.tanh(v) * v + v),
   },
@@ -134,6 +157,22 @@ for (const c of cases) test(`gradient check: ${c.name}`, () => check(c));
 
 test("the gradient check fails on a wrong gradient (it can fail)", () => {
   assert.throws(() => check({ name: "wrong", shapes: [[3]], run: (_, [x]) => x!.mul(2), ref: ([x]) => R.map(x!, (v) => 2.01 * v) }));
+});
+
+test("dropout: a seeded mask zeroes about p of the elements, scales the rest by 1/(1 − p), and routes the gradient through it", () => {
+  nn.tidy(() => {
+    const x = nn.tensor(new Float32Array(4000).fill(1), [4000], { requiresGrad: true });
+    const y = nn.dropout(x, 0.25, { seed: 3 });
+    const v = y.data();
+    const zeros = v.filter((c) => c === 0).length;
+    assert.ok(zeros > 900 && zeros < 1100, `zeros ${zeros}`);
+    assert.ok(v.every((c) => c === 0 || c === Math.fround(1 / 0.75)));
+    assert.deepEqual(nn.dropout(x, 0.25, { seed: 3 }).data(), v, "the same seed, the same mask");
+    assert.equal(nn.dropout(x, 0.25, { training: false }), x);
+    y.sum().backward();
+    assert.deepEqual(x.grad!.data(), v);
+    x.dispose();
+  });
 });
 
 test("every op's temporaries are freed by tidy", () => {

@@ -9,7 +9,8 @@ import * as reduce from "./ops-reduce.ts";
 import * as layout from "./ops-layout.ts";
 import * as matmulOps from "./ops-matmul.ts";
 import * as softmaxOps from "./ops-softmax.ts";
-import { Linear, type LinearOptions } from "./modules.ts";
+import { Linear, Embedding, LayerNorm, type LinearOptions } from "./modules.ts";
+import * as layers from "./ops-layers.ts";
 import { Sgd, Adam, clipGradNorm, type Optimizer, type SgdOptions, type AdamOptions } from "./optim.ts";
 import { stateOf, loadState } from "./state.ts";
 import { warmup, cosineSchedule } from "./schedules.ts";
@@ -58,7 +59,7 @@ export function createNN(instance: KernelInstance, seed: number) {
     /** Standard normal values (Box–Muller on xoshiro128** in wasm). */
     randn(shape: number[], options: RandnOptions = {}): Tensor {
       const t = leaf(shape, "randn", options);
-      e.k.fillNormal(t.ptr, t.size, options.seed === undefined ? e.defaultRng : e.newRng(options.seed), 0, 1);
+      e.withRng(options.seed, (rng) => e.k.fillNormal(t.ptr, t.size, rng, 0, 1));
       return t;
     },
     /** Reseeds the generator of draws without their own seed. */
@@ -73,6 +74,7 @@ export function createNN(instance: KernelInstance, seed: number) {
     reshape: layout.reshape, transpose: layout.transpose, narrow: layout.narrow, cat: layout.cat, expand: layout.expand,
     matmul: matmulOps.matmul, linear: matmulOps.linear,
     softmax: softmaxOps.softmax, logSoftmax: softmaxOps.logSoftmax,
+    embedding: layers.embedding, layerNorm: layers.layerNorm, dropout: layers.dropout,
     crossEntropy: softmaxOps.crossEntropy, nllLoss: softmaxOps.nllLoss, mseLoss: softmaxOps.mseLoss,
 
     /** Runs fn without recording gradients (evaluation). */
@@ -87,6 +89,13 @@ export function createNN(instance: KernelInstance, seed: number) {
     Linear: function (inFeatures: number, outFeatures: number, options?: LinearOptions) {
       return new Linear(e, inFeatures, outFeatures, options);
     } as unknown as new (inFeatures: number, outFeatures: number, options?: LinearOptions) => Linear,
+
+    Embedding: function (numEmbeddings: number, embeddingDim: number, options?: { seed?: number }) {
+      return new Embedding(e, numEmbeddings, embeddingDim, options);
+    } as unknown as new (numEmbeddings: number, embeddingDim: number, options?: { seed?: number }) => Embedding,
+    LayerNorm: function (shape: number | number[], options?: { eps?: number; elementwiseAffine?: boolean }) {
+      return new LayerNorm(e, shape, options);
+    } as unknown as new (shape: number | number[], options?: { eps?: number; elementwiseAffine?: boolean }) => LayerNorm,
 
     optim: {
       sgd: (params: Tensor[], options: SgdOptions): Optimizer => new Sgd(params, options),
