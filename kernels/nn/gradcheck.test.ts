@@ -148,6 +148,28 @@ const cases: Case[] = [
     },
   },
   {
+    // The module's parameters are inputs here: x [B=2, T=3, d=4], in-proj [12, 4] + [12], out-proj [4, 4] + [4], 2 heads.
+    name: "multi-head attention (batch first, causal mask)", shapes: [[2, 3, 4], [12, 4], [12], [4, 4], [4]],
+    run: (n, [x, wi, bi, wo, bo]) => {
+      const mha = new n.MultiheadAttention(4, 2, { batchFirst: true, seed: 1 });
+      for (const p of mha.parameters()) p.dispose();
+      Object.assign(mha, { inProjWeight: wi, inProjBias: bi, outProjWeight: wo, outProjBias: bo });
+      return mha.forward(x!, x!, x!, { attnMask: n.tensor([0, -1e9, -1e9, 0, 0, -1e9, 0, 0, 0], [3, 3]), needWeights: false })[0];
+    },
+    ref: ([x, wi, bi, wo, bo]) => {
+      const lin = (t: R.Ref, w: R.Ref, b: R.Ref) => R.binary(R.matmul(t, R.transpose(w, 0, 1)), b, (p, q) => p + q);
+      const rows = (t: R.Ref, from: number, count: number, cols: number): R.Ref =>
+        ({ data: t.data.slice(from * cols, (from + count) * cols), shape: cols === 1 ? [count] : [count, cols] });
+      const heads = (t: R.Ref) => R.transpose({ data: t.data, shape: [2, 3, 2, 2] }, 1, 2); // [B, h, T, hd]
+      const proj = (i: number) => heads(lin(x!, rows(wi!, 4 * i, 4, 4), rows(bi!, 4 * i, 4, 1)));
+      const [q, k, v] = [proj(0), proj(1), proj(2)];
+      const mask = { data: Float64Array.of(0, -1e9, -1e9, 0, 0, -1e9, 0, 0, 0), shape: [3, 3] };
+      const scores = R.binary(R.map(R.matmul(q, R.transpose(k, 2, 3)), (s) => s / Math.SQRT2), mask, (p, m) => p + m);
+      const merged = R.transpose(R.matmul(R.softmax(scores, -1, false), v), 1, 2);
+      return lin({ data: merged.data, shape: [2, 3, 4] }, wo!, bo!);
+    },
+  },
+  {
     name: "a tensor used twice (gradients summed)", shapes: [[2, 3]], run: (_, [x]) => x!.tanh().mul(x!).add(x!),
     ref: ([x]) => R.map(x!, (v) => Math.tanh(v) * v + v),
   },

@@ -4,3 +4,4 @@ export { Tensor } from "./tensor.ts";
 export type { Linear, LinearOptions, Embedding, LayerNorm, Module } from "./modules.ts";
 export type { Optimizer, SgdOptions, AdamOptions } from "./optim.ts";
 export type { DropoutOptions } from "./ops-layers.ts";
+export type { MultiheadAttention, MultiheadAttentionOptions, AttentionCall } from "./attention.ts";

@@ -11,6 +11,7 @@ import * as matmulOps from "./ops-matmul.ts";
 import * as softmaxOps from "./ops-softmax.ts";
 import { Linear, Embedding, LayerNorm, type LinearOptions } from "./modules.ts";
 import * as layers from "./ops-layers.ts";
+import { MultiheadAttention, type MultiheadAttentionOptions } from "./attention.ts";
 import { Sgd, Adam, clipGradNorm, type Optimizer, type SgdOptions, type AdamOptions } from "./optim.ts";
 import { stateOf, loadState } from "./state.ts";
 import { warmup, cosineSchedule } from "./schedules.ts";
@@ -96,6 +97,9 @@ export function createNN(instance: KernelInstance, seed: number) {
     LayerNorm: function (shape: number | number[], options?: { eps?: number; elementwiseAffine?: boolean }) {
       return new LayerNorm(e, shape, options);
     } as unknown as new (shape: number | number[], options?: { eps?: number; elementwiseAffine?: boolean }) => LayerNorm,
+    MultiheadAttention: function (embedDim: number, numHeads: number, options?: MultiheadAttentionOptions) {
+      return new MultiheadAttention(e, embedDim, numHeads, options);
+    } as unknown as new (embedDim: number, numHeads: number, options?: MultiheadAttentionOptions) => MultiheadAttention,
 
     optim: {
       sgd: (params: Tensor[], options: SgdOptions): Optimizer => new Sgd(params, options),
