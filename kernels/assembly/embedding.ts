@@ -1,6 +1,7 @@
 // Embedding lookups for ctx.nn: rows of a table gathered by index (forward: data.ts's
 // gatherRowsF32) and their gradient scattered back, summed in index order so repeated
 // indices add up the same way everywhere.
+import { axpy } from "./reduce";
 
 /** The first i with idx[i] outside [0, bound), or −1. */
 export function firstIndexOutside(idx: usize, n: i32, bound: i32): i32 {
@@ -16,15 +17,6 @@ export function embeddingBackward(dy: usize, idx: usize, count: i32, cols: i32, 
   const rowBytes = <usize>cols << 2;
   for (let r = 0; r < count; r++) {
     const row = <usize>load<i32>(idx + (<usize>r << 2));
-    const dst = dTable + row * rowBytes, src = dy + <usize>r * rowBytes;
-    let j = 0;
-    for (; j + 4 <= cols; j += 4) {
-      const o = <usize>j << 2;
-      v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
-    }
-    for (; j < cols; j++) {
-      const o = <usize>j << 2;
-      store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
-    }
+    axpy(dTable + row * rowBytes, dy + <usize>r * rowBytes, cols, 1);
   }
 }

@@ -65,6 +65,7 @@ const cases: Case[] = [
   { name: "add, broadcast on both sides", shapes: [[3, 1, 5], [4, 1]], run: (_, [a, b]) => a!.add(b!), ref: ([a, b]) => R.binary(a!, b!, (x, y) => x + y) },
   { name: "add, size 1 and rank 0", shapes: [[1], []], run: (_, [a, b]) => a!.add(b!), ref: ([a, b]) => R.binary(a!, b!, (x, y) => x + y) },
   { name: "add, same shape", shapes: [[2, 7], [2, 7]], run: (_, [a, b]) => a!.add(b!), ref: ([a, b]) => R.binary(a!, b!, (x, y) => x + y) },
+  { name: "add, leading ones only ([1, 3] + [3], the same tensor twice)", shapes: [[3]], run: (n, [a]) => n.add(a!.reshape(1, 3), a!).add(a!), ref: ([a]) => ({ data: a!.data.map((v) => 3 * v), shape: [1, 3] }) },
   { name: "sub, broadcast left", shapes: [[4, 1], [3, 1, 5]], run: (_, [a, b]) => a!.sub(b!), ref: ([a, b]) => R.binary(a!, b!, (x, y) => x - y) },
   { name: "mul, broadcast right", shapes: [[2, 3, 5], [5]], run: (_, [a, b]) => a!.mul(b!), ref: ([a, b]) => R.binary(a!, b!, (x, y) => x * y) },
   { name: "mul, broadcast middle", shapes: [[2, 1, 3], [1, 4, 1]], run: (_, [a, b]) => nn.mul(a!, b!), ref: ([a, b]) => R.binary(a!, b!, (x, y) => x * y) },

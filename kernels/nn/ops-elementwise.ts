@@ -83,15 +83,15 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
     cur = next;
     curShape = nextShape;
   }
-  // The sums are in place; only the shape's leading ones differ: a same-size relabelling.
-  return relabel(cur, shape);
-}
-
-/** A fresh (untaped) tensor's values under another shape of the same size. */
-function relabel(t: Tensor, shape: Shape): Tensor {
-  if (sameShape(t.shape, shape)) return t;
-  (t as { shape: Shape }).shape = shape.slice();
-  return t;
+  if (cur === g) {
+    // Only leading ones differ ([1, n] to [n]): a copy, since g may be another input's gradient too.
+    cur = e.make(shape);
+    e.k.fillF32(cur.ptr, cur.size, 0);
+    e.k.axpy(cur.ptr, g.ptr, cur.size, 1);
+  }
+  // cur is this function's own tensor: its leading ones can be dropped in place.
+  (cur as { shape: Shape }).shape = shape.slice();
+  return cur;
 }
 
 function binary(op: BinaryName, a: Tensor, b: Tensor | number): Tensor {

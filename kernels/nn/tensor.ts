@@ -15,7 +15,7 @@ export class Tensor {
   /** Whether backward() computes a gradient for this tensor (set on leaves, inherited by results). */
   requiresGrad = false;
   /** The op that made this tensor, when gradients flow through it. */
-  creator: Omit<TapeNode, never> | null = null;
+  creator: TapeNode | null = null;
   private disposed = false;
   /** @internal Buffers that live and die with this tensor (a max's indices, a loss's labels). */
   attached: Tensor[] | null = null;
