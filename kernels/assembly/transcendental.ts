@@ -23,7 +23,8 @@ const SQRT_HALF: f32 = 0.707106781186547524;
 
 /** e^x: x = n·ln2 + r, |r| ≤ ln2/2; e^r by a degree-7 polynomial; 2^n in two halves so n = 128 fits. */
 @inline export function expV(x: v128): v128 {
-  const xc = f32x4.max(f32x4.min(x, f32x4.splat(EXP_OVERFLOW)), f32x4.splat(EXP_UNDERFLOW));
+  // pmin/pmax (one instruction each on x64) keep a NaN x: x is their first operand.
+  const xc = f32x4.pmax(f32x4.pmin(x, f32x4.splat(EXP_OVERFLOW)), f32x4.splat(EXP_UNDERFLOW));
   const fx = f32x4.floor(f32x4.add(f32x4.mul(xc, f32x4.splat(LOG2E)), f32x4.splat(0.5)));
   let r = f32x4.sub(xc, f32x4.mul(fx, f32x4.splat(LN2_HI)));
   r = f32x4.sub(r, f32x4.mul(fx, f32x4.splat(LN2_LO)));
@@ -35,7 +36,8 @@ const SQRT_HALF: f32 = 0.707106781186547524;
   y = poly(y, r, 1.6666665459e-1);
   y = poly(y, r, 5.0000001201e-1);
   y = f32x4.add(f32x4.add(f32x4.mul(y, z), r), f32x4.splat(1));
-  const n = i32x4.trunc_sat_f32x4_s(fx);
+  // fx is integral and small: adding 1.5·2^23 puts it in the low mantissa bits (cheaper than trunc_sat).
+  const n = i32x4.sub(f32x4.add(fx, f32x4.splat(12582912.0)), i32x4.splat(0x4b400000));
   const half = i32x4.shr_s(n, 1);
   y = f32x4.mul(f32x4.mul(y, pow2(half)), pow2(i32x4.sub(n, half)));
   // Past the range: +inf above, 0 below (NaN compares false and stays NaN).

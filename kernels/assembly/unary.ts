@@ -23,6 +23,17 @@ export const UNARY_SQRT: i32 = 6;
 
 /** y = f(x) for n elements (in place allowed). */
 export function unaryForward(kind: i32, x: usize, y: usize, n: i32): void {
+  // One inlined copy of the loop per kind, with the kind a constant: its dispatch folds away.
+  if (kind == UNARY_EXP) forwardLoop(UNARY_EXP, x, y, n);
+  else if (kind == UNARY_LOG) forwardLoop(UNARY_LOG, x, y, n);
+  else if (kind == UNARY_TANH) forwardLoop(UNARY_TANH, x, y, n);
+  else if (kind == UNARY_SIGMOID) forwardLoop(UNARY_SIGMOID, x, y, n);
+  else if (kind == UNARY_GELU) forwardLoop(UNARY_GELU, x, y, n);
+  else if (kind == UNARY_RELU) forwardLoop(UNARY_RELU, x, y, n);
+  else forwardLoop(UNARY_SQRT, x, y, n);
+}
+
+@inline function forwardLoop(kind: i32, x: usize, y: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
@@ -48,6 +59,16 @@ export function unaryForward(kind: i32, x: usize, y: usize, n: i32): void {
 
 /** dx = f'(x) · dy, given the forward's input x and output y. */
 export function unaryBackward(kind: i32, x: usize, y: usize, dy: usize, dx: usize, n: i32): void {
+  if (kind == UNARY_EXP) backwardLoop(UNARY_EXP, x, y, dy, dx, n);
+  else if (kind == UNARY_LOG) backwardLoop(UNARY_LOG, x, y, dy, dx, n);
+  else if (kind == UNARY_TANH) backwardLoop(UNARY_TANH, x, y, dy, dx, n);
+  else if (kind == UNARY_SIGMOID) backwardLoop(UNARY_SIGMOID, x, y, dy, dx, n);
+  else if (kind == UNARY_GELU) backwardLoop(UNARY_GELU, x, y, dy, dx, n);
+  else if (kind == UNARY_RELU) backwardLoop(UNARY_RELU, x, y, dy, dx, n);
+  else backwardLoop(UNARY_SQRT, x, y, dy, dx, n);
+}
+
+@inline function backwardLoop(kind: i32, x: usize, y: usize, dy: usize, dx: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
