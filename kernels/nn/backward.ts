@@ -14,27 +14,44 @@ export function backward(output: Tensor, seed?: Tensor): void {
   const nodes = reachableNodes(output);
   e.tidy(() =>
     e.noGrad(() => {
+      // Gradients of intermediates are freed as soon as nothing needs them (held counts how
+      // many entries of `grads` point at a tensor: a backward may pass its gradient on as is).
       const grads = new Map<Tensor, Tensor>();
-      if (seed) grads.set(output, seed.check("backward"));
-      else {
-        const one = e.make(output.shape);
-        e.k.fillF32(one.ptr, 1, 1);
-        grads.set(output, one);
+      const held = new Map<Tensor, number>();
+      const hold = (t: Tensor) => held.set(t, (held.get(t) ?? 0) + 1);
+      const drop = (t: Tensor) => {
+        const n = (held.get(t) ?? 0) - 1;
+        if (n > 0) return void held.set(t, n);
+        held.delete(t);
+        if (t !== seed && e.inInnermostScope(t)) t.dispose();
+      };
+      let first = seed?.check("backward");
+      if (!first) {
+        first = e.make(output.shape);
+        e.k.fillF32(first.ptr, 1, 1);
       }
+      grads.set(output, first);
+      hold(first);
       for (const { node, output: out } of nodes) {
         const g = grads.get(out);
         if (!g) continue;
-        const inputGrads = node.backward(g);
+        grads.delete(out);
+        // Its own scope: the temporaries of this gradient are freed before the next node runs.
+        const inputGrads = e.tidy(() => node.backward(g));
+        const made = inputGrads.filter((t): t is Tensor => t !== null);
+        made.forEach(hold);
         node.inputs.forEach((input, i) => {
           const gi = inputGrads[i];
           if (!gi || !input.requiresGrad) return;
-          if (input.creator) {
-            const prev = grads.get(input);
-            grads.set(input, prev ? add(prev, gi) : gi);
-          } else {
-            accumulateLeaf(input, gi);
-          }
+          if (!input.creator) return accumulateLeaf(input, gi);
+          const prev = grads.get(input);
+          const next = prev ? add(prev, gi) : gi;
+          grads.set(input, next);
+          hold(next);
+          if (prev) drop(prev);
         });
+        made.forEach(drop);
+        drop(g);
       }
     }),
   );

@@ -126,6 +126,11 @@ export class Engine {
     return result;
   }
 
+  /** Whether t belongs to the innermost tidy scope (made in it, not returned out of it yet). */
+  inInnermostScope(t: Tensor): boolean {
+    return this.scopes[this.scopes.length - 1]?.has(t) ?? false;
+  }
+
   /** Takes a tensor out of every scope: it lives until disposed (what tidy does to parameters). */
   keep(t: Tensor): Tensor {
     for (const s of this.scopes) s.delete(t);
