@@ -9,7 +9,7 @@ const MIN_BLOCK = 64;
 /** Bytes of the class a request of `bytes` falls in: 64, then four classes per power of two. */
 export function sizeClass(bytes: number): number {
   if (bytes <= MIN_BLOCK) return MIN_BLOCK;
-  const power = 2 ** Math.floor(Math.log2(bytes - 1));
+  const power = 2 ** (31 - Math.clz32(bytes - 1)); // the largest power of two below bytes (exact, unlike log2)
   const quarter = power / 4;
   return Math.ceil(bytes / quarter) * quarter;
 }

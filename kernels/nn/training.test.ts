@@ -152,3 +152,12 @@ test("noGrad records nothing; backward on a non-scalar without a gradient is ref
     assert.throws(() => w.add(nn.zeros([3])), /shapes \[2\] and \[3\] do not broadcast/);
   });
 });
+
+test("schedules: linear warm-up, and cosine annealing computed in wasm", () => {
+  const nn = fresh();
+  assert.deepEqual([0, 4, 9, 20].map((s) => nn.schedules.warmup(s, 10)), [0.1, 0.5, 1, 1]);
+  assert.equal(nn.schedules.cosine(0, 100, 0.1), 0.1);
+  assert.ok(Math.abs(nn.schedules.cosine(50, 100, 0.1) - 0.05) < 1e-12);
+  assert.ok(Math.abs(nn.schedules.cosine(100, 100, 0.1)) < 1e-12);
+  assert.ok(Math.abs(nn.schedules.cosine(150, 100, 0.1)) < 1e-12, "past the end it stays at 0");
+});
