@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { compileKernels, instantiateKernels } from "../index.ts";
 import { createNN, type NN } from "./nn.ts";
+import { slowTest } from "../slow-test.ts";
 
 const module = await compileKernels();
 const fresh = (seed = 1) => createNN(instantiateKernels(module), seed);
@@ -70,14 +71,18 @@ test("the same seed gives bit-identical parameters on two separate instances; an
   assert.notEqual(sha(a), sha(c));
 });
 
-test("memory is flat over 2,000 steps inside tidy (tensors, bytes and the wasm heap)", () => {
+for (const [steps, skip] of [[2_000, false], [20_000, slowTest]] as const) {
+  test(`memory is flat over ${steps.toLocaleString("en")} steps inside tidy (tensors, bytes and the wasm heap)`, { skip }, () => memoryIsFlat(steps));
+}
+
+function memoryIsFlat(steps: number): void {
   const instance = instantiateKernels(module);
   const nn = createNN(instance, 1);
   const seen = new Map<number, { bytes: number; tensors: number; heap: number }>();
-  const run = train(nn, 2000, (step) => {
-    if (step === 0 || step === 1 || step === 1999) seen.set(step, { ...nn.memory(), heap: instance.k.heapTop() });
+  const run = train(nn, steps, (step) => {
+    if (step === 0 || step === 1 || step === steps - 1) seen.set(step, { ...nn.memory(), heap: instance.k.heapTop() });
   });
-  const [first, second, last] = [seen.get(0)!, seen.get(1)!, seen.get(1999)!];
+  const [first, second, last] = [seen.get(0)!, seen.get(1)!, seen.get(steps - 1)!];
   assert.ok(first.tensors > 0 && first.bytes > 0);
   assert.deepEqual({ ...last, heap: 0 }, { ...first, heap: 0 });
   // The heap's high-water mark settles at the second step: the first made the gradients and
@@ -89,7 +94,7 @@ test("memory is flat over 2,000 steps inside tidy (tensors, bytes and the wasm h
   run.x.dispose();
   for (const p of run.params) p.dispose();
   assert.deepEqual(nn.memory(), { bytes: 0, tensors: 0 });
-});
+}
 
 test("stateOf and loadState round-trip the parameters", () => {
   const nn = fresh(3);
