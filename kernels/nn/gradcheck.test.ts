@@ -105,6 +105,16 @@ const cases: Case[] = [
   },
   { name: "expand", shapes: [[3, 1]], run: (n, [x]) => n.expand(x!, [2, 3, 4]), ref: ([x]) => R.binary(x!, { data: new Float64Array(24), shape: [2, 3, 4] }, (v) => v) },
   { name: "matmul 2-D, odd", shapes: [[3, 5], [5, 7]], run: (_, [a, b]) => a!.matmul(b!), ref: ([a, b]) => R.matmul(a!, b!) },
+  {
+    name: "matmul with vectors (vector @ matrix, batched @ vector, dot)", shapes: [[4], [4, 3], [2, 3, 4]],
+    run: (_, [v, m, b]) => nn.cat([v!.matmul(m!).reshape(1, 3), b!.matmul(v!).reshape(2, 3), v!.matmul(v!).reshape(1, 1).mul(nn.ones([1, 3]))], 0),
+    ref: ([v, m, b]) => {
+      const vm = R.matmul({ data: v!.data, shape: [1, 4] }, m!).data;
+      const bv = R.matmul(b!, { data: v!.data, shape: [4, 1] }).data;
+      const dot = v!.data.reduce((s, x) => s + x * x, 0);
+      return { data: Float64Array.from([...vm, ...bv, dot, dot, dot]), shape: [4, 3] };
+    },
+  },
   { name: "matmul 1×1", shapes: [[1, 1], [1, 1]], run: (_, [a, b]) => a!.matmul(b!), ref: ([a, b]) => R.matmul(a!, b!) },
   { name: "matmul batched @ 2-D", shapes: [[2, 3, 4], [4, 5]], run: (_, [a, b]) => a!.matmul(b!), ref: ([a, b]) => R.matmul(a!, b!) },
   { name: "matmul batched @ batched", shapes: [[2, 3, 4], [2, 4, 5]], run: (_, [a, b]) => a!.matmul(b!), ref: ([a, b]) => R.matmul(a!, b!) },

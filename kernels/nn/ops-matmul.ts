@@ -4,13 +4,21 @@
 // batch order (a C stride of 0).
 import type { Tensor } from "./tensor.ts";
 import { broadcastShapes, sameShape, sizeOf } from "./shape.ts";
-import { expand } from "./ops-layout.ts";
+import { expand, reshape } from "./ops-layout.ts";
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
   const e = a.check("matmul").engine;
   b.check("matmul");
-  if (a.shape.length < 2 || b.shape.length < 2) {
-    throw new RangeError(`matmul: both operands need rank ≥ 2 (got [${a.shape}] and [${b.shape}]); reshape a vector to [1, n] or [n, 1]`);
+  if (a.shape.length === 0 || b.shape.length === 0) throw new RangeError(`matmul: operands need rank ≥ 1 (got [${a.shape}] and [${b.shape}])`);
+  // Vectors as PyTorch treats them: a [k] on the left is [1, k], on the right [k, 1]; that dimension is dropped again.
+  if (a.shape.length === 1 || b.shape.length === 1) {
+    const a2 = a.shape.length === 1 ? reshape(a, [1, a.shape[0]!]) : a;
+    const b2 = b.shape.length === 1 ? reshape(b, [b.shape[0]!, 1]) : b;
+    const y = matmul(a2, b2);
+    const shape = y.shape.slice();
+    if (b.shape.length === 1) shape.pop();
+    if (a.shape.length === 1) shape.splice(shape.length - (b.shape.length === 1 ? 1 : 2), 1);
+    return reshape(y, shape);
   }
   const m = a.shape[a.shape.length - 2]!, k = a.shape[a.shape.length - 1]!;
   const k2 = b.shape[b.shape.length - 2]!, n = b.shape[b.shape.length - 1]!;
