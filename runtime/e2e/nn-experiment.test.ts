@@ -1,11 +1,13 @@
 // End to end, ctx.nn: a model written with tensors and gradients (examples/nn-mlp) runs through
-// a controller, a relay daemon and two agents; every trial's weights' hash is reproduced in
-// this process and by `discalc train`.
+// a controller and a relay daemon on an agent of two threads; every trial's weights' hash is
+// reproduced by the same trial run alone in this process (runTrial, as `discalc train` runs it).
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
-import { Cluster, waitFor } from "./cluster.ts";
-import { verifyExactlyOnce, waitForSweepEnd } from "./verify.ts";
+import type { Cluster } from "./cluster.ts";
+import { sweepOnFleet } from "./verify.ts";
+import { reproducer } from "./reproduce.ts";
 
 const clusters: Cluster[] = [];
 after(() => Promise.all(clusters.map((c) => c.stopAll())));
@@ -20,29 +22,15 @@ const SWEEP = {
   search: { method: "grid", repeats: 2, parameters: { hidden: [8, 16] } },
 };
 
-test("a ctx.nn model trains on a fleet through a relay daemon; every hash reproduces alone and under discalc train", { timeout: 180_000 }, async () => {
-  const c = new Cluster();
-  clusters.push(c);
-  const config = c.writeConfig("nn", SWEEP);
-  await c.startController(config);
-  c.startRelay();
-  await waitFor(async () => (await c.client.getAll("nodes")).some((n) => n.role === "relay" && n.url && n.state === "alive"),
-    30_000, "the relay", () => c.dump());
-  c.startAgent(1);
-  c.startAgent(1);
-  const sweep = await waitForSweepEnd(c);
-  assert.equal(sweep.state, "done", c.dump());
-  const trials = await verifyExactlyOnce(c, SWEEP);
+test("a ctx.nn model trains on a fleet through a relay daemon; every hash reproduces alone", { timeout: 180_000 }, async () => {
+  const trials = await sweepOnFleet(clusters, SWEEP, { threads: 2, viaRelay: true, timeoutMs: 120_000 });
   assert.equal(trials.length, 4);
+  const alone = await reproducer(SWEEP, tmpdir());
   for (const t of trials) {
+    assert.equal(t.state, "done", `trial ${t.id}: ${t.error}`);
     assert.deepEqual(t.metrics!.map((m) => m.step), [1, 2], `trial ${t.id}: a report every 50 steps`);
     assert.ok(t.metrics![1]!.loss! < t.metrics![0]!.loss!, `trial ${t.id} learns`);
+    assert.equal(t.resultSha256, (await alone.run(t.index)).resultSha256, `trial ${t.id} reproduces alone`);
   }
   assert.equal(new Set(trials.map((t) => t.resultSha256)).size, 4, "each point and seed has its own weights");
-
-  const p = c.spawn("train", ["train", config, "--json"]);
-  assert.equal(await p.exited, 0, p.log.join("\n"));
-  await new Promise((r) => setTimeout(r, 50));
-  const result = p.log.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { type: string; resultSha256?: string }).find((l) => l.type === "result")!;
-  assert.equal(result.resultSha256, trials.find((t) => t.index === 0)!.resultSha256, "discalc train gives the fleet's hash");
 });
