@@ -63,7 +63,39 @@ export interface KernelExports {
   avgPoolBackward(dy: Ptr, n: number, h: number, w: number, c: number, size: number, stride: number, outH: number, outW: number, dx: Ptr): void;
   dropoutForward(x: Ptr, y: Ptr, mask: Ptr, n: number, rate: number, state: Ptr): void;
   dropoutBackward(dy: Ptr, mask: Ptr, dx: Ptr, n: number): void;
+  // ctx.nn (kernels/nn/): unary.ts, elementwise.ts, reduce.ts, softmax.ts, strided.ts, gemm-batched.ts, fill.ts
+  unaryForward(kind: number, x: Ptr, y: Ptr, n: number): void;
+  unaryBackward(kind: number, x: Ptr, y: Ptr, dy: Ptr, dx: Ptr, n: number): void;
+  affine(x: Ptr, y: Ptr, n: number, a: number, b: number): void;
+  powScalar(x: Ptr, y: Ptr, n: number, p: number): void;
+  powScalarBackward(x: Ptr, dy: Ptr, dx: Ptr, n: number, p: number): void;
+  binaryBroadcast(op: number, a: Ptr, b: Ptr, out: Ptr, meta: Ptr, rank: number): void;
+  sumAxis(src: Ptr, dst: Ptr, outer: number, n: number, inner: number): void;
+  axpy(y: Ptr, x: Ptr, n: number, a: number): void;
+  sumSquares(x: Ptr, n: number): number;
+  maxAxis(src: Ptr, dst: Ptr, argmax: Ptr, outer: number, n: number, inner: number): void;
+  maxAxisBackward(dy: Ptr, argmax: Ptr, dx: Ptr, outer: number, n: number, inner: number): void;
+  softmaxRows(x: Ptr, y: Ptr, rows: number, cols: number, log: number): void;
+  softmaxRowsBackward(y: Ptr, dy: Ptr, dx: Ptr, rows: number, cols: number, log: number, scratch: Ptr): void;
+  nllLoss(logp: Ptr, labels: Ptr, rows: number, cols: number, out: Ptr): number;
+  nllLossBackward(labels: Ptr, rows: number, cols: number, g: number, dlogp: Ptr): void;
+  stridedCopy(src: Ptr, dst: Ptr, meta: Ptr, rank: number): void;
+  sgemmBatched(
+    count: number, transA: number, transB: number, m: number, n: number, k: number,
+    alpha: number, a: Ptr, strideA: number, lda: number, b: Ptr, strideB: number, ldb: number,
+    beta: number, c: Ptr, strideC: number, ldc: number,
+  ): void;
+  fillF32(dst: Ptr, n: number, value: number): void;
+  fillNormal(dst: Ptr, n: number, state: Ptr, mean: number, std: number): void;
+  fillUniform(dst: Ptr, n: number, state: Ptr, lo: number, hi: number): void;
+  firstIndexOutside(idx: Ptr, n: number, bound: number): number;
+  embeddingBackward(dy: Ptr, idx: Ptr, count: number, cols: number, dTable: Ptr): void;
 }
+
+/** Unary op ids shared with kernels/assembly/unary.ts. */
+export const UNARY_ID = { exp: 0, log: 1, tanh: 2, sigmoid: 3, gelu: 4, relu: 5, sqrt: 6 } as const;
+/** Binary op ids shared with kernels/assembly/elementwise.ts. */
+export const BINARY_ID = { add: 0, sub: 1, mul: 2, div: 3 } as const;
 
 /** Activation ids shared with kernels/assembly/activations.ts. */
 export const ACTIVATION_ID = { relu: 0, tanh: 1, sigmoid: 2, identity: 3 } as const;

@@ -45,6 +45,7 @@ function run(cwd: string, cmd: string, args: string[], timeoutMs: number): Promi
 }
 
 const EXPERIMENT = `import type { Experiment } from "discalc/experiment";
+import type { Tensor } from "discalc/nn";
 
 interface Config { x: number; steps: number; seed: number }
 
@@ -53,6 +54,10 @@ const experiment: Experiment<Config> = {
   validate: (c) => (c.steps >= 1 ? [] : ["steps: must be at least 1"]),
   run(c, ctx) {
     let score = 0;
+    const x: Tensor = ctx.nn.tensor([c.x], [1]);
+    if (x.item() !== Math.fround(c.x)) throw new Error("ctx.nn lost a value");
+    // @ts-expect-error a shape is an array of numbers (discalc/nn's types are there, not any)
+    if (c.steps < 0) ctx.nn.zeros("3");
     for (let step = 1; step <= c.steps; step++) {
       score = 1 - (c.x - 0.3) ** 2 + step / 1000;
       ctx.report({ score });
@@ -74,7 +79,7 @@ test("the packed package installs into an empty folder, runs a sweep of an exper
   assert.equal(pack.code, 0, pack.out);
   const [packed] = JSON.parse(pack.out.slice(pack.out.indexOf("["))) as { filename: string; files: { path: string }[] }[];
   const files = new Set(packed!.files.map((f) => f.path));
-  for (const need of ["bin/discalc.mjs", "build/kernels.wasm", "build/types/runtime/public/experiment.d.ts", "tsconfig.json", "asconfig.json"]) {
+  for (const need of ["bin/discalc.mjs", "build/kernels.wasm", "build/types/runtime/public/experiment.d.ts", "build/types/runtime/public/nn.d.ts", "tsconfig.json", "asconfig.json"]) {
     assert.ok(files.has(need), `the package holds ${need}`);
   }
   assert.ok(![...files].some((f) => f.startsWith("build/cli-bundle/") || f.startsWith("build/datasets/")), "nothing built on first use is packed");

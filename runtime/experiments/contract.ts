@@ -3,6 +3,7 @@
 // `import type { Experiment } from "discalc/experiment"` (type-only: nothing is bundled).
 import type { Kernels } from "../../kernels/index.ts";
 import type { HostDataset } from "../../kernels/datasets/host-dataset.ts";
+import type { NN } from "../../kernels/nn/index.ts";
 
 /** Named finite numbers: one report (a step or an epoch), or a trial's final metrics. */
 export type Metrics = Record<string, number>;
@@ -33,6 +34,11 @@ export interface ExperimentContext {
   shouldStop(): boolean;
   /** The core's SIMD kernels, as `loadKernels()` gives them (a fresh instance per trial). */
   kernels: Kernels;
+  /**
+   * Tensors with gradients (PyTorch's names) on the same kernel instance as `kernels`; draws
+   * without a seed of their own come from a generator seeded by `seed`.
+   */
+  nn: NN;
   /** The exports of the experiment's own AssemblyScript module, a fresh instance per trial. */
   wasm?: WebAssembly.Exports & { memory?: WebAssembly.Memory };
   /** A built-in (`{ name: "mnist", train, test }`) or file dataset named in the config. */

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { KernelPool } from "../../kernels/instance-pool.ts";
 import type { KernelInstance } from "../../kernels/instance.ts";
 import { kernelsOn } from "../../kernels/index.ts";
+import { createNN } from "../../kernels/nn/index.ts";
 import type { Metrics, RunResult } from "./contract.ts";
 import type { ExperimentEntry, RuntimeContext } from "./experiment-entry.ts";
 import { checkMetrics, MAX_REPORTS } from "./metrics-check.ts";
@@ -88,6 +89,7 @@ async function runWith(
   spec: TrialSpec, rt: TrialRuntime, instance: () => KernelInstance, kernels: () => RuntimeContext["kernels"],
 ): Promise<TrialOutcomeData> {
   const reports: Metrics[] = [];
+  let nn: RuntimeContext["nn"] | undefined;
   let earlyStop: EarlyStop | undefined;
   /** Set once a report is not finite: the trial ends there, even if the experiment catches the throw. */
   let diverged: TrialDiverged | undefined;
@@ -111,6 +113,10 @@ async function runWith(
     // Taken when the experiment first asks: one that never calls a kernel costs no instance.
     get kernels() {
       return kernels();
+    },
+    // On the kernels' instance: an experiment may mix ctx.kernels calls with tensors.
+    get nn() {
+      return (nn ??= createNN(kernels().instance, spec.seed));
     },
     wasm: rt.experimentWasm ? instantiateExperimentWasm(rt.experimentWasm, spec.seed, rt.entry.name) : undefined,
     dataset: datasetAccess(instance, rt.blobs),

@@ -1,0 +1,7 @@
+// ctx.nn's public face: the factory the runtime calls per trial and the types experiments import.
+export { createNN, type NN, type TensorOptions, type RandnOptions } from "./nn.ts";
+export { Tensor } from "./tensor.ts";
+export type { Linear, LinearOptions, Embedding, LayerNorm, Module } from "./modules.ts";
+export type { Optimizer, SgdOptions, AdamOptions } from "./optim.ts";
+export type { DropoutOptions } from "./ops-layers.ts";
+export type { MultiheadAttention, MultiheadAttentionOptions, AttentionCall } from "./attention.ts";

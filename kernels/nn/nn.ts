@@ -1,0 +1,117 @@
+// `ctx.nn`: the tensor library of one trial, on that trial's kernel instance. Names follow
+// PyTorch's so a model ports line by line.
+import type { KernelInstance } from "../instance.ts";
+import { Engine } from "./engine.ts";
+import { Tensor } from "./tensor.ts";
+import { checkShape, sizeOf } from "./shape.ts";
+import * as elementwise from "./ops-elementwise.ts";
+import * as reduce from "./ops-reduce.ts";
+import * as layout from "./ops-layout.ts";
+import * as matmulOps from "./ops-matmul.ts";
+import * as softmaxOps from "./ops-softmax.ts";
+import { Linear, Embedding, LayerNorm, type LinearOptions } from "./modules.ts";
+import * as layers from "./ops-layers.ts";
+import { MultiheadAttention, type MultiheadAttentionOptions } from "./attention.ts";
+import { Sgd, Adam, clipGradNorm, type Optimizer, type SgdOptions, type AdamOptions } from "./optim.ts";
+import { stateOf, loadState } from "./state.ts";
+import { warmup, cosineSchedule } from "./schedules.ts";
+
+export interface TensorOptions {
+  /** A leaf whose gradient backward() computes (a parameter): kept outside tidy scopes until disposed. */
+  requiresGrad?: boolean;
+}
+
+export interface RandnOptions extends TensorOptions {
+  /** Seed of the draw; without it, the next draws of nn's generator (seeded by the trial's seed). */
+  seed?: number;
+}
+
+export function createNN(instance: KernelInstance, seed: number) {
+  const e = new Engine(instance, seed);
+
+  function leaf(shape: number[], what: string, options: TensorOptions): Tensor {
+    checkShape(shape, what);
+    const t = e.make(shape, options.requiresGrad === true);
+    t.requiresGrad = options.requiresGrad === true;
+    return t;
+  }
+
+  return {
+    /** A tensor holding `values` (row-major) in `shape`. */
+    tensor(values: Float32Array | number[], shape: number[], options: TensorOptions = {}): Tensor {
+      const t = leaf(shape, "tensor", options);
+      if (values.length !== t.size) {
+        t.dispose();
+        throw new RangeError(`tensor: ${values.length} values for shape [${shape}] (${sizeOf(shape)} elements)`);
+      }
+      e.f32(t.ptr, t.size).set(values);
+      return t;
+    },
+    zeros(shape: number[], options: TensorOptions = {}): Tensor {
+      const t = leaf(shape, "zeros", options);
+      e.k.fillF32(t.ptr, t.size, 0);
+      return t;
+    },
+    ones(shape: number[], options: TensorOptions = {}): Tensor {
+      const t = leaf(shape, "ones", options);
+      e.k.fillF32(t.ptr, t.size, 1);
+      return t;
+    },
+    /** Standard normal values (Box–Muller on xoshiro128** in wasm). */
+    randn(shape: number[], options: RandnOptions = {}): Tensor {
+      const t = leaf(shape, "randn", options);
+      e.withRng(options.seed, (rng) => e.k.fillNormal(t.ptr, t.size, rng, 0, 1));
+      return t;
+    },
+    /** Reseeds the generator of draws without their own seed. */
+    manualSeed(s: number): void {
+      e.k.rngSeed(e.defaultRng, s >>> 0, 0x6e6e);
+    },
+
+    add: elementwise.add, sub: elementwise.sub, mul: elementwise.mul, div: elementwise.div,
+    neg: elementwise.neg, exp: elementwise.exp, log: elementwise.log, sqrt: elementwise.sqrt, pow: elementwise.pow,
+    relu: elementwise.relu, gelu: elementwise.gelu, tanh: elementwise.tanh, sigmoid: elementwise.sigmoid,
+    sum: reduce.sum, mean: reduce.mean, max: reduce.max,
+    reshape: layout.reshape, transpose: layout.transpose, narrow: layout.narrow, cat: layout.cat, expand: layout.expand,
+    matmul: matmulOps.matmul, linear: matmulOps.linear,
+    softmax: softmaxOps.softmax, logSoftmax: softmaxOps.logSoftmax,
+    embedding: layers.embedding, layerNorm: layers.layerNorm, dropout: layers.dropout,
+    crossEntropy: softmaxOps.crossEntropy, nllLoss: softmaxOps.nllLoss, mseLoss: softmaxOps.mseLoss,
+
+    /** Runs fn without recording gradients (evaluation). */
+    noGrad: <T>(fn: () => T): T => e.noGrad(fn),
+    /** Runs fn and frees every tensor it made except what it returns and parameters. */
+    tidy: <T>(fn: () => T): T => e.tidy(fn),
+    /** Takes a tensor out of the enclosing tidy scopes: it lives until disposed. */
+    keep: (t: Tensor): Tensor => e.keep(t),
+    /** Live tensors and the bytes of their blocks. */
+    memory: () => ({ bytes: e.allocator.bytes, tensors: e.liveTensors }),
+
+    Linear: function (inFeatures: number, outFeatures: number, options?: LinearOptions) {
+      return new Linear(e, inFeatures, outFeatures, options);
+    } as unknown as new (inFeatures: number, outFeatures: number, options?: LinearOptions) => Linear,
+
+    Embedding: function (numEmbeddings: number, embeddingDim: number, options?: { seed?: number }) {
+      return new Embedding(e, numEmbeddings, embeddingDim, options);
+    } as unknown as new (numEmbeddings: number, embeddingDim: number, options?: { seed?: number }) => Embedding,
+    LayerNorm: function (shape: number | number[], options?: { eps?: number; elementwiseAffine?: boolean }) {
+      return new LayerNorm(e, shape, options);
+    } as unknown as new (shape: number | number[], options?: { eps?: number; elementwiseAffine?: boolean }) => LayerNorm,
+    MultiheadAttention: function (embedDim: number, numHeads: number, options?: MultiheadAttentionOptions) {
+      return new MultiheadAttention(e, embedDim, numHeads, options);
+    } as unknown as new (embedDim: number, numHeads: number, options?: MultiheadAttentionOptions) => MultiheadAttention,
+
+    optim: {
+      sgd: (params: Tensor[], options: SgdOptions): Optimizer => new Sgd(params, options),
+      adam: (params: Tensor[], options: AdamOptions = {}): Optimizer => new Adam(params, options, false),
+      adamw: (params: Tensor[], options: AdamOptions = {}): Optimizer => new Adam(params, options, true),
+    },
+    clipGradNorm,
+    schedules: { warmup, cosine: cosineSchedule(e.k) },
+    stateOf,
+    loadState,
+  };
+}
+
+/** What `ctx.nn` is. */
+export type NN = ReturnType<typeof createNN>;

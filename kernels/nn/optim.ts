@@ -1,0 +1,141 @@
+// Optimisers with PyTorch's update rules, each parameter's update one kernel call in wasm
+// (optim.ts of the core), plus gradient-norm clipping. State (moments) lives in wasm beside
+// the parameters and is kept until the optimiser is disposed.
+import type { Tensor } from "./tensor.ts";
+
+export interface Optimizer {
+  /** The learning rate of the next step: set it each step for a schedule. */
+  lr: number;
+  /** Steps taken. */
+  readonly steps: number;
+  step(): void;
+  /** Frees every gradient (PyTorch's zero_grad with set_to_none). */
+  zeroGrad(): void;
+  dispose(): void;
+}
+
+export interface SgdOptions { lr: number; momentum?: number; weightDecay?: number }
+export interface AdamOptions { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number }
+
+function checkParams(params: Tensor[], what: string): Tensor[] {
+  if (!Array.isArray(params) || params.length === 0) throw new RangeError(`${what}: needs a non-empty array of parameters`);
+  for (const p of params) {
+    p.check(what);
+    if (!p.requiresGrad || p.creator) throw new TypeError(`${what}: every parameter must be a leaf tensor with requiresGrad`);
+  }
+  return params.slice();
+}
+
+function finite(value: number, name: string, what: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) throw new RangeError(`${what}: ${name} must be a finite number ≥ 0, got ${value}`);
+  return value;
+}
+
+abstract class BaseOptimizer implements Optimizer {
+  lr: number;
+  steps = 0;
+  protected readonly params: Tensor[];
+  /** Per-parameter state tensors, made on the first step that sees a gradient. */
+  protected readonly state = new Map<Tensor, Tensor[]>();
+
+  constructor(params: Tensor[], lr: number, protected readonly what: string) {
+    this.params = checkParams(params, what);
+    this.lr = finite(lr, "lr", what);
+  }
+
+  protected stateOf(p: Tensor, count: number): Tensor[] {
+    let s = this.state.get(p);
+    if (!s) {
+      const e = p.engine;
+      s = Array.from({ length: count }, () => {
+        const t = e.make(p.shape, true);
+        e.k.fillF32(t.ptr, t.size, 0);
+        return t;
+      });
+      this.state.set(p, s);
+    }
+    return s;
+  }
+
+  step(): void {
+    this.steps++;
+    for (const p of this.params) {
+      if (p.grad) this.update(p.check(this.what), p.grad);
+    }
+  }
+
+  protected abstract update(p: Tensor, g: Tensor): void;
+
+  zeroGrad(): void {
+    for (const p of this.params) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
+  }
+
+  dispose(): void {
+    for (const s of this.state.values()) for (const t of s) t.dispose();
+    this.state.clear();
+  }
+}
+
+/** SGD with heavy-ball momentum and L2 weight decay (torch.optim.SGD, dampening 0). */
+export class Sgd extends BaseOptimizer {
+  private readonly momentum: number;
+  private readonly weightDecay: number;
+  constructor(params: Tensor[], { lr, momentum = 0, weightDecay = 0 }: SgdOptions) {
+    super(params, lr, "optim.sgd");
+    this.momentum = finite(momentum, "momentum", this.what);
+    this.weightDecay = finite(weightDecay, "weightDecay", this.what);
+  }
+  protected update(p: Tensor, g: Tensor): void {
+    const k = p.engine.k;
+    if (this.momentum === 0) k.sgdUpdate(p.ptr, g.ptr, p.size, this.lr, this.weightDecay);
+    else k.momentumUpdate(p.ptr, g.ptr, this.stateOf(p, 1)[0]!.ptr, p.size, this.lr, this.momentum, this.weightDecay);
+  }
+}
+
+/** Adam (decoupled = false: L2 decay added to the gradient, torch.optim.Adam) or AdamW (torch.optim.AdamW). */
+export class Adam extends BaseOptimizer {
+  private readonly beta1: number;
+  private readonly beta2: number;
+  private readonly eps: number;
+  private readonly weightDecay: number;
+  constructor(params: Tensor[], options: AdamOptions, private readonly decoupled: boolean) {
+    super(params, options.lr ?? 1e-3, decoupled ? "optim.adamw" : "optim.adam");
+    [this.beta1, this.beta2] = options.betas ?? [0.9, 0.999];
+    this.eps = finite(options.eps ?? 1e-8, "eps", this.what);
+    this.weightDecay = finite(options.weightDecay ?? (decoupled ? 1e-2 : 0), "weightDecay", this.what);
+    for (const b of [this.beta1, this.beta2]) {
+      if (!(b >= 0 && b < 1)) throw new RangeError(`${this.what}: betas must be in [0, 1), got [${options.betas}]`);
+    }
+  }
+  protected update(p: Tensor, g: Tensor): void {
+    const e = p.engine;
+    const [m, v] = this.stateOf(p, 2) as [Tensor, Tensor];
+    if (this.decoupled || this.weightDecay === 0) {
+      e.k.adamUpdate(p.ptr, g.ptr, m.ptr, v.ptr, p.size, this.lr, this.beta1, this.beta2, this.eps, this.decoupled ? this.weightDecay : 0, this.steps);
+      return;
+    }
+    // Adam's L2 decay: the update sees g + wd·w; the gradient itself is left as it was.
+    const gw = e.make(p.shape, true);
+    e.k.fillF32(gw.ptr, gw.size, 0);
+    e.k.axpy(gw.ptr, g.ptr, p.size, 1);
+    e.k.axpy(gw.ptr, p.ptr, p.size, this.weightDecay);
+    e.k.adamUpdate(p.ptr, gw.ptr, m.ptr, v.ptr, p.size, this.lr, this.beta1, this.beta2, this.eps, 0, this.steps);
+    gw.dispose();
+  }
+}
+
+/**
+ * Scales every gradient by maxNorm / (norm + 1e-6) when their joint L2 norm exceeds maxNorm
+ * (torch.nn.utils.clip_grad_norm_); returns the norm. The sum of squares is f64, in order.
+ */
+export function clipGradNorm(params: Tensor[], maxNorm: number): number {
+  let squares = 0;
+  for (const p of params) if (p.grad) squares += p.engine.k.sumSquares(p.grad.ptr, p.size);
+  const norm = Math.sqrt(squares);
+  const coef = maxNorm / (norm + 1e-6);
+  if (coef < 1) for (const p of params) if (p.grad) p.engine.k.affine(p.grad.ptr, p.grad.ptr, p.size, coef, 0);
+  return norm;
+}

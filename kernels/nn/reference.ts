@@ -1,0 +1,124 @@
+// Float64 reference implementations of ctx.nn's forward ops on plain arrays, for the tests:
+// the gradient check takes central differences of these, so the reference owes nothing to
+// the kernels it checks.
+
+export interface Ref { data: Float64Array; shape: number[] }
+
+export const size = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
+
+export function strides(shape: number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    s[d] = acc;
+    acc *= shape[d]!;
+  }
+  return s;
+}
+
+/** Every multi-index of `shape`, in row-major order. */
+export function* indices(shape: number[]): Generator<number[]> {
+  const n = size(shape);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    yield idx.slice();
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++idx[d]! < shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+const at = (t: Ref, idx: number[]) => {
+  const st = strides(t.shape);
+  const off = idx.length - t.shape.length;
+  let o = 0;
+  for (let d = 0; d < t.shape.length; d++) o += (t.shape[d] === 1 ? 0 : idx[d + off]!) * st[d]!;
+  return t.data[o]!;
+};
+
+export function map(x: Ref, f: (v: number) => number): Ref {
+  return { data: x.data.map(f), shape: x.shape };
+}
+
+export function binary(a: Ref, b: Ref, f: (x: number, y: number) => number): Ref {
+  const rank = Math.max(a.shape.length, b.shape.length);
+  const shape = Array.from({ length: rank }, (_, i) => Math.max(a.shape[a.shape.length - rank + i] ?? 1, b.shape[b.shape.length - rank + i] ?? 1));
+  const data = new Float64Array(size(shape));
+  let i = 0;
+  for (const idx of indices(shape)) data[i++] = f(at(a, idx), at(b, idx));
+  return { data, shape };
+}
+
+export function matmul(a: Ref, b: Ref): Ref {
+  const m = a.shape.at(-2)!, k = a.shape.at(-1)!, n = b.shape.at(-1)!;
+  const ba = a.shape.slice(0, -2), bb = b.shape.slice(0, -2);
+  const rank = Math.max(ba.length, bb.length);
+  const batch = Array.from({ length: rank }, (_, i) => Math.max(ba[ba.length - rank + i] ?? 1, bb[bb.length - rank + i] ?? 1));
+  const shape = [...batch, m, n];
+  const data = new Float64Array(size(shape));
+  let o = 0;
+  for (const bi of indices(batch)) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += at(a, [...bi, i, p]) * at(b, [...bi, p, j]);
+        data[o++] = s;
+      }
+    }
+  }
+  return { data, shape };
+}
+
+/** Applies f to each 1-D slice along `dim`, which f may shorten (to 1 for reductions). */
+export function alongDim(x: Ref, dim: number, f: (v: number[]) => number[], keepdim = true): Ref {
+  const d = dim < 0 ? dim + x.shape.length : dim;
+  const outer = size(x.shape.slice(0, d)), n = x.shape[d]!, inner = size(x.shape.slice(d + 1));
+  let outLen = -1;
+  let data = new Float64Array(0);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const v = Array.from({ length: n }, (_, k) => x.data[(o * n + k) * inner + i]!);
+      const r = f(v);
+      if (outLen < 0) {
+        outLen = r.length;
+        data = new Float64Array(outer * outLen * inner);
+      }
+      r.forEach((val, k) => (data[(o * outLen + k) * inner + i] = val));
+    }
+  }
+  const shape = x.shape.slice();
+  shape[d] = outLen;
+  return { data, shape: keepdim ? shape : shape.filter((_, i) => i !== d) };
+}
+
+export function softmax(x: Ref, dim: number, log: boolean): Ref {
+  return alongDim(x, dim, (v) => {
+    const m = Math.max(...v);
+    const s = v.reduce((acc, z) => acc + Math.exp(z - m), 0);
+    return v.map((z) => (log ? z - m - Math.log(s) : Math.exp(z - m) / s));
+  });
+}
+
+export function transpose(x: Ref, d0: number, d1: number): Ref {
+  const shape = x.shape.slice();
+  [shape[d0], shape[d1]] = [shape[d1]!, shape[d0]!];
+  const data = new Float64Array(x.data.length);
+  let o = 0;
+  for (const idx of indices(shape)) {
+    const src = idx.slice();
+    [src[d0], src[d1]] = [src[d1]!, src[d0]!];
+    data[o++] = at(x, src);
+  }
+  return { data, shape };
+}
+
+export const gelu = (v: number) => v / (1 + Math.exp(-2 * 0.7978845608028654 * (v + 0.044715 * v ** 3)));
+export const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+
+/** Σ data·weights: the scalar a gradient check differentiates. */
+export function dot(x: Ref, weights: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < x.data.length; i++) s += x.data[i]! * weights[i]!;
+  return s;
+}
