@@ -66,15 +66,28 @@ test("a researcher's experiment runs through a relay daemon; results reproduce a
   // Every hash equals the same trial run alone in this process.
   await verifyExactlyOnce(c, SWEEP);
 
-  // discalc train reproduces the base point (the first trial: features 4, gamma 0.5, seed 5).
-  const alone = await run(c, "train", ["train", first.config, "--json"]);
+  // discalc train --trial reruns the first trial (features 4, gamma 0.5, seed 5) from the controller: its config, experiment blob and data.
+  const base = trials.find((t) => t.index === 0)!;
+  const alone = await run(c, "train", ["train", "--trial", String(base.id), "--controller", c.url, "--token", c.token, "--json"]);
   assert.equal(alone.code, 0, alone.out);
   const lines = alone.out.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(lines[0]!.params, { features: 4, gamma: 0.5 });
+  assert.equal(lines[0]!.seed, 5);
+  assert.deepEqual(lines[0]!.config, (await c.client.get("trial", {}, { id: base.id })).config, "the resolved config the API gives");
   assert.deepEqual(lines.filter((l) => l.type === "report").map((l) => l.step), [20, 40, 60], "the experiment's own step, as in the API");
   const result = lines.find((l) => l.type === "result")!;
-  const base = trials.find((t) => t.index === 0)!;
   assert.equal(result.resultSha256, base.resultSha256, "discalc train gives the fleet's hash");
+  assert.equal(result.matches, true);
   assert.deepEqual(result.metrics, base.final);
+  // The blobs are the researcher's code and data: not without a token.
+  const exp = (await c.client.get("sweep", {}, { id: 1 })).experiment.sha!;
+  assert.equal((await fetch(`${c.url}/api/blobs/${exp}`)).status, 401);
+  assert.equal((await fetch(`${c.url}/api/blobs/${exp}`, { headers: { authorization: "Bearer wrong" } })).status, 403);
+  // discalc train CONFIG runs the config's own values: here the experiment's defaults for what the search sweeps.
+  const own = await run(c, "train", ["train", first.config]);
+  assert.equal(own.code, 0, own.out);
+  assert.match(own.out, /^the config's own values \(its search is not run; --trial N runs a sweep's trial\)$/m);
+  assert.match(own.out, /^params {2}features 64 {2}gamma 1$/m);
 
   // A second network gives every trial the same hash.
   const second = await network("experiment-again");
