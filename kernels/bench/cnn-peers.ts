@@ -2,6 +2,7 @@
 // no Conv2DBackpropFilter), tfjs on its plain-JS cpu backend for training the LeNet-style CNN
 // (the only tfjs backend here that can), and PyTorch on this CPU when python3 has torch.
 import { spawnSync } from "node:child_process";
+import { pythonWithTorch } from "./python-with-torch.ts";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { loadTfjsWasm } from "./tfjs-peer.ts";
@@ -70,10 +71,7 @@ export interface TorchFigures { convGflops: Record<string, number>; lenetSamples
 export function torchFigures(shapes: ConvShape[], quick: boolean): TorchFigures | null {
   const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1" };
   delete env.OPENBLAS_CORETYPE;
-  // The first python that has torch: DISCALC_PYTHON, the one on PATH, then Debian's (a pyenv
-  // python on PATH does not see Debian's python3-torch).
-  const python = [process.env.DISCALC_PYTHON, "python3", "/usr/bin/python3"].filter((p): p is string => !!p)
-    .find((p) => spawnSync(p, ["-c", "import torch"], { env, encoding: "utf8" }).status === 0);
+  const python = pythonWithTorch(env);
   if (!python) return null;
   const script = fileURLToPath(new URL("./torch-peer.py", import.meta.url));
   const run = spawnSync(python, [script, JSON.stringify({ shapes, quick })], { env, encoding: "utf8", maxBuffer: 1 << 20 });

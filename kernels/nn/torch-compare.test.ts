@@ -5,9 +5,10 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { compileKernels, instantiateKernels } from "../index.ts";
 import { createNN } from "./nn.ts";
+import { pythonWithTorch } from "../bench/python-with-torch.ts";
 
 const module = await compileKernels();
-const hasTorch = spawnSync("python3", ["-c", "import torch"], { stdio: "ignore" }).status === 0;
+const python = pythonWithTorch();
 
 const SCRIPT = `
 import json, sys, torch
@@ -24,13 +25,13 @@ loss.backward()
 print(json.dumps({"loss": loss.item(), **{k: v.grad.flatten().tolist() for k, v in {"w1": w1, "b1": b1, "w2": w2, "b2": b2}.items()}}))
 `;
 
-test("a model's gradients match PyTorch's (gelu tanh form, tanh, sigmoid, softmaxes, cross-entropy, mse)", { skip: hasTorch ? false : "PyTorch is not installed (python3 -c 'import torch' failed): skipped" }, () => {
+test("a model's gradients match PyTorch's (gelu tanh form, tanh, sigmoid, softmaxes, cross-entropy, mse)", { skip: python ? false : "PyTorch is not installed (no python3 here imports torch; Debian: apt-get install python3-torch): skipped" }, () => {
   const nn = createNN(instantiateKernels(module), 1);
   const fill = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7.1 + i * 1.3) * 0.9);
   const shapes = { x: [5, 4], w1: [6, 4], b1: [6], w2: [3, 6], b2: [3] } as const;
   const data = Object.fromEntries(Object.entries(shapes).map(([k, s], i) => [k, { values: [...fill(s.reduce((a, b) => a * b, 1), i + 1)], shape: [...s] }]));
   const labels = [0, 2, 1, 1, 2];
-  const py = spawnSync("python3", ["-c", SCRIPT], { input: JSON.stringify({ ...data, labels }), encoding: "utf8" });
+  const py = spawnSync(python!, ["-c", SCRIPT], { input: JSON.stringify({ ...data, labels }), encoding: "utf8" });
   assert.equal(py.status, 0, py.stderr);
   const torchOut = JSON.parse(py.stdout) as Record<string, number[]> & { loss: number };
   const p = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, nn.tensor(v.values, v.shape, { requiresGrad: k !== "x" })]));
