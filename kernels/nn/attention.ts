@@ -1,7 +1,6 @@
 // Multi-head attention as PyTorch's nn.MultiheadAttention (packed input projection, scaled
 // dot-product per head, output projection), composed of ops so its gradient is theirs.
-import type { Tensor } from "./tensor.ts";
-import type { Engine } from "./engine.ts";
+import type { Engine, Tensor } from "./tensor.ts";
 import type { Module } from "./modules.ts";
 import { uniformParameter } from "./modules.ts";
 import { linear } from "./ops-matmul.ts";

@@ -3,8 +3,7 @@
 // each turning its output's gradient into its inputs'. Gradients of the same tensor are
 // summed in visiting order. Leaves that require a gradient accumulate into `.grad`; the rest
 // of the backward pass's tensors are freed when it ends.
-import type { Tensor } from "./tensor.ts";
-import type { TapeNode } from "./engine.ts";
+import { defineTensorOps, type Tensor, type TapeNode } from "./tensor.ts";
 import { add } from "./ops-elementwise.ts";
 
 export function backward(output: Tensor, seed?: Tensor): void {
@@ -86,3 +85,5 @@ function reachableNodes(output: Tensor): { node: TapeNode; output: Tensor }[] {
   }
   return [...found].map(([node, out]) => ({ node, output: out })).sort((a, b) => b.node.id - a.node.id);
 }
+
+defineTensorOps({ backward });

@@ -1,7 +1,6 @@
 // Modules with PyTorch's default initialisation, drawn from a seeded generator in wasm.
 // A module is a plain object with forward() and parameters(); a model is any object of them.
-import type { Tensor } from "./tensor.ts";
-import type { Engine } from "./engine.ts";
+import type { Engine, Tensor } from "./tensor.ts";
 import { linear } from "./ops-matmul.ts";
 import { embedding, layerNorm } from "./ops-layers.ts";
 

@@ -1,8 +1,8 @@
 // `ctx.nn`: the tensor library of one trial, on that trial's kernel instance. Names follow
 // PyTorch's so a model ports line by line.
 import type { KernelInstance } from "../instance.ts";
-import { Engine } from "./engine.ts";
-import { Tensor } from "./tensor.ts";
+import { Engine, Tensor } from "./tensor.ts";
+import "./backward.ts"; // registers Tensor.backward
 import { checkShape, sizeOf } from "./shape.ts";
 import * as elementwise from "./ops-elementwise.ts";
 import * as reduce from "./ops-reduce.ts";

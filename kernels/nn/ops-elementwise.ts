@@ -1,6 +1,6 @@
 // Elementwise ops with their gradients: unary (polynomial transcendentals in wasm), scalar
 // affine maps, pow with a scalar exponent, and binary ops broadcasting as PyTorch does.
-import type { Tensor } from "./tensor.ts";
+import { defineTensorOps, type Tensor } from "./tensor.ts";
 import { UNARY_ID, BINARY_ID } from "../exports.ts";
 import { broadcastShapes, broadcastStrides, collapseDims, sameShape, type Shape } from "./shape.ts";
 
@@ -131,3 +131,4 @@ export const sub = (a: Tensor, b: Tensor | number) => binary("sub", a, b);
 export const mul = (a: Tensor, b: Tensor | number) => binary("mul", a, b);
 export const div = (a: Tensor, b: Tensor | number) => binary("div", a, b);
 
+defineTensorOps({ add, sub, mul, div, neg, exp, log, sqrt, pow, relu, gelu, tanh, sigmoid });

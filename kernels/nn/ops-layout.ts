@@ -1,6 +1,6 @@
 // Ops that move values without arithmetic: reshape, transpose, narrow, cat, expand. Tensors
 // are contiguous only, so each is one explicit strided copy in wasm (strided.ts).
-import type { Tensor } from "./tensor.ts";
+import { defineTensorOps, type Tensor } from "./tensor.ts";
 import { sumToShape } from "./ops-elementwise.ts";
 import { broadcastShapes, broadcastStrides, checkShape, collapseDims, contiguousStrides, normalizeDim, sizeOf, type Shape } from "./shape.ts";
 
@@ -114,3 +114,5 @@ export function expand(x: Tensor, shape: number[]): Tensor {
   const y = expandRaw(x, x.shape, shape);
   return e.record(y, [x], (g) => [sumToShape(g, x.shape)]);
 }
+
+defineTensorOps({ reshape, transpose, narrow });

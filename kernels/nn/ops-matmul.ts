@@ -2,7 +2,7 @@
 // PyTorch does) and linear (x·Wᵀ + b, PyTorch's F.linear). Gradients are SGEMMs with the
 // transposes absorbed by packing; a broadcast operand's gradient sums over the batch in
 // batch order (a C stride of 0).
-import type { Tensor } from "./tensor.ts";
+import { defineTensorOps, type Tensor } from "./tensor.ts";
 import { broadcastShapes, sameShape, sizeOf } from "./shape.ts";
 import { expand, reshape } from "./ops-layout.ts";
 
@@ -94,3 +94,5 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     return grads;
   });
 }
+
+defineTensorOps({ matmul });

@@ -1,6 +1,6 @@
 // Reductions along a dimension (or all of them): sum, mean, max. Each sum runs in the fixed
 // order of reduce.ts, so its bits depend only on the shape.
-import type { Tensor } from "./tensor.ts";
+import { defineTensorOps, type Tensor } from "./tensor.ts";
 import { normalizeDim, sizeOf } from "./shape.ts";
 import { affine } from "./ops-elementwise.ts";
 import { expandRaw } from "./ops-layout.ts";
@@ -50,3 +50,5 @@ export function max(x: Tensor, dim: number, keepdim = false): Tensor {
     return [dx];
   });
 }
+
+defineTensorOps({ sum, mean, max });

@@ -1,7 +1,7 @@
 // Softmax and log-softmax along a dimension (rows of the last one in wasm; another dimension
 // is moved last and back), and the losses built on them: cross-entropy of logits with Int32
 // labels (log-softmax then NLL) and mean squared error.
-import type { Tensor } from "./tensor.ts";
+import { defineTensorOps, type Tensor } from "./tensor.ts";
 import { normalizeDim, sameShape } from "./shape.ts";
 import { transpose } from "./ops-layout.ts";
 import { sub, pow } from "./ops-elementwise.ts";
@@ -67,3 +67,5 @@ export function mseLoss(pred: Tensor, target: Tensor): Tensor {
   if (!sameShape(pred.shape, target.shape)) throw new RangeError(`mseLoss: shapes [${pred.shape}] and [${target.shape}] differ`);
   return mean(pow(sub(pred, target), 2));
 }
+
+defineTensorOps({ softmax, logSoftmax });
