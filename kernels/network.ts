@@ -178,14 +178,18 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
     const last = epoch + 1 === train.epochs || stoppedEarly || diverged;
     // Keys in report order: epoch, trainLoss, val…, test…, lr, wallMs.
     const metrics = { epoch: epoch + 1, trainLoss } as EpochMetrics;
-    const measure = (rows: RowSet, prefix: "val" | "test") => {
-      const { loss, accuracy } = evaluate(inst, net, data, rows, lossFn, outputs);
-      Object.assign(metrics, regression
-        ? { [`${prefix}Loss`]: loss, [`${prefix}Rmse`]: Math.sqrt(loss) }
-        : { [`${prefix}Loss`]: loss, [`${prefix}Accuracy`]: accuracy });
-    };
-    if (data.validation.count > 0) measure(data.validation, "val");
-    if (data.validation.count === 0 || last) measure(data.test, "test");
+    if (data.validation.count > 0) {
+      const v = evaluate(inst, net, data, data.validation, lossFn, outputs);
+      metrics.valLoss = v.loss;
+      if (regression) metrics.valRmse = Math.sqrt(v.loss);
+      else metrics.valAccuracy = v.accuracy;
+    }
+    if (data.validation.count === 0 || last) {
+      const t = evaluate(inst, net, data, data.test, lossFn, outputs);
+      metrics.testLoss = t.loss;
+      if (regression) metrics.testRmse = Math.sqrt(t.loss);
+      else metrics.testAccuracy = t.accuracy;
+    }
     metrics.lr = lr;
     metrics.wallMs = performance.now() - epochStart;
     epochs.push(metrics);

@@ -44,8 +44,12 @@ const VALIDATION_STREAM = 0x00da7b;
 /** Row indices start, start + 1, …: a split stored as consecutive rows. */
 function consecutiveRows(inst: KernelInstance, start: number, count: number): RowSet {
   const rows = inst.allocI32(Math.max(1, count));
-  const view = inst.i32(rows, count);
-  for (let i = 0; i < count; i++) view[i] = start + i;
+  if (start === 0) {
+    inst.k.iotaI32(rows, count);
+  } else {
+    const view = inst.i32(rows, count);
+    for (let i = 0; i < count; i++) view[i] = start + i;
+  }
   return { rows, count };
 }
 
