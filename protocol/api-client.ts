@@ -17,6 +17,32 @@ export class ApiClient {
   async get<N extends ApiReadRoute>(
     name: N, query: Record<string, string | number | undefined> = {}, params: Record<string, string | number> = {},
   ): Promise<ApiResponse<N>> {
+    const { url, res } = await this.request(name, query, params, 15_000);
+    const path = new URL(url).pathname;
+    let body: unknown;
+    try {
+      body = JSON.parse(await res.text());
+    } catch {
+      throw new Error(`the controller at ${this.controller} answered GET ${path} with something that is not JSON`);
+    }
+    const parsed = api[name].response.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new Error(`the controller at ${this.controller} answered GET ${path} in an unexpected shape (${issue.path.join(".")}: ${issue.message})`);
+    }
+    return parsed.data as ApiResponse<N>;
+  }
+
+  /** A stored blob's bytes by SHA-256 (GET /api/blobs/:sha, with the cluster or admin token). */
+  async blob(sha: string): Promise<Uint8Array> {
+    const { res } = await this.request("blob", {}, { sha }, 120_000);
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
+  /** GET a route: its 2xx answer, or an error that names the controller and what it said. */
+  private async request(
+    name: ApiReadRoute | "blob", query: Record<string, string | number | undefined>, params: Record<string, string | number>, timeoutMs: number,
+  ): Promise<{ url: string; res: Response }> {
     const { controller, token } = this;
     let url: string;
     try {
@@ -26,12 +52,13 @@ export class ApiClient {
     }
     let res: Response;
     try {
-      res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(15_000) });
+      res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
       const e = err as Error & { cause?: { code?: string; message?: string } };
-      const why = e.name === "TimeoutError" ? "no answer within 15 s" : e.cause?.code ?? e.cause?.message ?? e.message;
+      const why = e.name === "TimeoutError" ? `no answer within ${timeoutMs / 1000} s` : e.cause?.code ?? e.cause?.message ?? e.message;
       throw new Error(`cannot reach the controller at ${controller} (${why})`);
     }
+    if (res.ok) return { url, res };
     const text = await res.text();
     let body: unknown;
     try {
@@ -39,22 +66,12 @@ export class ApiClient {
     } catch {
       body = undefined;
     }
-    const path = new URL(url).pathname;
-    if (!res.ok) {
-      const message = (body as { error?: { message?: string } } | undefined)?.error?.message ?? (text.slice(0, 200) || res.statusText);
-      if (res.status === 401 || res.status === 403) {
-        throw new ApiError(`the controller at ${controller} refused the request (${res.status}: ${message}); ` +
-          (token ? "check --token" : "it runs --private: pass --token T"), res.status);
-      }
-      throw new ApiError(`the controller at ${controller} answered ${res.status} to GET ${path}: ${message}`, res.status);
+    const message = (body as { error?: { message?: string } } | undefined)?.error?.message ?? (text.slice(0, 200) || res.statusText);
+    if (res.status === 401 || res.status === 403) {
+      throw new ApiError(`the controller at ${controller} refused the request (${res.status}: ${message}); ` +
+        (token ? "check --token" : "it runs --private: pass --token T"), res.status);
     }
-    if (body === undefined) throw new Error(`the controller at ${controller} answered GET ${path} with something that is not JSON`);
-    const parsed = api[name].response.safeParse(body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new Error(`the controller at ${controller} answered GET ${path} in an unexpected shape (${issue.path.join(".")}: ${issue.message})`);
-    }
-    return parsed.data as ApiResponse<N>;
+    throw new ApiError(`the controller at ${controller} answered ${res.status} to GET ${new URL(url).pathname}: ${message}`, res.status);
   }
 
   /** Every item of a paged list, following `next` page by page (1,000 at a time). */

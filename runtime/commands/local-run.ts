@@ -6,9 +6,8 @@ import type { TrainConfig } from "../controller/sweeps/sweep-config.ts";
 import { expandSweep, type ExpandedTrial } from "../controller/sweeps/expand-sweep.ts";
 import { runTrial, type TrialOutcomeData, type TrialRuntime } from "../experiments/run-trial.ts";
 import { loadExperimentBlob } from "../experiments/load-experiment.ts";
-import { findDatasetSpecs, datasetKey } from "../experiments/dataset-specs.ts";
+import { trialDatasetBlobs } from "../experiments/trial-blobs.ts";
 import { compileKernels } from "../../kernels/load.ts";
-import { readLocalDatasetBlob } from "../../kernels/datasets/local-blobs.ts";
 
 export interface LocalRun {
   trials: ExpandedTrial[];
@@ -25,14 +24,7 @@ export async function localRun(prepared: PreparedSweep<TrainConfig>): Promise<Lo
     trials,
     async run(index, hooks = {}) {
       const t = trials[index]!;
-      // The packed files of the sweep, and the built-in blobs (mnist) from this machine.
-      const blobs = new Map<string, Uint8Array>();
-      for (const { spec } of findDatasetSpecs(t.config)) {
-        const key = datasetKey(spec);
-        if (key === null) continue;
-        const sha = prepared.config.build.datasets[key];
-        blobs.set(key, sha ? packed.get(sha)! : readLocalDatasetBlob(key as "mnist"));
-      }
+      const blobs = await trialDatasetBlobs(t.config, prepared.config.build.datasets, (sha) => packed.get(sha)!);
       return runTrial({ trialId: index + 1, params: t.params, seed: t.seed, config: t.config },
         { entry: prepared.entry, kernelsModule, experimentWasm, blobs, ...hooks });
     },

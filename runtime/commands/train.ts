@@ -19,9 +19,8 @@ import { trialErrorText } from "../experiments/trial-error.ts";
 import { runTrial, type TrialOutcomeData, type TrialRuntime } from "../experiments/run-trial.ts";
 import { loadExperimentBlob } from "../experiments/load-experiment.ts";
 import { builtinExperiment } from "../experiments/registry.ts";
-import { findDatasetSpecs, datasetKey } from "../experiments/dataset-specs.ts";
+import { trialDatasetBlobs } from "../experiments/trial-blobs.ts";
 import { compileKernels } from "../../kernels/load.ts";
-import { readLocalDatasetBlob } from "../../kernels/datasets/local-blobs.ts";
 import type { ExperimentEntry } from "../experiments/experiment-entry.ts";
 import type { StoreLocation } from "../controller/store/store.ts";
 import { apiTrialSource, storeTrialSource, type StoredTrial } from "./trial-source.ts";
@@ -170,14 +169,7 @@ async function fromStore(o: TrainOptions): Promise<Prepared & { close: () => Pro
     let experimentWasm: WebAssembly.Module | null = null;
     if (t.experiment.sha) ({ entry, wasm: experimentWasm } = await loadExperimentBlob(await source.blob(t.experiment.sha)));
     else entry = builtinExperiment(t.experiment.name);
-    // The blobs a lease would name: the sweep's packed files, and the built-in blobs (mnist) from this machine.
-    const blobs = new Map<string, Uint8Array>();
-    for (const { spec } of findDatasetSpecs(t.config)) {
-      const key = datasetKey(spec);
-      if (key === null || blobs.has(key)) continue;
-      const sha = t.datasets[key];
-      blobs.set(key, sha ? await source.blob(sha) : readLocalDatasetBlob(key as "mnist"));
-    }
+    const blobs = await trialDatasetBlobs(t.config, t.datasets, (sha) => source.blob(sha));
     const kernelsModule = await compileKernels();
     return {
       heading: `trial ${t.id} of sweep ${t.sweepId} "${t.sweepName}" (${t.state}, from ${source.where}): experiment ${t.experiment.name}${t.experiment.sha ? ` (${t.experiment.sha.slice(0, 12)})` : ""}, seed ${t.seed}`,

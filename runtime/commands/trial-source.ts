@@ -5,6 +5,7 @@
 import { Store, type StoreLocation } from "../controller/store/store.ts";
 import { BlobStore } from "../controller/store/blob-store.ts";
 import { ApiClient } from "../../protocol/api-client.ts";
+import { storedSweepIdentity, sweepIdentityOf, type StoredSweepIdentity } from "../controller/sweeps/sweep-identity.ts";
 import type { ExperimentRef } from "../../protocol/messages.ts";
 
 export interface StoredTrial {
@@ -32,12 +33,8 @@ export interface TrialSource {
   close(): Promise<void>;
 }
 
-interface SweepBuild { build?: { experiment?: ExperimentRef; datasets?: Record<string, string> } }
-
-const buildOf = (config: SweepBuild) => ({
-  experiment: config.build?.experiment ?? { name: "network", sha: null },
-  datasets: config.build?.datasets ?? {},
-});
+/** What a rerun needs of its sweep's identity: the experiment and the packed data files. */
+const buildOf = ({ experiment, datasets }: StoredSweepIdentity) => ({ experiment, datasets });
 
 export async function storeTrialSource(at: StoreLocation): Promise<TrialSource> {
   const store = await Store.open(at, { serve: false });
@@ -53,7 +50,7 @@ export async function storeTrialSource(at: StoreLocation): Promise<TrialSource> 
         id, sweepId: t.sweep_id, sweepName: sweep.name, index: t.idx, state: t.state,
         params: JSON.parse(t.params) as Record<string, unknown>, seed: t.seed,
         config: JSON.parse(t.config) as Record<string, unknown>, resultSha256: result?.result_sha ?? null,
-        ...buildOf(JSON.parse(sweep.config) as SweepBuild),
+        ...buildOf(storedSweepIdentity(sweep.config)),
       };
     },
     async blob(sha) {
@@ -75,16 +72,10 @@ export function apiTrialSource(controller: string, token: string | undefined): T
       const sweep = await client.get("sweep", {}, { id: t.sweepId });
       return {
         id, sweepId: t.sweepId, sweepName: sweep.name, index: t.index, state: t.state, params: t.params, seed: t.seed,
-        config: t.config, resultSha256: t.resultSha256, ...buildOf(sweep.config as SweepBuild),
+        config: t.config, resultSha256: t.resultSha256, ...buildOf(sweepIdentityOf(sweep.config)),
       };
     },
-    async blob(sha) {
-      const res = await fetch(new URL(`/api/blobs/${sha}`, controller), {
-        headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(120_000),
-      });
-      if (!res.ok) throw new Error(`blob ${sha} from ${controller}: ${res.status} ${(await res.text()).slice(0, 300)}`);
-      return new Uint8Array(await res.arrayBuffer());
-    },
+    blob: (sha) => client.blob(sha),
     close: async () => {},
   };
 }

@@ -14,7 +14,12 @@ export interface StoredSweepIdentity {
 }
 
 export function storedSweepIdentity(configJson: string): StoredSweepIdentity {
-  const config = JSON.parse(configJson) as { build?: { experiment?: ExperimentRef; datasets?: Record<string, string> }; metric?: MetricSpec; early_stopping?: EarlyStopping };
+  return sweepIdentityOf(JSON.parse(configJson) as Record<string, unknown>);
+}
+
+/** The same of a stored config already parsed (as the API's sweep detail gives it). */
+export function sweepIdentityOf(stored: Record<string, unknown>): StoredSweepIdentity {
+  const config = stored as { build?: { experiment?: ExperimentRef; datasets?: Record<string, string> }; metric?: MetricSpec; early_stopping?: EarlyStopping };
   return {
     experiment: config.build?.experiment ?? { name: DEFAULT_EXPERIMENT, sha: null },
     datasets: config.build?.datasets ?? {},
