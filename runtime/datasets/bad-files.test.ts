@@ -305,7 +305,7 @@ const rows: Row[] = [
     files: {},
     spec: { file: "x.npy", test: 1, seed: -1, shuffle: true },
     error: "dataset.test: must be a fraction in (0, 1); dataset.seed: must be an integer 0..4294967295; " +
-      "dataset: unknown field shuffle (known: file, label, classes, labels, task, test, testFile, testLabels, validation, normalize, seed); " +
+      "dataset: unknown field shuffle (known: file, label, classes, labels, task, test, testFile, testLabels, validation, validationFile, validationLabels, normalize, seed); " +
       "dataset.labels: required for an NPY file: the file of labels, one per sample",
   },
 ];

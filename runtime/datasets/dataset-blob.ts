@@ -26,6 +26,8 @@ const DatasetBlobHeader = z.strictObject({
   count,
   /** Where the rows of a separate test file begin; null when workers split at random. */
   testStart: count.nullable(),
+  /** Where the rows of a separate validation file begin (before any test file's); absent when the validation split is drawn from the train rows. */
+  validationStart: count.optional(),
 });
 type DatasetBlobHeader = z.output<typeof DatasetBlobHeader>;
 
@@ -39,9 +41,10 @@ export class DatasetBlobError extends Error {
 export interface DecodedDatasetBlob {
   table: RawTable;
   testStart: number | null;
+  validationStart: number | null;
 }
 
-export function encodeDatasetBlob(table: RawTable, opts: { testStart: number | null }): Uint8Array {
+export function encodeDatasetBlob(table: RawTable, opts: { testStart: number | null; validationStart?: number | null }): Uint8Array {
   const header: DatasetBlobHeader = {
     version: VERSION,
     x: table.x instanceof Uint8Array ? "u8" : "f32",
@@ -50,6 +53,8 @@ export function encodeDatasetBlob(table: RawTable, opts: { testStart: number | n
     classes: table.classes,
     count: table.shape[0]!,
     testStart: opts.testStart,
+    // Only when there is one: a blob without a validation file keeps its bytes, and its hash.
+    ...(opts.validationStart != null && { validationStart: opts.validationStart }),
   };
   checkTable(table, checkHeader(header));
   const json = new TextEncoder().encode(JSON.stringify(header));
@@ -96,7 +101,7 @@ export function decodeDatasetBlob(bytes: Uint8Array): DecodedDatasetBlob {
     : readLittleEndian(Float32Array, bytes, xStart + xLength, header.count);
   const table: RawTable = { x, shape: header.shape, y, classes: header.classes };
   checkTable(table, header);
-  return { table, testStart: header.testStart };
+  return { table, testStart: header.testStart, validationStart: header.validationStart ?? null };
 }
 
 /** The header's fields, alone and against each other. */
@@ -110,6 +115,9 @@ function checkHeader(raw: unknown): DatasetBlobHeader {
   if (!Number.isSafeInteger(h.count * valuesPerSample(h.shape))) throw new DatasetBlobError(`shape [${h.shape.join(", ")}] is too large`);
   if (h.testStart !== null && h.testStart >= h.count) {
     throw new DatasetBlobError(`testStart ${h.testStart} leaves no test rows among ${h.count}`);
+  }
+  if (h.validationStart !== undefined && h.validationStart >= (h.testStart ?? h.count)) {
+    throw new DatasetBlobError(`validationStart ${h.validationStart} leaves no validation rows before ${h.testStart === null ? `the end (${h.count})` : `testStart ${h.testStart}`}`);
   }
   if ((h.y === "class") !== (h.classes !== null)) throw new DatasetBlobError(`y "${h.y}" with classes ${h.classes === null ? "null" : "listed"}`);
   if (h.classes !== null && new Set(h.classes).size !== h.classes.length) throw new DatasetBlobError("classes has duplicates");

@@ -53,7 +53,7 @@ test("bad values name the field and the rule", () => {
     [{ file: "a.csv", label: "y", seed: 1.5 }, "dataset.seed: must be an integer 0..4294967295"],
     [{ file: "a.csv", label: "y", normalize: "zscore" }, 'dataset.normalize: must be "none", "standard" or "minmax"'],
     [{ file: "a.csv", label: "y", task: "ranking" }, 'dataset.task: must be "classification" or "regression"'],
-    ["iris.csv", "dataset: must be a mapping with fields file, label, classes, labels, task, test, testFile, testLabels, validation, normalize, seed"],
+    ["iris.csv", "dataset: must be a mapping with fields file, label, classes, labels, task, test, testFile, testLabels, validation, validationFile, validationLabels, normalize, seed"],
   ];
   for (const [input, message] of cases) assert.throws(() => parseFileDatasetSpec(input), { name: "DatasetFileError", message });
   assert.throws(() => parseFileDatasetSpec({ file: "a.csv", label: "y", test: 2 }, "datasets.train."), {
@@ -73,4 +73,19 @@ test("datasetBlobKey covers exactly the fields that change the packed bytes", ()
   const csv = parseFileDatasetSpec({ file: "a.csv", label: "y" });
   assert.notEqual(datasetBlobKey({ ...csv, classes: ["a", "b"] }), datasetBlobKey(csv));
   assert.notEqual(datasetBlobKey({ ...csv, classes: ["a", "b"] }), datasetBlobKey({ ...csv, classes: ["b", "a"] }));
+});
+
+test("a validation file: the same format, its own labels where the format needs them, and no fraction beside it", () => {
+  const messages = (input: unknown) => FileDatasetSpec.safeParse(input).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  const parsed = parseFileDatasetSpec({ file: "x.npy", labels: "y.npy", validationFile: "vx.npy", validationLabels: "vy.npy" });
+  assert.equal(parsed.validation, 0, "no train row held out");
+  assert.deepEqual(parseFileDatasetSpec(parsed), parsed, "a parsed spec parses to itself");
+  assert.deepEqual(messages({ file: "x.npy", labels: "y.npy", validationFile: "vx.npy" }), [
+    "validationLabels: required with validationFile for an NPY file: the validation file's labels",
+  ]);
+  assert.deepEqual(messages({ file: "a.csv", label: "y", validationFile: "v.npy" }), ["validationFile: must be in the same format as file (CSV), not NPY"]);
+  assert.deepEqual(messages({ file: "a.csv", label: "y", validationLabels: "v.csv" }), ["validationLabels: only with validationFile"]);
+  assert.deepEqual(messages({ file: "a.csv", label: "y", validationFile: "v.csv", validation: 0.2 }), [
+    "validation: must be 0 or left out with validationFile (the validation file is the validation split)",
+  ]);
 });

@@ -44,8 +44,14 @@ const fields = {
   /** A separate test file in the same format; then there is no random split. */
   testFile: path("a test file in the same format as file").optional(),
   testLabels: path("the test file's labels file").optional(),
-  /** The fraction of the training rows held out for validation, chosen by a shuffle seeded by `seed`; 0 for none. */
+  /**
+   * The fraction of the training rows held out for validation, chosen by a shuffle seeded by
+   * `seed`; 0 for none. With `validationFile` the fraction is not used (the file is the split).
+   */
   validation: ValidationFraction,
+  /** A separate validation file in the same format: its rows are the validation split, and no train row is held out. */
+  validationFile: path("a validation file in the same format as file").optional(),
+  validationLabels: path("the validation file's labels file").optional(),
   /**
    * Per feature, fitted on the train split only. u8 data (IDX images, u1 NPY) first reads as
    * value / 255, so images land in [0, 1] whatever the normalisation.
@@ -56,7 +62,7 @@ const fields = {
 };
 const KNOWN = Object.keys(fields).join(", ");
 
-export const FileDatasetSpec = z
+const SpecObject = z
   .strictObject(fields, {
     error: (issue) => issue.code === "unrecognized_keys"
       ? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")} (known: ${KNOWN})`
@@ -67,10 +73,24 @@ export const FileDatasetSpec = z
     when: (payload) => typeof payload.value === "object" && payload.value !== null && !Array.isArray(payload.value),
   });
 
-export type FileDatasetSpec = z.output<typeof FileDatasetSpec>;
-export type FileDatasetSpecInput = z.input<typeof FileDatasetSpec>;
+/**
+ * The spec's schema. With `validationFile` the fraction is 0 (the file is the split), so a
+ * fraction above 0 beside it is refused. Checked on the input, where a left-out `validation`
+ * is still absent, not yet its default; a parsed spec (validation 0) parses again to itself.
+ */
+export const FileDatasetSpec = z.unknown().transform((raw, ctx) => {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw) || !("validationFile" in raw)) return raw;
+  if (!("validation" in raw)) return { ...raw, validation: 0 };
+  if ((raw as { validation: unknown }).validation !== 0) {
+    ctx.addIssue({ code: "custom", path: ["validation"], message: "must be 0 or left out with validationFile (the validation file is the validation split)" });
+  }
+  return raw;
+}).pipe(SpecObject);
 
-type Ctx = Parameters<Parameters<typeof FileDatasetSpec.superRefine>[0]>[1];
+export type FileDatasetSpec = z.output<typeof SpecObject>;
+export type FileDatasetSpecInput = z.input<typeof SpecObject>;
+
+type Ctx = Parameters<Parameters<typeof SpecObject.superRefine>[0]>[1];
 
 function checkFieldsForFormat(spec: Partial<Record<keyof typeof fields, unknown>>, ctx: Ctx): void {
   const problem = (key: keyof typeof fields, message: string) => ctx.addIssue({ code: "custom", path: [key], message });
@@ -90,18 +110,25 @@ function checkFieldsForFormat(spec: Partial<Record<keyof typeof fields, unknown>
   }
   if (!needsLabelsFile(format) && spec.labels !== undefined) problem("labels", `only for NPY and IDX files; ${kind}, ${labelsCome}`);
 
-  if (spec.testFile === undefined) {
-    if (spec.testLabels !== undefined) problem("testLabels", "only with testFile");
-    return;
+  if (spec.testFile !== undefined && spec.test !== undefined) problem("test", "not allowed with testFile (the test file is the test split)");
+  checkSecondFile("testFile", "testLabels", "test");
+  checkSecondFile("validationFile", "validationLabels", "validation");
+
+  /** A separate test or validation file: the same format as `file`, with its own labels file where the format needs one. */
+  function checkSecondFile(fileKey: "testFile" | "validationFile", labelsKey: "testLabels" | "validationLabels", what: string): void {
+    const second = spec[fileKey];
+    if (second === undefined) {
+      if (spec[labelsKey] !== undefined) problem(labelsKey, `only with ${fileKey}`);
+      return;
+    }
+    if (typeof second === "string" && second !== "" && dataFileFormat(second) !== format) {
+      problem(fileKey, `must be in the same format as file (${FORMAT_NAMES[format]}), not ${FORMAT_NAMES[dataFileFormat(second)]}`);
+    }
+    if (needsLabelsFile(format) && spec[labelsKey] === undefined) {
+      problem(labelsKey, `required with ${fileKey} for ${an} ${FORMAT_NAMES[format]} file: the ${what} file's labels`);
+    }
+    if (!needsLabelsFile(format) && spec[labelsKey] !== undefined) problem(labelsKey, `only for NPY and IDX files; ${kind}, ${labelsCome}`);
   }
-  if (spec.test !== undefined) problem("test", "not allowed with testFile (the test file is the test split)");
-  if (typeof spec.testFile === "string" && spec.testFile !== "" && dataFileFormat(spec.testFile) !== format) {
-    problem("testFile", `must be in the same format as file (${FORMAT_NAMES[format]}), not ${FORMAT_NAMES[dataFileFormat(spec.testFile)]}`);
-  }
-  if (needsLabelsFile(format) && spec.testLabels === undefined) {
-    problem("testLabels", `required with testFile for ${an} ${FORMAT_NAMES[format]} file: the test file's labels`);
-  }
-  if (!needsLabelsFile(format) && spec.testLabels !== undefined) problem("testLabels", `only for NPY and IDX files; ${kind}, ${labelsCome}`);
 }
 
 /**
@@ -130,6 +157,8 @@ export function datasetBlobKey(spec: FileDatasetSpec): string {
     testFile: spec.testFile ?? null,
     testLabels: spec.testLabels ?? null,
     task: spec.task,
+    // Only when named, as classes below: the keys of sweeps stored before stay the same.
+    ...(spec.validationFile && { validationFile: spec.validationFile, validationLabels: spec.validationLabels ?? null }),
     // Only when named, so the key (and the hash of every sweep stored before classes) stays the same.
     ...(spec.classes && { classes: spec.classes }),
   });

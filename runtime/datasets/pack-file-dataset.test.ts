@@ -29,7 +29,7 @@ test("CSV with string labels: BOM, CRLF, quotes and a blank line; classes sorted
   assert.deepEqual(table.classes, ["setosa", "versicolor", "virginica"]);
   assert.deepEqual(Array.from(table.y), [0, 2, 0, 1]);
   assert.equal(testStart, null);
-  assert.deepEqual(summary, { samples: 4, testSamples: null, shape: [2], classes: ["setosa", "versicolor", "virginica"] });
+  assert.deepEqual(summary, { samples: 4, testSamples: null, validationSamples: null, shape: [2], classes: ["setosa", "versicolor", "virginica"] });
 });
 
 test("CSV with integer labels in the middle column: classes sorted numerically", () => {
@@ -153,7 +153,7 @@ test("a CSV test file: its rows follow the training rows, classes span both file
   assert.deepEqual(Array.from(table.x), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   assert.deepEqual(table.classes, ["a", "b", "c"]);
   assert.deepEqual(Array.from(table.y), [1, 0, 1, 2, 1]);
-  assert.deepEqual(summary, { samples: 5, testSamples: 2, shape: [2], classes: ["a", "b", "c"] });
+  assert.deepEqual(summary, { samples: 5, testSamples: 2, validationSamples: null, shape: [2], classes: ["a", "b", "c"] });
 });
 
 test("CSV with named classes: indices in the spec's order, a class no row holds still counts, a test file shares them", () => {
@@ -184,4 +184,24 @@ test("packing the same files twice gives byte-identical blobs", () => {
   const once = packFileDataset(spec({ file: "same.csv", label: "y" }), files.dir).bytes;
   const twice = packFileDataset(spec({ file: "same.csv", label: "y", test: 0.5, seed: 9, normalize: "standard" }), files.dir).bytes;
   assert.deepEqual(once, twice);
+});
+
+test("a CSV validation file: its rows after the training rows and before a test file's, classes span all three", () => {
+  files.write("v-train.csv", "a,y\n1,b\n2,a\n3,b\n");
+  files.write("v-val.csv", "a,y\n4,c\n5,a\n");
+  files.write("v-test.csv", "a,y\n6,d\n");
+  const packed = packFileDataset(spec({ file: "v-train.csv", label: "y", validationFile: "v-val.csv", testFile: "v-test.csv" }), files.dir);
+  const { table, testStart, validationStart } = decodeDatasetBlob(packed.bytes);
+  assert.deepEqual([validationStart, testStart], [3, 5]);
+  assert.deepEqual(Array.from(table.x), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(table.classes, ["a", "b", "c", "d"]);
+  assert.deepEqual(Array.from(table.y), [1, 0, 1, 2, 0, 3]);
+  assert.deepEqual(packed.summary, { samples: 6, testSamples: 1, validationSamples: 2, shape: [1], classes: ["a", "b", "c", "d"] });
+  // Without a validation file the blob is what it always was: no validationStart in its header.
+  const plain = packFileDataset(spec({ file: "v-train.csv", label: "y", testFile: "v-test.csv" }), files.dir);
+  assert.equal(decodeDatasetBlob(plain.bytes).validationStart, null);
+  assert.ok(!new TextDecoder().decode(plain.bytes.subarray(0, 200)).includes("validationStart"));
+  assert.throws(() => packFileDataset(spec({ file: "v-train.csv", label: "y", validationFile: "missing.csv" }), files.dir), {
+    name: "DatasetFileError", message: /dataset\.validationFile.*missing\.csv/,
+  });
 });

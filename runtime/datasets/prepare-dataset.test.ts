@@ -146,3 +146,21 @@ test("with a separate test file the validation rows are a seeded draw from the t
   assert.notDeepEqual([...p.validation.y].sort((a, b) => a - b), [36, 37, 38, 39]);
   assert.ok([...p.validation.y].every((r) => r < 40));
 });
+
+test("a validation file is the validation split: no train row is held out, the test split is drawn as without it", () => {
+  const table = rowsTable(60);
+  const blob = encodeDatasetBlob(table, { testStart: null, validationStart: 50 });
+  const p = prepareDataset(blob, spec({ validationFile: "vx.npy", validationLabels: "vy.npy", test: 0.2 }));
+  assert.deepEqual([p.train.count, p.validation.count, p.test.count], [40, 10, 10]);
+  assert.deepEqual(Array.from(p.validation.y), Array.from({ length: 10 }, (_, i) => 50 + i), "the file's rows, in file order");
+  const without = prepareDataset(encodeDatasetBlob(rowsTable(50), { testStart: null }), spec({ test: 0.2 }));
+  assert.deepEqual(Array.from(p.test.y), Array.from(without.test.y));
+  assert.deepEqual(Array.from(p.train.y), Array.from(without.train.y));
+  // With a test file too: train, validation and test are the three files' rows.
+  const three = prepareDataset(encodeDatasetBlob(rowsTable(60), { testStart: 55, validationStart: 50 }),
+    spec({ validationFile: "vx.npy", validationLabels: "vy.npy", testFile: "t.npy", testLabels: "ty.npy" }));
+  assert.deepEqual([three.train.count, three.validation.count, three.test.count], [50, 5, 5]);
+  assert.deepEqual(Array.from(three.test.y), [55, 56, 57, 58, 59]);
+  assert.throws(() => prepareDataset(blob, spec()), /has validation-file rows, but the spec names no validationFile/);
+  assert.throws(() => encodeDatasetBlob(rowsTable(10), { testStart: 5, validationStart: 5 }), /validationStart 5 leaves no validation rows before testStart 5/);
+});

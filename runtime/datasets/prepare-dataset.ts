@@ -9,16 +9,23 @@ import { valuesPerSample } from "./raw-table.ts";
 import type { DatasetSplit, PreparedDataset } from "./prepared-dataset.ts";
 
 export function prepareDataset(blob: Uint8Array, spec: FileDatasetSpec): PreparedDataset {
-  const { table, testStart } = decodeDatasetBlob(blob);
+  const { table, testStart, validationStart } = decodeDatasetBlob(blob);
   const task = table.classes === null ? "regression" : "classification";
   if (task !== spec.task) throw new DatasetBlobError(`holds a ${task} dataset, the spec says task ${spec.task}`);
   if ((testStart !== null) !== (spec.testFile !== undefined)) {
     throw new DatasetBlobError(testStart === null ? "has no test-file rows, but the spec names testFile" : "has test-file rows, but the spec names no testFile");
   }
+  if ((validationStart !== null) !== (spec.validationFile !== undefined)) {
+    throw new DatasetBlobError(validationStart === null ? "has no validation-file rows, but the spec names validationFile" : "has validation-file rows, but the spec names no validationFile");
+  }
   const count = table.shape[0]!;
   const features = valuesPerSample(table.shape);
-  const { train: trainRows, test } = testStart === null ? randomSplit(count, spec) : fileSplit(count, testStart);
-  const { train, validation } = validationSplit(trainRows, testStart === null, spec);
+  // The train file's rows: before the validation file's (or the test file's) rows.
+  const trainEnd = validationStart ?? testStart ?? count;
+  const { train: trainRows, test } = testStart === null ? randomSplit(trainEnd, spec) : fileSplit(trainEnd, testStart, count);
+  const { train, validation } = validationStart === null
+    ? validationSplit(trainRows, testStart === null, spec)
+    : { train: trainRows, validation: rowRange(validationStart, testStart ?? count) };
 
   // u8 data (IDX images, u1 NPY) reads as value / 255, before any normalisation.
   const x = table.x;
@@ -47,10 +54,14 @@ function validationSplit(rows: Uint32Array, shuffled: boolean, spec: FileDataset
   return { train: order.subarray(0, rows.length - held), validation: order.subarray(rows.length - held) };
 }
 
-/** Rows before testStart train, the separate test file's rows test; both keep file order. */
-function fileSplit(count: number, testStart: number): { train: Uint32Array; test: Uint32Array } {
-  const rows = Uint32Array.from({ length: count }, (_, i) => i);
-  return { train: rows.subarray(0, testStart), test: rows.subarray(testStart) };
+/** Rows before trainEnd train, the separate test file's rows (from testStart) test; both keep file order. */
+function fileSplit(trainEnd: number, testStart: number, count: number): { train: Uint32Array; test: Uint32Array } {
+  return { train: rowRange(0, trainEnd), test: rowRange(testStart, count) };
+}
+
+/** Row indices start..end−1. */
+function rowRange(start: number, end: number): Uint32Array {
+  return Uint32Array.from({ length: end - start }, (_, i) => start + i);
 }
 
 /** A seeded shuffle; its last round(count × test) rows (1..count−1) are the test split. */

@@ -1,4 +1,4 @@
-// Reads the training file (or the separate test file) a spec names, in its format, into a table.
+// Reads the training file (or the separate validation or test file) a spec names, in its format, into a table.
 import { DatasetFileError, type DataFileRef } from "./dataset-file-error.ts";
 import { dataFileFormat } from "./file-format.ts";
 import type { FileDatasetSpec } from "./file-spec.ts";
@@ -15,11 +15,18 @@ export interface ReadFileOptions {
   maxFileBytes?: number;
 }
 
-/** `part` picks file/labels or testFile/testLabels; paths are relative to `baseDir`. */
-export function readFileTable(spec: FileDatasetSpec, part: "train" | "test", baseDir: string, opts: ReadFileOptions = {}): RawTable {
+const PART_KEYS = {
+  train: ["file", "labels"],
+  validation: ["validationFile", "validationLabels"],
+  test: ["testFile", "testLabels"],
+} as const;
+type FileKey = (typeof PART_KEYS)[keyof typeof PART_KEYS][number];
+
+/** `part` picks file/labels, validationFile/validationLabels or testFile/testLabels; paths are relative to `baseDir`. */
+export function readFileTable(spec: FileDatasetSpec, part: keyof typeof PART_KEYS, baseDir: string, opts: ReadFileOptions = {}): RawTable {
   const prefix = opts.field ?? "dataset.";
   const maxBytes = opts.maxFileBytes ?? MAX_DATA_FILE_BYTES;
-  const [fileKey, labelsKey] = part === "train" ? (["file", "labels"] as const) : (["testFile", "testLabels"] as const);
+  const [fileKey, labelsKey] = PART_KEYS[part];
   const ref = refFor(spec, fileKey, prefix);
   const read = (r: DataFileRef) => ({ bytes: readDataFile(r, baseDir, maxBytes), ref: r });
   const format = dataFileFormat(spec.file);
@@ -38,7 +45,7 @@ export function readFileTable(spec: FileDatasetSpec, part: "train" | "test", bas
   }
 }
 
-function refFor(spec: FileDatasetSpec, key: "file" | "labels" | "testFile" | "testLabels", prefix: string): DataFileRef {
+function refFor(spec: FileDatasetSpec, key: FileKey, prefix: string): DataFileRef {
   return { field: `${prefix}${key}`, file: required(spec[key], `${prefix}${key}`) };
 }
 

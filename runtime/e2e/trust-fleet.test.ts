@@ -116,6 +116,12 @@ test("a fleet that grows honestly still gets relays: machines that returned resu
   await c.admin("/api/commands?kind=pause&sweep=1");
   assert.equal((await c.client.getAll("nodes")).filter((n) => n.role === "relay").length, 0, "no relay before");
   for (const id of provers) assert.equal((await node(id)).role, "worker");
+  // Both counted as live before the third joins: under a loaded machine a worker's last poll
+  // can lag, and the promotion is decided once, at the join.
+  await waitFor(async () => {
+    const states = await Promise.all([...provers].map(async (id) => (await node(id)).state));
+    return states.every((s) => s === "alive") || undefined;
+  }, 30_000, "both provers alive", () => c.dump());
   c.startAgent(1);
   const promoted = await waitFor(async () => (await c.client.getAll("nodes")).find((n) => n.role === "relay" && n.url && n.state === "alive"),
     45_000, "the third machine promoted to relay", () => c.dump());

@@ -94,3 +94,20 @@ test("regression from a CSV: the validation RMSE falls, the default objective is
   assert.equal(out.metrics.testAccuracy, undefined);
   assert.equal(out.metrics.valAccuracy, undefined);
 });
+
+test("a validation file is what the sweep ranks by: valAccuracy every epoch, measured on its rows", { timeout: 60_000 }, async () => {
+  const lines = readFileSync(CSV, "utf8").trim().split("\n");
+  tmp.write("v-train.csv", [lines[0], ...lines.slice(1, 2001)].join("\n"));
+  tmp.write("v-val.csv", [lines[0], ...lines.slice(2001, 2501)].join("\n"));
+  tmp.write("v-test.csv", [lines[0], ...lines.slice(2501)].join("\n"));
+  const spec = { file: "./v-train.csv", label: "digit", normalize: "minmax", validationFile: "./v-val.csv", testFile: "./v-test.csv" };
+  const prepared = await prepareSweep(sweep(spec), tmp.dir);
+  assert.deepEqual(prepared.config.metric, { name: "valAccuracy", goal: "maximize" });
+  const out = await (await reproducer(sweep(spec), tmp.dir)).run(0);
+  assert.equal(out.reports.length, 10);
+  assert.ok(out.reports.every((m) => m.valAccuracy !== undefined), "every epoch");
+  assert.ok(out.metrics.valAccuracy! >= 0.75 && out.metrics.testAccuracy! >= 0.75, `val ${out.metrics.valAccuracy}, test ${out.metrics.testAccuracy}`);
+  // Its 500 rows, not 10% of the 2,000 train rows: the accuracy is a multiple of 1/500.
+  const correct = out.metrics.valAccuracy! * 500;
+  assert.ok(Math.abs(correct - Math.round(correct)) < 1e-6, `valAccuracy ${out.metrics.valAccuracy} is not k/500`);
+});

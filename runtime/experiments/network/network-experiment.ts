@@ -29,7 +29,7 @@ export const networkExperiment: ExperimentEntry = {
     const dataset = (config as unknown as NetworkConfig).dataset;
     // Without a validation split the test set is all there is to rank by: the sweep said so
     // (or its one train row left nothing to hold out).
-    const held = "file" in dataset ? dataset.validation > 0 : validationCount(dataset.train, dataset.validation) > 0;
+    const held = "file" in dataset ? dataset.validation > 0 || dataset.validationFile !== undefined : validationCount(dataset.train, dataset.validation) > 0;
     const split = held ? "val" : "test";
     return "file" in dataset && dataset.task === "regression" ? { name: `${split}Loss`, goal: "minimize" } : { name: `${split}Accuracy`, goal: "maximize" };
   },

@@ -1,11 +1,11 @@
-// A separate test file joins the training rows in one table: test rows after the training
-// rows, one class list over both, and only when the two files describe the same samples.
+// A separate validation or test file joins the training rows in one table: its rows after
+// the others, one class list over both, and only when the two files describe the same samples.
 import { fileError, type DataFileRef } from "./dataset-file-error.ts";
 import { remapLabels, sortClasses } from "./class-labels.ts";
 import { sampleCount, type RawTable } from "./raw-table.ts";
 
-/** Train and test rows in one table; the test rows start at sampleCount(train). */
-export function appendTestTable(train: RawTable, test: RawTable, trainRef: DataFileRef, testRef: DataFileRef): RawTable {
+/** Both tables' rows in one table; `test`'s rows (a test or validation file's) start at sampleCount(train). */
+export function appendTable(train: RawTable, test: RawTable, trainRef: DataFileRef, testRef: DataFileRef): RawTable {
   const trainSample = train.shape.slice(1).join(", ");
   const testSample = test.shape.slice(1).join(", ");
   if (train.columns && test.columns && train.columns.join("\n") !== test.columns.join("\n")) {
