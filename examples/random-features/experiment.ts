@@ -52,8 +52,11 @@ const experiment: Experiment<Config> = {
     };
     const xTrain = copy(data.train.x), yTrain = copy(data.train.y as Int32Array);
     const xTest = copy(data.test.x), yTest = copy(data.test.y as Int32Array);
+    // The sweep ranks by validation rows (dataset.validation, 0.1 of train by default); the test
+    // rows are measured once, at the end, so choosing hyperparameters never looks at them.
+    const xVal = copy(data.validation.x), yVal = copy(data.validation.y as Int32Array);
     const omega = k.alloc(d * D * 4), phase = k.alloc(D * 4);
-    const fTrain = k.alloc(data.train.count * D * 4), fTest = k.alloc(data.test.count * D * 4);
+    const fTrain = k.alloc(data.train.count * D * 4), fTest = k.alloc(data.test.count * D * 4), fVal = k.alloc(data.validation.count * D * 4);
     const w = k.alloc(D * 4), bias = k.alloc(4), grad = k.alloc(D * 4);
     new Uint8Array(k.memory.buffer, w, D * 4 + 4).fill(0);
 
@@ -61,17 +64,20 @@ const experiment: Experiment<Config> = {
     k.drawFeatures(omega, phase, d, D, c.gamma);
     k.featurize(xTrain, data.train.count, d, omega, phase, D, fTrain);
     k.featurize(xTest, data.test.count, d, omega, phase, D, fTest);
+    k.featurize(xVal, data.validation.count, d, omega, phase, D, fVal);
+    // Nothing to report without validation rows (`dataset.validation: 0`): reports are finite numbers only.
+    const val = () => (data.validation.count ? { valAccuracy: k.accuracy(fVal, yVal, data.validation.count, D, w, bias) } : {});
 
     let loss = 0;
     for (let step = 1; step <= c.steps && !ctx.shouldStop(); step++) {
       loss = k.logisticStep(fTrain, yTrain, data.train.count, D, w, bias, grad, c.lr, c.l2);
       if (step % c.reportEvery === 0 || step === c.steps) {
-        ctx.report({ step, trainLoss: loss, testAccuracy: k.accuracy(fTest, yTest, data.test.count, D, w, bias) });
+        ctx.report({ step, trainLoss: loss, ...val() });
       }
     }
     const testAccuracy = k.accuracy(fTest, yTest, data.test.count, D, w, bias);
     // The weights and bias are the trial's state: their SHA-256 is its resultSha256.
-    return { metrics: { trainLoss: loss, testAccuracy }, state: new Uint8Array(k.memory.buffer, w, D * 4 + 4).slice() };
+    return { metrics: { trainLoss: loss, ...val(), testAccuracy }, state: new Uint8Array(k.memory.buffer, w, D * 4 + 4).slice() };
   },
 };
 

@@ -16,7 +16,7 @@ after(() => Promise.all(clusters.map((c) => c.stopAll())));
 const SWEEP = {
   name: "e2e-experiment",
   experiment: EXPERIMENT,
-  metric: { name: "testAccuracy", goal: "maximize" },
+  metric: { name: "valAccuracy", goal: "maximize" },
   dataset: { name: "moons", train: 300, test: 200, noise: 0.25 },
   steps: 60,
   reportEvery: 20,
@@ -54,13 +54,14 @@ test("a researcher's experiment runs through a relay daemon; results reproduce a
   const sweep = await c.client.get("sweep", {}, { id: 1 });
   assert.equal(sweep.experiment.name, "random-features");
   assert.match(sweep.experiment.sha ?? "", /^[0-9a-f]{64}$/, "the experiment travels as a blob");
-  assert.deepEqual(sweep.metric, { name: "testAccuracy", goal: "maximize" });
+  assert.deepEqual(sweep.metric, { name: "valAccuracy", goal: "maximize" });
   const relays = (await c.client.getAll("nodes")).filter((n) => n.role === "relay");
   for (const t of trials) {
     assert.ok(relays.some((r) => r.id === t.relayId), `trial ${t.id} came up through the relay daemon`);
     assert.deepEqual(t.metrics!.map((m) => m.step), [20, 40, 60], `trial ${t.id}: its three reports, at the steps it reported`);
-    assert.ok(t.metrics!.every((m) => typeof m.trainLoss === "number" && typeof m.testAccuracy === "number"));
-    assert.equal(t.objective, t.final!.testAccuracy, "the objective is the final testAccuracy");
+    assert.ok(t.metrics!.every((m) => typeof m.trainLoss === "number" && typeof m.valAccuracy === "number"));
+    assert.equal(t.objective, t.final!.valAccuracy, "the objective is the final valAccuracy");
+    assert.equal(typeof t.final!.testAccuracy, "number", "the test set measured once, at the end");
     assert.equal(t.seed, 5 + (t.index % 2), "seed + repeat");
   }
   // Every hash equals the same trial run alone in this process.
@@ -99,7 +100,7 @@ test("a researcher's experiment runs through a relay daemon; results reproduce a
   for (let i = 1; i < board.rows.length; i++) assert.ok(board.rows[i - 1]!.mean >= board.rows[i]!.mean, "best first");
   const best = await run(c, "best", ["best", "--sweep", "1", "--controller", c.url]);
   assert.equal(best.code, 0, best.out);
-  assert.match(best.out, /rank {2}testAccuracy \(higher is better\): mean ± std {2}seeds {2}params/);
+  assert.match(best.out, /rank {2}valAccuracy \(higher is better\): mean ± std {2}seeds {2}params/);
   const top = board.rows[0]!;
   assert.match(best.out, new RegExp(`^ {3}1 {2,}${String(Number(top.mean.toPrecision(6))).replace(".", "\\.")} ± `, "m"));
 });
