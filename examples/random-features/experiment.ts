@@ -66,7 +66,7 @@ const experiment: Experiment<Config> = {
     k.featurize(xTest, data.test.count, d, omega, phase, D, fTest);
     k.featurize(xVal, data.validation.count, d, omega, phase, D, fVal);
     // Nothing to report without validation rows (`dataset.validation: 0`): reports are finite numbers only.
-    const val = () => (data.validation.count ? { valAccuracy: k.accuracy(fVal, yVal, data.validation.count, D, w, bias) } : {});
+    const val = (): Record<string, number> => (data.validation.count ? { valAccuracy: k.accuracy(fVal, yVal, data.validation.count, D, w, bias) } : {});
 
     let loss = 0;
     for (let step = 1; step <= c.steps && !ctx.shouldStop(); step++) {

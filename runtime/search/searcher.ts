@@ -28,12 +28,30 @@ export interface Observation {
   step?: number;
 }
 
+/**
+ * Where a proposed point's trial starts and stops, for a searcher whose trials continue one
+ * another (population-based training): its generation and slot, the earlier point whose final
+ * state it starts from, and the report steps it runs (after `startStep`, up to `stopStep`).
+ */
+export interface TrialLineage {
+  generation: number;
+  slot: number;
+  /** The point whose state at `startStep` this one starts from; null: from scratch. */
+  parentPoint: number | null;
+  /** True when it took another slot's state and perturbed its hyperparameters. */
+  exploited: boolean;
+  startStep: number;
+  stopStep: number;
+}
+
 /** A searcher whose points depend on results: it proposes them a batch at a time (propose-trials.ts). */
 export interface Proposer {
   /** How many proposals may be outstanding at once. */
   batchSize(search: SearchConfig): number;
   /** Points number `first` .. `first + count - 1`, from the observations of the points before them. */
   propose(search: SearchConfig, observations: Observation[], first: number, count: number, goal: "maximize" | "minimize"): Point[];
+  /** For trials that continue one another: each proposed point's lineage, as `propose` decided it. */
+  lineage?(search: SearchConfig, observations: Observation[], first: number, count: number, goal: "maximize" | "minimize"): TrialLineage[];
 }
 
 export interface Searcher {
