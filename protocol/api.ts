@@ -59,6 +59,16 @@ export const TrialView = z.object({
   resultSha256: Sha256.nullable(),
   /** The same hash under its first-release name (the built-in's state is its weights). */
   weightsSha256: Sha256.nullable(),
+  /**
+   * A trial that continues another (population-based training): its generation and slot, the
+   * trial whose state it starts from (null in generation 0), whether it copied another slot's
+   * state and perturbed the hyperparameters (`params` are those in force), and the report steps
+   * it trains (after startStep, up to stopStep). Absent for other searchers.
+   */
+  lineage: z.object({
+    generation: z.int(), slot: z.int(), parentTrialId: z.int().nullable(), parentPoint: z.int().nullable(), exploited: z.boolean(),
+    startStep: z.int(), stopStep: z.int(),
+  }).optional(),
   /** A trial the sweep's stopping rule ended: the report it stopped at and why (the rung, its value, the cutoff). */
   pruned: z.object({ step: z.int(), reason: z.string() }).nullable(),
   error: z.string().nullable(), workerId: z.string().nullable(), relayId: z.string().nullable(), finishedAt: z.number().nullable(),

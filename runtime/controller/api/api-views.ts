@@ -25,12 +25,19 @@ export async function trialView(store: Store, t: TrialRow, opts: { metrics?: boo
   const pruned = t.state === "pruned" && result?.pruned ? (result.pruned as { step: number; reason: string }) : null;
   const attempts = await store.attemptsOf(t.id);
   const lastAttempt = attempts.at(-1);
+  const l = await store.lineageOfTrial(t.id);
   return {
     id: t.id, sweepId: t.sweep_id, index: t.idx, point: t.point, repeat: t.repeat,
     params: JSON.parse(t.params) as Record<string, unknown>, seed: t.seed, state: t.state, attempts: t.attempts,
     ...(opts.config && { config: JSON.parse(t.config) as Record<string, unknown> }),
     ...(metrics && { metrics }), final: stored ? (JSON.parse(stored.metrics) as Record<string, number>) : null, objective: stored?.objective ?? null,
     result, resultSha256: stored?.result_sha ?? null, weightsSha256: stored?.result_sha ?? null,
+    ...(l && {
+      lineage: {
+        generation: l.generation, slot: l.slot, parentTrialId: l.parent_trial_id, parentPoint: l.parent_point, exploited: l.exploited === 1,
+        startStep: l.start_step, stopStep: l.stop_step,
+      },
+    }),
     pruned, error: t.state === "done" || t.state === "pruned" ? null : t.last_error,
     workerId: stored?.worker_id ?? lastAttempt?.worker_id ?? null, relayId: stored?.relay_id ?? lastAttempt?.relay_id ?? null,
     finishedAt: t.finished_at,

@@ -39,6 +39,18 @@ CREATE INDEX IF NOT EXISTS trials_state ON trials(state, id);
 CREATE INDEX IF NOT EXISTS trials_sweep ON trials(sweep_id, id);
 CREATE INDEX IF NOT EXISTS trials_sweep_state ON trials(sweep_id, state);
 
+CREATE TABLE IF NOT EXISTS trial_lineage (
+  trial_id BIGINT PRIMARY KEY REFERENCES trials(id),
+  sweep_id BIGINT NOT NULL,
+  generation INTEGER NOT NULL,
+  slot INTEGER NOT NULL,
+  parent_point INTEGER,
+  exploited INTEGER NOT NULL,
+  start_step INTEGER NOT NULL,
+  stop_step INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS trial_lineage_sweep ON trial_lineage(sweep_id, generation, slot);
+
 CREATE TABLE IF NOT EXISTS attempts (
   trial_id BIGINT NOT NULL REFERENCES trials(id),
   attempt INTEGER NOT NULL,

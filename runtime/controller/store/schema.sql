@@ -37,6 +37,19 @@ CREATE INDEX IF NOT EXISTS trials_state ON trials(state, id);
 CREATE INDEX IF NOT EXISTS trials_sweep ON trials(sweep_id, id);
 CREATE INDEX IF NOT EXISTS trials_sweep_state ON trials(sweep_id, state);
 
+-- Trials that continue one another (population-based training): where each starts and stops.
+CREATE TABLE IF NOT EXISTS trial_lineage (
+  trial_id INTEGER PRIMARY KEY REFERENCES trials(id),
+  sweep_id INTEGER NOT NULL,
+  generation INTEGER NOT NULL,
+  slot INTEGER NOT NULL,
+  parent_point INTEGER,                        -- the point whose state it starts from; NULL: from scratch
+  exploited INTEGER NOT NULL,                  -- 1: took another slot's state and perturbed its hyperparameters
+  start_step INTEGER NOT NULL,
+  stop_step INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS trial_lineage_sweep ON trial_lineage(sweep_id, generation, slot);
+
 CREATE TABLE IF NOT EXISTS attempts (
   trial_id INTEGER NOT NULL REFERENCES trials(id),
   attempt INTEGER NOT NULL,

@@ -27,6 +27,13 @@ export interface TrialRow {
   config: string; state: TrialState; attempts: number; lease_relay: string | null; lease_deadline: number | null;
   last_error: string | null; finished_at: number | null;
 }
+/** Where a trial that continues another starts and stops (population-based training). */
+export interface LineageRow {
+  trial_id: number; sweep_id: number; generation: number; slot: number; parent_point: number | null;
+  /** 1 when it took another slot's state and perturbed its hyperparameters. */
+  exploited: number; start_step: number; stop_step: number;
+}
+export type LineageWithParent = LineageRow & { parent_trial_id: number | null };
 export interface AttemptRow {
   trial_id: number; attempt: number; relay_id: string; worker_id: string | null; leased_at: number;
   ended_at: number | null; outcome: string | null; error: string | null;
@@ -226,6 +233,19 @@ export class Store {
   async insertTrials(rows: ReadonlyArray<Pick<TrialRow, "sweep_id" | "idx" | "point" | "repeat" | "params" | "seed" | "config">>): Promise<void> {
     await this.insertMany("INSERT INTO trials (sweep_id, idx, point, repeat, params, seed, config)", "", 7,
       rows.map((t) => [t.sweep_id, t.idx, t.point, t.repeat, t.params, t.seed, t.config]));
+  }
+  async insertLineage(rows: readonly LineageRow[]): Promise<void> {
+    await this.insertMany("INSERT INTO trial_lineage (trial_id, sweep_id, generation, slot, parent_point, exploited, start_step, stop_step)", "", 8,
+      rows.map((l) => [l.trial_id, l.sweep_id, l.generation, l.slot, l.parent_point, l.exploited, l.start_step, l.stop_step]));
+  }
+  lineageOfSweep(sweepId: number): Promise<LineageRow[]> {
+    return this.d.all("SELECT * FROM trial_lineage WHERE sweep_id = ? ORDER BY generation, slot", [sweepId]);
+  }
+  /** A trial's lineage with the id of the trial it starts from (the parent point's first repeat). */
+  lineageOfTrial(trialId: number): Promise<LineageWithParent | undefined> {
+    return this.get(
+      `SELECT l.*, (SELECT p.id FROM trials p WHERE p.sweep_id = l.sweep_id AND p.point = l.parent_point ORDER BY p.id LIMIT 1) AS parent_trial_id
+       FROM trial_lineage l WHERE l.trial_id = ?`, [trialId]);
   }
   trial(id: number): Promise<TrialRow | undefined> {
     return this.get("SELECT * FROM trials WHERE id = ?", [id]);

@@ -81,5 +81,31 @@ export async function proposeNextBatch(store: Store, sweepId: number, p: SweepPr
       await store.setTrialState(id, "failed", { error: `the experiment refuses this proposed point: ${made.problem}`, finishedAt: now });
     }
   }
+  await recordLineage(store, sweepId, search, p.config.metric.goal);
   return index - trials.length;
+}
+
+/**
+ * Stores the lineage of the sweep's trials that have none yet, when its searcher's trials
+ * continue one another: after a sweep's first trials are stored and after each proposed batch.
+ * Replayed from the stored results, as the proposals were.
+ */
+export async function recordLineage(store: Store, sweepId: number, search: SearchConfig | undefined, goal: "maximize" | "minimize"): Promise<void> {
+  const proposer = search && searcherOf(search).proposer;
+  if (!search || !proposer?.lineage) return;
+  const trials = await store.trialsOfSweep(sweepId);
+  const known = new Set((await store.lineageOfSweep(sweepId)).map((l) => l.trial_id));
+  const missing = trials.filter((t) => !known.has(t.id));
+  if (!missing.length) return;
+  const first = Math.min(...missing.map((t) => t.point));
+  const last = Math.max(...missing.map((t) => t.point));
+  const observations = await observationsOf(store, trials.filter((t) => t.point < first));
+  const lineage = proposer.lineage(search, observations, first, last - first + 1, goal);
+  await store.insertLineage(missing.map((t) => {
+    const l = lineage[t.point - first]!;
+    return {
+      trial_id: t.id, sweep_id: sweepId, generation: l.generation, slot: l.slot, parent_point: l.parentPoint,
+      exploited: l.exploited ? 1 : 0, start_step: l.startStep, stop_step: l.stopStep,
+    };
+  }));
 }

@@ -1,6 +1,7 @@
 // Puts a sweep into the store, or finds it again: the same name and config hash resume the
 // stored sweep (done trials stay done); a changed config under the same name is refused
 // unless the caller asks for a new sweep.
+import { recordLineage } from "./propose-trials.ts";
 import type { Store } from "../store/store.ts";
 import { type SweepConfig, sweepConfigHash } from "./sweep-config.ts";
 import { expandSweep } from "./expand-sweep.ts";
@@ -38,6 +39,7 @@ export async function registerSweep(store: Store, config: SweepConfig, opts: { f
       sweep_id: sweepId, idx: t.index, point: t.point, repeat: t.repeat, params: JSON.stringify(t.params),
       seed: t.seed, config: JSON.stringify(t.config),
     })));
+    await recordLineage(store, sweepId, config.search, config.metric.goal);
     return { sweepId, resumed: false, trials: trials.length };
   });
 }
