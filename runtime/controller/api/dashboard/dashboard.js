@@ -276,6 +276,12 @@ $("leaderboard").addEventListener("click", (e) => {
   if (link) openTrial(Number(link.dataset.trial));
 });
 
+// A lineage's parent opens in the same panel.
+$("trial").addEventListener("click", (e) => {
+  const link = e.target.closest("a[data-trial]");
+  if (link) openTrial(Number(link.dataset.trial));
+});
+
 // ---- one trial
 
 async function openTrial(id) {
@@ -299,6 +305,9 @@ function renderTrial() {
     `<dl><dt>params</dt><dd><code>${esc(JSON.stringify(t.params))}</code></dd><dt>seed</dt><dd>${t.seed}</dd>` +
     `<dt>attempts</dt><dd>${t.attempts}</dd><dt>ran on</dt><dd>${t.workerId ? `<code>${esc(t.workerId)}</code> (${esc(host(t.workerId))}) via <code>${esc(t.relayId)}</code>` : "—"}</dd>` +
     `<dt>result sha256</dt><dd><code class="weights">${t.resultSha256 ?? "—"}</code></dd>` +
+    // Population-based training: where this member's state came from, and the steps it trained.
+    (t.lineage ? `<dt>lineage</dt><dd>generation ${t.lineage.generation}, slot ${t.lineage.slot}, steps ${t.lineage.startStep + 1}–${t.lineage.stopStep}; ` +
+      (t.lineage.parentTrialId === null ? "from scratch" : `${t.lineage.exploited ? "copied and perturbed" : "continues"} <a class="trial-link" data-trial="${t.lineage.parentTrialId}">trial ${t.lineage.parentTrialId}</a>`) + `</dd>` : "") +
     `<dt>${esc(metricOf().name)}</dt><dd>${num(t.objective)}</dd>` +
     // The error's first line, then its stack (in the experiment's own files), as the worker caught it.
     (t.error ? `<dt>error</dt><dd><pre class="error state-gone">${esc(t.error)}</pre></dd>` : "") +
