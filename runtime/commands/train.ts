@@ -173,8 +173,13 @@ async function fromStore(o: TrainOptions): Promise<Prepared & { close: () => Pro
     const kernelsModule = await compileKernels();
     return {
       heading: `trial ${t.id} of sweep ${t.sweepId} "${t.sweepName}" (${t.state}, from ${source.where}): experiment ${t.experiment.name}${t.experiment.sha ? ` (${t.experiment.sha.slice(0, 12)})` : ""}, seed ${t.seed}`,
-      params: t.params, seed: t.seed, config: t.config, notes: [], entry, stored: t,
-      run: (hooks) => runTrial({ trialId: t.id, params: t.params, seed: t.seed, config: t.config }, { entry, kernelsModule, experimentWasm, blobs, ...hooks }),
+      params: t.params, seed: t.seed, config: t.config, entry, stored: t,
+      notes: t.prunedStep === null ? [] : [`pruned by the sweep's stopping rule at report ${t.prunedStep}: run to there, its hash is that report's`],
+      run: (hooks) => runTrial({ trialId: t.id, params: t.params, seed: t.seed, config: t.config }, {
+        entry, kernelsModule, experimentWasm, blobs, ...hooks,
+        // A pruned trial ended at its rung: stopped at the same report, as the fleet's decision stopped it.
+        ...(t.prunedStep !== null && { decide: (step: number) => (step === t.prunedStep ? "prune" as const : "continue" as const) }),
+      }),
       close: () => source.close(),
     };
   } catch (err) {

@@ -20,6 +20,8 @@ export interface StoredTrial {
   config: Record<string, unknown>;
   /** The hash the fleet stored for it, or null (not finished, or failed). */
   resultSha256: string | null;
+  /** The report a pruned trial stopped at (its hash is that report's), or null. */
+  prunedStep: number | null;
   /** The sweep's experiment and its packed data files' blobs by dataset key. */
   experiment: ExperimentRef;
   datasets: Record<string, string>;
@@ -50,6 +52,7 @@ export async function storeTrialSource(at: StoreLocation): Promise<TrialSource> 
         id, sweepId: t.sweep_id, sweepName: sweep.name, index: t.idx, state: t.state,
         params: JSON.parse(t.params) as Record<string, unknown>, seed: t.seed,
         config: JSON.parse(t.config) as Record<string, unknown>, resultSha256: result?.result_sha ?? null,
+        prunedStep: t.state === "pruned" ? (JSON.parse(result?.outcome ?? "{}") as { pruned?: { step: number } }).pruned?.step ?? null : null,
         ...buildOf(storedSweepIdentity(sweep.config)),
       };
     },
@@ -72,7 +75,7 @@ export function apiTrialSource(controller: string, token: string | undefined): T
       const sweep = await client.get("sweep", {}, { id: t.sweepId });
       return {
         id, sweepId: t.sweepId, sweepName: sweep.name, index: t.index, state: t.state, params: t.params, seed: t.seed,
-        config: t.config, resultSha256: t.resultSha256, ...buildOf(sweepIdentityOf(sweep.config)),
+        config: t.config, resultSha256: t.resultSha256, prunedStep: t.pruned?.step ?? null, ...buildOf(sweepIdentityOf(sweep.config)),
       };
     },
     blob: (sha) => client.blob(sha),

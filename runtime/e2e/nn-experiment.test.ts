@@ -15,7 +15,7 @@ after(() => Promise.all(clusters.map((c) => c.stopAll())));
 const SWEEP = {
   name: "e2e-nn",
   experiment: fileURLToPath(new URL("../../examples/nn-mlp", import.meta.url)),
-  metric: { name: "testLoss", goal: "minimize" },
+  metric: { name: "valLoss", goal: "minimize" },
   dataset: { name: "spirals", train: 256, test: 128 },
   steps: 100,
   seed: 2,

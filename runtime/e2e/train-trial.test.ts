@@ -82,3 +82,31 @@ test("train --trial N reruns a stored trial and checks its hash; --save writes t
   assert.match(noLr.out, /^not set in the config, from the search's first point: train\.lr 0\.03$/m);
   assert.match(noLr.out, /^params {2}train\.lr 0\.03 {2}model\.hidden \[4\]$/m);
 });
+
+test("train --trial N of a pruned trial runs to the report its rung stopped it at, and gives the stored hash", { timeout: 180_000 }, async () => {
+  const c = new Cluster();
+  clusters.push(c);
+  const data = join(c.dir, "data");
+  const config = c.writeConfig("asha", {
+    name: "train-pruned", dataset: { name: "moons", train: 300, test: 100, noise: 0.2 },
+    model: { hidden: [8], activation: "tanh" }, train: { epochs: 9, batch: 32, optimizer: "adam", lr: 0.01, seed: 1 },
+    early_stopping: { rule: "asha", min_epochs: 1, reduction: 3 },
+    search: { method: "grid", parameters: { "train.lr": [0.0003, 0.001, 0.003, 0.01, 0.03, 0.1], "model.hidden": [[2], [8]] } },
+  });
+  const sweep = await run(c, ["run", config, "--data", data, "--threads", "1"]);
+  assert.equal(sweep.code, 0, sweep.out);
+  const db = new Database(join(data, "discalc.sqlite"));
+  const pruned = db.prepare("SELECT t.id, r.result_sha, r.outcome FROM trials t JOIN results r ON r.trial_id = t.id WHERE t.state = 'pruned' ORDER BY t.id LIMIT 1").get() as
+    { id: number; result_sha: string; outcome: string } | undefined;
+  db.close();
+  assert.ok(pruned, "the rule pruned a trial");
+  const step = (JSON.parse(pruned.outcome) as { pruned: { step: number } }).pruned.step;
+  assert.ok(step < 9);
+  const again = await run(c, ["train", "--trial", String(pruned.id), "--data", data, "--json"]);
+  assert.equal(again.code, 0, again.out);
+  const lines = again.out.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.equal(lines.filter((l) => l.type === "report").length, step, "the reports up to its rung, no further");
+  assert.deepEqual((lines.find((l) => l.type === "trial")!.notes as string[]), [`pruned by the sweep's stopping rule at report ${step}: run to there, its hash is that report's`]);
+  const result = lines.find((l) => l.type === "result")!;
+  assert.deepEqual([result.resultSha256, result.matches], [pruned.result_sha, true]);
+});

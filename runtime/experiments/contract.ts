@@ -54,6 +54,12 @@ export interface Experiment<C = Record<string, unknown>> {
    * false: a typo in a key is then refused, naming the nearest known key, instead of ignored.
    */
   strict?: boolean;
+  /**
+   * Report metrics that measure time (wall-clock milliseconds, throughput): a trial pruned at a
+   * report has that report's hash as its result, and these are left out of it so a rerun
+   * (`discalc train --trial N`) gives the same hash. Better still, put timings in `info`.
+   */
+  timingMetrics?: string[];
   /** Problems with a resolved config, one line each; empty when it is good. Runs at the controller. */
   validate?(config: C): string[];
   run(config: C, ctx: ExperimentContext): RunResult | void | Promise<RunResult | void>;

@@ -25,6 +25,12 @@ export interface ExperimentEntry {
   knowsPath(path: string): boolean;
   /** The known path nearest to one it does not know, for "did you mean …?". */
   nearestPath?(path: string): string | undefined;
+  /**
+   * Report metrics that measure time (the built-in's `wallMs`): left out of the hash of a
+   * trial that ended at a report (pruned), whose result is its last report, so that a rerun
+   * gives the same hash. Every other reported number must be deterministic.
+   */
+  timingMetrics?: readonly string[];
   /** The objective when the sweep names none. */
   defaultMetric(config: Record<string, unknown>): MetricSpec;
   run(config: Record<string, unknown>, ctx: RuntimeContext): Promise<RunResult | void> | RunResult | void;

@@ -42,6 +42,7 @@ export function folderExperiment(name: string, exported: unknown): ExperimentEnt
       throw new Error(`experiment ${name}: the sweep must name its objective, metric: { name, goal: maximize | minimize }`);
     },
     run: (config, ctx) => exp.run(config, ctx),
+    ...(exp.timingMetrics && { timingMetrics: exp.timingMetrics }),
   };
 }
 
@@ -54,5 +55,8 @@ function checkExport(name: string, exported: unknown): Experiment {
   if (e.validate !== undefined && typeof e.validate !== "function") throw new Error(`experiment ${name}: validate must be a function`);
   if (e.defaults !== undefined && !isPlainObject(e.defaults)) throw new Error(`experiment ${name}: defaults must be an object`);
   if (e.strict !== undefined && typeof e.strict !== "boolean") throw new Error(`experiment ${name}: strict must be true or false`);
+  if (e.timingMetrics !== undefined && !(Array.isArray(e.timingMetrics) && e.timingMetrics.every((m) => typeof m === "string"))) {
+    throw new Error(`experiment ${name}: timingMetrics must be a list of metric names`);
+  }
   return e as Experiment;
 }

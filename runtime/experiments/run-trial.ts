@@ -133,7 +133,7 @@ async function runWith(
   const runMs = performance.now() - started;
   if (earlyStop) {
     // What it reached is its reports: no final metrics or state, the hash of its last report.
-    const last = reports[earlyStop.step - 1]!;
+    const last = withoutTiming(reports[earlyStop.step - 1]!, rt.entry.timingMetrics);
     return { resultSha256: stateSha256(undefined, last), metrics: {}, reports: reports.slice(0, earlyStop.step), info: {}, runMs, earlyStop: { kind: earlyStop.kind, step: earlyStop.step } };
   }
   const result: RunResult = returned ?? {};
@@ -144,6 +144,14 @@ async function runWith(
   const info = result.info === undefined ? {} : checkMetrics(result.info, "info");
   const state = rt.keepState ? stateBytes(result.state as RunResult["state"]) : undefined;
   return { resultSha256: stateSha256(result.state as RunResult["state"], metrics), metrics, reports, info, runMs, ...(state && { state }) };
+}
+
+/** A report without the metrics that measure time: what a pruned trial's hash covers. */
+function withoutTiming(report: Metrics, timing: readonly string[] | undefined): Metrics {
+  if (!timing?.length) return report;
+  const out: Metrics = {};
+  for (const key of Object.keys(report)) if (!timing.includes(key)) out[key] = report[key]!;
+  return out;
 }
 
 /** A copy of the state's bytes (it may live in a wasm memory the next trial reuses). */

@@ -14,6 +14,7 @@ import { NetworkConfigSchema, networkKnowsPath, networkNearestPath, type Network
 export const networkExperiment: ExperimentEntry = {
   name: "network",
   seedPath: "train.seed",
+  timingMetrics: ["wallMs"],
   resolve(input: unknown): Resolved {
     const parsed = NetworkConfigSchema.safeParse(input);
     if (parsed.success) {
