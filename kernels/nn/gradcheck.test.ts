@@ -180,6 +180,32 @@ const cases: Case[] = [
       return lin({ data: merged.data, shape: [2, 3, 4] }, wo!, bo!);
     },
   },
+  { name: "permute", shapes: [[2, 3, 4]], run: (_, [x]) => x!.permute(2, 0, 1), ref: ([x]) => R.transpose(R.transpose(x!, 0, 2), 1, 2) },
+  {
+    name: "conv2d, batch 1, odd sizes, padding 1, bias", shapes: [[1, 3, 5, 7], [2, 3, 3, 3], [2]],
+    run: (n, [x, w, b]) => n.conv2d(x!, w!, b!, { padding: 1 }), ref: ([x, w, b]) => R.conv2d(x!, w!, b!, 1, 1, 1),
+  },
+  {
+    name: "conv2d, stride 2, 3×2 kernel, padding [1, 0], no bias", shapes: [[2, 2, 7, 6], [3, 2, 3, 2]],
+    run: (n, [x, w]) => n.conv2d(x!, w!, null, { stride: 2, padding: [1, 0] }), ref: ([x, w]) => R.conv2d(x!, w!, null, 2, 1, 0),
+  },
+  {
+    name: "conv2d, 1×1 kernel, unbatched [C, H, W]", shapes: [[3, 2, 3], [5, 3, 1, 1], [5]],
+    run: (n, [x, w, b]) => n.conv2d(x!, w!, b!),
+    ref: ([x, w, b]) => { const y = R.conv2d({ data: x!.data, shape: [1, 3, 2, 3] }, w!, b!, 1, 0, 0); return { data: y.data, shape: y.shape.slice(1) }; },
+  },
+  {
+    // kh·kw·c = 279 > 256: the im2col and SGEMM path rather than the kernel-row one.
+    name: "conv2d, deep (im2col path), stride 2, padding 2", shapes: [[1, 31, 4, 5], [2, 31, 3, 3], [2]],
+    run: (n, [x, w, b]) => n.conv2d(x!, w!, b!, { stride: 2, padding: 2 }), ref: ([x, w, b]) => R.conv2d(x!, w!, b!, 2, 2, 2),
+  },
+  { name: "maxPool2d 2, odd input (last row and column dropped)", shapes: [[2, 3, 5, 5]], run: (n, [x]) => n.maxPool2d(x!, 2), ref: ([x]) => R.pool2d(x!, 2, 2, (v) => Math.max(...v)) },
+  { name: "maxPool2d 3, stride 2, overlapping, batch 1", shapes: [[1, 1, 7, 6]], run: (n, [x]) => n.maxPool2d(x!, 3, 2), ref: ([x]) => R.pool2d(x!, 3, 2, (v) => Math.max(...v)) },
+  { name: "avgPool2d 2, stride 1", shapes: [[1, 2, 4, 5]], run: (n, [x]) => n.avgPool2d(x!, 2, 1), ref: ([x]) => R.pool2d(x!, 2, 1, (v) => v.reduce((a, b) => a + b, 0) / v.length) },
+  {
+    name: "avgPool2d 3, unbatched", shapes: [[2, 6, 7]], run: (n, [x]) => n.avgPool2d(x!, 3),
+    ref: ([x]) => { const y = R.pool2d({ data: x!.data, shape: [1, 2, 6, 7] }, 3, 3, (v) => v.reduce((a, b) => a + b, 0) / v.length); return { data: y.data, shape: y.shape.slice(1) }; },
+  },
   {
     name: "a tensor used twice (gradients summed)", shapes: [[2, 3]], run: (_, [x]) => x!.tanh().mul(x!).add(x!),
     ref: ([x]) => R.map(x!, (v) => Math.tanh(v) * v + v),

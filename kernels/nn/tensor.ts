@@ -189,6 +189,7 @@ export interface TensorOps {
   max(t: Tensor, dim: number, keepdim?: boolean): Tensor;
   reshape(t: Tensor, shape: number[]): Tensor;
   transpose(t: Tensor, d0: number, d1: number): Tensor;
+  permute(t: Tensor, dims: number[]): Tensor;
   narrow(t: Tensor, dim: number, start: number, length: number): Tensor;
   matmul(t: Tensor, b: Tensor): Tensor;
   softmax(t: Tensor, dim: number): Tensor;
@@ -277,6 +278,7 @@ export class Tensor {
   max(dim: number, keepdim = false): Tensor { return ops.max(this, dim, keepdim); }
   reshape(...shape: number[] | [number[]]): Tensor { return ops.reshape(this, shape.flat()); }
   transpose(d0: number, d1: number): Tensor { return ops.transpose(this, d0, d1); }
+  permute(...dims: number[] | [number[]]): Tensor { return ops.permute(this, dims.flat()); }
   narrow(dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); }
   matmul(b: Tensor): Tensor { return ops.matmul(this, b); }
   softmax(dim: number): Tensor { return ops.softmax(this, dim); }
