@@ -92,7 +92,13 @@ const cases: Case[] = [
   { name: "sum dim 1", shapes: [[2, 3, 4]], run: (_, [x]) => x!.sum(1), ref: ([x]) => R.alongDim(x!, 1, (v) => [v.reduce((a, b) => a + b, 0)], false) },
   { name: "sum keepdim, size 1", shapes: [[1]], run: (_, [x]) => x!.sum(0, true), ref: ([x]) => x! },
   { name: "mean last", shapes: [[3, 7]], run: (_, [x]) => x!.mean(-1), ref: ([x]) => R.alongDim(x!, -1, (v) => [v.reduce((a, b) => a + b, 0) / v.length], false) },
-  { name: "max dim 1", shapes: [[3, 5]], run: (_, [x]) => x!.max(1), ref: ([x]) => R.alongDim(x!, 1, (v) => [Math.max(...v)], false) },
+  { name: "max dim 1", shapes: [[3, 5]], run: (_, [x]) => x!.max(1).values, ref: ([x]) => R.alongDim(x!, 1, (v) => [Math.max(...v)], false) },
+  { name: "max dim 0 keepdim, destructured", shapes: [[4, 3]], run: (_, [x]) => { const [values] = x!.max(0, true); return values; }, ref: ([x]) => R.alongDim(x!, 0, (v) => [Math.max(...v)], true) },
+  { name: "max of all", shapes: [[2, 3, 2]], run: (_, [x]) => x!.max(), ref: ([x]) => ({ data: Float64Array.of(Math.max(...x!.data)), shape: [] }) },
+  {
+    name: "pow with a tensor exponent, broadcast", shapes: [[3, 4], [4]], range: [0.3, 2.5], run: (_, [x, p]) => x!.pow(p!),
+    ref: ([x, p]) => R.binary(x!, p!, (a, b) => a ** b),
+  },
   { name: "reshape", shapes: [[2, 3, 4]], run: (_, [x]) => x!.reshape(6, -1).mul(x!.reshape([6, 4])), ref: ([x]) => ({ data: x!.data.map((v) => v * v), shape: [6, 4] }) },
   { name: "transpose", shapes: [[2, 3, 4]], run: (_, [x]) => x!.transpose(0, 2), ref: ([x]) => R.transpose(x!, 0, 2) },
   {
@@ -231,6 +237,20 @@ test("dropout: a seeded mask zeroes about p of the elements, scales the rest by 
     y.sum().backward();
     assert.deepEqual(x.grad!.data(), v);
     x.dispose();
+  });
+});
+
+test("max(dim) gives PyTorch's indices (the first maximum on ties) beside the values", () => {
+  nn.tidy(() => {
+    const x = nn.tensor([1, 5, 5, 2, 0, -1, 7, 7, 3], [3, 3]);
+    const { values, indices } = x.max(1);
+    assert.deepEqual([...values.data()], [5, 2, 7]);
+    assert.deepEqual([...indices], [1, 0, 0]);
+    const [v0, i0] = x.max(0, true);
+    assert.deepEqual([...v0.shape], [1, 3]);
+    assert.deepEqual([...i0], [2, 2, 0]);
+    assert.deepEqual([...v0.data()], [7, 7, 5]);
+    assert.equal(x.max().item(), 7);
   });
 });
 
