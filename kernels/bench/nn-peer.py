@@ -1,6 +1,8 @@
 # PyTorch peer of the ctx.nn rows of `npm run kernels:bench`, one thread: steps/s of the grokking
 # transformer of examples/grokking (the same layers, full batch, AdamW) at the sizes asked, and
-# samples/s of the 2-64-64-3 spirals MLP (Adam, batch 32) per activation. Prints one JSON line.
+# samples/s of the 2-64-64-3 spirals MLP (Adam, batch 32) per activation, in this process's CPU
+# time (as the discalc side: other processes' turns on a shared core are not counted). Prints
+# one JSON line.
 import json, statistics, sys, time
 import torch
 import torch.nn as nn
@@ -12,15 +14,15 @@ args = json.loads(sys.argv[1])
 
 
 def median_round(step, warm, rounds, per_round):
-    """Seconds per call: the median of `rounds` rounds of `per_round` calls, after `warm` calls."""
+    """CPU seconds per call: the median of `rounds` rounds of `per_round` calls, after `warm` calls."""
     for _ in range(warm):
         step()
     times = []
     for _ in range(rounds):
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(per_round):
             step()
-        times.append((time.perf_counter() - start) / per_round)
+        times.append((time.process_time() - start) / per_round)
     return statistics.median(times)
 
 

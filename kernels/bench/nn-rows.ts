@@ -3,7 +3,9 @@
 // it) at the issue's default sizes and a small one; the 2-64-64-3 spirals MLP written with
 // ctx.nn against the built-in trainer's fused path on the same data, batch and epochs; the
 // built-in's tanh MLP against PyTorch's and against its own relu. Each figure is the median of
-// a few short rounds after a warm-up, so a row takes seconds.
+// a few short rounds after a warm-up, so a row takes seconds. Rounds are timed in the process's
+// CPU time, here and in the PyTorch peer (time.process_time): on a shared machine wall time
+// counts the other processes' turns on the core, which differ between the two sides.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { instantiateKernels } from "../load.ts";
@@ -27,6 +29,12 @@ export function grokkingSizes(quick: boolean): GrokkingSize[] {
 
 export const mlpRun = (quick: boolean): MlpRun => ({ samples: 3000, batch: 32, rounds: quick ? 1 : 5, epochsPerRound: quick ? 2 : 10 });
 
+/** CPU milliseconds this process has used (all its threads: V8's compiler and GC helpers too). */
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
 const median = (v: number[]) => {
   const s = v.slice().sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -40,7 +48,7 @@ export function grokkingStepsPerSec(module: WebAssembly.Module, s: GrokkingSize)
   const nn = createNN(instantiateKernels(module), 0);
   const stamps: number[] = [];
   const total = s.warm + s.rounds * s.perRound;
-  const shouldStop = () => stamps.push(performance.now()) > total;
+  const shouldStop = () => stamps.push(cpuMs()) > total;
   const ctx = { nn, shouldStop, report() {}, seed: 0, trialId: 0, params: {} } as unknown as Parameters<typeof grokking.run>[1];
   const config = { ...grokking.defaults, p: s.p, dModel: s.dModel, heads: s.heads, dMlp: s.dMlp, trainFraction: s.trainFraction, steps: 1e9, evalEvery: 1e9 };
   void grokking.run(config, ctx);
@@ -59,10 +67,18 @@ function spiralsConfig(activation: Activation, r: MlpRun, epochs: number) {
   });
 }
 
-/** Samples/s of the built-in trainer (its fused path) on the spirals MLP: median of rounds of epochsPerRound epochs. */
+/**
+ * Samples/s of the built-in trainer (its fused path) on the spirals MLP: median of rounds of
+ * epochsPerRound epochs, each round timed from its first epoch's end to its last's (one run of
+ * epochsPerRound + 1 epochs), so the run's setup is not counted.
+ */
 export function fusedMlpSamplesPerSec(module: WebAssembly.Module, activation: Activation, r: MlpRun): number {
   trainNetwork(instantiateKernels(module), spiralsConfig(activation, r, 1)); // warm-up
-  return median(Array.from({ length: r.rounds }, () => trainNetwork(instantiateKernels(module), spiralsConfig(activation, r, r.epochsPerRound)).samplesPerSec));
+  return median(Array.from({ length: r.rounds }, () => {
+    const ends: number[] = [];
+    trainNetwork(instantiateKernels(module), spiralsConfig(activation, r, r.epochsPerRound + 1), { onEpoch: () => ends.push(cpuMs()) });
+    return (r.samples * r.epochsPerRound) / ((ends.at(-1)! - ends[0]!) / 1000);
+  }));
 }
 
 /**
@@ -108,9 +124,9 @@ export function nnMlpSamplesPerSec(module: WebAssembly.Module, activation: Activ
   };
   epoch(); // warm-up
   return median(Array.from({ length: r.rounds }, () => {
-    const start = performance.now();
+    const start = cpuMs();
     for (let e = 0; e < r.epochsPerRound; e++) epoch();
-    return (count * r.epochsPerRound) / ((performance.now() - start) / 1000);
+    return (count * r.epochsPerRound) / ((cpuMs() - start) / 1000);
   }));
 }
 
