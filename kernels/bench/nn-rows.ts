@@ -6,14 +6,12 @@
 // a few short rounds after a warm-up, so a row takes seconds. Rounds are timed in the process's
 // CPU time, here and in the PyTorch peer (time.process_time): on a shared machine wall time
 // counts the other processes' turns on the core, which differ between the two sides.
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { instantiateKernels } from "../load.ts";
 import { trainNetwork } from "../network.ts";
 import { parseTrialConfig } from "../mlp-config.ts";
 import { builtinHostDataset } from "../datasets/builtin-host-dataset.ts";
 import { createNN, type NN } from "../nn/index.ts";
-import { pythonWithTorch } from "./python-with-torch.ts";
+import { runTorchPeer } from "./python-with-torch.ts";
 import grokking from "../../examples/grokking/experiment.ts";
 
 export interface GrokkingSize { label: string; p: number; dModel: number; heads: number; dMlp: number; trainFraction: number; warm: number; rounds: number; perRound: number }
@@ -134,15 +132,5 @@ export interface TorchNnFigures { grokking: Record<string, number>; mlp: Record<
 
 /** The PyTorch side (nn-peer.py), one thread; null when no python has torch or the peer fails. */
 export function torchNnFigures(sizes: GrokkingSize[], r: MlpRun): TorchNnFigures | null {
-  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1" };
-  delete env.OPENBLAS_CORETYPE;
-  const python = pythonWithTorch(env);
-  if (!python) return null;
-  const script = fileURLToPath(new URL("./nn-peer.py", import.meta.url));
-  const run = spawnSync(python, [script, JSON.stringify({ grokking: sizes, mlp: { ...r, activations: ["tanh", "relu"] } })], { env, encoding: "utf8", maxBuffer: 1 << 20 });
-  if (run.status !== 0) {
-    console.error(`PyTorch nn peer failed: ${run.stderr.trim().split("\n").at(-1)}`);
-    return null;
-  }
-  return JSON.parse(run.stdout.trim().split("\n").at(-1)!) as TorchNnFigures;
+  return runTorchPeer<TorchNnFigures>(new URL("./nn-peer.py", import.meta.url), { grokking: sizes, mlp: { ...r, activations: ["tanh", "relu"] } });
 }
