@@ -201,6 +201,15 @@ const cases: Case[] = [
     ref: ([x, w, b]) => { const y = R.conv2d({ data: x!.data, shape: [1, 3, 2, 3] }, w!, b!, 1, 0, 0); return { data: y.data, shape: y.shape.slice(1) }; },
   },
   {
+    // An even kernel: PyTorch pads 0 before and 1 after on rows, 1 and 1 on columns.
+    name: "conv2d, padding \"same\", 2×3 kernel", shapes: [[1, 2, 4, 5], [3, 2, 2, 3]],
+    run: (n, [x, w]) => n.conv2d(x!, w!, null, { padding: "same" }), ref: ([x, w]) => R.conv2d(x!, w!, null, 1, 0, 1, [4, 5]),
+  },
+  {
+    name: "conv2d, padding \"valid\", stride 3", shapes: [[2, 1, 7, 8], [2, 1, 3, 3], [2]],
+    run: (n, [x, w, b]) => n.conv2d(x!, w!, b!, { stride: 3, padding: "valid" }), ref: ([x, w, b]) => R.conv2d(x!, w!, b!, 3, 0, 0),
+  },
+  {
     // kh·kw·c = 279 > 256: the im2col and SGEMM path rather than the kernel-row one.
     name: "conv2d, deep (im2col path), stride 2, padding 2", shapes: [[1, 31, 4, 5], [2, 31, 3, 3], [2]],
     run: (n, [x, w, b]) => n.conv2d(x!, w!, b!, { stride: 2, padding: 2 }), ref: ([x, w, b]) => R.conv2d(x!, w!, b!, 2, 2, 2),

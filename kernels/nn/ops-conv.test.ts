@@ -96,6 +96,8 @@ test("conv2d and the pools refuse shapes PyTorch refuses, saying why", () => {
     assert.throws(() => nn.conv2d(x, nn.zeros([3, 1, 3, 3])), /weight must be \[F, 2, KH, KW\]/);
     assert.throws(() => nn.conv2d(x, nn.zeros([3, 2, 5, 5])), /does not fit/);
     assert.throws(() => nn.conv2d(x, nn.zeros([3, 2, 3, 3]), nn.zeros([2])), /bias must be \[3\]/);
+    assert.throws(() => nn.conv2d(x, nn.zeros([3, 2, 3, 3]), null, { stride: 2, padding: "same" }), /"same" needs stride 1/);
+    assert.throws(() => nn.conv2d(x, nn.zeros([3, 2, 3, 3]), null, { padding: -1 }), /non-negative integer/);
     assert.throws(() => nn.maxPool2d(x, 5), /does not fit/);
     assert.throws(() => nn.avgPool2d(nn.zeros([4, 4]), 2), /\[N, C, H, W\] or \[C, H, W\]/);
   });

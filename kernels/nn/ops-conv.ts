@@ -14,8 +14,12 @@ import type { ConvGeometry } from "../layers/plan.ts";
 export interface Conv2dOptions {
   /** The step between windows, both axes (default 1). */
   stride?: number;
-  /** Zeros added on each side: one number for both axes, or [rows, columns] (default 0). */
-  padding?: number | [number, number];
+  /**
+   * Zeros added on each side: one number for both axes, [rows, columns], "valid" (none) or
+   * "same" (stride 1 only: the output keeps the input's size; an even kernel's extra row and
+   * column of zeros go after, as PyTorch's). Default 0.
+   */
+  padding?: number | [number, number] | "same" | "valid";
 }
 
 const positive = (v: number, what: string) => {
@@ -44,15 +48,24 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
     if (bias && (bias.shape.length !== 1 || bias.shape[0] !== weight.shape[0])) throw new RangeError(`conv2d: bias must be [${weight.shape[0]}], got [${bias.shape}]`);
     const [f, , kh, kw] = weight.shape as [number, number, number, number];
     const stride = positive(options.stride ?? 1, "conv2d: stride");
-    const [padTop, padLeft] = typeof options.padding === "object" ? options.padding : [options.padding ?? 0, options.padding ?? 0];
-    for (const p of [padTop, padLeft]) if (!Number.isInteger(p) || p < 0) throw new RangeError(`conv2d: padding must be a non-negative integer, got ${p}`);
-    const outH = Math.floor((h + 2 * padTop - kh) / stride) + 1, outW = Math.floor((w + 2 * padLeft - kw) / stride) + 1;
+    const { padTop, padLeft, outH, outW } = padded(options.padding ?? 0, stride, h, w, kh, kw);
     if (outH < 1 || outW < 1) throw new RangeError(`conv2d: a ${kh}×${kw} kernel does not fit the ${h}×${w} input padded by ${padTop}, ${padLeft}`);
     const g: ConvGeometry = { h, w, c, kh, kw, f, stride, padTop, padLeft, outH, outW };
     let y = conv2dNHWC(permute(x4, [0, 2, 3, 1]), permute(weight, [2, 3, 1, 0]), n, g);
     if (bias) y = add(y, bias);
     return permute(y, [0, 3, 1, 2]);
   });
+}
+
+/** The padding before each axis and the output size (the kernels pad after by what the output needs). */
+function padded(padding: NonNullable<Conv2dOptions["padding"]>, stride: number, h: number, w: number, kh: number, kw: number) {
+  if (padding === "same") {
+    if (stride !== 1) throw new RangeError(`conv2d: padding "same" needs stride 1 (as PyTorch's), got ${stride}`);
+    return { padTop: (kh - 1) >> 1, padLeft: (kw - 1) >> 1, outH: h, outW: w };
+  }
+  const [padTop, padLeft] = padding === "valid" ? [0, 0] : typeof padding === "number" ? [padding, padding] : padding;
+  for (const p of [padTop, padLeft]) if (!Number.isInteger(p) || p < 0) throw new RangeError(`conv2d: padding must be a non-negative integer, "same" or "valid", got ${JSON.stringify(padding)}`);
+  return { padTop, padLeft, outH: Math.floor((h + 2 * padTop - kh) / stride) + 1, outW: Math.floor((w + 2 * padLeft - kw) / stride) + 1 };
 }
 
 /** out [N, OH, OW, F] = conv(x [N, H, W, C], w [KH, KW, C, F]), with its gradients. */

@@ -113,11 +113,11 @@ export function transpose(x: Ref, d0: number, d1: number): Ref {
   return { data, shape };
 }
 
-/** PyTorch's F.conv2d on NCHW x and [F, C, KH, KW] w, written as the definition (no im2col). */
-export function conv2d(x: Ref, w: Ref, b: Ref | null, stride: number, padH: number, padW: number): Ref {
+/** PyTorch's F.conv2d on NCHW x and [F, C, KH, KW] w, written as the definition (no im2col); `out` for asymmetric ("same") padding. */
+export function conv2d(x: Ref, w: Ref, b: Ref | null, stride: number, padH: number, padW: number, out?: [number, number]): Ref {
   const [n, c, h, wd] = x.shape as [number, number, number, number];
   const [f, , kh, kw] = w.shape as [number, number, number, number];
-  const oh = Math.floor((h + 2 * padH - kh) / stride) + 1, ow = Math.floor((wd + 2 * padW - kw) / stride) + 1;
+  const [oh, ow] = out ?? [Math.floor((h + 2 * padH - kh) / stride) + 1, Math.floor((wd + 2 * padW - kw) / stride) + 1];
   const data = new Float64Array(n * f * oh * ow);
   let o = 0;
   for (let bi = 0; bi < n; bi++) for (let fi = 0; fi < f; fi++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
