@@ -19,4 +19,8 @@ test("kernels:bench --quick prints the comparison and writes its JSON", async ()
     assert.ok(row.ours > 0 && row.tfjs > 0 && row.naive > 0, JSON.stringify(row));
   }
   assert.ok(report.training.ours.samplesPerSec > 0 && report.training.tfjs.samplesPerSec > 0);
+  assert.match(stdout, /time of ctx\.nn's MLP \/ the built-in's fused one: +tanh [\d.]+×, relu [\d.]+×/);
+  assert.equal(report.nn.grokking.length, 2);
+  for (const row of report.nn.grokking) assert.ok(row.ours > 0, JSON.stringify(row));
+  assert.ok(report.nn.mlp.nnTanh > 0 && report.nn.mlp.nnRelu > 0 && report.nn.mlp.fusedTanh > 0 && report.nn.mlp.fusedRelu > 0, JSON.stringify(report.nn.mlp));
 });

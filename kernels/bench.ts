@@ -4,6 +4,7 @@
 //
 //   npm run kernels:bench [-- --quick] [-- --out FILE]
 //   npm run kernels:bench -- --conv-only     (just the conv2d forward table; writes no JSON)
+//   npm run kernels:bench -- --nn-only       (just the ctx.nn rows: grokking, the spirals MLP; writes no JSON)
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { cpus } from "node:os";
@@ -20,16 +21,19 @@ import { parseTrialConfig } from "./mlp-config.ts";
 import { tfjsConv2d, tfjsCpuTrainLenet, torchFigures, type ConvShape, type TorchFigures } from "./bench/cnn-peers.ts";
 import { convAxis } from "./layers/plan.ts";
 import { convForward } from "./layers/conv-forward.ts";
+import { fusedMlpSamplesPerSec, grokkingSizes, grokkingStepsPerSec, mlpRun, nnMlpSamplesPerSec, torchNnFigures } from "./bench/nn-rows.ts";
 
 const { values: args } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     "conv-only": { type: "boolean", default: false },
+    "nn-only": { type: "boolean", default: false },
     out: { type: "string", default: "build/bench/kernels.json" },
   },
 });
 const quick = args.quick!;
 const convOnly = args["conv-only"]!;
+const nnOnly = args["nn-only"]!;
 const budgetMs = quick ? 60 : 600;
 
 interface GemmCase { label: string; m: number; n: number; k: number; transA: boolean; transB: boolean }
@@ -159,10 +163,58 @@ async function convTable(skipTorch: boolean): Promise<{ torch: TorchFigures | nu
   return { torch, conv };
 }
 
+/**
+ * The ctx.nn rows (issue 22's targets) beside PyTorch when it is installed: the grokking
+ * transformer's steps/s, the spirals MLP with ctx.nn against the built-in's fused path, and the
+ * built-in's tanh MLP against PyTorch's and against its own relu.
+ */
+async function nnTable() {
+  const module = await compileKernels();
+  const sizes = grokkingSizes(quick), run = mlpRun(quick);
+  const torch = torchNnFigures(sizes, run);
+  const ratio = (v: number | null, target: string) => (v === null ? lpad("—", 10) : lpad(fmt(v, 2) + "×", 10)) + `  (target ${target})`;
+  console.log(`
+ctx.nn, one thread${" ".repeat(34)}${lpad("discalc", 10)}${lpad("PyTorch", 10)}  discalc/PyTorch`);
+  const grok = sizes.map((s, i) => {
+    const ours = grokkingStepsPerSec(module, s), theirs = torch?.grokking[s.label] ?? null;
+    console.log(`  grokking ${pad(s.label, 34)} steps/s ${lpad(fmt(ours, 2), 9)}${lpad(fmt(theirs, 2), 10)}${ratio(theirs && ours / theirs, i === 0 ? "≥ 0.4×" : "≥ 2×")}`);
+    return { ...s, ours, torch: theirs };
+  });
+  const mlp = {
+    nnTanh: nnMlpSamplesPerSec(module, "tanh", run),
+    nnRelu: nnMlpSamplesPerSec(module, "relu", run),
+    fusedTanh: fusedMlpSamplesPerSec(module, "tanh", run),
+    fusedRelu: fusedMlpSamplesPerSec(module, "relu", run),
+    torchTanh: torch?.mlp.tanh ?? null,
+    torchRelu: torch?.mlp.relu ?? null,
+  };
+  const rows: [string, number, number | null, string][] = [
+    ["tanh, ctx.nn", mlp.nnTanh, mlp.torchTanh, "—"],
+    ["relu, ctx.nn", mlp.nnRelu, mlp.torchRelu, "—"],
+    ["tanh, built-in (fused)", mlp.fusedTanh, mlp.torchTanh, "≥ 4×"],
+    ["relu, built-in (fused)", mlp.fusedRelu, mlp.torchRelu, "—"],
+  ];
+  const mlpLabel = `2-64-64-3 spirals MLP, batch ${run.batch}, Adam, ${run.samples} samples`;
+  console.log(`  ${mlpLabel}:`);
+  for (const [label, ours, theirs, target] of rows) {
+    console.log(`    ${pad(label, 41)} samples/s ${lpad(fmt(ours, 0), 9)}${lpad(fmt(theirs, 0), 10)}${ratio(theirs && ours / theirs, target)}`);
+  }
+  // With tanh the two differ in their tanh too (the built-in's is scalar); relu shows nn's own overhead.
+  console.log(`  time of ctx.nn's MLP / the built-in's fused one:     tanh ${fmt(mlp.fusedTanh / mlp.nnTanh, 2)}×, relu ${fmt(mlp.fusedRelu / mlp.nnRelu, 2)}×  (target ≤ 1.15×)`);
+  console.log(`  time of the built-in's tanh MLP / its relu one:       ${fmt(mlp.fusedRelu / mlp.fusedTanh, 2)}×  (target ≤ 1.25×)`);
+  console.log(`  time of ctx.nn's tanh MLP / its relu one:             ${fmt(mlp.nnRelu / mlp.nnTanh, 2)}×  (target ≤ 1.25×)`);
+  if (!torch) console.log("  (PyTorch column skipped: python3 has no torch; apt-get install python3-torch libopenblas0-pthread)");
+  return { grokking: grok, mlp: { ...run, ...mlp }, torch: torch?.torch ?? null };
+}
+
 async function main() {
   console.log(`discalc kernels benchmark — ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}, one thread${quick ? " (quick)" : ""}\n`);
   if (convOnly) {
     await convTable(true);
+    return;
+  }
+  if (nnOnly) {
+    await nnTable();
     return;
   }
   console.log(`${pad("SGEMM (GFLOP/s)", 34)}${lpad("discalc", 9)}${lpad("naive JS", 10)}${lpad("tfjs-wasm", 11)}${lpad("discalc/tfjs", 14)}`);
@@ -193,9 +245,11 @@ async function main() {
   if (!torch) console.log("  (PyTorch column skipped: python3 has no torch; apt-get install python3-torch libopenblas0-pthread)");
   console.log("  tfjs-wasm cannot train the CNN: it has no Conv2DBackpropFilter (tfjs#8474)");
 
+  const nn = await nnTable();
+
   const report = {
     date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, quick,
-    gemm, transposed, training, conv, cnn, torch,
+    gemm, transposed, training, conv, cnn, torch, nn,
   };
   mkdirSync(dirname(args.out!), { recursive: true });
   writeFileSync(args.out!, JSON.stringify(report, null, 2));

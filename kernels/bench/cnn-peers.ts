@@ -1,9 +1,7 @@
 // Peers for the convolution benchmark: tfjs-wasm's Conv2D (inference only: tfjs-backend-wasm has
 // no Conv2DBackpropFilter), tfjs on its plain-JS cpu backend for training the LeNet-style CNN
 // (the only tfjs backend here that can), and PyTorch on this CPU when python3 has torch.
-import { spawnSync } from "node:child_process";
-import { pythonWithTorch } from "./python-with-torch.ts";
-import { fileURLToPath } from "node:url";
+import { runTorchPeer } from "./python-with-torch.ts";
 import { createRequire } from "node:module";
 import { loadTfjsWasm } from "./tfjs-peer.ts";
 
@@ -63,21 +61,7 @@ export async function tfjsCpuTrainLenet(x: Float32Array, y: Int32Array, samples:
 export interface TorchFigures { convGflops: Record<string, number>; lenetSamplesPerSec: number; smallMlpSamplesPerSec: number; torch: string }
 
 
-/**
- * PyTorch on this CPU, one thread, when python3 has torch (Debian: apt-get install python3-torch
- * libopenblas0-pthread); null, quietly, when it has not. OpenBLAS is pinned to one thread and its
- * own core detection (OPENBLAS_CORETYPE unset), as docs/benchmarks.md's figures were taken.
- */
+/** PyTorch on this CPU, one thread, when python3 has torch (Debian: apt-get install python3-torch libopenblas0-pthread); null when it has not. */
 export function torchFigures(shapes: ConvShape[], quick: boolean): TorchFigures | null {
-  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1" };
-  delete env.OPENBLAS_CORETYPE;
-  const python = pythonWithTorch(env);
-  if (!python) return null;
-  const script = fileURLToPath(new URL("./torch-peer.py", import.meta.url));
-  const run = spawnSync(python, [script, JSON.stringify({ shapes, quick })], { env, encoding: "utf8", maxBuffer: 1 << 20 });
-  if (run.status !== 0) {
-    console.error(`PyTorch peer failed: ${run.stderr.trim().split("\n").at(-1)}`);
-    return null;
-  }
-  return JSON.parse(run.stdout.trim().split("\n").at(-1)!) as TorchFigures;
+  return runTorchPeer<TorchFigures>(new URL("./torch-peer.py", import.meta.url), { shapes, quick });
 }

@@ -5,6 +5,7 @@
 // of the backward pass's tensors are freed when it ends.
 import { defineTensorOps, type Tensor, type TapeNode } from "./tensor.ts";
 import { add } from "./ops-elementwise.ts";
+import { sameShape } from "./shape.ts";
 
 export function backward(output: Tensor, seed?: Tensor): void {
   const e = output.check("backward").engine;
@@ -42,7 +43,12 @@ export function backward(output: Tensor, seed?: Tensor): void {
         node.inputs.forEach((input, i) => {
           const gi = inputGrads[i];
           if (!gi || !input.requiresGrad) return;
-          if (!input.creator) return accumulateLeaf(input, gi);
+          if (!input.creator) {
+            // A gradient made for this leaf alone becomes its .grad as is (no 0 + g copy).
+            if (!input.grad && held.get(gi) === 1 && gi !== seed && e.inInnermostScope(gi) && sameShape(gi.shape, input.shape)) input.grad = e.keep(gi);
+            else accumulateLeaf(input, gi);
+            return;
+          }
           const prev = grads.get(input);
           const next = prev ? add(prev, gi) : gi;
           grads.set(input, next);

@@ -5,6 +5,7 @@ import { BlockAllocator, sizeClass } from "./block-allocator.ts";
 
 test("size classes: 64 bytes at least, then four per power of two", () => {
   assert.deepEqual([1, 64, 65, 96, 97, 128, 129, 1000, 4096].map(sizeClass), [64, 64, 80, 96, 112, 128, 160, 1024, 4096]);
+  assert.deepEqual([2 ** 31 - 5, 2 ** 31 + 7, 3e9, 2 ** 32 - 1].map(sizeClass), [2 ** 31, 2 ** 31 + 2 ** 29, 3 * 2 ** 30, 2 ** 32], "exact above 2 GiB too");
 });
 
 test("a freed block is reused for the next request of its class; the heap does not grow", async () => {

@@ -9,9 +9,11 @@ const MIN_BLOCK = 64;
 /** Bytes of the class a request of `bytes` falls in: 64, then four classes per power of two. */
 export function sizeClass(bytes: number): number {
   if (bytes <= MIN_BLOCK) return MIN_BLOCK;
-  const power = 2 ** (31 - Math.clz32(bytes - 1)); // the largest power of two below bytes (exact, unlike log2)
-  const quarter = power / 4;
-  return Math.ceil(bytes / quarter) * quarter;
+  // A quarter of the largest power of two below bytes is 2^shift; bytes rounds up to a multiple
+  // of it. Integer shifts (exact up to 4 GiB): every tensor's alloc and release runs this, and
+  // V8 runs 2 ** x and a division by a variable far slower.
+  const shift = 29 - Math.clz32(bytes - 1);
+  return (((bytes - 1) >>> shift) + 1) * (1 << shift);
 }
 
 export class BlockAllocator {

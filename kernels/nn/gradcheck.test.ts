@@ -92,7 +92,13 @@ const cases: Case[] = [
   { name: "sum dim 1", shapes: [[2, 3, 4]], run: (_, [x]) => x!.sum(1), ref: ([x]) => R.alongDim(x!, 1, (v) => [v.reduce((a, b) => a + b, 0)], false) },
   { name: "sum keepdim, size 1", shapes: [[1]], run: (_, [x]) => x!.sum(0, true), ref: ([x]) => x! },
   { name: "mean last", shapes: [[3, 7]], run: (_, [x]) => x!.mean(-1), ref: ([x]) => R.alongDim(x!, -1, (v) => [v.reduce((a, b) => a + b, 0) / v.length], false) },
-  { name: "max dim 1", shapes: [[3, 5]], run: (_, [x]) => x!.max(1), ref: ([x]) => R.alongDim(x!, 1, (v) => [Math.max(...v)], false) },
+  { name: "max dim 1", shapes: [[3, 5]], run: (_, [x]) => x!.max(1).values, ref: ([x]) => R.alongDim(x!, 1, (v) => [Math.max(...v)], false) },
+  { name: "max dim 0 keepdim, destructured", shapes: [[4, 3]], run: (_, [x]) => { const [values] = x!.max(0, true); return values; }, ref: ([x]) => R.alongDim(x!, 0, (v) => [Math.max(...v)], true) },
+  { name: "max of all", shapes: [[2, 3, 2]], run: (_, [x]) => x!.max(), ref: ([x]) => ({ data: Float64Array.of(Math.max(...x!.data)), shape: [] }) },
+  {
+    name: "pow with a tensor exponent, broadcast", shapes: [[3, 4], [4]], range: [0.3, 2.5], run: (_, [x, p]) => x!.pow(p!),
+    ref: ([x, p]) => R.binary(x!, p!, (a, b) => a ** b),
+  },
   { name: "reshape", shapes: [[2, 3, 4]], run: (_, [x]) => x!.reshape(6, -1).mul(x!.reshape([6, 4])), ref: ([x]) => ({ data: x!.data.map((v) => v * v), shape: [6, 4] }) },
   { name: "transpose", shapes: [[2, 3, 4]], run: (_, [x]) => x!.transpose(0, 2), ref: ([x]) => R.transpose(x!, 0, 2) },
   {
@@ -180,6 +186,41 @@ const cases: Case[] = [
       return lin({ data: merged.data, shape: [2, 3, 4] }, wo!, bo!);
     },
   },
+  { name: "permute", shapes: [[2, 3, 4]], run: (_, [x]) => x!.permute(2, 0, 1), ref: ([x]) => R.transpose(R.transpose(x!, 0, 2), 1, 2) },
+  {
+    name: "conv2d, batch 1, odd sizes, padding 1, bias", shapes: [[1, 3, 5, 7], [2, 3, 3, 3], [2]],
+    run: (n, [x, w, b]) => n.conv2d(x!, w!, b!, { padding: 1 }), ref: ([x, w, b]) => R.conv2d(x!, w!, b!, 1, 1, 1),
+  },
+  {
+    name: "conv2d, stride 2, 3×2 kernel, padding [1, 0], no bias", shapes: [[2, 2, 7, 6], [3, 2, 3, 2]],
+    run: (n, [x, w]) => n.conv2d(x!, w!, null, { stride: 2, padding: [1, 0] }), ref: ([x, w]) => R.conv2d(x!, w!, null, 2, 1, 0),
+  },
+  {
+    name: "conv2d, 1×1 kernel, unbatched [C, H, W]", shapes: [[3, 2, 3], [5, 3, 1, 1], [5]],
+    run: (n, [x, w, b]) => n.conv2d(x!, w!, b!),
+    ref: ([x, w, b]) => { const y = R.conv2d({ data: x!.data, shape: [1, 3, 2, 3] }, w!, b!, 1, 0, 0); return { data: y.data, shape: y.shape.slice(1) }; },
+  },
+  {
+    // An even kernel: PyTorch pads 0 before and 1 after on rows, 1 and 1 on columns.
+    name: "conv2d, padding \"same\", 2×3 kernel", shapes: [[1, 2, 4, 5], [3, 2, 2, 3]],
+    run: (n, [x, w]) => n.conv2d(x!, w!, null, { padding: "same" }), ref: ([x, w]) => R.conv2d(x!, w!, null, 1, 0, 1, [4, 5]),
+  },
+  {
+    name: "conv2d, padding \"valid\", stride 3", shapes: [[2, 1, 7, 8], [2, 1, 3, 3], [2]],
+    run: (n, [x, w, b]) => n.conv2d(x!, w!, b!, { stride: 3, padding: "valid" }), ref: ([x, w, b]) => R.conv2d(x!, w!, b!, 3, 0, 0),
+  },
+  {
+    // kh·kw·c = 279 > 256: the im2col and SGEMM path rather than the kernel-row one.
+    name: "conv2d, deep (im2col path), stride 2, padding 2", shapes: [[1, 31, 4, 5], [2, 31, 3, 3], [2]],
+    run: (n, [x, w, b]) => n.conv2d(x!, w!, b!, { stride: 2, padding: 2 }), ref: ([x, w, b]) => R.conv2d(x!, w!, b!, 2, 2, 2),
+  },
+  { name: "maxPool2d 2, odd input (last row and column dropped)", shapes: [[2, 3, 5, 5]], run: (n, [x]) => n.maxPool2d(x!, 2), ref: ([x]) => R.pool2d(x!, 2, 2, (v) => Math.max(...v)) },
+  { name: "maxPool2d 3, stride 2, overlapping, batch 1", shapes: [[1, 1, 7, 6]], run: (n, [x]) => n.maxPool2d(x!, 3, 2), ref: ([x]) => R.pool2d(x!, 3, 2, (v) => Math.max(...v)) },
+  { name: "avgPool2d 2, stride 1", shapes: [[1, 2, 4, 5]], run: (n, [x]) => n.avgPool2d(x!, 2, 1), ref: ([x]) => R.pool2d(x!, 2, 1, (v) => v.reduce((a, b) => a + b, 0) / v.length) },
+  {
+    name: "avgPool2d 3, unbatched", shapes: [[2, 6, 7]], run: (n, [x]) => n.avgPool2d(x!, 3),
+    ref: ([x]) => { const y = R.pool2d({ data: x!.data, shape: [1, 2, 6, 7] }, 3, 3, (v) => v.reduce((a, b) => a + b, 0) / v.length); return { data: y.data, shape: y.shape.slice(1) }; },
+  },
   {
     name: "a tensor used twice (gradients summed)", shapes: [[2, 3]], run: (_, [x]) => x!.tanh().mul(x!).add(x!),
     ref: ([x]) => R.map(x!, (v) => Math.tanh(v) * v + v),
@@ -205,6 +246,20 @@ test("dropout: a seeded mask zeroes about p of the elements, scales the rest by 
     y.sum().backward();
     assert.deepEqual(x.grad!.data(), v);
     x.dispose();
+  });
+});
+
+test("max(dim) gives PyTorch's indices (the first maximum on ties) beside the values", () => {
+  nn.tidy(() => {
+    const x = nn.tensor([1, 5, 5, 2, 0, -1, 7, 7, 3], [3, 3]);
+    const { values, indices } = x.max(1);
+    assert.deepEqual([...values.data()], [5, 2, 7]);
+    assert.deepEqual([...indices], [1, 0, 0]);
+    const [v0, i0] = x.max(0, true);
+    assert.deepEqual([...v0.shape], [1, 3]);
+    assert.deepEqual([...i0], [2, 2, 0]);
+    assert.deepEqual([...v0.data()], [7, 7, 5]);
+    assert.equal(x.max().item(), 7);
   });
 });
 

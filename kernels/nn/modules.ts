@@ -3,6 +3,7 @@
 import type { Engine, Tensor } from "./tensor.ts";
 import { linear } from "./ops-matmul.ts";
 import { embedding, layerNorm } from "./ops-layers.ts";
+import { conv2d, type Conv2dOptions } from "./ops-conv.ts";
 
 export interface Module {
   parameters(): Tensor[];
@@ -100,5 +101,41 @@ export class LayerNorm implements Module {
 
   parameters(): Tensor[] {
     return this.weight && this.bias ? [this.weight, this.bias] : [];
+  }
+}
+
+export interface Conv2dModuleOptions extends Conv2dOptions {
+  /** Whether the layer adds a bias (default true). */
+  bias?: boolean;
+  /** Seed of the initialisation; without it, the next draws of nn's generator. */
+  seed?: number;
+}
+
+/**
+ * A 2-D convolution, weight [out, in, k, k] (or [out, in, kh, kw]). PyTorch's default: weight
+ * and bias uniform(±1/√fanIn), fanIn = in·kh·kw (kaiming_uniform with a = √5).
+ */
+export class Conv2d implements Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(e: Engine, readonly inChannels: number, readonly outChannels: number, kernelSize: number | [number, number], readonly options: Conv2dModuleOptions = {}) {
+    const [kh, kw] = typeof kernelSize === "number" ? [kernelSize, kernelSize] : kernelSize;
+    for (const [name, v] of Object.entries({ inChannels, outChannels, kh, kw })) {
+      if (!Number.isInteger(v) || v < 1) throw new RangeError(`Conv2d: ${name} must be a positive integer, got ${v}`);
+    }
+    const bound = 1 / Math.sqrt(inChannels * kh * kw);
+    [this.weight, this.bias] = e.withRng(options.seed, (rng) => [
+      uniformParameter(e, [outChannels, inChannels, kh, kw], bound, rng),
+      options.bias === false ? null : uniformParameter(e, [outChannels], bound, rng),
+    ]);
+  }
+
+  forward(x: Tensor): Tensor {
+    return conv2d(x, this.weight, this.bias, this.options);
+  }
+
+  parameters(): Tensor[] {
+    return this.bias ? [this.weight, this.bias] : [this.weight];
   }
 }

@@ -9,7 +9,8 @@ import * as reduce from "./ops-reduce.ts";
 import * as layout from "./ops-layout.ts";
 import * as matmulOps from "./ops-matmul.ts";
 import * as softmaxOps from "./ops-softmax.ts";
-import { Linear, Embedding, LayerNorm, type LinearOptions } from "./modules.ts";
+import { Linear, Embedding, LayerNorm, Conv2d, type LinearOptions, type Conv2dModuleOptions } from "./modules.ts";
+import * as conv from "./ops-conv.ts";
 import * as layers from "./ops-layers.ts";
 import { MultiheadAttention, type MultiheadAttentionOptions } from "./attention.ts";
 import { Sgd, Adam, clipGradNorm, type Optimizer, type SgdOptions, type AdamOptions } from "./optim.ts";
@@ -72,10 +73,11 @@ export function createNN(instance: KernelInstance, seed: number) {
     neg: elementwise.neg, exp: elementwise.exp, log: elementwise.log, sqrt: elementwise.sqrt, pow: elementwise.pow,
     relu: elementwise.relu, gelu: elementwise.gelu, tanh: elementwise.tanh, sigmoid: elementwise.sigmoid,
     sum: reduce.sum, mean: reduce.mean, max: reduce.max,
-    reshape: layout.reshape, transpose: layout.transpose, narrow: layout.narrow, cat: layout.cat, expand: layout.expand,
+    reshape: layout.reshape, transpose: layout.transpose, permute: layout.permute, narrow: layout.narrow, cat: layout.cat, expand: layout.expand,
     matmul: matmulOps.matmul, linear: matmulOps.linear,
     softmax: softmaxOps.softmax, logSoftmax: softmaxOps.logSoftmax,
     embedding: layers.embedding, layerNorm: layers.layerNorm, dropout: layers.dropout,
+    conv2d: conv.conv2d, maxPool2d: conv.maxPool2d, avgPool2d: conv.avgPool2d,
     crossEntropy: softmaxOps.crossEntropy, nllLoss: softmaxOps.nllLoss, mseLoss: softmaxOps.mseLoss,
 
     /** Runs fn without recording gradients (evaluation). */
@@ -97,6 +99,9 @@ export function createNN(instance: KernelInstance, seed: number) {
     LayerNorm: function (shape: number | number[], options?: { eps?: number; elementwiseAffine?: boolean }) {
       return new LayerNorm(e, shape, options);
     } as unknown as new (shape: number | number[], options?: { eps?: number; elementwiseAffine?: boolean }) => LayerNorm,
+    Conv2d: function (inChannels: number, outChannels: number, kernelSize: number | [number, number], options?: Conv2dModuleOptions) {
+      return new Conv2d(e, inChannels, outChannels, kernelSize, options);
+    } as unknown as new (inChannels: number, outChannels: number, kernelSize: number | [number, number], options?: Conv2dModuleOptions) => Conv2d,
     MultiheadAttention: function (embedDim: number, numHeads: number, options?: MultiheadAttentionOptions) {
       return new MultiheadAttention(e, embedDim, numHeads, options);
     } as unknown as new (embedDim: number, numHeads: number, options?: MultiheadAttentionOptions) => MultiheadAttention,

@@ -1,5 +1,5 @@
 // Elementwise ops with their gradients: unary (polynomial transcendentals in wasm), scalar
-// affine maps, pow with a scalar exponent, and binary ops broadcasting as PyTorch does.
+// affine maps, pow (a number exponent by its own kernel, a tensor one as exp(p·log x)), and binary ops broadcasting as PyTorch does.
 import { defineTensorOps, type Tensor } from "./tensor.ts";
 import { UNARY_ID, BINARY_ID } from "../exports.ts";
 import { broadcastShapes, broadcastStrides, collapseDims, sameShape, type Shape } from "./shape.ts";
@@ -37,9 +37,13 @@ export function affine(x: Tensor, a: number, b: number): Tensor {
 
 export const neg = (x: Tensor) => affine(x, -1, 0);
 
-/** x^p for a number p (exact for p in {0, ½, ±1, 2, 3}; a negative base is NaN unless p is an integer). */
-export function pow(x: Tensor, p: number): Tensor {
-  if (typeof p !== "number") throw new TypeError("pow: the exponent must be a number (tensor exponents are not supported yet)");
+/**
+ * x^p. For a number p: exact for p in {0, ½, ±1, 2, 3}; a negative base is NaN unless p is an
+ * integer. For a tensor p (broadcast with x): exp(p·log x), so a base ≤ 0 gives NaN (PyTorch
+ * gives real powers of negative bases with integer exponents); both gradients flow.
+ */
+export function pow(x: Tensor, p: number | Tensor): Tensor {
+  if (typeof p !== "number") return exp(mul(p, log(x)));
   const e = x.check("pow").engine;
   const y = e.make(x.shape);
   e.k.powScalar(x.ptr, y.ptr, x.size, p);

@@ -1,4 +1,4 @@
-// Ops that move values without arithmetic: reshape, transpose, narrow, cat, expand. Tensors
+// Ops that move values without arithmetic: reshape, transpose, permute, narrow, cat, expand. Tensors
 // are contiguous only, so each is one explicit strided copy in wasm (strided.ts).
 import { defineTensorOps, type Tensor } from "./tensor.ts";
 import { sumToShape } from "./ops-elementwise.ts";
@@ -52,6 +52,21 @@ export function transpose(x: Tensor, d0: number, d1: number): Tensor {
   const y = e.make(shape);
   stridedCopy(x, 0, src, y, 0, contiguousStrides(shape), shape);
   return e.record(y, [x], (g) => [transpose(g, a, b)]);
+}
+
+/** The dimensions reordered: dimension i of the result is dimension dims[i] of x (a copy, PyTorch's permute). */
+export function permute(x: Tensor, dims: number[]): Tensor {
+  const e = x.check("permute").engine;
+  const rank = x.shape.length;
+  const order = dims.map((d) => normalizeDim(d, rank, "permute"));
+  if (order.length !== rank || new Set(order).size !== rank) throw new RangeError(`permute: [${dims}] is not an order of the ${rank} dimensions`);
+  const shape = order.map((d) => x.shape[d]!);
+  const own = contiguousStrides(x.shape);
+  const y = e.make(shape);
+  stridedCopy(x, 0, order.map((d) => own[d]!), y, 0, contiguousStrides(shape), shape);
+  const inverse = new Array<number>(rank);
+  order.forEach((d, i) => (inverse[d] = i));
+  return e.record(y, [x], (g) => [permute(g, inverse)]);
 }
 
 /** The slice [start, start + length) of one dimension (a copy). */
@@ -115,4 +130,4 @@ export function expand(x: Tensor, shape: number[]): Tensor {
   return e.record(y, [x], (g) => [sumToShape(g, x.shape)]);
 }
 
-defineTensorOps({ reshape, transpose, narrow });
+defineTensorOps({ reshape, transpose, permute, narrow });

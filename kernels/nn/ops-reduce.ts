@@ -36,19 +36,33 @@ export function mean(x: Tensor, dim?: number, keepdim = false): Tensor {
   return affine(sum(x, dim, keepdim), 1 / n, 0);
 }
 
-/** The largest values along `dim` (the first on ties; NaN wins); the gradient goes to that element. */
-export function max(x: Tensor, dim: number, keepdim = false): Tensor {
+/** What max(dim) gives, as PyTorch's (values, indices): an array to destructure, with both names too. */
+export type MaxResult = [values: Tensor, indices: Int32Array] & { values: Tensor; indices: Int32Array };
+
+/**
+ * The largest value of every element (max()), or along `dim` with the index of each (max(dim):
+ * PyTorch's (values, indices); indices as an Int32Array, as nn takes labels). The first
+ * maximum on ties; NaN wins. The gradient goes to that element.
+ */
+export function max(x: Tensor): Tensor;
+export function max(x: Tensor, dim: number, keepdim?: boolean): MaxResult;
+export function max(x: Tensor, dim?: number, keepdim?: boolean): Tensor | MaxResult;
+export function max(x: Tensor, dim?: number, keepdim = false): Tensor | MaxResult {
   const e = x.check("max").engine;
   const ax = axisOf(x, dim, keepdim, "max");
+  if (ax.n === 0) throw new RangeError(`max: no elements to take the largest of (shape [${x.shape}])`);
   const y = e.make(ax.outShape);
   const argmax = e.make(ax.outShape, true); // i32 indices in an f32-sized block, freed with y
   y.attached = [argmax];
   e.k.maxAxis(x.ptr, y.ptr, argmax.ptr, ax.outer, ax.n, ax.inner);
-  return e.record(y, [x], (g) => {
+  const values = e.record(y, [x], (g) => {
     const dx = e.zerosLike(x.shape);
     e.k.maxAxisBackward(g.ptr, argmax.ptr, dx.ptr, ax.outer, ax.n, ax.inner);
     return [dx];
   });
+  if (dim === undefined) return values;
+  const indices = e.instance.i32(argmax.ptr, argmax.size).slice();
+  return Object.assign([values, indices] as [Tensor, Int32Array], { values, indices });
 }
 
 defineTensorOps({ sum, mean, max });

@@ -113,6 +113,39 @@ export function transpose(x: Ref, d0: number, d1: number): Ref {
   return { data, shape };
 }
 
+/** PyTorch's F.conv2d on NCHW x and [F, C, KH, KW] w, written as the definition (no im2col); `out` for asymmetric ("same") padding. */
+export function conv2d(x: Ref, w: Ref, b: Ref | null, stride: number, padH: number, padW: number, out?: [number, number]): Ref {
+  const [n, c, h, wd] = x.shape as [number, number, number, number];
+  const [f, , kh, kw] = w.shape as [number, number, number, number];
+  const [oh, ow] = out ?? [Math.floor((h + 2 * padH - kh) / stride) + 1, Math.floor((wd + 2 * padW - kw) / stride) + 1];
+  const data = new Float64Array(n * f * oh * ow);
+  let o = 0;
+  for (let bi = 0; bi < n; bi++) for (let fi = 0; fi < f; fi++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+    let s = b ? b.data[fi]! : 0;
+    for (let ci = 0; ci < c; ci++) for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) {
+      const iy = oy * stride - padH + ky, ix = ox * stride - padW + kx;
+      if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
+      s += x.data[((bi * c + ci) * h + iy) * wd + ix]! * w.data[((fi * c + ci) * kh + ky) * kw + kx]!;
+    }
+    data[o++] = s;
+  }
+  return { data, shape: [n, f, oh, ow] };
+}
+
+/** A pool of NCHW x over size×size windows without padding: `reduce` of each window's values. */
+export function pool2d(x: Ref, size: number, stride: number, reduce: (v: number[]) => number): Ref {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const oh = Math.floor((h - size) / stride) + 1, ow = Math.floor((w - size) / stride) + 1;
+  const data = new Float64Array(n * c * oh * ow);
+  let o = 0;
+  for (let img = 0; img < n * c; img++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+    const v: number[] = [];
+    for (let ky = 0; ky < size; ky++) for (let kx = 0; kx < size; kx++) v.push(x.data[(img * h + oy * stride + ky) * w + ox * stride + kx]!);
+    data[o++] = reduce(v);
+  }
+  return { data, shape: [n, c, oh, ow] };
+}
+
 export const gelu = (v: number) => v / (1 + Math.exp(-2 * 0.7978845608028654 * (v + 0.044715 * v ** 3)));
 export const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 

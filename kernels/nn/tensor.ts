@@ -179,16 +179,17 @@ export interface TensorOps {
   exp(t: Tensor): Tensor;
   log(t: Tensor): Tensor;
   sqrt(t: Tensor): Tensor;
-  pow(t: Tensor, p: number): Tensor;
+  pow(t: Tensor, p: number | Tensor): Tensor;
   relu(t: Tensor): Tensor;
   gelu(t: Tensor): Tensor;
   tanh(t: Tensor): Tensor;
   sigmoid(t: Tensor): Tensor;
   sum(t: Tensor, dim?: number, keepdim?: boolean): Tensor;
   mean(t: Tensor, dim?: number, keepdim?: boolean): Tensor;
-  max(t: Tensor, dim: number, keepdim?: boolean): Tensor;
+  max(t: Tensor, dim?: number, keepdim?: boolean): Tensor | [Tensor, Int32Array];
   reshape(t: Tensor, shape: number[]): Tensor;
   transpose(t: Tensor, d0: number, d1: number): Tensor;
+  permute(t: Tensor, dims: number[]): Tensor;
   narrow(t: Tensor, dim: number, start: number, length: number): Tensor;
   matmul(t: Tensor, b: Tensor): Tensor;
   softmax(t: Tensor, dim: number): Tensor;
@@ -267,16 +268,22 @@ export class Tensor {
   exp(): Tensor { return ops.exp(this); }
   log(): Tensor { return ops.log(this); }
   sqrt(): Tensor { return ops.sqrt(this); }
-  pow(p: number): Tensor { return ops.pow(this, p); }
+  pow(p: number | Tensor): Tensor { return ops.pow(this, p); }
   relu(): Tensor { return ops.relu(this); }
   gelu(): Tensor { return ops.gelu(this); }
   tanh(): Tensor { return ops.tanh(this); }
   sigmoid(): Tensor { return ops.sigmoid(this); }
   sum(dim?: number, keepdim = false): Tensor { return ops.sum(this, dim, keepdim); }
   mean(dim?: number, keepdim = false): Tensor { return ops.mean(this, dim, keepdim); }
-  max(dim: number, keepdim = false): Tensor { return ops.max(this, dim, keepdim); }
+  /** max() is the largest element; max(dim) is PyTorch's (values, indices), destructured or by name. */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): [values: Tensor, indices: Int32Array] & { values: Tensor; indices: Int32Array };
+  max(dim?: number, keepdim = false): Tensor | [Tensor, Int32Array] {
+    return ops.max(this, dim, keepdim);
+  }
   reshape(...shape: number[] | [number[]]): Tensor { return ops.reshape(this, shape.flat()); }
   transpose(d0: number, d1: number): Tensor { return ops.transpose(this, d0, d1); }
+  permute(...dims: number[] | [number[]]): Tensor { return ops.permute(this, dims.flat()); }
   narrow(dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); }
   matmul(b: Tensor): Tensor { return ops.matmul(this, b); }
   softmax(dim: number): Tensor { return ops.softmax(this, dim); }

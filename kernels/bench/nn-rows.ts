@@ -1,0 +1,136 @@
+// The ctx.nn rows of `npm run kernels:bench` (issue 22's targets), beside PyTorch on one thread
+// in the same run: steps/s of the grokking transformer (examples/grokking, run as a trial runs
+// it) at the issue's default sizes and a small one; the 2-64-64-3 spirals MLP written with
+// ctx.nn against the built-in trainer's fused path on the same data, batch and epochs; the
+// built-in's tanh MLP against PyTorch's and against its own relu. Each figure is the median of
+// a few short rounds after a warm-up, so a row takes seconds. Rounds are timed in the process's
+// CPU time, here and in the PyTorch peer (time.process_time): on a shared machine wall time
+// counts the other processes' turns on the core, which differ between the two sides.
+import { instantiateKernels } from "../load.ts";
+import { trainNetwork } from "../network.ts";
+import { parseTrialConfig } from "../mlp-config.ts";
+import { builtinHostDataset } from "../datasets/builtin-host-dataset.ts";
+import { createNN, type NN } from "../nn/index.ts";
+import { runTorchPeer } from "./python-with-torch.ts";
+import grokking from "../../examples/grokking/experiment.ts";
+
+export interface GrokkingSize { label: string; p: number; dModel: number; heads: number; dMlp: number; trainFraction: number; warm: number; rounds: number; perRound: number }
+export interface MlpRun { samples: number; batch: number; rounds: number; epochsPerRound: number }
+type Activation = "tanh" | "relu";
+
+export function grokkingSizes(quick: boolean): GrokkingSize[] {
+  return [
+    { label: "p=113 dModel=128 heads=4 dMlp=512", p: 113, dModel: 128, heads: 4, dMlp: 512, trainFraction: 0.3, warm: 2, rounds: quick ? 1 : 3, perRound: quick ? 1 : 3 },
+    { label: "p=23 dModel=32 heads=4 dMlp=128", p: 23, dModel: 32, heads: 4, dMlp: 128, trainFraction: 0.3, warm: 20, rounds: quick ? 1 : 5, perRound: quick ? 20 : 40 },
+  ];
+}
+
+export const mlpRun = (quick: boolean): MlpRun => ({ samples: 3000, batch: 32, rounds: quick ? 1 : 5, epochsPerRound: quick ? 2 : 10 });
+
+/** CPU milliseconds this process has used (all its threads: V8's compiler and GC helpers too). */
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+const median = (v: number[]) => {
+  const s = v.slice().sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/**
+ * Steps/s of the grokking example's training loop: its `run` with a context whose shouldStop
+ * (polled before each step) timestamps the steps and stops the loop before any evaluation.
+ */
+export function grokkingStepsPerSec(module: WebAssembly.Module, s: GrokkingSize): number {
+  const nn = createNN(instantiateKernels(module), 0);
+  const stamps: number[] = [];
+  const total = s.warm + s.rounds * s.perRound;
+  const shouldStop = () => stamps.push(cpuMs()) > total;
+  const ctx = { nn, shouldStop, report() {}, seed: 0, trialId: 0, params: {} } as unknown as Parameters<typeof grokking.run>[1];
+  const config = { ...grokking.defaults, p: s.p, dModel: s.dModel, heads: s.heads, dMlp: s.dMlp, trainFraction: s.trainFraction, steps: 1e9, evalEvery: 1e9 };
+  void grokking.run(config, ctx);
+  const rounds = Array.from({ length: s.rounds }, (_, r) => {
+    const from = s.warm + r * s.perRound;
+    return (stamps[from + s.perRound]! - stamps[from]!) / s.perRound;
+  });
+  return 1000 / median(rounds);
+}
+
+function spiralsConfig(activation: Activation, r: MlpRun, epochs: number) {
+  return parseTrialConfig({
+    dataset: { name: "spirals", train: r.samples, test: 100, classes: 3, noise: 0.05, validation: 0 },
+    model: { hidden: [64, 64], activation },
+    train: { epochs, batch: r.batch, optimizer: "adam", lr: 0.01, seed: 1 },
+  });
+}
+
+/**
+ * Samples/s of the built-in trainer (its fused path) on the spirals MLP: median of rounds of
+ * epochsPerRound epochs, each round timed from its first epoch's end to its last's (one run of
+ * epochsPerRound + 1 epochs), so the run's setup is not counted.
+ */
+export function fusedMlpSamplesPerSec(module: WebAssembly.Module, activation: Activation, r: MlpRun): number {
+  trainNetwork(instantiateKernels(module), spiralsConfig(activation, r, 1)); // warm-up
+  return median(Array.from({ length: r.rounds }, () => {
+    const ends: number[] = [];
+    trainNetwork(instantiateKernels(module), spiralsConfig(activation, r, r.epochsPerRound + 1), { onEpoch: () => ends.push(cpuMs()) });
+    return (r.samples * r.epochsPerRound) / ((ends.at(-1)! - ends[0]!) / 1000);
+  }));
+}
+
+/**
+ * Samples/s of the same MLP written with ctx.nn as a researcher would: the built-in's spirals
+ * as host arrays, a shuffle per epoch, a tensor per batch, Adam; the test loss each epoch as
+ * the built-in reports it.
+ */
+export function nnMlpSamplesPerSec(module: WebAssembly.Module, activation: Activation, r: MlpRun): number {
+  const config = spiralsConfig(activation, r, 1);
+  const data = builtinHostDataset(instantiateKernels(module), config.dataset, {});
+  const nn = createNN(instantiateKernels(module), 1);
+  const layers = [new nn.Linear(2, 64), new nn.Linear(64, 64), new nn.Linear(64, 3)];
+  const act = (t: ReturnType<NN["tensor"]>) => (activation === "tanh" ? t.tanh() : t.relu());
+  const forward = (x: ReturnType<NN["tensor"]>) => layers[2]!.forward(act(layers[1]!.forward(act(layers[0]!.forward(x)))));
+  const params = layers.flatMap((l) => l.parameters());
+  const opt = nn.optim.adam(params, { lr: 0.01 });
+  const { x, y, count } = data.train;
+  const order = Int32Array.from({ length: count }, (_, i) => i);
+  const bx = new Float32Array(r.batch * 2), by = new Int32Array(r.batch);
+  let seed = 1;
+  const testX = nn.tensor(data.test.x, [data.test.count, 2]);
+  const epoch = () => {
+    for (let i = count - 1; i > 0; i--) {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      const j = seed % (i + 1);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (let start = 0; start < count; start += r.batch) {
+      const rows = Math.min(r.batch, count - start);
+      for (let i = 0; i < rows; i++) {
+        const row = order[start + i]!;
+        bx[2 * i] = x[2 * row]!;
+        bx[2 * i + 1] = x[2 * row + 1]!;
+        by[i] = y[row]!;
+      }
+      nn.tidy(() => {
+        opt.zeroGrad();
+        nn.crossEntropy(forward(nn.tensor(bx.subarray(0, 2 * rows), [rows, 2])), by.subarray(0, rows)).backward();
+        opt.step();
+      });
+    }
+    nn.noGrad(() => nn.tidy(() => nn.crossEntropy(forward(testX), data.test.y as Int32Array).item()));
+  };
+  epoch(); // warm-up
+  return median(Array.from({ length: r.rounds }, () => {
+    const start = cpuMs();
+    for (let e = 0; e < r.epochsPerRound; e++) epoch();
+    return (count * r.epochsPerRound) / ((cpuMs() - start) / 1000);
+  }));
+}
+
+export interface TorchNnFigures { grokking: Record<string, number>; mlp: Record<Activation, number>; torch: string }
+
+/** The PyTorch side (nn-peer.py), one thread; null when no python has torch or the peer fails. */
+export function torchNnFigures(sizes: GrokkingSize[], r: MlpRun): TorchNnFigures | null {
+  return runTorchPeer<TorchNnFigures>(new URL("./nn-peer.py", import.meta.url), { grokking: sizes, mlp: { ...r, activations: ["tanh", "relu"] } });
+}
