@@ -4,6 +4,8 @@
 // An honest fleet, whose machines return results, still gets its relays.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { join as joinPath } from "node:path";
+import Database from "better-sqlite3";
 import { Cluster, waitFor } from "./cluster.ts";
 
 const c = new Cluster();
@@ -45,6 +47,17 @@ const joinWhenAllowed = (token: string, query = "threads=1") => waitFor(async ()
   assert.equal(j.status, 200, j.message);
   return j;
 }, 30_000, "a join within the rate limit");
+/** For a failure's report: what the promotion counted (proven, alive, last seen) of the nodes that matter. */
+function nodeRows(): string {
+  const db = new Database(joinPath(c.dir, "data", "discalc.sqlite"), { readonly: true });
+  try {
+    const now = Date.now();
+    return (db.prepare("SELECT id, role, state, relay_id, last_seen, proven_at, joined_at FROM nodes WHERE proven_at IS NOT NULL OR joined_at > ? ORDER BY joined_at").all(now - 60_000) as Array<Record<string, number | string | null>>)
+      .map((n) => `${n.id} ${n.role} ${n.state} relay=${n.relay_id} seen ${now - (n.last_seen as number)} ms ago, proven ${n.proven_at === null ? "no" : `${now - (n.proven_at as number)} ms ago`}`).join("\n");
+  } finally {
+    db.close();
+  }
+}
 const node = async (id: unknown) => (await c.client.getAll("nodes")).find((n) => n.id === id)!;
 
 test("fifty joins in a second with the cluster token make no relay; past the token's limit, 429 with Retry-After, and a renewal still passes", async () => {
@@ -124,7 +137,7 @@ test("a fleet that grows honestly still gets relays: machines that returned resu
   }, 30_000, "both provers alive", () => c.dump());
   c.startAgent(1);
   const promoted = await waitFor(async () => (await c.client.getAll("nodes")).find((n) => n.role === "relay" && n.url && n.state === "alive"),
-    45_000, "the third machine promoted to relay", () => c.dump());
+    45_000, "the third machine promoted to relay", () => `${c.dump()}\n--- nodes that returned a result or joined last\n${nodeRows()}`);
   assert.ok(!provers.has(promoted.id), "a new machine, joined with the cluster token");
 });
 
