@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type { BuiltinDatasetSpec, ModelSpec, TrainSpec } from "./mlp-config.ts";
 import { RNG_STATE_BYTES, SCHEDULE_ID } from "./exports.ts";
 import type { KernelInstance } from "./instance.ts";
+import { decodeCheckpoint, encodeCheckpoint, type CheckpointLayout } from "./network-checkpoint.ts";
 import { placeDataset, placeHostDataset, type DatasetBlobs, type ResidentDataset, type RowSet } from "./datasets/resident-dataset.ts";
 import type { HostDataset } from "./datasets/host-dataset.ts";
 import type { LayerSpec } from "./layers/layer-spec.ts";
@@ -72,6 +73,15 @@ export interface TrainOptions {
   onEpoch?: (metrics: EpochMetrics) => void;
   /** Polled after every step; returning true stops training after that step. */
   shouldStop?: () => boolean;
+  /** Asked after each completed epoch (1-based) that did not stop or diverge: whether to checkpoint now (every epoch without it). */
+  checkpointDue?: (epoch: number) => boolean;
+  /** Receives the checkpoint (network-checkpoint.ts) of the epochs completed, when checkpointDue said so. */
+  onCheckpoint?: (epoch: number, bytes: Uint8Array) => void;
+  /**
+   * A checkpoint of this config to go on from: training resumes after its epoch and ends as the
+   * uninterrupted run would, bit for bit. Its reports come back in `epochs`; onEpoch sees only the new ones.
+   */
+  resumeFrom?: Uint8Array;
 }
 
 /** Rows in the batch buffers at least: evaluation runs in chunks of this many. */
@@ -147,12 +157,34 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
 
   const epochs: EpochMetrics[] = [];
   let step = 0;
+  let firstEpoch = 0;
   let stoppedEarly = false;
   let diverged = false;
+  const checkpointing = options.resumeFrom !== undefined || options.onCheckpoint !== undefined;
+  const layout = checkpointing ? checkpointLayout(net, moments, trainCount, RNG_STATE_BYTES) : undefined;
+  const stateViews = () => ({
+    params: inst.u8(net.params, net.paramCount * 4),
+    moments: [net.moment1, net.moment2].slice(0, moments).map((m) => inst.u8(m, net.paramCount * 4)),
+    order: inst.u8(order, trainCount * 4),
+    shuffleRng: inst.u8(shuffleRng, RNG_STATE_BYTES),
+    dropoutRng: inst.u8(dropoutRng, RNG_STATE_BYTES),
+  });
+  if (options.resumeFrom) {
+    const saved = decodeCheckpoint(options.resumeFrom, layout!);
+    const into = stateViews();
+    into.params.set(saved.params);
+    saved.moments.forEach((m, i) => into.moments[i]!.set(m));
+    into.order.set(saved.order);
+    into.shuffleRng.set(saved.shuffleRng);
+    into.dropoutRng.set(saved.dropoutRng);
+    firstEpoch = saved.epoch;
+    step = saved.step;
+    epochs.push(...saved.reports);
+  }
   const trainStart = performance.now();
   let samplesSeen = 0;
 
-  for (let epoch = 0; epoch < train.epochs && !stoppedEarly && !diverged; epoch++) {
+  for (let epoch = firstEpoch; epoch < train.epochs && !stoppedEarly && !diverged; epoch++) {
     const epochStart = performance.now();
     k.shuffleI32(order, trainCount, shuffleRng);
     let lossSum = 0;
@@ -194,6 +226,9 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
     metrics.wallMs = performance.now() - epochStart;
     epochs.push(metrics);
     options.onEpoch?.(metrics);
+    if (!stoppedEarly && !diverged && options.onCheckpoint && (options.checkpointDue?.(epoch + 1) ?? true)) {
+      options.onCheckpoint(epoch + 1, encodeCheckpoint(layout!, { epoch: epoch + 1, step, reports: epochs, ...stateViews() }));
+    }
   }
 
   const trainMs = performance.now() - trainStart;
@@ -214,6 +249,15 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
 
 /** The first release's name for the trainer. */
 export const trainMlp = trainNetwork;
+
+/** What a checkpoint of this network must fit (network-checkpoint.ts). */
+function checkpointLayout(net: NetworkLayout, moments: 0 | 1 | 2, trainRows: number, rngBytes: number): CheckpointLayout {
+  const shape = (s: number[]) => `[${s.join(",")}]`;
+  return {
+    paramCount: net.paramCount, moments, trainRows, rngBytes,
+    layers: net.layers.map((l) => `${l.plan.spec.type} ${shape(l.plan.inShape)}→${shape(l.plan.outShape)}`),
+  };
+}
 
 interface NetworkLayout {
   layers: LayerBuffers[];
