@@ -14,6 +14,7 @@ import * as layers from "./ops-layers.ts";
 import { MultiheadAttention, type MultiheadAttentionOptions } from "./attention.ts";
 import { Sgd, Adam, clipGradNorm, type Optimizer, type SgdOptions, type AdamOptions } from "./optim.ts";
 import { stateOf, loadState } from "./state.ts";
+import { namedParameters, stateDict, loadStateDict } from "./named-parameters.ts";
 import { warmup, cosineSchedule } from "./schedules.ts";
 
 export interface TensorOptions {
@@ -110,6 +111,12 @@ export function createNN(instance: KernelInstance, seed: number) {
     schedules: { warmup, cosine: cosineSchedule(e.k) },
     stateOf,
     loadState,
+    /** A model's parameters (a module, or an object or array of them) by dotted name, as PyTorch's named_parameters. */
+    namedParameters,
+    /** Copies of them as named arrays (a kept state written as .npz), as PyTorch's state_dict. */
+    stateDict,
+    /** Named arrays back into the model's parameters, every name and shape checked, as load_state_dict (strict). */
+    loadStateDict,
   };
 }
 

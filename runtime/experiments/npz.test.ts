@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { encodeNpz, decodeNpz } from "./npz.ts";
 import type { NamedArrays } from "../../kernels/named-arrays.ts";
 import { pythonWith } from "../../kernels/bench/python-with-torch.ts";
+import { compileKernels, instantiateKernels } from "../../kernels/load.ts";
+import { createNN } from "../../kernels/nn/index.ts";
 
 const arrays = (): NamedArrays => ({
   "layers.0.weight": { shape: [3, 2], data: Float32Array.from([1.5, -2, 0.1, 3e-8, -0, 65504]) },
@@ -36,6 +38,19 @@ test("a shape that does not fit its data, or an empty name, is refused naming ea
   assert.throws(() => encodeNpz({ a: { shape: [2, 2], data: new Float32Array(3) }, "": { shape: [1], data: new Float32Array(1) } }),
     /encodeNpz: a: shape \[2, 2\] holds 4 values, the data 3; "": not a usable array name/);
   assert.throws(() => decodeNpz(new Uint8Array([1, 2, 3]), "kept.npz"), /kept\.npz: is not a readable NPZ \(zip\) file/);
+});
+
+test("a ctx.nn model's parameters go through .npz by name into another model", async () => {
+  const module = await compileKernels();
+  const make = (seed: number) => {
+    const nn = createNN(instantiateKernels(module), seed);
+    return { nn, model: { blocks: [new nn.Linear(3, 4), new nn.LayerNorm(4)], out: new nn.Linear(4, 2) } };
+  };
+  const a = make(1), b = make(2);
+  const bytes = encodeNpz(a.nn.stateDict(a.model));
+  b.nn.loadStateDict(b.model, decodeNpz(bytes));
+  assert.deepEqual(b.nn.stateDict(b.model), a.nn.stateDict(a.model));
+  assert.deepEqual(Object.keys(decodeNpz(bytes)), ["blocks.0.weight", "blocks.0.bias", "blocks.1.weight", "blocks.1.bias", "out.weight", "out.bias"]);
 });
 
 const python = pythonWith("numpy");
