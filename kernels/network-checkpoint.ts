@@ -1,7 +1,9 @@
 // The built-in trainer's checkpoint: everything that decides the rest of a run, as bytes, so a
 // run resumed on a fresh instance (any machine) ends with the uninterrupted run's weights.
+// It is taken at an epoch's end or between two steps of an epoch.
 // Layout (little-endian): the magic "DCNETCKP", a u32 format version, a u32 length, that many
-// bytes of JSON (the layout it fits, the epoch, the step, the reports so far), padding to 4,
+// bytes of JSON (the layout it fits, the epoch, the step, the rows of the epoch done, their
+// summed loss and the last step's rate, the reports so far), padding to 4,
 // then the raw sections in order: parameters f32, the optimizer's moments f32 (none for sgd,
 // one for momentum, two for adam), the epoch's sample order i32, and the shuffle and dropout
 // generators' states. Initialisation draws nothing after the first step, so its stream is not kept.
@@ -28,6 +30,11 @@ export interface TrainerState {
   epoch: number;
   /** Optimizer steps taken (Adam's bias correction and the schedule read it). */
   step: number;
+  /** Rows of the next epoch already trained on (0 at an epoch's end), and the sum of their batches' losses. */
+  rows: number;
+  lossSum: number;
+  /** The rate of the last step (the epoch's report gives it, when no step is left before it). */
+  lr: number;
   /** The reports of the epochs completed, as the trainer made them. */
   reports: EpochMetrics[];
   params: Uint8Array;
@@ -45,6 +52,10 @@ interface Header {
   layout: CheckpointLayout;
   epoch: number;
   step: number;
+  rows: number;
+  /** Doubles as JSON: they read back to the same bits. */
+  lossSum: number;
+  lr: number;
   reports: EpochMetrics[];
 }
 
@@ -61,7 +72,7 @@ function sectionSizes(layout: CheckpointLayout): number[] {
 }
 
 export function encodeCheckpoint(layout: CheckpointLayout, state: TrainerState): Uint8Array {
-  const header: Header = { layout, epoch: state.epoch, step: state.step, reports: state.reports };
+  const header: Header = { layout, epoch: state.epoch, step: state.step, rows: state.rows, lossSum: state.lossSum, lr: state.lr, reports: state.reports };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const sections = [state.params, ...state.moments, state.order, state.shuffleRng, state.dropoutRng];
   const sizes = sectionSizes(layout);
@@ -110,5 +121,5 @@ export function decodeCheckpoint(bytes: Uint8Array, expected: CheckpointLayout):
   const sections = sizes.map((n) => bytes.subarray(at, (at += n)));
   const [params, ...rest] = sections as [Uint8Array, ...Uint8Array[]];
   const [order, shuffleRng, dropoutRng] = rest.slice(expected.moments) as [Uint8Array, Uint8Array, Uint8Array];
-  return { epoch: header.epoch, step: header.step, reports: header.reports, params, moments: rest.slice(0, expected.moments), order, shuffleRng, dropoutRng };
+  return { epoch: header.epoch, step: header.step, rows: header.rows, lossSum: header.lossSum, lr: header.lr, reports: header.reports, params, moments: rest.slice(0, expected.moments), order, shuffleRng, dropoutRng };
 }

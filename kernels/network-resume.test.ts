@@ -1,10 +1,11 @@
-// Exact resume of the built-in trainer: k epochs, a checkpoint, a fresh instance resuming from
-// it, gives the uninterrupted run's weights and reports bit for bit, for every optimizer, a
-// schedule, dropout, a CNN, a host (file) dataset, with and without a validation split.
+// Exact resume of the built-in trainer: a checkpoint (at an epoch's end or between steps) and a
+// fresh instance resuming from it give the uninterrupted run's weights and reports bit for bit,
+// for every optimizer, a schedule, dropout, a CNN, a host (file) dataset, with and without a
+// validation split; a stop checkpointed as it comes resumes the same way.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compileKernels, instantiateKernels } from "./load.ts";
-import { trainNetwork, type EpochMetrics, type TrainOptions } from "./network.ts";
+import { trainNetwork, type EpochMetrics, type TrainOptions, type TrainProgress } from "./network.ts";
 import { readLocalDatasetBlob } from "./datasets/local-blobs.ts";
 import { LENET_LAYERS } from "./layers/lenet.ts";
 import { parseTrialConfig, type TrialConfigInput } from "./mlp-config.ts";
@@ -38,40 +39,78 @@ const CASES: Array<[string, TrialConfigInput, number, number, Partial<TrainOptio
   ["a host (file) dataset, regression, adam", { dataset: { name: "xor", train: 1, test: 1 }, model: { hidden: [16], activation: "tanh" }, train: { epochs: 5, batch: 16, optimizer: "adam", lr: 0.01, seed: 4 } }, 5, 2, { data: hostData }],
 ];
 
+/** Every checkpoint a run offers, taken: by where it was taken. */
+function everyCheckpoint(input: TrialConfigInput, extra: Partial<TrainOptions> = {}) {
+  const taken: Array<{ at: TrainProgress; bytes: Uint8Array }> = [];
+  const result = train(input, { ...extra, checkpointDue: () => true, onCheckpoint: (at, bytes) => taken.push({ at, bytes: bytes.slice() }) });
+  return { result, taken };
+}
+
 for (const [name, input, epochs, k, extra] of CASES) {
-  test(`resume after epoch ${k} of ${epochs} on a fresh instance equals the uninterrupted run: ${name}`, { timeout: 60_000 }, () => {
+  test(`resumed on a fresh instance (at epoch ${k}'s end, inside epoch ${k + 1}, after its last step, at the end), the uninterrupted run: ${name}`, { timeout: 60_000 }, () => {
     const whole = train(input, extra);
     assert.equal(whole.epochs.length, epochs);
-    const checkpoints = new Map<number, Uint8Array>();
-    const interrupted = train(input, { ...extra, checkpointDue: (e) => e === k || e === epochs, onCheckpoint: (e, bytes) => checkpoints.set(e, bytes.slice()) });
-    assert.deepEqual([...checkpoints.keys()], [k, epochs], "checkpoints only where due");
-    assert.equal(interrupted.weightsSha256, whole.weightsSha256, "checkpointing changes nothing");
-
-    const seen: EpochMetrics[] = [];
-    const resumed = train(input, { ...extra, resumeFrom: checkpoints.get(k)!, onEpoch: (m) => seen.push(m) });
-    assert.equal(resumed.weightsSha256, whole.weightsSha256);
-    assert.deepEqual(timeless(resumed.epochs), timeless(whole.epochs), "every report, the ones before the checkpoint included");
-    assert.deepEqual(seen.map((m) => m.epoch), Array.from({ length: epochs - k }, (_, i) => k + 1 + i), "onEpoch sees only the epochs run here");
-
-    const atEnd = train(input, { ...extra, resumeFrom: checkpoints.get(epochs)! });
-    assert.equal(atEnd.weightsSha256, whole.weightsSha256, "a checkpoint of the last epoch is the final state");
-    assert.deepEqual(timeless(atEnd.epochs), timeless(whole.epochs));
+    const { result, taken } = everyCheckpoint(input, extra);
+    assert.equal(result.weightsSha256, whole.weightsSha256, "checkpointing changes nothing");
+    const endOf = (e: number) => taken.findIndex((c) => c.at.epochDone && c.at.epoch === e);
+    const picks: Record<string, number> = {
+      [`epoch ${k}'s end`]: endOf(k),
+      [`the third step of epoch ${k + 1}`]: endOf(k) + 3,
+      [`the last step of epoch ${k + 1}, before its evaluation`]: endOf(k + 1) - 1,
+      "the last epoch's end": endOf(epochs),
+    };
+    assert.deepEqual(taken[endOf(k) + 3]!.at, { epoch: k, step: taken[endOf(k)]!.at.step + 3, epochDone: false });
+    assert.deepEqual(taken[endOf(k + 1) - 1]!.at, { epoch: k, step: taken[endOf(k + 1)]!.at.step, epochDone: false });
+    for (const [where, i] of Object.entries(picks)) {
+      const seen: EpochMetrics[] = [];
+      const resumed = train(input, { ...extra, resumeFrom: taken[i]!.bytes, onEpoch: (m) => seen.push(m) });
+      assert.equal(resumed.weightsSha256, whole.weightsSha256, where);
+      assert.deepEqual(timeless(resumed.epochs), timeless(whole.epochs), `${where}: every report, the ones before the checkpoint included`);
+      const from = taken[i]!.at.epoch;
+      assert.deepEqual(seen.map((m) => m.epoch), Array.from({ length: epochs - from }, (_, j) => from + 1 + j), `${where}: onEpoch sees only the epochs reported here`);
+    }
   });
 }
+
+test("without checkpointDue, a checkpoint at every epoch's end", () => {
+  const seen: TrainProgress[] = [];
+  train(CASES[2]![1], { onCheckpoint: (at) => seen.push(at) });
+  assert.deepEqual(seen.map((at) => [at.epoch, at.epochDone]), [[1, true], [2, true], [3, true], [4, true], [5, true]]);
+});
+
+test("a stop (a hand-back) checkpointed as it comes, inside an epoch or after its last step, resumes to the uninterrupted run", () => {
+  const input = CASES[2]![1];
+  const whole = train(input);
+  const lastOfEpoch2 = everyCheckpoint(input).taken.filter((c) => !c.at.epochDone && c.at.epoch === 1).at(-1)!.at.step;
+  for (const stopAfter of [7, lastOfEpoch2]) {
+    let stepsRun = 0, pending = false, bytes: Uint8Array | undefined;
+    const stopped = train(input, {
+      // The stop arrives during a step; the checkpoint is taken before the trainer polls it.
+      checkpointDue: (at) => !at.epochDone && (pending = ++stepsRun >= stopAfter),
+      onCheckpoint: (_, b) => (bytes = b.slice()),
+      shouldStop: () => pending,
+    });
+    assert.equal(stopped.stoppedEarly, true);
+    assert.notEqual(stopped.weightsSha256, whole.weightsSha256);
+    const resumed = train(input, { resumeFrom: bytes! });
+    assert.equal(resumed.weightsSha256, whole.weightsSha256, `stopped after step ${stopAfter}`);
+    assert.deepEqual(timeless(resumed.epochs), timeless(whole.epochs), `stopped after step ${stopAfter}`);
+  }
+});
 
 test("a checkpoint twice over: resumed, checkpointed again and resumed again, still the uninterrupted run", () => {
   const input = CASES[2]![1];
   const whole = train(input);
   let first: Uint8Array | undefined, second: Uint8Array | undefined;
-  train(input, { checkpointDue: (e) => e === 1, onCheckpoint: (_, b) => (first = b.slice()) });
-  train(input, { resumeFrom: first!, checkpointDue: (e) => e === 3, onCheckpoint: (_, b) => (second = b.slice()) });
+  train(input, { checkpointDue: (at) => at.step === 10, onCheckpoint: (_, b) => (first = b.slice()) });
+  train(input, { resumeFrom: first!, checkpointDue: (at) => at.epochDone && at.epoch === 3, onCheckpoint: (_, b) => (second = b.slice()) });
   assert.equal(train(input, { resumeFrom: second! }).weightsSha256, whole.weightsSha256);
 });
 
 test("a checkpoint of another network, optimizer or format is refused, saying why", () => {
   const input = CASES[0]![1];
   let bytes: Uint8Array | undefined;
-  train(input, { checkpointDue: (e) => e === 1, onCheckpoint: (_, b) => (bytes = b.slice()) });
+  train(input, { checkpointDue: (at) => at.epochDone && at.epoch === 1, onCheckpoint: (_, b) => (bytes = b.slice()) });
   const other = (change: object) => ({ ...input, ...change }) as TrialConfigInput;
   assert.throws(() => train(other({ model: { hidden: [16, 8], activation: "tanh" } }), { resumeFrom: bytes! }), /resumeFrom: the checkpoint is of another network or split \(.*\); this trial has .*dense \[16\]→\[8\]/);
   assert.throws(() => train(other({ train: { ...input.train, optimizer: "adam" } }), { resumeFrom: bytes! }), /sgd's 0 moment buffer\(s\).*adam's 2 moment buffer\(s\)/);

@@ -73,15 +73,29 @@ export interface TrainOptions {
   onEpoch?: (metrics: EpochMetrics) => void;
   /** Polled after every step; returning true stops training after that step. */
   shouldStop?: () => boolean;
-  /** Asked after each completed epoch (1-based) that did not stop or diverge: whether to checkpoint now (every epoch without it). */
-  checkpointDue?: (epoch: number) => boolean;
-  /** Receives the checkpoint (network-checkpoint.ts) of the epochs completed, when checkpointDue said so. */
-  onCheckpoint?: (epoch: number, bytes: Uint8Array) => void;
   /**
-   * A checkpoint of this config to go on from: training resumes after its epoch and ends as the
-   * uninterrupted run would, bit for bit. Its reports come back in `epochs`; onEpoch sees only the new ones.
+   * Asked after every step (its epoch's last included, before the epoch's evaluation) and after
+   * each epoch's evaluation, unless training stopped or diverged: whether to checkpoint there.
+   * Asked before shouldStop, so a stop can be checkpointed first. Without it, every epoch's end.
+   */
+  checkpointDue?: (at: TrainProgress) => boolean;
+  /** Receives the checkpoint (network-checkpoint.ts) where checkpointDue said so. */
+  onCheckpoint?: (at: TrainProgress, bytes: Uint8Array) => void;
+  /**
+   * A checkpoint of this config to go on from (inside an epoch or at its end): training ends as
+   * the uninterrupted run would, bit for bit. Its reports come back in `epochs`; onEpoch sees only the new ones.
    */
   resumeFrom?: Uint8Array;
+}
+
+/** Where training is: a checkpoint is taken and resumed there. */
+export interface TrainProgress {
+  /** Epochs completed (with their reports). */
+  epoch: number;
+  /** Optimizer steps taken. */
+  step: number;
+  /** True after an epoch's evaluation; false after a step (its evaluation still to come, when it was the epoch's last). */
+  epochDone: boolean;
 }
 
 /** Rows in the batch buffers at least: evaluation runs in chunks of this many. */
@@ -158,6 +172,10 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
   const epochs: EpochMetrics[] = [];
   let step = 0;
   let firstEpoch = 0;
+  /** Inside the first epoch, when resumed there: the rows of it done, their summed loss, the last step's rate. */
+  let resumedRows = 0;
+  let resumedLossSum = 0;
+  let resumedLr = train.lr;
   let stoppedEarly = false;
   let diverged = false;
   const checkpointing = options.resumeFrom !== undefined || options.onCheckpoint !== undefined;
@@ -178,6 +196,9 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
     into.shuffleRng.set(saved.shuffleRng);
     into.dropoutRng.set(saved.dropoutRng);
     firstEpoch = saved.epoch;
+    resumedRows = saved.rows;
+    resumedLossSum = saved.lossSum;
+    resumedLr = saved.lr;
     step = saved.step;
     epochs.push(...saved.reports);
   }
@@ -186,10 +207,12 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
 
   for (let epoch = firstEpoch; epoch < train.epochs && !stoppedEarly && !diverged; epoch++) {
     const epochStart = performance.now();
-    k.shuffleI32(order, trainCount, shuffleRng);
-    let lossSum = 0;
-    let lr = train.lr;
-    for (let start = 0; start < trainCount; start += train.batch) {
+    // Resumed inside this epoch: its order is the one the checkpoint holds, already shuffled.
+    const resumedInside = epoch === firstEpoch && resumedRows > 0;
+    if (!resumedInside) k.shuffleI32(order, trainCount, shuffleRng);
+    let lossSum = resumedInside ? resumedLossSum : 0;
+    let lr = resumedInside ? resumedLr : train.lr;
+    for (let start = resumedInside ? resumedRows : 0; start < trainCount; start += train.batch) {
       const batchRows = Math.min(train.batch, trainCount - start);
       lr = k.scheduleLr(schedule, train.lr, epoch, step, totalSteps, train.schedule.every, train.schedule.gamma);
       step++;
@@ -200,6 +223,13 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
       backward(ctx, net);
       update(inst, net, train, lr, step);
       samplesSeen += batchRows;
+      // After the epoch's last step too (its evaluation then runs on resume): a stop there is
+      // checkpointed before its report, which a stop makes differ (the test metrics come with it).
+      // A loss that is no longer finite ends the trial as diverged: nothing to resume.
+      if (options.onCheckpoint && Number.isFinite(lossSum) && options.checkpointDue?.({ epoch, step, epochDone: false })) {
+        const at = { epoch, step, epochDone: false };
+        options.onCheckpoint(at, encodeCheckpoint(layout!, { ...at, rows: start + batchRows, lossSum, lr, reports: epochs, ...stateViews() }));
+      }
       if (options.shouldStop?.()) {
         stoppedEarly = epoch + 1 < train.epochs || start + batchRows < trainCount;
         if (stoppedEarly) break;
@@ -226,8 +256,10 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
     metrics.wallMs = performance.now() - epochStart;
     epochs.push(metrics);
     options.onEpoch?.(metrics);
-    if (!stoppedEarly && !diverged && options.onCheckpoint && (options.checkpointDue?.(epoch + 1) ?? true)) {
-      options.onCheckpoint(epoch + 1, encodeCheckpoint(layout!, { epoch: epoch + 1, step, reports: epochs, ...stateViews() }));
+    // Not after a stop: its report is not the uninterrupted run's (a checkpoint was offered before the stop).
+    const at = { epoch: epoch + 1, step, epochDone: true };
+    if (!stoppedEarly && !diverged && options.onCheckpoint && (options.checkpointDue?.(at) ?? true)) {
+      options.onCheckpoint(at, encodeCheckpoint(layout!, { ...at, rows: 0, lossSum: 0, lr, reports: epochs, ...stateViews() }));
     }
   }
 
