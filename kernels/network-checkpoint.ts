@@ -25,7 +25,8 @@ export interface CheckpointLayout {
   rngBytes: number;
 }
 
-export interface TrainerState {
+/** Where training is, and what it has reported: the checkpoint's JSON. Numbers as JSON read back to the same bits. */
+export interface TrainerPosition {
   /** Epochs completed. */
   epoch: number;
   /** Optimizer steps taken (Adam's bias correction and the schedule read it). */
@@ -37,6 +38,10 @@ export interface TrainerState {
   lr: number;
   /** The reports of the epochs completed, as the trainer made them. */
   reports: EpochMetrics[];
+}
+
+/** The raw sections: bytes of wasm memory, as they are. */
+export interface TrainerBuffers {
   params: Uint8Array;
   moments: Uint8Array[];
   order: Uint8Array;
@@ -44,20 +49,13 @@ export interface TrainerState {
   dropoutRng: Uint8Array;
 }
 
+export type TrainerState = TrainerPosition & TrainerBuffers;
+
 export class CheckpointMismatch extends Error {
   override name = "CheckpointMismatch";
 }
 
-interface Header {
-  layout: CheckpointLayout;
-  epoch: number;
-  step: number;
-  rows: number;
-  /** Doubles as JSON: they read back to the same bits. */
-  lossSum: number;
-  lr: number;
-  reports: EpochMetrics[];
-}
+type Header = TrainerPosition & { layout: CheckpointLayout };
 
 const pad4 = (n: number) => (n + 3) & ~3;
 
