@@ -1,6 +1,7 @@
 // `ctx.nn`: the tensor library of one trial, on that trial's kernel instance. Names follow
 // PyTorch's so a model ports line by line.
 import type { KernelInstance } from "../instance.ts";
+import { RNG_STATE_BYTES } from "../exports.ts";
 import { Engine, Tensor } from "./tensor.ts";
 import "./backward.ts"; // registers Tensor.backward
 import { checkShape, sizeOf } from "./shape.ts";
@@ -67,6 +68,14 @@ export function createNN(instance: KernelInstance, seed: number) {
     /** Reseeds the generator of draws without their own seed. */
     manualSeed(s: number): void {
       e.k.rngSeed(e.defaultRng, s >>> 0, 0x6e6e);
+    },
+    /** A copy of that generator's state (PyTorch's get_rng_state): a checkpoint keeps it so dropout and draws resume exactly. */
+    getRngState(): Uint8Array {
+      return e.instance.u8(e.defaultRng, RNG_STATE_BYTES).slice();
+    },
+    setRngState(state: Uint8Array): void {
+      if (!(state instanceof Uint8Array) || state.byteLength !== RNG_STATE_BYTES) throw new RangeError(`setRngState: needs the ${RNG_STATE_BYTES} bytes getRngState gave`);
+      e.instance.u8(e.defaultRng, RNG_STATE_BYTES).set(state);
     },
 
     add: elementwise.add, sub: elementwise.sub, mul: elementwise.mul, div: elementwise.div,
