@@ -7,7 +7,7 @@
 // then the raw sections in order: parameters f32, the optimizer's moments f32 (none for sgd,
 // one for momentum, two for adam), the epoch's sample order i32, and the shuffle and dropout
 // generators' states. Initialisation draws nothing after the first step, so its stream is not kept.
-import type { EpochMetrics } from "./network.ts";
+import type { EpochMetrics } from "./epoch-metrics.ts";
 
 const MAGIC = "DCNETCKP";
 /** Bumped whenever the sections or the JSON change meaning: an older checkpoint is refused, never misread. */

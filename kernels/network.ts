@@ -8,6 +8,7 @@ import type { BuiltinDatasetSpec, ModelSpec, TrainSpec } from "./mlp-config.ts";
 import { RNG_STATE_BYTES, SCHEDULE_ID } from "./exports.ts";
 import type { KernelInstance } from "./instance.ts";
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointLayout } from "./network-checkpoint.ts";
+import type { EpochMetrics } from "./epoch-metrics.ts";
 import { placeDataset, placeHostDataset, type DatasetBlobs, type ResidentDataset, type RowSet } from "./datasets/resident-dataset.ts";
 import type { HostDataset } from "./datasets/host-dataset.ts";
 import type { LayerSpec } from "./layers/layer-spec.ts";
@@ -21,32 +22,10 @@ export interface NetworkTrialConfig {
   train: TrainSpec;
 }
 
-/**
- * One epoch's report. With a validation split the validation metrics come every epoch and the
- * test metrics only with the last (the test set measures the trained model once, and ranks
- * nothing unless the sweep names it); without one (`dataset.validation: 0`) the test metrics
- * come every epoch.
- */
-export interface EpochMetrics {
-  epoch: number;
-  trainLoss: number;
-  valLoss?: number;
-  /** Classification only. */
-  valAccuracy?: number;
-  /** Regression only: √(validation MSE). */
-  valRmse?: number;
-  testLoss?: number;
-  /** Classification only. */
-  testAccuracy?: number;
-  /** Regression only: √(test MSE). */
-  testRmse?: number;
-  /** Learning rate used in the epoch's last step. */
-  lr: number;
-  /** Wall time of the epoch (training and evaluation), ms. */
-  wallMs: number;
-}
+export type { EpochMetrics } from "./epoch-metrics.ts";
 
 export interface TrainResult {
+  /** Every epoch's report: a resumed run's begin with those its checkpoint holds. */
   epochs: EpochMetrics[];
   final: EpochMetrics | undefined;
   /** SHA-256 of the final parameters [W0, b0, W1, b1, …] as little-endian f32. */
@@ -58,6 +37,7 @@ export interface TrainResult {
   stoppedEarly: boolean;
   /** True when the training loss became NaN or infinite (training stops there). */
   diverged: boolean;
+  /** Timings and throughput of this run alone (a resumed run's from its checkpoint on). */
   trainMs: number;
   samplesPerSec: number;
   /** Matrix-multiply throughput achieved over training, GFLOP/s. */
