@@ -13,7 +13,12 @@ const MAGIC = "DCNETCKP";
 /** Bumped whenever the sections or the JSON change meaning: an older checkpoint is refused, never misread. */
 export const NETWORK_CHECKPOINT_VERSION = 1;
 
-/** What a checkpoint must fit: a checkpoint of another network or split is refused, not loaded. */
+/**
+ * What a checkpoint must fit: a checkpoint of another network, optimizer or split is refused, not
+ * loaded. The settings outside it (the rate, its schedule, the epochs, weight decay) may differ
+ * from the run that wrote it: a resumed run reads them from its own config (population-based
+ * training perturbs them so).
+ */
 export interface CheckpointLayout {
   paramCount: number;
   /** Moment buffers of the optimizer: 0 (sgd), 1 (momentum), 2 (adam). */
