@@ -107,6 +107,18 @@ test("a checkpoint twice over: resumed, checkpointed again and resumed again, st
   assert.equal(train(input, { resumeFrom: second! }).weightsSha256, whole.weightsSha256);
 });
 
+test("a checkpoint resumes under settings outside its layout (population-based training perturbs the rate): its reports kept, then the new rate, the same bits each time", () => {
+  const input = CASES[2]![1];
+  let bytes: Uint8Array | undefined;
+  const whole = train(input, { checkpointDue: (at) => at.epochDone && at.epoch === 2, onCheckpoint: (_, b) => (bytes = b.slice()) });
+  const perturbed = { ...input, train: { ...input.train, lr: input.train.lr * 1.2 } } as TrialConfigInput;
+  const a = train(perturbed, { resumeFrom: bytes! }), b = train(perturbed, { resumeFrom: bytes! });
+  assert.equal(a.weightsSha256, b.weightsSha256);
+  assert.notEqual(a.weightsSha256, whole.weightsSha256);
+  assert.deepEqual(timeless(a.epochs.slice(0, 2)), timeless(whole.epochs.slice(0, 2)));
+  assert.equal(a.epochs[2]!.lr, input.train.lr * 1.2);
+});
+
 test("a checkpoint of another network, optimizer or format is refused, saying why", () => {
   const input = CASES[0]![1];
   let bytes: Uint8Array | undefined;
