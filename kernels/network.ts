@@ -7,6 +7,8 @@ import { createHash } from "node:crypto";
 import type { BuiltinDatasetSpec, ModelSpec, TrainSpec } from "./mlp-config.ts";
 import { RNG_STATE_BYTES, SCHEDULE_ID } from "./exports.ts";
 import type { KernelInstance } from "./instance.ts";
+import { decodeCheckpoint, encodeCheckpoint, type CheckpointLayout } from "./network-checkpoint.ts";
+import type { EpochMetrics } from "./epoch-metrics.ts";
 import { placeDataset, placeHostDataset, type DatasetBlobs, type ResidentDataset, type RowSet } from "./datasets/resident-dataset.ts";
 import type { HostDataset } from "./datasets/host-dataset.ts";
 import type { LayerSpec } from "./layers/layer-spec.ts";
@@ -20,32 +22,10 @@ export interface NetworkTrialConfig {
   train: TrainSpec;
 }
 
-/**
- * One epoch's report. With a validation split the validation metrics come every epoch and the
- * test metrics only with the last (the test set measures the trained model once, and ranks
- * nothing unless the sweep names it); without one (`dataset.validation: 0`) the test metrics
- * come every epoch.
- */
-export interface EpochMetrics {
-  epoch: number;
-  trainLoss: number;
-  valLoss?: number;
-  /** Classification only. */
-  valAccuracy?: number;
-  /** Regression only: √(validation MSE). */
-  valRmse?: number;
-  testLoss?: number;
-  /** Classification only. */
-  testAccuracy?: number;
-  /** Regression only: √(test MSE). */
-  testRmse?: number;
-  /** Learning rate used in the epoch's last step. */
-  lr: number;
-  /** Wall time of the epoch (training and evaluation), ms. */
-  wallMs: number;
-}
+export type { EpochMetrics } from "./epoch-metrics.ts";
 
 export interface TrainResult {
+  /** Every epoch's report: a resumed run's begin with those its checkpoint holds. */
   epochs: EpochMetrics[];
   final: EpochMetrics | undefined;
   /** SHA-256 of the final parameters [W0, b0, W1, b1, …] as little-endian f32. */
@@ -57,6 +37,7 @@ export interface TrainResult {
   stoppedEarly: boolean;
   /** True when the training loss became NaN or infinite (training stops there). */
   diverged: boolean;
+  /** Timings and throughput of this run alone (a resumed run's from its checkpoint on). */
   trainMs: number;
   samplesPerSec: number;
   /** Matrix-multiply throughput achieved over training, GFLOP/s. */
@@ -72,6 +53,29 @@ export interface TrainOptions {
   onEpoch?: (metrics: EpochMetrics) => void;
   /** Polled after every step; returning true stops training after that step. */
   shouldStop?: () => boolean;
+  /**
+   * Asked after every step (its epoch's last included, before the epoch's evaluation) and after
+   * each epoch's evaluation, unless training stopped or diverged: whether to checkpoint there.
+   * Asked before shouldStop, so a stop can be checkpointed first. Without it, every epoch's end.
+   */
+  checkpointDue?: (at: TrainProgress) => boolean;
+  /** Receives the checkpoint (network-checkpoint.ts) where checkpointDue said so. */
+  onCheckpoint?: (at: TrainProgress, bytes: Uint8Array) => void;
+  /**
+   * A checkpoint of this config to go on from (inside an epoch or at its end): training ends as
+   * the uninterrupted run would, bit for bit. Its reports come back in `epochs`; onEpoch sees only the new ones.
+   */
+  resumeFrom?: Uint8Array;
+}
+
+/** Where training is: a checkpoint is taken and resumed there. */
+export interface TrainProgress {
+  /** Epochs completed (with their reports). */
+  epoch: number;
+  /** Optimizer steps taken. */
+  step: number;
+  /** True after an epoch's evaluation; false after a step (its evaluation still to come, when it was the epoch's last). */
+  epochDone: boolean;
 }
 
 /** Rows in the batch buffers at least: evaluation runs in chunks of this many. */
@@ -147,17 +151,48 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
 
   const epochs: EpochMetrics[] = [];
   let step = 0;
+  let firstEpoch = 0;
+  /** Inside the first epoch, when resumed there: the rows of it done, their summed loss, the last step's rate. */
+  let resumedRows = 0;
+  let resumedLossSum = 0;
+  let resumedLr = train.lr;
   let stoppedEarly = false;
   let diverged = false;
+  const checkpointing = options.resumeFrom !== undefined || options.onCheckpoint !== undefined;
+  const layout = checkpointing ? checkpointLayout(net, moments, trainCount, RNG_STATE_BYTES) : undefined;
+  const stateViews = () => ({
+    params: inst.u8(net.params, net.paramCount * 4),
+    moments: [net.moment1, net.moment2].slice(0, moments).map((m) => inst.u8(m, net.paramCount * 4)),
+    order: inst.u8(order, trainCount * 4),
+    shuffleRng: inst.u8(shuffleRng, RNG_STATE_BYTES),
+    dropoutRng: inst.u8(dropoutRng, RNG_STATE_BYTES),
+  });
+  if (options.resumeFrom) {
+    const saved = decodeCheckpoint(options.resumeFrom, layout!);
+    const into = stateViews();
+    into.params.set(saved.params);
+    saved.moments.forEach((m, i) => into.moments[i]!.set(m));
+    into.order.set(saved.order);
+    into.shuffleRng.set(saved.shuffleRng);
+    into.dropoutRng.set(saved.dropoutRng);
+    firstEpoch = saved.epoch;
+    resumedRows = saved.rows;
+    resumedLossSum = saved.lossSum;
+    resumedLr = saved.lr;
+    step = saved.step;
+    epochs.push(...saved.reports);
+  }
   const trainStart = performance.now();
   let samplesSeen = 0;
 
-  for (let epoch = 0; epoch < train.epochs && !stoppedEarly && !diverged; epoch++) {
+  for (let epoch = firstEpoch; epoch < train.epochs && !stoppedEarly && !diverged; epoch++) {
     const epochStart = performance.now();
-    k.shuffleI32(order, trainCount, shuffleRng);
-    let lossSum = 0;
-    let lr = train.lr;
-    for (let start = 0; start < trainCount; start += train.batch) {
+    // Resumed inside this epoch: its order is the one the checkpoint holds, already shuffled.
+    const resumedInside = epoch === firstEpoch && resumedRows > 0;
+    if (!resumedInside) k.shuffleI32(order, trainCount, shuffleRng);
+    let lossSum = resumedInside ? resumedLossSum : 0;
+    let lr = resumedInside ? resumedLr : train.lr;
+    for (let start = resumedInside ? resumedRows : 0; start < trainCount; start += train.batch) {
       const batchRows = Math.min(train.batch, trainCount - start);
       lr = k.scheduleLr(schedule, train.lr, epoch, step, totalSteps, train.schedule.every, train.schedule.gamma);
       step++;
@@ -168,6 +203,13 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
       backward(ctx, net);
       update(inst, net, train, lr, step);
       samplesSeen += batchRows;
+      // After the epoch's last step too (its evaluation then runs on resume): a stop there is
+      // checkpointed before its report, which a stop makes differ (the test metrics come with it).
+      // A loss that is no longer finite ends the trial as diverged: nothing to resume.
+      if (options.onCheckpoint && Number.isFinite(lossSum) && options.checkpointDue?.({ epoch, step, epochDone: false })) {
+        const at = { epoch, step, epochDone: false };
+        options.onCheckpoint(at, encodeCheckpoint(layout!, { ...at, rows: start + batchRows, lossSum, lr, reports: epochs, ...stateViews() }));
+      }
       if (options.shouldStop?.()) {
         stoppedEarly = epoch + 1 < train.epochs || start + batchRows < trainCount;
         if (stoppedEarly) break;
@@ -194,6 +236,11 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
     metrics.wallMs = performance.now() - epochStart;
     epochs.push(metrics);
     options.onEpoch?.(metrics);
+    // Not after a stop: its report is not the uninterrupted run's (a checkpoint was offered before the stop).
+    const at = { epoch: epoch + 1, step, epochDone: true };
+    if (!stoppedEarly && !diverged && options.onCheckpoint && (options.checkpointDue?.(at) ?? true)) {
+      options.onCheckpoint(at, encodeCheckpoint(layout!, { ...at, rows: 0, lossSum: 0, lr, reports: epochs, ...stateViews() }));
+    }
   }
 
   const trainMs = performance.now() - trainStart;
@@ -214,6 +261,15 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
 
 /** The first release's name for the trainer. */
 export const trainMlp = trainNetwork;
+
+/** What a checkpoint of this network must fit (network-checkpoint.ts). */
+function checkpointLayout(net: NetworkLayout, moments: 0 | 1 | 2, trainRows: number, rngBytes: number): CheckpointLayout {
+  const shape = (s: number[]) => `[${s.join(",")}]`;
+  return {
+    paramCount: net.paramCount, moments, trainRows, rngBytes,
+    layers: net.layers.map((l) => `${l.plan.spec.type} ${shape(l.plan.inShape)}→${shape(l.plan.outShape)}`),
+  };
+}
 
 interface NetworkLayout {
   layers: LayerBuffers[];

@@ -45,6 +45,9 @@ const COMMAND_USAGE: ReadonlyArray<readonly [string, string]> = [
         run one trial here and print its parameters, resolved config, reports and result hash:
         CONFIG runs the config's own values (not its search); --trial N reruns a stored trial of a sweep
         and checks its hash against the stored one (exit 1 on a mismatch); --save writes its state (weights)`],
+  ["artifact", `  artifact get --trial N --out FILE (--controller URL [--token T] | --data DIR | --store URL)
+        a trial's kept final state: a built-in trial's weights as .npz (numpy.load opens it; names and
+        layouts in docs/kept-models.md), a state of named arrays as .npz, any other state as its raw bytes`],
   ["bench", `  bench [--quick]
         benchmark the kernels against naive JavaScript and tfjs-wasm`],
 ];
@@ -223,6 +226,21 @@ async function main(argv: string[]): Promise<number> {
         sweep: int("sweep", required("sweep", values.sweep), 1, Number.MAX_SAFE_INTEGER)!, samples, repeats,
       }));
       return 0;
+    }
+    case "artifact": {
+      const [sub, ...more] = rest;
+      if (sub !== "get") throw new UsageError(`artifact: unknown subcommand "${sub ?? ""}" (artifact get)`);
+      const { values } = args(more, { trial: s, out: s, controller: s, ...tokenArgs("token"), data: s, store: s });
+      const trial = int("trial", required("trial", values.trial), 1, Number.MAX_SAFE_INTEGER)!;
+      const out = required("out", values.out);
+      const data = await storeOption(values);
+      if ((data === undefined) === (values.controller === undefined)) throw new UsageError("give one of --controller URL, --data DIR or --store URL");
+      if (values.token !== undefined && data !== undefined) throw new UsageError("--token goes with --controller, not --data or --store");
+      const { artifactGetCommand } = await import("./commands/artifact.ts");
+      return artifactGetCommand({
+        trial, out, data,
+        ...(values.controller !== undefined && { controller: await controllerOption(values.controller), token: tokenOption(values, "token") }),
+      });
     }
     case "status": {
       const { values } = args(rest, { controller: s, ...tokenArgs("token") });

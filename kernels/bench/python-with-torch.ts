@@ -1,17 +1,21 @@
-// The first python that has PyTorch: DISCALC_PYTHON, the one on PATH, then Debian's (a pyenv
-// python on PATH does not see Debian's python3-torch). The PyTorch peers of the benchmark and
-// the gradient comparison of ctx.nn both run it; null when none has torch.
+// The first python that has a module (PyTorch, NumPy): DISCALC_PYTHON, the one on PATH, then
+// Debian's (a pyenv python on PATH does not see Debian's python3-torch). The PyTorch peers of
+// the benchmark and the gradient comparison of ctx.nn run it with torch, the .npz tests with
+// numpy; null when none has the module.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-let found: string | null | undefined;
+const found = new Map<string, string | null>();
 
-export function pythonWithTorch(env: NodeJS.ProcessEnv = process.env): string | null {
-  if (found !== undefined) return found;
-  found = [process.env.DISCALC_PYTHON, "python3", "/usr/bin/python3"].filter((p): p is string => !!p)
-    .find((p) => spawnSync(p, ["-c", "import torch"], { env, stdio: "ignore" }).status === 0) ?? null;
-  return found;
+export function pythonWith(module: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  if (!found.has(module)) {
+    found.set(module, [process.env.DISCALC_PYTHON, "python3", "/usr/bin/python3"].filter((p): p is string => !!p)
+      .find((p) => spawnSync(p, ["-c", `import ${module}`], { env, stdio: "ignore" }).status === 0) ?? null);
+  }
+  return found.get(module)!;
 }
+
+export const pythonWithTorch = (env: NodeJS.ProcessEnv = process.env): string | null => pythonWith("torch", env);
 
 /**
  * Runs a PyTorch peer script of the benchmark with `args` (JSON, its one argument) and parses

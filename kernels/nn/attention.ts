@@ -80,4 +80,9 @@ export class MultiheadAttention implements Module {
     const all = [this.inProjWeight, this.inProjBias, this.outProjWeight, this.outProjBias];
     return all.filter((t): t is Tensor => t !== null);
   }
+
+  /** PyTorch's state_dict names (named-parameters.ts). */
+  namedParameters(): Record<string, Tensor | null> {
+    return { in_proj_weight: this.inProjWeight, in_proj_bias: this.inProjBias, "out_proj.weight": this.outProjWeight, "out_proj.bias": this.outProjBias };
+  }
 }

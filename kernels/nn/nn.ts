@@ -1,6 +1,7 @@
 // `ctx.nn`: the tensor library of one trial, on that trial's kernel instance. Names follow
 // PyTorch's so a model ports line by line.
 import type { KernelInstance } from "../instance.ts";
+import { RNG_STATE_BYTES } from "../exports.ts";
 import { Engine, Tensor } from "./tensor.ts";
 import "./backward.ts"; // registers Tensor.backward
 import { checkShape, sizeOf } from "./shape.ts";
@@ -15,6 +16,7 @@ import * as layers from "./ops-layers.ts";
 import { MultiheadAttention, type MultiheadAttentionOptions } from "./attention.ts";
 import { Sgd, Adam, clipGradNorm, type Optimizer, type SgdOptions, type AdamOptions } from "./optim.ts";
 import { stateOf, loadState } from "./state.ts";
+import { namedParameters, stateDict, loadStateDict } from "./named-parameters.ts";
 import { warmup, cosineSchedule } from "./schedules.ts";
 
 export interface TensorOptions {
@@ -68,6 +70,14 @@ export function createNN(instance: KernelInstance, seed: number) {
     manualSeed(s: number): void {
       e.k.rngSeed(e.defaultRng, s >>> 0, 0x6e6e);
     },
+    /** A copy of that generator's state (PyTorch's get_rng_state): a checkpoint keeps it so dropout and draws resume exactly. */
+    getRngState(): Uint8Array {
+      return e.instance.u8(e.defaultRng, RNG_STATE_BYTES).slice();
+    },
+    setRngState(state: Uint8Array): void {
+      if (!(state instanceof Uint8Array) || state.byteLength !== RNG_STATE_BYTES) throw new RangeError(`setRngState: needs the ${RNG_STATE_BYTES} bytes getRngState gave`);
+      e.instance.u8(e.defaultRng, RNG_STATE_BYTES).set(state);
+    },
 
     add: elementwise.add, sub: elementwise.sub, mul: elementwise.mul, div: elementwise.div,
     neg: elementwise.neg, exp: elementwise.exp, log: elementwise.log, sqrt: elementwise.sqrt, pow: elementwise.pow,
@@ -115,6 +125,12 @@ export function createNN(instance: KernelInstance, seed: number) {
     schedules: { warmup, cosine: cosineSchedule(e.k) },
     stateOf,
     loadState,
+    /** A model's parameters (a module, or an object or array of them) by dotted name, as PyTorch's named_parameters. */
+    namedParameters,
+    /** Copies of them as named arrays (a kept state written as .npz), as PyTorch's state_dict. */
+    stateDict,
+    /** Named arrays back into the model's parameters, every name and shape checked, as load_state_dict (strict). */
+    loadStateDict,
   };
 }
 

@@ -2,6 +2,7 @@
 // (optim.ts of the core), plus gradient-norm clipping. State (moments) lives in wasm beside
 // the parameters and is kept until the optimiser is disposed.
 import type { Tensor } from "./tensor.ts";
+import type { NamedArrays } from "../named-arrays.ts";
 
 export interface Optimizer {
   /** The learning rate of the next step: set it each step for a schedule. */
@@ -11,6 +12,14 @@ export interface Optimizer {
   step(): void;
   /** Frees every gradient (PyTorch's zero_grad with set_to_none). */
   zeroGrad(): void;
+  /**
+   * Copies of its state as named arrays, PyTorch's names: `steps`, and per parameter i (its
+   * index in the list given) that has state, `state.i.momentum_buffer` or `state.i.exp_avg`
+   * and `state.i.exp_avg_sq`. With the model's and the generator's state, a checkpoint to resume from exactly.
+   */
+  stateDict(): NamedArrays;
+  /** That state back (every name and shape checked, nothing written on a mismatch). */
+  loadStateDict(arrays: NamedArrays): void;
   dispose(): void;
 }
 
@@ -66,6 +75,47 @@ abstract class BaseOptimizer implements Optimizer {
 
   protected abstract update(p: Tensor, g: Tensor): void;
 
+  /** The names of a parameter's state tensors, in the order stateOf makes them. */
+  protected abstract readonly stateNames: string[];
+
+  stateDict(): NamedArrays {
+    const out: NamedArrays = { steps: { shape: [], data: Float64Array.of(this.steps) } };
+    this.params.forEach((p, i) => {
+      const s = this.state.get(p);
+      if (s) this.stateNames.forEach((name, j) => (out[`state.${i}.${name}`] = { shape: [...p.shape], data: s[j]!.data() }));
+    });
+    return out;
+  }
+
+  loadStateDict(arrays: NamedArrays): void {
+    const problems: string[] = [];
+    const steps = arrays.steps?.data[0];
+    if (!(arrays.steps?.shape.length === 0 && Number.isInteger(steps) && steps! >= 0)) problems.push("steps: must be one whole number ≥ 0 (shape [])");
+    const known = new Set(["steps"]);
+    const loads: Array<[Tensor, Float32Array[]]> = [];
+    this.params.forEach((p, i) => {
+      const names = this.stateNames.map((n) => `state.${i}.${n}`);
+      names.forEach((n) => known.add(n));
+      const given = names.filter((n) => arrays[n]);
+      if (!given.length) return;
+      if (given.length < names.length) problems.push(`state.${i}: gives ${given.join(", ")} but not ${names.filter((n) => !arrays[n]).join(", ")}`);
+      const values: Float32Array[] = [];
+      for (const n of given) {
+        const a = arrays[n]!;
+        if (!(a.data instanceof Float32Array) || a.shape.length !== p.shape.length || a.shape.some((d, j) => d !== p.shape[j])) {
+          problems.push(`${n}: float32 [${a.shape.join(", ")}] where the parameter is [${p.shape.join(", ")}]`);
+        } else values.push(a.data);
+      }
+      loads.push([p, values]);
+    });
+    for (const name of Object.keys(arrays)) if (!known.has(name)) problems.push(`${name}: not a state of ${this.what} over ${this.params.length} parameter(s)`);
+    if (problems.length) throw new RangeError(`${this.what}.loadStateDict: ${problems.join("; ")}`);
+    this.steps = steps!;
+    for (const [p, values] of loads) {
+      this.stateOf(p, this.stateNames.length).forEach((t, j) => p.engine.f32(t.ptr, t.size).set(values[j]!));
+    }
+  }
+
   zeroGrad(): void {
     for (const p of this.params) {
       p.grad?.dispose();
@@ -81,6 +131,9 @@ abstract class BaseOptimizer implements Optimizer {
 
 /** SGD with heavy-ball momentum and L2 weight decay (torch.optim.SGD, dampening 0). */
 export class Sgd extends BaseOptimizer {
+  protected get stateNames(): string[] {
+    return this.momentum === 0 ? [] : ["momentum_buffer"];
+  }
   private readonly momentum: number;
   private readonly weightDecay: number;
   constructor(params: Tensor[], { lr, momentum = 0, weightDecay = 0 }: SgdOptions) {
@@ -97,6 +150,7 @@ export class Sgd extends BaseOptimizer {
 
 /** Adam (decoupled = false: L2 decay added to the gradient, torch.optim.Adam) or AdamW (torch.optim.AdamW). */
 export class Adam extends BaseOptimizer {
+  protected readonly stateNames = ["exp_avg", "exp_avg_sq"];
   private readonly beta1: number;
   private readonly beta2: number;
   private readonly eps: number;

@@ -8,7 +8,7 @@ import { Cluster, waitFor } from "./cluster.ts";
 
 const CLI = fileURLToPath(new URL("../../bin/discalc.mjs", import.meta.url));
 const discalc = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 60_000 });
-const COMMANDS = ["run", "controller", "join", "relay", "sweep", "deploy", "export", "status", "best", "train", "bench"];
+const COMMANDS = ["run", "controller", "join", "relay", "sweep", "deploy", "export", "status", "best", "train", "artifact", "bench"];
 
 test("--help and -h on every command print that command's usage and exit 0", () => {
   for (const command of COMMANDS) {
@@ -23,6 +23,7 @@ test("--help and -h on every command print that command's usage and exit 0", () 
   assert.equal(discalc("run", "examples/xor.yaml", "--threads", "2", "--help").status, 0);
   assert.match(discalc("sweep", "extend", "-h").stdout, /^usage: discalc sweep extend --controller URL/);
   assert.match(discalc("help", "best").stdout, /^usage: discalc best --sweep ID/);
+  assert.match(discalc("artifact", "get", "-h").stdout, /^usage: discalc artifact get --trial N --out FILE/);
   const all = discalc("--help");
   assert.equal(all.status, 0);
   for (const command of COMMANDS) assert.match(all.stdout, new RegExp(`^ {2}${command} `, "m"));
@@ -33,6 +34,9 @@ test("a usage error names the problem and shows that command's usage, exit 2", (
   const r = discalc("join", "--controller", "http://127.0.0.1:1", "--token", "x", "--threads", "0");
   assert.equal(r.status, 2);
   assert.match(r.stderr, /^discalc: --threads must be an integer 1\.\.1024, got "0"\n\nusage: discalc join /);
+  const noOut = discalc("artifact", "get", "--trial", "3", "--data", "/nonexistent");
+  assert.equal(noOut.status, 2);
+  assert.match(noOut.stderr, /^discalc: --out is required\n\nusage: discalc artifact get /);
   const bad = discalc("status", "--controller", "ftp://lab-pc");
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--controller must be an http:\/\/ or https:\/\/ URL, got "ftp:\/\/lab-pc"/);

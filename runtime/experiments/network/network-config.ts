@@ -23,6 +23,13 @@ export const NetworkConfigSchema = z.strictObject({
 });
 export type NetworkConfig = z.output<typeof NetworkConfigSchema>;
 
+/** A built-in dataset's sample shape and classes, known before any data is read (a file's comes with its blob). */
+export function builtinShape(d: NetworkConfig["dataset"]): { shape: number[]; classes: number } | null {
+  if ("file" in d) return null;
+  if (d.name === "mnist") return { shape: [28, 28, 1], classes: 10 };
+  return { shape: [2], classes: d.name === "spirals" ? d.classes ?? 3 : 2 };
+}
+
 // For parameter paths: either form of dataset.
 const BuiltinShape = z.strictObject({ dataset: BuiltinDatasetSpec, model: ModelSpec, train: TrainSpec });
 const FileShape = z.strictObject({ dataset: FileDatasetSpec });

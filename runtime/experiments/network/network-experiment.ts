@@ -9,7 +9,7 @@ import type { ExperimentEntry, Resolved } from "../experiment-entry.ts";
 import { SWEEP_KEYS } from "../config-keys.ts";
 import { validationCount } from "../../../kernels/datasets/validation-split.ts";
 import { schemaIssues } from "../schema-issues.ts";
-import { NetworkConfigSchema, networkKnowsPath, networkNearestPath, type NetworkConfig } from "./network-config.ts";
+import { NetworkConfigSchema, builtinShape, networkKnowsPath, networkNearestPath, type NetworkConfig } from "./network-config.ts";
 
 export const networkExperiment: ExperimentEntry = {
   name: "network",
@@ -68,13 +68,6 @@ function numbersOf(m: EpochMetrics): Record<string, number> {
     if (typeof v === "number") out[key] = v;
   }
   return out;
-}
-
-/** A built-in dataset's sample shape and classes, known before any data is read (a file's comes with its blob). */
-function builtinShape(d: NetworkConfig["dataset"]): { shape: number[]; classes: number } | null {
-  if ("file" in d) return null;
-  if (d.name === "mnist") return { shape: [28, 28, 1], classes: 10 };
-  return { shape: [2], classes: d.name === "spirals" ? d.classes ?? 3 : 2 };
 }
 
 /** Layer shapes checked at the controller for built-in datasets, so a model that does not fit stops the sweep (exit 2). */
