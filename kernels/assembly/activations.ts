@@ -1,7 +1,9 @@
 // Activations applied in place (A overwrites Z) and their backward passes written in terms
-// of the output A, so the trainer keeps one buffer per layer. Transcendentals use
-// AssemblyScript's own Mathf (compiled into the module), never the host's libm, so every
-// machine computes the same bits.
+// of the output A, so the trainer keeps one buffer per layer. Transcendentals are the SIMD
+// polynomial approximations of transcendental.ts (ctx.nn's), never the host's libm, so every
+// machine computes the same bits. (Engine 1 used AssemblyScript's scalar Mathf here: a tanh
+// model trained at 0.4 of a relu one; see ENGINE_VERSION in kernels/engine-version.ts.)
+import { unaryForward, UNARY_TANH, UNARY_SIGMOID } from "./unary";
 
 export const ACT_RELU: i32 = 0;
 export const ACT_TANH: i32 = 1;
@@ -38,12 +40,9 @@ export function reluBackward(da: usize, a: usize, dz: usize, n: i32): void {
   }
 }
 
-/** A = tanh(Z). */
+/** A = tanh(Z): the SIMD approximation ctx.nn's tanh runs (transcendental.ts), the same bits on every machine. */
 export function tanhForward(z: usize, a: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(a + o, Mathf.tanh(load<f32>(z + o)));
-  }
+  unaryForward(UNARY_TANH, z, a, n);
 }
 
 /** dZ = dA · (1 − A²). */
@@ -62,20 +61,9 @@ export function tanhBackward(da: usize, a: usize, dz: usize, n: i32): void {
   }
 }
 
-/** A = 1 / (1 + e^−Z), computed without overflow for large |Z|. */
+/** A = 1 / (1 + e^−Z): the SIMD approximation ctx.nn's sigmoid runs (e^−Z overflows to inf for very negative Z, giving 0). */
 export function sigmoidForward(z: usize, a: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
-    const o = <usize>i << 2;
-    const v = load<f32>(z + o);
-    let s: f32;
-    if (v >= 0) {
-      s = 1 / (1 + Mathf.exp(-v));
-    } else {
-      const e = Mathf.exp(v);
-      s = e / (1 + e);
-    }
-    store<f32>(a + o, s);
-  }
+  unaryForward(UNARY_SIGMOID, z, a, n);
 }
 
 /** dZ = dA · A · (1 − A). */

@@ -174,7 +174,11 @@ async function fromStore(o: TrainOptions): Promise<Prepared & { close: () => Pro
     return {
       heading: `trial ${t.id} of sweep ${t.sweepId} "${t.sweepName}" (${t.state}, from ${source.where}): experiment ${t.experiment.name}${t.experiment.sha ? ` (${t.experiment.sha.slice(0, 12)})` : ""}, seed ${t.seed}`,
       params: t.params, seed: t.seed, config: t.config, entry, stored: t,
-      notes: t.prunedStep === null ? [] : [`pruned by the sweep's stopping rule at report ${t.prunedStep}: run to there, its hash is that report's`],
+      notes: [
+        ...(t.prunedStep === null ? [] : [`pruned by the sweep's stopping rule at report ${t.prunedStep}: run to there, its hash is that report's`]),
+        ...(t.engine !== null && entry.engineVersion !== undefined && t.engine !== entry.engineVersion
+          ? [`the sweep ran on engine ${t.engine} of the built-in trainer, this discalc has engine ${entry.engineVersion}: its weights differ, so its hash will not match`] : []),
+      ],
       run: (hooks) => runTrial({ trialId: t.id, params: t.params, seed: t.seed, config: t.config }, {
         entry, kernelsModule, experimentWasm, blobs, ...hooks,
         // A pruned trial ended at its rung: stopped at the same report, as the fleet's decision stopped it.

@@ -25,6 +25,8 @@ export interface StoredTrial {
   /** The sweep's experiment and its packed data files' blobs by dataset key. */
   experiment: ExperimentRef;
   datasets: Record<string, string>;
+  /** The built-in engine the sweep ran on (null: a researcher's experiment). */
+  engine: number | null;
 }
 
 export interface TrialSource {
@@ -36,7 +38,7 @@ export interface TrialSource {
 }
 
 /** What a rerun needs of its sweep's identity: the experiment and the packed data files. */
-const buildOf = ({ experiment, datasets }: StoredSweepIdentity) => ({ experiment, datasets });
+const buildOf = ({ experiment, datasets, engine }: StoredSweepIdentity) => ({ experiment, datasets, engine });
 
 export async function storeTrialSource(at: StoreLocation): Promise<TrialSource> {
   const store = await Store.open(at, { serve: false });

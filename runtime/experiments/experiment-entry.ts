@@ -31,6 +31,8 @@ export interface ExperimentEntry {
    * gives the same hash. Every other reported number must be deterministic.
    */
   timingMetrics?: readonly string[];
+  /** A built-in's engine version (kernels/engine-version.ts), kept in its sweeps' identity. */
+  engineVersion?: number;
   /** The objective when the sweep names none. */
   defaultMetric(config: Record<string, unknown>): MetricSpec;
   run(config: Record<string, unknown>, ctx: RuntimeContext): Promise<RunResult | void> | RunResult | void;

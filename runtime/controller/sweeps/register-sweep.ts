@@ -1,6 +1,7 @@
 // Puts a sweep into the store, or finds it again: the same name and config hash resume the
 // stored sweep (done trials stay done); a changed config under the same name is refused
 // unless the caller asks for a new sweep.
+import { storedSweepIdentity } from "./sweep-identity.ts";
 import { recordLineage } from "./propose-trials.ts";
 import type { Store } from "../store/store.ts";
 import { type SweepConfig, sweepConfigHash } from "./sweep-config.ts";
@@ -22,6 +23,15 @@ export async function registerSweep(store: Store, config: SweepConfig, opts: { f
   const same = existing.filter((s) => s.config_hash === hash).at(-1);
   if (same && !opts.forceNew) {
     return { sweepId: same.id, resumed: true, trials: await store.trialCount(same.id) };
+  }
+  const engine = config.build.engine;
+  const older = existing.at(-1) && storedSweepIdentity(existing.at(-1)!.config).engine;
+  if (existing.length && !opts.forceNew && engine !== undefined && older !== null && older !== undefined && older !== engine) {
+    throw new SweepConflictError(
+      `sweep "${config.name}" was started with engine ${older} of the built-in trainer; this discalc trains with engine ${engine}, ` +
+      "whose weights differ (see the README's note on engines), so its stored results would not be reproduced: " +
+      "rename the sweep, or pass --new to start a new sweep under the same name",
+    );
   }
   if (existing.length && !opts.forceNew) {
     throw new SweepConflictError(

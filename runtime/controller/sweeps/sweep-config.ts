@@ -54,6 +54,8 @@ export interface SweepBuild {
   experiment: ExperimentRef;
   /** Packed data files' blobs by dataset key. */
   datasets: Record<string, string>;
+  /** A built-in experiment's engine version (kernels/engine-version.ts): in the identity, so another engine's sweep is not resumed. */
+  engine?: number;
 }
 
 /** A parsed sweep: discalc's own fields, the build, and the base trial config's keys (swept fields hold their first value). */
@@ -143,7 +145,7 @@ export function parseSweepConfig(input: unknown, experiment: SweepExperiment = N
     name, experiment: fields.data.experiment ?? experiment.ref.name, ...(metric && { metric }), ...base.config,
     ...(fields.data.search && { search: fields.data.search }),
     ...(fields.data.early_stopping && { early_stopping: fields.data.early_stopping }), maxAttempts, leaseSeconds, relays,
-    build: { experiment: experiment.ref, datasets: {} },
+    build: { experiment: experiment.ref, datasets: {}, ...(entry.engineVersion !== undefined && { engine: entry.engineVersion }) },
   };
 }
 

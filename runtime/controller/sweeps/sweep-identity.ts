@@ -11,6 +11,8 @@ export interface StoredSweepIdentity {
   datasets: Record<string, string>;
   metric: MetricSpec;
   earlyStopping: EarlyStopping | null;
+  /** The built-in engine its trials ran on: 1 for a built-in sweep stored before engines were versioned, null for a researcher's experiment. */
+  engine: number | null;
 }
 
 export function storedSweepIdentity(configJson: string): StoredSweepIdentity {
@@ -19,9 +21,11 @@ export function storedSweepIdentity(configJson: string): StoredSweepIdentity {
 
 /** The same of a stored config already parsed (as the API's sweep detail gives it). */
 export function sweepIdentityOf(stored: Record<string, unknown>): StoredSweepIdentity {
-  const config = stored as { build?: { experiment?: ExperimentRef; datasets?: Record<string, string> }; metric?: MetricSpec; early_stopping?: EarlyStopping };
+  const config = stored as { build?: { experiment?: ExperimentRef; datasets?: Record<string, string>; engine?: number }; metric?: MetricSpec; early_stopping?: EarlyStopping };
+  const experiment = config.build?.experiment ?? { name: DEFAULT_EXPERIMENT, sha: null };
   return {
-    experiment: config.build?.experiment ?? { name: DEFAULT_EXPERIMENT, sha: null },
+    experiment,
+    engine: config.build?.engine ?? (experiment.sha === null && experiment.name === DEFAULT_EXPERIMENT ? 1 : null),
     datasets: config.build?.datasets ?? {},
     metric: config.metric ?? { name: "testAccuracy", goal: "maximize" },
     earlyStopping: config.early_stopping ?? null,

@@ -3,6 +3,7 @@
 // (regression), lr, wallMs, and with the last epoch testLoss and testAccuracy or testRmse (every
 // epoch when `dataset.validation` is 0). Ranks by validation, never by the test set, unless
 // the sweep names a test metric. Its state is the weights, so resultSha256 is the weight hash.
+import { ENGINE_VERSION } from "../../../kernels/engine-version.ts";
 import { trainNetwork, modelLayers, type EpochMetrics } from "../../../kernels/network.ts";
 import { planLayers, ModelShapeError } from "../../../kernels/layers/plan.ts";
 import type { ExperimentEntry, Resolved } from "../experiment-entry.ts";
@@ -15,6 +16,7 @@ export const networkExperiment: ExperimentEntry = {
   name: "network",
   seedPath: "train.seed",
   timingMetrics: ["wallMs"],
+  engineVersion: ENGINE_VERSION,
   resolve(input: unknown): Resolved {
     const parsed = NetworkConfigSchema.safeParse(input);
     if (parsed.success) {
