@@ -49,6 +49,14 @@ export const LeaseManifest = z.object({
 });
 export type LeaseManifest = z.infer<typeof LeaseManifest>;
 
+/** A stored trial state named by content: its step and the SHA-256 of its raw (un-deflated) bytes. */
+export const StateRef = z.object({ step: z.int().min(0), sha256: Sha256 });
+export type StateRef = z.infer<typeof StateRef>;
+
+/** What a stored trial state is: a running trial's latest checkpoint, or a done trial's final state (`keep`). */
+export const StateKind = z.enum(["checkpoint", "final"]);
+export type StateKind = z.infer<typeof StateKind>;
+
 /** A trial handed out under a lease: everything a worker needs to run it alone. */
 export const TrialLease = z.object({
   trialId: z.int().positive(),
@@ -65,6 +73,15 @@ export const TrialLease = z.object({
   deadline: z.number(),
   /** The sweep's stopping rule: the trial waits for a decision at its rungs (POST /v1/rung). */
   earlyStopping: EarlyStopping.optional(),
+  /**
+   * The trial's last stored checkpoint: the worker fetches it by its SHA-256 (GET
+   * /v1/checkpoints/:sha) and `ctx.restore()` gives it. Signed, so a relay cannot swap it.
+   */
+  restore: StateRef.optional(),
+  /** The sweep's `checkpoint: { every: N }` (steps): when `ctx.checkpointDue` says yes besides the time rule. */
+  checkpointEvery: z.int().min(1).optional(),
+  /** The sweep keeps final states (`keep`): the worker uploads the trial's state before its done result. */
+  keepState: z.literal(true).optional(),
   /** The controller's signature over all of the above but the deadline: a worker runs nothing without it. */
   manifest: LeaseManifest,
 });
@@ -289,6 +306,11 @@ export const JoinResponse = z.object({
   threads: z.int().min(1).optional(),
   /** Relays only: what checks its workers' identities, and nothing that can sign one. */
   identity: IdentityCheck.optional(),
+  /**
+   * The controller's --max-state-bytes: the largest checkpoint or final state (raw bytes) it
+   * stores, so a worker refuses a larger one locally. Absent from controllers before it.
+   */
+  maxStateBytes: z.int().min(1).optional(),
 });
 export type JoinResponse = z.infer<typeof JoinResponse>;
 
@@ -422,5 +444,9 @@ export const RungRequest = z.object({
   unstarted: z.array(z.int().min(1)).max(MAX_UNSTARTED_LISTED).optional(),
 });
 export type RungRequest = z.infer<typeof RungRequest>;
+
+/** The controller's answer to a stored state. */
+export const StateStored = z.object({ stored: z.boolean(), bytes: z.int().min(0) });
+export type StateStored = z.infer<typeof StateStored>;
 
 export const ErrorBody = z.object({ error: z.object({ code: z.int(), message: z.string() }) });

@@ -4,6 +4,7 @@ import type { ExperimentRef } from "../../../protocol/messages.ts";
 import type { EarlyStopping } from "../../../protocol/early-stopping.ts";
 import type { MetricSpec } from "../../experiments/experiment-entry.ts";
 import { DEFAULT_EXPERIMENT } from "../../experiments/registry.ts";
+import { DEFAULT_KEEP, type KeepPolicy } from "../scheduler/kept-states.ts";
 
 export interface StoredSweepIdentity {
   experiment: ExperimentRef;
@@ -11,6 +12,10 @@ export interface StoredSweepIdentity {
   datasets: Record<string, string>;
   metric: MetricSpec;
   earlyStopping: EarlyStopping | null;
+  /** `checkpoint.every` (steps), or null: checkpoints by time only. */
+  checkpointEvery: number | null;
+  /** Whose final states are kept (`keep`, top 10 when the config says nothing). */
+  keep: KeepPolicy;
 }
 
 export function storedSweepIdentity(configJson: string): StoredSweepIdentity {
@@ -19,11 +24,13 @@ export function storedSweepIdentity(configJson: string): StoredSweepIdentity {
 
 /** The same of a stored config already parsed (as the API's sweep detail gives it). */
 export function sweepIdentityOf(stored: Record<string, unknown>): StoredSweepIdentity {
-  const config = stored as { build?: { experiment?: ExperimentRef; datasets?: Record<string, string> }; metric?: MetricSpec; early_stopping?: EarlyStopping };
+  const config = stored as { build?: { experiment?: ExperimentRef; datasets?: Record<string, string> }; metric?: MetricSpec; early_stopping?: EarlyStopping; checkpoint?: { every?: number }; keep?: KeepPolicy };
   return {
     experiment: config.build?.experiment ?? { name: DEFAULT_EXPERIMENT, sha: null },
     datasets: config.build?.datasets ?? {},
     metric: config.metric ?? { name: "testAccuracy", goal: "maximize" },
     earlyStopping: config.early_stopping ?? null,
+    checkpointEvery: config.checkpoint?.every ?? null,
+    keep: config.keep ?? DEFAULT_KEEP,
   };
 }
