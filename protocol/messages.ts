@@ -385,7 +385,7 @@ function isPlainRecord(v: unknown): v is Record<string, unknown> {
  * cost more than half as much again as JSON.parse of it.
  */
 function isPlainLease(v: unknown): v is TrialLease {
-  if (!hasExactly(v, LEASE_KEYS)) return false;
+  if (!isJsonObject(v) || (!hasExactly(v, LEASE_KEYS) && !hasLeaseKeysAndStateFields(v))) return false;
   if (!positiveInt(v.trialId) || !positiveInt(v.attempt) || !positiveInt(v.sweepId) || !Number.isSafeInteger(v.seed) || (v.seed as number) < 0 || !finite(v.deadline)) return false;
   const e = v.experiment;
   if (!hasExactly(e, ["name", "sha"]) || typeof e.name !== "string" || e.name.length > 200) return false;
@@ -399,6 +399,23 @@ function isPlainLease(v: unknown): v is TrialLease {
   if (!hasExactly(m, MANIFEST_KEYS) || typeof m.bundleSha !== "string" || !SHA256_HEX.test(m.bundleSha) || !finite(m.expiresAt)) return false;
   if (typeof m.signature !== "string" || !SIGNATURE.test(m.signature) || !Array.isArray(m.proof) || m.proof.length > 40) return false;
   return everyItem(m.proof, (p) => typeof p === "string" && PROOF_STEP.test(p));
+}
+
+/**
+ * The lease keys plus the state fields most leases carry (`keepState`, `checkpointEvery`), each
+ * well-formed; a lease naming a checkpoint to resume from goes the detailed way.
+ */
+function hasLeaseKeysAndStateFields(v: unknown): boolean {
+  if (!isJsonObject(v)) return false;
+  const extra = (Object.hasOwn(v, "keepState") ? 1 : 0) + (Object.hasOwn(v, "checkpointEvery") ? 1 : 0);
+  if (extra === 0 || (Object.hasOwn(v, "keepState") && v.keepState !== true)) return false;
+  if (Object.hasOwn(v, "checkpointEvery") && !positiveInt(v.checkpointEvery)) return false;
+  let n = 0;
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) return false;
+    n++;
+  }
+  return n === LEASE_KEYS.length + extra && LEASE_KEYS.every((k) => Object.hasOwn(v, k));
 }
 
 /** Leases, as z.array(TrialLease) gives them: good ones pass the quick check in place, anything else goes the detailed way. */

@@ -25,10 +25,11 @@ const COMMAND_USAGE: ReadonlyArray<readonly [string, string]> = [
         --print-token: put T in the printed one-line join (else it reads DISCALC_TOKEN where it runs);
         --max-connections: open connections at most (4096; DISCALC_MAX_CONNECTIONS, which relays read too)
         --max-state-bytes: the largest trial checkpoint or kept final state stored (default 67108864, 64 MiB)`],
-  ["join", `  join --controller URL --token T [--threads N] [--role relay|worker] [--exit-when-idle [SECONDS]] [--relay-port P] [--listen HOST] [--advertise URL]
+  ["join", `  join --controller URL --token T [--threads N] [--role relay|worker] [--exit-when-idle [SECONDS]] [--term-grace SECONDS] [--relay-port P] [--listen HOST] [--advertise URL]
         join this machine to a controller (as the bootstrap one-liner does); --role relay takes the relay token;
         threads default to what the machine grants (SLURM_CPUS_PER_TASK, the cgroup CPU quota, CPU affinity, cores);
-        --exit-when-idle: exit 0 once nothing runs and the controller has had nothing to lease for SECONDS (60)`],
+        --exit-when-idle: exit 0 once nothing runs and the controller has had nothing to lease for SECONDS (60);
+        --term-grace: on SIGTERM, running trials get SECONDS (25; DISCALC_TERM_GRACE_SECONDS) to store a checkpoint, then go back`],
   ["relay", `  relay --controller URL --token R [--port P] [--listen HOST] [--advertise URL]
         join as a relay, with the relay token`],
   ["sweep", `  sweep extend --controller URL --admin-token A --sweep ID [--samples N] [--repeats R]
@@ -195,12 +196,14 @@ async function main(argv: string[]): Promise<number> {
       if (at >= 0 && !/^\d+$/.test(rest[at + 1] ?? "")) rest.splice(at + 1, 0, "60");
       const { values } = args(rest, {
         controller: s, ...tokenArgs("token"), threads: s, role: s, "relay-port": s, port: s, listen: s, advertise: s, "exit-when-idle": s,
+        "term-grace": s,
       });
       const { joinCommand, grantedThreads } = await import("./commands/join.ts");
       return joinCommand({
         controller: await controllerOption(values.controller), token: required("token", tokenOption(values, "token")),
         threads: int("threads", values.threads, 1, 1024) ?? (grantedThreads() as { threads: number }).threads,
         exitWhenIdle: int("exit-when-idle", values["exit-when-idle"], 1, 7 * 86_400),
+        termGrace: int("term-grace", values["term-grace"], 0, 3600),
         role: command === "relay" ? "relay" : role(values.role),
         relayPort: int(command === "relay" ? "port" : "relay-port", command === "relay" ? values.port : values["relay-port"], 0, 65535),
         listen: values.listen, advertise: values.advertise,
