@@ -15,7 +15,7 @@ const setup = (async () => {
   const { entry } = await loadExperimentBlob((await buildExperiment(FIXTURE)).bytes);
   return { entry, kernelsModule: await compileKernels() };
 })();
-const spec = { trialId: 1, params: {}, seed: 7, config: { steps: 12, stepMs: 0, seed: 7, label: 1 } };
+const spec = { trialId: 1, params: {}, seed: 7, config: { steps: 12, stepMs: 0, seed: 7, label: 1, params: 64 } };
 
 test("a run stopped after a checkpoint and resumed from it reports each step once and ends with the uninterrupted hash", async () => {
   const { entry, kernelsModule } = await setup;
