@@ -12,8 +12,10 @@ const EXPERIMENT = fileURLToPath(new URL("../e2e/fixtures/checkpoints", import.m
 
 export interface StateStoreSize {
   trials: number;
-  /** discalc.sqlite with its WAL, bytes. */
+  /** discalc.sqlite, bytes: pages freed by dropped states are reused, not given back (SQLite keeps its peak). */
   fileBytes: number;
+  /** Its write-ahead log, bytes: every state stored passes through it, and it keeps its largest size between checkpoints. */
+  walBytes: number;
   /** What the trial_states rows hold (deflated), bytes. */
   stateBytes: number;
   keptStates: number;
@@ -39,9 +41,9 @@ async function storeSize(trials: number, params: number, withStates: boolean, th
   const store = await Store.open({ dir: data }, { serve: false });
   try {
     const file = join(data, "discalc.sqlite");
-    const fileBytes = [file, `${file}-wal`].filter(existsSync).reduce((sum, f) => sum + statSync(f).size, 0);
+    const size = (f: string) => (existsSync(f) ? statSync(f).size : 0);
     const kept = (await store.finalStatesOfSweep(1)).length;
-    return { trials, fileBytes, stateBytes: await store.trialStatesSize(), keptStates: kept };
+    return { trials, fileBytes: size(file), walBytes: size(`${file}-wal`), stateBytes: await store.trialStatesSize(), keptStates: kept };
   } finally {
     await store.close();
   }
@@ -54,7 +56,8 @@ export async function printStateStoreSize(o: { trials: number; params: number; t
   const without = await storeSize(trials, o.params, false, o.threads);
   const mib = (b: number) => `${(b / 1024 / 1024).toFixed(2)} MiB`;
   console.log(`store size after a ${trials}-trial sweep (models of ${o.params} float32 weights, ${(o.params * 4 / 1024).toFixed(0)} KiB a state; 10 steps, 1 agent × ${o.threads} threads):`);
-  console.log(`  with checkpoints every 5 steps and keep top 10: ${mib(withStates.fileBytes)} (trial states ${mib(withStates.stateBytes)}, ${withStates.keptStates} final states kept)`);
-  console.log(`  without (keep top 0, no checkpoints):            ${mib(without.fileBytes)}`);
+  const line = (s: StateStoreSize) => `${mib(s.fileBytes)} (WAL ${mib(s.walBytes)}; trial states ${mib(s.stateBytes)}, ${s.keptStates} final states kept)`;
+  console.log(`  with checkpoints every 5 steps and keep top 10: ${line(withStates)}`);
+  console.log(`  without (keep top 0, no checkpoints):            ${line(without)}`);
   return { with: withStates, without };
 }
