@@ -82,6 +82,12 @@ export const TrialLease = z.object({
   checkpointEvery: z.int().min(1).optional(),
   /** The sweep keeps final states (`keep`): the worker uploads the trial's state before its done result. */
   keepState: z.literal(true).optional(),
+  /**
+   * Instead of keepState once the sweep's kept states are full: upload the final state only when
+   * the trial's objective (`metric`, final metrics first, else its last report) is at least as
+   * good as `than`, the K-th best (trial `thanTrial`: a tie goes to the earlier trial) when the trial was leased.
+   */
+  keepIfBetter: z.object({ metric: z.string().min(1).max(64), goal: z.enum(["maximize", "minimize"]), than: z.number(), thanTrial: z.int().positive() }).optional(),
   /** The controller's signature over all of the above but the deadline: a worker runs nothing without it. */
   manifest: LeaseManifest,
 });
@@ -407,8 +413,13 @@ function isPlainLease(v: unknown): v is TrialLease {
  */
 function hasLeaseKeysAndStateFields(v: unknown): boolean {
   if (!isJsonObject(v)) return false;
-  const extra = (Object.hasOwn(v, "keepState") ? 1 : 0) + (Object.hasOwn(v, "checkpointEvery") ? 1 : 0);
+  const extra = (Object.hasOwn(v, "keepState") ? 1 : 0) + (Object.hasOwn(v, "checkpointEvery") ? 1 : 0) + (Object.hasOwn(v, "keepIfBetter") ? 1 : 0);
   if (extra === 0 || (Object.hasOwn(v, "keepState") && v.keepState !== true)) return false;
+  if (Object.hasOwn(v, "keepIfBetter")) {
+    const k = v.keepIfBetter;
+    if (!hasExactly(k, ["metric", "goal", "than", "thanTrial"]) || typeof k.metric !== "string" || k.metric.length === 0 || k.metric.length > 64
+      || (k.goal !== "maximize" && k.goal !== "minimize") || !finite(k.than) || !positiveInt(k.thanTrial)) return false;
+  }
   if (Object.hasOwn(v, "checkpointEvery") && !positiveInt(v.checkpointEvery)) return false;
   let n = 0;
   for (const k in v) {

@@ -128,6 +128,7 @@ test("a lease's checkpoint to resume from is signed: a carrier can neither swap 
     ["added", {}, (l) => void (l.restore = restore)],
     ["keepState dropped", { keepState: true }, (l) => void delete l.keepState],
     ["checkpointEvery changed", { checkpointEvery: 5 }, (l) => void (l.checkpointEvery = 50)],
+    ["keepIfBetter's bar lowered", { keepIfBetter: { metric: "acc", goal: "maximize", than: 0.9, thanTrial: 4 } }, (l) => void (l.keepIfBetter!.than = 0)],
   ];
   for (const [what, extra, alter] of changes) {
     const [l] = batch(1, extra).map(wire);

@@ -20,6 +20,7 @@ import { deflateState } from "../../protocol/client.ts";
 import { decodeCheckpoint } from "../experiments/checkpoint-envelope.ts";
 import type { StateKind } from "../../protocol/messages.ts";
 import { trialKey } from "../../protocol/routes.ts";
+import { mayBeKept, objectiveOf } from "../experiments/objective-of.ts";
 
 export interface ThreadData {
   module: WebAssembly.Module;
@@ -212,7 +213,7 @@ export function runThread(): void {
             if (rule) sinceDecision.push(values);
           },
           shouldStop: stopped,
-          restore, checkpointEvery: lease.checkpointEvery, maxStateBytes, checkpointIntervalMs, keepState: lease.keepState,
+          restore, checkpointEvery: lease.checkpointEvery, maxStateBytes, checkpointIntervalMs, keepState: lease.keepState === true || lease.keepIfBetter !== undefined,
           checkpointAsked: () => {
             Atomics.store(checkpoints, CHECKPOINT_USED, 1);
             return Atomics.load(checkpoints, CHECKPOINT_ASKED) !== 0;
@@ -238,7 +239,8 @@ export function runThread(): void {
       );
       const { earlyStop, state, ...data } = outcome;
       // The final state goes up before the result (the lease asked for it: the sweep keeps the best).
-      if (state && !stopped() && !earlyStop) postState(lease, "final", data.reports.length, state);
+      const wanted = lease.keepState === true || (lease.keepIfBetter !== undefined && mayBeKept(lease.keepIfBetter, trialId, objectiveOf(lease.keepIfBetter.metric, data.metrics, data.reports)));
+      if (state && wanted && !stopped() && !earlyStop) postState(lease, "final", data.reports.length, state);
       // A stopped trial's result has no outcome: what it reported goes to the metrics stream.
       const wasStopped = stopped();
       if (wasStopped) postReports();

@@ -27,3 +27,15 @@ test("keep all drops none; top 0 drops all", () => {
   assert.deepEqual(finalStatesToDrop([c(1, 1), c(2, 2)], { all: true }, "maximize"), []);
   assert.deepEqual(finalStatesToDrop([c(1, 1), c(2, 2)], { top: 0 }, "maximize").sort(), [1, 2]);
 });
+
+test("a worker's own judgement (mayBeKept) agrees with the ranking: better than the K-th, or tied and earlier", async () => {
+  const { mayBeKept } = await import("../../experiments/objective-of.ts");
+  const k = { metric: "acc", goal: "maximize" as const, than: 0.7, thanTrial: 5 };
+  assert.equal(mayBeKept(k, 9, 0.71), true);
+  assert.equal(mayBeKept(k, 9, 0.7), false, "a later trial's tie stays out");
+  assert.equal(mayBeKept(k, 3, 0.7), true, "an earlier trial's tie (a retry) goes in");
+  assert.equal(mayBeKept(k, 3, null), false);
+  assert.equal(mayBeKept({ ...k, goal: "minimize" }, 9, 0.69), true);
+  // The same as finalStatesToDrop with the K-th and the newcomer.
+  assert.deepEqual(finalStatesToDrop([c(5, 0.7), c(3, 0.7)], { top: 1 }, "maximize"), [5]);
+});

@@ -16,6 +16,7 @@ import { proposalsLeft, proposeNextBatch, type SweepProposer } from "../sweeps/p
 import { extendSweep, ExtendError } from "../sweeps/extend-sweep.ts";
 import { effectiveConfig, extensionOf, type SweepExtension } from "../sweeps/sweep-extension.ts";
 import { finalStatesToDrop, type KeepPolicy } from "./kept-states.ts";
+import { objectiveOf } from "../../experiments/objective-of.ts";
 
 export interface SchedulerOptions {
   /** SHA-256 of each blob dataset by name (mnist). */
@@ -130,16 +131,23 @@ export class Scheduler {
       const attempts = new Map<number, number>();
       // A trial with a stored checkpoint resumes from it: its lease names it (signed).
       const restore = await this.store.checkpointRefs(queued.map((t) => t.id));
-      const sweeps = new Map<number, { info: SweepInfo; deadline: number }>();
+      const sweeps = new Map<number, { info: SweepInfo; deadline: number; keepThan: { objective: number; trialId: number } | undefined }>();
       for (const [sweepId, ids] of bySweep) {
         const info = await this.sweepInfo(sweepId);
         const deadline = now + info.leaseMs;
-        sweeps.set(sweepId, { info, deadline });
+        // Once `keep` holds its K, only a final state at least as good as the K-th may enter: the
+        // worker uploads no other (a sweep of tiny trials sent one per trial, most dropped at once).
+        const keepThan = "top" in info.keep && info.keep.top > 0 ? await this.store.kthObjective(sweepId, info.keep.top, info.metric.goal) : undefined;
+        sweeps.set(sweepId, { info, deadline, keepThan });
         for (const [id, a] of await this.store.leaseMany(ids, relayId, deadline, now)) attempts.set(id, a);
       }
       return queued.map((t) => {
-        const { info, deadline } = sweeps.get(t.sweep_id)!;
+        const { info, deadline, keepThan } = sweeps.get(t.sweep_id)!;
         const lease = this.toLease(t, attempts.get(t.id)!, info, deadline);
+        if (lease.keepState && keepThan !== undefined && !("all" in info.keep)) {
+          delete lease.keepState;
+          lease.keepIfBetter = { metric: info.metric.name, goal: info.metric.goal, than: keepThan.objective, thanTrial: keepThan.trialId };
+        }
         const from = restore.get(t.id);
         if (from) lease.restore = from;
         return lease;
@@ -576,9 +584,4 @@ export function toCommand(c: CommandRow): Command {
   return { seq: c.seq, kind: c.kind as Command["kind"], sweepId: c.sweep_id, trialId: c.trial_id, bundleSha: c.bundle_sha, at: c.at };
 }
 
-/** A trial's value of the sweep's metric: its final metrics first, else its last report that has it. */
-export function objectiveOf(name: string, metrics: Record<string, number>, reports: Array<Record<string, number>>): number | null {
-  if (Object.hasOwn(metrics, name)) return metrics[name]!;
-  for (let i = reports.length - 1; i >= 0; i--) if (Object.hasOwn(reports[i]!, name)) return reports[i]![name]!;
-  return null;
-}
+export { objectiveOf };

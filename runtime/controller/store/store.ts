@@ -385,6 +385,14 @@ export class Store {
       [sweepId],
     );
   }
+  /** The k-th best of a sweep's done trials by objective (1-based; ties: the earlier trial first), or undefined while fewer than k have one. */
+  kthObjective(sweepId: number, k: number, goal: "maximize" | "minimize"): Promise<{ objective: number; trialId: number } | undefined> {
+    return this.get(
+      `SELECT r.objective, t.id AS "trialId" FROM trials t JOIN results r ON r.trial_id = t.id WHERE t.sweep_id = ? AND t.state = 'done' AND r.objective IS NOT NULL
+       ORDER BY r.objective ${goal === "maximize" ? "DESC" : "ASC"}, t.id LIMIT 1 OFFSET ?`,
+      [sweepId, k - 1],
+    );
+  }
   /** Done trials of a sweep with their params and objective, for parameter importance. */
   scoredTrials(sweepId: number): Promise<Array<{ params: string; objective: number }>> {
     return this.d.all(

@@ -82,7 +82,7 @@ export function stateConformance(label: string, fixture: (t: TestContext, config
   test(`${label}: ` + "keep top K keeps the final states of the K best done trials by the objective; a cancelled trial's checkpoint goes", async (t) => {
     const f = await fixture(t, xorSweep({ keep: { top: 2 } }));
     const states = new TrialStates(f.store, f.sched);
-    const leases = await f.sched.leaseTrials("r-1", 6);
+    const leases = await f.sched.leaseTrials("r-1", 5);
     const finalOf = async (l: UnsignedLease) => {
       const raw = bytesOf(100, l.trialId);
       assert.deepEqual(await states.put("r-1", { trial: l.trialId, attempt: 1, step: 2, sha: sha(raw), kind: "final" }, deflateState(raw)), { stored: true, bytes: 100 });
@@ -92,6 +92,10 @@ export function stateConformance(label: string, fixture: (t: TestContext, config
     await f.sched.recordResults("r-1", { batchId: "1", results: leases.slice(0, 3).map((l, i) => doneWith(l, accuracy[i]!)) });
     const kept = async () => (await f.store.finalStatesOfSweep(f.sweepId)).map((e) => e.trialId);
     assert.deepEqual(await kept(), [leases[1]!.trialId, leases[2]!.trialId], "0.9 and 0.7 of 0.5, 0.9, 0.7");
+    // Kept states full: a lease now asks for the final state only if it beats the K-th (0.7, trial 3's).
+    const [last] = (await f.sched.leaseTrials("r-1", 1)) as [UnsignedLease];
+    assert.equal(last.keepState, undefined);
+    assert.deepEqual(last.keepIfBetter, { metric: "valAccuracy", goal: "maximize", than: 0.7, thanTrial: leases[2]!.trialId });
     // A tie with the best: the earlier trial keeps its place; 0.7 goes.
     for (const l of leases.slice(3, 5)) await finalOf(l);
     assert.equal((await kept()).length, 4, "final states of running trials wait for their results");
@@ -100,7 +104,6 @@ export function stateConformance(label: string, fixture: (t: TestContext, config
     assert.deepEqual(Buffer.from((await f.store.trialState(leases[3]!.trialId, "final"))!.bytes), Buffer.from(bytesOf(100, leases[3]!.trialId)));
 
     // Cancelled while holding a checkpoint: it never resumes, so the checkpoint goes.
-    const last = leases[5]!;
     const raw = bytesOf(10, 3);
     await states.put("r-1", { trial: last.trialId, attempt: 1, step: 1, sha: sha(raw), kind: "checkpoint" }, deflateState(raw));
     await f.sched.issueCommand({ kind: "cancel", trialId: last.trialId });
