@@ -202,7 +202,10 @@ export function runThread(): void {
       Atomics.store(checkpoints, CHECKPOINT_USED, 0);
       const rule = lease.earlyStopping;
       const lastStep = maxReportsOf(lease.experiment, lease.config);
-      let sinceDecision: Array<Record<string, number>> = [];
+      // A resumed attempt's stream starts with the reports its checkpoint carries (live curves, and
+      // the stopping rule's view of this attempt: its first rung request carries them too).
+      let sinceDecision: Array<Record<string, number>> = rule && restore ? restore.reports.slice() : [];
+      if (restore) unposted.push(...restore.reports.map((values, i) => ({ step: i + 1, values })));
       const outcome = await runTrial(
         { trialId, params: lease.params, seed: lease.seed, config: lease.config, handedOver: true },
         {
