@@ -19,6 +19,7 @@ import type { ThreadReply } from "./thread.ts";
 import { AgentState, type AgentEvent, type AgentInstruction, type Threads } from "./agent-state.ts";
 import { POLL_TIMEOUT_MS, RUNG_POLL_MS, rungBackoffMs } from "../flow/poll-timing.ts";
 import { blockedBy } from "../../protocol/early-stopping.ts";
+import { termHandOff } from "./term-hand-off.ts";
 
 const METRICS_FLUSH_MS = 500;
 /** On SIGTERM, how long a running trial that does not checkpoint may go on before it is stopped and handed back. */
@@ -183,7 +184,7 @@ class Agent {
       if (asked.length) {
         const grace = this.ctx.termGraceMs ?? ((Number(process.env.DISCALC_TERM_GRACE_SECONDS) * 1000) || DEFAULT_CHECKPOINT_GRACE_MS);
         this.ctx.log(`terminating: asking ${asked.length} running trial(s) for a checkpoint (up to ${Math.round(grace / 1000)} s), then handing them back`);
-        void this.awaitCheckpoints(asked, Date.now(), grace).then(() => this.pool.stop(asked));
+        void this.handOffAfterCheckpoints(asked, Date.now(), grace);
       }
       // A long-poll under way would hold the exit for up to its whole wait.
       if (this.pollAbort) {
@@ -268,12 +269,16 @@ class Agent {
     return { next: "update" };
   }
 
-  /** Until each of `leases` has stored a checkpoint since `since` or ended, or `graceMs` passed. */
-  private async awaitCheckpoints(leases: UnsignedLease[], since: number, graceMs: number): Promise<void> {
-    const done = (l: UnsignedLease) => !this.pool.isRunning(l) || (this.checkpointStoredAt.get(key(l)) ?? 0) >= since;
-    while (Date.now() - since < graceMs && !leases.every(done)) await sleep(50);
-    const missing = leases.filter((l) => !done(l));
-    if (missing.length) this.ctx.log(`no checkpoint stored within the grace period for trial(s) ${missing.map(key).join(", ")}: handing them back as they are`);
+  /** Stops each asked trial once its checkpoint is stored (it is handed back, to resume there), the rest when the grace is over. */
+  private async handOffAfterCheckpoints(asked: UnsignedLease[], askedAt: number, graceMs: number): Promise<void> {
+    const byKey = new Map(asked.map((l) => [key(l), l]));
+    for (;;) {
+      const d = termHandOff(asked.map((l) => ({ key: key(l), running: this.pool.isRunning(l), storedAt: this.checkpointStoredAt.get(key(l)) })), askedAt, Date.now(), graceMs);
+      if (d.stop.length) this.pool.stop(d.stop.map((k) => byKey.get(k)!));
+      if (d.late.length) this.ctx.log(`no checkpoint stored within the grace period for trial(s) ${d.late.join(", ")}: handing them back as they are`);
+      if (!d.waiting.length) return;
+      await sleep(50);
+    }
   }
 
   /** Sends a trial's state to the relay; a newer one replaces a state of the trial not yet sent. */
