@@ -73,6 +73,13 @@ export const TrialView = z.object({
   pruned: z.object({ step: z.int(), reason: z.string() }).nullable(),
   error: z.string().nullable(), workerId: z.string().nullable(), relayId: z.string().nullable(), finishedAt: z.number().nullable(),
   attemptLog: z.array(AttemptView),
+  /**
+   * SHA-256 of the trial's kept final state (`keep`; GET /api/trials/:id/state gives its bytes),
+   * null when none is kept. On one trial and in `export`.
+   */
+  stateSha256: Sha256.nullable().optional(),
+  /** The step of the trial's stored checkpoint (a running or retried trial resumes there), null when none. On one trial and in `export`. */
+  checkpointStep: z.int().nullable().optional(),
 });
 export type TrialView = z.infer<typeof TrialView>;
 
@@ -131,6 +138,11 @@ export const api = {
   },
   /** One trial with all its reports. */
   trial: { path: "/api/trials/:id", query: z.strictObject({}), response: TrialView },
+  /**
+   * The trial's kept final state, raw bytes (application/octet-stream), its SHA-256 and step in
+   * the X-Discalc-State-Sha256 and X-Discalc-State-Step headers; 404 when none is kept.
+   */
+  trialState: { path: "/api/trials/:id/state", query: z.strictObject({}) },
   /**
    * A stored blob's bytes by SHA-256 (an experiment, a packed dataset, a bundle): what a worker
    * fetched to run a trial, for `discalc train --trial` to run it again elsewhere. Always behind

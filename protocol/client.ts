@@ -2,7 +2,9 @@
 // identity cookie that join sets, encodes bodies, and checks answers against the schema.
 import { createHash } from "node:crypto";
 import { routes, routeUrl, type RouteName, type QueryOf, type BodyOf, type ResponseOf } from "./routes.ts";
-import { encodeJsonBody } from "./codec.ts";
+import { deflate } from "pako";
+import { encodeJsonBody, inflateCapped, COMPRESS_LEVEL, BodyTooLargeError } from "./codec.ts";
+import type { StateKind, StateStored } from "./messages.ts";
 import { httpRequest, type RawResponse } from "./http-request.ts";
 
 export class HttpError extends Error {
@@ -44,7 +46,14 @@ export class ProtocolClient {
     if (this.bearer) headers.authorization = `Bearer ${this.bearer}`;
     if (this.cookie) headers.cookie = this.cookie;
     let body: Uint8Array | undefined;
-    if (opts.body !== undefined) {
+    if (opts.body instanceof Uint8Array) {
+      // Binary bodies (trial states) travel deflated by their sender: sent as given.
+      headers["content-type"] = "application/octet-stream";
+      headers["content-encoding"] = "deflate";
+      body = opts.body;
+      this.bytesSent += body.byteLength;
+      this.rawBytesSent += body.byteLength;
+    } else if (opts.body !== undefined) {
       const encoded = encodeJsonBody(opts.body, opts.deflate === true ? "deflate" : opts.deflate === false ? "raw" : undefined);
       Object.assign(headers, encoded.headers);
       body = encoded.body;
@@ -57,7 +66,7 @@ export class ProtocolClient {
     // Nothing here redirects; a proxy in front might: say where, rather than follow it silently.
     if (res.status >= 300 && res.status <= 399) throw new HttpError(res.status, `redirected to ${res.location ?? "(no location)"}: give that URL instead`, url);
     if (res.status < 200 || res.status > 299) throw new HttpError(res.status, errorMessage(res), url);
-    if (name === "blob") {
+    if (name === "blob" || name === "restore") {
       // A small body may be a view into Node's shared buffer pool: then a copy of its own.
       const b = res.body;
       return (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? new Uint8Array(b.buffer) : new Uint8Array(b)) as ResponseOf<N>;
@@ -81,6 +90,33 @@ export class ProtocolClient {
     if (actual !== sha) throw new BlobMismatchError(sha, actual, base ?? this.base);
     return bytes;
   }
+}
+
+/**
+ * A trial state's bytes deflated for the wire (POST /v1/checkpoints): what a worker sends and a
+ * relay passes on as it came.
+ */
+export const deflateState = (raw: Uint8Array): Uint8Array => deflate(raw, { level: COMPRESS_LEVEL });
+
+/** Stores a trial state upstream: `deflated` is deflateState() of the raw bytes whose SHA-256 is `sha`. */
+export function putState(
+  client: ProtocolClient, q: { trial: number; attempt: number; step: number; sha: string; kind: StateKind }, deflated: Uint8Array, timeoutMs = 120_000,
+): Promise<StateStored> {
+  return client.call("checkpoint", { query: q, body: deflated as Uint8Array<ArrayBuffer>, timeoutMs });
+}
+
+/** Inflates a stored state (at most `cap` bytes) and refuses it unless its SHA-256 is `sha`. */
+export function inflateState(deflated: Uint8Array, sha: string, cap: number, from: string): Uint8Array {
+  let raw: Uint8Array;
+  try {
+    raw = inflateCapped(deflated, cap);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new Error(`state ${sha} from ${from} inflates past ${cap} bytes: refused`);
+    throw err;
+  }
+  const actual = createHash("sha256").update(raw).digest("hex");
+  if (actual !== sha) throw new BlobMismatchError(sha, actual, from);
+  return raw;
 }
 
 export class BlobMismatchError extends Error {

@@ -49,6 +49,14 @@ export const LeaseManifest = z.object({
 });
 export type LeaseManifest = z.infer<typeof LeaseManifest>;
 
+/** A stored trial state named by content: its step and the SHA-256 of its raw (un-deflated) bytes. */
+export const StateRef = z.object({ step: z.int().min(0), sha256: Sha256 });
+export type StateRef = z.infer<typeof StateRef>;
+
+/** What a stored trial state is: a running trial's latest checkpoint, or a done trial's final state (`keep`). */
+export const StateKind = z.enum(["checkpoint", "final"]);
+export type StateKind = z.infer<typeof StateKind>;
+
 /** A trial handed out under a lease: everything a worker needs to run it alone. */
 export const TrialLease = z.object({
   trialId: z.int().positive(),
@@ -65,6 +73,21 @@ export const TrialLease = z.object({
   deadline: z.number(),
   /** The sweep's stopping rule: the trial waits for a decision at its rungs (POST /v1/rung). */
   earlyStopping: EarlyStopping.optional(),
+  /**
+   * The trial's last stored checkpoint: the worker fetches it by its SHA-256 (GET
+   * /v1/checkpoints/:sha) and `ctx.restore()` gives it. Signed, so a relay cannot swap it.
+   */
+  restore: StateRef.optional(),
+  /** The sweep's `checkpoint: { every: N }` (steps): when `ctx.checkpointDue` says yes besides the time rule. */
+  checkpointEvery: z.int().min(1).optional(),
+  /** The sweep keeps final states (`keep`): the worker uploads the trial's state before its done result. */
+  keepState: z.literal(true).optional(),
+  /**
+   * Instead of keepState once the sweep's kept states are full: upload the final state only when
+   * the trial's objective (`metric`, final metrics first, else its last report) is at least as
+   * good as `than`, the K-th best (trial `thanTrial`: a tie goes to the earlier trial) when the trial was leased.
+   */
+  keepIfBetter: z.object({ metric: z.string().min(1).max(64), goal: z.enum(["maximize", "minimize"]), than: z.number(), thanTrial: z.int().positive() }).optional(),
   /** The controller's signature over all of the above but the deadline: a worker runs nothing without it. */
   manifest: LeaseManifest,
 });
@@ -289,6 +312,11 @@ export const JoinResponse = z.object({
   threads: z.int().min(1).optional(),
   /** Relays only: what checks its workers' identities, and nothing that can sign one. */
   identity: IdentityCheck.optional(),
+  /**
+   * The controller's --max-state-bytes: the largest checkpoint or final state (raw bytes) it
+   * stores, so a worker refuses a larger one locally. Absent from controllers before it.
+   */
+  maxStateBytes: z.int().min(1).optional(),
 });
 export type JoinResponse = z.infer<typeof JoinResponse>;
 
@@ -363,7 +391,7 @@ function isPlainRecord(v: unknown): v is Record<string, unknown> {
  * cost more than half as much again as JSON.parse of it.
  */
 function isPlainLease(v: unknown): v is TrialLease {
-  if (!hasExactly(v, LEASE_KEYS)) return false;
+  if (!isJsonObject(v) || (!hasExactly(v, LEASE_KEYS) && !hasLeaseKeysAndStateFields(v))) return false;
   if (!positiveInt(v.trialId) || !positiveInt(v.attempt) || !positiveInt(v.sweepId) || !Number.isSafeInteger(v.seed) || (v.seed as number) < 0 || !finite(v.deadline)) return false;
   const e = v.experiment;
   if (!hasExactly(e, ["name", "sha"]) || typeof e.name !== "string" || e.name.length > 200) return false;
@@ -377,6 +405,28 @@ function isPlainLease(v: unknown): v is TrialLease {
   if (!hasExactly(m, MANIFEST_KEYS) || typeof m.bundleSha !== "string" || !SHA256_HEX.test(m.bundleSha) || !finite(m.expiresAt)) return false;
   if (typeof m.signature !== "string" || !SIGNATURE.test(m.signature) || !Array.isArray(m.proof) || m.proof.length > 40) return false;
   return everyItem(m.proof, (p) => typeof p === "string" && PROOF_STEP.test(p));
+}
+
+/**
+ * The lease keys plus the state fields most leases carry (`keepState`, `checkpointEvery`), each
+ * well-formed; a lease naming a checkpoint to resume from goes the detailed way.
+ */
+function hasLeaseKeysAndStateFields(v: unknown): boolean {
+  if (!isJsonObject(v)) return false;
+  const extra = (Object.hasOwn(v, "keepState") ? 1 : 0) + (Object.hasOwn(v, "checkpointEvery") ? 1 : 0) + (Object.hasOwn(v, "keepIfBetter") ? 1 : 0);
+  if (extra === 0 || (Object.hasOwn(v, "keepState") && v.keepState !== true)) return false;
+  if (Object.hasOwn(v, "keepIfBetter")) {
+    const k = v.keepIfBetter;
+    if (!hasExactly(k, ["metric", "goal", "than", "thanTrial"]) || typeof k.metric !== "string" || k.metric.length === 0 || k.metric.length > 64
+      || (k.goal !== "maximize" && k.goal !== "minimize") || !finite(k.than) || !positiveInt(k.thanTrial)) return false;
+  }
+  if (Object.hasOwn(v, "checkpointEvery") && !positiveInt(v.checkpointEvery)) return false;
+  let n = 0;
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) return false;
+    n++;
+  }
+  return n === LEASE_KEYS.length + extra && LEASE_KEYS.every((k) => Object.hasOwn(v, k));
 }
 
 /** Leases, as z.array(TrialLease) gives them: good ones pass the quick check in place, anything else goes the detailed way. */
@@ -422,5 +472,9 @@ export const RungRequest = z.object({
   unstarted: z.array(z.int().min(1)).max(MAX_UNSTARTED_LISTED).optional(),
 });
 export type RungRequest = z.infer<typeof RungRequest>;
+
+/** The controller's answer to a stored state. */
+export const StateStored = z.object({ stored: z.boolean(), bytes: z.int().min(0) });
+export type StateStored = z.infer<typeof StateStored>;
 
 export const ErrorBody = z.object({ error: z.object({ code: z.int(), message: z.string() }) });

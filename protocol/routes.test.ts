@@ -116,6 +116,8 @@ test("every route is under /v1/ with the method of the DESIGN table (the poll as
     work: "POST /v1/work",
     metrics: "POST /v1/metrics",
     rung: "POST /v1/rung",
+    checkpoint: "POST /v1/checkpoints",
+    restore: "GET /v1/checkpoints/:sha",
     results: "POST /v1/results",
     heartbeat: "POST /v1/heartbeat",
     leases: "GET /v1/leases",

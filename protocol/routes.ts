@@ -3,7 +3,7 @@
 import { z } from "zod";
 import {
   JoinResponse, WorkResponse, MetricsBatch, ResultBatch, ResultAck, HeartbeatRequest,
-  HeartbeatResponse, LeasesResponse, RelayStats, NodeRole, Sha256, RungRequest,
+  HeartbeatResponse, LeasesResponse, RelayStats, NodeRole, Sha256, RungRequest, StateKind, StateStored,
 } from "./messages.ts";
 import { RungDecision } from "./early-stopping.ts";
 
@@ -99,6 +99,32 @@ export const routes = {
       wait: intParam(0, 60_000).optional(),
     }),
     body: RungRequest, response: RungDecision,
+  }),
+  /**
+   * A running trial's state (a checkpoint, or its final state before its done result): the raw
+   * bytes deflated in the body (application/octet-stream, content-encoding deflate), their
+   * SHA-256 in the URL. Only the worker running that attempt (its relay, upstream) may store it.
+   */
+  checkpoint: route({
+    method: "POST", path: "/v1/checkpoints",
+    query: z.strictObject({
+      trial: intParam(1, Number.MAX_SAFE_INTEGER),
+      attempt: intParam(1, 1_000_000),
+      /** The experiment's own step (epoch, iteration) the state was taken at. */
+      step: intParam(0, Number.MAX_SAFE_INTEGER),
+      sha: Sha256,
+      kind: StateKind,
+    }),
+    body: z.instanceof(Uint8Array), response: StateStored,
+  }),
+  /**
+   * A trial's stored checkpoint by its SHA-256 (the one its signed lease names), deflated: for
+   * the attempt that resumes from it. Relays may cache it (content-addressed).
+   */
+  restore: route({
+    method: "GET", path: "/v1/checkpoints/:sha",
+    query: z.strictObject({ trial: intParam(1, Number.MAX_SAFE_INTEGER), attempt: intParam(1, 1_000_000) }),
+    body: null, response: z.instanceof(Uint8Array),
   }),
   results: route({ method: "POST", path: "/v1/results", query: noQuery, body: ResultBatch, response: ResultAck }),
   heartbeat: route({

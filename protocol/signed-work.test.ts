@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { generateKeyPairSync, sign } from "node:crypto";
 import { canonicalJson, commandMessage, signLeases, WorkVerifier } from "./signed-work.ts";
-import { TrialLease, type Command, type UnsignedLease } from "./messages.ts";
+import { TrialLease, TrialLeases, type Command, type UnsignedLease } from "./messages.ts";
 
 const keys = () => {
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
@@ -117,4 +117,34 @@ test("commands: the controller's pass, anything changed or unsigned is refused",
 test("canonical JSON sorts keys at every depth and keeps arrays in order", () => {
   assert.equal(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: null }], c: "x" } }), '{"a":{"c":"x","d":[3,{"y":null,"z":1}]},"b":1}');
   assert.equal(canonicalJson({ a: undefined, b: 0.1 }), '{"b":0.1}');
+});
+
+test("a lease's checkpoint to resume from is signed: a carrier can neither swap it, add one, nor drop it", () => {
+  const restore = { step: 10, sha256: sha("c") };
+  const changes: Array<[string, Partial<UnsignedLease>, (l: TrialLease) => void]> = [
+    ["another checkpoint", { restore }, (l) => void (l.restore = { step: 10, sha256: sha("f") })],
+    ["another step", { restore }, (l) => void (l.restore = { ...restore, step: 5 })],
+    ["dropped", { restore }, (l) => void delete l.restore],
+    ["added", {}, (l) => void (l.restore = restore)],
+    ["keepState dropped", { keepState: true }, (l) => void delete l.keepState],
+    ["checkpointEvery changed", { checkpointEvery: 5 }, (l) => void (l.checkpointEvery = 50)],
+    ["keepIfBetter's bar lowered", { keepIfBetter: { metric: "acc", goal: "maximize", than: 0.9, thanTrial: 4 } }, (l) => void (l.keepIfBetter!.than = 0)],
+  ];
+  for (const [what, extra, alter] of changes) {
+    const [l] = batch(1, extra).map(wire);
+    assert.equal(new WorkVerifier(controller.pem, () => NOW).leaseProblem(l!), null, `${what}: as signed`);
+    alter(l!);
+    assert.notEqual(new WorkVerifier(controller.pem, () => NOW).leaseProblem(l!), null, what);
+  }
+});
+
+test("a lease with the state fields most leases carry passes the quick check unchanged", () => {
+  const [l] = batch(1, { keepState: true, checkpointEvery: 3 });
+  const asSent = JSON.parse(JSON.stringify(l)) as unknown;
+  const [parsed] = TrialLeases.parse([asSent]);
+  assert.equal(parsed, asSent, "taken as it is (no copy): the quick path");
+  assert.equal(parsed!.keepState, true);
+  assert.equal(parsed!.checkpointEvery, 3);
+  // A malformed field goes the detailed way, which names it.
+  assert.throws(() => TrialLeases.parse([{ ...(asSent as object), checkpointEvery: 0 }]), /checkpointEvery|too small|>=1/);
 });

@@ -44,6 +44,8 @@ export function leaseLeaf(lease: LeaseContent, bundleSha: string, expiresAt: num
   const content = {
     trialId: lease.trialId, attempt: lease.attempt, sweepId: lease.sweepId, experiment: lease.experiment, config: lease.config,
     params: lease.params, seed: lease.seed, datasets: lease.datasets, earlyStopping: lease.earlyStopping ?? null, bundleSha, expiresAt,
+    // Only when set (canonicalJson skips undefined): a lease without them hashes as before.
+    restore: lease.restore, checkpointEvery: lease.checkpointEvery, keepState: lease.keepState, keepIfBetter: lease.keepIfBetter,
   };
   return createHash("sha256").update(LEAF).update(canonicalJson(content)).digest();
 }

@@ -17,17 +17,19 @@ const COMMAND_USAGE: ReadonlyArray<readonly [string, string]> = [
         run a sweep on this machine (controller, root relay, local agent); print the leaderboard`],
   ["controller", `  controller --config SWEEP --token T [--relay-token R] [--admin-token A] [--no-promote] [--max-threads M] [--port 7070] [--host 0.0.0.0]
              [--data DIR] [--store postgres://user@host:port/db] [--new] [--private] [--trust-proxy]
-             [--advertise URL] [--print-token] [--max-connections N]
+             [--advertise URL] [--print-token] [--max-connections N] [--max-state-bytes B]
         serve a sweep to a fleet (workers join with T, relays with R, commands and deploys take A;
         R defaults to A, and A is generated into DIR/admin-token when not given);
         --max-threads: a machine asking more threads at join is granted M (default 256, at most 1024)
         --advertise: the URL the printed join lines name (else a network address of this machine);
         --print-token: put T in the printed one-line join (else it reads DISCALC_TOKEN where it runs);
-        --max-connections: open connections at most (4096; DISCALC_MAX_CONNECTIONS, which relays read too)`],
-  ["join", `  join --controller URL --token T [--threads N] [--role relay|worker] [--exit-when-idle [SECONDS]] [--relay-port P] [--listen HOST] [--advertise URL]
+        --max-connections: open connections at most (4096; DISCALC_MAX_CONNECTIONS, which relays read too)
+        --max-state-bytes: the largest trial checkpoint or kept final state stored (default 67108864, 64 MiB)`],
+  ["join", `  join --controller URL --token T [--threads N] [--role relay|worker] [--exit-when-idle [SECONDS]] [--term-grace SECONDS] [--relay-port P] [--listen HOST] [--advertise URL]
         join this machine to a controller (as the bootstrap one-liner does); --role relay takes the relay token;
         threads default to what the machine grants (SLURM_CPUS_PER_TASK, the cgroup CPU quota, CPU affinity, cores);
-        --exit-when-idle: exit 0 once nothing runs and the controller has had nothing to lease for SECONDS (60)`],
+        --exit-when-idle: exit 0 once nothing runs and the controller has had nothing to lease for SECONDS (60);
+        --term-grace: on SIGTERM, running trials get SECONDS (25; DISCALC_TERM_GRACE_SECONDS) to store a checkpoint, then go back`],
   ["relay", `  relay --controller URL --token R [--port P] [--listen HOST] [--advertise URL]
         join as a relay, with the relay token`],
   ["sweep", `  sweep extend --controller URL --admin-token A --sweep ID [--samples N] [--repeats R]
@@ -161,6 +163,7 @@ async function main(argv: string[]): Promise<number> {
       const { values } = args(rest, {
         config: s, port: s, host: s, data: s, store: s, ...tokenArgs("token"), ...tokenArgs("relay-token"), ...tokenArgs("admin-token"),
         new: b, private: b, "trust-proxy": b, "no-promote": b, "max-threads": s, advertise: s, "print-token": b, "max-connections": s,
+        "max-state-bytes": s,
       });
       const advertiseError = values.advertise === undefined ? undefined : (await import("./commands/join-url.ts")).advertiseProblem(values.advertise);
       if (advertiseError) throw new UsageError(advertiseError);
@@ -176,6 +179,7 @@ async function main(argv: string[]): Promise<number> {
         data: values.data ?? "discalc-data", store: values.store ?? (process.env.DISCALC_STORE || undefined), token: required("token", tokenOption(values, "token")),
         relayToken: tokenOption(values, "relay-token"), adminToken: tokenOption(values, "admin-token"), promote: !values["no-promote"],
         maxThreads: int("max-threads", values["max-threads"], 1, 1024),
+        maxStateBytes: int("max-state-bytes", values["max-state-bytes"], 1, 2 ** 31 - 1),
         forceNew: values.new!, privateApi: values.private!, trustProxy: values["trust-proxy"]!,
         advertise: values.advertise, printToken: values["print-token"]!, maxConnections,
       }, (level, event, m) => (started ? events(level, event, m) : plainLine(m)));
@@ -195,12 +199,14 @@ async function main(argv: string[]): Promise<number> {
       if (at >= 0 && !/^\d+$/.test(rest[at + 1] ?? "")) rest.splice(at + 1, 0, "60");
       const { values } = args(rest, {
         controller: s, ...tokenArgs("token"), threads: s, role: s, "relay-port": s, port: s, listen: s, advertise: s, "exit-when-idle": s,
+        "term-grace": s,
       });
       const { joinCommand, grantedThreads } = await import("./commands/join.ts");
       return joinCommand({
         controller: await controllerOption(values.controller), token: required("token", tokenOption(values, "token")),
         threads: int("threads", values.threads, 1, 1024) ?? (grantedThreads() as { threads: number }).threads,
         exitWhenIdle: int("exit-when-idle", values["exit-when-idle"], 1, 7 * 86_400),
+        termGrace: int("term-grace", values["term-grace"], 0, 3600),
         role: command === "relay" ? "relay" : role(values.role),
         relayPort: int(command === "relay" ? "port" : "relay-port", command === "relay" ? values.port : values["relay-port"], 0, 65535),
         listen: values.listen, advertise: values.advertise,

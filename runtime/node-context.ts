@@ -18,6 +18,8 @@ export interface NodeContext {
   listen?: string;
   /** Workers: exit 0 once nothing has run and the controller has had nothing to lease for this long (batch jobs). */
   exitWhenIdleMs?: number;
+  /** Workers: on SIGTERM, how long running trials get to store a checkpoint before they are handed back (--term-grace). */
+  termGraceMs?: number;
   log(msg: string): void;
 }
 

@@ -4,7 +4,10 @@
 // the ideal, which is what N independent `discalc train` processes running the same trial
 // at once get from the hardware. Real processes on 127.0.0.1.
 //
+// Then the store's size after a sweep with checkpoints and kept final states, beside without.
+//
 //   npm run bench:runtime [-- --trials N] [-- --threads 1,2,4] [-- --epochs E] [-- --rounds R] [-- --out FILE]
+//                         [-- --state-trials 1000] [-- --state-params 16384] [-- --only states]
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -22,6 +25,10 @@ const { values: args } = parseArgs({
     epochs: { type: "string", default: "300" },
     rounds: { type: "string", default: "3" },
     out: { type: "string", default: "build/bench/runtime.json" },
+    "state-trials": { type: "string", default: "1000" },
+    "state-params": { type: "string", default: "16384" },
+    /** `states`: only the store-size part. */
+    only: { type: "string" },
   },
 });
 // The no-op sweep is 64 learning rates × repeats (at most 1,000 repeats a point).
@@ -142,6 +149,11 @@ const compute = {
 };
 
 console.log(`discalc runtime benchmark — controller → relay → agent on 127.0.0.1, Node ${process.version}, ${CORES} cores\n`);
+const { printStateStoreSize } = await import("./state-store.ts");
+if (args.only === "states") {
+  await printStateStoreSize({ trials: Number(args["state-trials"]), params: Number(args["state-params"]), threads: Math.min(2, CORES) });
+  process.exit(0);
+}
 await (await import("./startup.ts")).printStartup({ milestones: false }); // `discalc run` to its first lease (runtime/bench/startup.ts)
 const tiny = await timeSweep(noop(TRIALS), 2, TRIALS);
 const rate = tiny.trials / tiny.seconds;
@@ -174,10 +186,13 @@ console.log(`strong scaling: ${SCALE_TRIALS} trials of ~${(base!.aloneMs / 1000)
 console.log(formatScalingTable(rows));
 console.log(`  ideal: k independent \`discalc train\` processes of the same trial at once, k × (its time alone) / (its mean time among k), best of ${args.rounds} rounds`);
 
+console.log("");
+const states = await printStateStoreSize({ trials: Number(args["state-trials"]), params: Number(args["state-params"]), threads: Math.min(2, CORES) });
+
 const report = {
   date: new Date().toISOString(), node: process.version, cores: CORES,
   noop: { ...tiny, trialsPerSec: rate, overheadMs }, noopRootRelay: { ...direct, trialsPerSec: directRate },
-  noopRootRelaySteady: { ...steady, trialsPerSec: steadyRate }, scaling: rows,
+  noopRootRelaySteady: { ...steady, trialsPerSec: steadyRate }, scaling: rows, stateStore: states,
 };
 mkdirSync(dirname(args.out!), { recursive: true });
 writeFileSync(args.out!, JSON.stringify(report, null, 2));

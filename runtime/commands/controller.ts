@@ -21,6 +21,8 @@ export interface ControllerCommandOptions {
   promote?: boolean;
   /** --max-threads: the most threads a join is granted. */
   maxThreads?: number;
+  /** --max-state-bytes: the largest trial state stored. */
+  maxStateBytes?: number;
   forceNew: boolean;
   privateApi: boolean;
   trustProxy: boolean;
@@ -36,7 +38,7 @@ export async function controllerCommand(o: ControllerCommandOptions, log: EventL
   // A bad config exits before anything starts.
   const config = o.config ? await prepareSweepFile(o.config) : undefined;
   const controller = await startController({
-    data: o.data, store: o.store, token: o.token, relayToken: o.relayToken, adminToken: o.adminToken, promote: o.promote, maxThreads: o.maxThreads, port: o.port, host: o.host, config,
+    data: o.data, store: o.store, token: o.token, relayToken: o.relayToken, adminToken: o.adminToken, promote: o.promote, maxThreads: o.maxThreads, maxStateBytes: o.maxStateBytes, port: o.port, host: o.host, config,
     forceNew: o.forceNew, privateApi: o.privateApi, trustProxy: o.trustProxy, maxConnections: o.maxConnections, log,
   });
   const s = controller.sweep;

@@ -16,6 +16,8 @@ export interface JoinOptions {
   listen?: string;
   /** Exit 0 after this many seconds with nothing to run and nothing to lease. */
   exitWhenIdle?: number;
+  /** On SIGTERM, seconds for running trials to store a checkpoint before they are handed back. */
+  termGrace?: number;
 }
 
 /** The routes the bootstrap uses, which the controller fills into the copy it serves. */

@@ -10,6 +10,7 @@ import { BlobStore } from "./store/blob-store.ts";
 import { StoreHealth, type ControllerSettings, type ControllerState } from "./state.ts";
 import { RungWaiters } from "./scheduler/rung-waiters.ts";
 import { SignedWork } from "./scheduler/signed-work.ts";
+import { TrialStates, DEFAULT_MAX_STATE_BYTES } from "./scheduler/trial-states.ts";
 import { Identities } from "./fleet/identities.ts";
 import { RelayHeartbeats } from "./fleet/relay-heartbeats.ts";
 import { JoinLimiter } from "./fleet/join-limiter.ts";
@@ -48,6 +49,8 @@ export interface ControllerOptions {
   promote?: boolean;
   /** --max-threads: a join asking more threads is granted this many (DEFAULT_MAX_THREADS when not given). */
   maxThreads?: number;
+  /** --max-state-bytes: the largest checkpoint or final state (raw bytes) stored (DEFAULT_MAX_STATE_BYTES when not given). */
+  maxStateBytes?: number;
   port?: number;
   host?: string;
   /** The sweep to serve, prepared (experiment built, data packed) by prepare-sweep.ts. */
@@ -134,6 +137,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
       settings, store, scheduler, blobs, identities, work,
       health: new StoreHealth(),
       rungs: new RungWaiters(scheduler),
+      states: new TrialStates(store, scheduler, o.maxStateBytes ?? DEFAULT_MAX_STATE_BYTES),
       joins: new JoinLimiter(parseJoinLimit(process.env.DISCALC_JOIN_LIMIT)),
       heartbeats: new RelayHeartbeats(store, scheduler, work, identities, settings.silentMs, meters),
       relay: undefined as unknown as Relay, // built below: it calls back into these services
@@ -166,6 +170,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     const root = relayRouter(state.relay, {
       verifier: identities.verifier, relayId: controllerId,
       statsTokens: [identities.adminToken], fromRelay: fromRelayHandlers(state), localBlob: (sha) => blobs.get(sha),
+      maxStateBytes: state.states.maxStateBytes,
     });
     const rest = apiRouter(state);
     const dashboard = dashboardRouter();

@@ -9,6 +9,7 @@ import type { ControllerMeters } from "./api/controller-metrics.ts";
 import type { RungWaiters } from "./scheduler/rung-waiters.ts";
 import type { StallWatch } from "./sweeps/stall-watch.ts";
 import type { SignedWork } from "./scheduler/signed-work.ts";
+import type { TrialStates } from "./scheduler/trial-states.ts";
 import type { JoinLimiter } from "./fleet/join-limiter.ts";
 import type { Identities } from "./fleet/identities.ts";
 import type { RelayHeartbeats } from "./fleet/relay-heartbeats.ts";
@@ -45,6 +46,8 @@ export interface ControllerState {
   readonly scheduler: Scheduler;
   /** Trials waiting at a rung for their stopping decision. */
   readonly rungs: RungWaiters;
+  /** Trials' checkpoints and final states: stored from the relay holding the attempt, served to the attempt that resumes. */
+  readonly states: TrialStates;
   /** Signed leases and commands, the current bundle. */
   readonly work: SignedWork;
   readonly identities: Identities;

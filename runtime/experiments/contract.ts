@@ -43,6 +43,23 @@ export interface ExperimentContext {
   wasm?: WebAssembly.Exports & { memory?: WebAssembly.Memory };
   /** A built-in (`{ name: "mnist", train, test }`) or file dataset named in the config. */
   dataset(spec: unknown): Dataset;
+  /**
+   * Stores the trial's state at a step (its epoch, its iteration), so that an attempt after a
+   * lost machine resumes there (`restore()`). The reports made so far travel with it: the
+   * resumed attempt goes on from them, and its result (and hash) is an uninterrupted run's. The
+   * state must hold everything the rest of the run depends on, random streams included. Throws
+   * when the state is over the controller's --max-state-bytes. Call it when `checkpointDue`
+   * says so; a newer checkpoint replaces the older.
+   */
+  checkpoint(step: number, state: TrialState): void;
+  /** The trial's last stored checkpoint, or undefined on a fresh start: call it at the start of `run`. */
+  restore(): { step: number; state: Uint8Array } | undefined;
+  /**
+   * Whether to checkpoint at this step: every `checkpoint.every` steps when the sweep names it,
+   * else after about 30 s of compute since the last one, and at once when the agent is asked to
+   * stop (SIGTERM) and will hand the trial back.
+   */
+  checkpointDue(step: number): boolean;
 }
 
 export interface Experiment<C = Record<string, unknown>> {

@@ -14,6 +14,8 @@ import { instantiateExperimentWasm } from "./experiment-wasm.ts";
 import { datasetAccess } from "./dataset-access.ts";
 import { canonicalJson, isPlainObject } from "./plain-data.ts";
 import { nonFiniteEntry, TrialDiverged } from "./trial-diverged.ts";
+import { encodeCheckpoint, type CheckpointContents } from "./checkpoint-envelope.ts";
+import { checkpointDue } from "./checkpoint-due.ts";
 
 export interface TrialSpec {
   trialId: number;
@@ -45,6 +47,18 @@ export interface TrialRuntime {
   decide?(step: number): EarlyStopKind | "continue";
   /** Keep a copy of the state's bytes in the outcome (`discalc train --save`); workers send only its hash. */
   keepState?: boolean;
+  /** The checkpoint this attempt resumes from: `ctx.restore()` gives its state, its reports are the trial's first. */
+  restore?: CheckpointContents;
+  /** The sweep's `checkpoint.every`. */
+  checkpointEvery?: number;
+  /** Whether the agent asks for a checkpoint now (it is stopping, and hands the trial back after). */
+  checkpointAsked?(): boolean;
+  /** A checkpoint taken (the stored form: checkpoint-envelope.ts). Without it, `ctx.checkpoint` keeps nothing. */
+  onCheckpoint?(bytes: Uint8Array, step: number): void;
+  /** The largest state the controller stores (--max-state-bytes): a larger one throws at `ctx.checkpoint`. */
+  maxStateBytes?: number;
+  /** Without `checkpoint.every`, the compute time between checkpoints (DEFAULT_CHECKPOINT_MS unless a test says). */
+  checkpointIntervalMs?: number;
 }
 
 export type EarlyStopKind = "prune" | "release";
@@ -88,7 +102,10 @@ export async function runTrial(spec: TrialSpec, rt: TrialRuntime): Promise<Trial
 async function runWith(
   spec: TrialSpec, rt: TrialRuntime, instance: () => KernelInstance, kernels: () => RuntimeContext["kernels"],
 ): Promise<TrialOutcomeData> {
-  const reports: Metrics[] = [];
+  // A resumed attempt goes on from the reports its checkpoint carries: none is made twice.
+  const reports: Metrics[] = rt.restore ? rt.restore.reports.slice() : [];
+  let lastCheckpointStep = rt.restore?.step;
+  let lastCheckpointAt = performance.now();
   let nn: RuntimeContext["nn"] | undefined;
   let earlyStop: EarlyStop | undefined;
   /** Set once a report is not finite: the trial ends there, even if the experiment catches the throw. */
@@ -121,6 +138,23 @@ async function runWith(
     wasm: rt.experimentWasm ? instantiateExperimentWasm(rt.experimentWasm, spec.seed, rt.entry.name) : undefined,
     dataset: datasetAccess(instance, rt.blobs),
     datasetBlob: (key) => rt.blobs.get(key),
+    checkpoint(step, state) {
+      if (!Number.isSafeInteger(step) || step < 0) throw new TypeError(`checkpoint: step must be an integer ≥ 0, got ${String(step)}`);
+      const bytes = stateView(state, "checkpoint");
+      // The envelope adds the reports: the cap is the stored bytes'.
+      const stored = encodeCheckpoint({ step, reports, state: bytes });
+      if (rt.maxStateBytes !== undefined && stored.byteLength > rt.maxStateBytes) {
+        throw new RangeError(`checkpoint: the state (${stored.byteLength} bytes with its reports) exceeds the controller's cap of ${rt.maxStateBytes} bytes (--max-state-bytes)`);
+      }
+      rt.onCheckpoint?.(stored, step);
+      lastCheckpointStep = step;
+      lastCheckpointAt = performance.now();
+    },
+    restore: () => rt.restore && { step: rt.restore.step, state: rt.restore.state.slice() },
+    checkpointDue: (step) => checkpointDue({
+      step, every: rt.checkpointEvery, lastStep: lastCheckpointStep, sinceMs: performance.now() - lastCheckpointAt,
+      asked: rt.checkpointAsked?.() ?? false, intervalMs: rt.checkpointIntervalMs,
+    }),
   };
   const started = performance.now();
   let returned: RunResult | void = undefined;
@@ -152,6 +186,13 @@ function withoutTiming(report: Metrics, timing: readonly string[] | undefined): 
   const out: Metrics = {};
   for (const key of Object.keys(report)) if (!timing.includes(key)) out[key] = report[key]!;
   return out;
+}
+
+/** The bytes of a state as a view (no copy), or a TypeError naming the caller. */
+function stateView(state: RunResult["state"], what: string): Uint8Array {
+  if (state instanceof ArrayBuffer || state instanceof SharedArrayBuffer) return new Uint8Array(state);
+  if (ArrayBuffer.isView(state)) return new Uint8Array(state.buffer, state.byteOffset, state.byteLength);
+  throw new TypeError(`${what}: the state must be an ArrayBuffer or a typed array, got ${state === null ? "null" : typeof state}`);
 }
 
 /** A copy of the state's bytes (it may live in a wasm memory the next trial reuses). */

@@ -69,7 +69,7 @@ export async function runRelayNode(ctx: NodeContext): Promise<NodeOutcome> {
   const metrics = createDaemonMetrics();
   relayMetrics(metrics.registry, relay);
   app.use(timingMiddleware(metrics));
-  const router = relayRouter(relay, { verifier, relayId: ctx.join.nodeId, statsTokens: [tokenKey(ctx.token)] });
+  const router = relayRouter(relay, { verifier, relayId: ctx.join.nodeId, statsTokens: [tokenKey(ctx.token)], maxStateBytes: ctx.join.maxStateBytes });
   const prom = metricsRouter(metrics.registry);
   for (const r of [router, prom]) app.use(r.routes()).use(r.allowedMethods());
   const { server, port } = await listenRetrying(app, ctx.relayPort ?? 0, ctx.listen ?? "0.0.0.0");

@@ -26,6 +26,8 @@ export function fakeUpstream(n: number) {
     results: async (b) => ({ statuses: b.results.map(() => "stored" as const) }),
     metrics: async () => {},
     rung: async () => ({ decision: "continue" }) as never,
+    putState: async (q) => ({ stored: true, bytes: q.step }),
+    checkpoint: async () => new Uint8Array(),
     blob: async () => new Uint8Array(),
   };
   return { upstream, heartbeats, leaseRequests };

@@ -1,6 +1,6 @@
 // A relay daemon's upstream: the controller over HTTP, with the relay's identity cookie.
 import type { Upstream } from "./upstream.ts";
-import type { ProtocolClient } from "../../protocol/client.ts";
+import { putState, type ProtocolClient } from "../../protocol/client.ts";
 
 export function httpUpstream(client: ProtocolClient, advertiseUrl?: string): Upstream {
   return {
@@ -13,6 +13,8 @@ export function httpUpstream(client: ProtocolClient, advertiseUrl?: string): Ups
       query: { trial: ref.trialId, attempt: ref.attempt, step, wait }, body,
       signal: gone ? AbortSignal.any([gone, AbortSignal.timeout(wait + 10_000)]) : undefined, timeoutMs: wait + 10_000,
     }),
+    putState: (q, deflated) => putState(client, q, deflated),
+    checkpoint: (ref, sha) => client.call("restore", { pathParams: { sha }, query: { trial: ref.trialId, attempt: ref.attempt }, timeoutMs: 120_000 }),
     blob: (sha) => client.fetchBlob(sha),
     bytes: () => ({ raw: client.rawBytesSent, sent: client.bytesSent }),
   };

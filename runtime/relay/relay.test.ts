@@ -53,3 +53,37 @@ test("a reserve behind a busy thread goes to the thread that idles, under the sa
     await relay.close(false);
   }
 });
+
+test("trial states: only a worker's running trial may store one or fetch the checkpoint its lease names, which is fetched upstream once", async () => {
+  const { upstream } = fakeUpstream(2);
+  const named = "c".repeat(64);
+  let fetched = 0;
+  const stored: string[] = [];
+  const withCheckpoints = {
+    ...upstream,
+    leases: async (k: number) => {
+      const r = await upstream.leases(k);
+      for (const t of r.trials) t.restore = { step: 5, sha256: named };
+      return r;
+    },
+    putState: async (q: { trial: number; kind: string }) => (stored.push(`${q.trial}:${q.kind}`), { stored: true, bytes: 1 }),
+    checkpoint: async () => (fetched++, new Uint8Array([1, 2, 3])),
+  };
+  const relay = new Relay(withCheckpoints, { relayId: "r", url: "", heartbeatMs: 60_000 });
+  try {
+    assert.deepEqual(ids(await relay.poll("a", { threads: 1, wait: 1000, free: 1, running: [] })), [1]);
+    const q = { trial: 1, attempt: 1, step: 5, sha: named, kind: "checkpoint" as const };
+    assert.deepEqual(await relay.putState("a", q, new Uint8Array([9])), { stored: true, bytes: 1 });
+    await assert.rejects(relay.putState("b", q, new Uint8Array([9])), /not running on worker b/);
+    await assert.rejects(relay.putState("a", { ...q, trial: 2 }, new Uint8Array([9])), /trial 2 attempt 1 is not running on worker a/);
+    assert.deepEqual(stored, ["1:checkpoint"]);
+
+    assert.deepEqual([...await relay.checkpoint("a", ref(1), named)], [1, 2, 3]);
+    assert.deepEqual([...await relay.checkpoint("a", ref(1), named)], [1, 2, 3]);
+    assert.equal(fetched, 1, "a checkpoint asked again comes from the relay's cache");
+    await assert.rejects(relay.checkpoint("a", ref(1), "d".repeat(64)), /lease names no checkpoint d{64}/);
+    await assert.rejects(relay.checkpoint("b", ref(1), named), /not running on worker b/);
+  } finally {
+    await relay.close(false);
+  }
+});

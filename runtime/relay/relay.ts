@@ -12,6 +12,8 @@ import type {
 } from "../../protocol/messages.ts";
 import type { RungDecision } from "../../protocol/early-stopping.ts";
 import { RungRefusal } from "../stopping/rung-answer.ts";
+import { StateRefusal } from "./state-refusal.ts";
+import type { StateKind, StateStored } from "../../protocol/messages.ts";
 import { RelayState, type PollQuery, type RelayEvent } from "./relay-state.ts";
 import { MIN_PREFETCH } from "../flow/prefetch.ts";
 import { reapEveryMs } from "../flow/poll-timing.ts";
@@ -233,6 +235,34 @@ export class Relay {
       if (gone?.aborted) return { decision: "pending", reason: null };
       throw err;
     }
+  }
+
+  /** A state of a trial this worker runs, passed upstream as it came (deflated); the controller checks its bytes. */
+  async putState(workerId: string, q: { trial: number; attempt: number; step: number; sha: string; kind: StateKind }, deflated: Uint8Array): Promise<StateStored> {
+    this.run({ type: "worker-seen", workerId });
+    if (!this.state.rungContext(workerId, { trialId: q.trial, attempt: q.attempt })) {
+      throw new StateRefusal(409, `trial ${q.trial} attempt ${q.attempt} is not running on worker ${workerId}`);
+    }
+    return this.upstream.putState(q, deflated);
+  }
+
+  /** Checkpoints fetched, by SHA-256: several attempts (a retried trial's) may ask for one. */
+  private checkpoints = new Map<string, Promise<Uint8Array>>();
+
+  /** The checkpoint a worker's trial resumes from: only the one its lease names (deflated, as stored). */
+  checkpoint(workerId: string, r: TrialRef, sha: string): Promise<Uint8Array> {
+    const at = this.state.rungContext(workerId, r);
+    if (!at) return Promise.reject(new StateRefusal(409, `trial ${r.trialId} attempt ${r.attempt} is not running on worker ${workerId}`));
+    if (at.lease.restore?.sha256 !== sha) return Promise.reject(new StateRefusal(404, `trial ${r.trialId}'s lease names no checkpoint ${sha}`));
+    let p = this.checkpoints.get(sha);
+    if (!p) {
+      p = this.upstream.checkpoint(r, sha);
+      // A few at a time: a checkpoint is wanted right after its lease, by one worker.
+      if (this.checkpoints.size >= 16) this.checkpoints.delete(this.checkpoints.keys().next().value!);
+      this.checkpoints.set(sha, p);
+      p.catch(() => this.checkpoints.delete(sha));
+    }
+    return p;
   }
 
   blob(sha: string): Promise<Uint8Array> {

@@ -12,6 +12,9 @@ import type { TokenKey } from "../http/token-key.ts";
 import { BlobMismatchError, HttpError } from "../../protocol/client.ts";
 import { rungAnswer } from "../stopping/rung-answer.ts";
 import { clientGone } from "../http/client-gone.ts";
+import { readRawBody } from "../http/boundary.ts";
+import { stateAnswer, deflatedStateCap } from "./state-answer.ts";
+import { DEFAULT_BODY_CAP } from "../../protocol/codec.ts";
 
 export interface RelayRouteOptions {
   /** Checks identities with the controller's public key: this relay can verify, never sign. */
@@ -25,7 +28,11 @@ export interface RelayRouteOptions {
     results(ctx: Koa.Context, id: Identity): Promise<void>;
     metrics(ctx: Koa.Context, id: Identity): Promise<void>;
     rung(ctx: Koa.Context, id: Identity): Promise<void>;
+    checkpoint(ctx: Koa.Context, id: Identity): Promise<void>;
+    restore(ctx: Koa.Context, id: Identity): Promise<void>;
   };
+  /** The controller's --max-state-bytes (from its join answer): a larger state is refused here already. */
+  maxStateBytes?: number;
   /** Blobs this node holds itself (the controller), before asking upstream. */
   localBlob?(sha: string): Promise<Uint8Array | undefined>;
 }
@@ -72,6 +79,25 @@ export function relayRouter(relay: Relay, opts: RelayRouteOptions): Router {
     const q = parseQuery(ctx, "rung");
     const body = await parseBody(ctx, "rung");
     ctx.body = await rungAnswer(ctx, () => relay.rung(id.nodeId, { trialId: q.trial, attempt: q.attempt }, q.step, body, q.wait ?? 0, clientGone(ctx)));
+  });
+
+  router.post(routes.checkpoint.path, async (ctx) => {
+    const id = requireIdentity(ctx, opts.verifier, bulkRoles, { relayId: opts.relayId });
+    if (id.role === "relay") return opts.fromRelay!.checkpoint(ctx, id);
+    const q = parseQuery(ctx, "checkpoint");
+    const body = await readRawBody(ctx, deflatedStateCap(opts.maxStateBytes ?? DEFAULT_BODY_CAP));
+    ctx.body = await stateAnswer(ctx, () => relay.putState(id.nodeId, q, body));
+  });
+
+  router.get(routes.restore.path, async (ctx) => {
+    const id = requireIdentity(ctx, opts.verifier, bulkRoles, { relayId: opts.relayId });
+    if (id.role === "relay") return opts.fromRelay!.restore(ctx, id);
+    const q = parseQuery(ctx, "restore");
+    const sha = ctx.params.sha ?? "";
+    if (!Sha256.safeParse(sha).success) ctx.throw(400, "path parameter 'sha' must be a lowercase hex SHA-256");
+    const bytes = await stateAnswer(ctx, () => relay.checkpoint(id.nodeId, { trialId: q.trial, attempt: q.attempt }, sha));
+    ctx.type = "application/octet-stream";
+    ctx.body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   });
 
   router.get(routes.blob.path, async (ctx) => {

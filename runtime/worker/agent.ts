@@ -5,7 +5,8 @@
 // relay asks back, for idle threads elsewhere. Nothing is written to disk. This file is the
 // shell: what to ask for, when to poll, which trials go to a thread together and what to hand
 // back are decided in agent-state.ts, free of I/O.
-import { ProtocolClient, HttpError } from "../../protocol/client.ts";
+import { ProtocolClient, HttpError, putState, inflateState } from "../../protocol/client.ts";
+import { DEFAULT_BODY_CAP } from "../../protocol/codec.ts";
 import { formatTrialList, trialKey as key } from "../../protocol/routes.ts";
 import type { UnsignedLease, TrialResult, TrialRef, Command, WorkResponse, MetricsBatch } from "../../protocol/messages.ts";
 import { WorkVerifier } from "../../protocol/signed-work.ts";
@@ -18,9 +19,16 @@ import type { ThreadReply } from "./thread.ts";
 import { AgentState, type AgentEvent, type AgentInstruction, type Threads } from "./agent-state.ts";
 import { POLL_TIMEOUT_MS, RUNG_POLL_MS, rungBackoffMs } from "../flow/poll-timing.ts";
 import { blockedBy } from "../../protocol/early-stopping.ts";
+import { termHandOff } from "./term-hand-off.ts";
 
 const METRICS_FLUSH_MS = 500;
+/** On SIGTERM, how long a running trial that does not checkpoint may go on before it is stopped and handed back. */
 const TERM_GRACE_MS = 5000;
+/**
+ * On SIGTERM, how long trials that checkpoint get to store one before they are handed back
+ * (--term-grace): under Slurm's default KillWait (30 s) between SIGTERM and SIGKILL.
+ */
+export const DEFAULT_CHECKPOINT_GRACE_MS = 25_000;
 /** How long a stopping agent keeps sending its last results. */
 const RESULT_DRAIN_MS = 5000;
 /** At least the JSON of a result's fields besides its outcome (ids, status, worker, time; no error text). */
@@ -62,6 +70,15 @@ class Agent {
   private pollAbort: AbortController | undefined;
   /** SIGTERM cut a poll short: its answer, trials and all, was never read. */
   private pollCut = false;
+  /** The checkpoint (stored form, its SHA-256 checked) each resuming trial starts from, by trialKey, until it goes to a thread. */
+  private restores = new Map<string, Uint8Array>();
+  /** The newest state of each trial not yet sent (a newer checkpoint replaces an unsent one), and the upload under way. */
+  private statesQueued = new Map<string, Extract<ThreadReply, { type: "state" }>>();
+  private statesUploading = new Map<string, Promise<void>>();
+  /** Trials that ended on their thread whose result waits for their state's upload: still held. */
+  private finishing = new Map<string, UnsignedLease>();
+  /** When each trial's last checkpoint reached the relay (SIGTERM waits for fresh ones). */
+  private checkpointStoredAt = new Map<string, number>();
 
   constructor(private readonly ctx: NodeContext, module: WebAssembly.Module) {
     this.relay = new ProtocolClient(ctx.join.relayUrl);
@@ -93,7 +110,7 @@ class Agent {
         // Not started: they run elsewhere or later, as any trial handed back.
         for (const l of unstarted) this.queueResult(l, "released", {});
       },
-    });
+    }, { maxStateBytes: ctx.join.maxStateBytes });
   }
 
   /** The pool as the flow's decisions see it. */
@@ -111,7 +128,7 @@ class Agent {
     return instructions.map((i) => {
       switch (i.type) {
         case "run-chunk":
-          this.pool.run(i.leases, this.blobs);
+          this.pool.run(i.leases, this.blobs, this.takeRestores(i.leases));
           return i;
         case "wake":
           this.wakeUp();
@@ -133,7 +150,19 @@ class Agent {
 
   /** Trials this agent holds: running on a thread, or received and waiting for one. */
   private held(): UnsignedLease[] {
-    return [...this.pool.running(), ...this.flow.pending];
+    return [...this.pool.running(), ...this.flow.pending, ...this.finishing.values()];
+  }
+
+  /** The checkpoints these leases resume from, handed to their thread (and no longer kept here). */
+  private takeRestores(leases: readonly UnsignedLease[]): Record<string, Uint8Array> | undefined {
+    let out: Record<string, Uint8Array> | undefined;
+    for (const l of leases) {
+      const bytes = this.restores.get(key(l));
+      if (!bytes) continue;
+      (out ??= {})[key(l)] = bytes;
+      this.restores.delete(key(l));
+    }
+    return out;
   }
 
   async run(): Promise<NodeOutcome> {
@@ -146,7 +175,17 @@ class Agent {
       this.flowEvent({ type: "terminate" });
       // Trials queued on a thread behind its running one come back skipped, and so handed back.
       this.pool.stopQueued();
-      setTimeout(() => this.pool.stop("all"), TERM_GRACE_MS).unref();
+      // Those that checkpoint store one now and are handed back to resume from it; the others
+      // may finish within TERM_GRACE_MS, as before, and are handed back otherwise.
+      const asked = this.pool.askCheckpoints();
+      const askedKeys = new Set(asked.map(key));
+      const others = this.pool.running().filter((l) => !askedKeys.has(key(l)));
+      setTimeout(() => this.pool.stop(others), TERM_GRACE_MS).unref();
+      if (asked.length) {
+        const grace = this.ctx.termGraceMs ?? ((Number(process.env.DISCALC_TERM_GRACE_SECONDS) * 1000) || DEFAULT_CHECKPOINT_GRACE_MS);
+        this.ctx.log(`terminating: asking ${asked.length} running trial(s) for a checkpoint (up to ${Math.round(grace / 1000)} s), then handing them back`);
+        void this.handOffAfterCheckpoints(asked, Date.now(), grace);
+      }
       // A long-poll under way would hold the exit for up to its whole wait.
       if (this.pollAbort) {
         this.pollCut = true;
@@ -230,6 +269,52 @@ class Agent {
     return { next: "update" };
   }
 
+  /** Stops each asked trial once its checkpoint is stored (it is handed back, to resume there), the rest when the grace is over. */
+  private async handOffAfterCheckpoints(asked: UnsignedLease[], askedAt: number, graceMs: number): Promise<void> {
+    const byKey = new Map(asked.map((l) => [key(l), l]));
+    for (;;) {
+      const d = termHandOff(asked.map((l) => ({ key: key(l), running: this.pool.isRunning(l), storedAt: this.checkpointStoredAt.get(key(l)) })), askedAt, Date.now(), graceMs);
+      if (d.stop.length) this.pool.stop(d.stop.map((k) => byKey.get(k)!));
+      if (d.late.length) this.ctx.log(`no checkpoint stored within the grace period for trial(s) ${d.late.join(", ")}: handing them back as they are`);
+      if (!d.waiting.length) return;
+      await sleep(50);
+    }
+  }
+
+  /** Sends a trial's state to the relay; a newer one replaces a state of the trial not yet sent. */
+  private uploadState(reply: Extract<ThreadReply, { type: "state" }>, lease: UnsignedLease): void {
+    const k = key(lease);
+    this.statesQueued.set(k, reply);
+    if (this.statesUploading.has(k)) return;
+    this.statesUploading.set(k, (async () => {
+      try {
+        for (let r = this.statesQueued.get(k); r; r = this.statesQueued.get(k)) {
+          this.statesQueued.delete(k);
+          await this.sendState(r);
+        }
+      } finally {
+        this.statesUploading.delete(k);
+      }
+    })());
+  }
+
+  private async sendState(r: Extract<ThreadReply, { type: "state" }>): Promise<void> {
+    const what = `${r.kind === "final" ? "final state" : `checkpoint at step ${r.step}`} of trial ${r.trialId} (${r.rawBytes} bytes)`;
+    for (let tries = 1; ; tries++) {
+      try {
+        await putState(this.relay, { trial: r.trialId, attempt: r.attempt, step: r.step, sha: r.sha256, kind: r.kind }, r.deflated);
+        if (r.kind === "checkpoint") this.checkpointStoredAt.set(key(r), Date.now());
+        return;
+      } catch (err) {
+        // Refused (not ours any more, past the cap): another try gets the same answer.
+        const refused = err instanceof HttpError && err.status >= 400 && err.status < 500;
+        this.ctx.log(`storing the ${what} failed${refused ? "" : ` (${tries})`}: ${(err as Error).message}`);
+        if (refused || tries >= 3) return;
+        await sleep(500 * tries);
+      }
+    }
+  }
+
   private idleSince: number | undefined;
 
   /** --exit-when-idle: nothing held, nothing to send, nothing upstream, for the whole period. */
@@ -300,6 +385,7 @@ class Agent {
       }
       try {
         await this.ensureBlobs(lease);
+        if (lease.restore) this.restores.set(key(lease), await this.fetchCheckpoint(lease, lease.restore.sha256));
       } catch (err) {
         // A blob that could not be fetched here may be fetched elsewhere or later.
         this.queueResult(lease, "failed", { error: (err as Error).message, failure: "infrastructure" });
@@ -356,15 +442,50 @@ class Agent {
     }
   }
 
+  /** The checkpoint a lease resumes from, through our relay, refused unless its SHA-256 is the signed lease's. */
+  private async fetchCheckpoint(lease: UnsignedLease, sha: string): Promise<Uint8Array> {
+    try {
+      const deflated = await this.relay.call("restore", { pathParams: { sha }, query: { trial: lease.trialId, attempt: lease.attempt }, timeoutMs: 120_000 });
+      return inflateState(deflated, sha, this.ctx.join.maxStateBytes ?? DEFAULT_BODY_CAP, this.relay.base);
+    } catch (err) {
+      throw new Error(`checkpoint ${sha.slice(0, 12)} of trial ${lease.trialId}: ${(err as Error).message}`);
+    }
+  }
+
   private onReply(reply: Exclude<ThreadReply, { type: "returned" | "chunk" }>, lease: UnsignedLease): void {
+    if (reply.type === "state") {
+      this.uploadState(reply, lease);
+      return;
+    }
+    const uploading = this.statesUploading.get(key(lease));
+    if (uploading && reply.type !== "reports" && reply.type !== "rung") {
+      // Its result goes once its state is up (the controller keeps a final state only of a
+      // trial whose result follows); the thread is free now, and the trial still held.
+      this.finishing.set(key(lease), lease);
+      void uploading.finally(() => {
+        this.finishing.delete(key(lease));
+        this.endTrial(reply, lease);
+        this.wakeUp();
+      });
+      this.flowEvent({ type: "trial-ended", running: this.mode === "run", threads: this.threads() });
+      return;
+    }
+    if (reply.type === "reports" || reply.type === "rung") return this.streamReply(reply, lease);
+    this.endTrial(reply, lease);
+    this.flowEvent({ type: "trial-ended", running: this.mode === "run", threads: this.threads() });
+  }
+
+  private streamReply(reply: Extract<ThreadReply, { type: "reports" | "rung" }>, lease: UnsignedLease): void {
     if (reply.type === "reports") {
       for (const { step, values } of reply.items) this.metrics.push({ trialId: reply.trialId, attempt: reply.attempt, step, values });
       return;
     }
-    if (reply.type === "rung") {
-      void this.awaitRung(lease, reply.step, reply.reports);
-      return;
-    }
+    void this.awaitRung(lease, reply.step, reply.reports);
+  }
+
+  /** A trial's end on its thread, as its result. */
+  private endTrial(reply: Extract<ThreadReply, { type: "done" | "failed" | "skipped" }>, lease: UnsignedLease): void {
+    this.checkpointStoredAt.delete(key(lease));
     if (reply.type === "failed") {
       // A diverged trial's finite reports travel with it, unless they could never be uploaded.
       const outcome = reply.outcome && (reply.outcomeBytes ?? 0) <= MAX_RESULT_BYTES ? reply.outcome : undefined;
@@ -381,7 +502,6 @@ class Agent {
       this.queueResult(lease, "done", { outcome: reply.outcome, outcomeBytes: reply.outcomeBytes });
     }
     this.cancelled.delete(key(lease));
-    this.flowEvent({ type: "trial-ended", running: this.mode === "run", threads: this.threads() });
   }
 
   /**
@@ -435,6 +555,7 @@ class Agent {
       error: fields.error ?? null, outcome: fields.outcome ?? null, finishedAt: Date.now(),
     };
     if (fields.failure) result.failure = fields.failure;
+    this.restores.delete(key(lease));
     // The rest of a result is small and bounded, except an error's text (measured when sizing, it is rare).
     this.results.add(result, fields.outcomeBytes === undefined ? undefined : fields.outcomeBytes + RESULT_ENVELOPE_BYTES);
     return result;

@@ -13,7 +13,7 @@ const log = (msg) => console.error(`[discalc ${new Date().toISOString()}] ${msg}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * opts: { controller, token, threads?, role?, host?, relayPort?, advertise?, listen?, exitWhenIdle?, routes? }
+ * opts: { controller, token, threads?, role?, host?, relayPort?, advertise?, listen?, exitWhenIdle?, termGrace?, routes? }
  * Resolves with the exit code when the node is told to stop.
  */
 export async function main(opts) {
@@ -57,6 +57,7 @@ export async function main(opts) {
       join: info, cookie, controller: opts.controller, token: opts.token, threads, host,
       bundleSource: source, relayPort, advertise: opts.advertise, listen: opts.listen, log,
       exitWhenIdleMs: opts.exitWhenIdle === undefined ? undefined : opts.exitWhenIdle * 1000,
+      termGraceMs: opts.termGrace === undefined ? undefined : opts.termGrace * 1000,
     });
     if (outcome.next === "exit") return outcome.code;
     // A relay reloading serves again where its workers know it.

@@ -6,7 +6,7 @@ import type { Worker } from "node:worker_threads";
 import type { UnsignedLease, TrialRef } from "../../protocol/messages.ts";
 import { MAX_CHUNK, nextTrialMs } from "../flow/chunk-size.ts";
 import {
-  RUNG_CONTINUE, RUNG_PRUNE, RUNG_RELEASE, type ThreadData, type ThreadMessage, type ThreadReply, type ThreadRequest,
+  RUNG_CONTINUE, RUNG_PRUNE, RUNG_RELEASE, CHECKPOINT_ASKED, CHECKPOINT_USED, type ThreadData, type ThreadMessage, type ThreadReply, type ThreadRequest,
 } from "./thread.ts";
 import { startModuleWorker } from "./source-worker.ts";
 import { trialKey as ref } from "../../protocol/routes.ts";
@@ -20,6 +20,8 @@ interface Slot {
   /** It crashed: whatever it still posts is ignored (its trials were accounted for). */
   dead: boolean;
   decision: Int32Array;
+  /** ThreadData.checkpointFlags: asked now, and whether the running trial checkpoints. */
+  checkpoints: Int32Array;
   /** The chunk the thread holds, in the order it runs them. */
   chunk: UnsignedLease[];
   /** How many of the chunk have ended: chunk[ended] runs now. */
@@ -68,7 +70,7 @@ export class ThreadPool {
 
   constructor(
     size: number, module: WebAssembly.Module, code: ThreadCode, private readonly events: PoolEvents,
-    private readonly options: Pick<ThreadData, "reportEveryMs" | "chunkReturnMs"> = {},
+    private readonly options: Pick<ThreadData, "reportEveryMs" | "chunkReturnMs" | "maxStateBytes" | "checkpointIntervalMs"> = {},
   ) {
     const url = code === "source" ? sourceThread() : `data:text/javascript;base64,${Buffer.from(code.bundleSource).toString("base64")}`;
     for (let i = 0; i < size; i++) this.slots.push(this.spawn(module, url));
@@ -78,11 +80,12 @@ export class ThreadPool {
     const stopFlags = new SharedArrayBuffer(4 * MAX_CHUNK);
     const positionFlag = new SharedArrayBuffer(4);
     const decisionFlag = new SharedArrayBuffer(4);
-    const workerData: ThreadData = { module, stopFlags, positionFlag, decisionFlag, ...this.options };
+    const checkpointFlags = new SharedArrayBuffer(8);
+    const workerData: ThreadData = { module, stopFlags, positionFlag, decisionFlag, checkpointFlags, ...this.options };
     const worker = startModuleWorker(url, "runThread", { workerData });
     const slot: Slot = {
       worker, stops: new Int32Array(stopFlags), position: new Int32Array(positionFlag), dead: false,
-      decision: new Int32Array(decisionFlag), chunk: [], ended: 0, blobs: new Set(),
+      decision: new Int32Array(decisionFlag), checkpoints: new Int32Array(checkpointFlags), chunk: [], ended: 0, blobs: new Set(),
     };
     worker.on("message", (replies: ThreadMessage) => {
       // Messages posted just before a crash may arrive after its error event.
@@ -142,7 +145,7 @@ export class ThreadPool {
   }
 
   /** Runs a chunk of leases (at most MAX_CHUNK) on an idle thread; `blobs` holds every blob they name, by SHA-256. */
-  run(leases: UnsignedLease | UnsignedLease[], blobs: ReadonlyMap<string, Uint8Array>): void {
+  run(leases: UnsignedLease | UnsignedLease[], blobs: ReadonlyMap<string, Uint8Array>, restores?: Record<string, Uint8Array>): void {
     const chunk = Array.isArray(leases) ? leases : [leases];
     if (!chunk.length || chunk.length > MAX_CHUNK) throw new Error(`a chunk holds 1 to ${MAX_CHUNK} trials, not ${chunk.length}`);
     if (chunk.some((l) => l.sweepId !== chunk[0]!.sweepId)) throw new Error("a chunk holds one sweep's trials");
@@ -161,7 +164,7 @@ export class ThreadPool {
     Atomics.store(slot.position, 0, 0);
     slot.chunk = chunk;
     slot.ended = 0;
-    slot.worker.postMessage({ type: "run", leases: chunk } satisfies ThreadRequest);
+    slot.worker.postMessage({ type: "run", leases: chunk, ...(restores && { restores }) } satisfies ThreadRequest);
   }
 
   /** Asks the threads holding these trials to stop them after their current step (a trial waiting at a rung at once), or not to start them. */
@@ -174,6 +177,22 @@ export class ThreadPool {
         if (i === s.ended) Atomics.notify(s.decision, 0);
       }
     }
+  }
+
+  /**
+   * Asks every running trial for a checkpoint now (ctx.checkpointDue turns true); returns those
+   * that checkpoint (they asked checkpointDue or checkpointed in this attempt): the others
+   * would never answer.
+   */
+  askCheckpoints(): UnsignedLease[] {
+    const asked: UnsignedLease[] = [];
+    for (const s of this.slots) {
+      const running = s.chunk[s.ended];
+      if (!running) continue;
+      Atomics.store(s.checkpoints, CHECKPOINT_ASKED, 1);
+      if (Atomics.load(s.checkpoints, CHECKPOINT_USED) !== 0) asked.push(running);
+    }
+    return asked;
   }
 
   /** Asks every thread not to start the rest of its chunk (they come back skipped): an agent that stops hands them back at once. */

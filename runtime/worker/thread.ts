@@ -15,6 +15,12 @@ import { isDecisionStep } from "../stopping/registry.ts";
 import { maxReportsOf } from "../experiments/report-bounds.ts";
 import { outcomeBytes } from "../../protocol/batch-bytes.ts";
 import { CHUNK_RETURN_MS, chunkRunsLong } from "../flow/chunk-size.ts";
+import { createHash } from "node:crypto";
+import { deflateState } from "../../protocol/client.ts";
+import { decodeCheckpoint } from "../experiments/checkpoint-envelope.ts";
+import type { StateKind } from "../../protocol/messages.ts";
+import { trialKey } from "../../protocol/routes.ts";
+import { mayBeKept, objectiveOf } from "../experiments/objective-of.ts";
 
 export interface ThreadData {
   module: WebAssembly.Module;
@@ -27,6 +33,16 @@ export interface ThreadData {
   positionFlag: SharedArrayBuffer;
   /** Int32Array(1): the agent's answer to a trial waiting at a rung (RUNG_* below). */
   decisionFlag: SharedArrayBuffer;
+  /**
+   * Int32Array(2): [CHECKPOINT_ASKED] non-zero asks the running trial for a checkpoint now (the
+   * agent is stopping); [CHECKPOINT_USED] the thread sets it once its running trial asks
+   * `checkpointDue` or checkpoints (the agent then waits for its checkpoint before handing it back).
+   */
+  checkpointFlags: SharedArrayBuffer;
+  /** The controller's --max-state-bytes, from the join. */
+  maxStateBytes?: number;
+  /** Without `checkpoint.every`, compute time between checkpoints (DEFAULT_CHECKPOINT_MS unless a test says). */
+  checkpointIntervalMs?: number;
   /** How often a running trial's reports are posted (REPORT_POST_MS unless a test says). */
   reportEveryMs?: number;
   /** After how long a chunk gives back what it has not started (CHUNK_RETURN_MS unless a test says). */
@@ -40,6 +56,9 @@ export interface ThreadData {
  */
 export const REPORT_POST_MS = 100;
 
+/** Positions in ThreadData.checkpointFlags. */
+export const CHECKPOINT_ASKED = 0, CHECKPOINT_USED = 1;
+
 /** The values of the decision flag: unanswered, then the answer. */
 export const RUNG_WAITING = 0, RUNG_CONTINUE = 1, RUNG_PRUNE = 2, RUNG_RELEASE = 3;
 
@@ -51,7 +70,8 @@ export const RUNG_WAITING = 0, RUNG_CONTINUE = 1, RUNG_PRUNE = 2, RUNG_RELEASE =
  */
 export type ThreadRequest =
   | { type: "blob"; sha: string; bytes: Uint8Array }
-  | { type: "run"; leases: UnsignedLease[] };
+  /** `restores`: the checkpoint each resuming trial of the chunk starts from (by trialKey), its SHA-256 checked. */
+  | { type: "run"; leases: UnsignedLease[]; restores?: Record<string, Uint8Array> };
 
 /** Ended trials of a chunk wait at most this long in the thread before they are posted. */
 const RESULT_POST_MS = 2;
@@ -59,6 +79,11 @@ const RESULT_POST_MS = 2;
 export type ThreadReply =
   /** Reports of the running trial since the last such message, for live curves (REPORT_POST_MS). */
   | { type: "reports"; trialId: number; attempt: number; items: Array<{ step: number; values: Record<string, number> }> }
+  /**
+   * A state to store (a checkpoint, or the final state before the trial's done): deflated, with
+   * the SHA-256 of its raw bytes, made here rather than on the agent's one thread.
+   */
+  | { type: "state"; trialId: number; attempt: number; kind: StateKind; step: number; sha256: string; deflated: Uint8Array; rawBytes: number }
   /** Waiting at a rung: the reports since the last decision, ending with this step's. */
   | { type: "rung"; trialId: number; attempt: number; step: number; reports: Array<Record<string, number>> }
   /** `outcomeBytes`: the outcome's size as JSON (at most; exact past 1 MiB), found here rather than on the agent's one thread. */
@@ -83,7 +108,11 @@ export type ThreadReply =
 export type ThreadMessage = ThreadReply[];
 
 export function runThread(): void {
-  const { module, stopFlags, positionFlag, decisionFlag, reportEveryMs = REPORT_POST_MS, chunkReturnMs = CHUNK_RETURN_MS } = workerData as ThreadData;
+  const {
+    module, stopFlags, positionFlag, decisionFlag, checkpointFlags, maxStateBytes, checkpointIntervalMs,
+    reportEveryMs = REPORT_POST_MS, chunkReturnMs = CHUNK_RETURN_MS,
+  } = workerData as ThreadData;
+  const checkpoints = new Int32Array(checkpointFlags);
   const stops = new Int32Array(stopFlags);
   const position = new Int32Array(positionFlag);
   const decision = new Int32Array(decisionFlag);
@@ -100,17 +129,22 @@ export function runThread(): void {
   /** Reports and rungs go at once (with any ends before them, in order); ends may wait for company. */
   const post = (m: ThreadReply) => {
     outbox.push(m);
-    if (m.type === "reports" || m.type === "rung") flush();
+    if (m.type === "reports" || m.type === "rung" || m.type === "state") flush();
   };
   parentPort!.on("message", (m: ThreadRequest) => {
     if (m.type === "blob") {
       blobs.set(m.sha, m.bytes);
       return;
     }
-    void runChunk(m.leases);
+    void runChunk(m.leases, m.restores ?? {});
   });
 
-  async function runChunk(leases: UnsignedLease[]): Promise<void> {
+  const postState = (lease: UnsignedLease, kind: StateKind, step: number, raw: Uint8Array) => {
+    const sha256 = createHash("sha256").update(raw).digest("hex");
+    post({ type: "state", trialId: lease.trialId, attempt: lease.attempt, kind, step, sha256, deflated: deflateState(raw), rawBytes: raw.byteLength });
+  };
+
+  async function runChunk(leases: UnsignedLease[], restores: Record<string, Uint8Array>): Promise<void> {
     const started = performance.now();
     /** The chunk's time per trial over the first `ran` trials. */
     const timing = (ran: number): ThreadReply => ({ type: "chunk", sweepId: leases[0]!.sweepId, trialMs: (performance.now() - started) / ran });
@@ -125,7 +159,7 @@ export function runThread(): void {
       // What the agent blames if this thread dies now: this trial, not one whose end waits in the outbox.
       Atomics.store(position, 0, i);
       if (Atomics.load(stops, i) !== 0) post({ type: "skipped", trialId: lease.trialId, attempt: lease.attempt });
-      else await run(lease, i);
+      else await run(lease, i, restores[trialKey(lease)]);
       if (i === leases.length - 1) {
         post(timing(leases.length));
         flush();
@@ -133,7 +167,7 @@ export function runThread(): void {
     }
   }
 
-  async function run(lease: UnsignedLease, index: number): Promise<void> {
+  async function run(lease: UnsignedLease, index: number, restoreBytes: Uint8Array | undefined): Promise<void> {
     const { trialId, attempt } = lease;
     const stopped = () => Atomics.load(stops, index) !== 0;
     let unposted: Array<{ step: number; values: Record<string, number> }> = [];
@@ -163,9 +197,15 @@ export function runThread(): void {
         if (!bytes) throw new Error(`dataset ${key} (${sha}) was not sent to the thread`);
         datasets.set(key, bytes);
       }
+      // Checked against the signed lease's SHA-256 by the agent: a checkpoint this code wrote.
+      const restore = restoreBytes && decodeCheckpoint(restoreBytes);
+      Atomics.store(checkpoints, CHECKPOINT_USED, 0);
       const rule = lease.earlyStopping;
       const lastStep = maxReportsOf(lease.experiment, lease.config);
-      let sinceDecision: Array<Record<string, number>> = [];
+      // A resumed attempt's stream starts with the reports its checkpoint carries (live curves, and
+      // the stopping rule's view of this attempt: its first rung request carries them too).
+      let sinceDecision: Array<Record<string, number>> = rule && restore ? restore.reports.slice() : [];
+      if (restore) unposted.push(...restore.reports.map((values, i) => ({ step: i + 1, values })));
       const outcome = await runTrial(
         { trialId, params: lease.params, seed: lease.seed, config: lease.config, handedOver: true },
         {
@@ -176,6 +216,18 @@ export function runThread(): void {
             if (rule) sinceDecision.push(values);
           },
           shouldStop: stopped,
+          restore, checkpointEvery: lease.checkpointEvery, maxStateBytes, checkpointIntervalMs, keepState: lease.keepState === true || lease.keepIfBetter !== undefined,
+          checkpointAsked: () => {
+            Atomics.store(checkpoints, CHECKPOINT_USED, 1);
+            return Atomics.load(checkpoints, CHECKPOINT_ASKED) !== 0;
+          },
+          onCheckpoint: (bytes, step) => {
+            Atomics.store(checkpoints, CHECKPOINT_USED, 1);
+            // Asked once: the agent waits for this one, then hands the trial back.
+            Atomics.store(checkpoints, CHECKPOINT_ASKED, 0);
+            postReports();
+            postState(lease, "checkpoint", step, bytes);
+          },
           decide: rule && ((step) => {
             if (!isDecisionStep(rule, step, lastStep)) return "continue";
             Atomics.store(decision, 0, RUNG_WAITING);
@@ -188,7 +240,10 @@ export function runThread(): void {
           }),
         },
       );
-      const { earlyStop, ...data } = outcome;
+      const { earlyStop, state, ...data } = outcome;
+      // The final state goes up before the result (the lease asked for it: the sweep keeps the best).
+      const wanted = lease.keepState === true || (lease.keepIfBetter !== undefined && mayBeKept(lease.keepIfBetter, trialId, objectiveOf(lease.keepIfBetter.metric, data.metrics, data.reports)));
+      if (state && wanted && !stopped() && !earlyStop) postState(lease, "final", data.reports.length, state);
       // A stopped trial's result has no outcome: what it reported goes to the metrics stream.
       const wasStopped = stopped();
       if (wasStopped) postReports();

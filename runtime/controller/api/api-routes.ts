@@ -93,13 +93,30 @@ export function apiRouter(s: Pick<ControllerState, "settings" | "store" | "ident
     ctx.body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   });
 
+  /** The trial a /api/trials/:id route names: 400 for a malformed id, 404 for none. */
+  const trialOf = async (ctx: Koa.Context) => {
+    const id = Number(ctx.params.id);
+    if (!Number.isSafeInteger(id) || id < 1) ctx.throw(400, "path parameter 'id' must be a positive integer");
+    return (await s.store.trial(id)) ?? ctx.throw(404, `no trial ${id}`);
+  };
+
   router.get(api.trial.path, async (ctx) => {
     read(ctx);
     parseQueryWith(ctx, api.trial.query);
-    const id = Number(ctx.params.id);
-    if (!Number.isSafeInteger(id) || id < 1) ctx.throw(400, "path parameter 'id' must be a positive integer");
-    const t = (await s.store.trial(id)) ?? ctx.throw(404, `no trial ${id}`);
-    ctx.body = await trialView(s.store, t, { metrics: true, config: true });
+    ctx.body = await trialView(s.store, await trialOf(ctx), { metrics: true, config: true });
+  });
+
+  router.get(api.trialState.path, async (ctx) => {
+    read(ctx);
+    parseQueryWith(ctx, api.trialState.query);
+    const t = await trialOf(ctx);
+    const id = t.id;
+    const kept = (await s.store.trialState(t.id, "final"))
+      ?? ctx.throw(404, `trial ${id} has no kept state (${t.state === "done" ? "the sweep's keep did not keep it, or its experiment returned none" : `it is ${t.state}`})`);
+    ctx.set("X-Discalc-State-Sha256", kept.sha256);
+    ctx.set("X-Discalc-State-Step", String(kept.step));
+    ctx.type = "application/octet-stream";
+    ctx.body = Buffer.from(kept.bytes.buffer, kept.bytes.byteOffset, kept.bytes.byteLength);
   });
 
   router.get(api.nodes.path, async (ctx) => {

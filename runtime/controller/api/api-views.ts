@@ -26,6 +26,8 @@ export async function trialView(store: Store, t: TrialRow, opts: { metrics?: boo
   const attempts = await store.attemptsOf(t.id);
   const lastAttempt = attempts.at(-1);
   const l = await store.lineageOfTrial(t.id);
+  // Two reads more: only where the config is shown (one trial, export), not in lists.
+  const states = opts.config && { stateSha256: (await store.trialStateRef(t.id, "final"))?.sha256 ?? null, checkpointStep: (await store.trialStateRef(t.id, "checkpoint"))?.step ?? null };
   return {
     id: t.id, sweepId: t.sweep_id, index: t.idx, point: t.point, repeat: t.repeat,
     params: JSON.parse(t.params) as Record<string, unknown>, seed: t.seed, state: t.state, attempts: t.attempts,
@@ -44,6 +46,7 @@ export async function trialView(store: Store, t: TrialRow, opts: { metrics?: boo
     attemptLog: attempts.map((a) => ({
       attempt: a.attempt, relayId: a.relay_id, workerId: a.worker_id, leasedAt: a.leased_at, endedAt: a.ended_at, outcome: a.outcome, error: a.error,
     })),
+    ...states,
   };
 }
 

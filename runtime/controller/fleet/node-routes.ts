@@ -14,6 +14,9 @@ import { decideRole, fanoutOf } from "./roles.ts";
 import { grantThreads } from "./join-threads.ts";
 import { rungAnswer } from "../../stopping/rung-answer.ts";
 import { clientGone } from "../../http/client-gone.ts";
+import { readRawBody } from "../../http/boundary.ts";
+import { stateAnswer, deflatedStateCap } from "../../relay/state-answer.ts";
+import { Sha256 } from "../../../protocol/messages.ts";
 
 const BOOTSTRAP = readFileSync(new URL("../../worker/bootstrap.mjs", import.meta.url), "utf8").replace(
   "/*DISCALC_ROUTES*/ null",
@@ -25,7 +28,7 @@ export const BOOTSTRAP_SHA256 = createHash("sha256").update(BOOTSTRAP).digest("h
 /** The URL a caller reached us by (what a node should use to come back). */
 export const publicUrl = (ctx: Koa.Context) => `${ctx.protocol}://${ctx.host}`;
 
-export function nodeRouter(s: Pick<ControllerState, "settings" | "store" | "identities" | "joins" | "work" | "heartbeats" | "health">): Router {
+export function nodeRouter(s: Pick<ControllerState, "settings" | "store" | "identities" | "joins" | "work" | "heartbeats" | "health" | "states">): Router {
   const router = new Router();
 
   router.get(routes.bootstrap.path, (ctx) => {
@@ -78,6 +81,7 @@ export function nodeRouter(s: Pick<ControllerState, "settings" | "store" | "iden
       nodeId, role: decision.role, controllerUrl: publicUrl(ctx), relayUrl: relayNode?.url ?? publicUrl(ctx),
       bundleSha, leaseMs: s.settings.defaultLeaseMs, heartbeatMs: s.settings.heartbeatMs,
       commandSeq: await s.store.lastCommandSeq(), identityExpiresAt: identity.expiresAt, threads, controllerKey: s.identities.signer.publicKeyPem,
+      maxStateBytes: s.states.maxStateBytes,
       ...(decision.role === "relay" ? { identity: s.identities.identityCheck() } : {}),
     };
     const capped = threads < q.threads ? ` of ${q.threads} asked (--max-threads ${s.settings.maxThreads}${known && known.threads < q.threads ? `, or ${known.threads} at its first join` : ""})` : "";
@@ -113,7 +117,7 @@ export function nodeRouter(s: Pick<ControllerState, "settings" | "store" | "iden
 }
 
 /** Relays' result and metric batches: the controller's side of POST /v1/results and /v1/metrics. */
-export function fromRelayHandlers(s: Pick<ControllerState, "health" | "scheduler" | "rungs" | "meters">) {
+export function fromRelayHandlers(s: Pick<ControllerState, "health" | "scheduler" | "rungs" | "meters" | "states">) {
   return {
     async results(ctx: Koa.Context, id: Identity) {
       const batch = await parseBody(ctx, "results");
@@ -132,6 +136,20 @@ export function fromRelayHandlers(s: Pick<ControllerState, "health" | "scheduler
       const body = await parseBody(ctx, "rung");
       s.health.assertWritable(ctx);
       ctx.body = await rungAnswer(ctx, () => s.rungs.decide(id.nodeId, { trialId: q.trial, attempt: q.attempt }, q.step, body.reports, q.wait ?? 0, clientGone(ctx), body.unstarted));
+    },
+    async checkpoint(ctx: Koa.Context, id: Identity) {
+      const q = parseQuery(ctx, "checkpoint");
+      const body = await readRawBody(ctx, deflatedStateCap(s.states.maxStateBytes));
+      s.health.assertWritable(ctx);
+      ctx.body = await stateAnswer(ctx, () => s.states.put(id.nodeId, q, body));
+    },
+    async restore(ctx: Koa.Context, id: Identity) {
+      const q = parseQuery(ctx, "restore");
+      const sha = ctx.params.sha ?? "";
+      if (!Sha256.safeParse(sha).success) ctx.throw(400, "path parameter 'sha' must be a lowercase hex SHA-256");
+      const bytes = await stateAnswer(ctx, () => s.states.checkpoint(id.nodeId, { trialId: q.trial, attempt: q.attempt }, sha));
+      ctx.type = "application/octet-stream";
+      ctx.body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     },
   };
 }

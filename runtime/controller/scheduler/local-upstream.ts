@@ -3,7 +3,7 @@ import type { Upstream } from "../../relay/upstream.ts";
 import type { ControllerState } from "../state.ts";
 import { HttpError } from "../../../protocol/client.ts";
 
-export function localUpstream(s: Pick<ControllerState, "settings" | "health" | "work" | "heartbeats" | "scheduler" | "rungs" | "blobs" | "meters">): Upstream {
+export function localUpstream(s: Pick<ControllerState, "settings" | "health" | "work" | "heartbeats" | "scheduler" | "rungs" | "blobs" | "meters" | "states">): Upstream {
   const id = s.settings.controllerId;
   return {
     leases: async (n) => {
@@ -20,6 +20,8 @@ export function localUpstream(s: Pick<ControllerState, "settings" | "health" | "
     },
     metrics: async (batch) => void (await s.scheduler.recordMetrics(id, batch)),
     rung: (ref, step, body, wait, gone) => s.rungs.decide(id, ref, step, body.reports, wait, gone, body.unstarted),
+    putState: (q, deflated) => s.states.put(id, q, deflated),
+    checkpoint: (ref, sha) => s.states.checkpoint(id, ref, sha),
     blob: async (sha) => {
       const bytes = await s.blobs.get(sha);
       if (!bytes) throw new HttpError(404, `no blob ${sha}`, "local");

@@ -15,6 +15,8 @@ import { RungRefusal } from "../../stopping/rung-answer.ts";
 import { proposalsLeft, proposeNextBatch, type SweepProposer } from "../sweeps/propose-trials.ts";
 import { extendSweep, ExtendError } from "../sweeps/extend-sweep.ts";
 import { effectiveConfig, extensionOf, type SweepExtension } from "../sweeps/sweep-extension.ts";
+import { finalStatesToDrop, type KeepPolicy } from "./kept-states.ts";
+import { objectiveOf } from "../../experiments/objective-of.ts";
 
 export interface SchedulerOptions {
   /** SHA-256 of each blob dataset by name (mnist). */
@@ -30,6 +32,8 @@ export interface SweepInfo {
   metric: MetricSpec;
   earlyStopping: EarlyStopping | null;
   leaseMs: number;
+  checkpointEvery: number | null;
+  keep: KeepPolicy;
 }
 
 /** A result batch's trials as read at its start, kept current while its results are decided; its writes, made at the end. */
@@ -125,16 +129,28 @@ export class Scheduler {
         else bySweep.set(t.sweep_id, [t.id]);
       }
       const attempts = new Map<number, number>();
-      const sweeps = new Map<number, { info: SweepInfo; deadline: number }>();
+      // A trial with a stored checkpoint resumes from it: its lease names it (signed).
+      const restore = await this.store.checkpointRefs(queued.map((t) => t.id));
+      const sweeps = new Map<number, { info: SweepInfo; deadline: number; keepThan: { objective: number; trialId: number } | undefined }>();
       for (const [sweepId, ids] of bySweep) {
         const info = await this.sweepInfo(sweepId);
         const deadline = now + info.leaseMs;
-        sweeps.set(sweepId, { info, deadline });
+        // Once `keep` holds its K, only a final state at least as good as the K-th may enter: the
+        // worker uploads no other (a sweep of tiny trials sent one per trial, most dropped at once).
+        const keepThan = "top" in info.keep && info.keep.top > 0 ? await this.store.kthObjective(sweepId, info.keep.top, info.metric.goal) : undefined;
+        sweeps.set(sweepId, { info, deadline, keepThan });
         for (const [id, a] of await this.store.leaseMany(ids, relayId, deadline, now)) attempts.set(id, a);
       }
       return queued.map((t) => {
-        const { info, deadline } = sweeps.get(t.sweep_id)!;
-        return this.toLease(t, attempts.get(t.id)!, info, deadline);
+        const { info, deadline, keepThan } = sweeps.get(t.sweep_id)!;
+        const lease = this.toLease(t, attempts.get(t.id)!, info, deadline);
+        if (lease.keepState && keepThan !== undefined && !("all" in info.keep)) {
+          delete lease.keepState;
+          lease.keepIfBetter = { metric: info.metric.name, goal: info.metric.goal, than: keepThan.objective, thanTrial: keepThan.trialId };
+        }
+        const from = restore.get(t.id);
+        if (from) lease.restore = from;
+        return lease;
       });
     });
   }
@@ -152,6 +168,8 @@ export class Scheduler {
       params: JSON.parse(t.params) as Record<string, unknown>, seed: t.seed, datasets, deadline,
     };
     if (info.earlyStopping) lease.earlyStopping = info.earlyStopping;
+    if (info.checkpointEvery !== null) lease.checkpointEvery = info.checkpointEvery;
+    if (!("top" in info.keep && info.keep.top === 0)) lease.keepState = true;
     return lease;
   }
 
@@ -183,8 +201,10 @@ export class Scheduler {
   private async requeueOrFail(t: TrialRow, error: string | null, now: number): Promise<void> {
     const sweep = (await this.store.sweep(t.sweep_id))!;
     const failures = (await this.store.attemptsOf(t.id)).filter((a) => a.outcome === "failed" || a.outcome === "expired").length;
-    if (failures >= sweep.max_attempts) await this.store.setTrialState(t.id, "failed", { error, finishedAt: now });
-    else await this.store.setTrialState(t.id, "queued", { error });
+    if (failures >= sweep.max_attempts) {
+      await this.store.setTrialState(t.id, "failed", { error, finishedAt: now });
+      await this.store.dropCheckpoints([t.id]);
+    } else await this.store.setTrialState(t.id, "queued", { error });
   }
 
   /**
@@ -240,6 +260,9 @@ export class Scheduler {
       };
       for (const r of batch.results) statuses.push(await this.recordResult(relayId, r, now, touched, view));
       await this.flushBatchView(view, now);
+      // Trials that ended here (a retried one keeps its checkpoint: it resumes from it).
+      const ended = batch.results.filter((r, i) => statuses[i] === "stored" && !["queued", "leased"].includes(view.trials.get(r.trialId)?.state ?? "queued"));
+      await this.settleStates(ended.map((r) => r.trialId), touched);
       await this.proveWorkers(relayId, batch.results.filter((r, i) => statuses[i] === "stored" && r.status === "done"), now);
       await this.finishSweeps(touched);
       this.sweepsChanged(touched);
@@ -320,6 +343,24 @@ export class Scheduler {
     else if (r.status === "released") await this.store.setTrialState(trial.id, "queued");
     view.trials.set(r.trialId, (await this.store.trial(r.trialId))!);
     return "stored";
+  }
+
+  /**
+   * After trials ended: their checkpoints go (a trial that ended never resumes), and each sweep
+   * keeps the final states `keep` says (the K best done trials by the objective). A final state
+   * of a trial not done (it failed or was cancelled after uploading it) goes too; one of a
+   * trial still running waits for its result.
+   */
+  private async settleStates(ended: readonly number[], sweepIds: ReadonlySet<number>): Promise<void> {
+    if (ended.length) await this.store.dropCheckpoints(ended);
+    for (const sweepId of sweepIds) {
+      const entries = await this.store.finalStatesOfSweep(sweepId);
+      if (!entries.length) continue;
+      const info = await this.sweepInfo(sweepId);
+      const done = entries.filter((e) => e.state === "done");
+      const drop = [...entries.filter((e) => e.state !== "done" && e.state !== "leased" && e.state !== "queued").map((e) => e.trialId), ...finalStatesToDrop(done, info.keep, info.metric.goal)];
+      for (const id of drop) await this.store.dropTrialState(id, "final");
+    }
   }
 
   /**
@@ -506,6 +547,7 @@ export class Scheduler {
         case "cancel": {
           const ids = await this.store.cancelQueuedOrLeased(sweepId, trialId, now);
           const sweeps = new Set<number>();
+          await this.store.dropCheckpoints(ids);
           for (const id of ids) {
             const t = (await this.store.trial(id))!;
             sweeps.add(t.sweep_id);
@@ -542,9 +584,4 @@ export function toCommand(c: CommandRow): Command {
   return { seq: c.seq, kind: c.kind as Command["kind"], sweepId: c.sweep_id, trialId: c.trial_id, bundleSha: c.bundle_sha, at: c.at };
 }
 
-/** A trial's value of the sweep's metric: its final metrics first, else its last report that has it. */
-export function objectiveOf(name: string, metrics: Record<string, number>, reports: Array<Record<string, number>>): number | null {
-  if (Object.hasOwn(metrics, name)) return metrics[name]!;
-  for (let i = reports.length - 1; i >= 0; i--) if (Object.hasOwn(reports[i]!, name)) return reports[i]![name]!;
-  return null;
-}
+export { objectiveOf };

@@ -1,12 +1,12 @@
 // Schema versions of the controller's SQLite store. Version 1 (the first release) kept the
 // MLP's metrics in fixed columns; version 2 keeps any names; version 3 records how a sweep was
 // extended after it started; version 4 when a worker first returned a result (nodes.proven_at,
-// what the relay policy counts). A data directory of any of them is opened.
+// what the relay policy counts); version 5 trials' stored states (trial_states). A data directory of any of them is opened.
 import type Database from "better-sqlite3";
 import { readFileSync } from "node:fs";
 import type { PostgresDriver } from "./postgres-driver.ts";
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 const hasColumn = (db: Database.Database, table: string, column: string) =>
   (db.prepare(`SELECT 1 FROM pragma_table_info(?) WHERE name = ?`).get(table, column) ?? null) !== null;

@@ -119,3 +119,17 @@ CREATE TABLE IF NOT EXISTS blobs (
   created_at BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS blob_data (sha TEXT PRIMARY KEY, data BYTEA NOT NULL);
+
+-- Version 5: a trial's stored states (its latest checkpoint; its final state while `keep` keeps it).
+CREATE TABLE IF NOT EXISTS trial_states (
+  trial_id BIGINT NOT NULL REFERENCES trials(id),
+  kind TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  step BIGINT NOT NULL,
+  sha256 TEXT NOT NULL,
+  raw_bytes BIGINT NOT NULL,
+  stored_bytes BIGINT NOT NULL,
+  data BYTEA NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (trial_id, kind)
+);

@@ -118,3 +118,19 @@ CREATE TABLE IF NOT EXISTS blobs (
   label TEXT,
   created_at INTEGER NOT NULL
 );
+
+-- A trial's stored states (version 5): its latest checkpoint, and its final state while `keep`
+-- keeps it. One row per (trial, kind): a newer checkpoint replaces the older. `data` is the
+-- state deflated; sha256 is of the raw bytes.
+CREATE TABLE IF NOT EXISTS trial_states (
+  trial_id INTEGER NOT NULL REFERENCES trials(id),
+  kind TEXT NOT NULL,                          -- checkpoint | final
+  attempt INTEGER NOT NULL,
+  step INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  raw_bytes INTEGER NOT NULL,
+  stored_bytes INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (trial_id, kind)
+);

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
+import { deflate, inflate } from "pako";
 import type { SqlDriver } from "./sql-driver.ts";
 import { SqliteDriver } from "./sqlite-driver.ts";
 import type { PostgresDriver } from "./postgres-driver.ts";
@@ -57,6 +58,13 @@ export interface NodeRow {
 export interface CommandRow {
   seq: number; kind: string; sweep_id: number | null; trial_id: number | null; bundle_sha: string | null; at: number;
 }
+/** A trial's stored state: a checkpoint (its latest) or its final state (kept by `keep`). `bytes` are raw (un-deflated). */
+export interface TrialStateRow {
+  trialId: number; attempt: number; kind: "checkpoint" | "final"; step: number; sha256: string; bytes: Uint8Array; createdAt: number;
+}
+/** What `keep` ranks: a sweep's trials holding a final state, with their state and objective. */
+export interface FinalStateEntry { trialId: number; state: TrialState; objective: number | null }
+
 export interface BlobRow { sha: string; kind: string; name: string; bytes: number; label: string | null; created_at: number }
 
 const SQLITE_SCHEMA = readFileSync(new URL("./schema.sql", import.meta.url), "utf8");
@@ -397,6 +405,14 @@ export class Store {
       [sweepId],
     );
   }
+  /** The k-th best of a sweep's done trials by objective (1-based; ties: the earlier trial first), or undefined while fewer than k have one. */
+  kthObjective(sweepId: number, k: number, goal: "maximize" | "minimize"): Promise<{ objective: number; trialId: number } | undefined> {
+    return this.get(
+      `SELECT r.objective, t.id AS "trialId" FROM trials t JOIN results r ON r.trial_id = t.id WHERE t.sweep_id = ? AND t.state = 'done' AND r.objective IS NOT NULL
+       ORDER BY r.objective ${goal === "maximize" ? "DESC" : "ASC"}, t.id LIMIT 1 OFFSET ?`,
+      [sweepId, k - 1],
+    );
+  }
   /** Done trials of a sweep with their params and objective, for parameter importance. */
   scoredTrials(sweepId: number): Promise<Array<{ params: string; objective: number }>> {
     return this.d.all(
@@ -534,6 +550,68 @@ export class Store {
   }
   commandsAfter(seq: number): Promise<CommandRow[]> {
     return this.d.all("SELECT * FROM commands WHERE seq > ? ORDER BY seq", [seq]);
+  }
+
+  // trial states: stored deflated (level 1); read back raw
+  /**
+   * Stores a trial's state, replacing its earlier one of the kind (a trial keeps its latest
+   * checkpoint only). `deflated`: the same bytes deflated, when the caller has them (a
+   * checkpoint arrives so), to spare deflating them again.
+   */
+  async putTrialState(s: TrialStateRow & { deflated?: Uint8Array }): Promise<void> {
+    const data = s.deflated ?? deflate(s.bytes, { level: 1 });
+    await this.d.run(
+      `INSERT INTO trial_states (trial_id, kind, attempt, step, sha256, raw_bytes, stored_bytes, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (trial_id, kind) DO UPDATE SET attempt = excluded.attempt, step = excluded.step, sha256 = excluded.sha256,
+         raw_bytes = excluded.raw_bytes, stored_bytes = excluded.stored_bytes, data = excluded.data, created_at = excluded.created_at`,
+      [s.trialId, s.kind, s.attempt, s.step, s.sha256, s.bytes.byteLength, data.byteLength, Buffer.from(data.buffer, data.byteOffset, data.byteLength), s.createdAt],
+    );
+  }
+  /** A trial's stored state of a kind, its bytes raw; undefined when none is stored. */
+  async trialState(trialId: number, kind: TrialStateRow["kind"]): Promise<TrialStateRow | undefined> {
+    const r = await this.get<{ attempt: number; step: number; sha256: string; data: Uint8Array; created_at: number }>(
+      "SELECT attempt, step, sha256, data, created_at FROM trial_states WHERE trial_id = ? AND kind = ?", [trialId, kind],
+    );
+    return r && { trialId, attempt: r.attempt, kind, step: r.step, sha256: r.sha256, bytes: inflate(r.data), createdAt: r.created_at };
+  }
+  /** A trial's stored state's reference (no bytes): what a lease and the API name. */
+  trialStateRef(trialId: number, kind: TrialStateRow["kind"]): Promise<{ attempt: number; step: number; sha256: string; raw_bytes: number } | undefined> {
+    return this.get("SELECT attempt, step, sha256, raw_bytes FROM trial_states WHERE trial_id = ? AND kind = ?", [trialId, kind]);
+  }
+  /** The stored checkpoints of these trials (step and SHA-256), by trial id: what their leases resume from. */
+  async checkpointRefs(trialIds: readonly number[]): Promise<Map<number, { step: number; sha256: string }>> {
+    const rows = await this.whereIn<{ trial_id: number; step: number; sha256: string }>(
+      "SELECT * FROM (SELECT trial_id, step, sha256 FROM trial_states WHERE kind = 'checkpoint') c", "trial_id", trialIds,
+    );
+    return new Map(rows.map((r) => [r.trial_id, { step: r.step, sha256: r.sha256 }]));
+  }
+  /** The kept final states' SHA-256 of these trials, by trial id. */
+  async finalStateShas(trialIds: readonly number[]): Promise<Map<number, string>> {
+    const rows = await this.whereIn<{ trial_id: number; sha256: string }>("SELECT * FROM (SELECT trial_id, sha256 FROM trial_states WHERE kind = 'final') f", "trial_id", trialIds);
+    return new Map(rows.map((r) => [r.trial_id, r.sha256]));
+  }
+  /** A stored state as stored (deflated), for serving it on as it is. */
+  storedTrialState(trialId: number, kind: TrialStateRow["kind"]): Promise<{ attempt: number; step: number; sha256: string; data: Uint8Array } | undefined> {
+    return this.get("SELECT attempt, step, sha256, data FROM trial_states WHERE trial_id = ? AND kind = ?", [trialId, kind]);
+  }
+  /** Drops these trials' checkpoints (they ended), a statement per 512. */
+  async dropCheckpoints(trialIds: readonly number[]): Promise<void> {
+    for (const { list, params } of idLists(trialIds)) await this.d.run(`DELETE FROM trial_states WHERE kind = 'checkpoint' AND trial_id IN (${list})`, params);
+  }
+  async dropTrialState(trialId: number, kind: TrialStateRow["kind"]): Promise<void> {
+    await this.d.run("DELETE FROM trial_states WHERE trial_id = ? AND kind = ?", [trialId, kind]);
+  }
+  /** Bytes the stored states take (as stored: deflated). */
+  async trialStatesSize(): Promise<number> {
+    return (await this.get<{ n: number }>("SELECT CAST(COALESCE(SUM(stored_bytes), 0) AS BIGINT) AS n FROM trial_states"))!.n;
+  }
+  /** A sweep's trials holding a final state, each with its state and objective (what `keep` ranks). */
+  finalStatesOfSweep(sweepId: number): Promise<FinalStateEntry[]> {
+    return this.d.all(
+      `SELECT s.trial_id AS "trialId", t.state, r.objective FROM trial_states s JOIN trials t ON t.id = s.trial_id LEFT JOIN results r ON r.trial_id = s.trial_id
+       WHERE t.sweep_id = ? AND s.kind = 'final' ORDER BY s.trial_id`,
+      [sweepId],
+    );
   }
 
   // blobs: the index in the store; the bytes under DIR/blobs/<sha> (SQLite) or in the store itself (PostgreSQL)

@@ -5,7 +5,7 @@ import type { TrialView } from "../api/api-views.ts";
 export const CSV_COLUMNS = [
   "trial_id", "sweep_id", "index", "point", "repeat", "seed", "state", "attempts", "params", "config",
   "reports", "objective", "result_sha256", "worker_id", "error", "pruned_step", "pruned_reason",
-  "generation", "parent_trial_id", "exploited",
+  "state_sha256", "generation", "parent_trial_id", "exploited",
 ] as const;
 
 const csvCell = (v: unknown) => {
@@ -19,7 +19,7 @@ export function trialsToCsv(trials: TrialView[]): string {
   for (const t of trials) {
     const row = [
       t.id, t.sweepId, t.index, t.point, t.repeat, t.seed, t.state, t.attempts, t.params, t.config,
-      t.metrics?.length ?? null, t.objective, t.resultSha256, t.workerId, t.error, t.pruned?.step, t.pruned?.reason,
+      t.metrics?.length ?? null, t.objective, t.resultSha256, t.workerId, t.error, t.pruned?.step, t.pruned?.reason, t.stateSha256,
       t.lineage?.generation, t.lineage?.parentTrialId, t.lineage?.exploited, ...names.map((n) => t.final?.[n]),
     ];
     lines.push(row.map(csvCell).join(","));

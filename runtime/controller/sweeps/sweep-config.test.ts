@@ -30,6 +30,14 @@ test("fills the defaults of the sweep and of the base", () => {
   assert.equal(config.model.init, "auto");
 });
 
+test("checkpoint and keep are kept as given, and absent when not given (the hash of a config without them is unchanged)", () => {
+  const config = parseSweepConfig({ ...good, checkpoint: { every: 2 }, keep: { all: true } });
+  assert.deepEqual(config.checkpoint, { every: 2 });
+  assert.deepEqual(config.keep, { all: true });
+  const plain = parseSweepConfig(good);
+  assert.equal("checkpoint" in plain || "keep" in plain, false);
+});
+
 test("no search is allowed", () => {
   const { search: _, ...single } = good;
   assert.equal(parseSweepConfig(single).search, undefined);
@@ -92,7 +100,11 @@ const cases: Array<[string, unknown, string[]]> = [
   ["bad name characters", { ...good, name: "my sweep/1" }, ["name: may use only letters, digits, '.', '_' and '-'"]],
   ["an empty name", { ...good, name: "" }, ["name: must not be empty"]],
   ["a long name", { ...good, name: "x".repeat(101) }, ["name: must be at most 100 characters"]],
-  ["an unknown top-level key", { ...good, sweeps: 1 }, ["unknown config key 'sweeps' (known here: dataset, model, train, name, experiment, metric, search, early_stopping, maxAttempts, leaseSeconds, relays)"]],
+  ["an unknown top-level key", { ...good, sweeps: 1 }, ["unknown config key 'sweeps' (known here: dataset, model, train, name, experiment, metric, search, early_stopping, checkpoint, keep, maxAttempts, leaseSeconds, …)"]],
+  ["checkpoint.every of 0", { ...good, checkpoint: { every: 0 } }, ["checkpoint.every: must be at least 1"]],
+  ["an unknown key under checkpoint", { ...good, checkpoint: { each: 5 } }, ["checkpoint.every: Invalid input: expected number, received undefined", "unknown config key 'checkpoint.each' (known here: every)"]],
+  ["a negative keep.top", { ...good, keep: { top: -1 } }, ["keep.top: must be at least 0"]],
+  ["a keep that is neither top nor all", { ...good, keep: { best: 3 } }, ["keep: must be { top: K } (K 0..1000000) or { all: true }"]],
   ["a typo in a top-level key", { ...good, serach: {} }, ["unknown config key 'serach' (did you mean 'search'?)"]],
   ["typos in keys of the model and training", { ...good, model: { ...good.model, hiden: [4] }, train: { ...good.train, bach: 8, learningrate: 1 } }, [
     "unknown config key 'model.hiden' (did you mean 'model.hidden'?)",

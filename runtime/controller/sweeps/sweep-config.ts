@@ -38,6 +38,15 @@ const sweepFields = (rawSearch: unknown) => z.strictObject({
   search: searchSchema(rawSearch).optional(),
   /** Stop trials whose reports fall behind (asha or median), deciding by values only. */
   early_stopping: EarlyStoppingConfig.optional(),
+  /**
+   * When trials checkpoint besides about every 30 s of compute: every N steps (the built-in's
+   * epochs, an experiment's `ctx.checkpoint` steps).
+   */
+  checkpoint: z.strictObject({ every: int(1, 1_000_000_000) }).optional(),
+  /** Whose final state the store keeps: the K best by the objective (10 when not given), or all. */
+  keep: z.union([z.strictObject({ top: int(0, 1_000_000) }), z.strictObject({ all: z.literal(true) })], {
+    error: "must be { top: K } (K 0..1000000) or { all: true }",
+  }).optional(),
   maxAttempts: int(1, 100).default(3),
   /** How long a lease lives without a heartbeat. */
   leaseSeconds: z.number().min(1, "must be at least 1").max(3600, "must be at most 3600").default(10),
@@ -144,7 +153,9 @@ export function parseSweepConfig(input: unknown, experiment: SweepExperiment = N
   return {
     name, experiment: fields.data.experiment ?? experiment.ref.name, ...(metric && { metric }), ...base.config,
     ...(fields.data.search && { search: fields.data.search }),
-    ...(fields.data.early_stopping && { early_stopping: fields.data.early_stopping }), maxAttempts, leaseSeconds, relays,
+    ...(fields.data.early_stopping && { early_stopping: fields.data.early_stopping }),
+    ...(fields.data.checkpoint && { checkpoint: fields.data.checkpoint }), ...(fields.data.keep && { keep: fields.data.keep }),
+    maxAttempts, leaseSeconds, relays,
     build: { experiment: experiment.ref, datasets: {}, ...(entry.engineVersion !== undefined && { engine: entry.engineVersion }) },
   };
 }

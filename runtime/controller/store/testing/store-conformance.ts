@@ -6,6 +6,7 @@ import { registerSweep, SweepConflictError } from "../../sweeps/register-sweep.t
 import { parseSweepConfig } from "../../sweeps/sweep-config.ts";
 import { TrialLease, type UnsignedLease, type TrialRef, type TrialResult, type TrialOutcome } from "../../../../protocol/messages.ts";
 import { decisionConformance } from "./decision-conformance.ts";
+import { stateConformance } from "./state-conformance.ts";
 import { makeFixture, MNIST_SHA, T0, xorSweep, type StoreBackend } from "./store-fixture.ts";
 
 const mnistSweep = {
@@ -577,4 +578,5 @@ export function storeConformance(label: string, backend: StoreBackend): void {
   });
 
   decisionConformance(label, (t, config) => makeFixture(t, backend, config));
+  stateConformance(label, (t, config) => makeFixture(t, backend, config));
 }

@@ -1,0 +1,52 @@
+// A trial's checkpoints through runTrial (as worker threads run it), with the checkpoint
+// fixture of the e2e tests built from its folder: a run interrupted after a checkpoint and
+// resumed from it reports every step once and ends with the uninterrupted run's hash.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { buildExperiment } from "./build-experiment.ts";
+import { loadExperimentBlob } from "./load-experiment.ts";
+import { runTrial, type TrialRuntime } from "./run-trial.ts";
+import { compileKernels } from "../../kernels/load.ts";
+import { decodeCheckpoint } from "./checkpoint-envelope.ts";
+
+const FIXTURE = fileURLToPath(new URL("../e2e/fixtures/checkpoints", import.meta.url));
+const setup = (async () => {
+  const { entry } = await loadExperimentBlob((await buildExperiment(FIXTURE)).bytes);
+  return { entry, kernelsModule: await compileKernels() };
+})();
+const spec = { trialId: 1, params: {}, seed: 7, config: { steps: 12, stepMs: 0, seed: 7, label: 1, params: 64 } };
+
+test("a run stopped after a checkpoint and resumed from it reports each step once and ends with the uninterrupted hash", async () => {
+  const { entry, kernelsModule } = await setup;
+  const rt = (extra: Partial<TrialRuntime>): TrialRuntime => ({ entry, kernelsModule, experimentWasm: null, blobs: new Map(), checkpointEvery: 4, ...extra });
+  const whole = await runTrial(spec, rt({}));
+  assert.equal(whole.reports.length, 12);
+
+  // Interrupted: stopped (as a lost machine would be) at step 6, after the checkpoint at step 4.
+  const taken: Array<{ step: number; bytes: Uint8Array }> = [];
+  let reported = 0;
+  await runTrial(spec, rt({ onCheckpoint: (bytes, step) => taken.push({ step, bytes }), onReport: (step) => void (reported = step), shouldStop: () => reported >= 6 }));
+  assert.deepEqual(taken.map((c) => c.step), [4]);
+  const checkpoint = decodeCheckpoint(taken[0]!.bytes);
+  assert.equal(checkpoint.reports.length, 4, "the reports up to the checkpoint travel with it");
+
+  const resumed = await runTrial(spec, rt({ restore: checkpoint }));
+  assert.equal(resumed.resultSha256, whole.resultSha256);
+  assert.deepEqual(resumed.reports.map((r) => r.step), whole.reports.map((r) => r.step), "every step once, in order");
+  assert.deepEqual(resumed.reports.map((r) => r.ranHere), [1, 2, 3, 4, 1, 2, 3, 4, 5, 6, 7, 8], "the resumed attempt ran only the steps after the checkpoint");
+  assert.deepEqual(resumed.reports.map((r) => r.value), whole.reports.map((r) => r.value), "the random stream went on where it was");
+});
+
+test("checkpointDue: by time without checkpoint.every, at once when asked; a state over the cap throws naming it", async () => {
+  const { entry, kernelsModule } = await setup;
+  const steps: number[] = [];
+  const base = { entry, kernelsModule, experimentWasm: null, blobs: new Map(), onCheckpoint: (_: Uint8Array, step: number) => void steps.push(step) };
+  await runTrial(spec, { ...base, checkpointIntervalMs: 0 });
+  assert.deepEqual(steps, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], "an interval of 0: every step");
+  steps.length = 0;
+  let asked = false;
+  await runTrial(spec, { ...base, checkpointAsked: () => asked, onReport: (step) => void (asked = step === 5) });
+  assert.deepEqual(steps, [5], "the default 30 s never came; the one asked for did");
+  await assert.rejects(runTrial(spec, { ...base, checkpointEvery: 2, maxStateBytes: 64 }), /exceeds the controller's cap of 64 bytes \(--max-state-bytes\)/);
+});
