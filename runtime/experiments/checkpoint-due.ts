@@ -21,6 +21,7 @@ export function checkpointDue(i: CheckpointDueInput): boolean {
   // Never twice at one step: the state would be the same.
   if (i.lastStep !== undefined && i.step <= i.lastStep) return false;
   if (i.asked) return true;
-  if (i.every !== undefined) return i.step % i.every === 0;
+  // Step 0 is the start: nothing to keep yet.
+  if (i.every !== undefined) return i.step > 0 && i.step % i.every === 0;
   return i.sinceMs >= (i.intervalMs ?? DEFAULT_CHECKPOINT_MS);
 }

@@ -50,3 +50,25 @@ test("checkpointDue: by time without checkpoint.every, at once when asked; a sta
   assert.deepEqual(steps, [5], "the default 30 s never came; the one asked for did");
   await assert.rejects(runTrial(spec, { ...base, checkpointEvery: 2, maxStateBytes: 64 }), /exceeds the controller's cap of 64 bytes \(--max-state-bytes\)/);
 });
+
+test("the built-in trainer checkpoints through ctx and resumes exactly: a network with dropout stopped mid-run ends with the uninterrupted weights", async () => {
+  const { kernelsModule } = await setup;
+  const { networkExperiment } = await import("./network/network-experiment.ts");
+  const resolved = networkExperiment.resolve({
+    dataset: { name: "spirals", train: 300, test: 100 },
+    model: { layers: [{ type: "dense", units: 16, activation: "tanh" }, { type: "dropout", rate: 0.2 }, { type: "dense", units: 16, activation: "relu" }, { type: "dense", units: 3 }] },
+    train: { epochs: 6, batch: 16, optimizer: "adam", lr: 0.01, seed: 3 },
+  });
+  assert.ok(resolved.ok, JSON.stringify(resolved));
+  const network = { trialId: 1, params: {}, seed: 3, config: resolved.config };
+  const rt = (extra: Partial<TrialRuntime>): TrialRuntime => ({ entry: networkExperiment, kernelsModule, experimentWasm: null, blobs: new Map(), checkpointEvery: 2, ...extra });
+  const whole = await runTrial(network, rt({}));
+  const taken: Array<{ step: number; bytes: Uint8Array }> = [];
+  let reported = 0;
+  await runTrial(network, rt({ onCheckpoint: (bytes, step) => taken.push({ step, bytes }), onReport: (step) => void (reported = step), shouldStop: () => reported >= 5 }));
+  assert.deepEqual(taken.map((c) => c.step), [2, 4], "every 2 epochs, none after the stop");
+  const resumed = await runTrial(network, rt({ restore: decodeCheckpoint(taken[1]!.bytes) }));
+  assert.equal(resumed.resultSha256, whole.resultSha256, "the weights of the uninterrupted run");
+  const timeless = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== "wallMs"));
+  assert.deepEqual(resumed.reports.map(timeless), whole.reports.map(timeless), "every epoch once, the same numbers");
+});

@@ -49,6 +49,12 @@ export const networkExperiment: ExperimentEntry = {
       // A NaN loss goes in the report as it is: the trial ends there as diverged (run-trial.ts).
       onEpoch: (m) => ctx.report(numbersOf(m)),
       shouldStop: ctx.shouldStop,
+      // Exact resume: the trainer's own checkpoint (weights, moments, sample order, random
+      // streams, reports) at the epochs completed, when the runtime says one is due (every
+      // `checkpoint.every` epochs, ~30 s of compute, or now for a SIGTERM hand-back).
+      resumeFrom: ctx.restore()?.state,
+      checkpointDue: (at) => ctx.checkpointDue(at.epoch),
+      onCheckpoint: (at, bytes) => ctx.checkpoint(at.epoch, bytes),
     });
     return {
       metrics: result.final ? numbersOf(result.final) : {},
