@@ -34,6 +34,17 @@ export class ApiClient {
   }
 
   /** A stored blob's bytes by SHA-256 (GET /api/blobs/:sha, with the cluster or admin token). */
+  /** A trial's kept final state (GET /api/trials/:id/state), or undefined when it kept none (404). */
+  async trialState(id: number): Promise<{ bytes: Uint8Array; sha256: string; step: number } | undefined> {
+    try {
+      const { res } = await this.request("trialState", {}, { id }, 120_000);
+      return { bytes: new Uint8Array(await res.arrayBuffer()), sha256: res.headers.get("x-discalc-state-sha256") ?? "", step: Number(res.headers.get("x-discalc-state-step")) };
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
   async blob(sha: string): Promise<Uint8Array> {
     const { res } = await this.request("blob", {}, { sha }, 120_000);
     return new Uint8Array(await res.arrayBuffer());
@@ -41,7 +52,7 @@ export class ApiClient {
 
   /** GET a route: its 2xx answer, or an error that names the controller and what it said. */
   private async request(
-    name: ApiReadRoute | "blob", query: Record<string, string | number | undefined>, params: Record<string, string | number>, timeoutMs: number,
+    name: ApiReadRoute | "blob" | "trialState", query: Record<string, string | number | undefined>, params: Record<string, string | number>, timeoutMs: number,
   ): Promise<{ url: string; res: Response }> {
     const { controller, token } = this;
     let url: string;

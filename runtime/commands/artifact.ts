@@ -24,13 +24,9 @@ export interface KeptState {
   step: number;
 }
 
-/**
- * The kept final state of a trial, or undefined when it kept none (not among the sweep's
- * `keep`). Not yet available: the store keeps no trial states yet (issue 23's checkpoint
- * store, its `trialState(id, "final")` and `GET /api/trials/:id/state`, land separately).
- */
-export async function fetchKeptState(source: TrialSource, trialId: number): Promise<KeptState | undefined> {
-  throw new Error(`artifact get: reading trial ${trialId}'s kept state from ${source.where} is not yet available (the store keeps no trial states yet)`);
+/** The kept final state of a trial, or undefined when it kept none (not among the sweep's `keep`). */
+export function fetchKeptState(source: TrialSource, trialId: number): Promise<KeptState | undefined> {
+  return source.keptState(trialId);
 }
 
 /** Exit code 0, or 1 when the trial kept no state or its bytes do not match their stored hash. */

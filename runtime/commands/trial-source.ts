@@ -33,6 +33,8 @@ export interface TrialSource {
   /** Where it reads, for messages. */
   where: string;
   trial(id: number): Promise<StoredTrial>;
+  /** The trial's kept final state (the sweep's `keep`), or undefined when it kept none. */
+  keptState(id: number): Promise<{ bytes: Uint8Array; sha256: string; step: number } | undefined>;
   blob(sha: string): Promise<Uint8Array>;
   close(): Promise<void>;
 }
@@ -58,6 +60,10 @@ export async function storeTrialSource(at: StoreLocation): Promise<TrialSource> 
         ...buildOf(storedSweepIdentity(sweep.config)),
       };
     },
+    async keptState(id) {
+      const kept = await store.trialState(id, "final");
+      return kept && { bytes: kept.bytes, sha256: kept.sha256, step: kept.step };
+    },
     async blob(sha) {
       const bytes = await blobs.get(sha);
       if (!bytes) throw new Error(`blob ${sha} is not in ${store.where}`);
@@ -80,6 +86,7 @@ export function apiTrialSource(controller: string, token: string | undefined): T
         config: t.config, resultSha256: t.resultSha256, prunedStep: t.pruned?.step ?? null, ...buildOf(sweepIdentityOf(sweep.config)),
       };
     },
+    keptState: (id) => client.trialState(id),
     blob: (sha) => client.blob(sha),
     close: async () => {},
   };

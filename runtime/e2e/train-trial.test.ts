@@ -5,10 +5,12 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { Cluster, type Proc } from "./cluster.ts";
+import { pythonWith } from "../../kernels/bench/python-with-torch.ts";
 
 const clusters: Cluster[] = [];
 after(() => Promise.all(clusters.map((c) => c.stopAll())));
@@ -109,4 +111,45 @@ test("train --trial N of a pruned trial runs to the report its rung stopped it a
   assert.deepEqual((lines.find((l) => l.type === "trial")!.notes as string[]), [`pruned by the sweep's stopping rule at report ${step}: run to there, its hash is that report's`]);
   const result = lines.find((l) => l.type === "result")!;
   assert.deepEqual([result.resultSha256, result.matches], [pruned.result_sha, true]);
+});
+
+test("artifact get: a kept built-in trial as .npz; NumPy's forward pass over the test rows gives its reported test accuracy", { timeout: 180_000 }, async (t) => {
+  const python = pythonWith("numpy");
+  if (!python) return t.skip("no python with numpy here: the .npz is checked by its own test only");
+  const c = new Cluster();
+  clusters.push(c);
+  const data = join(c.dir, "data");
+  const config = c.writeConfig("kept", { ...SWEEP, name: "kept-xor", model: { hidden: [6], activation: "relu" }, search: { method: "grid", parameters: { "train.lr": [0.01, 0.03, 0.1] } } });
+  const sweep = await run(c, ["run", config, "--data", data, "--threads", "1"]);
+  assert.equal(sweep.code, 0, sweep.out);
+  const db = new Database(join(data, "discalc.sqlite"));
+  const best = db.prepare("SELECT t.id, r.metrics FROM trials t JOIN results r ON r.trial_id = t.id ORDER BY r.objective DESC, t.id LIMIT 1").get() as { id: number; metrics: string };
+  db.close();
+  const out = join(c.dir, "trial.npz");
+  const got = await run(c, ["artifact", "get", "--trial", String(best.id), "--out", out, "--data", data]);
+  assert.equal(got.code, 0, got.out);
+  assert.match(got.out, new RegExp(`wrote ${out.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: trial ${best.id}'s final state .* as \\.npz \\(numpy\\.load opens it\\): layers\\.0\\.weight \\[2, 6\\], layers\\.0\\.bias \\[6\\], layers\\.1\\.weight \\[6, 2\\], layers\\.1\\.bias \\[2\\]`));
+  // The test rows as the trainer saw them, through the trainer's own dataset code.
+  const { builtinHostDataset } = await import("../../kernels/datasets/builtin-host-dataset.ts");
+  const { compileKernels, instantiateKernels } = await import("../../kernels/load.ts");
+  const { BuiltinDatasetSpec } = await import("../../kernels/mlp-config.ts");
+  const d = builtinHostDataset(instantiateKernels(await compileKernels()), BuiltinDatasetSpec.parse(SWEEP.dataset), {});
+  const test = join(c.dir, "test.npz");
+  const { encodeNpz } = await import("../experiments/npz.ts");
+  writeFileSync(test, encodeNpz({ x: { shape: [d.test.count, 2], data: d.test.x }, y: { shape: [d.test.count], data: d.test.y as Int32Array } }));
+  const script = [
+    "import numpy as np, sys",
+    `p, d = np.load(sys.argv[1]), np.load(sys.argv[2])`,
+    "ids = sorted({int(k.split('.')[1]) for k in p.files})",
+    "h = d['x'].reshape(len(d['x']), -1)",
+    "for i in ids: h = h @ p[f'layers.{i}.weight'] + p[f'layers.{i}.bias']; h = np.maximum(h, 0) if i != ids[-1] else h",
+    "print((h.argmax(1) == d['y']).sum(), len(h))",
+  ].join("\n");
+  const py = spawnSync(python, ["-c", script, out, test], { encoding: "utf8" });
+  assert.equal(py.status, 0, py.stderr);
+  const [correct, total] = py.stdout.trim().split(" ").map(Number);
+  assert.equal(correct! / total!, (JSON.parse(best.metrics) as { testAccuracy: number }).testAccuracy, "NumPy's forward pass gives the reported test accuracy");
+  // A trial the sweep did not keep, or none such: said, exit 1.
+  const missing = await run(c, ["artifact", "get", "--trial", "99", "--out", out, "--data", data]);
+  assert.equal(missing.code, 1, missing.out);
 });
