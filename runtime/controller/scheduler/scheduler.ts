@@ -16,6 +16,7 @@ import { proposalsLeft, proposeNextBatch, type SweepProposer } from "../sweeps/p
 import { extendSweep, ExtendError } from "../sweeps/extend-sweep.ts";
 import { effectiveConfig, extensionOf, type SweepExtension } from "../sweeps/sweep-extension.ts";
 import { finalStatesToDrop, type KeepPolicy } from "./kept-states.ts";
+import { TopObjectives } from "./top-objectives.ts";
 import { objectiveOf } from "../../experiments/objective-of.ts";
 
 export interface SchedulerOptions {
@@ -62,6 +63,8 @@ export class Scheduler {
 
   /** Workers this scheduler has marked proven (so a batch of theirs costs no further write). */
   private proven = new Set<string>();
+  /** Each sweep's K best objectives, for the leases' keepIfBetter (read once, then kept current). */
+  private top = new TopObjectives(async (sweepId, k) => this.store.topObjectives(sweepId, k, (await this.sweepInfo(sweepId)).metric.goal));
 
   /**
    * Lets this scheduler propose the sweep's next batches and extend it, and proposes now if the
@@ -137,7 +140,7 @@ export class Scheduler {
         const deadline = now + info.leaseMs;
         // Once `keep` holds its K, only a final state at least as good as the K-th may enter: the
         // worker uploads no other (a sweep of tiny trials sent one per trial, most dropped at once).
-        const keepThan = "top" in info.keep && info.keep.top > 0 ? await this.store.kthObjective(sweepId, info.keep.top, info.metric.goal) : undefined;
+        const keepThan = "top" in info.keep && info.keep.top > 0 ? await this.top.kth(sweepId, info.keep.top, info.metric.goal) : undefined;
         sweeps.set(sweepId, { info, deadline, keepThan });
         for (const [id, a] of await this.store.leaseMany(ids, relayId, deadline, now)) attempts.set(id, a);
       }
@@ -323,6 +326,10 @@ export class Scheduler {
       };
       view.newResults.push(row);
       view.results.set(r.trialId, row);
+      if (row.objective !== null && "top" in info.keep) {
+        const scored = { objective: row.objective, trialId: r.trialId }, k = info.keep.top, sweepId = trial.sweep_id;
+        this.store.afterCommit(() => this.top.add(sweepId, scored, k, info.metric.goal));
+      }
       reports.forEach((values, i) => view.newReports.set(`${r.trialId}:${r.attempt}:${i + 1}`, { trial_id: r.trialId, attempt: r.attempt, step: i + 1, metrics: JSON.stringify(values) }));
       // A late result may come from an attempt whose lease had already expired: its attempt is closed as done all the same.
       view.done.push({ trialId: r.trialId, attempt: r.attempt, workerId: r.workerId, finishedAt: r.finishedAt });

@@ -405,12 +405,12 @@ export class Store {
       [sweepId],
     );
   }
-  /** The k-th best of a sweep's done trials by objective (1-based; ties: the earlier trial first), or undefined while fewer than k have one. */
-  kthObjective(sweepId: number, k: number, goal: "maximize" | "minimize"): Promise<{ objective: number; trialId: number } | undefined> {
-    return this.get(
+  /** The K best done trials of a sweep by the objective (ties: the earlier trial). */
+  topObjectives(sweepId: number, k: number, goal: "maximize" | "minimize"): Promise<Array<{ objective: number; trialId: number }>> {
+    return this.d.all(
       `SELECT r.objective, t.id AS "trialId" FROM trials t JOIN results r ON r.trial_id = t.id WHERE t.sweep_id = ? AND t.state = 'done' AND r.objective IS NOT NULL
-       ORDER BY r.objective ${goal === "maximize" ? "DESC" : "ASC"}, t.id LIMIT 1 OFFSET ?`,
-      [sweepId, k - 1],
+       ORDER BY r.objective ${goal === "maximize" ? "DESC" : "ASC"}, t.id LIMIT ?`,
+      [sweepId, k],
     );
   }
   /** Done trials of a sweep with their params and objective, for parameter importance. */
@@ -560,6 +560,7 @@ export class Store {
    */
   async putTrialState(s: TrialStateRow & { deflated?: Uint8Array }): Promise<void> {
     const data = s.deflated ?? deflate(s.bytes, { level: 1 });
+    this.holdsTrialStates = true;
     await this.d.run(
       `INSERT INTO trial_states (trial_id, kind, attempt, step, sha256, raw_bytes, stored_bytes, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (trial_id, kind) DO UPDATE SET attempt = excluded.attempt, step = excluded.step, sha256 = excluded.sha256,
@@ -578,8 +579,20 @@ export class Store {
   trialStateRef(trialId: number, kind: TrialStateRow["kind"]): Promise<{ attempt: number; step: number; sha256: string; raw_bytes: number } | undefined> {
     return this.get("SELECT attempt, step, sha256, raw_bytes FROM trial_states WHERE trial_id = ? AND kind = ?", [trialId, kind]);
   }
+  /**
+   * Whether any trial state may be stored: false until one is (or one is found at the first
+   * ask), so that sweeps without checkpoints or kept states (tiny trials, thousands a second)
+   * spend no statement per lease batch and result batch on them. A store has one writer, the
+   * controller, so what it stored itself is all there is.
+   */
+  private holdsTrialStates: boolean | undefined;
+  private async mayHoldTrialStates(): Promise<boolean> {
+    this.holdsTrialStates ??= (await this.get<{ n: number }>("SELECT COUNT(*) AS n FROM (SELECT 1 FROM trial_states LIMIT 1) s"))!.n > 0;
+    return this.holdsTrialStates;
+  }
   /** The stored checkpoints of these trials (step and SHA-256), by trial id: what their leases resume from. */
   async checkpointRefs(trialIds: readonly number[]): Promise<Map<number, { step: number; sha256: string }>> {
+    if (!(await this.mayHoldTrialStates())) return new Map();
     const rows = await this.whereIn<{ trial_id: number; step: number; sha256: string }>(
       "SELECT * FROM (SELECT trial_id, step, sha256 FROM trial_states WHERE kind = 'checkpoint') c", "trial_id", trialIds,
     );
@@ -596,6 +609,7 @@ export class Store {
   }
   /** Drops these trials' checkpoints (they ended), a statement per 512. */
   async dropCheckpoints(trialIds: readonly number[]): Promise<void> {
+    if (!(await this.mayHoldTrialStates())) return;
     for (const { list, params } of idLists(trialIds)) await this.d.run(`DELETE FROM trial_states WHERE kind = 'checkpoint' AND trial_id IN (${list})`, params);
   }
   async dropTrialState(trialId: number, kind: TrialStateRow["kind"]): Promise<void> {
@@ -606,7 +620,8 @@ export class Store {
     return (await this.get<{ n: number }>("SELECT CAST(COALESCE(SUM(stored_bytes), 0) AS BIGINT) AS n FROM trial_states"))!.n;
   }
   /** A sweep's trials holding a final state, each with its state and objective (what `keep` ranks). */
-  finalStatesOfSweep(sweepId: number): Promise<FinalStateEntry[]> {
+  async finalStatesOfSweep(sweepId: number): Promise<FinalStateEntry[]> {
+    if (!(await this.mayHoldTrialStates())) return [];
     return this.d.all(
       `SELECT s.trial_id AS "trialId", t.state, r.objective FROM trial_states s JOIN trials t ON t.id = s.trial_id LEFT JOIN results r ON r.trial_id = s.trial_id
        WHERE t.sweep_id = ? AND s.kind = 'final' ORDER BY s.trial_id`,
