@@ -241,6 +241,13 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
     if (!stoppedEarly && !diverged && options.onCheckpoint && (options.checkpointDue?.(at) ?? true)) {
       options.onCheckpoint(at, encodeCheckpoint(layout!, { ...at, rows: 0, lossSum: 0, lr, reports: epochs, ...stateViews() }));
     }
+    // A stop asked by the epoch's end (a lease's stopStep, once its checkpoint is taken) ends
+    // here: no next epoch's shuffle or step, so the weights are the checkpoint's and no
+    // partial epoch is reported. A trial not stopped runs on exactly as before.
+    if (!stoppedEarly && !diverged && epoch + 1 < train.epochs && options.shouldStop?.()) {
+      stoppedEarly = true;
+      break;
+    }
   }
 
   const trainMs = performance.now() - trainStart;

@@ -16,6 +16,9 @@ import { proposalsLeft, proposeNextBatch, type SweepProposer } from "../sweeps/p
 import { extendSweep, ExtendError } from "../sweeps/extend-sweep.ts";
 import { effectiveConfig, extensionOf, type SweepExtension } from "../sweeps/sweep-extension.ts";
 import { finalStatesToDrop, type KeepPolicy } from "./kept-states.ts";
+import { statesStartedFrom } from "./pbt-kept-states.ts";
+import type { SearchConfig } from "../../search/searcher.ts";
+import { findSearcher } from "../../search/searchers.ts";
 import { objectiveOf } from "../../experiments/objective-of.ts";
 
 export interface SchedulerOptions {
@@ -34,6 +37,11 @@ export interface SweepInfo {
   leaseMs: number;
   checkpointEvery: number | null;
   keep: KeepPolicy;
+  /**
+   * Its trials continue one another (population-based training): each lease names its
+   * stopStep and its parent's final state, and every member's final state is uploaded.
+   */
+  continues: boolean;
 }
 
 /** A result batch's trials as read at its start, kept current while its results are decided; its writes, made at the end. */
@@ -109,7 +117,9 @@ export class Scheduler {
     let info = this.sweepInfos.get(sweepId);
     if (!info) {
       const row = (await this.store.sweep(sweepId))!;
-      info = { ...storedSweepIdentity(row.config), leaseMs: row.lease_ms };
+      const search = (JSON.parse(row.config) as { search?: SearchConfig }).search;
+      const continues = search !== undefined && findSearcher(search.method)?.proposer?.lineage !== undefined;
+      info = { ...storedSweepIdentity(row.config), leaseMs: row.lease_ms, continues };
       this.sweepInfos.set(sweepId, info);
     }
     return info;
@@ -120,7 +130,7 @@ export class Scheduler {
     const now = this.now();
     return this.store.tx(async () => {
       await this.expireLeases(now);
-      const queued = await this.store.queuedTrials(n);
+      const queued = await this.leasableContinuations(await this.store.queuedTrials(n), now);
       // One statement per sweep (its own lease time), not one per trial.
       const bySweep = new Map<number, number[]>();
       for (const t of queued) {
@@ -132,8 +142,10 @@ export class Scheduler {
       // A trial with a stored checkpoint resumes from it: its lease names it (signed).
       const restore = await this.store.checkpointRefs(queued.map((t) => t.id));
       const sweeps = new Map<number, { info: SweepInfo; deadline: number; keepThan: { objective: number; trialId: number } | undefined }>();
+      const lineage = new Map<number, { stopStep: number; from?: { step: number; sha256: string } }>();
       for (const [sweepId, ids] of bySweep) {
         const info = await this.sweepInfo(sweepId);
+        if (info.continues) for (const [id, l] of await this.continuations(ids)) lineage.set(id, l);
         const deadline = now + info.leaseMs;
         // Once `keep` holds its K, only a final state at least as good as the K-th may enter: the
         // worker uploads no other (a sweep of tiny trials sent one per trial, most dropped at once).
@@ -144,7 +156,14 @@ export class Scheduler {
       return queued.map((t) => {
         const { info, deadline, keepThan } = sweeps.get(t.sweep_id)!;
         const lease = this.toLease(t, attempts.get(t.id)!, info, deadline);
-        if (lease.keepState && keepThan !== undefined && !("all" in info.keep)) {
+        const continued = lineage.get(t.id);
+        if (continued) {
+          // Every member's final state goes up: a child may start from it (settleStates keeps what must stay).
+          lease.stopStep = continued.stopStep;
+          lease.keepState = true;
+          // Its own checkpoint (a resumed attempt) wins over where its generation starts.
+          if (continued.from) lease.restore = continued.from;
+        } else if (lease.keepState && keepThan !== undefined && !("all" in info.keep)) {
           delete lease.keepState;
           lease.keepIfBetter = { metric: info.metric.name, goal: info.metric.goal, than: keepThan.objective, thanTrial: keepThan.trialId };
         }
@@ -153,6 +172,43 @@ export class Scheduler {
         return lease;
       });
     });
+  }
+
+  /**
+   * Queued trials as they may be leased: a member of a continuing sweep whose parent's final
+   * state is gone (or that has no lineage) cannot run as its sweep says, so it fails here, named.
+   */
+  private async leasableContinuations(queued: TrialRow[], now: number): Promise<TrialRow[]> {
+    const out: TrialRow[] = [];
+    const bySweep = new Map<number, TrialRow[]>();
+    for (const t of queued) bySweep.set(t.sweep_id, [...(bySweep.get(t.sweep_id) ?? []), t]);
+    for (const [sweepId, trials] of bySweep) {
+      if (!(await this.sweepInfo(sweepId)).continues) {
+        out.push(...trials);
+        continue;
+      }
+      const lineage = new Map((await this.store.lineageOfTrials(trials.map((t) => t.id))).map((l) => [l.trial_id, l]));
+      const parents = [...lineage.values()].map((l) => l.parent_trial_id).filter((id): id is number => id !== null);
+      const kept = await this.store.finalStateShas(parents);
+      for (const t of trials) {
+        const l = lineage.get(t.id);
+        const problem = !l ? "it has no lineage (generation, parent) stored"
+          : l.parent_trial_id !== null && !kept.has(l.parent_trial_id) ? `its parent, trial ${l.parent_trial_id}, has no kept final state to start from` : undefined;
+        if (problem === undefined) out.push(t);
+        else await this.store.setTrialState(t.id, "failed", { error: `population-based training: ${problem}`, finishedAt: now });
+      }
+    }
+    return out;
+  }
+
+  /** Each continuing trial's stopStep and the state it starts from: its own checkpoint, else its parent's final state. */
+  private async continuations(ids: readonly number[]): Promise<Map<number, { stopStep: number; from?: { step: number; sha256: string } }>> {
+    const lineage = await this.store.lineageOfTrials(ids);
+    const kept = await this.store.finalStateShas(lineage.map((l) => l.parent_trial_id).filter((id): id is number => id !== null));
+    return new Map(lineage.map((l) => {
+      const sha256 = l.parent_trial_id === null ? undefined : kept.get(l.parent_trial_id);
+      return [l.trial_id, { stopStep: l.stop_step, ...(sha256 && { from: { step: l.start_step, sha256 } }) }];
+    }));
   }
 
   private toLease(t: TrialRow, attempt: number, info: SweepInfo, deadline: number): UnsignedLease {
@@ -359,8 +415,17 @@ export class Scheduler {
       const info = await this.sweepInfo(sweepId);
       const done = entries.filter((e) => e.state === "done");
       const drop = [...entries.filter((e) => e.state !== "done" && e.state !== "leased" && e.state !== "queued").map((e) => e.trialId), ...finalStatesToDrop(done, info.keep, info.metric.goal)];
-      for (const id of drop) await this.store.dropTrialState(id, "final");
+      const stay = info.continues ? await this.statesStartedFrom(sweepId) : new Set<number>();
+      for (const id of drop) if (!stay.has(id)) await this.store.dropTrialState(id, "final");
     }
+  }
+
+  /** A continuing sweep's final states that stay whatever `keep` says (pbt-kept-states.ts). */
+  private async statesStartedFrom(sweepId: number): Promise<Set<number>> {
+    const ids = (await this.store.lineageOfSweep(sweepId)).map((l) => l.trial_id);
+    const lineage = (await this.store.lineageOfTrials(ids)).map((l) => ({ trialId: l.trial_id, generation: l.generation, parentTrialId: l.parent_trial_id }));
+    const sweep = await this.store.sweep(sweepId);
+    return statesStartedFrom(lineage, sweep !== undefined && (await proposalsLeft(this.store, sweep)) > 0);
   }
 
   /**
