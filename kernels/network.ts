@@ -186,6 +186,13 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
   let samplesSeen = 0;
 
   for (let epoch = firstEpoch; epoch < train.epochs && !stoppedEarly && !diverged; epoch++) {
+    // A stop asked at an epoch boundary (a lease's stopStep once its checkpoint is taken, or
+    // resumed at it) ends here: no next epoch's shuffle or step, so the weights are the
+    // checkpoint's and no partial epoch is reported. A trial not stopped runs on as before.
+    if (!(epoch === firstEpoch && resumedRows > 0) && options.shouldStop?.()) {
+      stoppedEarly = true;
+      break;
+    }
     const epochStart = performance.now();
     // Resumed inside this epoch: its order is the one the checkpoint holds, already shuffled.
     const resumedInside = epoch === firstEpoch && resumedRows > 0;
@@ -240,13 +247,6 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
     const at = { epoch: epoch + 1, step, epochDone: true };
     if (!stoppedEarly && !diverged && options.onCheckpoint && (options.checkpointDue?.(at) ?? true)) {
       options.onCheckpoint(at, encodeCheckpoint(layout!, { ...at, rows: 0, lossSum: 0, lr, reports: epochs, ...stateViews() }));
-    }
-    // A stop asked by the epoch's end (a lease's stopStep, once its checkpoint is taken) ends
-    // here: no next epoch's shuffle or step, so the weights are the checkpoint's and no
-    // partial epoch is reported. A trial not stopped runs on exactly as before.
-    if (!stoppedEarly && !diverged && epoch + 1 < train.epochs && options.shouldStop?.()) {
-      stoppedEarly = true;
-      break;
     }
   }
 

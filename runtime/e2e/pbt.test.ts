@@ -23,7 +23,7 @@ const SWEEP = {
 
 type Lineage = { generation: number; slot: number; parentTrialId: number | null; parentPoint: number | null; exploited: boolean; startStep: number; stopStep: number };
 const members = (trials: ApiTrial[]) => trials.map((t) => ({
-  point: t.point, params: t.params, sha: t.resultSha256, state: t.state, lineage: (t as ApiTrial & { lineage?: Lineage }).lineage,
+  point: t.point, params: t.params, sha: t.resultSha256, state: t.state, error: t.error, lineage: (t as ApiTrial & { lineage?: Lineage }).lineage,
 }));
 
 async function run(c: Cluster, args: string[]): Promise<{ code: number | null; out: string }> {

@@ -106,6 +106,12 @@ test("stopStep: the built-in trains to it, reports nothing past it, keeps its ch
   const [a, b] = [await runTrial(network, rt({ stopStep: 2 })), await runTrial(network, rt({ stopStep: 2 }))];
   assert.equal(a.resultSha256, b.resultSha256);
   assert.notEqual(a.resultSha256, whole.resultSha256);
+  // Its result lost, an attempt resumed from its own stopStep checkpoint trains nothing and gives the same.
+  const ran: number[] = [];
+  const again = await runTrial(network, rt({ stopStep: 2, restore: decodeCheckpoint(a.state!), onReport: (step) => void ran.push(step) }));
+  assert.deepEqual(ran, []);
+  assert.equal(again.resultSha256, a.resultSha256);
+  assert.deepEqual(again.state, a.state);
 });
 
 test("stopStep: an experiment that makes no checkpoint there fails naming it; past it nothing is reported", async () => {

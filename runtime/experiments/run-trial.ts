@@ -117,8 +117,11 @@ async function runWith(
   let earlyStop: EarlyStop | undefined;
   /** Set once a report is not finite: the trial ends there, even if the experiment catches the throw. */
   let diverged: TrialDiverged | undefined;
-  /** The checkpoint taken at the lease's stopStep (stored form): the trial's kept state. */
-  let stopCheckpoint: Uint8Array | undefined;
+  /**
+   * The checkpoint taken at the lease's stopStep (stored form): the trial's kept state. An
+   * attempt resumed from its own checkpoint at the stopStep (its result was lost) has it already.
+   */
+  let stopCheckpoint: Uint8Array | undefined = rt.restore && rt.restore.step === rt.stopStep ? encodeCheckpoint(rt.restore) : undefined;
   const ctx: RuntimeContext = {
     trialId: spec.trialId,
     params: spec.handedOver ? spec.params : structuredClone(spec.params),
