@@ -369,6 +369,12 @@ export class Scheduler {
       view.trials.set(r.trialId, (await this.store.trial(r.trialId))!);
       return status;
     }
+    // A continuing member's final state is where its children start: done without it stored
+    // (its upload failed), it is not done. Its lease runs out and it runs again, from its own
+    // stopStep checkpoint when that was stored (then it trains nothing and uploads it).
+    if (r.status === "done" && r.outcome && info.continues && trial.state !== "cancelled" && !(await this.store.trialStateRef(r.trialId, "final"))) {
+      return "refused";
+    }
     if (r.status === "done" && r.outcome && trial.state !== "cancelled") {
       const { reports, metrics, resultSha256, ...rest } = r.outcome;
       const row = {
