@@ -28,6 +28,9 @@ export interface SchedulerOptions {
 }
 
 
+/** Where a continuing trial (population-based training) stops, and the state it starts from. */
+interface Continuation { stopStep: number; from?: { step: number; sha256: string } }
+
 /** What every lease of a sweep shares, read once from its stored config. */
 export interface SweepInfo {
   experiment: ExperimentRef;
@@ -130,7 +133,7 @@ export class Scheduler {
     const now = this.now();
     return this.store.tx(async () => {
       await this.expireLeases(now);
-      const queued = await this.leasableContinuations(await this.store.queuedTrials(n), now);
+      const { queued, lineage } = await this.continuations(await this.store.queuedTrials(n), now);
       // One statement per sweep (its own lease time), not one per trial.
       const bySweep = new Map<number, number[]>();
       for (const t of queued) {
@@ -142,10 +145,8 @@ export class Scheduler {
       // A trial with a stored checkpoint resumes from it: its lease names it (signed).
       const restore = await this.store.checkpointRefs(queued.map((t) => t.id));
       const sweeps = new Map<number, { info: SweepInfo; deadline: number; keepThan: { objective: number; trialId: number } | undefined }>();
-      const lineage = new Map<number, { stopStep: number; from?: { step: number; sha256: string } }>();
       for (const [sweepId, ids] of bySweep) {
         const info = await this.sweepInfo(sweepId);
-        if (info.continues) for (const [id, l] of await this.continuations(ids)) lineage.set(id, l);
         const deadline = now + info.leaseMs;
         // Once `keep` holds its K, only a final state at least as good as the K-th may enter: the
         // worker uploads no other (a sweep of tiny trials sent one per trial, most dropped at once).
@@ -175,40 +176,39 @@ export class Scheduler {
   }
 
   /**
-   * Queued trials as they may be leased: a member of a continuing sweep whose parent's final
-   * state is gone (or that has no lineage) cannot run as its sweep says, so it fails here, named.
+   * Queued trials as they may be leased, and each continuing one's stopStep and the state it
+   * starts from (its parent's kept final state; its own checkpoint, if any, wins later). A
+   * member whose parent's state is gone (or that has no lineage) cannot run as its sweep says:
+   * it fails here, named.
    */
-  private async leasableContinuations(queued: TrialRow[], now: number): Promise<TrialRow[]> {
-    const out: TrialRow[] = [];
+  private async continuations(all: TrialRow[], now: number): Promise<{ queued: TrialRow[]; lineage: Map<number, Continuation> }> {
+    const failed = new Set<number>();
+    const out = new Map<number, Continuation>();
     const bySweep = new Map<number, TrialRow[]>();
-    for (const t of queued) bySweep.set(t.sweep_id, [...(bySweep.get(t.sweep_id) ?? []), t]);
+    for (const t of all) {
+      const trials = bySweep.get(t.sweep_id);
+      if (trials) trials.push(t);
+      else bySweep.set(t.sweep_id, [t]);
+    }
     for (const [sweepId, trials] of bySweep) {
-      if (!(await this.sweepInfo(sweepId)).continues) {
-        out.push(...trials);
-        continue;
-      }
+      if (!(await this.sweepInfo(sweepId)).continues) continue;
       const lineage = new Map((await this.store.lineageOfTrials(trials.map((t) => t.id))).map((l) => [l.trial_id, l]));
-      const parents = [...lineage.values()].map((l) => l.parent_trial_id).filter((id): id is number => id !== null);
-      const kept = await this.store.finalStateShas(parents);
+      const kept = await this.store.finalStateShas([...lineage.values()].map((l) => l.parent_trial_id).filter((id): id is number => id !== null));
       for (const t of trials) {
         const l = lineage.get(t.id);
+        const sha256 = l?.parent_trial_id == null ? undefined : kept.get(l.parent_trial_id);
         const problem = !l ? "it has no lineage (generation, parent) stored"
-          : l.parent_trial_id !== null && !kept.has(l.parent_trial_id) ? `its parent, trial ${l.parent_trial_id}, has no kept final state to start from` : undefined;
-        if (problem === undefined) out.push(t);
-        else await this.store.setTrialState(t.id, "failed", { error: `population-based training: ${problem}`, finishedAt: now });
+          : l.parent_trial_id !== null && !sha256 ? `its parent, trial ${l.parent_trial_id}, has no kept final state to start from` : undefined;
+        if (problem !== undefined) {
+          await this.store.setTrialState(t.id, "failed", { error: `population-based training: ${problem}`, finishedAt: now });
+          failed.add(t.id);
+          continue;
+        }
+        out.set(t.id, { stopStep: l!.stop_step, ...(sha256 && { from: { step: l!.start_step, sha256 } }) });
       }
     }
-    return out;
-  }
-
-  /** Each continuing trial's stopStep and the state it starts from: its own checkpoint, else its parent's final state. */
-  private async continuations(ids: readonly number[]): Promise<Map<number, { stopStep: number; from?: { step: number; sha256: string } }>> {
-    const lineage = await this.store.lineageOfTrials(ids);
-    const kept = await this.store.finalStateShas(lineage.map((l) => l.parent_trial_id).filter((id): id is number => id !== null));
-    return new Map(lineage.map((l) => {
-      const sha256 = l.parent_trial_id === null ? undefined : kept.get(l.parent_trial_id);
-      return [l.trial_id, { stopStep: l.stop_step, ...(sha256 && { from: { step: l.start_step, sha256 } }) }];
-    }));
+    // In the order they came (the queue's).
+    return { queued: failed.size ? all.filter((t) => !failed.has(t.id)) : all, lineage: out };
   }
 
   private toLease(t: TrialRow, attempt: number, info: SweepInfo, deadline: number): UnsignedLease {
