@@ -5,9 +5,8 @@
 // from its parent's kept state.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { Cluster, type ApiTrial, type Proc, waitFor, freePort } from "./cluster.ts";
-import { waitForSweepEnd } from "./verify.ts";
+import { Cluster, type ApiTrial, type Proc } from "./cluster.ts";
+import { sweepAcrossRestart } from "./verify.ts";
 
 const clusters: Cluster[] = [];
 after(() => Promise.all(clusters.map((c) => c.stopAll())));
@@ -33,27 +32,8 @@ async function run(c: Cluster, args: string[]): Promise<{ code: number | null; o
   return { code, out: p.log.join("\n") };
 }
 
-async function runOn(threads: number, restartAfter?: number, inspect?: (c: Cluster, trials: ApiTrial[]) => Promise<void>): Promise<ApiTrial[]> {
-  const c = new Cluster();
-  clusters.push(c);
-  const config = c.writeConfig("sweep", SWEEP);
-  const data = join(c.dir, "data");
-  const port = await freePort();
-  const controller = await c.startController(config, { data, port });
-  c.startAgent(threads);
-  if (restartAfter !== undefined) {
-    await waitFor(async () => (await c.client.get("sweep", {}, { id: 1 })).counts.done >= restartAfter, 90_000, "some results", () => c.dump());
-    c.signal(controller, "SIGKILL");
-    await controller.exited;
-    await c.startController(config, { data, port });
-  }
-  const s = await waitForSweepEnd(c, 180_000);
-  assert.equal(s.state, "done", c.dump());
-  const trials = await c.client.getAll("trials", { sweep: 1 });
-  await inspect?.(c, trials);
-  await c.stopAll();
-  return trials;
-}
+const runOn = (threads: number, restartAfter?: number, inspect?: (c: Cluster, trials: ApiTrial[]) => Promise<void>) =>
+  sweepAcrossRestart(clusters, SWEEP, { threads, restartAfter, timeoutMs: 180_000, inspect });
 
 test("pbt: the same lineage and hashes on 1 thread and on 4 and after a controller SIGKILL; train --trial reproduces a generation-2 member", { timeout: 600_000 }, async () => {
   const one = await runOn(1, undefined, async (c, trials) => {
