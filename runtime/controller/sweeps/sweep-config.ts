@@ -137,6 +137,10 @@ export function parseSweepConfig(input: unknown, experiment: SweepExperiment = N
   } else {
     problems.push(...baseIssues.map((issue) => issue.line));
   }
+  // A stopping rule would end members before their stopStep: their children would have no state to start from.
+  if (search.success && search.data && searcherOf(search.data).proposer?.lineage && raw.early_stopping !== undefined) {
+    problems.push(`early_stopping: not with method ${search.data.method} (its generations are its stopping rule: the bottom members take the top ones' states)`);
+  }
   let metric: MetricSpec | undefined = fields.success ? fields.data.metric : undefined;
   // A searcher that proposes from results proposes by the objective; one trial alone (discalc train) ranks nothing.
   const needMetric = requireMetric || (fields.data?.search !== undefined && searcherOf(fields.data.search).proposer !== undefined);
