@@ -70,3 +70,24 @@ test("pbt leases: stopStep, the parent's state to restore, results after the fin
   const kept = await store.finalStateShas([...gen0, ...gen1].map((l) => l.trialId));
   assert.deepEqual([...kept.keys()], [first]);
 });
+
+test("pbt leases: a member whose parent's state is gone fails naming it, and its sweep ends", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "discalc-pbt-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const store = await Store.open({ dir });
+  t.after(() => store.close());
+  const config = parseSweepConfig(SWEEP);
+  const { sweepId } = await registerSweep(store, config);
+  const scheduler = new Scheduler(store, { datasets: {} });
+  await scheduler.setSweepSource(sweepId, { config, entry: networkExperiment });
+  const states = new TrialStates(store, scheduler);
+  const gen0 = await scheduler.leaseTrials(RELAY, 10);
+  for (const l of gen0) await states.put(RELAY, { trial: l.trialId, attempt: l.attempt, step: 1, sha: sha(stateOf(l.trialId)), kind: "final" }, deflate(stateOf(l.trialId)));
+  await scheduler.recordResults(RELAY, { batchId: "b-1", results: [done(gen0[0]!, 0.9), done(gen0[1]!, 0.4)] });
+  for (const l of gen0) await store.dropTrialState(l.trialId, "final");
+
+  assert.deepEqual(await scheduler.leaseTrials(RELAY, 10), []);
+  const gen1 = (await store.trialsOfSweep(sweepId)).slice(2);
+  assert.deepEqual(gen1.map((r) => [r.state, r.last_error]), [1, 2].map(() => ["failed", `population-based training: its parent, trial ${gen0[0]!.trialId}, has no kept final state to start from`]));
+  assert.equal((await store.sweep(sweepId))!.state, "done");
+});

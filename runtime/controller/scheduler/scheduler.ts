@@ -207,6 +207,8 @@ export class Scheduler {
         out.set(t.id, { stopStep: l!.stop_step, ...(sha256 && { from: { step: l!.start_step, sha256 } }) });
       }
     }
+    // A sweep whose last open trials failed here ends (or proposes on) as after results.
+    if (failed.size) await this.finishSweeps(new Set(all.filter((t) => failed.has(t.id)).map((t) => t.sweep_id)));
     // In the order they came (the queue's).
     return { queued: failed.size ? all.filter((t) => !failed.has(t.id)) : all, lineage: out };
   }
