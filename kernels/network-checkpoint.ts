@@ -100,6 +100,14 @@ export function encodeCheckpoint(layout: CheckpointLayout, state: TrainerState):
 const describe = (l: CheckpointLayout) =>
   `${l.paramCount} parameters, ${["sgd", "momentum", "adam"][l.moments]}'s ${l.moments} moment buffer(s), ${l.trainRows} train rows, layers ${l.layers.join(", ")}`;
 
+/** The parameters of a checkpoint, by the layout its own header gives (a kept population-based training member's weights). */
+export function checkpointParams(bytes: Uint8Array): Uint8Array {
+  if (bytes.byteLength < 16 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) throw new CheckpointMismatch(`not a checkpoint of the built-in trainer`);
+  const jsonBytes = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(12, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + jsonBytes))) as Header;
+  return decodeCheckpoint(bytes, header.layout).params;
+}
+
 /** The state in `bytes`, refused with a CheckpointMismatch unless it is this format's and fits `expected`. */
 export function decodeCheckpoint(bytes: Uint8Array, expected: CheckpointLayout): TrainerState {
   if (bytes.byteLength < 16 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {

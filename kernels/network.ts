@@ -186,6 +186,13 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
   let samplesSeen = 0;
 
   for (let epoch = firstEpoch; epoch < train.epochs && !stoppedEarly && !diverged; epoch++) {
+    // A stop asked at an epoch boundary (a lease's stopStep once its checkpoint is taken, or
+    // resumed at it) ends here: no next epoch's shuffle or step, so the weights are the
+    // checkpoint's and no partial epoch is reported. A trial not stopped runs on as before.
+    if (!(epoch === firstEpoch && resumedRows > 0) && options.shouldStop?.()) {
+      stoppedEarly = true;
+      break;
+    }
     const epochStart = performance.now();
     // Resumed inside this epoch: its order is the one the checkpoint holds, already shuffled.
     const resumedInside = epoch === firstEpoch && resumedRows > 0;

@@ -78,6 +78,11 @@ export const TrialLease = z.object({
    * /v1/checkpoints/:sha) and `ctx.restore()` gives it. Signed, so a relay cannot swap it.
    */
   restore: StateRef.optional(),
+  /**
+   * The trial's last report step (a population-based training member: its generation ends
+   * there): it checkpoints at that step, stops, and its kept final state is that checkpoint.
+   */
+  stopStep: z.int().min(1).optional(),
   /** The sweep's `checkpoint: { every: N }` (steps): when `ctx.checkpointDue` says yes besides the time rule. */
   checkpointEvery: z.int().min(1).optional(),
   /** The sweep keeps final states (`keep`): the worker uploads the trial's state before its done result. */

@@ -11,6 +11,7 @@ import { FileDatasetSpec, datasetBlobKey } from "../datasets/file-spec.ts";
 import { encodeNpz, decodeNpz } from "../experiments/npz.ts";
 import { NetworkConfigSchema } from "../experiments/network/network-config.ts";
 import { keptStateFile } from "./kept-state-file.ts";
+import { encodeCheckpoint } from "../experiments/checkpoint-envelope.ts";
 
 const module = await compileKernels();
 const builtin = { name: "network", sha: null };
@@ -28,6 +29,17 @@ test("a built-in trial's weights: an .npz of its layers, the arrays those bytes 
   const arrays = decodeNpz(file.bytes);
   const joined = Buffer.concat(Object.values(arrays).map((a) => Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength)));
   assert.deepEqual(new Uint8Array(joined), weights);
+});
+
+test("a population-based training member's kept checkpoint: the .npz of the weights it holds", () => {
+  const config = NetworkConfigSchema.parse({ dataset: { name: "moons", train: 100, test: 20 }, model: { hidden: [4] }, train: { epochs: 2, batch: 16, optimizer: "adam", lr: 0.01 } });
+  let kept: Uint8Array | undefined;
+  const { weights } = trainNetwork(instantiateKernels(module), { ...config, dataset: config.dataset as BuiltinDatasetSpec }, {
+    checkpointDue: (at) => at.epochDone && at.epoch === 2, onCheckpoint: (at, bytes) => void (kept = encodeCheckpoint({ step: at.epoch, reports: [], state: bytes })),
+  });
+  const asWeights = keptStateFile({ experiment: builtin, config: config as unknown as Record<string, unknown> }, weights, new Map());
+  const asMember = keptStateFile({ experiment: builtin, config: config as unknown as Record<string, unknown> }, kept!, new Map());
+  assert.deepEqual(asMember, asWeights);
 });
 
 test("a built-in trial on a file dataset: the input width and classes come from the dataset's blob", () => {

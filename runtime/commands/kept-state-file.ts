@@ -8,6 +8,8 @@ import { FileDatasetSpec, datasetBlobKey } from "../datasets/file-spec.ts";
 import { isPlainObject } from "../experiments/plain-data.ts";
 import type { NamedArrays } from "../../kernels/named-arrays.ts";
 import type { StoredTrial } from "./trial-source.ts";
+import { decodeCheckpoint, isCheckpointEnvelope } from "../experiments/checkpoint-envelope.ts";
+import { checkpointParams } from "../../kernels/network-checkpoint.ts";
 
 export interface KeptStateFile {
   bytes: Uint8Array;
@@ -24,7 +26,10 @@ export function keptStateFile(trial: Pick<StoredTrial, "experiment" | "config">,
   if (trial.experiment.sha === null && trial.experiment.name === "network") {
     const dataset = trial.config.dataset;
     const file = isPlainObject(dataset) && "file" in dataset ? blobs.get(datasetBlobKey(FileDatasetSpec.parse(dataset))) : undefined;
-    const arrays = networkStateArrays(trial.config, state, file);
+    // A population-based training member keeps its stopStep checkpoint (its children resume
+    // from it): its weights are the checkpoint's parameters.
+    const weights = isCheckpointEnvelope(state) ? checkpointParams(decodeCheckpoint(state).state) : state;
+    const arrays = networkStateArrays(trial.config, weights, file);
     return { bytes: encodeNpz(arrays), format: "npz", arrays: listed(arrays) };
   }
   if (ZIP_MAGIC.every((b, i) => state[i] === b)) {

@@ -23,7 +23,8 @@ import { trialDatasetBlobs } from "../experiments/trial-blobs.ts";
 import { compileKernels } from "../../kernels/load.ts";
 import type { ExperimentEntry } from "../experiments/experiment-entry.ts";
 import type { StoreLocation } from "../controller/store/store.ts";
-import { apiTrialSource, storeTrialSource, type StoredTrial } from "./trial-source.ts";
+import { apiTrialSource, storeTrialSource, type StoredTrial, type TrialSource } from "./trial-source.ts";
+import { decodeCheckpoint, type CheckpointContents } from "../experiments/checkpoint-envelope.ts";
 
 export interface TrainOptions {
   /** A config file (its own values), or `trial` with one source. */
@@ -171,16 +172,20 @@ async function fromStore(o: TrainOptions): Promise<Prepared & { close: () => Pro
     else entry = builtinExperiment(t.experiment.name);
     const blobs = await trialDatasetBlobs(t.config, t.datasets, (sha) => source.blob(sha));
     const kernelsModule = await compileKernels();
+    const member = await pbtMember(t, source);
     return {
       heading: `trial ${t.id} of sweep ${t.sweepId} "${t.sweepName}" (${t.state}, from ${source.where}): experiment ${t.experiment.name}${t.experiment.sha ? ` (${t.experiment.sha.slice(0, 12)})` : ""}, seed ${t.seed}`,
       params: t.params, seed: t.seed, config: t.config, entry, stored: t,
       notes: [
+        ...(member ? [member.note] : []),
         ...(t.prunedStep === null ? [] : [`pruned by the sweep's stopping rule at report ${t.prunedStep}: run to there, its hash is that report's`]),
         ...(t.engine !== null && entry.engineVersion !== undefined && t.engine !== entry.engineVersion
           ? [`the sweep ran on engine ${t.engine} of the built-in trainer, this discalc has engine ${entry.engineVersion}: its weights differ, so its hash will not match`] : []),
       ],
       run: (hooks) => runTrial({ trialId: t.id, params: t.params, seed: t.seed, config: t.config }, {
         entry, kernelsModule, experimentWasm, blobs, ...hooks,
+        // A population-based training member: from its parent's kept state to its stopStep, as its worker ran it.
+        ...(member && { stopStep: member.stopStep, ...(member.restore && { restore: member.restore }) }),
         // A pruned trial ended at its rung: stopped at the same report, as the fleet's decision stopped it.
         ...(t.prunedStep !== null && { decide: (step: number) => (step === t.prunedStep ? "prune" as const : "continue" as const) }),
       }),
@@ -190,6 +195,22 @@ async function fromStore(o: TrainOptions): Promise<Prepared & { close: () => Pro
     await source.close();
     throw err;
   }
+}
+
+/**
+ * How a population-based training member ran: from its parent's kept final state (its stopStep
+ * checkpoint) to its own stopStep. Throws when the parent's state is not kept.
+ */
+async function pbtMember(t: StoredTrial, source: TrialSource): Promise<{ stopStep: number; restore?: CheckpointContents; note: string } | undefined> {
+  const l = t.lineage;
+  if (!l) return undefined;
+  const where = `population-based training: generation ${l.generation}, slot ${l.slot}, reports ${l.startStep + 1}..${l.stopStep}`;
+  if (l.parentTrialId === null) return { stopStep: l.stopStep, note: `${where}, from scratch` };
+  const kept = await source.keptState(l.parentTrialId);
+  if (!kept) throw new Error(`--trial ${t.id}: it starts from trial ${l.parentTrialId}'s final state, which ${source.where} no longer keeps`);
+  const restore = decodeCheckpoint(kept.bytes);
+  if (restore.step !== l.startStep) throw new Error(`--trial ${t.id}: trial ${l.parentTrialId}'s kept state is at report ${restore.step}, not ${l.startStep} where this member starts`);
+  return { stopStep: l.stopStep, restore, note: `${where}, from trial ${l.parentTrialId}'s kept state (${kept.sha256.slice(0, 12)})` };
 }
 
 /** stdout that notices when its reader goes away (EPIPE) instead of throwing. */

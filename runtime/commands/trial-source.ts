@@ -27,6 +27,8 @@ export interface StoredTrial {
   datasets: Record<string, string>;
   /** The built-in engine the sweep ran on (null: a researcher's experiment). */
   engine: number | null;
+  /** A population-based training member: its generation, the trial it starts from, and the report steps it runs. */
+  lineage: { generation: number; slot: number; parentTrialId: number | null; startStep: number; stopStep: number } | null;
 }
 
 export interface TrialSource {
@@ -52,7 +54,9 @@ export async function storeTrialSource(at: StoreLocation): Promise<TrialSource> 
       if (!t) throw new Error(`--trial ${id}: no such trial in ${store.where}`);
       const sweep = (await store.sweep(t.sweep_id))!;
       const result = await store.result(id);
+      const l = await store.lineageOfTrial(id);
       return {
+        lineage: l ? { generation: l.generation, slot: l.slot, parentTrialId: l.parent_trial_id, startStep: l.start_step, stopStep: l.stop_step } : null,
         id, sweepId: t.sweep_id, sweepName: sweep.name, index: t.idx, state: t.state,
         params: JSON.parse(t.params) as Record<string, unknown>, seed: t.seed,
         config: JSON.parse(t.config) as Record<string, unknown>, resultSha256: result?.result_sha ?? null,
@@ -81,7 +85,9 @@ export function apiTrialSource(controller: string, token: string | undefined): T
       const t = await client.get("trial", {}, { id });
       if (!t.config) throw new Error(`the controller at ${controller} does not give trial configs (an older version): use --data or --store`);
       const sweep = await client.get("sweep", {}, { id: t.sweepId });
+      const l = t.lineage;
       return {
+        lineage: l ? { generation: l.generation, slot: l.slot, parentTrialId: l.parentTrialId, startStep: l.startStep, stopStep: l.stopStep } : null,
         id, sweepId: t.sweepId, sweepName: sweep.name, index: t.index, state: t.state, params: t.params, seed: t.seed,
         config: t.config, resultSha256: t.resultSha256, prunedStep: t.pruned?.step ?? null, ...buildOf(sweepIdentityOf(sweep.config)),
       };

@@ -4,10 +4,8 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { join } from "node:path";
 import { Cluster, type ApiTrial } from "./cluster.ts";
-import { waitForSweepEnd } from "./verify.ts";
-import { waitFor, freePort } from "./cluster.ts";
+import { sweepAcrossRestart } from "./verify.ts";
 
 const EXPERIMENT = fileURLToPath(new URL("./fixtures/curves", import.meta.url));
 const clusters: Cluster[] = [];
@@ -25,28 +23,8 @@ const SWEEP = {
 
 const proposals = (trials: ApiTrial[]) => trials.map((t) => ({ index: t.index, point: t.point, params: t.params, sha: t.resultSha256 }));
 
-async function runOn(threads: number, restartAfter?: number, inspect?: (c: Cluster) => Promise<void>): Promise<ApiTrial[]> {
-  const c = new Cluster();
-  clusters.push(c);
-  const config = c.writeConfig("sweep", SWEEP);
-  const data = join(c.dir, "data");
-  // A fixed port, so the agent finds the restarted controller where the first one was.
-  const port = await freePort();
-  const controller = await c.startController(config, { data, port });
-  c.startAgent(threads);
-  if (restartAfter !== undefined) {
-    await waitFor(async () => (await c.client.get("sweep", {}, { id: 1 })).counts.done >= restartAfter, 60_000, "some results", () => c.dump());
-    c.signal(controller, "SIGKILL");
-    await controller.exited;
-    await c.startController(config, { data, port });
-  }
-  const s = await waitForSweepEnd(c, 150_000);
-  assert.equal(s.state, "done", c.dump());
-  const trials = await c.client.getAll("trials", { sweep: 1 });
-  await inspect?.(c);
-  await c.stopAll();
-  return trials;
-}
+const runOn = (threads: number, restartAfter?: number, inspect?: (c: Cluster) => Promise<void>) =>
+  sweepAcrossRestart(clusters, SWEEP, { threads, restartAfter, timeoutMs: 150_000, inspect });
 
 test("tpe proposes the same points in the same order on 1 thread and on 4, and after a controller restart", { timeout: 300_000 }, async () => {
   const one = await runOn(1, undefined, async (c) => {

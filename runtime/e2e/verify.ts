@@ -1,7 +1,8 @@
 // The check every fault scenario ends with: the sweep is complete, every trial stored
 // exactly once, and every weight hash equal to the trial's reproduction in this process.
 import assert from "node:assert/strict";
-import { Cluster, waitFor, type ApiSweep, type ApiTrial } from "./cluster.ts";
+import { join } from "node:path";
+import { Cluster, freePort, waitFor, type ApiSweep, type ApiTrial } from "./cluster.ts";
 import { tmpdir } from "node:os";
 import { reproducer } from "./reproduce.ts";
 
@@ -25,6 +26,37 @@ export async function sweepOnFleet(
   const s = await waitForSweepEnd(c, o.timeoutMs);
   assert.equal(s.state, "done", c.dump());
   const trials = await c.client.getAll("trials", { sweep: 1, metrics: 1 });
+  await c.stopAll();
+  return trials;
+}
+
+/**
+ * Runs a sweep to its end on a controller (its own data dir, a fixed port) and an agent of
+ * `threads`; with `restartAfter`, the controller is killed with SIGKILL once that many trials
+ * are done and restarted on the same data, where the agent finds it again. `inspect` sees the
+ * running fleet and its trials before it is stopped.
+ */
+export async function sweepAcrossRestart(
+  clusters: Cluster[], config: unknown,
+  o: { threads: number; restartAfter?: number; timeoutMs: number; inspect?: (c: Cluster, trials: ApiTrial[]) => Promise<void> },
+): Promise<ApiTrial[]> {
+  const c = new Cluster();
+  clusters.push(c);
+  const path = c.writeConfig("sweep", config);
+  const data = join(c.dir, "data");
+  const port = await freePort();
+  const controller = await c.startController(path, { data, port });
+  c.startAgent(o.threads);
+  if (o.restartAfter !== undefined) {
+    await waitFor(async () => (await c.client.get("sweep", {}, { id: 1 })).counts.done >= o.restartAfter!, o.timeoutMs / 2, "some results", () => c.dump());
+    c.signal(controller, "SIGKILL");
+    await controller.exited;
+    await c.startController(path, { data, port });
+  }
+  const s = await waitForSweepEnd(c, o.timeoutMs);
+  assert.equal(s.state, "done", c.dump());
+  const trials = await c.client.getAll("trials", { sweep: 1 });
+  await o.inspect?.(c, trials);
   await c.stopAll();
   return trials;
 }

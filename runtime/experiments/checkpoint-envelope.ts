@@ -29,6 +29,11 @@ export function encodeCheckpoint(c: CheckpointContents): Uint8Array {
   return out;
 }
 
+/** Whether `bytes` start as a checkpoint envelope does. */
+export function isCheckpointEnvelope(bytes: Uint8Array): boolean {
+  return bytes.byteLength >= HEAD && MAGIC.every((b, i) => bytes[i] === b);
+}
+
 export function decodeCheckpoint(bytes: Uint8Array): CheckpointContents {
   if (bytes.byteLength < HEAD || MAGIC.some((b, i) => bytes[i] !== b)) throw new Error("not a discalc checkpoint (no DCKP header)");
   if (bytes[4] !== VERSION) throw new Error(`checkpoint format version ${bytes[4]}, this discalc reads ${VERSION}`);

@@ -3,6 +3,11 @@
 import type { ExperimentRef } from "../../protocol/messages.ts";
 import { MAX_REPORTS } from "./metrics-check.ts";
 
+/** The config key that bounds a trial's reports, when its experiment has one (the built-in: an epoch each). */
+export function reportBoundKey(experiment: ExperimentRef): string | undefined {
+  return experiment.sha === null && experiment.name === "network" ? "train.epochs" : undefined;
+}
+
 export function maxReportsOf(experiment: ExperimentRef, config: Record<string, unknown>): number {
   if (experiment.sha === null && experiment.name === "network") {
     const epochs = (config.train as { epochs?: unknown } | undefined)?.epochs;

@@ -9,6 +9,7 @@ import { loadExperimentBlob } from "./load-experiment.ts";
 import { runTrial, type TrialRuntime } from "./run-trial.ts";
 import { compileKernels } from "../../kernels/load.ts";
 import { decodeCheckpoint } from "./checkpoint-envelope.ts";
+import type { ExperimentEntry, RuntimeContext } from "./experiment-entry.ts";
 
 const FIXTURE = fileURLToPath(new URL("../e2e/fixtures/checkpoints", import.meta.url));
 const setup = (async () => {
@@ -71,4 +72,60 @@ test("the built-in trainer checkpoints through ctx and resumes exactly: a networ
   assert.equal(resumed.resultSha256, whole.resultSha256, "the weights of the uninterrupted run");
   const timeless = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== "wallMs"));
   assert.deepEqual(resumed.reports.map(timeless), whole.reports.map(timeless), "every epoch once, the same numbers");
+});
+
+test("stopStep: the built-in trains to it, reports nothing past it, keeps its checkpoint as the state, and generations chained through it end with the uninterrupted weights", async () => {
+  const { kernelsModule } = await setup;
+  const { networkExperiment } = await import("./network/network-experiment.ts");
+  const resolved = networkExperiment.resolve({
+    dataset: { name: "moons", train: 200, test: 50 },
+    model: { layers: [{ type: "dense", units: 8, activation: "tanh" }, { type: "dropout", rate: 0.1 }, { type: "dense", units: 2 }] },
+    train: { epochs: 6, batch: 16, optimizer: "adam", lr: 0.01, seed: 5 },
+  });
+  assert.ok(resolved.ok, JSON.stringify(resolved));
+  const network = { trialId: 1, params: {}, seed: 5, config: resolved.config };
+  const rt = (extra: Partial<TrialRuntime>): TrialRuntime => ({ entry: networkExperiment, kernelsModule, experimentWasm: null, blobs: new Map(), keepState: true, ...extra });
+  const timeless = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== "wallMs"));
+  const whole = await runTrial(network, rt({}));
+
+  // Three generations of 2 epochs, each from the last one's kept state.
+  let restore: ReturnType<typeof decodeCheckpoint> | undefined;
+  let last: Awaited<ReturnType<typeof runTrial>> | undefined;
+  for (const stopStep of [2, 4, 6]) {
+    const steps: number[] = [];
+    last = await runTrial(network, rt({ stopStep, restore, onReport: (step) => void steps.push(step) }));
+    assert.deepEqual(steps, [stopStep - 1, stopStep], "only this generation's epochs ran here, none past the stopStep");
+    assert.equal(last.reports.length, stopStep);
+    assert.deepEqual(last.reports.map(timeless), whole.reports.slice(0, stopStep).map(timeless), "the same epochs as the uninterrupted run");
+    restore = decodeCheckpoint(last.state!);
+    assert.equal(restore.step, stopStep, "the kept state is the stopStep checkpoint");
+  }
+  assert.equal(last!.resultSha256, whole.resultSha256, "the hash is the weights', as uninterrupted");
+
+  // A member stopped before the end: its hash is that of its weights at the stopStep, the same every time.
+  const [a, b] = [await runTrial(network, rt({ stopStep: 2 })), await runTrial(network, rt({ stopStep: 2 }))];
+  assert.equal(a.resultSha256, b.resultSha256);
+  assert.notEqual(a.resultSha256, whole.resultSha256);
+  // Its result lost, an attempt resumed from its own stopStep checkpoint trains nothing and gives the same.
+  const ran: number[] = [];
+  const again = await runTrial(network, rt({ stopStep: 2, restore: decodeCheckpoint(a.state!), onReport: (step) => void ran.push(step) }));
+  assert.deepEqual(ran, []);
+  assert.equal(again.resultSha256, a.resultSha256);
+  assert.deepEqual(again.state, a.state);
+});
+
+test("stopStep: an experiment that makes no checkpoint there fails naming it; past it nothing is reported", async () => {
+  const { entry, kernelsModule } = await setup;
+  // An experiment that reports 5 steps and never checkpoints.
+  const noCheckpoints = { ...entry, run: (_config: unknown, ctx: RuntimeContext) => { for (let i = 1; i <= 5; i++) ctx.report({ loss: 1 / i }); } } as ExperimentEntry;
+  const reported: number[] = [];
+  await assert.rejects(
+    runTrial(spec, { entry: noCheckpoints, kernelsModule, experimentWasm: null, blobs: new Map(), stopStep: 3, onReport: (step) => void reported.push(step) }),
+    /stopStep 3: the experiment made no checkpoint at report 3 \(it reported 3\)/,
+  );
+  assert.deepEqual(reported, [1, 2, 3]);
+  // The fixture checkpoints when ctx.checkpointDue says so: due at the stopStep, it stops there.
+  const out = await runTrial(spec, { entry, kernelsModule, experimentWasm: null, blobs: new Map(), stopStep: 3, keepState: true });
+  assert.equal(out.reports.length, 3);
+  assert.equal(decodeCheckpoint(out.state!).step, 3);
 });

@@ -16,6 +16,7 @@ import { canonicalJson, isPlainObject } from "./plain-data.ts";
 import { nonFiniteEntry, TrialDiverged } from "./trial-diverged.ts";
 import { encodeCheckpoint, type CheckpointContents } from "./checkpoint-envelope.ts";
 import { checkpointDue } from "./checkpoint-due.ts";
+import { pastStopStep, stopStepDue, stopStepReached } from "./stop-step.ts";
 
 export interface TrialSpec {
   trialId: number;
@@ -59,6 +60,12 @@ export interface TrialRuntime {
   maxStateBytes?: number;
   /** Without `checkpoint.every`, the compute time between checkpoints (DEFAULT_CHECKPOINT_MS unless a test says). */
   checkpointIntervalMs?: number;
+  /**
+   * The lease's last report step (a population-based training member's generation ends there):
+   * a checkpoint is due at it, the trial stops once it is taken (stop-step.ts), and the kept
+   * state is that checkpoint, which the next generation resumes from.
+   */
+  stopStep?: number;
 }
 
 export type EarlyStopKind = "prune" | "release";
@@ -110,12 +117,19 @@ async function runWith(
   let earlyStop: EarlyStop | undefined;
   /** Set once a report is not finite: the trial ends there, even if the experiment catches the throw. */
   let diverged: TrialDiverged | undefined;
+  /**
+   * The checkpoint taken at the lease's stopStep (stored form): the trial's kept state. An
+   * attempt resumed from its own checkpoint at the stopStep (its result was lost) has it already.
+   */
+  let stopCheckpoint: Uint8Array | undefined = rt.restore && rt.restore.step === rt.stopStep ? encodeCheckpoint(rt.restore) : undefined;
   const ctx: RuntimeContext = {
     trialId: spec.trialId,
     params: spec.handedOver ? spec.params : structuredClone(spec.params),
     seed: spec.seed,
     report(values) {
       if (diverged) throw diverged;
+      // Past its stopStep a member reports nothing: the next generation goes on from there.
+      if (pastStopStep(rt.stopStep, reports.length + 1)) return;
       const notFinite = nonFiniteEntry(values);
       if (notFinite !== null) throw (diverged = new TrialDiverged(`diverged: report ${reports.length + 1}: ${notFinite}`, reports.slice()));
       if (reports.length >= MAX_REPORTS) throw new RangeError(`report: at most ${MAX_REPORTS} reports per trial (report every epoch or every N steps)`);
@@ -126,7 +140,7 @@ async function runWith(
       if (decision !== "continue") throw (earlyStop = new EarlyStop(decision, reports.length));
     },
     // An experiment that catches the stop (a try around its loop) still sees it here.
-    shouldStop: () => earlyStop !== undefined || (rt.shouldStop?.() ?? false),
+    shouldStop: () => earlyStop !== undefined || stopStepReached(rt.stopStep, reports.length, stopCheckpoint !== undefined) || (rt.shouldStop?.() ?? false),
     // Taken when the experiment first asks: one that never calls a kernel costs no instance.
     get kernels() {
       return kernels();
@@ -146,12 +160,14 @@ async function runWith(
       if (rt.maxStateBytes !== undefined && stored.byteLength > rt.maxStateBytes) {
         throw new RangeError(`checkpoint: the state (${stored.byteLength} bytes with its reports) exceeds the controller's cap of ${rt.maxStateBytes} bytes (--max-state-bytes)`);
       }
+      if (pastStopStep(rt.stopStep, step)) return;
       rt.onCheckpoint?.(stored, step);
+      if (step === rt.stopStep) stopCheckpoint = stored;
       lastCheckpointStep = step;
       lastCheckpointAt = performance.now();
     },
     restore: () => rt.restore && { step: rt.restore.step, state: rt.restore.state.slice() },
-    checkpointDue: (step) => checkpointDue({
+    checkpointDue: (step) => stopStepDue(rt.stopStep, step, lastCheckpointStep) || checkpointDue({
       step, every: rt.checkpointEvery, lastStep: lastCheckpointStep, sinceMs: performance.now() - lastCheckpointAt,
       asked: rt.checkpointAsked?.() ?? false, intervalMs: rt.checkpointIntervalMs,
     }),
@@ -176,7 +192,11 @@ async function runWith(
   if (notFinite !== null) throw new TrialDiverged(`diverged: the final metrics: ${notFinite}`, reports);
   const metrics = result.metrics === undefined ? {} : checkMetrics(result.metrics, "the final metrics");
   const info = result.info === undefined ? {} : checkMetrics(result.info, "info");
-  const state = rt.keepState ? stateBytes(result.state as RunResult["state"]) : undefined;
+  if (rt.stopStep !== undefined && !stopCheckpoint) {
+    throw new Error(`stopStep ${rt.stopStep}: the experiment made no checkpoint at report ${rt.stopStep} (it reported ${reports.length}); population-based training resumes the next generation from it (call ctx.checkpoint when ctx.checkpointDue says so)`);
+  }
+  // A member's kept state is its stopStep checkpoint (resumable); its hash stays that of what run returned.
+  const state = rt.keepState ? (stopCheckpoint?.slice() ?? stateBytes(result.state as RunResult["state"])) : undefined;
   return { resultSha256: stateSha256(result.state as RunResult["state"], metrics), metrics, reports, info, runMs, ...(state && { state }) };
 }
 

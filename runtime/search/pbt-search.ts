@@ -27,6 +27,9 @@ export const pbtSearch: Searcher = {
     samples: "not for method pbt: its trials are population × generations",
     batch: "not for method pbt: a batch is a generation (population)",
   },
+  // A member continues its parent's state: a repeat would have no parent of its own.
+  maxRepeats: { most: 1, why: "must be 1 for method pbt (each member continues one parent's state; run the sweep again with another seed instead)" },
+  stepsNeeded: (search) => ({ steps: options(search).generations * (search.interval as number), from: "search.generations × search.interval" }),
   size: (search) => options(search).population * options(search).generations,
   // For checking the space: generation 0's draws.
   points: (search) => firstGeneration(options(search)).map((m) => m.params),

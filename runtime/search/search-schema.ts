@@ -34,7 +34,7 @@ export function searchSchema(raw: unknown): z.ZodType<SearchConfig> {
       ...others,
       ...searcher?.options,
       seed: z.int().min(0, "must be 0 or more").max(U32_MAX, `must be at most ${U32_MAX}`).default(0),
-      repeats: int(1, 1000).default(1),
+      repeats: (searcher?.maxRepeats ? int(1, 1000).max(searcher.maxRepeats.most, searcher.maxRepeats.why) : int(1, 1000)).default(1),
       parameters: z.record(z.string(), ParamSpecSchema).default({}),
     })
     .superRefine((search, ctx) => {

@@ -70,6 +70,10 @@ export interface Searcher {
   size(search: SearchConfig): number;
   /** The points in trial order; a proposer's stand in (drawn at random) for checking its space. */
   points(search: SearchConfig): Iterable<Point>;
+  /** The most `repeats` it takes, with the line saying why (1000 without it). */
+  maxRepeats?: { most: number; why: string };
+  /** The report steps each trial must be able to make (pbt: generations × interval), with the keys that set it. */
+  stepsNeeded?(search: SearchConfig): { steps: number; from: string };
   /** Present when the points depend on results; a sweep then needs an objective. */
   proposer?: Proposer;
 }

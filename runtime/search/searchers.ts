@@ -6,6 +6,7 @@ import { gridSearch } from "./grid-search.ts";
 import { randomSearch } from "./random-search.ts";
 import type { SearchConfig, Searcher } from "./searcher.ts";
 import { tpeSearch } from "./tpe-search.ts";
+import { pbtSearch } from "./pbt-search.ts";
 
 const registry = new Map<string, Searcher>();
 
@@ -48,3 +49,4 @@ export function noSearch(): SearchConfig {
 registerSearcher(gridSearch);
 registerSearcher(randomSearch);
 registerSearcher(tpeSearch);
+registerSearcher(pbtSearch);

@@ -216,7 +216,7 @@ export function runThread(): void {
             if (rule) sinceDecision.push(values);
           },
           shouldStop: stopped,
-          restore, checkpointEvery: lease.checkpointEvery, maxStateBytes, checkpointIntervalMs, keepState: lease.keepState === true || lease.keepIfBetter !== undefined,
+          restore, stopStep: lease.stopStep, checkpointEvery: lease.checkpointEvery, maxStateBytes, checkpointIntervalMs, keepState: lease.keepState === true || lease.keepIfBetter !== undefined,
           checkpointAsked: () => {
             Atomics.store(checkpoints, CHECKPOINT_USED, 1);
             return Atomics.load(checkpoints, CHECKPOINT_ASKED) !== 0;

@@ -17,6 +17,9 @@ import { extendSweep, ExtendError } from "../sweeps/extend-sweep.ts";
 import { effectiveConfig, extensionOf, type SweepExtension } from "../sweeps/sweep-extension.ts";
 import { finalStatesToDrop, type KeepPolicy } from "./kept-states.ts";
 import { TopObjectives } from "./top-objectives.ts";
+import { statesStartedFrom } from "./pbt-kept-states.ts";
+import type { SearchConfig } from "../../search/searcher.ts";
+import { findSearcher } from "../../search/searchers.ts";
 import { objectiveOf } from "../../experiments/objective-of.ts";
 
 export interface SchedulerOptions {
@@ -25,6 +28,9 @@ export interface SchedulerOptions {
   now?: () => number;
 }
 
+
+/** Where a continuing trial (population-based training) stops, and the state it starts from. */
+interface Continuation { stopStep: number; from?: { step: number; sha256: string } }
 
 /** What every lease of a sweep shares, read once from its stored config. */
 export interface SweepInfo {
@@ -35,6 +41,11 @@ export interface SweepInfo {
   leaseMs: number;
   checkpointEvery: number | null;
   keep: KeepPolicy;
+  /**
+   * Its trials continue one another (population-based training): each lease names its
+   * stopStep and its parent's final state, and every member's final state is uploaded.
+   */
+  continues: boolean;
 }
 
 /** A result batch's trials as read at its start, kept current while its results are decided; its writes, made at the end. */
@@ -112,7 +123,9 @@ export class Scheduler {
     let info = this.sweepInfos.get(sweepId);
     if (!info) {
       const row = (await this.store.sweep(sweepId))!;
-      info = { ...storedSweepIdentity(row.config), leaseMs: row.lease_ms };
+      const search = (JSON.parse(row.config) as { search?: SearchConfig }).search;
+      const continues = search !== undefined && findSearcher(search.method)?.proposer?.lineage !== undefined;
+      info = { ...storedSweepIdentity(row.config), leaseMs: row.lease_ms, continues };
       this.sweepInfos.set(sweepId, info);
     }
     return info;
@@ -123,7 +136,7 @@ export class Scheduler {
     const now = this.now();
     return this.store.tx(async () => {
       await this.expireLeases(now);
-      const queued = await this.store.queuedTrials(n);
+      const { queued, lineage } = await this.continuations(await this.store.queuedTrials(n), now);
       // One statement per sweep (its own lease time), not one per trial.
       const bySweep = new Map<number, number[]>();
       for (const t of queued) {
@@ -147,7 +160,14 @@ export class Scheduler {
       return queued.map((t) => {
         const { info, deadline, keepThan } = sweeps.get(t.sweep_id)!;
         const lease = this.toLease(t, attempts.get(t.id)!, info, deadline);
-        if (lease.keepState && keepThan !== undefined && !("all" in info.keep)) {
+        const continued = lineage.get(t.id);
+        if (continued) {
+          // Every member's final state goes up: a child may start from it (settleStates keeps what must stay).
+          lease.stopStep = continued.stopStep;
+          lease.keepState = true;
+          // Its own checkpoint (a resumed attempt) wins over where its generation starts.
+          if (continued.from) lease.restore = continued.from;
+        } else if (lease.keepState && keepThan !== undefined && !("all" in info.keep)) {
           delete lease.keepState;
           lease.keepIfBetter = { metric: info.metric.name, goal: info.metric.goal, than: keepThan.objective, thanTrial: keepThan.trialId };
         }
@@ -156,6 +176,44 @@ export class Scheduler {
         return lease;
       });
     });
+  }
+
+  /**
+   * Queued trials as they may be leased, and each continuing one's stopStep and the state it
+   * starts from (its parent's kept final state; its own checkpoint, if any, wins later). A
+   * member whose parent's state is gone (or that has no lineage) cannot run as its sweep says:
+   * it fails here, named.
+   */
+  private async continuations(all: TrialRow[], now: number): Promise<{ queued: TrialRow[]; lineage: Map<number, Continuation> }> {
+    const failed = new Set<number>();
+    const out = new Map<number, Continuation>();
+    const bySweep = new Map<number, TrialRow[]>();
+    for (const t of all) {
+      const trials = bySweep.get(t.sweep_id);
+      if (trials) trials.push(t);
+      else bySweep.set(t.sweep_id, [t]);
+    }
+    for (const [sweepId, trials] of bySweep) {
+      if (!(await this.sweepInfo(sweepId)).continues) continue;
+      const lineage = new Map((await this.store.lineageOfTrials(trials.map((t) => t.id))).map((l) => [l.trial_id, l]));
+      const kept = await this.store.finalStateShas([...lineage.values()].map((l) => l.parent_trial_id).filter((id): id is number => id !== null));
+      for (const t of trials) {
+        const l = lineage.get(t.id);
+        const sha256 = l?.parent_trial_id == null ? undefined : kept.get(l.parent_trial_id);
+        const problem = !l ? "it has no lineage (generation, parent) stored"
+          : l.parent_trial_id !== null && !sha256 ? `its parent, trial ${l.parent_trial_id}, has no kept final state to start from` : undefined;
+        if (problem !== undefined) {
+          await this.store.setTrialState(t.id, "failed", { error: `population-based training: ${problem}`, finishedAt: now });
+          failed.add(t.id);
+          continue;
+        }
+        out.set(t.id, { stopStep: l!.stop_step, ...(sha256 && { from: { step: l!.start_step, sha256 } }) });
+      }
+    }
+    // A sweep whose last open trials failed here ends (or proposes on) as after results.
+    if (failed.size) await this.finishSweeps(new Set(all.filter((t) => failed.has(t.id)).map((t) => t.sweep_id)));
+    // In the order they came (the queue's).
+    return { queued: failed.size ? all.filter((t) => !failed.has(t.id)) : all, lineage: out };
   }
 
   private toLease(t: TrialRow, attempt: number, info: SweepInfo, deadline: number): UnsignedLease {
@@ -316,6 +374,12 @@ export class Scheduler {
       view.trials.set(r.trialId, (await this.store.trial(r.trialId))!);
       return status;
     }
+    // A continuing member's final state is where its children start: done without it stored
+    // (its upload failed), it is not done. Its lease runs out and it runs again, from its own
+    // stopStep checkpoint when that was stored (then it trains nothing and uploads it).
+    if (r.status === "done" && r.outcome && info.continues && trial.state !== "cancelled" && !(await this.store.trialStateRef(r.trialId, "final"))) {
+      return "refused";
+    }
     if (r.status === "done" && r.outcome && trial.state !== "cancelled") {
       const { reports, metrics, resultSha256, ...rest } = r.outcome;
       const row = {
@@ -366,8 +430,17 @@ export class Scheduler {
       const info = await this.sweepInfo(sweepId);
       const done = entries.filter((e) => e.state === "done");
       const drop = [...entries.filter((e) => e.state !== "done" && e.state !== "leased" && e.state !== "queued").map((e) => e.trialId), ...finalStatesToDrop(done, info.keep, info.metric.goal)];
-      for (const id of drop) await this.store.dropTrialState(id, "final");
+      const stay = info.continues ? await this.statesStartedFrom(sweepId) : new Set<number>();
+      for (const id of drop) if (!stay.has(id)) await this.store.dropTrialState(id, "final");
     }
+  }
+
+  /** A continuing sweep's final states that stay whatever `keep` says (pbt-kept-states.ts). */
+  private async statesStartedFrom(sweepId: number): Promise<Set<number>> {
+    const ids = (await this.store.lineageOfSweep(sweepId)).map((l) => l.trial_id);
+    const lineage = (await this.store.lineageOfTrials(ids)).map((l) => ({ trialId: l.trial_id, generation: l.generation, parentTrialId: l.parent_trial_id }));
+    const sweep = await this.store.sweep(sweepId);
+    return statesStartedFrom(lineage, sweep !== undefined && (await proposalsLeft(this.store, sweep)) > 0);
   }
 
   /**

@@ -35,8 +35,9 @@ export class TrialStates {
     return this.store.tx(async () => {
       const trial = await this.heldTrial(relayId, q);
       if (q.kind === "final") {
-        const { keep } = await this.scheduler.sweepInfo(trial.sweep_id);
-        if ("top" in keep && keep.top === 0) return { stored: false, bytes: raw.byteLength };
+        const { keep, continues } = await this.scheduler.sweepInfo(trial.sweep_id);
+        // A continuing sweep's member may be a parent: its state is kept until settleStates decides.
+        if ("top" in keep && keep.top === 0 && !continues) return { stored: false, bytes: raw.byteLength };
       }
       await this.store.putTrialState({
         trialId: q.trial, attempt: q.attempt, kind: q.kind, step: q.step, sha256: sha, bytes: raw, createdAt: now,
@@ -46,12 +47,19 @@ export class TrialStates {
     });
   }
 
-  /** A trial's checkpoint as stored (deflated), for the attempt of it this relay holds, when its lease names this SHA-256. */
+  /**
+   * The state an attempt this relay holds resumes from, as stored (deflated): the trial's own
+   * checkpoint, or (a population-based training member) its parent's kept final state, when
+   * it has this SHA-256.
+   */
   async checkpoint(relayId: string, ref: TrialRef, sha: string): Promise<Uint8Array> {
     const trial = await this.heldTrial(relayId, { trial: ref.trialId, attempt: ref.attempt });
-    const stored = await this.store.storedTrialState(trial.id, "checkpoint");
-    if (!stored || stored.sha256 !== sha) throw new StateRefusal(404, `trial ${ref.trialId} has no stored checkpoint ${sha}`);
-    return stored.data;
+    const own = await this.store.storedTrialState(trial.id, "checkpoint");
+    if (own?.sha256 === sha) return own.data;
+    const parent = (await this.store.lineageOfTrial(trial.id))?.parent_trial_id ?? null;
+    const start = parent === null ? undefined : await this.store.storedTrialState(parent, "final");
+    if (start?.sha256 === sha) return start.data;
+    throw new StateRefusal(404, `trial ${ref.trialId} has no stored checkpoint ${sha}`);
   }
 
   private async heldTrial(relayId: string, q: { trial: number; attempt: number }) {

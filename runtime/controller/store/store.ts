@@ -255,6 +255,12 @@ export class Store {
       `SELECT l.*, (SELECT p.id FROM trials p WHERE p.sweep_id = l.sweep_id AND p.point = l.parent_point ORDER BY p.id LIMIT 1) AS parent_trial_id
        FROM trial_lineage l WHERE l.trial_id = ?`, [trialId]);
   }
+  /** The lineage of these trials, each with its parent's trial id (as lineageOfTrial gives it). */
+  lineageOfTrials(trialIds: readonly number[]): Promise<LineageWithParent[]> {
+    return this.whereIn(
+      `SELECT * FROM (SELECT l.*, (SELECT p.id FROM trials p WHERE p.sweep_id = l.sweep_id AND p.point = l.parent_point ORDER BY p.id LIMIT 1) AS parent_trial_id
+       FROM trial_lineage l) x`, "trial_id", trialIds);
+  }
   trial(id: number): Promise<TrialRow | undefined> {
     return this.get("SELECT * FROM trials WHERE id = ?", [id]);
   }

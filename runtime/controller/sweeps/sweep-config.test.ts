@@ -18,6 +18,7 @@ const good = {
 };
 const withSearch = (search: object) => ({ ...good, search: { ...good.search, ...search } });
 const withParams = (parameters: object) => withSearch({ parameters });
+const pbt = { method: "pbt", population: 4, generations: 2, interval: 2, parameters: { "train.lr": { loguniform: [0.01, 0.3] } } };
 const random = (parameters: object, extra: object = {}) => ({ ...good, search: { method: "random", samples: 4, parameters, ...extra } });
 
 test("fills the defaults of the sweep and of the base", () => {
@@ -112,7 +113,11 @@ const cases: Array<[string, unknown, string[]]> = [
     "unknown config key 'train.learningrate' (known here: epochs, batch, optimizer, lr, momentum, beta1, beta2, eps, weightDecay, schedule, loss, seed)",
   ]],
   ["an unknown search key", withSearch({ sample: 3 }), ["unknown config key 'search.sample' (did you mean 'search.samples'?)"]],
-  ["an unknown method", withSearch({ method: "bayes" }), ['search.method: Invalid option: expected one of "grid"|"random"|"tpe"']],
+  ["an unknown method", withSearch({ method: "bayes" }), ['search.method: Invalid option: expected one of "grid"|"random"|"tpe"|"pbt"']],
+  ["pbt with repeats", { ...good, search: { ...pbt, repeats: 2 } }, ["search.repeats: must be 1 for method pbt (each member continues one parent's state; run the sweep again with another seed instead)"]],
+  ["pbt with a stopping rule", { ...good, search: pbt, early_stopping: { rule: "asha" } }, ["early_stopping: not with method pbt (its generations are its stopping rule: the bottom members take the top ones' states)"]],
+  ["pbt whose generations outlast the epochs", { ...good, search: { ...pbt, generations: 3, interval: 2 } }, ["train.epochs: 5 is fewer than search.generations × search.interval = 6 (method pbt runs each trial to that step)"]],
+  ["pbt sweeping the epochs below its steps", { ...good, search: { ...pbt, parameters: { "train.epochs": [3, 8] } } }, ["train.epochs: 3 is fewer than search.generations × search.interval = 4 (method pbt runs each trial to that step)"]],
   ["tpe without samples", withSearch({ method: "tpe" }), ["search.samples: required for method tpe"]],
   ["a batch for random", random({ "train.lr": [0.1] }, { samples: 2, batch: 2 }), ["search.batch: only for method tpe (grid and random points do not depend on results)"]],
   ["a grid with samples", withSearch({ samples: 3 }), ["search.samples: only for method random (a grid takes every point)"]],

@@ -16,6 +16,7 @@ import { specValues, type Point } from "../../search/param-spec.ts";
 import type { SearchConfig } from "../../search/searcher.ts";
 import { noSearch, searcherOf } from "../../search/searchers.ts";
 import { searchSchema } from "../../search/search-schema.ts";
+import { maxReportsOf, reportBoundKey } from "../../experiments/report-bounds.ts";
 /** Past this a sweep is almost surely a typo, and checking every trial would take minutes. */
 export const MAX_TRIALS = 1_000_000;
 const MAX_TRIAL_PROBLEMS = 20;
@@ -132,9 +133,13 @@ export function parseSweepConfig(input: unknown, experiment: SweepExperiment = N
 
   const search = searchSchema(raw.search).optional().safeParse(raw.search);
   if (search.success && pathProblems.length === 0) {
-    problems.push(...trialProblems(search.data ?? noSearch(), base.ok ? base.config : filled, baseIssues, entry));
+    problems.push(...trialProblems(search.data ?? noSearch(), base.ok ? base.config : filled, baseIssues, entry, experiment.ref));
   } else {
     problems.push(...baseIssues.map((issue) => issue.line));
+  }
+  // A stopping rule would end members before their stopStep: their children would have no state to start from.
+  if (search.success && search.data && searcherOf(search.data).proposer?.lineage && raw.early_stopping !== undefined) {
+    problems.push(`early_stopping: not with method ${search.data.method} (its generations are its stopping rule: the bottom members take the top ones' states)`);
   }
   let metric: MetricSpec | undefined = fields.success ? fields.data.metric : undefined;
   // A searcher that proposes from results proposes by the objective; one trial alone (discalc train) ranks nothing.
@@ -197,8 +202,10 @@ function owner(swept: string[], path: string): string | undefined {
  * named once and is found even when no random sample happens to draw it. Returns the base's own
  * problems (those no swept value fixes) and then the swept values' problems.
  */
-function trialProblems(search: SweepSearch, template: unknown, baseIssues: ConfigIssue[], entry: ExperimentEntry): string[] {
+function trialProblems(search: SweepSearch, template: unknown, baseIssues: ConfigIssue[], entry: ExperimentEntry, ref: ExperimentRef): string[] {
   const searcher = searcherOf(search);
+  const needed = searcher.stepsNeeded?.(search);
+  const boundKey = reportBoundKey(ref);
   const size = searcher.size(search);
   if (size * search.repeats > MAX_TRIALS) {
     const tooMany = `search: expands to ${size * search.repeats} trials (${size} points × ${search.repeats} repeats), at most ${MAX_TRIALS}`;
@@ -232,6 +239,12 @@ function trialProblems(search: SweepSearch, template: unknown, baseIssues: Confi
     const parsed = parse(point);
     if (parsed.ok) {
       for (const line of seedProblems(parsed.config, search.repeats, entry)) problems.set(line, line);
+      // Each trial must make the steps its searcher runs it for (a pbt member's last generation's stopStep).
+      const most = maxReportsOf(ref, parsed.config);
+      if (needed && most < needed.steps) {
+        const line = `${boundKey ?? "search"}: ${boundKey ? `${most} is` : `at most ${most} reports are`} fewer than ${needed.from} = ${needed.steps} (method ${search.method} runs each trial to that step)`;
+        problems.set(line, line);
+      }
     } else {
       for (const { path, line } of parsed.issues) {
         const field = owner(swept, path);
