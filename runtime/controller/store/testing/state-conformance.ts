@@ -120,4 +120,20 @@ export function stateConformance(label: string, fixture: (t: TestContext, config
     assert.deepEqual(await states.put("r-1", { trial: a.trialId, attempt: 1, step: 2, sha: sha(raw), kind: "final" }, deflateState(raw)), { stored: false, bytes: 10 });
     assert.equal(await f.store.trialStatesSize(), 0);
   });
+
+  test(`${label}: ` + "a trial's lineage (population-based training) names the trial its parent point's first repeat is, one or many at a time", async (t) => {
+    const f = await fixture(t);
+    const trials = await f.store.trialsOfSweep(f.sweepId);
+    const at = (point: number, repeat = 0) => trials.find((x) => x.point === point && x.repeat === repeat)!.id;
+    await f.store.insertLineage([
+      { trial_id: at(0), sweep_id: f.sweepId, generation: 0, slot: 0, parent_point: null, exploited: 0, start_step: 0, stop_step: 2 },
+      { trial_id: at(2), sweep_id: f.sweepId, generation: 1, slot: 0, parent_point: 0, exploited: 1, start_step: 2, stop_step: 4 },
+    ]);
+    const child = (await f.store.lineageOfTrial(at(2)))!;
+    assert.deepEqual({ ...child }, { trial_id: at(2), sweep_id: f.sweepId, generation: 1, slot: 0, parent_point: 0, exploited: 1, start_step: 2, stop_step: 4, parent_trial_id: at(0) });
+    assert.equal((await f.store.lineageOfTrial(at(0)))!.parent_trial_id, null);
+    assert.equal(await f.store.lineageOfTrial(at(1)), undefined, "a trial without lineage");
+    assert.deepEqual((await f.store.lineageOfTrials([at(0), at(1), at(2)])).map((l) => [l.trial_id, l.parent_trial_id]).sort(), [[at(0), null], [at(2), at(0)]].sort());
+    assert.deepEqual((await f.store.lineageOfSweep(f.sweepId)).map((l) => l.trial_id), [at(0), at(2)]);
+  });
 }
