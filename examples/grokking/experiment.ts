@@ -75,7 +75,9 @@ function model(nn: NN, c: Config) {
     // The answer is read at the "=" token.
     return unembed.forward(x2.narrow(1, 2, 1).reshape(d.count, c.dModel));
   };
-  return { forward, parameters: [embed, position, attention, up, down, unembed].flatMap((m) => m.parameters()) };
+  // A plain object of modules: nn.stateDict names its parameters as PyTorch's state_dict would.
+  const modules = { embed, position, attention, up, down, unembed };
+  return { forward, modules, parameters: Object.values(modules).flatMap((m) => m.parameters()) };
 }
 
 export default {
@@ -101,7 +103,16 @@ export default {
       const logits = m.forward(d);
       return { loss: nn.crossEntropy(logits, d.labels).item(), accuracy: accuracy(logits.data(), d.labels, c.p) };
     }));
-    for (let step = 1; step <= c.steps && !ctx.shouldStop(); step++) {
+    // A trial of ~35 minutes survives its machine: it resumes from its last checkpoint (the
+    // model's and the optimiser's state as named arrays, taken at an evaluation when due).
+    const saved = ctx.restore();
+    if (saved) {
+      const part = (prefix: string) => Object.fromEntries(Object.entries(saved.arrays!).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+      nn.loadStateDict(m.modules, part("model."));
+      opt.loadStateDict(part("optim."));
+    }
+    const prefixed = (prefix: string, arrays: object) => Object.fromEntries(Object.entries(arrays).map(([k, v]) => [prefix + k, v]));
+    for (let step = (saved?.step ?? 0) + 1; step <= c.steps && !ctx.shouldStop(); step++) {
       nn.tidy(() => {
         opt.zeroGrad();
         nn.crossEntropy(m.forward(train), train.labels).backward();
@@ -110,8 +121,10 @@ export default {
       if (step % c.evalEvery === 0 || step === c.steps) {
         const tr = evaluate(train), te = evaluate(test);
         ctx.report({ step, trainLoss: tr.loss, trainAccuracy: tr.accuracy, testLoss: te.loss, testAccuracy: te.accuracy });
+        if (ctx.checkpointDue(step)) ctx.checkpoint(step, { ...prefixed("model.", nn.stateDict(m.modules)), ...prefixed("optim.", opt.stateDict()) });
       }
     }
-    return { state: nn.stateOf(m.parameters) };
+    // Kept as an .npz of the weights by name (numpy.load opens it); resultSha256 is its hash.
+    return { state: nn.stateDict(m.modules) };
   },
 } satisfies Experiment<Config>;

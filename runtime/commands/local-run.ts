@@ -11,7 +11,8 @@ import { compileKernels } from "../../kernels/load.ts";
 
 export interface LocalRun {
   trials: ExpandedTrial[];
-  run(index: number, hooks?: Pick<TrialRuntime, "onReport" | "shouldStop">): Promise<TrialOutcomeData>;
+  /** Hooks as a worker thread passes them (reports, stop, checkpoints, a state to resume from). */
+  run(index: number, hooks?: Pick<TrialRuntime, "onReport" | "shouldStop" | "keepState" | "checkpointEvery" | "onCheckpoint" | "restore">): Promise<TrialOutcomeData>;
 }
 
 export async function localRun(prepared: PreparedSweep<TrainConfig>): Promise<LocalRun> {

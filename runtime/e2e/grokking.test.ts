@@ -51,3 +51,20 @@ test("the grokking sweep on a fleet through a relay daemon: every hash reproduce
   const second = await sweepOnFleet(clusters, SWEEP, { threads: 1, viaRelay: false, timeoutMs: 150_000 });
   for (const t of trials) assert.equal(second.find((u) => u.index === t.index)!.resultSha256, t.resultSha256, `trial ${t.index} on a second network`);
 });
+
+test("the grokking example checkpoints its model and optimiser as named arrays; stopped and resumed from one, it ends with the uninterrupted hash", { timeout: 120_000 }, async () => {
+  const { decodeCheckpoint } = await import("../experiments/checkpoint-envelope.ts");
+  const { decodeNpz } = await import("../experiments/npz.ts");
+  const config = { ...SWEEP, name: "grok-resume", search: undefined, weightDecay: 1.0, trainFraction: 0.5 };
+  const r = await reproducer(config, tmpdir());
+  const whole = await r.run(0, { keepState: true });
+  assert.ok(Object.keys(decodeNpz(whole.state!)).includes("attention.in_proj_weight"), "kept as .npz by PyTorch's names");
+  const taken: Uint8Array[] = [];
+  let reported = 0;
+  await r.run(0, { checkpointEvery: 20, onCheckpoint: (bytes) => taken.push(bytes), onReport: (step) => void (reported = step), shouldStop: () => reported >= 2 });
+  const at = decodeCheckpoint(taken.at(-1)!);
+  assert.deepEqual([at.step, at.format, at.reports.length], [40, "npz", 2]);
+  const resumed = await r.run(0, { checkpointEvery: 20, restore: at });
+  assert.equal(resumed.resultSha256, whole.resultSha256, "the uninterrupted run's weights");
+  assert.deepEqual(resumed.reports, whole.reports, "every evaluation once, the same numbers");
+});

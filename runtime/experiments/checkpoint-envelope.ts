@@ -2,7 +2,7 @@
 // and the reports made up to it. The reports travel with the state so that an attempt resuming
 // from it ends with the full list (its result, and so its hash, as an uninterrupted run's) and
 // never reports a step twice. Format: "DCKP", version 1, u32 LE header length, header JSON
-// { step, reports }, then the state's bytes as given.
+// { step, reports, format? ("npz": named arrays) }, then the state's bytes as given.
 import type { Metrics } from "./contract.ts";
 
 const MAGIC = [0x44, 0x43, 0x4b, 0x50]; // "DCKP"
@@ -16,10 +16,12 @@ export interface CheckpointContents {
   reports: Metrics[];
   /** The experiment's own bytes. */
   state: Uint8Array;
+  /** "npz" when the experiment gave named arrays (the bytes are their .npz). */
+  format?: "npz";
 }
 
 export function encodeCheckpoint(c: CheckpointContents): Uint8Array {
-  const header = new TextEncoder().encode(JSON.stringify({ step: c.step, reports: c.reports }));
+  const header = new TextEncoder().encode(JSON.stringify({ step: c.step, reports: c.reports, ...(c.format && { format: c.format }) }));
   const out = new Uint8Array(HEAD + header.byteLength + c.state.byteLength);
   out.set(MAGIC, 0);
   out[4] = VERSION;
@@ -39,8 +41,8 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointContents {
   if (bytes[4] !== VERSION) throw new Error(`checkpoint format version ${bytes[4]}, this discalc reads ${VERSION}`);
   const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(5, true);
   if (HEAD + length > bytes.byteLength) throw new Error("checkpoint header is truncated");
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(HEAD, HEAD + length))) as { step: number; reports: Metrics[] };
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(HEAD, HEAD + length))) as { step: number; reports: Metrics[]; format?: "npz" };
   if (!Number.isSafeInteger(header.step) || !Array.isArray(header.reports)) throw new Error("checkpoint header is malformed");
   // A copy: the experiment may keep and change it.
-  return { step: header.step, reports: header.reports, state: bytes.slice(HEAD + length) };
+  return { step: header.step, reports: header.reports, state: bytes.slice(HEAD + length), ...(header.format === "npz" && { format: "npz" as const }) };
 }

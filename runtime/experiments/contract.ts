@@ -4,12 +4,17 @@
 import type { Kernels } from "../../kernels/index.ts";
 import type { HostDataset } from "../../kernels/datasets/host-dataset.ts";
 import type { NN } from "../../kernels/nn/index.ts";
+import type { NamedArrays } from "../../kernels/named-arrays.ts";
 
 /** Named finite numbers: one report (a step or an epoch), or a trial's final metrics. */
 export type Metrics = Record<string, number>;
 
-/** The bytes whose SHA-256 is the trial's `resultSha256`. */
-export type TrialState = ArrayBuffer | ArrayBufferView;
+/**
+ * A trial's state: bytes, or named arrays (a `ctx.nn` model's `nn.stateDict(model)`, the
+ * optimiser's, anything of `{ shape, data }`), which travel and are kept as an `.npz` that
+ * `numpy.load` opens. Its bytes (the `.npz`'s, for arrays) are what `resultSha256` hashes.
+ */
+export type TrialState = ArrayBuffer | ArrayBufferView | NamedArrays;
 
 export interface RunResult {
   /** Final metrics; the sweep's objective is read here first, then from the last report. */
@@ -53,7 +58,7 @@ export interface ExperimentContext {
    */
   checkpoint(step: number, state: TrialState): void;
   /** The trial's last stored checkpoint, or undefined on a fresh start: call it at the start of `run`. */
-  restore(): { step: number; state: Uint8Array } | undefined;
+  restore(): { step: number; state: Uint8Array; arrays?: NamedArrays } | undefined;
   /**
    * Whether to checkpoint at this step: every `checkpoint.every` steps when the sweep names it,
    * else after about 30 s of compute since the last one, and at once when the agent is asked to

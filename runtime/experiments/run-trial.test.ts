@@ -129,3 +129,53 @@ test("stopStep: an experiment that makes no checkpoint there fails naming it; pa
   assert.equal(out.reports.length, 3);
   assert.equal(decodeCheckpoint(out.state!).step, 3);
 });
+
+test("named arrays as a state: a ctx.nn model checkpoints its stateDict, the optimiser's and the generator's; resumed, the same bits; kept as .npz", async () => {
+  const { kernelsModule } = await setup;
+  const { decodeNpz } = await import("./npz.ts");
+  const entry: ExperimentEntry = {
+    name: "nn-named", seedPath: "seed", resolve: (c) => ({ ok: true, config: c as Record<string, unknown> }), knowsPath: () => true,
+    defaultMetric: () => ({ name: "loss", goal: "minimize" }),
+    run(config, ctx) {
+      const { nn } = ctx;
+      const model = { l1: new nn.Linear(4, 8), l2: new nn.Linear(8, 3) };
+      const opt = nn.optim.adamw(Object.values(nn.namedParameters(model)), { lr: 0.01 });
+      const x = nn.tensor(Float32Array.from({ length: 16 * 4 }, (_, i) => Math.sin(i)), [16, 4]);
+      const y = Int32Array.from({ length: 16 }, (_, i) => i % 3);
+      const saved = ctx.restore();
+      if (saved) {
+        const pick = (prefix: string) => Object.fromEntries(Object.entries(saved.arrays!).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+        nn.loadStateDict(model, pick("model."));
+        opt.loadStateDict(pick("optim."));
+        nn.setRngState(saved.arrays!.rng!.data as Uint8Array);
+      }
+      for (let step = (saved?.step ?? 0) + 1; step <= (config.steps as number); step++) {
+        const loss = nn.tidy(() => {
+          opt.zeroGrad();
+          const l = nn.crossEntropy(model.l2.forward(nn.dropout(model.l1.forward(x).relu(), 0.2)), y);
+          l.backward();
+          opt.step();
+          return l.item();
+        });
+        ctx.report({ loss });
+        if (ctx.checkpointDue(step)) {
+          const prefixed = (prefix: string, a: Record<string, unknown>) => Object.fromEntries(Object.entries(a).map(([k, v]) => [prefix + k, v]));
+          const rng = nn.getRngState();
+          ctx.checkpoint(step, { ...prefixed("model.", nn.stateDict(model)), ...prefixed("optim.", opt.stateDict()), rng: { shape: [rng.length], data: rng } } as never);
+        }
+      }
+      return { state: nn.stateDict(model) };
+    },
+  };
+  const spec2 = { trialId: 1, params: {}, seed: 5, config: { steps: 10 } };
+  const rt = (extra: Partial<TrialRuntime>): TrialRuntime => ({ entry, kernelsModule, experimentWasm: null, blobs: new Map(), checkpointEvery: 4, keepState: true, ...extra });
+  const whole = await runTrial(spec2, rt({}));
+  assert.deepEqual(Object.keys(decodeNpz(whole.state!)), ["l1.weight", "l1.bias", "l2.weight", "l2.bias"], "kept as .npz by PyTorch's names");
+  const taken: Uint8Array[] = [];
+  let reported = 0;
+  await runTrial(spec2, rt({ onCheckpoint: (bytes) => taken.push(bytes), onReport: (step) => void (reported = step), shouldStop: () => reported >= 6 }));
+  const resumed = await runTrial(spec2, rt({ restore: decodeCheckpoint(taken[0]!) }));
+  assert.equal(decodeCheckpoint(taken[0]!).format, "npz");
+  assert.equal(resumed.resultSha256, whole.resultSha256, "the uninterrupted run's bits");
+  assert.deepEqual(resumed.reports, whole.reports);
+});

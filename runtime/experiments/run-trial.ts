@@ -16,6 +16,8 @@ import { canonicalJson, isPlainObject } from "./plain-data.ts";
 import { nonFiniteEntry, TrialDiverged } from "./trial-diverged.ts";
 import { encodeCheckpoint, type CheckpointContents } from "./checkpoint-envelope.ts";
 import { checkpointDue } from "./checkpoint-due.ts";
+import { decodeNpz, encodeNpz } from "./npz.ts";
+import type { NamedArrays } from "../../kernels/named-arrays.ts";
 import { pastStopStep, stopStepDue, stopStepReached } from "./stop-step.ts";
 
 export interface TrialSpec {
@@ -154,9 +156,9 @@ async function runWith(
     datasetBlob: (key) => rt.blobs.get(key),
     checkpoint(step, state) {
       if (!Number.isSafeInteger(step) || step < 0) throw new TypeError(`checkpoint: step must be an integer ≥ 0, got ${String(step)}`);
-      const bytes = stateView(state, "checkpoint");
+      const { bytes, npz } = stateBytesOf(state, "checkpoint");
       // The envelope adds the reports: the cap is the stored bytes'.
-      const stored = encodeCheckpoint({ step, reports, state: bytes });
+      const stored = encodeCheckpoint({ step, reports, state: bytes, ...(npz && { format: "npz" as const }) });
       if (rt.maxStateBytes !== undefined && stored.byteLength > rt.maxStateBytes) {
         throw new RangeError(`checkpoint: the state (${stored.byteLength} bytes with its reports) exceeds the controller's cap of ${rt.maxStateBytes} bytes (--max-state-bytes)`);
       }
@@ -166,7 +168,10 @@ async function runWith(
       lastCheckpointStep = step;
       lastCheckpointAt = performance.now();
     },
-    restore: () => rt.restore && { step: rt.restore.step, state: rt.restore.state.slice() },
+    restore: () => rt.restore && {
+      step: rt.restore.step, state: rt.restore.state.slice(),
+      ...(rt.restore.format === "npz" && { arrays: decodeNpz(rt.restore.state, "checkpoint.npz") }),
+    },
     checkpointDue: (step) => stopStepDue(rt.stopStep, step, lastCheckpointStep) || checkpointDue({
       step, every: rt.checkpointEvery, lastStep: lastCheckpointStep, sinceMs: performance.now() - lastCheckpointAt,
       asked: rt.checkpointAsked?.() ?? false, intervalMs: rt.checkpointIntervalMs,
@@ -196,8 +201,10 @@ async function runWith(
     throw new Error(`stopStep ${rt.stopStep}: the experiment made no checkpoint at report ${rt.stopStep} (it reported ${reports.length}); population-based training resumes the next generation from it (call ctx.checkpoint when ctx.checkpointDue says so)`);
   }
   // A member's kept state is its stopStep checkpoint (resumable); its hash stays that of what run returned.
-  const state = rt.keepState ? (stopCheckpoint?.slice() ?? stateBytes(result.state as RunResult["state"])) : undefined;
-  return { resultSha256: stateSha256(result.state as RunResult["state"], metrics), metrics, reports, info, runMs, ...(state && { state }) };
+  const returnedState = result.state === undefined || result.state === null ? undefined : stateBytesOf(result.state, "run's state").bytes;
+  // A copy: the bytes may live in a wasm memory the next trial reuses.
+  const state = rt.keepState ? (stopCheckpoint?.slice() ?? returnedState?.slice()) : undefined;
+  return { resultSha256: stateSha256(returnedState, metrics), metrics, reports, info, runMs, ...(state && { state }) };
 }
 
 /** A report without the metrics that measure time: what a pruned trial's hash covers. */
@@ -208,26 +215,19 @@ function withoutTiming(report: Metrics, timing: readonly string[] | undefined): 
   return out;
 }
 
-/** The bytes of a state as a view (no copy), or a TypeError naming the caller. */
-function stateView(state: RunResult["state"], what: string): Uint8Array {
-  if (state instanceof ArrayBuffer || state instanceof SharedArrayBuffer) return new Uint8Array(state);
-  if (ArrayBuffer.isView(state)) return new Uint8Array(state.buffer, state.byteOffset, state.byteLength);
-  throw new TypeError(`${what}: the state must be an ArrayBuffer or a typed array, got ${state === null ? "null" : typeof state}`);
-}
-
-/** A copy of the state's bytes (it may live in a wasm memory the next trial reuses). */
-function stateBytes(state: RunResult["state"]): Uint8Array | undefined {
-  if (state === undefined || state === null) return undefined;
-  if (state instanceof ArrayBuffer || state instanceof SharedArrayBuffer) return new Uint8Array(state).slice();
-  if (ArrayBuffer.isView(state)) return new Uint8Array(state.buffer, state.byteOffset, state.byteLength).slice();
-  return undefined;
+/**
+ * A state's bytes: a view of bytes as given (no copy), or the .npz of named arrays (`npz`);
+ * a TypeError naming the caller otherwise.
+ */
+function stateBytesOf(state: unknown, what: string): { bytes: Uint8Array; npz: boolean } {
+  if (state instanceof ArrayBuffer || state instanceof SharedArrayBuffer) return { bytes: new Uint8Array(state), npz: false };
+  if (ArrayBuffer.isView(state)) return { bytes: new Uint8Array(state.buffer, state.byteOffset, state.byteLength), npz: false };
+  if (isPlainObject(state)) return { bytes: encodeNpz(state as NamedArrays), npz: true };
+  throw new TypeError(`${what}: the state must be an ArrayBuffer, a typed array or named arrays { name: { shape, data } }, got ${state === null ? "null" : typeof state}`);
 }
 
 /** SHA-256 of the state's bytes; without a state, of the final metrics as canonical JSON. */
-export function stateSha256(state: RunResult["state"], metrics: Metrics): string {
+export function stateSha256(state: Uint8Array | undefined, metrics: Metrics): string {
   const hash = createHash("sha256");
-  if (state === undefined || state === null) return hash.update(canonicalJson(metrics)).digest("hex");
-  if (state instanceof ArrayBuffer || state instanceof SharedArrayBuffer) return hash.update(new Uint8Array(state)).digest("hex");
-  if (ArrayBuffer.isView(state)) return hash.update(new Uint8Array(state.buffer, state.byteOffset, state.byteLength)).digest("hex");
-  throw new TypeError(`run's state must be an ArrayBuffer or a typed array, got ${typeof state}`);
+  return state === undefined ? hash.update(canonicalJson(metrics)).digest("hex") : hash.update(state).digest("hex");
 }
