@@ -7,6 +7,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Cluster, waitFor, type ApiTrial } from "./cluster.ts";
 import { verifyExactlyOnce, waitForSweepEnd } from "./verify.ts";
 import { postgresMissing, startPostgres, type PostgresServer } from "./postgres-server.ts";
@@ -85,6 +87,12 @@ async function keptState(c: Cluster, t: ApiTrial) {
   assert.equal(createHash("sha256").update(bytes).digest("hex"), t.resultSha256);
   assert.equal(res.headers.get("x-discalc-state-sha256"), t.resultSha256);
   assert.equal(res.headers.get("x-discalc-state-step"), String(STEPS));
+  // The same through the CLI, from the controller's API: written as its raw bytes (not named arrays).
+  const out = join(c.dir, `trial-${t.id}.bin`);
+  const got = c.spawn("artifact", ["artifact", "get", "--trial", String(t.id), "--out", out, "--controller", c.url]);
+  assert.equal(await got.exited, 0, got.log.join("\n"));
+  assert.match(got.log.join("\n"), /as its raw bytes/);
+  assert.equal(createHash("sha256").update(readFileSync(out)).digest("hex"), t.resultSha256);
 }
 
 test("SIGKILL of an agent mid-trial, through a relay daemon: the trial resumes from its checkpoint on another agent, with the uninterrupted run's hash", { timeout: 240_000 }, async () => {
