@@ -47,7 +47,8 @@ export function grokkingStepsPerSec(module: WebAssembly.Module, s: GrokkingSize)
   const stamps: number[] = [];
   const total = s.warm + s.rounds * s.perRound;
   const shouldStop = () => stamps.push(cpuMs()) > total;
-  const ctx = { nn, shouldStop, report() {}, seed: 0, trialId: 0, params: {} } as unknown as Parameters<typeof grokking.run>[1];
+  // A fresh start that never checkpoints (its evaluations, where it would, never come).
+  const ctx = { nn, shouldStop, report() {}, seed: 0, trialId: 0, params: {}, restore: () => undefined, checkpointDue: () => false, checkpoint() {} } as unknown as Parameters<typeof grokking.run>[1];
   const config = { ...grokking.defaults, p: s.p, dModel: s.dModel, heads: s.heads, dMlp: s.dMlp, trainFraction: s.trainFraction, steps: 1e9, evalEvery: 1e9 };
   void grokking.run(config, ctx);
   const rounds = Array.from({ length: s.rounds }, (_, r) => {
