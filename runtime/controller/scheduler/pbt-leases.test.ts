@@ -2,7 +2,7 @@
 // without sockets: leases carry the stopStep and (from generation 1) the parent's kept final
 // state; a member's done result waits for its final state; the relay is served the parent's
 // state; the sweep keeps the states later members start from and `keep` decides the rest.
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -27,14 +27,9 @@ const SWEEP = {
 };
 
 const RELAY = "r-test";
-const stateOf = (trialId: number) => new TextEncoder().encode(`state of trial ${trialId}`);
-const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-const done = (l: UnsignedLease, accuracy: number): TrialResult => ({
-  trialId: l.trialId, attempt: l.attempt, status: "done", workerId: "w-test", error: null, finishedAt: Date.now(),
-  outcome: { reports: [{ valAccuracy: accuracy }], metrics: { valAccuracy: accuracy }, resultSha256: "cd".repeat(32), info: {}, runMs: 1 },
-});
 
-test("pbt leases: stopStep, the parent's state to restore, results after the final state, states kept for children", async (t) => {
+/** The sweep registered in a fresh store, its scheduler and the controller's trial states. */
+async function pbtSweep(t: TestContext) {
   const dir = mkdtempSync(join(tmpdir(), "discalc-pbt-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const store = await Store.open({ dir });
@@ -43,7 +38,17 @@ test("pbt leases: stopStep, the parent's state to restore, results after the fin
   const { sweepId } = await registerSweep(store, config);
   const scheduler = new Scheduler(store, { datasets: {} });
   await scheduler.setSweepSource(sweepId, { config, entry: networkExperiment });
-  const states = new TrialStates(store, scheduler);
+  return { store, sweepId, scheduler, states: new TrialStates(store, scheduler) };
+}
+const stateOf = (trialId: number) => new TextEncoder().encode(`state of trial ${trialId}`);
+const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+const done = (l: UnsignedLease, accuracy: number): TrialResult => ({
+  trialId: l.trialId, attempt: l.attempt, status: "done", workerId: "w-test", error: null, finishedAt: Date.now(),
+  outcome: { reports: [{ valAccuracy: accuracy }], metrics: { valAccuracy: accuracy }, resultSha256: "cd".repeat(32), info: {}, runMs: 1 },
+});
+
+test("pbt leases: stopStep, the parent's state to restore, results after the final state, states kept for children", async (t) => {
+  const { store, sweepId, scheduler, states } = await pbtSweep(t);
   const upload = (l: UnsignedLease) => states.put(RELAY, { trial: l.trialId, attempt: l.attempt, step: l.stopStep!, sha: sha(stateOf(l.trialId)), kind: "final" }, deflate(stateOf(l.trialId)));
 
   const gen0 = await scheduler.leaseTrials(RELAY, 10);
@@ -72,15 +77,7 @@ test("pbt leases: stopStep, the parent's state to restore, results after the fin
 });
 
 test("pbt leases: a member whose parent's state is gone fails naming it, and its sweep ends", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "discalc-pbt-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const store = await Store.open({ dir });
-  t.after(() => store.close());
-  const config = parseSweepConfig(SWEEP);
-  const { sweepId } = await registerSweep(store, config);
-  const scheduler = new Scheduler(store, { datasets: {} });
-  await scheduler.setSweepSource(sweepId, { config, entry: networkExperiment });
-  const states = new TrialStates(store, scheduler);
+  const { store, sweepId, scheduler, states } = await pbtSweep(t);
   const gen0 = await scheduler.leaseTrials(RELAY, 10);
   for (const l of gen0) await states.put(RELAY, { trial: l.trialId, attempt: l.attempt, step: 1, sha: sha(stateOf(l.trialId)), kind: "final" }, deflate(stateOf(l.trialId)));
   await scheduler.recordResults(RELAY, { batchId: "b-1", results: [done(gen0[0]!, 0.9), done(gen0[1]!, 0.4)] });
