@@ -147,29 +147,28 @@ export class Scheduler {
       const attempts = new Map<number, number>();
       // A trial with a stored checkpoint resumes from it: its lease names it (signed).
       const restore = await this.store.checkpointRefs(queued.map((t) => t.id));
-      const sweeps = new Map<number, { info: SweepInfo; deadline: number; keepThan: { objective: number; trialId: number } | undefined }>();
+      const sweeps = new Map<number, { info: SweepInfo; deadline: number; keepIfBetter: UnsignedLease["keepIfBetter"] }>();
       for (const [sweepId, ids] of bySweep) {
         const info = await this.sweepInfo(sweepId);
         const deadline = now + info.leaseMs;
         // Once `keep` holds its K, only a final state at least as good as the K-th may enter: the
         // worker uploads no other (a sweep of tiny trials sent one per trial, most dropped at once).
         const keepThan = "top" in info.keep && info.keep.top > 0 ? await this.top.kth(sweepId, info.keep.top, info.metric.goal) : undefined;
-        sweeps.set(sweepId, { info, deadline, keepThan });
+        // One object for the batch's leases of the sweep (each is signed and sent as it is).
+        const keepIfBetter = keepThan && { metric: info.metric.name, goal: info.metric.goal, than: keepThan.objective, thanTrial: keepThan.trialId };
+        sweeps.set(sweepId, { info, deadline, keepIfBetter });
         for (const [id, a] of await this.store.leaseMany(ids, relayId, deadline, now)) attempts.set(id, a);
       }
       return queued.map((t) => {
-        const { info, deadline, keepThan } = sweeps.get(t.sweep_id)!;
-        const lease = this.toLease(t, attempts.get(t.id)!, info, deadline);
+        const { info, deadline, keepIfBetter } = sweeps.get(t.sweep_id)!;
         const continued = lineage.get(t.id);
+        // Every member's final state goes up: a child may start from it (settleStates keeps what must stay).
+        const lease = this.toLease(t, attempts.get(t.id)!, info, deadline, continued ? undefined : keepIfBetter);
         if (continued) {
-          // Every member's final state goes up: a child may start from it (settleStates keeps what must stay).
           lease.stopStep = continued.stopStep;
           lease.keepState = true;
           // Its own checkpoint (a resumed attempt) wins over where its generation starts.
           if (continued.from) lease.restore = continued.from;
-        } else if (lease.keepState && keepThan !== undefined && !("all" in info.keep)) {
-          delete lease.keepState;
-          lease.keepIfBetter = { metric: info.metric.name, goal: info.metric.goal, than: keepThan.objective, thanTrial: keepThan.trialId };
         }
         const from = restore.get(t.id);
         if (from) lease.restore = from;
@@ -216,7 +215,8 @@ export class Scheduler {
     return { queued: failed.size ? all.filter((t) => !failed.has(t.id)) : all, lineage: out };
   }
 
-  private toLease(t: TrialRow, attempt: number, info: SweepInfo, deadline: number): UnsignedLease {
+  /** `keepIfBetter`: once `keep` holds its K, the K-th best, which a final state must beat to be uploaded. */
+  private toLease(t: TrialRow, attempt: number, info: SweepInfo, deadline: number, keepIfBetter?: UnsignedLease["keepIfBetter"]): UnsignedLease {
     const config = JSON.parse(t.config) as Record<string, unknown>;
     const datasets: Record<string, string> = {};
     for (const { spec } of findDatasetSpecs(config)) {
@@ -230,7 +230,11 @@ export class Scheduler {
     };
     if (info.earlyStopping) lease.earlyStopping = info.earlyStopping;
     if (info.checkpointEvery !== null) lease.checkpointEvery = info.checkpointEvery;
-    if (!("top" in info.keep && info.keep.top === 0)) lease.keepState = true;
+    if ("all" in info.keep) lease.keepState = true;
+    else if (info.keep.top > 0) {
+      if (keepIfBetter) lease.keepIfBetter = keepIfBetter;
+      else lease.keepState = true;
+    }
     return lease;
   }
 
@@ -322,7 +326,10 @@ export class Scheduler {
       for (const r of batch.results) statuses.push(await this.recordResult(relayId, r, now, touched, view));
       await this.flushBatchView(view, now);
       // Trials that ended here (a retried one keeps its checkpoint: it resumes from it).
-      const ended = batch.results.filter((r, i) => statuses[i] === "stored" && !["queued", "leased"].includes(view.trials.get(r.trialId)?.state ?? "queued"));
+      const ended = batch.results.filter((r, i) => {
+        const state = view.trials.get(r.trialId)?.state;
+        return statuses[i] === "stored" && state !== undefined && state !== "queued" && state !== "leased";
+      });
       await this.settleStates(ended.map((r) => r.trialId), touched);
       await this.proveWorkers(relayId, batch.results.filter((r, i) => statuses[i] === "stored" && r.status === "done"), now);
       await this.finishSweeps(touched);

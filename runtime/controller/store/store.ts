@@ -567,6 +567,7 @@ export class Store {
   async putTrialState(s: TrialStateRow & { deflated?: Uint8Array }): Promise<void> {
     const data = s.deflated ?? deflate(s.bytes, { level: 1 });
     this.holdsTrialStates = true;
+    if (s.kind === "checkpoint") this.holdsCheckpoints = true;
     await this.d.run(
       `INSERT INTO trial_states (trial_id, kind, attempt, step, sha256, raw_bytes, stored_bytes, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (trial_id, kind) DO UPDATE SET attempt = excluded.attempt, step = excluded.step, sha256 = excluded.sha256,
@@ -596,9 +597,15 @@ export class Store {
     this.holdsTrialStates ??= (await this.get<{ n: number }>("SELECT COUNT(*) AS n FROM (SELECT 1 FROM trial_states LIMIT 1) s"))!.n > 0;
     return this.holdsTrialStates;
   }
+  /** The same for checkpoints alone: kept final states (most sweeps' first ones) do not make every lease batch look for checkpoints. */
+  private holdsCheckpoints: boolean | undefined;
+  private async mayHoldCheckpoints(): Promise<boolean> {
+    this.holdsCheckpoints ??= (await this.get<{ n: number }>("SELECT COUNT(*) AS n FROM (SELECT 1 FROM trial_states WHERE kind = 'checkpoint' LIMIT 1) s"))!.n > 0;
+    return this.holdsCheckpoints;
+  }
   /** The stored checkpoints of these trials (step and SHA-256), by trial id: what their leases resume from. */
   async checkpointRefs(trialIds: readonly number[]): Promise<Map<number, { step: number; sha256: string }>> {
-    if (!(await this.mayHoldTrialStates())) return new Map();
+    if (!(await this.mayHoldCheckpoints())) return new Map();
     const rows = await this.whereIn<{ trial_id: number; step: number; sha256: string }>(
       "SELECT * FROM (SELECT trial_id, step, sha256 FROM trial_states WHERE kind = 'checkpoint') c", "trial_id", trialIds,
     );
@@ -615,7 +622,7 @@ export class Store {
   }
   /** Drops these trials' checkpoints (they ended), a statement per 512. */
   async dropCheckpoints(trialIds: readonly number[]): Promise<void> {
-    if (!(await this.mayHoldTrialStates())) return;
+    if (!(await this.mayHoldCheckpoints())) return;
     for (const { list, params } of idLists(trialIds)) await this.d.run(`DELETE FROM trial_states WHERE kind = 'checkpoint' AND trial_id IN (${list})`, params);
   }
   async dropTrialState(trialId: number, kind: TrialStateRow["kind"]): Promise<void> {
