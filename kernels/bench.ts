@@ -21,7 +21,7 @@ import { parseTrialConfig } from "./mlp-config.ts";
 import { tfjsConv2d, tfjsCpuTrainLenet, torchFigures, type ConvShape, type TorchFigures } from "./bench/cnn-peers.ts";
 import { convAxis } from "./layers/plan.ts";
 import { convForward } from "./layers/conv-forward.ts";
-import { fusedMlpSamplesPerSec, grokkingSizes, grokkingStepsPerSec, mlpRun, nnMlpSamplesPerSec, torchNnFigures } from "./bench/nn-rows.ts";
+import { grokkingSizes, grokkingStepsPerSec, mlpFigures, mlpRun, torchNnFigures } from "./bench/nn-rows.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -181,10 +181,7 @@ ctx.nn, one thread${" ".repeat(34)}${lpad("discalc", 10)}${lpad("PyTorch", 10)} 
     return { ...s, ours, torch: theirs };
   });
   const mlp = {
-    nnTanh: nnMlpSamplesPerSec(module, "tanh", run),
-    nnRelu: nnMlpSamplesPerSec(module, "relu", run),
-    fusedTanh: fusedMlpSamplesPerSec(module, "tanh", run),
-    fusedRelu: fusedMlpSamplesPerSec(module, "relu", run),
+    ...mlpFigures(module, run),
     torchTanh: torch?.mlp.tanh ?? null,
     torchRelu: torch?.mlp.relu ?? null,
   };
@@ -200,9 +197,10 @@ ctx.nn, one thread${" ".repeat(34)}${lpad("discalc", 10)}${lpad("PyTorch", 10)} 
     console.log(`    ${pad(label, 41)} samples/s ${lpad(fmt(ours, 0), 9)}${lpad(fmt(theirs, 0), 10)}${ratio(theirs && ours / theirs, target)}`);
   }
   // With tanh the two differ in their tanh too (the built-in's is scalar); relu shows nn's own overhead.
-  console.log(`  time of ctx.nn's MLP / the built-in's fused one:     tanh ${fmt(mlp.fusedTanh / mlp.nnTanh, 2)}×, relu ${fmt(mlp.fusedRelu / mlp.nnRelu, 2)}×  (target ≤ 1.15×)`);
-  console.log(`  time of the built-in's tanh MLP / its relu one:       ${fmt(mlp.fusedRelu / mlp.fusedTanh, 2)}×  (target ≤ 1.25×)`);
-  console.log(`  time of ctx.nn's tanh MLP / its relu one:             ${fmt(mlp.nnRelu / mlp.nnTanh, 2)}×  (target ≤ 1.25×)`);
+  // Ratios are medians of ratios within a round (the four ran back to back), steadier than ratios of the medians above.
+  console.log(`  time of ctx.nn's MLP / the built-in's fused one:     tanh ${fmt(mlp.nnOverFusedTanh, 2)}×, relu ${fmt(mlp.nnOverFusedRelu, 2)}×  (target ≤ 1.15×)`);
+  console.log(`  time of the built-in's tanh MLP / its relu one:       ${fmt(mlp.fusedTanhOverRelu, 2)}×  (target ≤ 1.25×)`);
+  console.log(`  time of ctx.nn's tanh MLP / its relu one:             ${fmt(mlp.nnTanhOverRelu, 2)}×  (target ≤ 1.25×)`);
   if (!torch) console.log("  (PyTorch column skipped: python3 has no torch; apt-get install python3-torch libopenblas0-pthread)");
   return { grokking: grok, mlp: { ...run, ...mlp }, torch: torch?.torch ?? null };
 }

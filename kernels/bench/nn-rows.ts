@@ -66,26 +66,27 @@ function spiralsConfig(activation: Activation, r: MlpRun, epochs: number) {
   });
 }
 
+/** A way to train the spirals MLP: seconds (CPU) that `epochs` more epochs take. */
+type EpochTimer = (epochs: number) => number;
+
 /**
- * Samples/s of the built-in trainer (its fused path) on the spirals MLP: median of rounds of
- * epochsPerRound epochs, each round timed from its first epoch's end to its last's (one run of
- * epochsPerRound + 1 epochs), so the run's setup is not counted.
+ * The built-in trainer (its fused path): each call is one run of epochs + 1 epochs timed from
+ * its first epoch's end to its last's, so the run's setup is not counted.
  */
-export function fusedMlpSamplesPerSec(module: WebAssembly.Module, activation: Activation, r: MlpRun): number {
-  trainNetwork(instantiateKernels(module), spiralsConfig(activation, r, 1)); // warm-up
-  return median(Array.from({ length: r.rounds }, () => {
+export function fusedTimer(module: WebAssembly.Module, activation: Activation, r: MlpRun): EpochTimer {
+  return (epochs) => {
     const ends: number[] = [];
-    trainNetwork(instantiateKernels(module), spiralsConfig(activation, r, r.epochsPerRound + 1), { onEpoch: () => ends.push(cpuMs()) });
-    return (r.samples * r.epochsPerRound) / ((ends.at(-1)! - ends[0]!) / 1000);
-  }));
+    trainNetwork(instantiateKernels(module), spiralsConfig(activation, r, epochs + 1), { onEpoch: () => ends.push(cpuMs()) });
+    return (ends.at(-1)! - ends[0]!) / 1000;
+  };
 }
 
 /**
- * Samples/s of the same MLP written with ctx.nn as a researcher would: the built-in's spirals
- * as host arrays, a shuffle per epoch, a tensor per batch, Adam; the test loss each epoch as
- * the built-in reports it.
+ * The same MLP written with ctx.nn as a researcher would: the built-in's spirals as host
+ * arrays, a shuffle per epoch, a tensor per batch, Adam; the test loss each epoch as the
+ * built-in reports it.
  */
-export function nnMlpSamplesPerSec(module: WebAssembly.Module, activation: Activation, r: MlpRun): number {
+export function nnTimer(module: WebAssembly.Module, activation: Activation, r: MlpRun): EpochTimer {
   const config = spiralsConfig(activation, r, 1);
   const data = builtinHostDataset(instantiateKernels(module), config.dataset, {});
   const nn = createNN(instantiateKernels(module), 1);
@@ -122,11 +123,45 @@ export function nnMlpSamplesPerSec(module: WebAssembly.Module, activation: Activ
     nn.noGrad(() => nn.tidy(() => nn.crossEntropy(forward(testX), data.test.y as Int32Array).item()));
   };
   epoch(); // warm-up
-  return median(Array.from({ length: r.rounds }, () => {
+  return (epochs) => {
     const start = cpuMs();
-    for (let e = 0; e < r.epochsPerRound; e++) epoch();
-    return (count * r.epochsPerRound) / ((cpuMs() - start) / 1000);
-  }));
+    for (let e = 0; e < epochs; e++) epoch();
+    return (cpuMs() - start) / 1000;
+  };
+}
+
+export interface MlpFigures {
+  /** Samples/s, the median over rounds. */
+  nnTanh: number; nnRelu: number; fusedTanh: number; fusedRelu: number;
+  /** Time ratios, each the median of the ratios within a round (the pair ran back to back). */
+  nnOverFusedTanh: number; nnOverFusedRelu: number; fusedTanhOverRelu: number; nnTanhOverRelu: number;
+}
+
+/**
+ * The spirals MLP four ways (ctx.nn and the built-in's fused path, tanh and relu), in rounds
+ * that run each of the four once, in turn: a ratio is taken within a round, where the four ran
+ * within a second of each other, so a noisy neighbour on a shared machine weighs on both
+ * sides of it alike.
+ */
+export function mlpFigures(module: WebAssembly.Module, r: MlpRun): MlpFigures {
+  const timers = {
+    nnTanh: nnTimer(module, "tanh", r), nnRelu: nnTimer(module, "relu", r),
+    fusedTanh: fusedTimer(module, "tanh", r), fusedRelu: fusedTimer(module, "relu", r),
+  };
+  timers.fusedTanh(1); // warm-up (the ctx.nn timers warmed up as they were made)
+  timers.fusedRelu(1);
+  const rounds = Array.from({ length: r.rounds }, () => {
+    const t = {} as Record<keyof typeof timers, number>;
+    for (const name of Object.keys(timers) as (keyof typeof timers)[]) t[name] = timers[name](r.epochsPerRound);
+    return t;
+  });
+  const rate = (name: keyof typeof timers) => median(rounds.map((t) => (r.samples * r.epochsPerRound) / t[name]));
+  const ratio = (a: keyof typeof timers, b: keyof typeof timers) => median(rounds.map((t) => t[a] / t[b]));
+  return {
+    nnTanh: rate("nnTanh"), nnRelu: rate("nnRelu"), fusedTanh: rate("fusedTanh"), fusedRelu: rate("fusedRelu"),
+    nnOverFusedTanh: ratio("nnTanh", "fusedTanh"), nnOverFusedRelu: ratio("nnRelu", "fusedRelu"),
+    fusedTanhOverRelu: ratio("fusedTanh", "fusedRelu"), nnTanhOverRelu: ratio("nnTanh", "nnRelu"),
+  };
 }
 
 export interface TorchNnFigures { grokking: Record<string, number>; mlp: Record<Activation, number>; torch: string }

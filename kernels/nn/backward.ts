@@ -12,54 +12,73 @@ export function backward(output: Tensor, seed?: Tensor): void {
   if (!output.requiresGrad) throw new Error("backward: the tensor does not require a gradient (no parameter with requiresGrad led to it, or it was made under noGrad)");
   if (!seed && output.size !== 1) throw new RangeError(`backward: a gradient is needed for a tensor of ${output.size} elements (call it on a scalar loss)`);
   const nodes = reachableNodes(output);
-  e.tidy(() =>
-    e.noGrad(() => {
-      // Gradients of intermediates are freed as soon as nothing needs them (held counts how
-      // many entries of `grads` point at a tensor: a backward may pass its gradient on as is).
-      const grads = new Map<Tensor, Tensor>();
-      const held = new Map<Tensor, number>();
-      const hold = (t: Tensor) => held.set(t, (held.get(t) ?? 0) + 1);
-      const drop = (t: Tensor) => {
-        const n = (held.get(t) ?? 0) - 1;
-        if (n > 0) return void held.set(t, n);
-        held.delete(t);
-        if (t !== seed && e.inInnermostScope(t)) t.dispose();
-      };
-      let first = seed?.check("backward");
-      if (!first) {
-        first = e.make(output.shape);
-        e.k.fillF32(first.ptr, 1, 1);
+  // The pass's bookkeeping lives in fields of the tensors it touches (an op output's pending
+  // gradient, a gradient tensor's hold count), not in Maps: a small model's step runs a
+  // backward pass of a dozen nodes thousands of times a second.
+  try {
+    e.tidy(() => e.noGrad(() => runNodes(nodes, output, seed)));
+  } finally {
+    for (const node of nodes) node.output.pendingGrad = null;
+    if (seed) seed.holds = 0;
+  }
+}
+
+function runNodes(nodes: readonly TapeNode[], output: Tensor, seed: Tensor | undefined): void {
+  const e = output.engine;
+  let first = seed?.check("backward");
+  if (!first) {
+    first = e.make(output.shape);
+    e.k.fillF32(first.ptr, 1, 1);
+  }
+  first.holds = 1;
+  output.pendingGrad = first;
+  for (const node of nodes) {
+    const out = node.output;
+    const g = out.pendingGrad;
+    if (!g) continue;
+    out.pendingGrad = null;
+    // Its own scope: the temporaries of this gradient are freed before the next node runs.
+    const scope = e.openScope();
+    let inputGrads: (Tensor | null)[];
+    try {
+      inputGrads = node.backward(g);
+    } catch (err) {
+      e.endScope(scope, undefined);
+      throw err;
+    }
+    e.endScope(scope, inputGrads);
+    for (const gi of inputGrads) if (gi) gi.holds++;
+    const inputs = node.inputs;
+    for (let i = 0; i < inputs.length; i++) {
+      const input = inputs[i]!;
+      const gi = inputGrads[i];
+      if (!gi || !input.requiresGrad) continue;
+      if (!input.creator) {
+        // A gradient made for this leaf alone becomes its .grad as is (no 0 + g copy).
+        if (!input.grad && gi.holds === 1 && gi !== seed && e.inInnermostScope(gi) && sameShape(gi.shape, input.shape)) input.grad = e.keep(gi);
+        else accumulateLeaf(input, gi);
+        continue;
       }
-      grads.set(output, first);
-      hold(first);
-      for (const { node, output: out } of nodes) {
-        const g = grads.get(out);
-        if (!g) continue;
-        grads.delete(out);
-        // Its own scope: the temporaries of this gradient are freed before the next node runs.
-        const inputGrads = e.tidy(() => node.backward(g));
-        const made = inputGrads.filter((t): t is Tensor => t !== null);
-        made.forEach(hold);
-        node.inputs.forEach((input, i) => {
-          const gi = inputGrads[i];
-          if (!gi || !input.requiresGrad) return;
-          if (!input.creator) {
-            // A gradient made for this leaf alone becomes its .grad as is (no 0 + g copy).
-            if (!input.grad && held.get(gi) === 1 && gi !== seed && e.inInnermostScope(gi) && sameShape(gi.shape, input.shape)) input.grad = e.keep(gi);
-            else accumulateLeaf(input, gi);
-            return;
-          }
-          const prev = grads.get(input);
-          const next = prev ? add(prev, gi) : gi;
-          grads.set(input, next);
-          hold(next);
-          if (prev) drop(prev);
-        });
-        made.forEach(drop);
-        drop(g);
-      }
-    }),
-  );
+      const prev = input.pendingGrad;
+      const next = prev ? add(prev, gi) : gi;
+      input.pendingGrad = next;
+      next.holds++;
+      if (prev) drop(prev, seed);
+    }
+    for (const gi of inputGrads) if (gi) drop(gi, seed);
+    drop(g, seed);
+  }
+}
+
+/**
+ * Lets go of one hold on a gradient tensor; at none it is freed (unless it is the caller's seed
+ * or not this pass's own). Holds count how many pending gradients point at a tensor: a backward
+ * may pass its gradient on as is. A module function, not a closure per pass.
+ */
+function drop(t: Tensor, seed: Tensor | undefined): void {
+  if (--t.holds > 0) return;
+  t.holds = 0;
+  if (t !== seed && t.engine.inInnermostScope(t)) t.dispose();
 }
 
 function accumulateLeaf(leaf: Tensor, g: Tensor): void {
@@ -75,21 +94,24 @@ function accumulateLeaf(leaf: Tensor, g: Tensor): void {
   leaf.grad = grad;
 }
 
-/** Nodes reachable from `output` with the tensor each made, latest first. */
-function reachableNodes(output: Tensor): { node: TapeNode; output: Tensor }[] {
-  const found = new Map<TapeNode, Tensor>();
+let passes = 0;
+
+/** Nodes reachable from `output`, latest first (each node knows the tensor it made). */
+function reachableNodes(output: Tensor): TapeNode[] {
+  const pass = ++passes;
+  const found: TapeNode[] = [];
   const stack = [output];
   while (stack.length > 0) {
-    const t = stack.pop()!;
-    const node = t.creator;
-    if (!node || found.has(node)) continue;
-    found.set(node, t);
+    const node = stack.pop()!.creator;
+    if (!node || node.visited === pass) continue;
+    node.visited = pass;
+    found.push(node);
     for (const input of node.inputs) {
       input.check("backward");
       if (input.requiresGrad) stack.push(input);
     }
   }
-  return [...found].map(([node, out]) => ({ node, output: out })).sort((a, b) => b.node.id - a.node.id);
+  return found.sort((a, b) => b.id - a.id);
 }
 
 defineTensorOps({ backward });

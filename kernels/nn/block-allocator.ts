@@ -16,8 +16,16 @@ export function sizeClass(bytes: number): number {
   return (((bytes - 1) >>> shift) + 1) * (1 << shift);
 }
 
+/** A small integer per size class (4·shift + the class within its power of two), to index the free lists. */
+function classIndex(bytes: number): number {
+  if (bytes <= MIN_BLOCK) return 0;
+  const shift = 29 - Math.clz32(bytes - 1);
+  return 4 * shift + ((bytes - 1) >>> shift) - 4;
+}
+
 export class BlockAllocator {
-  private readonly free = new Map<number, number[]>();
+  /** Free blocks per size class, by classIndex (an array: every tensor's alloc and release looks here). */
+  private readonly free: number[][] = [];
   private liveBytes = 0;
   private liveBlocks = 0;
 
@@ -28,16 +36,15 @@ export class BlockAllocator {
     const size = sizeClass(bytes);
     this.liveBytes += size;
     this.liveBlocks++;
-    return this.free.get(size)?.pop() ?? this.instance.allocBytes(size);
+    return this.free[classIndex(size)]?.pop() ?? this.instance.allocBytes(size);
   }
 
   release(ptr: number, bytes: number): void {
     const size = sizeClass(bytes);
     this.liveBytes -= size;
     this.liveBlocks--;
-    let list = this.free.get(size);
-    if (!list) this.free.set(size, (list = []));
-    list.push(ptr);
+    const index = classIndex(size);
+    (this.free[index] ??= []).push(ptr);
   }
 
   get bytes(): number {

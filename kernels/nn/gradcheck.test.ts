@@ -266,3 +266,23 @@ test("max(dim) gives PyTorch's indices (the first maximum on ties) beside the va
 test("every op's temporaries are freed by tidy", () => {
   assert.deepEqual(nn.memory(), { bytes: 0, tensors: 0 });
 });
+
+test("crossEntropy, one node, gives nllLoss(logSoftmax(x))'s loss and gradient bit for bit; bad labels are named", () => {
+  const x = Float32Array.from(values(7 * 5, 3, -3, 3));
+  const labels = Int32Array.of(0, 4, 2, 1, 3, 3, 0);
+  const run = (loss: (t: Tensor) => Tensor) => nn.tidy(() => {
+    const t = nn.tensor(x, [7, 5], { requiresGrad: true });
+    const l = loss(t);
+    l.backward();
+    const out = { loss: l.data(), grad: t.grad!.data() };
+    t.dispose();
+    return out;
+  });
+  const fused = run((t) => nn.crossEntropy(t, labels));
+  const composed = run((t) => nn.nllLoss(nn.logSoftmax(t, -1), labels));
+  assert.deepEqual(fused, composed);
+  const before = nn.memory();
+  assert.throws(() => nn.tidy(() => nn.crossEntropy(nn.tensor(x, [7, 5]), Int32Array.of(0, 5, 0, 0, 0, 0, 0))), /crossEntropy: label 5 of row 1 is outside \[0, 5\)/);
+  assert.throws(() => nn.tidy(() => nn.crossEntropy(nn.tensor(x, [7, 5]), Int32Array.of(0))), /crossEntropy: 1 labels for 7 rows/);
+  assert.deepEqual(nn.memory(), before);
+});

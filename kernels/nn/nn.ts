@@ -47,7 +47,7 @@ export function createNN(instance: KernelInstance, seed: number) {
         t.dispose();
         throw new RangeError(`tensor: ${values.length} values for shape [${shape}] (${sizeOf(shape)} elements)`);
       }
-      e.f32(t.ptr, t.size).set(values);
+      e.writeF32(t.ptr, values);
       return t;
     },
     zeros(shape: number[], options: TensorOptions = {}): Tensor {

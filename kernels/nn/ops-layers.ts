@@ -15,7 +15,7 @@ export function embedding(indices: Int32Array, weight: Tensor, indexShape: numbe
   if (sizeOf(indexShape) !== indices.length) throw new RangeError(`embedding: index shape [${indexShape}] does not hold ${indices.length} indices`);
   const [num, dim] = weight.shape as [number, number];
   const held = e.make([indices.length], true);
-  new Int32Array(e.instance.buffer, held.ptr, indices.length).set(indices);
+  e.writeI32(held.ptr, indices);
   const bad = e.k.firstIndexOutside(held.ptr, indices.length, num);
   if (bad >= 0) {
     held.dispose();

@@ -3,7 +3,7 @@
 // transposes absorbed by packing; a broadcast operand's gradient sums over the batch in
 // batch order (a C stride of 0).
 import { defineTensorOps, type Tensor } from "./tensor.ts";
-import { broadcastShapes, sameShape, sizeOf } from "./shape.ts";
+import { broadcastShapes, sameShape, sizeOf, type Shape } from "./shape.ts";
 import { expand, reshape } from "./ops-layout.ts";
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
@@ -30,8 +30,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const y = e.make([...batchA, m, n]);
     e.k.sgemm(0, 0, rows, n, k, 1, a.ptr, k, b.ptr, n, 0, y.ptr, n);
     return e.record(y, [a, b], (g) => [
-      a.requiresGrad ? gemm(g, [...a.shape], 0, 1, rows, k, n, g.ptr, n, b.ptr, n) : null,
-      b.requiresGrad ? gemm(g, [...b.shape], 1, 0, k, n, rows, a.ptr, k, g.ptr, n) : null,
+      a.requiresGrad ? gemm(g, a.shape, 0, 1, rows, k, n, g.ptr, n, b.ptr, n) : null,
+      b.requiresGrad ? gemm(g, b.shape, 1, 0, k, n, rows, a.ptr, k, g.ptr, n) : null,
     ]);
   }
   const batch = broadcastShapes(batchA, batchB, "matmul");
@@ -59,7 +59,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 }
 
 /** A new tensor of `shape` = op(A)·op(B) (rows×cols, depth). */
-function gemm(like: Tensor, shape: number[], transA: number, transB: number, rows: number, cols: number, depth: number, a: number, lda: number, b: number, ldb: number): Tensor {
+function gemm(like: Tensor, shape: Shape, transA: number, transB: number, rows: number, cols: number, depth: number, a: number, lda: number, b: number, ldb: number): Tensor {
   const out = like.engine.make(shape);
   like.engine.k.sgemm(transA, transB, rows, cols, depth, 1, a, lda, b, ldb, 0, out.ptr, cols);
   return out;
@@ -76,18 +76,18 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const rows = x.size / inF;
   const y = e.make([...x.shape.slice(0, -1), outF]);
   e.k.sgemm(0, 1, rows, outF, inF, 1, x.ptr, inF, weight.ptr, inF, 0, y.ptr, outF);
-  if (bias && rows > 0) e.k.binaryBroadcast(0, y.ptr, bias.ptr, y.ptr, e.meta([rows, outF], [outF, 1], [0, 1]), 2);
+  if (bias) e.k.biasAdd(y.ptr, bias.ptr, rows, outF);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return e.record(y, inputs, (g) => {
     const grads: (Tensor | null)[] = [
-      x.requiresGrad ? gemm(g, [...x.shape], 0, 0, rows, inF, outF, g.ptr, outF, weight.ptr, inF) : null,
+      x.requiresGrad ? gemm(g, x.shape, 0, 0, rows, inF, outF, g.ptr, outF, weight.ptr, inF) : null,
       weight.requiresGrad ? gemm(g, [outF, inF], 1, 0, outF, inF, rows, g.ptr, outF, x.ptr, inF) : null,
     ];
     if (bias) {
       let gb: Tensor | null = null;
       if (bias.requiresGrad) {
         gb = e.make([outF]);
-        e.k.sumAxis(g.ptr, gb.ptr, 1, rows, outF);
+        e.k.biasGrad(g.ptr, gb.ptr, rows, outF); // rows in ascending order, as sumAxis
       }
       grads.push(gb);
     }

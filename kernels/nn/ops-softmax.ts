@@ -1,7 +1,7 @@
 // Softmax and log-softmax along a dimension (rows of the last one in wasm; another dimension
 // is moved last and back), and the losses built on them: cross-entropy of logits with Int32
 // labels (log-softmax then NLL) and mean squared error.
-import { defineTensorOps, type Tensor } from "./tensor.ts";
+import { defineTensorOps, type Engine, type Tensor } from "./tensor.ts";
 import { normalizeDim, sameShape } from "./shape.ts";
 import { transpose } from "./ops-layout.ts";
 import { sub, pow } from "./ops-elementwise.ts";
@@ -34,22 +34,30 @@ function alongDim(x: Tensor, dim: number, log: boolean, what: string): Tensor {
 export const softmax = (x: Tensor, dim: number) => alongDim(x, dim, false, "softmax");
 export const logSoftmax = (x: Tensor, dim: number) => alongDim(x, dim, true, "logSoftmax");
 
-/** Mean negative log-likelihood of `labels` under row-wise log-probabilities logp [N, C] (PyTorch's nll_loss). */
-export function nllLoss(logp: Tensor, labels: Int32Array): Tensor {
-  const e = logp.check("nllLoss").engine;
-  if (logp.shape.length !== 2) throw new RangeError(`nllLoss: expects [N, C] log-probabilities, got [${logp.shape}]`);
+/** The loss tensor (no tape node), with the labels in wasm attached to it as its first buffer. */
+function nllLossOf(e: Engine, logp: Tensor, labels: Int32Array, what: string): Tensor {
+  if (logp.shape.length !== 2) throw new RangeError(`${what}: expects [N, C] ${what === "nllLoss" ? "log-probabilities" : "logits"}, got [${logp.shape}]`);
   const [rows, cols] = logp.shape as [number, number];
-  if (!(labels instanceof Int32Array)) throw new TypeError("nllLoss: labels must be an Int32Array");
-  if (labels.length !== rows) throw new RangeError(`nllLoss: ${labels.length} labels for ${rows} rows`);
+  if (!(labels instanceof Int32Array)) throw new TypeError(`${what}: labels must be an Int32Array`);
+  if (labels.length !== rows) throw new RangeError(`${what}: ${labels.length} labels for ${rows} rows`);
   const y = e.make([]);
   const held = e.make([rows], true);
   y.attached = [held];
-  new Int32Array(e.instance.buffer, held.ptr, rows).set(labels);
+  e.writeI32(held.ptr, labels);
   const bad = e.k.nllLoss(logp.ptr, held.ptr, rows, cols, y.ptr);
   if (bad >= 0) {
     y.dispose();
-    throw new RangeError(`nllLoss: label ${labels[bad]} of row ${bad} is outside [0, ${cols})`);
+    throw new RangeError(`${what}: label ${labels[bad]} of row ${bad} is outside [0, ${cols})`);
   }
+  return y;
+}
+
+/** Mean negative log-likelihood of `labels` under row-wise log-probabilities logp [N, C] (PyTorch's nll_loss). */
+export function nllLoss(logp: Tensor, labels: Int32Array): Tensor {
+  const e = logp.check("nllLoss").engine;
+  const y = nllLossOf(e, logp, labels, "nllLoss");
+  const [rows, cols] = logp.shape as [number, number];
+  const held = y.attached![0]!;
   return e.record(y, [logp], (g) => {
     const dx = e.zerosLike(logp.shape);
     e.k.nllLossBackward(held.ptr, rows, cols, g.item(), dx.ptr);
@@ -57,9 +65,37 @@ export function nllLoss(logp: Tensor, labels: Int32Array): Tensor {
   });
 }
 
-/** Cross-entropy of logits [N, C] against class indices, averaged over N (PyTorch's cross_entropy). */
+/**
+ * Cross-entropy of logits [N, C] against class indices, averaged over N (PyTorch's
+ * cross_entropy). One tape node running log-softmax's and NLL's kernels in turn, forward and
+ * backward: the bits of nllLoss(logSoftmax(x)) without a second node and its gradient tensor,
+ * which showed in small models' steps.
+ */
 export function crossEntropy(logits: Tensor, labels: Int32Array): Tensor {
-  return nllLoss(logSoftmax(logits, -1), labels);
+  const e = logits.check("crossEntropy").engine;
+  if (logits.shape.length !== 2) return nllLoss(logSoftmax(logits, -1), labels);
+  const [rows, cols] = logits.shape as [number, number];
+  const logp = e.make(logits.shape, true);
+  e.k.softmaxRows(logits.ptr, logp.ptr, rows, cols, 1);
+  let y: Tensor;
+  try {
+    y = nllLossOf(e, logp, labels, "crossEntropy");
+  } catch (err) {
+    logp.dispose();
+    throw err;
+  }
+  y.attached!.push(logp);
+  const held = y.attached![0]!;
+  return e.record(y, [logits], (g) => {
+    const dlogp = e.zerosLike(logits.shape);
+    e.k.nllLossBackward(held.ptr, rows, cols, g.item(), dlogp.ptr);
+    const dx = e.make(logits.shape);
+    const scratch = e.make([cols]);
+    e.k.softmaxRowsBackward(logp.ptr, dlogp.ptr, dx.ptr, rows, cols, 1, scratch.ptr);
+    scratch.dispose();
+    dlogp.dispose();
+    return [dx];
+  });
 }
 
 /** Mean squared error over every element (PyTorch's mse_loss, reduction "mean"). */

@@ -18,12 +18,24 @@ export interface TapeNode {
   readonly inputs: readonly Tensor[];
   /** Gradients for the inputs (null where an input needs none), computed with ops under noGrad. */
   backward(grad: Tensor): (Tensor | null)[];
+  /** The tensor this op made. */
+  readonly output: Tensor;
+  /** @internal The backward pass that last reached this node (each pass marks the nodes it collects). */
+  visited: number;
 }
 
 export class Engine {
   readonly k: KernelExports;
   readonly allocator: BlockAllocator;
-  private readonly scopes: Set<Tensor>[] = [];
+  /**
+   * Tensors owned by open tidy scopes, the innermost scope's last; scopeStarts[d] is where
+   * scope d's begin. A tensor's scopeDepth says which scope owns it (−1: none), so taking one
+   * out (keep, dispose) is a field write, and ending a scope walks only its own slice: a step's
+   * bookkeeping costs no Set or Map, whose hashing showed in small models' profiles.
+   */
+  private readonly tracked: Tensor[] = [];
+  private readonly scopeStarts: number[] = [];
+  private returnMark = 0;
   private gradDisabled = 0;
   private nextNodeId = 0;
   private metaPtr: number;
@@ -63,7 +75,11 @@ export class Engine {
     const ptr = this.allocator.alloc(size * 4);
     const t = new Tensor(this, ptr, shape.slice(), size);
     this.liveTensors++;
-    if (!kept) this.scopes[this.scopes.length - 1]?.add(t);
+    const depth = this.scopeStarts.length - 1;
+    if (!kept && depth >= 0) {
+      t.scopeDepth = depth;
+      this.tracked.push(t);
+    }
     return t;
   }
 
@@ -87,9 +103,13 @@ export class Engine {
 
   /** Marks `output` as made from `inputs`; records the node when gradients flow through it. */
   record(output: Tensor, inputs: readonly Tensor[], backward: TapeNode["backward"]): Tensor {
-    if (this.gradDisabled === 0 && inputs.some((t) => t.requiresGrad)) {
-      output.requiresGrad = true;
-      output.creator = { id: this.nextNodeId++, inputs, backward };
+    if (this.gradDisabled !== 0) return output;
+    for (let i = 0; i < inputs.length; i++) {
+      if (inputs[i]!.requiresGrad) {
+        output.requiresGrad = true;
+        output.creator = { id: this.nextNodeId++, inputs, backward, output, visited: 0 };
+        return output;
+      }
     }
     return output;
   }
@@ -105,36 +125,65 @@ export class Engine {
 
   /** Runs fn in a scope: every tensor made in it is freed at its end except `kept`'s and what fn returns. */
   tidy<T>(fn: () => T): T {
-    const scope = new Set<Tensor>();
-    this.scopes.push(scope);
+    const start = this.openScope();
     let result: T;
     try {
       result = fn();
     } catch (err) {
-      this.scopes.pop();
-      for (const t of scope) t.dispose();
+      this.endScope(start, undefined);
       throw err;
     }
-    this.scopes.pop();
-    if (result instanceof Promise) throw new TypeError("tidy: fn must be synchronous (it returned a Promise); await outside the tidy");
-    const returned = new Set<Tensor>();
-    collectTensors(result, returned);
-    const parent = this.scopes[this.scopes.length - 1];
-    for (const t of scope) {
-      if (returned.has(t)) parent?.add(t);
-      else t.dispose();
+    if (result instanceof Promise) {
+      this.endScope(start, undefined);
+      throw new TypeError("tidy: fn must be synchronous (it returned a Promise); await outside the tidy");
     }
+    this.endScope(start, result);
     return result;
+  }
+
+  /**
+   * Opens a scope and returns what endScope needs: tidy without its closure, for the backward
+   * pass's scope per node (a closure each would be garbage a dozen times a step).
+   */
+  openScope(): number {
+    const start = this.tracked.length;
+    this.scopeStarts.push(start);
+    return start;
+  }
+
+  /**
+   * Ends the innermost scope: what it returned moves to the enclosing scope (packed where this
+   * scope's slice began, which is the enclosing scope's tail), the rest of its tensors are freed.
+   */
+  endScope(start: number, result: unknown): void {
+    const depth = this.scopeStarts.length - 1;
+    this.scopeStarts.pop();
+    const mark = ++this.returnMark;
+    if (result instanceof Tensor) result.returnMark = mark;
+    else if (result !== undefined) markTensors(result, mark);
+    const tracked = this.tracked;
+    let kept = start;
+    for (let i = start; i < tracked.length; i++) {
+      const t = tracked[i]!;
+      if (t.scopeDepth !== depth) continue; // disposed or kept already
+      if (t.returnMark !== mark) t.dispose();
+      else if (depth > 0) {
+        t.scopeDepth = depth - 1;
+        tracked[kept++] = t;
+      } else t.scopeDepth = -1;
+    }
+    // pop, not a length write: V8 shrinks an array's length through the runtime, a call per scope.
+    while (tracked.length > kept) tracked.pop();
   }
 
   /** Whether t belongs to the innermost tidy scope (made in it, not returned out of it yet). */
   inInnermostScope(t: Tensor): boolean {
-    return this.scopes[this.scopes.length - 1]?.has(t) ?? false;
+    return t.scopeDepth >= 0 && t.scopeDepth === this.scopeStarts.length - 1;
   }
 
   /** Takes a tensor out of every scope: it lives until disposed (what tidy does to parameters). */
   keep(t: Tensor): Tensor {
-    for (const s of this.scopes) s.delete(t);
+    t.scopeDepth = -1;
     return t;
   }
 
@@ -145,23 +194,44 @@ export class Engine {
     const v = this.metaView;
     const r = shape.length;
     v.set(shape, 0);
-    strides.forEach((s, i) => v.set(s, (i + 1) * r));
+    for (let i = 0; i < strides.length; i++) v.set(strides[i]!, (i + 1) * r);
     return this.metaPtr;
   }
 
+  /** A view of count floats at ptr. */
   f32(ptr: number, count: number): Float32Array {
     return this.instance.f32(ptr, count);
+  }
+
+  private heapF32: Float32Array | undefined;
+  private heapI32: Int32Array | undefined;
+
+  /** Copies host floats into wasm memory at ptr (through one view of the whole memory, made again only when it grows). */
+  writeF32(ptr: number, values: ArrayLike<number>): void {
+    if (this.heapF32?.buffer !== this.instance.buffer) this.heapF32 = new Float32Array(this.instance.buffer);
+    this.heapF32.set(values, ptr >>> 2);
+  }
+
+  writeI32(ptr: number, values: ArrayLike<number>): void {
+    if (this.heapI32?.buffer !== this.instance.buffer) this.heapI32 = new Int32Array(this.instance.buffer);
+    this.heapI32.set(values, ptr >>> 2);
+  }
+
+  /** The float at ptr. */
+  readF32(ptr: number): number {
+    if (this.heapF32?.buffer !== this.instance.buffer) this.heapF32 = new Float32Array(this.instance.buffer);
+    return this.heapF32[ptr >>> 2]!;
   }
 }
 
 /** The xoshiro stream of ctx.nn's draws (other streams belong to the built-in trainer). */
 export const NN_STREAM = 0x6e6e;
 
-function collectTensors(value: unknown, into: Set<Tensor>, depth = 0): void {
-  if (value instanceof Tensor) into.add(value);
+function markTensors(value: unknown, mark: number, depth = 0): void {
+  if (value instanceof Tensor) value.returnMark = mark;
   else if (depth > 4 || value === null || typeof value !== "object") return;
-  else if (Array.isArray(value)) for (const v of value) collectTensors(v, into, depth + 1);
-  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collectTensors(v, into, depth + 1);
+  else if (Array.isArray(value)) for (const v of value) markTensors(v, mark, depth + 1);
+  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) markTensors(v, mark, depth + 1);
 }
 
 /**
@@ -211,6 +281,14 @@ export class Tensor {
   /** The op that made this tensor, when gradients flow through it. */
   creator: TapeNode | null = null;
   private disposed = false;
+  /** @internal The tidy scope that owns this tensor (its depth; −1: none, it lives until disposed). */
+  scopeDepth = -1;
+  /** @internal The scope end that last saw this tensor among fn's results. */
+  returnMark = 0;
+  /** @internal During a backward pass: the gradient summed so far for this tensor (an op's output). */
+  pendingGrad: Tensor | null = null;
+  /** @internal During a backward pass: how many pending entries hold this gradient tensor. */
+  holds = 0;
   /** @internal Buffers that live and die with this tensor (a max's indices, a loss's labels). */
   attached: Tensor[] | null = null;
 
@@ -241,13 +319,14 @@ export class Tensor {
   /** The one value of a one-element tensor. */
   item(): number {
     if (this.size !== 1) throw new RangeError(`item: the tensor has ${this.size} elements, not 1`);
-    return this.engine.f32(this.check("item").ptr, 1)[0]!;
+    return this.engine.readF32(this.check("item").ptr);
   }
 
   /** Frees the values (and the gradient). Using the tensor afterwards throws. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.scopeDepth = -1;
     this.engine.release(this);
     this.grad?.dispose();
     this.grad = null;
