@@ -46,8 +46,13 @@ function runNodes(nodes: readonly TapeNode[], output: Tensor, seed: Tensor | und
       e.endScope(scope, undefined);
       throw err;
     }
-    e.endScope(scope, inputGrads);
-    for (const gi of inputGrads) if (gi) gi.holds++;
+    const mark = e.nextReturnMark();
+    for (const gi of inputGrads) {
+      if (!gi) continue;
+      gi.returnMark = mark;
+      gi.holds++;
+    }
+    e.endScopeMarked(scope, mark);
     const inputs = node.inputs;
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i]!;

@@ -74,7 +74,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (x.shape[x.shape.length - 1] !== inF) throw new RangeError(`linear: input [${x.shape}] does not end in ${inF} features (weight [${weight.shape}])`);
   if (bias && (bias.check("linear").shape.length !== 1 || bias.shape[0] !== outF)) throw new RangeError(`linear: bias must be [${outF}], got [${bias.shape}]`);
   const rows = x.size / inF;
-  const y = e.make([...x.shape.slice(0, -1), outF]);
+  const outShape = x.shape.slice();
+  outShape[outShape.length - 1] = outF;
+  const y = e.adopt(outShape);
   e.k.sgemm(0, 1, rows, outF, inF, 1, x.ptr, inF, weight.ptr, inF, 0, y.ptr, outF);
   if (bias) e.k.biasAdd(y.ptr, bias.ptr, rows, outF);
   const inputs = bias ? [x, weight, bias] : [x, weight];

@@ -71,9 +71,14 @@ export class Engine {
    * (a parameter, a gradient, an optimiser's moment) by no scope: it lives until disposed.
    */
   make(shape: Shape, kept = false): Tensor {
+    return this.adopt(shape.slice(), kept);
+  }
+
+  /** make() for a shape array the caller made for this tensor alone (not copied again). */
+  adopt(shape: number[], kept = false): Tensor {
     const size = sizeOf(shape);
     const ptr = this.allocator.alloc(size * 4);
-    const t = new Tensor(this, ptr, shape.slice(), size);
+    const t = new Tensor(this, ptr, shape, size);
     this.liveTensors++;
     const depth = this.scopeStarts.length - 1;
     if (!kept && depth >= 0) {
@@ -156,11 +161,21 @@ export class Engine {
    * scope's slice began, which is the enclosing scope's tail), the rest of its tensors are freed.
    */
   endScope(start: number, result: unknown): void {
-    const depth = this.scopeStarts.length - 1;
-    this.scopeStarts.pop();
-    const mark = ++this.returnMark;
+    const mark = this.nextReturnMark();
     if (result instanceof Tensor) result.returnMark = mark;
     else if (result !== undefined) markTensors(result, mark);
+    this.endScopeMarked(start, mark);
+  }
+
+  /** A new mark for what a scope returns: tensors whose returnMark is it survive endScopeMarked. */
+  nextReturnMark(): number {
+    return ++this.returnMark;
+  }
+
+  /** endScope where the caller has marked what survives (the backward pass, which walks its gradients anyway). */
+  endScopeMarked(start: number, mark: number): void {
+    const depth = this.scopeStarts.length - 1;
+    this.scopeStarts.pop();
     const tracked = this.tracked;
     let kept = start;
     for (let i = start; i < tracked.length; i++) {
