@@ -29,6 +29,12 @@ function fsyncFile(path: string): void {
 const YIELD_MS = 1;
 /** The WAL size (pages) at which this connection checkpoints itself, if the checkpoint thread falls behind. */
 const BACKSTOP_CHECKPOINT_PAGES = 10_000;
+/**
+ * Bytes the WAL file is cut back to when the writer starts it over after a checkpoint. SQLite
+ * reuses the file from its start and never shrinks it by itself: a burst of kept trial states
+ * left tens of megabytes beside the database for good.
+ */
+export const SQLITE_WAL_SIZE_LIMIT = 16 * 1024 * 1024;
 
 /** A prepared statement; one that returns rows reads them as arrays, made objects by `row`. */
 interface Prepared {
@@ -118,6 +124,7 @@ export class SqliteDriver implements SqlDriver {
     // Checkpoints run on a thread of their own (wal-checkpointer.ts); this connection's are the
     // backstop (10,000 pages, 40 MB), and SQLite's own 1,000 again if that thread fails.
     this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+    this.db.pragma(`journal_size_limit = ${SQLITE_WAL_SIZE_LIMIT}`);
     this.checkpointer = new WalCheckpointer(this.db.name, (message) => {
       this.db.pragma("wal_autocheckpoint = 1000");
       console.warn(`discalc: the WAL checkpoint thread stopped (${message}); checkpoints run on the main thread`);
