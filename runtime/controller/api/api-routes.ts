@@ -9,7 +9,7 @@ import type { ControllerState } from "../state.ts";
 import type { TrialRow } from "../store/store.ts";
 import { toCommand } from "../scheduler/scheduler.ts";
 import { ExtendError } from "../sweeps/extend-sweep.ts";
-import { trialView, sweepView, nodesPage, sweepLeaderboard, sweepIdentity, sweepImportance, NoImportanceError } from "./api-views.ts";
+import { trialView, trialViews, sweepView, nodesPage, sweepLeaderboard, sweepIdentity, sweepImportance, NoImportanceError } from "./api-views.ts";
 import { DEFAULT_PAGE } from "../../../protocol/api.ts";
 
 const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
@@ -22,8 +22,8 @@ export function apiRouter(s: Pick<ControllerState, "settings" | "store" | "ident
   const sweepOr404 = async (ctx: Koa.Context, id: number) => (await s.store.sweep(id)) ?? ctx.throw(404, `no sweep ${id}`);
 
   /** A page in id order: `next` is the last id when the page is full. */
-  const idPage = async <R, V>(rows: R[], limit: number, id: (r: R) => number, view: (r: R) => V | Promise<V>) => ({
-    items: await Promise.all(rows.slice(0, limit).map(view)),
+  const idPage = async <R, V>(rows: R[], limit: number, id: (r: R) => number, views: (rs: R[]) => Promise<V[]>) => ({
+    items: await views(rows.slice(0, limit)),
     next: rows.length > limit ? String(id(rows[limit - 1]!)) : null,
   });
 
@@ -31,7 +31,7 @@ export function apiRouter(s: Pick<ControllerState, "settings" | "store" | "ident
     read(ctx);
     const q = parseQueryWith(ctx, api.sweeps.query);
     const limit = q.limit ?? DEFAULT_PAGE;
-    ctx.body = await idPage(await s.store.sweepsPage(Number(q.cursor ?? 0), limit + 1), limit, (r) => r.id, (sw) => sweepView(s.store, sw, (id, leased) => s.heartbeats.runningOf(id, leased)));
+    ctx.body = await idPage(await s.store.sweepsPage(Number(q.cursor ?? 0), limit + 1), limit, (r) => r.id, (sweeps) => Promise.all(sweeps.map((sw) => sweepView(s.store, sw, (id, leased) => s.heartbeats.runningOf(id, leased)))));
   });
 
   router.get(api.sweep.path, async (ctx) => {
@@ -69,17 +69,17 @@ export function apiRouter(s: Pick<ControllerState, "settings" | "store" | "ident
     const q = parseQueryWith(ctx, api.trials.query);
     const sweep = q.sweep !== undefined ? await sweepOr404(ctx, q.sweep) : undefined;
     const limit = q.limit ?? DEFAULT_PAGE;
-    const view = (t: TrialRow) => trialView(s.store, t, { metrics: q.metrics === "1" });
+    const views = (trials: TrialRow[]) => trialViews(s.store, trials, { metrics: q.metrics === "1" });
     if (q.order === "best") {
       if (!sweep) return ctx.throw(400, "query parameter 'order': best needs 'sweep' (trials rank by their sweep's metric)");
       if (q.state !== undefined && q.state !== "done") return ctx.throw(400, "query parameter 'state': order=best lists done trials (then diverged ones) only");
       const offset = Number(q.cursor ?? 0);
       const rows = await s.store.trialsByObjective(sweep.id, sweepIdentity(sweep).metric.goal, offset, limit + 1);
-      ctx.body = { items: await Promise.all(rows.slice(0, limit).map(view)), next: rows.length > limit ? String(offset + limit) : null };
+      ctx.body = { items: await views(rows.slice(0, limit)), next: rows.length > limit ? String(offset + limit) : null };
       return;
     }
     const rows = await s.store.trialsPage({ sweepId: q.sweep, state: q.state, afterId: Number(q.cursor ?? 0), limit: limit + 1 });
-    ctx.body = await idPage(rows, limit, (r) => r.id, view);
+    ctx.body = await idPage(rows, limit, (r) => r.id, views);
   });
 
   router.get(api.blob.path, async (ctx) => {
@@ -145,7 +145,7 @@ export function apiRouter(s: Pick<ControllerState, "settings" | "store" | "ident
     read(ctx);
     const q = parseQueryWith(ctx, api.commands.query);
     const limit = q.limit ?? DEFAULT_PAGE;
-    ctx.body = await idPage(await s.store.commandsPage(Number(q.cursor ?? 0), limit + 1), limit, (r) => r.seq, toCommand);
+    ctx.body = await idPage(await s.store.commandsPage(Number(q.cursor ?? 0), limit + 1), limit, (r) => r.seq, async (commands) => commands.map(toCommand));
   });
 
   router.post(api.issueCommand.path, async (ctx) => {

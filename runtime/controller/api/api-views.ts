@@ -12,42 +12,72 @@ import { storedSweepIdentity } from "../sweeps/sweep-identity.ts";
 
 export type { TrialView };
 
-/** A trial as the API shows it; its reports only with `metrics` (they are most of the bytes). */
+type ViewOptions = { metrics?: boolean; config?: boolean };
+
 /** A trial as the API shows it; its reports with `metrics`, its resolved config with `config` (one trial, and export). */
-export async function trialView(store: Store, t: TrialRow, opts: { metrics?: boolean; config?: boolean } = { metrics: true, config: true }): Promise<TrialView> {
-  const stored = await store.result(t.id);
-  const shownAttempt = stored?.attempt ?? t.attempts;
-  // `step` is the report's number, unless the experiment reports a metric of that name (its own step count).
-  const metrics = opts.metrics ? (await store.reportsOfAttempt(t.id, shownAttempt)).filter((r) => r.attempt === shownAttempt)
-    .map((r) => ({ step: r.step, ...(JSON.parse(r.metrics) as Record<string, number>) })) : undefined;
-  let result: Record<string, unknown> | null = null;
-  if (stored) result = { ...(JSON.parse(stored.outcome) as Record<string, unknown>), attempt: stored.attempt };
-  const pruned = t.state === "pruned" && result?.pruned ? (result.pruned as { step: number; reason: string }) : null;
-  const attempts = await store.attemptsOf(t.id);
-  const lastAttempt = attempts.at(-1);
-  const l = await store.lineageOfTrial(t.id);
-  // Two reads more: only where the config is shown (one trial, export), not in lists.
-  const states = opts.config && { stateSha256: (await store.trialStateRef(t.id, "final"))?.sha256 ?? null, checkpointStep: (await store.trialStateRef(t.id, "checkpoint"))?.step ?? null };
-  return {
-    id: t.id, sweepId: t.sweep_id, index: t.idx, point: t.point, repeat: t.repeat,
-    params: JSON.parse(t.params) as Record<string, unknown>, seed: t.seed, state: t.state, attempts: t.attempts,
-    ...(opts.config && { config: JSON.parse(t.config) as Record<string, unknown> }),
-    ...(metrics && { metrics }), final: stored ? (JSON.parse(stored.metrics) as Record<string, number>) : null, objective: stored?.objective ?? null,
-    result, resultSha256: stored?.result_sha ?? null, weightsSha256: stored?.result_sha ?? null,
-    ...(l && {
-      lineage: {
-        generation: l.generation, slot: l.slot, parentTrialId: l.parent_trial_id, parentPoint: l.parent_point, exploited: l.exploited === 1,
-        startStep: l.start_step, stopStep: l.stop_step,
-      },
-    }),
-    pruned, error: t.state === "done" || t.state === "pruned" ? null : t.last_error,
-    workerId: stored?.worker_id ?? lastAttempt?.worker_id ?? null, relayId: stored?.relay_id ?? lastAttempt?.relay_id ?? null,
-    finishedAt: t.finished_at,
-    attemptLog: attempts.map((a) => ({
-      attempt: a.attempt, relayId: a.relay_id, workerId: a.worker_id, leasedAt: a.leased_at, endedAt: a.ended_at, outcome: a.outcome, error: a.error,
-    })),
-    ...states,
-  };
+export async function trialView(store: Store, t: TrialRow, opts: ViewOptions = { metrics: true, config: true }): Promise<TrialView> {
+  return (await trialViews(store, [t], opts))[0]!;
+}
+
+/**
+ * Trials as the API shows them, read with a few statements for the whole list (results,
+ * attempts, lineage; reports with `metrics`; state references with `config`), not a few per
+ * trial: a page of a hundred trials on PostgreSQL was hundreds of round trips.
+ */
+export async function trialViews(store: Store, trials: readonly TrialRow[], opts: ViewOptions = { metrics: true, config: true }): Promise<TrialView[]> {
+  if (trials.length === 0) return [];
+  const ids = trials.map((t) => t.id);
+  const results = new Map((await store.resultsOfTrials(ids)).map((r) => [r.trial_id, r]));
+  const attemptsOf = groupBy(await store.attemptsOfTrials(ids), (a) => a.trial_id);
+  const lineage = new Map((await store.lineageOfTrials(ids)).map((l) => [l.trial_id, l]));
+  const reportsOf = opts.metrics ? groupBy(await store.reportsOfTrials(ids), (r) => r.trial_id) : undefined;
+  const finals = opts.config ? new Map((await store.trialStateRefs(ids, "final")).map((r) => [r.trial_id, r])) : undefined;
+  const checkpoints = opts.config ? new Map((await store.trialStateRefs(ids, "checkpoint")).map((r) => [r.trial_id, r])) : undefined;
+  return trials.map((t) => {
+    const stored = results.get(t.id);
+    const shownAttempt = stored?.attempt ?? t.attempts;
+    // `step` is the report's number, unless the experiment reports a metric of that name (its own step count).
+    const metrics = reportsOf && (reportsOf.get(t.id) ?? []).filter((r) => r.attempt === shownAttempt).sort((a, b) => a.step - b.step)
+      .map((r) => ({ step: r.step, ...(JSON.parse(r.metrics) as Record<string, number>) }));
+    let result: Record<string, unknown> | null = null;
+    if (stored) result = { ...(JSON.parse(stored.outcome) as Record<string, unknown>), attempt: stored.attempt };
+    const pruned = t.state === "pruned" && result?.pruned ? (result.pruned as { step: number; reason: string }) : null;
+    const attempts = (attemptsOf.get(t.id) ?? []).sort((a, b) => a.attempt - b.attempt);
+    const lastAttempt = attempts.at(-1);
+    const l = lineage.get(t.id);
+    const states = opts.config && { stateSha256: finals!.get(t.id)?.sha256 ?? null, checkpointStep: checkpoints!.get(t.id)?.step ?? null };
+    return {
+      id: t.id, sweepId: t.sweep_id, index: t.idx, point: t.point, repeat: t.repeat,
+      params: JSON.parse(t.params) as Record<string, unknown>, seed: t.seed, state: t.state, attempts: t.attempts,
+      ...(opts.config && { config: JSON.parse(t.config) as Record<string, unknown> }),
+      ...(metrics && { metrics }), final: stored ? (JSON.parse(stored.metrics) as Record<string, number>) : null, objective: stored?.objective ?? null,
+      result, resultSha256: stored?.result_sha ?? null, weightsSha256: stored?.result_sha ?? null,
+      ...(l && {
+        lineage: {
+          generation: l.generation, slot: l.slot, parentTrialId: l.parent_trial_id, parentPoint: l.parent_point, exploited: l.exploited === 1,
+          startStep: l.start_step, stopStep: l.stop_step,
+        },
+      }),
+      pruned, error: t.state === "done" || t.state === "pruned" ? null : t.last_error,
+      workerId: stored?.worker_id ?? lastAttempt?.worker_id ?? null, relayId: stored?.relay_id ?? lastAttempt?.relay_id ?? null,
+      finishedAt: t.finished_at,
+      attemptLog: attempts.map((a) => ({
+        attempt: a.attempt, relayId: a.relay_id, workerId: a.worker_id, leasedAt: a.leased_at, endedAt: a.ended_at, outcome: a.outcome, error: a.error,
+      })),
+      ...states,
+    };
+  });
+}
+
+function groupBy<T>(rows: readonly T[], key: (row: T) => number): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = out.get(k);
+    if (list) list.push(row);
+    else out.set(k, [row]);
+  }
+  return out;
 }
 
 /** The experiment and metric a stored sweep names. */

@@ -463,6 +463,10 @@ export class Store {
   reportsOf(trialId: number): Promise<ReportRow[]> {
     return this.d.all("SELECT * FROM reports WHERE trial_id = ? ORDER BY attempt, step", [trialId]);
   }
+  /** Every report of these trials, in no particular order. */
+  reportsOfTrials(trialIds: readonly number[]): Promise<ReportRow[]> {
+    return this.whereIn("SELECT * FROM reports", "trial_id", trialIds);
+  }
   reportsOfAttempt(trialId: number, attempt: number): Promise<ReportRow[]> {
     return this.d.all("SELECT * FROM reports WHERE trial_id = ? AND attempt = ? ORDER BY step", [trialId, attempt]);
   }
@@ -583,6 +587,11 @@ export class Store {
     return r && { trialId, attempt: r.attempt, kind, step: r.step, sha256: r.sha256, bytes: inflate(r.data), createdAt: r.created_at };
   }
   /** A trial's stored state's reference (no bytes): what a lease and the API name. */
+  /** trialStateRef of these trials at once (those that have one). */
+  trialStateRefs(trialIds: readonly number[], kind: TrialStateRow["kind"]): Promise<{ trial_id: number; attempt: number; step: number; sha256: string; raw_bytes: number }[]> {
+    if (kind !== "final" && kind !== "checkpoint") throw new RangeError(`trialStateRefs: unknown kind ${String(kind)}`);
+    return this.whereIn(`SELECT * FROM (SELECT trial_id, attempt, step, sha256, raw_bytes FROM trial_states WHERE kind = '${kind}') x`, "trial_id", trialIds);
+  }
   trialStateRef(trialId: number, kind: TrialStateRow["kind"]): Promise<{ attempt: number; step: number; sha256: string; raw_bytes: number } | undefined> {
     return this.get("SELECT attempt, step, sha256, raw_bytes FROM trial_states WHERE trial_id = ? AND kind = ?", [trialId, kind]);
   }

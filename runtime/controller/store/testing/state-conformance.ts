@@ -46,6 +46,28 @@ export function stateConformance(label: string, fixture: (t: TestContext, config
     assert.equal(await f.store.trialStatesSize(), 0);
   });
 
+  test(`${label}: ` + "state references and reports of many trials at once are each trial's own (the API's lists read them so)", async (t) => {
+    const f = await fixture(t);
+    const [a, b, c] = (await f.sched.leaseTrials("r-1", 3)) as [UnsignedLease, UnsignedLease, UnsignedLease];
+    const raw = bytesOf(100, 3);
+    await f.store.putTrialState({ trialId: a.trialId, attempt: 1, kind: "final", step: 7, sha256: sha(raw), bytes: raw, createdAt: T0 });
+    await f.store.putTrialState({ trialId: b.trialId, attempt: 1, kind: "checkpoint", step: 3, sha256: sha(raw), bytes: raw, createdAt: T0 });
+    const ids = [a.trialId, b.trialId, c.trialId];
+    for (const kind of ["final", "checkpoint"] as const) {
+      const many = await f.store.trialStateRefs(ids, kind);
+      const one = (await Promise.all(ids.map(async (id) => ({ id, ref: await f.store.trialStateRef(id, kind) })))).filter((x) => x.ref);
+      assert.deepEqual(many.map((r) => ({ ...r })).sort((x, y) => x.trial_id - y.trial_id), one.map((x) => ({ trial_id: x.id, ...x.ref })), kind);
+    }
+    assert.equal((await f.store.trialStateRefs(ids, "final"))[0]!.trial_id, a.trialId);
+    await f.store.upsertReports([
+      { trial_id: a.trialId, attempt: 1, step: 1, metrics: "{\"x\":1}" }, { trial_id: a.trialId, attempt: 1, step: 0, metrics: "{\"x\":0}" },
+      { trial_id: c.trialId, attempt: 1, step: 0, metrics: "{\"x\":2}" },
+    ]);
+    const reports = (await f.store.reportsOfTrials(ids)).map((r) => [r.trial_id, r.step, r.metrics]).sort((x, y) => Number(x[0]) - Number(y[0]) || Number(x[1]) - Number(y[1]));
+    assert.deepEqual(reports, [[a.trialId, 0, "{\"x\":0}"], [a.trialId, 1, "{\"x\":1}"], [c.trialId, 0, "{\"x\":2}"]]);
+    assert.deepEqual(await f.store.reportsOfTrials([]), []);
+  });
+
   test(`${label}: ` + "a checkpoint is stored only from the relay holding the attempt, with its SHA-256, within the cap; the next lease resumes from it", async (t) => {
     const f = await fixture(t);
     const states = new TrialStates(f.store, f.sched, 4096);
