@@ -38,6 +38,12 @@ export interface KernelExports {
     w: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number,
     lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, t: number,
   ): void;
+  /** adamUpdate with its two bias corrections given (adamCorrection of β1 and β2 at the step). */
+  adamUpdateCorrected(
+    w: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number,
+    lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, c1: number, c2: number,
+  ): void;
+  adamCorrection(beta: number, t: number): number;
   scheduleLr(kind: number, base: number, epoch: number, step: number, totalSteps: number, every: number, gamma: number): number;
   rngSeed(state: Ptr, seed: number, stream: number): void;
   rngNextU32(state: Ptr): number;

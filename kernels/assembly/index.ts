@@ -8,7 +8,7 @@ export {
   activationForward, activationBackward,
 } from "./activations";
 export { softmaxCrossEntropy, mseOneHot, mseTargets, argmaxCorrect } from "./loss";
-export { sgdUpdate, momentumUpdate, adamUpdate, scheduleLr } from "./optim";
+export { sgdUpdate, momentumUpdate, adamUpdate, adamUpdateCorrected, adamCorrection, scheduleLr } from "./optim";
 export { rngSeed, rngNextU32, rngUniform, rngBelow, rngNormal, shuffleI32, iotaI32 } from "./rng";
 export { initHe, initXavier } from "./init";
 export { gatherRowsF32, gatherRowsU8, gatherLabels, genSpirals, genMoons, genXor } from "./data";

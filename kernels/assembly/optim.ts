@@ -45,6 +45,11 @@ export function momentumUpdate(
   }
 }
 
+/** Adam's bias correction 1 / (1 − βᵗ) for step t (1-based), pow in f64 from the module, as f32. */
+export function adamCorrection(beta: f32, t: i32): f32 {
+  return <f32>(1.0 / (1.0 - Math.pow(<f64>beta, <f64>t)));
+}
+
 /**
  * Adam with decoupled weight decay (AdamW): w ·= (1 − lr·wd); m, v moving moments;
  * w −= lr · m̂ / (√v̂ + eps), with bias corrections for step t (1-based).
@@ -53,8 +58,18 @@ export function adamUpdate(
   w: usize, g: usize, m: usize, v: usize, n: i32,
   lr: f32, beta1: f32, beta2: f32, eps: f32, weightDecay: f32, t: i32,
 ): void {
-  const c1 = <f32>(1.0 / (1.0 - Math.pow(<f64>beta1, <f64>t)));
-  const c2 = <f32>(1.0 / (1.0 - Math.pow(<f64>beta2, <f64>t)));
+  adamUpdateCorrected(w, g, m, v, n, lr, beta1, beta2, eps, weightDecay, adamCorrection(beta1, t), adamCorrection(beta2, t));
+}
+
+/**
+ * adamUpdate with its bias corrections c1 = adamCorrection(β1, t) and c2 = adamCorrection(β2, t)
+ * given: an optimiser over many parameter tensors computes them once a step (two pows cost
+ * more than the update of a small tensor).
+ */
+export function adamUpdateCorrected(
+  w: usize, g: usize, m: usize, v: usize, n: i32,
+  lr: f32, beta1: f32, beta2: f32, eps: f32, weightDecay: f32, c1: f32, c2: f32,
+): void {
   const decay = f32x4.splat(1 - lr * weightDecay);
   const vb1 = f32x4.splat(beta1), vb1c = f32x4.splat(1 - beta1);
   const vb2 = f32x4.splat(beta2), vb2c = f32x4.splat(1 - beta2);

@@ -164,11 +164,22 @@ export class Adam extends BaseOptimizer {
       if (!(b >= 0 && b < 1)) throw new RangeError(`${this.what}: betas must be in [0, 1), got [${options.betas}]`);
     }
   }
+  /** This step's bias corrections, computed in wasm once for every parameter (adamCorrection). */
+  private c1 = 1;
+  private c2 = 1;
+
+  step(): void {
+    const k = this.params[0]!.engine.k;
+    this.c1 = k.adamCorrection(this.beta1, this.steps + 1);
+    this.c2 = k.adamCorrection(this.beta2, this.steps + 1);
+    super.step();
+  }
+
   protected update(p: Tensor, g: Tensor): void {
     const e = p.engine;
     const [m, v] = this.stateOf(p, 2) as [Tensor, Tensor];
     if (this.decoupled || this.weightDecay === 0) {
-      e.k.adamUpdate(p.ptr, g.ptr, m.ptr, v.ptr, p.size, this.lr, this.beta1, this.beta2, this.eps, this.decoupled ? this.weightDecay : 0, this.steps);
+      e.k.adamUpdateCorrected(p.ptr, g.ptr, m.ptr, v.ptr, p.size, this.lr, this.beta1, this.beta2, this.eps, this.decoupled ? this.weightDecay : 0, this.c1, this.c2);
       return;
     }
     // Adam's L2 decay: the update sees g + wd·w; the gradient itself is left as it was.
@@ -176,7 +187,7 @@ export class Adam extends BaseOptimizer {
     e.k.fillF32(gw.ptr, gw.size, 0);
     e.k.axpy(gw.ptr, g.ptr, p.size, 1);
     e.k.axpy(gw.ptr, p.ptr, p.size, this.weightDecay);
-    e.k.adamUpdate(p.ptr, gw.ptr, m.ptr, v.ptr, p.size, this.lr, this.beta1, this.beta2, this.eps, 0, this.steps);
+    e.k.adamUpdateCorrected(p.ptr, gw.ptr, m.ptr, v.ptr, p.size, this.lr, this.beta1, this.beta2, this.eps, 0, this.c1, this.c2);
     gw.dispose();
   }
 }
