@@ -20,9 +20,9 @@ export function contiguousStrides(shape: Shape): number[] {
 }
 
 export function checkShape(shape: Shape, what: string): void {
-  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new RangeError(`${what}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
-  }
+  let ok = Array.isArray(shape);
+  for (let i = 0; ok && i < shape.length; i++) ok = Number.isInteger(shape[i]) && shape[i]! >= 0;
+  if (!ok) throw new RangeError(`${what}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
 }
 
 /** Two shapes broadcast as PyTorch does: aligned from the right, each pair equal or one of them 1. */
