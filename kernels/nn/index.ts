@@ -6,3 +6,4 @@ export type { Conv2dOptions } from "./ops-conv.ts";
 export type { Optimizer, SgdOptions, AdamOptions } from "./optim.ts";
 export type { DropoutOptions } from "./ops-layers.ts";
 export type { MultiheadAttention, MultiheadAttentionOptions, AttentionCall } from "./attention.ts";
+export type { Sequential, Layer, ReLU, Tanh, Sigmoid, GELU, Dropout, Flatten, MaxPool2d, AvgPool2d } from "./sequential.ts";

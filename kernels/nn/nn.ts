@@ -14,6 +14,7 @@ import { Linear, Embedding, LayerNorm, Conv2d, type LinearOptions, type Conv2dMo
 import * as conv from "./ops-conv.ts";
 import * as layers from "./ops-layers.ts";
 import { MultiheadAttention, type MultiheadAttentionOptions } from "./attention.ts";
+import { Sequential, ReLU, Tanh, Sigmoid, GELU, Dropout, Flatten, MaxPool2d, AvgPool2d } from "./sequential.ts";
 import { Sgd, Adam, clipGradNorm, type Optimizer, type SgdOptions, type AdamOptions } from "./optim.ts";
 import { stateOf, loadState } from "./state.ts";
 import { namedParameters, stateDict, loadStateDict } from "./named-parameters.ts";
@@ -115,6 +116,9 @@ export function createNN(instance: KernelInstance, seed: number) {
     MultiheadAttention: function (embedDim: number, numHeads: number, options?: MultiheadAttentionOptions) {
       return new MultiheadAttention(e, embedDim, numHeads, options);
     } as unknown as new (embedDim: number, numHeads: number, options?: MultiheadAttentionOptions) => MultiheadAttention,
+
+    // Modules without weights need no engine: the classes themselves (`new nn.ReLU()`).
+    Sequential, ReLU, Tanh, Sigmoid, GELU, Dropout, Flatten, MaxPool2d, AvgPool2d,
 
     optim: {
       sgd: (params: Tensor[], options: SgdOptions): Optimizer => new Sgd(params, options),
