@@ -82,9 +82,9 @@ export function fusedTimer(module: WebAssembly.Module, activation: Activation, r
 }
 
 /**
- * The same MLP written with ctx.nn as a researcher would: the built-in's spirals as host
- * arrays, a shuffle per epoch, a tensor per batch, Adam; the test loss each epoch as the
- * built-in reports it.
+ * The same MLP written with ctx.nn as a researcher would: the built-in's spirals made into
+ * tensors once, a shuffle per epoch, each batch gathered with indexSelect, Adam; the test loss
+ * each epoch as the built-in reports it.
  */
 export function nnTimer(module: WebAssembly.Module, activation: Activation, r: MlpRun): EpochTimer {
   const config = spiralsConfig(activation, r, 1);
@@ -97,8 +97,10 @@ export function nnTimer(module: WebAssembly.Module, activation: Activation, r: M
   const opt = nn.optim.adam(params, { lr: 0.01 });
   const { x, y, count } = data.train;
   const order = Int32Array.from({ length: count }, (_, i) => i);
-  const bx = new Float32Array(r.batch * 2), by = new Int32Array(r.batch);
+  const by = new Int32Array(r.batch);
   let seed = 1;
+  // The data as tensors made once; a batch is indexSelect(trainX, 0, its rows), as x[idx] in PyTorch.
+  const trainX = nn.tensor(x, [count, 2]);
   const testX = nn.tensor(data.test.x, [data.test.count, 2]);
   const epoch = () => {
     for (let i = count - 1; i > 0; i--) {
@@ -108,15 +110,11 @@ export function nnTimer(module: WebAssembly.Module, activation: Activation, r: M
     }
     for (let start = 0; start < count; start += r.batch) {
       const rows = Math.min(r.batch, count - start);
-      for (let i = 0; i < rows; i++) {
-        const row = order[start + i]!;
-        bx[2 * i] = x[2 * row]!;
-        bx[2 * i + 1] = x[2 * row + 1]!;
-        by[i] = y[row]!;
-      }
+      const idx = order.subarray(start, start + rows);
+      for (let i = 0; i < rows; i++) by[i] = y[idx[i]!]!;
       nn.tidy(() => {
         opt.zeroGrad();
-        nn.crossEntropy(forward(nn.tensor(bx.subarray(0, 2 * rows), [rows, 2])), by.subarray(0, rows)).backward();
+        nn.crossEntropy(forward(trainX.indexSelect(0, idx)), by.subarray(0, rows)).backward();
         opt.step();
       });
     }

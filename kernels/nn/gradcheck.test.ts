@@ -146,6 +146,14 @@ const cases: Case[] = [
     ref: ([w]) => ({ data: Float64Array.from([2, 0, 2, 3, 2, 1].flatMap((r) => [...w!.data.slice(r * 3, r * 3 + 3)])), shape: [2, 3, 3] }),
   },
   {
+    name: "indexSelect along 0, repeated indices", shapes: [[4, 2, 3]], run: (n, [x]) => n.indexSelect(x!, 0, Int32Array.of(3, 1, 3, 0, 3)),
+    ref: ([x]) => R.indexSelect(x!, 0, [3, 1, 3, 0, 3]),
+  },
+  {
+    name: "indexSelect along the last dim (moved first and back)", shapes: [[2, 3, 5]], run: (n, [x]) => x!.indexSelect(-1, Int32Array.of(4, 4, 0)),
+    ref: ([x]) => R.indexSelect(x!, 2, [4, 4, 0]),
+  },
+  {
     name: "layerNorm with weight and bias", shapes: [[3, 5], [5], [5]], run: (n, [x, w, b]) => n.layerNorm(x!, [5], w!, b!, 1e-5),
     ref: ([x, w, b]) => R.binary(R.binary(R.alongDim(x!, -1, (v) => {
       const mu = v.reduce((a, c) => a + c, 0) / v.length;
@@ -284,5 +292,18 @@ test("crossEntropy, one node, gives nllLoss(logSoftmax(x))'s loss and gradient b
   const before = nn.memory();
   assert.throws(() => nn.tidy(() => nn.crossEntropy(nn.tensor(x, [7, 5]), Int32Array.of(0, 5, 0, 0, 0, 0, 0))), /crossEntropy: label 5 of row 1 is outside \[0, 5\)/);
   assert.throws(() => nn.tidy(() => nn.crossEntropy(nn.tensor(x, [7, 5]), Int32Array.of(0))), /crossEntropy: 1 labels for 7 rows/);
+  assert.deepEqual(nn.memory(), before);
+});
+
+test("indexSelect refuses indices outside the dimension and non-Int32 indices, naming them, and frees what it made", () => {
+  const before = nn.memory();
+  nn.tidy(() => {
+    const x = nn.ones([3, 2]);
+    assert.throws(() => nn.indexSelect(x, 0, Int32Array.of(0, 3)), /indexSelect: index 3 at 1 is outside \[0, 3\)/);
+    assert.throws(() => x.indexSelect(1, Int32Array.of(-1)), /indexSelect: index -1 at 0 is outside \[0, 2\)/);
+    assert.throws(() => nn.indexSelect(x, 0, [0] as unknown as Int32Array), /indexSelect: indices must be an Int32Array/);
+    assert.throws(() => nn.indexSelect(x, 2, Int32Array.of(0)), /indexSelect: dim 2 is out of range for a tensor of rank 2/);
+    assert.deepEqual([...nn.indexSelect(x, 0, new Int32Array(0)).shape], [0, 2]);
+  });
   assert.deepEqual(nn.memory(), before);
 });

@@ -87,7 +87,7 @@ export function createNN(instance: KernelInstance, seed: number) {
     reshape: layout.reshape, transpose: layout.transpose, permute: layout.permute, narrow: layout.narrow, cat: layout.cat, expand: layout.expand,
     matmul: matmulOps.matmul, linear: matmulOps.linear,
     softmax: softmaxOps.softmax, logSoftmax: softmaxOps.logSoftmax,
-    embedding: layers.embedding, layerNorm: layers.layerNorm, dropout: layers.dropout,
+    embedding: layers.embedding, indexSelect: layers.indexSelect, layerNorm: layers.layerNorm, dropout: layers.dropout,
     conv2d: conv.conv2d, maxPool2d: conv.maxPool2d, avgPool2d: conv.avgPool2d,
     crossEntropy: softmaxOps.crossEntropy, nllLoss: softmaxOps.nllLoss, mseLoss: softmaxOps.mseLoss,
 

@@ -1,33 +1,59 @@
 // Ops that layers are made of: embedding lookup (gather and scatter-add in wasm), layer
 // normalisation (composed of reductions and elementwise ops, so its gradient is theirs) and
 // inverted dropout with a seeded mask drawn in wasm.
-import type { Tensor } from "./tensor.ts";
+import { defineTensorOps, type Tensor } from "./tensor.ts";
 import { add, mul, sub, div, sqrt, pow } from "./ops-elementwise.ts";
 import { mean } from "./ops-reduce.ts";
-import { reshape } from "./ops-layout.ts";
-import { sameShape, sizeOf } from "./shape.ts";
+import { permute, reshape } from "./ops-layout.ts";
+import { normalizeDim, sameShape, sizeOf } from "./shape.ts";
 
 /** Rows of weight [num, dim] picked by indices: shape [...indexShape, dim] (PyTorch's F.embedding). */
 export function embedding(indices: Int32Array, weight: Tensor, indexShape: number[] = [indices.length]): Tensor {
-  const e = weight.check("embedding").engine;
+  weight.check("embedding");
   if (!(indices instanceof Int32Array)) throw new TypeError("embedding: indices must be an Int32Array");
   if (weight.shape.length !== 2) throw new RangeError(`embedding: weight must be [num, dim], got [${weight.shape}]`);
   if (sizeOf(indexShape) !== indices.length) throw new RangeError(`embedding: index shape [${indexShape}] does not hold ${indices.length} indices`);
-  const [num, dim] = weight.shape as [number, number];
+  return gatherRows(weight, indices, [...indexShape, weight.shape[1]!], "embedding");
+}
+
+/**
+ * The slices of x at `indices` along `dim` (PyTorch's index_select): along dim 0, x[idx], a
+ * batch gathered in wasm from data kept as one tensor. Another dim is moved first and back
+ * (two copies). The gradient adds each picked slice back, in index order (repeats sum).
+ */
+export function indexSelect(x: Tensor, dim: number, indices: Int32Array): Tensor {
+  x.check("indexSelect");
+  if (!(indices instanceof Int32Array)) throw new TypeError("indexSelect: indices must be an Int32Array");
+  const rank = x.shape.length;
+  if (rank === 0) throw new RangeError("indexSelect: needs a tensor of rank ≥ 1");
+  const d = normalizeDim(dim, rank, "indexSelect");
+  if (d !== 0) {
+    const order = [d, ...x.shape.map((_, i) => i).filter((i) => i !== d)];
+    const inverse = order.map((_, i) => order.indexOf(i));
+    return permute(indexSelect(permute(x, order), 0, indices), inverse);
+  }
+  return gatherRows(x, indices, [indices.length, ...x.shape.slice(1)], "indexSelect");
+}
+
+/** x's rows (its first dimension) at `indices`, shaped `outShape`; the gradient scatter-adds them back. */
+function gatherRows(x: Tensor, indices: Int32Array, outShape: number[], what: string): Tensor {
+  const e = x.engine;
+  const num = x.shape[0]!;
+  const cols = sizeOf(x.shape.slice(1));
   const held = e.make([indices.length], true);
   e.writeI32(held.ptr, indices);
   const bad = e.k.firstIndexOutside(held.ptr, indices.length, num);
   if (bad >= 0) {
     held.dispose();
-    throw new RangeError(`embedding: index ${indices[bad]} at ${bad} is outside [0, ${num})`);
+    throw new RangeError(`${what}: index ${indices[bad]} at ${bad} is outside [0, ${num})`);
   }
-  const y = e.make([...indexShape, dim]);
+  const y = e.adopt(outShape);
   y.attached = [held];
-  e.k.gatherRowsF32(weight.ptr, dim, held.ptr, 0, indices.length, y.ptr);
-  return e.record(y, [weight], (g) => {
-    const dw = e.zerosLike(weight.shape);
-    e.k.embeddingBackward(g.ptr, held.ptr, indices.length, dim, dw.ptr);
-    return [dw];
+  if (cols > 0) e.k.gatherRowsF32(x.ptr, cols, held.ptr, 0, indices.length, y.ptr);
+  return e.record(y, [x], (g) => {
+    const dx = e.zerosLike(x.shape);
+    if (cols > 0) e.k.embeddingBackward(g.ptr, held.ptr, indices.length, cols, dx.ptr);
+    return [dx];
   });
 }
 
@@ -70,3 +96,5 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Ten
     return [dx];
   });
 }
+
+defineTensorOps({ indexSelect });

@@ -37,6 +37,15 @@ const at = (t: Ref, idx: number[]) => {
   return t.data[o]!;
 };
 
+/** x's slices at `picks` along `dim` (torch.index_select). */
+export function indexSelect(x: Ref, dim: number, picks: number[]): Ref {
+  const shape = x.shape.slice();
+  shape[dim] = picks.length;
+  const st = strides(x.shape);
+  const data = Float64Array.from(indices(shape), (idx) => x.data[idx.reduce((o, v, d) => o + (d === dim ? picks[v]! : v) * st[d]!, 0)]!);
+  return { data, shape };
+}
+
 export function map(x: Ref, f: (v: number) => number): Ref {
   return { data: x.data.map(f), shape: x.shape };
 }

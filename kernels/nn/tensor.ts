@@ -279,6 +279,7 @@ export interface TensorOps {
   matmul(t: Tensor, b: Tensor): Tensor;
   softmax(t: Tensor, dim: number): Tensor;
   logSoftmax(t: Tensor, dim: number): Tensor;
+  indexSelect(t: Tensor, dim: number, indices: Int32Array): Tensor;
 }
 
 const ops = {} as TensorOps;
@@ -382,4 +383,5 @@ export class Tensor {
   matmul(b: Tensor): Tensor { return ops.matmul(this, b); }
   softmax(dim: number): Tensor { return ops.softmax(this, dim); }
   logSoftmax(dim: number): Tensor { return ops.logSoftmax(this, dim); }
+  indexSelect(dim: number, indices: Int32Array): Tensor { return ops.indexSelect(this, dim, indices); }
 }
