@@ -84,44 +84,47 @@ export function fusedTimer(module: WebAssembly.Module, activation: Activation, r
 /**
  * The same MLP written with ctx.nn as a researcher would: the built-in's spirals made into
  * tensors once, a shuffle per epoch, each batch gathered with indexSelect, Adam; the test loss
- * each epoch as the built-in reports it.
+ * each epoch as the built-in reports it. Each call trains a fresh model for epochs + 1 epochs
+ * and times all but the first, as fusedTimer does: both sides then time the same epochs of
+ * training. (Timing one model's later epochs against the fused path's early ones was not a
+ * comparison: a relu network's dead units let Adam's moments decay into subnormal floats
+ * after a few hundred steps, which x86 computes far more slowly.)
  */
 export function nnTimer(module: WebAssembly.Module, activation: Activation, r: MlpRun): EpochTimer {
   const config = spiralsConfig(activation, r, 1);
   const data = builtinHostDataset(instantiateKernels(module), config.dataset, {});
-  const nn = createNN(instantiateKernels(module), 1);
-  const layers = [new nn.Linear(2, 64), new nn.Linear(64, 64), new nn.Linear(64, 3)];
-  const act = (t: ReturnType<NN["tensor"]>) => (activation === "tanh" ? t.tanh() : t.relu());
-  const forward = (x: ReturnType<NN["tensor"]>) => layers[2]!.forward(act(layers[1]!.forward(act(layers[0]!.forward(x)))));
-  const params = layers.flatMap((l) => l.parameters());
-  const opt = nn.optim.adam(params, { lr: 0.01 });
   const { x, y, count } = data.train;
-  const order = Int32Array.from({ length: count }, (_, i) => i);
   const by = new Int32Array(r.batch);
-  let seed = 1;
-  // The data as tensors made once; a batch is indexSelect(trainX, 0, its rows), as x[idx] in PyTorch.
-  const trainX = nn.tensor(x, [count, 2]);
-  const testX = nn.tensor(data.test.x, [data.test.count, 2]);
-  const epoch = () => {
-    for (let i = count - 1; i > 0; i--) {
-      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-      const j = seed % (i + 1);
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
-    for (let start = 0; start < count; start += r.batch) {
-      const rows = Math.min(r.batch, count - start);
-      const idx = order.subarray(start, start + rows);
-      for (let i = 0; i < rows; i++) by[i] = y[idx[i]!]!;
-      nn.tidy(() => {
-        opt.zeroGrad();
-        nn.crossEntropy(forward(trainX.indexSelect(0, idx)), by.subarray(0, rows)).backward();
-        opt.step();
-      });
-    }
-    nn.noGrad(() => nn.tidy(() => nn.crossEntropy(forward(testX), data.test.y as Int32Array).item()));
-  };
-  epoch(); // warm-up
   return (epochs) => {
+    const nn = createNN(instantiateKernels(module), 1);
+    const layers = [new nn.Linear(2, 64), new nn.Linear(64, 64), new nn.Linear(64, 3)];
+    const act = (t: ReturnType<NN["tensor"]>) => (activation === "tanh" ? t.tanh() : t.relu());
+    const forward = (t: ReturnType<NN["tensor"]>) => layers[2]!.forward(act(layers[1]!.forward(act(layers[0]!.forward(t)))));
+    const opt = nn.optim.adam(layers.flatMap((l) => l.parameters()), { lr: 0.01 });
+    const order = Int32Array.from({ length: count }, (_, i) => i);
+    let seed = 1;
+    // The data as tensors made once; a batch is indexSelect(trainX, 0, its rows), as x[idx] in PyTorch.
+    const trainX = nn.tensor(x, [count, 2]);
+    const testX = nn.tensor(data.test.x, [data.test.count, 2]);
+    const epoch = () => {
+      for (let i = count - 1; i > 0; i--) {
+        seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+        const j = seed % (i + 1);
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      for (let start = 0; start < count; start += r.batch) {
+        const rows = Math.min(r.batch, count - start);
+        const idx = order.subarray(start, start + rows);
+        for (let i = 0; i < rows; i++) by[i] = y[idx[i]!]!;
+        nn.tidy(() => {
+          opt.zeroGrad();
+          nn.crossEntropy(forward(trainX.indexSelect(0, idx)), by.subarray(0, rows)).backward();
+          opt.step();
+        });
+      }
+      nn.noGrad(() => nn.tidy(() => nn.crossEntropy(forward(testX), data.test.y as Int32Array).item()));
+    };
+    epoch();
     const start = cpuMs();
     for (let e = 0; e < epochs; e++) epoch();
     return (cpuMs() - start) / 1000;
@@ -146,8 +149,7 @@ export function mlpFigures(module: WebAssembly.Module, r: MlpRun): MlpFigures {
     nnTanh: nnTimer(module, "tanh", r), nnRelu: nnTimer(module, "relu", r),
     fusedTanh: fusedTimer(module, "tanh", r), fusedRelu: fusedTimer(module, "relu", r),
   };
-  timers.fusedTanh(1); // warm-up (the ctx.nn timers warmed up as they were made)
-  timers.fusedRelu(1);
+  for (const timer of Object.values(timers)) timer(1); // warm-up
   const rounds = Array.from({ length: r.rounds }, () => {
     const t = {} as Record<keyof typeof timers, number>;
     for (const name of Object.keys(timers) as (keyof typeof timers)[]) t[name] = timers[name](r.epochsPerRound);
