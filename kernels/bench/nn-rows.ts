@@ -86,9 +86,7 @@ export function fusedTimer(module: WebAssembly.Module, activation: Activation, r
  * tensors once, a shuffle per epoch, each batch gathered with indexSelect, Adam; the test loss
  * each epoch as the built-in reports it. Each call trains a fresh model for epochs + 1 epochs
  * and times all but the first, as fusedTimer does: both sides then time the same epochs of
- * training. (Timing one model's later epochs against the fused path's early ones was not a
- * comparison: a relu network's dead units let Adam's moments decay into subnormal floats
- * after a few hundred steps, which x86 computes far more slowly.)
+ * training, not one model's later epochs against fresh fused runs' early ones.
  */
 export function nnTimer(module: WebAssembly.Module, activation: Activation, r: MlpRun): EpochTimer {
   const config = spiralsConfig(activation, r, 1);
