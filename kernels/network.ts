@@ -158,8 +158,9 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
   let resumedLr = train.lr;
   let stoppedEarly = false;
   let diverged = false;
-  const checkpointing = options.resumeFrom !== undefined || options.onCheckpoint !== undefined;
-  const layout = checkpointing ? checkpointLayout(net, moments, trainCount, RNG_STATE_BYTES) : undefined;
+  // Made when a checkpoint is read or written, not per trial: most trials of a sweep take none.
+  let layout: CheckpointLayout | undefined;
+  const layoutOf = () => (layout ??= checkpointLayout(net, moments, trainCount, RNG_STATE_BYTES));
   const stateViews = () => ({
     params: inst.u8(net.params, net.paramCount * 4),
     moments: [net.moment1, net.moment2].slice(0, moments).map((m) => inst.u8(m, net.paramCount * 4)),
@@ -168,7 +169,7 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
     dropoutRng: inst.u8(dropoutRng, RNG_STATE_BYTES),
   });
   if (options.resumeFrom) {
-    const saved = decodeCheckpoint(options.resumeFrom, layout!);
+    const saved = decodeCheckpoint(options.resumeFrom, layoutOf());
     const into = stateViews();
     into.params.set(saved.params);
     saved.moments.forEach((m, i) => into.moments[i]!.set(m));
@@ -215,7 +216,7 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
       // A loss that is no longer finite ends the trial as diverged: nothing to resume.
       if (options.onCheckpoint && Number.isFinite(lossSum) && options.checkpointDue?.({ epoch, step, epochDone: false })) {
         const at = { epoch, step, epochDone: false };
-        options.onCheckpoint(at, encodeCheckpoint(layout!, { ...at, rows: start + batchRows, lossSum, lr, reports: epochs, ...stateViews() }));
+        options.onCheckpoint(at, encodeCheckpoint(layoutOf(), { ...at, rows: start + batchRows, lossSum, lr, reports: epochs, ...stateViews() }));
       }
       if (options.shouldStop?.()) {
         stoppedEarly = epoch + 1 < train.epochs || start + batchRows < trainCount;
@@ -246,7 +247,7 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
     // Not after a stop: its report is not the uninterrupted run's (a checkpoint was offered before the stop).
     const at = { epoch: epoch + 1, step, epochDone: true };
     if (!stoppedEarly && !diverged && options.onCheckpoint && (options.checkpointDue?.(at) ?? true)) {
-      options.onCheckpoint(at, encodeCheckpoint(layout!, { ...at, rows: 0, lossSum: 0, lr, reports: epochs, ...stateViews() }));
+      options.onCheckpoint(at, encodeCheckpoint(layoutOf(), { ...at, rows: 0, lossSum: 0, lr, reports: epochs, ...stateViews() }));
     }
   }
 

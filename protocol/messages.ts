@@ -385,6 +385,7 @@ export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;
 
 const LEASE_KEYS = ["trialId", "attempt", "sweepId", "experiment", "config", "params", "seed", "datasets", "deadline", "manifest"] as const;
 const MANIFEST_KEYS = ["bundleSha", "expiresAt", "proof", "signature"] as const;
+const KEEP_IF_BETTER_KEYS = ["metric", "goal", "than", "thanTrial"] as const;
 /** A plain object without an own "__proto__" key (JSON.parse makes one; the record schema drops it). */
 function isPlainRecord(v: unknown): v is Record<string, unknown> {
   return isJsonObject(v) && !Object.hasOwn(v, "__proto__");
@@ -396,7 +397,7 @@ function isPlainRecord(v: unknown): v is Record<string, unknown> {
  * cost more than half as much again as JSON.parse of it.
  */
 function isPlainLease(v: unknown): v is TrialLease {
-  if (!isJsonObject(v) || (!hasExactly(v, LEASE_KEYS) && !hasLeaseKeysAndStateFields(v))) return false;
+  if (!isJsonObject(v) || !hasLeaseKeys(v)) return false;
   if (!positiveInt(v.trialId) || !positiveInt(v.attempt) || !positiveInt(v.sweepId) || !Number.isSafeInteger(v.seed) || (v.seed as number) < 0 || !finite(v.deadline)) return false;
   const e = v.experiment;
   if (!hasExactly(e, ["name", "sha"]) || typeof e.name !== "string" || e.name.length > 200) return false;
@@ -413,25 +414,29 @@ function isPlainLease(v: unknown): v is TrialLease {
 }
 
 /**
- * The lease keys plus the state fields most leases carry (`keepState`, `checkpointEvery`), each
- * well-formed; a lease naming a checkpoint to resume from goes the detailed way.
+ * The lease keys, and besides them only the state fields most leases carry (`keepState`,
+ * `checkpointEvery`, `keepIfBetter`), each well-formed: one walk of its keys, as every lease is
+ * checked at its relay and its agent. A lease naming a checkpoint to resume from goes the detailed way.
  */
-function hasLeaseKeysAndStateFields(v: unknown): boolean {
-  if (!isJsonObject(v)) return false;
-  const extra = (Object.hasOwn(v, "keepState") ? 1 : 0) + (Object.hasOwn(v, "checkpointEvery") ? 1 : 0) + (Object.hasOwn(v, "keepIfBetter") ? 1 : 0);
-  if (extra === 0 || (Object.hasOwn(v, "keepState") && v.keepState !== true)) return false;
-  if (Object.hasOwn(v, "keepIfBetter")) {
-    const k = v.keepIfBetter;
-    if (!hasExactly(k, ["metric", "goal", "than", "thanTrial"]) || typeof k.metric !== "string" || k.metric.length === 0 || k.metric.length > 64
-      || (k.goal !== "maximize" && k.goal !== "minimize") || !finite(k.than) || !positiveInt(k.thanTrial)) return false;
-  }
-  if (Object.hasOwn(v, "checkpointEvery") && !positiveInt(v.checkpointEvery)) return false;
+function hasLeaseKeys(v: Record<string, unknown>): boolean {
   let n = 0;
+  let extra = 0;
   for (const k in v) {
     if (!Object.hasOwn(v, k)) return false;
     n++;
+    if (k === "keepState" || k === "checkpointEvery" || k === "keepIfBetter") extra++;
   }
-  return n === LEASE_KEYS.length + extra && LEASE_KEYS.every((k) => Object.hasOwn(v, k));
+  if (n !== LEASE_KEYS.length + extra) return false;
+  for (const k of LEASE_KEYS) if (!Object.hasOwn(v, k)) return false;
+  if (extra === 0) return true;
+  if (Object.hasOwn(v, "keepState") && v.keepState !== true) return false;
+  if (Object.hasOwn(v, "checkpointEvery") && !positiveInt(v.checkpointEvery)) return false;
+  if (Object.hasOwn(v, "keepIfBetter")) {
+    const k = v.keepIfBetter;
+    if (!hasExactly(k, KEEP_IF_BETTER_KEYS) || typeof k.metric !== "string" || k.metric.length === 0 || k.metric.length > 64
+      || (k.goal !== "maximize" && k.goal !== "minimize") || !finite(k.than) || !positiveInt(k.thanTrial)) return false;
+  }
+  return true;
 }
 
 /** Leases, as z.array(TrialLease) gives them: good ones pass the quick check in place, anything else goes the detailed way. */

@@ -41,12 +41,16 @@ const COMMAND_DOMAIN = "discalc-command-v1:";
 
 /** A lease's leaf: its content, the bundle it must run on and when the signature ends. */
 export function leaseLeaf(lease: LeaseContent, bundleSha: string, expiresAt: number): Buffer {
-  const content = {
+  const content: Record<string, unknown> = {
     trialId: lease.trialId, attempt: lease.attempt, sweepId: lease.sweepId, experiment: lease.experiment, config: lease.config,
     params: lease.params, seed: lease.seed, datasets: lease.datasets, earlyStopping: lease.earlyStopping ?? null, bundleSha, expiresAt,
-    // Only when set (canonicalJson skips undefined): a lease without them hashes as before.
-    restore: lease.restore, checkpointEvery: lease.checkpointEvery, keepState: lease.keepState, keepIfBetter: lease.keepIfBetter,
   };
+  // Only when set, as canonicalJson would skip them: a lease without them hashes as before, and
+  // no absent key is sorted for every lease signed and checked.
+  if (lease.restore !== undefined) content.restore = lease.restore;
+  if (lease.checkpointEvery !== undefined) content.checkpointEvery = lease.checkpointEvery;
+  if (lease.keepState !== undefined) content.keepState = lease.keepState;
+  if (lease.keepIfBetter !== undefined) content.keepIfBetter = lease.keepIfBetter;
   return createHash("sha256").update(LEAF).update(canonicalJson(content)).digest();
 }
 

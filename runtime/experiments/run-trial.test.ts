@@ -179,3 +179,17 @@ test("named arrays as a state: a ctx.nn model checkpoints its stateDict, the opt
   assert.equal(resumed.resultSha256, whole.resultSha256, "the uninterrupted run's bits");
   assert.deepEqual(resumed.reports, whole.reports);
 });
+
+test("keepState as a function: the state is kept only when it says so, judged on the final metrics and reports", async () => {
+  const { entry, kernelsModule } = await setup;
+  const rt = (keepState: TrialRuntime["keepState"]): TrialRuntime => ({ entry, kernelsModule, experimentWasm: null, blobs: new Map(), keepState });
+  const always = await runTrial(spec, rt(true));
+  assert.ok(always.state, "a state to compare with");
+  const seen: Array<{ metrics: Record<string, number>; reports: number }> = [];
+  const kept = await runTrial(spec, rt((metrics, reports) => (seen.push({ metrics, reports: reports.length }), true)));
+  assert.deepEqual(kept.state, always.state);
+  assert.deepEqual(seen, [{ metrics: always.metrics, reports: always.reports.length }]);
+  const dropped = await runTrial(spec, rt(() => false));
+  assert.equal(dropped.state, undefined);
+  assert.equal(dropped.resultSha256, always.resultSha256, "the result's hash is the state's either way");
+});

@@ -48,8 +48,12 @@ export interface TrialRuntime {
    * is handed back to run later (its decision is waiting on trials that cannot run now).
    */
   decide?(step: number): EarlyStopKind | "continue";
-  /** Keep a copy of the state's bytes in the outcome (`discalc train --save`); workers send only its hash. */
-  keepState?: boolean;
+  /**
+   * Keep a copy of the state's bytes in the outcome (`discalc train --save`, a lease's
+   * `keepState`); workers send only its hash. A function decides from the final metrics and
+   * reports (a lease's `keepIfBetter`): a state not kept is not copied.
+   */
+  keepState?: boolean | ((metrics: Metrics, reports: readonly Metrics[]) => boolean);
   /** The checkpoint this attempt resumes from: `ctx.restore()` gives its state, its reports are the trial's first. */
   restore?: CheckpointContents;
   /** The sweep's `checkpoint.every`. */
@@ -203,7 +207,8 @@ async function runWith(
   // A member's kept state is its stopStep checkpoint (resumable); its hash stays that of what run returned.
   const returnedState = result.state === undefined || result.state === null ? undefined : stateBytesOf(result.state, "run's state").bytes;
   // A copy: the bytes may live in a wasm memory the next trial reuses.
-  const state = rt.keepState ? (stopCheckpoint?.slice() ?? returnedState?.slice()) : undefined;
+  const keep = typeof rt.keepState === "function" ? rt.keepState(metrics, reports) : rt.keepState === true;
+  const state = keep ? (stopCheckpoint?.slice() ?? returnedState?.slice()) : undefined;
   return { resultSha256: stateSha256(returnedState, metrics), metrics, reports, info, runMs, ...(state && { state }) };
 }
 

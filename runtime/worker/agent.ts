@@ -156,6 +156,8 @@ class Agent {
   /** The checkpoints these leases resume from, handed to their thread (and no longer kept here). */
   private takeRestores(leases: readonly UnsignedLease[]): Record<string, Uint8Array> | undefined {
     let out: Record<string, Uint8Array> | undefined;
+    // Most chunks resume nothing: no key made per lease.
+    if (!this.restores.size) return out;
     for (const l of leases) {
       const bytes = this.restores.get(key(l));
       if (!bytes) continue;
@@ -457,7 +459,8 @@ class Agent {
       this.uploadState(reply, lease);
       return;
     }
-    const uploading = this.statesUploading.get(key(lease));
+    // Most trials upload no state: no key made per reply then.
+    const uploading = this.statesUploading.size ? this.statesUploading.get(key(lease)) : undefined;
     if (uploading && reply.type !== "reports" && reply.type !== "rung") {
       // Its result goes once its state is up (the controller keeps a final state only of a
       // trial whose result follows); the thread is free now, and the trial still held.
@@ -485,7 +488,7 @@ class Agent {
 
   /** A trial's end on its thread, as its result. */
   private endTrial(reply: Extract<ThreadReply, { type: "done" | "failed" | "skipped" }>, lease: UnsignedLease): void {
-    this.checkpointStoredAt.delete(key(lease));
+    if (this.checkpointStoredAt.size) this.checkpointStoredAt.delete(key(lease));
     if (reply.type === "failed") {
       // A diverged trial's finite reports travel with it, unless they could never be uploaded.
       const outcome = reply.outcome && (reply.outcomeBytes ?? 0) <= MAX_RESULT_BYTES ? reply.outcome : undefined;
@@ -555,7 +558,7 @@ class Agent {
       error: fields.error ?? null, outcome: fields.outcome ?? null, finishedAt: Date.now(),
     };
     if (fields.failure) result.failure = fields.failure;
-    this.restores.delete(key(lease));
+    if (this.restores.size) this.restores.delete(key(lease));
     // The rest of a result is small and bounded, except an error's text (measured when sizing, it is rare).
     this.results.add(result, fields.outcomeBytes === undefined ? undefined : fields.outcomeBytes + RESULT_ENVELOPE_BYTES);
     return result;

@@ -107,6 +107,12 @@ export type ThreadReply =
 /** What the thread posts: replies in the order they happened. */
 export type ThreadMessage = ThreadReply[];
 
+/** A lease's keepIfBetter as runTrial's keepState: whether the trial's final state may enter the sweep's kept ones. */
+function keepIfBetter(lease: UnsignedLease): false | ((metrics: Record<string, number>, reports: ReadonlyArray<Record<string, number>>) => boolean) {
+  const k = lease.keepIfBetter;
+  return k !== undefined && ((metrics, reports) => mayBeKept(k, lease.trialId, objectiveOf(k.metric, metrics, reports)));
+}
+
 export function runThread(): void {
   const {
     module, stopFlags, positionFlag, decisionFlag, checkpointFlags, maxStateBytes, checkpointIntervalMs,
@@ -136,7 +142,7 @@ export function runThread(): void {
       blobs.set(m.sha, m.bytes);
       return;
     }
-    void runChunk(m.leases, m.restores ?? {});
+    void runChunk(m.leases, m.restores);
   });
 
   const postState = (lease: UnsignedLease, kind: StateKind, step: number, raw: Uint8Array) => {
@@ -144,7 +150,7 @@ export function runThread(): void {
     post({ type: "state", trialId: lease.trialId, attempt: lease.attempt, kind, step, sha256, deflated: deflateState(raw), rawBytes: raw.byteLength });
   };
 
-  async function runChunk(leases: UnsignedLease[], restores: Record<string, Uint8Array>): Promise<void> {
+  async function runChunk(leases: UnsignedLease[], restores: Record<string, Uint8Array> | undefined): Promise<void> {
     const started = performance.now();
     /** The chunk's time per trial over the first `ran` trials. */
     const timing = (ran: number): ThreadReply => ({ type: "chunk", sweepId: leases[0]!.sweepId, trialMs: (performance.now() - started) / ran });
@@ -159,7 +165,7 @@ export function runThread(): void {
       // What the agent blames if this thread dies now: this trial, not one whose end waits in the outbox.
       Atomics.store(position, 0, i);
       if (Atomics.load(stops, i) !== 0) post({ type: "skipped", trialId: lease.trialId, attempt: lease.attempt });
-      else await run(lease, i, restores[trialKey(lease)]);
+      else await run(lease, i, restores?.[trialKey(lease)]);
       if (i === leases.length - 1) {
         post(timing(leases.length));
         flush();
@@ -216,7 +222,7 @@ export function runThread(): void {
             if (rule) sinceDecision.push(values);
           },
           shouldStop: stopped,
-          restore, stopStep: lease.stopStep, checkpointEvery: lease.checkpointEvery, maxStateBytes, checkpointIntervalMs, keepState: lease.keepState === true || lease.keepIfBetter !== undefined,
+          restore, stopStep: lease.stopStep, checkpointEvery: lease.checkpointEvery, maxStateBytes, checkpointIntervalMs, keepState: lease.keepState === true || keepIfBetter(lease),
           checkpointAsked: () => {
             Atomics.store(checkpoints, CHECKPOINT_USED, 1);
             return Atomics.load(checkpoints, CHECKPOINT_ASKED) !== 0;
@@ -241,9 +247,9 @@ export function runThread(): void {
         },
       );
       const { earlyStop, state, ...data } = outcome;
-      // The final state goes up before the result (the lease asked for it: the sweep keeps the best).
-      const wanted = lease.keepState === true || (lease.keepIfBetter !== undefined && mayBeKept(lease.keepIfBetter, trialId, objectiveOf(lease.keepIfBetter.metric, data.metrics, data.reports)));
-      if (state && wanted && !stopped() && !earlyStop) postState(lease, "final", data.reports.length, state);
+      // The final state goes up before the result (the lease asked for it: the sweep keeps the
+      // best). It is there only when keepState said so.
+      if (state && !stopped() && !earlyStop) postState(lease, "final", data.reports.length, state);
       // A stopped trial's result has no outcome: what it reported goes to the metrics stream.
       const wasStopped = stopped();
       if (wasStopped) postReports();

@@ -39,10 +39,8 @@ export class TrialStates {
         // A continuing sweep's member may be a parent: its state is kept until settleStates decides.
         if ("top" in keep && keep.top === 0 && !continues) return { stored: false, bytes: raw.byteLength };
       }
-      await this.store.putTrialState({
-        trialId: q.trial, attempt: q.attempt, kind: q.kind, step: q.step, sha256: sha, bytes: raw, createdAt: now,
-        ...(q.kind === "checkpoint" && { deflated }),
-      });
+      // Stored as it came (deflated at the store's level): checked above, not deflated again.
+      await this.store.putTrialState({ trialId: q.trial, attempt: q.attempt, kind: q.kind, step: q.step, sha256: sha, bytes: raw, createdAt: now, deflated });
       return { stored: true, bytes: raw.byteLength };
     });
   }

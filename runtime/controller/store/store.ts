@@ -641,12 +641,17 @@ export class Store {
   async trialStatesSize(): Promise<number> {
     return (await this.get<{ n: number }>("SELECT CAST(COALESCE(SUM(stored_bytes), 0) AS BIGINT) AS n FROM trial_states"))!.n;
   }
-  /** A sweep's trials holding a final state, each with its state and objective (what `keep` ranks). */
+  /**
+   * A sweep's trials holding a final state, each with its state and objective (what `keep` ranks).
+   * Asked after every result batch once a state is stored: it starts from the stored states (a
+   * few per sweep, as `keep` has them), and `+t.sweep_id` keeps SQLite from starting from the
+   * sweep's trials by their index instead, a walk of every trial of the sweep on each batch.
+   */
   async finalStatesOfSweep(sweepId: number): Promise<FinalStateEntry[]> {
     if (!(await this.mayHoldTrialStates())) return [];
     return this.d.all(
       `SELECT s.trial_id AS "trialId", t.state, r.objective FROM trial_states s JOIN trials t ON t.id = s.trial_id LEFT JOIN results r ON r.trial_id = s.trial_id
-       WHERE t.sweep_id = ? AND s.kind = 'final' ORDER BY s.trial_id`,
+       WHERE +t.sweep_id = ? AND s.kind = 'final' ORDER BY s.trial_id`,
       [sweepId],
     );
   }
