@@ -7,6 +7,7 @@
 // CPU time, here and in the PyTorch peer (time.process_time): on a shared machine wall time
 // counts the other processes' turns on the core, which differ between the two sides.
 import { instantiateKernels } from "../load.ts";
+import { KernelPool } from "../instance-pool.ts";
 import { trainNetwork } from "../network.ts";
 import { parseTrialConfig } from "../mlp-config.ts";
 import { builtinHostDataset } from "../datasets/builtin-host-dataset.ts";
@@ -74,16 +75,20 @@ type EpochTimer = (epochs: number) => number;
  * its first epoch's end to its last's, so the run's setup is not counted.
  */
 export function fusedTimer(module: WebAssembly.Module, activation: Activation, r: MlpRun): EpochTimer {
+  // Each round on an instance from a pool, as a worker thread runs its trials (the same instance, reset).
+  const pool = new KernelPool(module);
   return (epochs) => {
     const ends: number[] = [];
-    trainNetwork(instantiateKernels(module), spiralsConfig(activation, r, epochs + 1), { onEpoch: () => ends.push(cpuMs()) });
+    const inst = pool.acquire();
+    trainNetwork(inst, spiralsConfig(activation, r, epochs + 1), { onEpoch: () => ends.push(cpuMs()) });
+    pool.release(inst);
     return (ends.at(-1)! - ends[0]!) / 1000;
   };
 }
 
 /**
- * The same MLP written with ctx.nn as a researcher would: the built-in's spirals made into
- * tensors once, a shuffle per epoch, each batch gathered with indexSelect, Adam; the test loss
+ * The same MLP written with ctx.nn as a researcher would: the built-in's spirals as host
+ * arrays, a shuffle per epoch, a tensor per batch, Adam; the test loss
  * each epoch as the built-in reports it. Each call trains a fresh model for epochs + 1 epochs
  * and times all but the first, as fusedTimer does: both sides then time the same epochs of
  * training, not one model's later epochs against fresh fused runs' early ones.
@@ -93,16 +98,20 @@ export function nnTimer(module: WebAssembly.Module, activation: Activation, r: M
   const data = builtinHostDataset(instantiateKernels(module), config.dataset, {});
   const { x, y, count } = data.train;
   const by = new Int32Array(r.batch);
+  const pool = new KernelPool(module);
   return (epochs) => {
-    const nn = createNN(instantiateKernels(module), 1);
+    // Each round on an instance from a pool, as a worker thread runs its trials (the same instance, reset).
+    const inst = pool.acquire();
+    const nn = createNN(inst, 1);
     const layers = [new nn.Linear(2, 64), new nn.Linear(64, 64), new nn.Linear(64, 3)];
     const act = (t: ReturnType<NN["tensor"]>) => (activation === "tanh" ? t.tanh() : t.relu());
     const forward = (t: ReturnType<NN["tensor"]>) => layers[2]!.forward(act(layers[1]!.forward(act(layers[0]!.forward(t)))));
     const opt = nn.optim.adam(layers.flatMap((l) => l.parameters()), { lr: 0.01 });
     const order = Int32Array.from({ length: count }, (_, i) => i);
     let seed = 1;
-    // The data as tensors made once; a batch is indexSelect(trainX, 0, its rows), as x[idx] in PyTorch.
-    const trainX = nn.tensor(x, [count, 2]);
+    // A batch is copied into one reused array and made a tensor (at 2 features as quick as
+    // indexSelect from the data made a tensor once, which pays off at wider rows).
+    const bx = new Float32Array(r.batch * 2);
     const testX = nn.tensor(data.test.x, [data.test.count, 2]);
     const epoch = () => {
       for (let i = count - 1; i > 0; i--) {
@@ -113,10 +122,15 @@ export function nnTimer(module: WebAssembly.Module, activation: Activation, r: M
       for (let start = 0; start < count; start += r.batch) {
         const rows = Math.min(r.batch, count - start);
         const idx = order.subarray(start, start + rows);
-        for (let i = 0; i < rows; i++) by[i] = y[idx[i]!]!;
+        for (let i = 0; i < rows; i++) {
+          const row = idx[i]!;
+          by[i] = y[row]!;
+          bx[2 * i] = x[2 * row]!;
+          bx[2 * i + 1] = x[2 * row + 1]!;
+        }
         nn.tidy(() => {
           opt.zeroGrad();
-          nn.crossEntropy(forward(trainX.indexSelect(0, idx)), by.subarray(0, rows)).backward();
+          nn.crossEntropy(forward(nn.tensor(bx.subarray(0, 2 * rows), [rows, 2])), by.subarray(0, rows)).backward();
           opt.step();
         });
       }
@@ -125,7 +139,9 @@ export function nnTimer(module: WebAssembly.Module, activation: Activation, r: M
     epoch();
     const start = cpuMs();
     for (let e = 0; e < epochs; e++) epoch();
-    return (cpuMs() - start) / 1000;
+    const seconds = (cpuMs() - start) / 1000;
+    pool.release(inst);
+    return seconds;
   };
 }
 
