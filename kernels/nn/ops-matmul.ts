@@ -89,7 +89,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
       let gb: Tensor | null = null;
       if (bias.requiresGrad) {
         gb = e.make([outF]);
-        e.k.biasGrad(g.ptr, gb.ptr, rows, outF); // rows in ascending order, as sumAxis
+        // sumAxis, not biasGrad: at one output feature it sums the rows in four lanes, biasGrad in
+        // row order, and ctx.nn's bits must not change under a model.
+        e.k.sumAxis(g.ptr, gb.ptr, 1, rows, outF);
       }
       grads.push(gb);
     }

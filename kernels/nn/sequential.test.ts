@@ -35,6 +35,8 @@ test("parameters are named as PyTorch names a Sequential's (index, then name), n
   const nn = createNN(instantiateKernels(module), 6);
   const model = { body: new nn.Sequential(new nn.Linear(2, 4), new nn.ReLU(), new nn.Sequential(new nn.Linear(4, 4, { bias: false }), new nn.GELU())), head: new nn.Linear(4, 1) };
   assert.deepEqual(Object.keys(nn.namedParameters(model)), ["body.0.weight", "body.0.bias", "body.2.0.weight", "head.weight", "head.bias"]);
+  const shared = new nn.Linear(3, 3);
+  assert.equal(new nn.Sequential(shared, new nn.Tanh(), shared).parameters().length, 2, "a shared layer's weights once, as PyTorch's parameters()");
   const saved = nn.stateDict(model);
   const other = { body: new nn.Sequential(new nn.Linear(2, 4), new nn.ReLU(), new nn.Sequential(new nn.Linear(4, 4, { bias: false }), new nn.GELU())), head: new nn.Linear(4, 1) };
   nn.loadStateDict(other, saved);

@@ -36,8 +36,9 @@ export class Sequential implements Layer {
     return x;
   }
 
+  /** Every layer's parameters, a weight shared by two layers once (an optimiser would step it twice). */
   parameters(): Tensor[] {
-    return this.layers.flatMap((l) => l.parameters());
+    return [...new Set(this.layers.flatMap((l) => l.parameters()))];
   }
 
   /** PyTorch's keys: the layer's index, then the name within it ("0.weight", "3.in_proj_weight"). */

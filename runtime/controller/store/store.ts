@@ -65,6 +65,8 @@ export interface TrialStateRow {
 /** What `keep` ranks: a sweep's trials holding a final state, with their state and objective. */
 export interface FinalStateEntry { trialId: number; state: TrialState; objective: number | null }
 
+/** A stored state's reference (no bytes). */
+export interface StateRefRow { trial_id: number; attempt: number; step: number; sha256: string; raw_bytes: number }
 export interface BlobRow { sha: string; kind: string; name: string; bytes: number; label: string | null; created_at: number }
 
 const SQLITE_SCHEMA = readFileSync(new URL("./schema.sql", import.meta.url), "utf8");
@@ -586,12 +588,16 @@ export class Store {
     );
     return r && { trialId, attempt: r.attempt, kind, step: r.step, sha256: r.sha256, bytes: inflate(r.data), createdAt: r.created_at };
   }
-  /** A trial's stored state's reference (no bytes): what a lease and the API name. */
-  /** trialStateRef of these trials at once (those that have one). */
-  trialStateRefs(trialIds: readonly number[], kind: TrialStateRow["kind"]): Promise<{ trial_id: number; attempt: number; step: number; sha256: string; raw_bytes: number }[]> {
+  /**
+   * The stored states' references (no bytes) of these trials, those that have one of the kind:
+   * what leases resume from, what `keep` compares, what the API names.
+   */
+  async trialStateRefs(trialIds: readonly number[], kind: TrialStateRow["kind"]): Promise<StateRefRow[]> {
     if (kind !== "final" && kind !== "checkpoint") throw new RangeError(`trialStateRefs: unknown kind ${String(kind)}`);
+    if (!(await (kind === "checkpoint" ? this.mayHoldCheckpoints() : this.mayHoldTrialStates()))) return [];
     return this.whereIn(`SELECT * FROM (SELECT trial_id, attempt, step, sha256, raw_bytes FROM trial_states WHERE kind = '${kind}') x`, "trial_id", trialIds);
   }
+  /** A trial's stored state's reference (no bytes): what a lease and the API name. */
   trialStateRef(trialId: number, kind: TrialStateRow["kind"]): Promise<{ attempt: number; step: number; sha256: string; raw_bytes: number } | undefined> {
     return this.get("SELECT attempt, step, sha256, raw_bytes FROM trial_states WHERE trial_id = ? AND kind = ?", [trialId, kind]);
   }
@@ -614,16 +620,11 @@ export class Store {
   }
   /** The stored checkpoints of these trials (step and SHA-256), by trial id: what their leases resume from. */
   async checkpointRefs(trialIds: readonly number[]): Promise<Map<number, { step: number; sha256: string }>> {
-    if (!(await this.mayHoldCheckpoints())) return new Map();
-    const rows = await this.whereIn<{ trial_id: number; step: number; sha256: string }>(
-      "SELECT * FROM (SELECT trial_id, step, sha256 FROM trial_states WHERE kind = 'checkpoint') c", "trial_id", trialIds,
-    );
-    return new Map(rows.map((r) => [r.trial_id, { step: r.step, sha256: r.sha256 }]));
+    return new Map((await this.trialStateRefs(trialIds, "checkpoint")).map((r) => [r.trial_id, { step: r.step, sha256: r.sha256 }]));
   }
   /** The kept final states' SHA-256 of these trials, by trial id. */
   async finalStateShas(trialIds: readonly number[]): Promise<Map<number, string>> {
-    const rows = await this.whereIn<{ trial_id: number; sha256: string }>("SELECT * FROM (SELECT trial_id, sha256 FROM trial_states WHERE kind = 'final') f", "trial_id", trialIds);
-    return new Map(rows.map((r) => [r.trial_id, r.sha256]));
+    return new Map((await this.trialStateRefs(trialIds, "final")).map((r) => [r.trial_id, r.sha256]));
   }
   /** A stored state as stored (deflated), for serving it on as it is. */
   storedTrialState(trialId: number, kind: TrialStateRow["kind"]): Promise<{ attempt: number; step: number; sha256: string; data: Uint8Array } | undefined> {
@@ -646,6 +647,8 @@ export class Store {
    * Asked after every result batch once a state is stored: it starts from the stored states (a
    * few per sweep, as `keep` has them), and `+t.sweep_id` keeps SQLite from starting from the
    * sweep's trials by their index instead, a walk of every trial of the sweep on each batch.
+   * The trade: it reads every sweep's stored states, so a store holding sweeps with `keep:
+   * { all: true }` (a state per trial) makes this as long as all of those.
    */
   async finalStatesOfSweep(sweepId: number): Promise<FinalStateEntry[]> {
     if (!(await this.mayHoldTrialStates())) return [];
