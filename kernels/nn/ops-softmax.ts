@@ -13,13 +13,19 @@ function softmaxLast(x: Tensor, log: boolean): Tensor {
   const rows = cols === 0 ? 0 : x.size / cols;
   const y = e.make(x.shape);
   e.k.softmaxRows(x.ptr, y.ptr, rows, cols, log ? 1 : 0);
-  return e.record(y, [x], (g) => {
-    const dx = e.make(x.shape);
-    const scratch = e.make([cols]);
-    e.k.softmaxRowsBackward(y.ptr, g.ptr, dx.ptr, rows, cols, log ? 1 : 0, scratch.ptr);
-    scratch.dispose();
-    return [dx];
-  });
+  return e.record(y, [x], (g) => [softmaxRowsGrad(y, g, log)]);
+}
+
+/** The gradient wrt softmaxRows' input, from its output y (rows of the last dimension) and g, the gradient wrt y. */
+function softmaxRowsGrad(y: Tensor, g: Tensor, log: boolean): Tensor {
+  const e = y.engine;
+  const cols = y.shape[y.shape.length - 1]!;
+  const rows = cols === 0 ? 0 : y.size / cols;
+  const dx = e.make(y.shape);
+  const scratch = e.make([cols]);
+  e.k.softmaxRowsBackward(y.ptr, g.ptr, dx.ptr, rows, cols, log ? 1 : 0, scratch.ptr);
+  scratch.dispose();
+  return dx;
 }
 
 function alongDim(x: Tensor, dim: number, log: boolean, what: string): Tensor {
@@ -89,10 +95,7 @@ export function crossEntropy(logits: Tensor, labels: Int32Array): Tensor {
   return e.record(y, [logits], (g) => {
     const dlogp = e.zerosLike(logits.shape);
     e.k.nllLossBackward(held.ptr, rows, cols, g.item(), dlogp.ptr);
-    const dx = e.make(logits.shape);
-    const scratch = e.make([cols]);
-    e.k.softmaxRowsBackward(logp.ptr, dlogp.ptr, dx.ptr, rows, cols, 1, scratch.ptr);
-    scratch.dispose();
+    const dx = softmaxRowsGrad(logp, dlogp, true);
     dlogp.dispose();
     return [dx];
   });

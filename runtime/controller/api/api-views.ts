@@ -9,6 +9,7 @@ import type { ExperimentRef } from "../../../protocol/messages.ts";
 import type { MetricSpec } from "../../experiments/experiment-entry.ts";
 import { leaderboard } from "../sweeps/leaderboard.ts";
 import { storedSweepIdentity } from "../sweeps/sweep-identity.ts";
+import { groupBy } from "../../group-by.ts";
 
 export type { TrialView };
 
@@ -67,17 +68,6 @@ export async function trialViews(store: Store, trials: readonly TrialRow[], opts
       ...states,
     };
   });
-}
-
-function groupBy<T>(rows: readonly T[], key: (row: T) => number): Map<number, T[]> {
-  const out = new Map<number, T[]>();
-  for (const row of rows) {
-    const k = key(row);
-    const list = out.get(k);
-    if (list) list.push(row);
-    else out.set(k, [row]);
-  }
-  return out;
 }
 
 /** The experiment and metric a stored sweep names. */

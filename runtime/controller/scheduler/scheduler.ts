@@ -17,6 +17,7 @@ import { extendSweep, ExtendError } from "../sweeps/extend-sweep.ts";
 import { effectiveConfig, extensionOf, type SweepExtension } from "../sweeps/sweep-extension.ts";
 import { finalStatesToDrop, type KeepPolicy } from "./kept-states.ts";
 import { TopObjectives } from "./top-objectives.ts";
+import { groupBy } from "../../group-by.ts";
 import { statesStartedFrom } from "./pbt-kept-states.ts";
 import type { SearchConfig } from "../../search/searcher.ts";
 import { findSearcher } from "../../search/searchers.ts";
@@ -138,17 +139,13 @@ export class Scheduler {
       await this.expireLeases(now);
       const { queued, lineage } = await this.continuations(await this.store.queuedTrials(n), now);
       // One statement per sweep (its own lease time), not one per trial.
-      const bySweep = new Map<number, number[]>();
-      for (const t of queued) {
-        const ids = bySweep.get(t.sweep_id);
-        if (ids) ids.push(t.id);
-        else bySweep.set(t.sweep_id, [t.id]);
-      }
+      const bySweep = groupBy(queued, (t) => t.sweep_id);
       const attempts = new Map<number, number>();
       // A trial with a stored checkpoint resumes from it: its lease names it (signed).
       const restore = await this.store.checkpointRefs(queued.map((t) => t.id));
       const sweeps = new Map<number, { info: SweepInfo; deadline: number; keepIfBetter: UnsignedLease["keepIfBetter"] }>();
-      for (const [sweepId, ids] of bySweep) {
+      for (const [sweepId, trials] of bySweep) {
+        const ids = trials.map((t) => t.id);
         const info = await this.sweepInfo(sweepId);
         const deadline = now + info.leaseMs;
         // Once `keep` holds its K, only a final state at least as good as the K-th may enter: the
@@ -186,13 +183,7 @@ export class Scheduler {
   private async continuations(all: TrialRow[], now: number): Promise<{ queued: TrialRow[]; lineage: Map<number, Continuation> }> {
     const failed = new Set<number>();
     const out = new Map<number, Continuation>();
-    const bySweep = new Map<number, TrialRow[]>();
-    for (const t of all) {
-      const trials = bySweep.get(t.sweep_id);
-      if (trials) trials.push(t);
-      else bySweep.set(t.sweep_id, [t]);
-    }
-    for (const [sweepId, trials] of bySweep) {
+    for (const [sweepId, trials] of groupBy(all, (t) => t.sweep_id)) {
       if (!(await this.sweepInfo(sweepId)).continues) continue;
       const lineage = new Map((await this.store.lineageOfTrials(trials.map((t) => t.id))).map((l) => [l.trial_id, l]));
       const kept = await this.store.finalStateShas([...lineage.values()].map((l) => l.parent_trial_id).filter((id): id is number => id !== null));
@@ -437,15 +428,14 @@ export class Scheduler {
       const info = await this.sweepInfo(sweepId);
       const done = entries.filter((e) => e.state === "done");
       const drop = [...entries.filter((e) => e.state !== "done" && e.state !== "leased" && e.state !== "queued").map((e) => e.trialId), ...finalStatesToDrop(done, info.keep, info.metric.goal)];
-      const stay = info.continues ? await this.statesStartedFrom(sweepId) : new Set<number>();
+      const stay = info.continues && drop.length ? await this.statesStartedFrom(sweepId) : new Set<number>();
       for (const id of drop) if (!stay.has(id)) await this.store.dropTrialState(id, "final");
     }
   }
 
   /** A continuing sweep's final states that stay whatever `keep` says (pbt-kept-states.ts). */
   private async statesStartedFrom(sweepId: number): Promise<Set<number>> {
-    const ids = (await this.store.lineageOfSweep(sweepId)).map((l) => l.trial_id);
-    const lineage = (await this.store.lineageOfTrials(ids)).map((l) => ({ trialId: l.trial_id, generation: l.generation, parentTrialId: l.parent_trial_id }));
+    const lineage = (await this.store.lineageWithParentsOfSweep(sweepId)).map((l) => ({ trialId: l.trial_id, generation: l.generation, parentTrialId: l.parent_trial_id }));
     const sweep = await this.store.sweep(sweepId);
     return statesStartedFrom(lineage, sweep !== undefined && (await proposalsLeft(this.store, sweep)) > 0);
   }

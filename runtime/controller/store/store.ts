@@ -65,6 +65,10 @@ export interface TrialStateRow {
 /** What `keep` ranks: a sweep's trials holding a final state, with their state and objective. */
 export interface FinalStateEntry { trialId: number; state: TrialState; objective: number | null }
 
+/** Lineage rows with the id of the trial each starts from (its parent point's first repeat); callers add WHERE. */
+const LINEAGE_WITH_PARENT = `SELECT * FROM (SELECT l.*, (SELECT p.id FROM trials p WHERE p.sweep_id = l.sweep_id AND p.point = l.parent_point ORDER BY p.id LIMIT 1) AS parent_trial_id
+  FROM trial_lineage l) x`;
+
 /** A stored state's reference (no bytes). */
 export interface StateRefRow { trial_id: number; attempt: number; step: number; sha256: string; raw_bytes: number }
 export interface BlobRow { sha: string; kind: string; name: string; bytes: number; label: string | null; created_at: number }
@@ -253,15 +257,15 @@ export class Store {
   }
   /** A trial's lineage with the id of the trial it starts from (the parent point's first repeat). */
   lineageOfTrial(trialId: number): Promise<LineageWithParent | undefined> {
-    return this.get(
-      `SELECT l.*, (SELECT p.id FROM trials p WHERE p.sweep_id = l.sweep_id AND p.point = l.parent_point ORDER BY p.id LIMIT 1) AS parent_trial_id
-       FROM trial_lineage l WHERE l.trial_id = ?`, [trialId]);
+    return this.get(`${LINEAGE_WITH_PARENT} WHERE trial_id = ?`, [trialId]);
   }
   /** The lineage of these trials, each with its parent's trial id (as lineageOfTrial gives it). */
   lineageOfTrials(trialIds: readonly number[]): Promise<LineageWithParent[]> {
-    return this.whereIn(
-      `SELECT * FROM (SELECT l.*, (SELECT p.id FROM trials p WHERE p.sweep_id = l.sweep_id AND p.point = l.parent_point ORDER BY p.id LIMIT 1) AS parent_trial_id
-       FROM trial_lineage l) x`, "trial_id", trialIds);
+    return this.whereIn(LINEAGE_WITH_PARENT, "trial_id", trialIds);
+  }
+  /** A sweep's whole lineage with parents' trial ids, in one statement. */
+  lineageWithParentsOfSweep(sweepId: number): Promise<LineageWithParent[]> {
+    return this.d.all(`${LINEAGE_WITH_PARENT} WHERE sweep_id = ?`, [sweepId]);
   }
   trial(id: number): Promise<TrialRow | undefined> {
     return this.get("SELECT * FROM trials WHERE id = ?", [id]);
