@@ -84,7 +84,7 @@ export interface KernelExports {
   softmaxRows(x: Ptr, y: Ptr, rows: number, cols: number, log: number): void;
   softmaxRowsBackward(y: Ptr, dy: Ptr, dx: Ptr, rows: number, cols: number, log: number, scratch: Ptr): void;
   nllLoss(logp: Ptr, labels: Ptr, rows: number, cols: number, out: Ptr): number;
-  nllLossBackward(labels: Ptr, rows: number, cols: number, g: number, dlogp: Ptr): void;
+  nllLossBackward(labels: Ptr, rows: number, cols: number, g: Ptr, dlogp: Ptr): void;
   stridedCopy(src: Ptr, dst: Ptr, meta: Ptr, rank: number): void;
   sgemmBatched(
     count: number, transA: number, transB: number, m: number, n: number, k: number,

@@ -105,8 +105,10 @@ export function nllLoss(logp: usize, labels: usize, rows: i32, cols: i32, out: u
 }
 
 /** dlogp (zeroed) gets −g/rows at each row's label. */
-export function nllLossBackward(labels: usize, rows: i32, cols: i32, g: f32, dlogp: usize): void {
-  const v = -g / <f32>rows;
+export function nllLossBackward(labels: usize, rows: i32, cols: i32, g: usize, dlogp: usize): void {
+  // The upstream gradient is read where it lies, not passed by value: a captured step (nn.graph)
+  // replays this call with whatever the tensor at g then holds.
+  const v = -load<f32>(g) / <f32>rows;
   for (let r = 0; r < rows; r++) {
     const label = load<i32>(labels + (<usize>r << 2));
     store<f32>(dlogp + ((<usize>r * <usize>cols + <usize>label) << 2), v);

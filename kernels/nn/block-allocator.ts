@@ -23,11 +23,26 @@ function classIndex(bytes: number): number {
   return 4 * shift + ((bytes - 1) >>> shift) - 4;
 }
 
+/**
+ * The blocks a captured step (nn.graph) allocated: its replays write them, so none goes back to
+ * the allocator's free lists, to be handed to another tensor, while the graph lives. Freed
+ * during the capture, they wait on the pool's own free lists for the capture's next requests
+ * (a replay runs the same calls in the same order, so that reuse is the capture's own).
+ */
+export class BlockPool {
+  readonly free: number[][] = [];
+  readonly owned = new Set<number>();
+}
+
 export class BlockAllocator {
   /** Free blocks per size class, by classIndex (an array: every tensor's alloc and release looks here). */
   private readonly free: number[][] = [];
   private liveBytes = 0;
   private liveBlocks = 0;
+  /** The pool of the step being captured, if one is. */
+  private capturing: BlockPool | null = null;
+  /** Blocks of live graphs' pools, and which pool each belongs to. */
+  private readonly pooled = new Map<number, BlockPool>();
 
   constructor(private readonly instance: KernelInstance) {}
 
@@ -36,7 +51,15 @@ export class BlockAllocator {
     const size = sizeClass(bytes);
     this.liveBytes += size;
     this.liveBlocks++;
-    return this.free[classIndex(size)]?.pop() ?? this.instance.allocBytes(size);
+    const index = classIndex(size);
+    const pool = this.capturing;
+    if (!pool) return this.free[index]?.pop() ?? this.instance.allocBytes(size);
+    const ptr = pool.free[index]?.pop() ?? this.free[index]?.pop() ?? this.instance.allocBytes(size);
+    if (!pool.owned.has(ptr)) {
+      pool.owned.add(ptr);
+      this.pooled.set(ptr, pool);
+    }
+    return ptr;
   }
 
   release(ptr: number, bytes: number): void {
@@ -44,7 +67,30 @@ export class BlockAllocator {
     this.liveBytes -= size;
     this.liveBlocks--;
     const index = classIndex(size);
-    (this.free[index] ??= []).push(ptr);
+    const pool = this.pooled.size > 0 ? this.pooled.get(ptr) : undefined;
+    ((pool ?? this).free[index] ??= []).push(ptr);
+  }
+
+  /** Allocations go to `pool` until endCapture (nn.graph's capture). */
+  beginCapture(pool: BlockPool): void {
+    this.capturing = pool;
+  }
+
+  endCapture(): void {
+    this.capturing = null;
+  }
+
+  /**
+   * A graph is gone: its free blocks return to the free lists, and those still held by live
+   * tensors (its outputs, gradients) will when those are freed.
+   */
+  releasePool(pool: BlockPool): void {
+    for (const ptr of pool.owned) this.pooled.delete(ptr);
+    pool.free.forEach((blocks, index) => {
+      if (blocks) (this.free[index] ??= []).push(...blocks);
+    });
+    pool.owned.clear();
+    pool.free.length = 0;
   }
 
   get bytes(): number {

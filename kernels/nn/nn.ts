@@ -17,6 +17,7 @@ import { MultiheadAttention, type MultiheadAttentionOptions } from "./attention.
 import { Sequential, ReLU, Tanh, Sigmoid, GELU, Dropout, Flatten, MaxPool2d, AvgPool2d } from "./sequential.ts";
 import { Sgd, Adam, clipGradNorm, type Optimizer, type SgdOptions, type AdamOptions } from "./optim.ts";
 import { stateOf, loadState } from "./state.ts";
+import { Graph } from "./graph.ts";
 import { namedParameters, stateDict, loadStateDict } from "./named-parameters.ts";
 import { warmup, cosineSchedule } from "./schedules.ts";
 
@@ -97,6 +98,11 @@ export function createNN(instance: KernelInstance, seed: number) {
     tidy: <T>(fn: () => T): T => e.tidy(fn),
     /** Takes a tensor out of the enclosing tidy scopes: it lives until disposed. */
     keep: (t: Tensor): Tensor => e.keep(t),
+    /**
+     * Captures a step (fn runs once, as written) to replay without JavaScript's per-op work, as
+     * torch.cuda.graph: see graph.ts for what a replay takes from the capture.
+     */
+    graph: <T>(fn: () => T): Graph<T> => new Graph(e, fn),
     /** Live tensors and the bytes of their blocks. */
     memory: () => ({ bytes: e.allocator.bytes, tensors: e.liveTensors }),
 

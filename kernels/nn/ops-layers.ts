@@ -42,11 +42,15 @@ function gatherRows(x: Tensor, indices: Int32Array, outShape: number[], what: st
   const cols = sizeOf(x.shape.slice(1));
   const held = e.make([indices.length], true);
   e.writeI32(held.ptr, indices);
+  const outside = (bad: number) => new RangeError(`${what}: index ${indices[bad]} at ${bad} is outside [0, ${num})`);
   const bad = e.k.firstIndexOutside(held.ptr, indices.length, num);
   if (bad >= 0) {
     held.dispose();
-    throw new RangeError(`${what}: index ${indices[bad]} at ${bad} is outside [0, ${num})`);
+    throw outside(bad);
   }
+  e.recheckOnReplay((again) => {
+    if (again >= 0) throw outside(again);
+  });
   const y = e.adopt(outShape);
   y.attached = [held];
   if (cols > 0) e.k.gatherRowsF32(x.ptr, cols, held.ptr, 0, indices.length, y.ptr);

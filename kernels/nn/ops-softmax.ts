@@ -50,11 +50,15 @@ function nllLossOf(e: Engine, logp: Tensor, labels: Int32Array, what: string): T
   const held = e.make([rows], true);
   y.attached = [held];
   e.writeI32(held.ptr, labels);
+  const outside = (bad: number) => new RangeError(`${what}: label ${labels[bad]} of row ${bad} is outside [0, ${cols})`);
   const bad = e.k.nllLoss(logp.ptr, held.ptr, rows, cols, y.ptr);
   if (bad >= 0) {
     y.dispose();
-    throw new RangeError(`${what}: label ${labels[bad]} of row ${bad} is outside [0, ${cols})`);
+    throw outside(bad);
   }
+  e.recheckOnReplay((again) => {
+    if (again >= 0) throw outside(again);
+  });
   return y;
 }
 
@@ -66,7 +70,7 @@ export function nllLoss(logp: Tensor, labels: Int32Array): Tensor {
   const held = y.attached![0]!;
   return e.record(y, [logp], (g) => {
     const dx = e.zerosLike(logp.shape);
-    e.k.nllLossBackward(held.ptr, rows, cols, g.item(), dx.ptr);
+    e.k.nllLossBackward(held.ptr, rows, cols, g.ptr, dx.ptr);
     return [dx];
   });
 }
@@ -94,7 +98,7 @@ export function crossEntropy(logits: Tensor, labels: Int32Array): Tensor {
   const held = y.attached![0]!;
   return e.record(y, [logits], (g) => {
     const dlogp = e.zerosLike(logits.shape);
-    e.k.nllLossBackward(held.ptr, rows, cols, g.item(), dlogp.ptr);
+    e.k.nllLossBackward(held.ptr, rows, cols, g.ptr, dlogp.ptr);
     const dx = softmaxRowsGrad(logp, dlogp, true);
     dlogp.dispose();
     return [dx];

@@ -67,13 +67,30 @@ abstract class BaseOptimizer implements Optimizer {
   }
 
   step(): void {
+    const e = this.params[0]!.engine;
+    if (!e.capturing) return this.stepOn(null);
+    // Captured (nn.graph): the gradients' blocks are found now (a replay's backward writes the
+    // same ones, and zeroGrad may drop the tensors); the step count and rate when it runs.
+    const grads = this.params.map((p) => p.grad?.ptr ?? 0);
+    e.hostStep(() => this.stepOn(grads));
+  }
+
+  private stepOn(grads: number[] | null): void {
     this.steps++;
-    for (const p of this.params) {
-      if (p.grad) this.update(p.check(this.what), p.grad);
+    this.beginStep();
+    const params = this.params;
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i]!;
+      const g = grads ? grads[i]! : (p.grad?.ptr ?? 0);
+      if (g !== 0) this.update(p.check(this.what), g);
     }
   }
 
-  protected abstract update(p: Tensor, g: Tensor): void;
+  /** Before a step's updates (Adam's bias corrections). */
+  protected beginStep(): void {}
+
+  /** One parameter's update from the gradient at `g`. */
+  protected abstract update(p: Tensor, g: number): void;
 
   /** The names of a parameter's state tensors, in the order stateOf makes them. */
   protected abstract readonly stateNames: string[];
@@ -141,10 +158,10 @@ export class Sgd extends BaseOptimizer {
     this.momentum = finite(momentum, "momentum", this.what);
     this.weightDecay = finite(weightDecay, "weightDecay", this.what);
   }
-  protected update(p: Tensor, g: Tensor): void {
+  protected update(p: Tensor, g: number): void {
     const k = p.engine.k;
-    if (this.momentum === 0) k.sgdUpdate(p.ptr, g.ptr, p.size, this.lr, this.weightDecay);
-    else k.momentumUpdate(p.ptr, g.ptr, this.stateOf(p, 1)[0]!.ptr, p.size, this.lr, this.momentum, this.weightDecay);
+    if (this.momentum === 0) k.sgdUpdate(p.ptr, g, p.size, this.lr, this.weightDecay);
+    else k.momentumUpdate(p.ptr, g, this.stateOf(p, 1)[0]!.ptr, p.size, this.lr, this.momentum, this.weightDecay);
   }
 }
 
@@ -168,24 +185,23 @@ export class Adam extends BaseOptimizer {
   private c1 = 1;
   private c2 = 1;
 
-  step(): void {
+  protected beginStep(): void {
     const k = this.params[0]!.engine.k;
-    this.c1 = k.adamCorrection(this.beta1, this.steps + 1);
-    this.c2 = k.adamCorrection(this.beta2, this.steps + 1);
-    super.step();
+    this.c1 = k.adamCorrection(this.beta1, this.steps);
+    this.c2 = k.adamCorrection(this.beta2, this.steps);
   }
 
-  protected update(p: Tensor, g: Tensor): void {
+  protected update(p: Tensor, g: number): void {
     const e = p.engine;
     const [m, v] = this.stateOf(p, 2) as [Tensor, Tensor];
     if (this.decoupled || this.weightDecay === 0) {
-      e.k.adamUpdateCorrected(p.ptr, g.ptr, m.ptr, v.ptr, p.size, this.lr, this.beta1, this.beta2, this.eps, this.decoupled ? this.weightDecay : 0, this.c1, this.c2);
+      e.k.adamUpdateCorrected(p.ptr, g, m.ptr, v.ptr, p.size, this.lr, this.beta1, this.beta2, this.eps, this.decoupled ? this.weightDecay : 0, this.c1, this.c2);
       return;
     }
     // Adam's L2 decay: the update sees g + wd·w; the gradient itself is left as it was.
     const gw = e.make(p.shape, true);
     e.k.fillF32(gw.ptr, gw.size, 0);
-    e.k.axpy(gw.ptr, g.ptr, p.size, 1);
+    e.k.axpy(gw.ptr, g, p.size, 1);
     e.k.axpy(gw.ptr, p.ptr, p.size, this.weightDecay);
     e.k.adamUpdateCorrected(p.ptr, gw.ptr, m.ptr, v.ptr, p.size, this.lr, this.beta1, this.beta2, this.eps, 0, this.c1, this.c2);
     gw.dispose();
@@ -197,10 +213,19 @@ export class Adam extends BaseOptimizer {
  * (torch.nn.utils.clip_grad_norm_); returns the norm. The sum of squares is f64, in order.
  */
 export function clipGradNorm(params: Tensor[], maxNorm: number): number {
-  let squares = 0;
-  for (const p of params) if (p.grad) squares += p.engine.k.sumSquares(p.grad.ptr, p.size);
-  const norm = Math.sqrt(squares);
-  const coef = maxNorm / (norm + 1e-6);
-  if (coef < 1) for (const p of params) if (p.grad) p.engine.k.affine(p.grad.ptr, p.grad.ptr, p.size, coef, 0);
+  const withGrad = params.filter((p) => p.grad);
+  if (withGrad.length === 0) return 0;
+  // The gradients' blocks now: a captured step (nn.graph) clips the same ones at each replay.
+  const grads = withGrad.map((p) => p.grad!.ptr);
+  const e = withGrad[0]!.engine;
+  let norm = 0;
+  e.hostStep(() => {
+    const k = e.k;
+    let squares = 0;
+    for (let i = 0; i < grads.length; i++) squares += k.sumSquares(grads[i]!, withGrad[i]!.size);
+    norm = Math.sqrt(squares);
+    const coef = maxNorm / (norm + 1e-6);
+    if (coef < 1) for (let i = 0; i < grads.length; i++) k.affine(grads[i]!, grads[i]!, withGrad[i]!.size, coef, 0);
+  });
   return norm;
 }

@@ -25,7 +25,16 @@ export interface TapeNode {
 }
 
 export class Engine {
-  readonly k: KernelExports;
+  /**
+   * The kernels ops call: the instance's own, or while a step is captured (nn.graph) the same
+   * functions each recording its call for replay. Ops read e.k at each call, never keep it.
+   */
+  k: KernelExports;
+  /** The instance's kernels, never recording. */
+  readonly kernels: KernelExports;
+  /** While a step is captured: what its replay runs, in order (kernel calls bound to their arguments, host writes, host steps). */
+  private recorder: (() => unknown)[] | null = null;
+  private recordingKernels: KernelExports | undefined;
   readonly allocator: BlockAllocator;
   /**
    * Tensors owned by open tidy scopes, the innermost scope's last; scopeStarts[d] is where
@@ -44,7 +53,7 @@ export class Engine {
   readonly defaultRng: number;
 
   constructor(readonly instance: KernelInstance, seed: number) {
-    this.k = instance.k;
+    this.k = this.kernels = instance.k;
     this.allocator = new BlockAllocator(instance);
     this.metaPtr = instance.allocBytes(4 * 4 * MAX_RANK);
     this.defaultRng = instance.allocBytes(16);
@@ -163,7 +172,7 @@ export class Engine {
   endScope(start: number, result: unknown): void {
     const mark = this.nextReturnMark();
     if (result instanceof Tensor) result.returnMark = mark;
-    else if (result !== undefined) markTensors(result, mark);
+    else if (result !== undefined) forEachTensor(result, (t) => (t.returnMark = mark));
     this.endScopeMarked(start, mark);
   }
 
@@ -210,6 +219,11 @@ export class Engine {
     const r = shape.length;
     v.set(shape, 0);
     for (let i = 0; i < strides.length; i++) v.set(strides[i]!, (i + 1) * r);
+    // One descriptor block serves every strided call: a replay writes each call's own first.
+    if (this.recorder) {
+      const written = v.slice(0, r * (1 + strides.length));
+      this.recorder.push(() => this.writeI32(this.metaPtr, written));
+    }
     return this.metaPtr;
   }
 
@@ -222,14 +236,20 @@ export class Engine {
   private heapI32: Int32Array | undefined;
 
   /** Copies host floats into wasm memory at ptr (through one view of the whole memory, made again only when it grows). */
+  /**
+   * While a step is captured, the copy is recorded with the array itself, not its values: a
+   * replay copies what the array then holds (a batch refilled in place between replays).
+   */
   writeF32(ptr: number, values: ArrayLike<number>): void {
     if (this.heapF32?.buffer !== this.instance.buffer) this.heapF32 = new Float32Array(this.instance.buffer);
     this.heapF32.set(values, ptr >>> 2);
+    this.recorder?.push(() => this.writeF32(ptr, values));
   }
 
   writeI32(ptr: number, values: ArrayLike<number>): void {
     if (this.heapI32?.buffer !== this.instance.buffer) this.heapI32 = new Int32Array(this.instance.buffer);
     this.heapI32.set(values, ptr >>> 2);
+    this.recorder?.push(() => this.writeI32(ptr, values));
   }
 
   /** The float at ptr. */
@@ -237,16 +257,86 @@ export class Engine {
     if (this.heapF32?.buffer !== this.instance.buffer) this.heapF32 = new Float32Array(this.instance.buffer);
     return this.heapF32[ptr >>> 2]!;
   }
+
+  /** Refuses a read of values into JavaScript while a step is captured: a replay would not read again. */
+  checkHostRead(what: string): void {
+    if (this.recorder) {
+      throw new Error(`${what}: reads a tensor's values into JavaScript while nn.graph captures a step; a replay would not read them again (read the graph's outputs after replay())`);
+    }
+  }
+
+  /** Whether a step is being captured. */
+  get capturing(): boolean {
+    return this.recorder !== null;
+  }
+
+  /** @internal Starts recording every kernel call, host write and host step into `entries` (nn.graph). */
+  startRecording(entries: (() => unknown)[]): void {
+    this.recorder = entries;
+    this.k = this.recordingKernels ??= recordingKernels(this.kernels, () => this.recorder);
+  }
+
+  /** @internal Stops recording. */
+  stopRecording(): void {
+    this.recorder = null;
+    this.k = this.kernels;
+  }
+
+  /**
+   * While a step is captured: checks the result of the kernel call just made at each replay
+   * (a label or an index out of range in a batch refilled between replays), as the op checked it now.
+   */
+  recheckOnReplay(check: (result: number) => void): void {
+    const rec = this.recorder;
+    if (!rec || rec.length === 0) return;
+    const call = rec[rec.length - 1]!;
+    rec[rec.length - 1] = () => check(call() as number);
+  }
+
+  /**
+   * Runs fn, which calls kernels with values JavaScript decides at each step (an optimiser's
+   * step count and rate, a norm's clipping): a captured step records fn itself, and a replay
+   * runs it again, rather than its kernel calls with the values of the capture.
+   */
+  hostStep(fn: () => void): void {
+    const rec = this.recorder;
+    if (!rec) return fn();
+    rec.push(fn);
+    this.stopRecording();
+    try {
+      fn();
+    } finally {
+      this.startRecording(rec);
+    }
+  }
+}
+
+/** The kernels, each call also recorded, bound to its arguments, into the current recorder. */
+function recordingKernels(kernels: KernelExports, recorder: () => (() => unknown)[] | null): KernelExports {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(kernels)) {
+    if (typeof value !== "function") {
+      out[name] = value;
+      continue;
+    }
+    const fn = value as (...args: number[]) => unknown;
+    out[name] = (...args: number[]) => {
+      recorder()?.push(fn.bind(null, ...args));
+      return fn(...args);
+    };
+  }
+  return out as unknown as KernelExports;
 }
 
 /** The xoshiro stream of ctx.nn's draws (other streams belong to the built-in trainer). */
 export const NN_STREAM = 0x6e6e;
 
-function markTensors(value: unknown, mark: number, depth = 0): void {
-  if (value instanceof Tensor) value.returnMark = mark;
+/** Calls fn on each tensor in a value a step returns: a tensor, or arrays and plain objects of them. */
+export function forEachTensor(value: unknown, fn: (t: Tensor) => void, depth = 0): void {
+  if (value instanceof Tensor) fn(value);
   else if (depth > 4 || value === null || typeof value !== "object") return;
-  else if (Array.isArray(value)) for (const v of value) markTensors(v, mark, depth + 1);
-  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) markTensors(v, mark, depth + 1);
+  else if (Array.isArray(value)) for (const v of value) forEachTensor(v, fn, depth + 1);
+  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) forEachTensor(v, fn, depth + 1);
 }
 
 /**
@@ -329,12 +419,14 @@ export class Tensor {
   /** A copy of the values. */
   data(): Float32Array {
     this.check("data");
+    this.engine.checkHostRead("data");
     return this.engine.f32(this.ptr, this.size).slice();
   }
 
   /** The one value of a one-element tensor. */
   item(): number {
     if (this.size !== 1) throw new RangeError(`item: the tensor has ${this.size} elements, not 1`);
+    this.engine.checkHostRead("item");
     return this.engine.readF32(this.check("item").ptr);
   }
 
