@@ -13,7 +13,16 @@ import { placeDataset, placeHostDataset, type DatasetBlobs, type ResidentDataset
 import type { HostDataset } from "./datasets/host-dataset.ts";
 import type { LayerSpec } from "./layers/layer-spec.ts";
 import { planLayers, type LayerPlan } from "./layers/plan.ts";
-import { LAYER_OPS, macsPerSample, ownsOutput, scratchFloats, type LayerBuffers, type StepContext } from "./layers/layer-ops.ts";
+import { macsPerSample, ownsOutput, scratchFloats } from "./layers/layer-ops.ts";
+import type { NamedArrays } from "./named-arrays.ts";
+import { Engine, type Tensor } from "./nn/tensor.ts";
+import "./nn/backward.ts"; // registers Tensor.backward
+import { Graph } from "./nn/graph.ts";
+import { Sequential } from "./nn/sequential.ts";
+import { ConfigLayer, fusedLoss, type FusedLossKernel } from "./nn/config-layers.ts";
+import { Adam, Sgd, type Optimizer } from "./nn/optim.ts";
+import { stateOf, loadState } from "./nn/state.ts";
+import type { TrainerBuffers } from "./network-checkpoint.ts";
 
 /** What the trainer needs: the model and training settings, and a built-in dataset unless `data` is given. */
 export interface NetworkTrialConfig {
@@ -120,22 +129,29 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
       `(shrink ${model.layers ? "model.layers" : "model.hidden"} or train.batch)`,
     );
   }
-  const net = layoutNetwork(inst, plans, input, rows, moments);
+  // The network is a model on ctx.nn: a Sequential of the config's layers (nn/config-layers.ts),
+  // whose nodes run the layers' kernels. Its parameters are [W0, b0, W1, b1, …] in layer order.
+  const e = new Engine(inst, train.seed);
+  const dropoutRng = inst.allocBytes(RNG_STATE_BYTES);
+  const layers = plans.map((plan) => new ConfigLayer(e, plan, dropoutRng));
+  const net = new Sequential(...layers);
+  const params = net.parameters();
+  const paramCount = params.reduce((n, p) => n + p.size, 0);
 
   // Initialise weights layer by layer from one stream: He for ReLU, Xavier otherwise, unless the config says.
   const rng = inst.allocBytes(RNG_STATE_BYTES);
   k.rngSeed(rng, train.seed, INIT_STREAM);
-  for (const l of net.layers) {
-    if (!l.plan.weights) continue;
+  for (const l of layers) {
+    if (!l.weight) continue;
     const activation = (l.plan.spec as { activation?: string }).activation;
     const he = model.init === "he" || (model.init === "auto" && (model.layers ? activation === "relu" : model.activation === "relu"));
-    if (he) k.initHe(l.w, l.plan.weights, l.plan.fanIn, rng);
-    else k.initXavier(l.w, l.plan.weights, l.plan.fanIn, l.plan.fanOut, rng);
+    if (he) k.initHe(l.weight.ptr, l.plan.weights, l.plan.fanIn, rng);
+    else k.initXavier(l.weight.ptr, l.plan.weights, l.plan.fanIn, l.plan.fanOut, rng);
   }
   const shuffleRng = inst.allocBytes(RNG_STATE_BYTES);
   k.rngSeed(shuffleRng, train.seed, SHUFFLE_STREAM);
-  const dropoutRng = inst.allocBytes(RNG_STATE_BYTES);
   k.rngSeed(dropoutRng, train.seed, DROPOUT_STREAM);
+  const opt = optimizerOf(e, params, train);
   // The epoch's sample order: the train rows, reshuffled every epoch from where the last left them.
   const trainCount = data.train.count;
   const order = inst.allocI32(trainCount);
@@ -146,8 +162,13 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
   const schedule = SCHEDULE_ID[train.schedule.type];
   // Forward, and backward's two products (dW, and dIn except for the first layer).
   const flopsPerSample = 2 * plans.reduce((sum, p, i) => sum + macsPerSample(p) * (i === 0 ? 2 : 3), 0);
-  const lossFn = regression ? k.mseTargets : train.loss === "mse" ? k.mseOneHot : k.softmaxCrossEntropy;
-  const outputs = plans.at(-1)!.outSize;
+  const lossKernel: FusedLossKernel = regression ? "mseTargets" : train.loss === "mse" ? "mseOneHot" : "softmaxCrossEntropy";
+  const inputSize = data.features;
+  const batches = new BatchSteps(e, inputSize, (x, targets, sink) => {
+    fusedLoss(net.forward(x), targets, lossKernel, sink).backward();
+    opt.step();
+    opt.zeroGrad();
+  });
 
   const epochs: EpochMetrics[] = [];
   let step = 0;
@@ -160,22 +181,21 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
   let diverged = false;
   // Made when a checkpoint is read or written, not per trial: most trials of a sweep take none.
   let layout: CheckpointLayout | undefined;
-  const layoutOf = () => (layout ??= checkpointLayout(net, moments, trainCount, RNG_STATE_BYTES));
-  const stateViews = () => ({
-    params: inst.u8(net.params, net.paramCount * 4),
-    moments: [net.moment1, net.moment2].slice(0, moments).map((m) => inst.u8(m, net.paramCount * 4)),
-    order: inst.u8(order, trainCount * 4),
-    shuffleRng: inst.u8(shuffleRng, RNG_STATE_BYTES),
-    dropoutRng: inst.u8(dropoutRng, RNG_STATE_BYTES),
+  const layoutOf = () => (layout ??= checkpointLayout(plans, paramCount, moments, trainCount, RNG_STATE_BYTES));
+  const stateNow = (): TrainerBuffers => ({
+    params: stateOf(params),
+    moments: momentsOf(opt, params, moments),
+    order: inst.u8(order, trainCount * 4).slice(),
+    shuffleRng: inst.u8(shuffleRng, RNG_STATE_BYTES).slice(),
+    dropoutRng: inst.u8(dropoutRng, RNG_STATE_BYTES).slice(),
   });
   if (options.resumeFrom) {
     const saved = decodeCheckpoint(options.resumeFrom, layoutOf());
-    const into = stateViews();
-    into.params.set(saved.params);
-    saved.moments.forEach((m, i) => into.moments[i]!.set(m));
-    into.order.set(saved.order);
-    into.shuffleRng.set(saved.shuffleRng);
-    into.dropoutRng.set(saved.dropoutRng);
+    loadState(params, saved.params);
+    loadMoments(opt, params, saved.moments, saved.step);
+    inst.u8(order, trainCount * 4).set(saved.order);
+    inst.u8(shuffleRng, RNG_STATE_BYTES).set(saved.shuffleRng);
+    inst.u8(dropoutRng, RNG_STATE_BYTES).set(saved.dropoutRng);
     firstEpoch = saved.epoch;
     resumedRows = saved.rows;
     resumedLossSum = saved.lossSum;
@@ -204,19 +224,17 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
       const batchRows = Math.min(train.batch, trainCount - start);
       lr = k.scheduleLr(schedule, train.lr, epoch, step, totalSteps, train.schedule.every, train.schedule.gamma);
       step++;
-      gatherBatch(inst, data, order, start, batchRows, net);
-      const ctx: StepContext = { inst, rows: batchRows, training: true, rng: dropoutRng };
-      const logits = forward(ctx, net);
-      lossSum += lossFn(logits, net.labels, batchRows, outputs, net.gradA, 1 / batchRows);
-      backward(ctx, net);
-      update(inst, net, train, lr, step);
+      opt.lr = lr;
+      const batch = batches.of(batchRows);
+      gatherBatch(inst, data, order, start, batchRows, batch.x.ptr, batch.targets.ptr);
+      lossSum += batch.run();
       samplesSeen += batchRows;
       // After the epoch's last step too (its evaluation then runs on resume): a stop there is
       // checkpointed before its report, which a stop makes differ (the test metrics come with it).
       // A loss that is no longer finite ends the trial as diverged: nothing to resume.
       if (options.onCheckpoint && Number.isFinite(lossSum) && options.checkpointDue?.({ epoch, step, epochDone: false })) {
         const at = { epoch, step, epochDone: false };
-        options.onCheckpoint(at, encodeCheckpoint(layoutOf(), { ...at, rows: start + batchRows, lossSum, lr, reports: epochs, ...stateViews() }));
+        options.onCheckpoint(at, encodeCheckpoint(layoutOf(), { ...at, rows: start + batchRows, lossSum, lr, reports: epochs, ...stateNow() }));
       }
       if (options.shouldStop?.()) {
         stoppedEarly = epoch + 1 < train.epochs || start + batchRows < trainCount;
@@ -229,13 +247,13 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
     // Keys in report order: epoch, trainLoss, val…, test…, lr, wallMs.
     const metrics = { epoch: epoch + 1, trainLoss } as EpochMetrics;
     if (data.validation.count > 0) {
-      const v = evaluate(inst, net, data, data.validation, lossFn, outputs);
+      const v = evaluate(e, net, data, data.validation, lossKernel, rows);
       metrics.valLoss = v.loss;
       if (regression) metrics.valRmse = Math.sqrt(v.loss);
       else metrics.valAccuracy = v.accuracy;
     }
     if (data.validation.count === 0 || last) {
-      const t = evaluate(inst, net, data, data.test, lossFn, outputs);
+      const t = evaluate(e, net, data, data.test, lossKernel, rows);
       metrics.testLoss = t.loss;
       if (regression) metrics.testRmse = Math.sqrt(t.loss);
       else metrics.testAccuracy = t.accuracy;
@@ -247,18 +265,18 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
     // Not after a stop: its report is not the uninterrupted run's (a checkpoint was offered before the stop).
     const at = { epoch: epoch + 1, step, epochDone: true };
     if (!stoppedEarly && !diverged && options.onCheckpoint && (options.checkpointDue?.(at) ?? true)) {
-      options.onCheckpoint(at, encodeCheckpoint(layoutOf(), { ...at, rows: 0, lossSum: 0, lr, reports: epochs, ...stateViews() }));
+      options.onCheckpoint(at, encodeCheckpoint(layoutOf(), { ...at, rows: 0, lossSum: 0, lr, reports: epochs, ...stateNow() }));
     }
   }
 
   const trainMs = performance.now() - trainStart;
-  const paramBytes = inst.u8(net.params, net.paramCount * 4);
+  const paramBytes = stateOf(params);
   return {
     epochs,
     final: epochs[epochs.length - 1],
     weightsSha256: createHash("sha256").update(paramBytes).digest("hex"),
-    weights: paramBytes.slice(),
-    paramCount: net.paramCount,
+    weights: paramBytes,
+    paramCount,
     stoppedEarly,
     diverged,
     trainMs,
@@ -271,31 +289,99 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
 export const trainMlp = trainNetwork;
 
 /** What a checkpoint of this network must fit (network-checkpoint.ts). */
-function checkpointLayout(net: NetworkLayout, moments: 0 | 1 | 2, trainRows: number, rngBytes: number): CheckpointLayout {
+function checkpointLayout(plans: LayerPlan[], paramCount: number, moments: 0 | 1 | 2, trainRows: number, rngBytes: number): CheckpointLayout {
   const shape = (s: number[]) => `[${s.join(",")}]`;
   return {
-    paramCount: net.paramCount, moments, trainRows, rngBytes,
-    layers: net.layers.map((l) => `${l.plan.spec.type} ${shape(l.plan.inShape)}→${shape(l.plan.outShape)}`),
+    paramCount, moments, trainRows, rngBytes,
+    layers: plans.map((p) => `${p.spec.type} ${shape(p.inShape)}→${shape(p.outShape)}`),
   };
 }
 
-interface NetworkLayout {
-  layers: LayerBuffers[];
-  paramCount: number;
-  params: number;
-  grads: number;
-  moment1: number;
-  moment2: number;
-  rows: number;
-  input: number;
-  inputSize: number;
-  labels: number;
-  /** Two ping-pong gradient buffers, rows × the widest layer. */
-  gradA: number;
-  gradB: number;
-  /** Where each layer read its input and wrote its output in the last forward pass. */
-  inputs: number[];
-  outputs: number[];
+/** The config's optimizer as ctx.nn's: the same update kernels (adam's weight decay is decoupled, AdamW's). */
+function optimizerOf(e: Engine, params: Tensor[], train: TrainSpec): Optimizer {
+  switch (train.optimizer) {
+    case "sgd":
+      return new Sgd(params, { lr: train.lr, weightDecay: train.weightDecay });
+    case "momentum":
+      return new Sgd(params, { lr: train.lr, momentum: train.momentum, weightDecay: train.weightDecay });
+    case "adam":
+      return new Adam(params, { lr: train.lr, betas: [train.beta1, train.beta2], eps: train.eps, weightDecay: train.weightDecay }, true);
+  }
+}
+
+/** A moment buffer's names in the optimizer's state dict, in the checkpoint's order. */
+const MOMENT_NAMES = [[], ["momentum_buffer"], ["exp_avg", "exp_avg_sq"]] as const;
+
+/** The optimizer's moments as the checkpoint's sections: one buffer per moment over every parameter in order (zeros before the first step). */
+function momentsOf(opt: Optimizer, params: Tensor[], moments: 0 | 1 | 2): Uint8Array[] {
+  const state = opt.stateDict();
+  const total = params.reduce((n, p) => n + p.size, 0);
+  return MOMENT_NAMES[moments].map((name) => {
+    const out = new Float32Array(total);
+    let at = 0;
+    params.forEach((p, i) => {
+      const m = state[`state.${i}.${name}`];
+      if (m) out.set(m.data as Float32Array, at);
+      at += p.size;
+    });
+    return new Uint8Array(out.buffer);
+  });
+}
+
+function loadMoments(opt: Optimizer, params: Tensor[], sections: Uint8Array[], steps: number): void {
+  const arrays: NamedArrays = { steps: { shape: [], data: Float64Array.of(steps) } };
+  sections.forEach((bytes, j) => {
+    const all = new Float32Array(bytes.slice().buffer);
+    let at = 0;
+    params.forEach((p, i) => {
+      arrays[`state.${i}.${MOMENT_NAMES[sections.length as 1 | 2][j]!}`] = { shape: [...p.shape], data: all.slice(at, (at += p.size)) };
+    });
+  });
+  opt.loadStateDict(arrays);
+}
+
+/**
+ * The training step of one batch size, captured on its first run (nn.graph) and replayed after:
+ * the batch is gathered into the same input and target blocks each time, and the loss comes
+ * back through the fused loss's sink. An epoch's last batch, when smaller, is a second graph.
+ */
+class BatchSteps {
+  private readonly bySize = new Map<number, BatchStep>();
+
+  constructor(
+    private readonly e: Engine, private readonly inputSize: number,
+    private readonly step: (x: Tensor, targets: Tensor, sink: { value: number }) => void,
+  ) {}
+
+  of(rows: number): BatchStep {
+    let b = this.bySize.get(rows);
+    if (!b) this.bySize.set(rows, (b = new BatchStep(this.e, this.e.make([rows, this.inputSize], true), this.e.make([rows], true), this.step)));
+    return b;
+  }
+}
+
+class BatchStep {
+  private graph: Graph<void> | null = null;
+  private readonly sink = { value: 0 };
+
+  constructor(
+    private readonly e: Engine, readonly x: Tensor, readonly targets: Tensor,
+    private readonly step: (x: Tensor, targets: Tensor, sink: { value: number }) => void,
+  ) {}
+
+  private runs = 0;
+
+  /**
+   * Trains on the batch in x and targets; returns the kernel's loss of it. The first run is eager
+   * and the second captured (a trial of one step, as a sweep's smallest are, records nothing);
+   * every run makes the same kernel calls, so which way it ran never shows in the bits.
+   */
+  run(): number {
+    if (this.graph) this.graph.replay();
+    else if (++this.runs === 1) this.e.tidy(() => this.step(this.x, this.targets, this.sink));
+    else this.graph = new Graph(this.e, () => this.step(this.x, this.targets, this.sink));
+    return this.sink.value;
+  }
 }
 
 /** Bytes the network's buffers take (parameters, gradients, moments, activations, scratch). */
@@ -307,103 +393,34 @@ export function networkBytes(plans: LayerPlan[], input: number[], rows: number, 
   return 4 * (params * (2 + moments) + activations + rows * (inputSize + 1 + 2 * widest));
 }
 
-function layoutNetwork(inst: KernelInstance, plans: LayerPlan[], input: number[], rows: number, moments: 0 | 1 | 2): NetworkLayout {
-  // Parameters are one block [W0, b0, W1, b1, …]: one optimizer call updates everything and
-  // the weight hash is one range.
-  const paramCount = plans.reduce((s, p) => s + p.weights + p.biases, 0);
-  const params = inst.allocF32(paramCount);
-  const grads = inst.allocF32(paramCount);
-  let offset = 0;
-  const layers = plans.map((plan): LayerBuffers => {
-    const w = params + offset * 4, dw = grads + offset * 4;
-    offset += plan.weights;
-    const b = params + offset * 4, db = grads + offset * 4;
-    offset += plan.biases;
-    const scratch = scratchFloats(plan, rows);
-    return {
-      plan, w, b, dw, db,
-      out: ownsOutput(plan) ? inst.allocF32(rows * plan.outSize) : 0,
-      scratch: scratch ? inst.allocF32(scratch) : 0,
-    };
-  });
-  const inputSize = input.reduce((a, b) => a * b, 1);
-  const widest = Math.max(inputSize, ...plans.map((p) => p.outSize));
-  return {
-    layers, paramCount, params, grads, rows, inputSize,
-    moment1: moments >= 1 ? inst.allocF32(paramCount) : 0,
-    moment2: moments >= 2 ? inst.allocF32(paramCount) : 0,
-    input: inst.allocF32(rows * inputSize),
-    labels: inst.allocI32(rows),
-    gradA: inst.allocF32(rows * widest),
-    gradB: inst.allocF32(rows * widest),
-    inputs: new Array(plans.length).fill(0),
-    outputs: new Array(plans.length).fill(0),
-  };
-}
-
-function gatherBatch(inst: KernelInstance, data: ResidentDataset, idx: number, start: number, count: number, net: NetworkLayout): void {
+function gatherBatch(inst: KernelInstance, data: ResidentDataset, idx: number, start: number, count: number, x: number, targets: number): void {
   const k = inst.k;
-  if (data.x.kind === "u8") k.gatherRowsU8(data.x.ptr, data.features, idx, start, count, data.x.scale, net.input);
-  else k.gatherRowsF32(data.x.ptr, data.features, idx, start, count, net.input);
-  k.gatherLabels(data.labelsPtr, idx, start, count, net.labels);
+  if (data.x.kind === "u8") k.gatherRowsU8(data.x.ptr, data.features, idx, start, count, data.x.scale, x);
+  else k.gatherRowsF32(data.x.ptr, data.features, idx, start, count, x);
+  k.gatherLabels(data.labelsPtr, idx, start, count, targets);
 }
 
-/** Runs every layer; returns where the logits are. */
-function forward(ctx: StepContext, net: NetworkLayout): number {
-  let x = net.input;
-  net.layers.forEach((l, i) => {
-    net.inputs[i] = x;
-    x = LAYER_OPS[l.plan.spec.type].forward(ctx, l, x);
-    net.outputs[i] = x;
-  });
-  return x;
-}
-
-/** Expects dLoss/dLogits in gradA; leaves parameter gradients in net.grads. */
-function backward(ctx: StepContext, net: NetworkLayout): void {
-  let d = net.gradA;
-  for (let i = net.layers.length - 1; i >= 0; i--) {
-    const l = net.layers[i]!;
-    // A layer that moves no bytes (flatten) passes the gradient on as it is.
-    if (LAYER_OPS[l.plan.spec.type].gradientPassesThrough) continue;
-    // The first layer's input gradient is not needed; a layer that passed its input on (dropout
-    // at rate 0) would need none either, but is given a buffer all the same.
-    const dIn = i === 0 ? 0 : d === net.gradA ? net.gradB : net.gradA;
-    LAYER_OPS[l.plan.spec.type].backward(ctx, l, net.inputs[i]!, net.outputs[i]!, d, dIn);
-    d = dIn;
-  }
-}
-
-function update(inst: KernelInstance, net: NetworkLayout, train: TrainSpec, lr: number, step: number): void {
-  const k = inst.k;
-  const n = net.paramCount;
-  switch (train.optimizer) {
-    case "sgd":
-      k.sgdUpdate(net.params, net.grads, n, lr, train.weightDecay);
-      break;
-    case "momentum":
-      k.momentumUpdate(net.params, net.grads, net.moment1, n, lr, train.momentum, train.weightDecay);
-      break;
-    case "adam":
-      k.adamUpdate(net.params, net.grads, net.moment1, net.moment2, n, lr, train.beta1, train.beta2, train.eps, train.weightDecay, step);
-      break;
-  }
-}
-
-/** Mean loss and accuracy of the network on a split's rows, in chunks of the batch buffers' rows. */
-function evaluate(
-  inst: KernelInstance, net: NetworkLayout, data: ResidentDataset, split: RowSet,
-  lossFn: (...a: [number, number, number, number, number, number]) => number, outputs: number,
-): { loss: number; accuracy: number } {
-  const k = inst.k;
+/** Mean loss and accuracy of the network on a split's rows, in chunks of `chunk` rows (the batch's, at least EVAL_ROWS). */
+function evaluate(e: Engine, model: Sequential, data: ResidentDataset, split: RowSet, lossKernel: FusedLossKernel, chunk: number): { loss: number; accuracy: number } {
+  const k = e.k;
   let lossSum = 0;
   let correct = 0;
-  for (let start = 0; start < split.count; start += net.rows) {
-    const rows = Math.min(net.rows, split.count - start);
-    gatherBatch(inst, data, split.rows, start, rows, net);
-    const logits = forward({ inst, rows, training: false, rng: 0 }, net);
-    if (data.task === "classification") correct += k.argmaxCorrect(logits, net.labels, rows, outputs);
-    lossSum += lossFn(logits, net.labels, rows, outputs, net.gradA, 1 / rows);
+  const sink = { value: 0 };
+  model.eval();
+  try {
+    for (let start = 0; start < split.count; start += chunk) {
+      const rows = Math.min(chunk, split.count - start);
+      e.tidy(() => e.noGrad(() => {
+        const x = e.make([rows, data.features]), targets = e.make([rows]);
+        gatherBatch(e.instance, data, split.rows, start, rows, x.ptr, targets.ptr);
+        const logits = model.forward(x);
+        if (data.task === "classification") correct += k.argmaxCorrect(logits.ptr, targets.ptr, rows, logits.shape[1]!);
+        fusedLoss(logits, targets, lossKernel, sink);
+        lossSum += sink.value;
+      }));
+    }
+  } finally {
+    model.train();
   }
   return { loss: lossSum / split.count, accuracy: correct / split.count };
 }

@@ -93,7 +93,7 @@ export function fusedTimer(module: WebAssembly.Module, activation: Activation, r
  * and times all but the first, as fusedTimer does: both sides then time the same epochs of
  * training, not one model's later epochs against fresh fused runs' early ones.
  */
-export function nnTimer(module: WebAssembly.Module, activation: Activation, r: MlpRun): EpochTimer {
+export function nnTimer(module: WebAssembly.Module, activation: Activation, r: MlpRun, captured = false): EpochTimer {
   const config = spiralsConfig(activation, r, 1);
   const data = builtinHostDataset(instantiateKernels(module), config.dataset, {});
   const { x, y, count } = data.train;
@@ -113,6 +113,20 @@ export function nnTimer(module: WebAssembly.Module, activation: Activation, r: M
     // indexSelect from the data made a tensor once, which pays off at wider rows).
     const bx = new Float32Array(r.batch * 2);
     const testX = nn.tensor(data.test.x, [data.test.count, 2]);
+    const step = (rows: number) => () => {
+      const loss = nn.crossEntropy(forward(nn.tensor(bx.subarray(0, 2 * rows), [rows, 2])), by.subarray(0, rows));
+      loss.backward();
+      opt.step();
+      opt.zeroGrad();
+    };
+    // Captured (nn.graph): one graph per batch size (the epoch's last batch is smaller), made on first use.
+    const graphs = new Map<number, { replay(): unknown }>();
+    const run = (rows: number) => {
+      const graph = graphs.get(rows);
+      if (graph) graph.replay();
+      else if (captured) graphs.set(rows, nn.graph(step(rows)));
+      else nn.tidy(step(rows));
+    };
     const epoch = () => {
       for (let i = count - 1; i > 0; i--) {
         seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
@@ -128,11 +142,7 @@ export function nnTimer(module: WebAssembly.Module, activation: Activation, r: M
           bx[2 * i] = x[2 * row]!;
           bx[2 * i + 1] = x[2 * row + 1]!;
         }
-        nn.tidy(() => {
-          opt.zeroGrad();
-          nn.crossEntropy(forward(nn.tensor(bx.subarray(0, 2 * rows), [rows, 2])), by.subarray(0, rows)).backward();
-          opt.step();
-        });
+        run(rows);
       }
       nn.noGrad(() => nn.tidy(() => nn.crossEntropy(forward(testX), data.test.y as Int32Array).item()));
     };
@@ -147,20 +157,22 @@ export function nnTimer(module: WebAssembly.Module, activation: Activation, r: M
 
 export interface MlpFigures {
   /** Samples/s, the median over rounds. */
-  nnTanh: number; nnRelu: number; fusedTanh: number; fusedRelu: number;
+  nnTanh: number; nnRelu: number; graphTanh: number; graphRelu: number; fusedTanh: number; fusedRelu: number;
   /** Time ratios, each the median of the ratios within a round (the pair ran back to back). */
-  nnOverFusedTanh: number; nnOverFusedRelu: number; fusedTanhOverRelu: number; nnTanhOverRelu: number;
+  nnOverFusedTanh: number; nnOverFusedRelu: number; graphOverFusedTanh: number; graphOverFusedRelu: number;
+  fusedTanhOverRelu: number; nnTanhOverRelu: number;
 }
 
 /**
- * The spirals MLP four ways (ctx.nn and the built-in's fused path, tanh and relu), in rounds
- * that run each of the four once, in turn: a ratio is taken within a round, where the four ran
+ * The spirals MLP six ways (ctx.nn eager and captured with nn.graph, and the built-in's fused
+ * path; tanh and relu), in rounds that run each once, in turn: a ratio is taken within a round, where they ran
  * within a second of each other, so a noisy neighbour on a shared machine weighs on both
  * sides of it alike.
  */
 export function mlpFigures(module: WebAssembly.Module, r: MlpRun): MlpFigures {
   const timers = {
     nnTanh: nnTimer(module, "tanh", r), nnRelu: nnTimer(module, "relu", r),
+    graphTanh: nnTimer(module, "tanh", r, true), graphRelu: nnTimer(module, "relu", r, true),
     fusedTanh: fusedTimer(module, "tanh", r), fusedRelu: fusedTimer(module, "relu", r),
   };
   for (const timer of Object.values(timers)) timer(1); // warm-up
@@ -172,8 +184,10 @@ export function mlpFigures(module: WebAssembly.Module, r: MlpRun): MlpFigures {
   const rate = (name: keyof typeof timers) => median(rounds.map((t) => (r.samples * r.epochsPerRound) / t[name]));
   const ratio = (a: keyof typeof timers, b: keyof typeof timers) => median(rounds.map((t) => t[a] / t[b]));
   return {
-    nnTanh: rate("nnTanh"), nnRelu: rate("nnRelu"), fusedTanh: rate("fusedTanh"), fusedRelu: rate("fusedRelu"),
+    nnTanh: rate("nnTanh"), nnRelu: rate("nnRelu"), graphTanh: rate("graphTanh"), graphRelu: rate("graphRelu"),
+    fusedTanh: rate("fusedTanh"), fusedRelu: rate("fusedRelu"),
     nnOverFusedTanh: ratio("nnTanh", "fusedTanh"), nnOverFusedRelu: ratio("nnRelu", "fusedRelu"),
+    graphOverFusedTanh: ratio("graphTanh", "fusedTanh"), graphOverFusedRelu: ratio("graphRelu", "fusedRelu"),
     fusedTanhOverRelu: ratio("fusedTanh", "fusedRelu"), nnTanhOverRelu: ratio("nnTanh", "nnRelu"),
   };
 }

@@ -46,7 +46,7 @@ test("every weight's gradient matches a central finite difference", () => {
   inst.i32(labels, rows).set([1, 3, 0]);
   const widest = Math.max(inputSize, ...plans.map((pl) => pl.outSize));
   const gA = inst.allocF32(rows * widest), gB = inst.allocF32(rows * widest);
-  const ctx: StepContext = { inst, rows, training: true, rng: 0 };
+  const ctx: StepContext = { k: inst.k, inst, rows, training: true, rng: 0 };
 
   const ins: number[] = [], outs: number[] = [];
   const lossAndGrad = (withGrad: boolean): number => {

@@ -2,6 +2,7 @@
 // as tfjs registers kernels: a new layer type adds its entry here and its planning in plan.ts.
 import { ACTIVATION_ID } from "../exports.ts";
 import type { KernelInstance } from "../instance.ts";
+import type { KernelExports } from "../exports.ts";
 import type { LayerPlan } from "./plan.ts";
 import { convForward } from "./conv-forward.ts";
 
@@ -19,6 +20,8 @@ export interface LayerBuffers {
 }
 
 export interface StepContext {
+  /** The kernels to call: a ctx.nn engine's (kernels/nn/config-layers.ts), which a captured step records. */
+  k: KernelExports;
   inst: KernelInstance;
   rows: number;
   training: boolean;
@@ -42,16 +45,14 @@ const act = (l: LayerBuffers) => ACTIVATION_ID[(l.plan.spec as { activation: "re
   ? "identity" : (l.plan.spec as { activation: "relu" | "tanh" | "sigmoid" }).activation];
 
 const dense: LayerOps = {
-  forward({ inst, rows }, l, input) {
-    const k = inst.k;
+  forward({ k, rows }, l, input) {
     const i = l.plan.inSize, o = l.plan.outSize;
     k.sgemm(0, 0, rows, o, i, 1, input, i, l.w, o, 0, l.out, o);
     k.biasAdd(l.out, l.b, rows, o);
     k.activationForward(act(l), l.out, l.out, rows * o);
     return l.out;
   },
-  backward({ inst, rows }, l, input, output, dOut, dIn) {
-    const k = inst.k;
+  backward({ k, rows }, l, input, output, dOut, dIn) {
     const i = l.plan.inSize, o = l.plan.outSize;
     k.activationBackward(act(l), dOut, output, dOut, rows * o);
     // dW = inputᵀ · dZ ; db = Σ_rows dZ ; dIn = dZ · Wᵀ
@@ -62,8 +63,7 @@ const dense: LayerOps = {
 };
 
 const conv2d: LayerOps = {
-  forward({ inst, rows }, l, input) {
-    const k = inst.k;
+  forward({ k, rows }, l, input) {
     const g = l.plan.conv!;
     const m = rows * g.outH * g.outW;
     l.columns = convForward(k, g, rows, input, l.w, l.out, l.scratch);
@@ -71,8 +71,7 @@ const conv2d: LayerOps = {
     k.activationForward(act(l), l.out, l.out, m * g.f);
     return l.out;
   },
-  backward({ inst, rows }, l, input, output, dOut, dIn) {
-    const k = inst.k;
+  backward({ k, rows }, l, input, output, dOut, dIn) {
     const g = l.plan.conv!;
     const m = rows * g.outH * g.outW, kk = g.kh * g.kw * g.c;
     k.activationBackward(act(l), dOut, output, dOut, m * g.f);
@@ -90,25 +89,25 @@ const conv2d: LayerOps = {
 };
 
 const maxpool2d: LayerOps = {
-  forward({ inst, rows }, l, input) {
+  forward({ k, rows }, l, input) {
     const p = l.plan.pool!;
-    inst.k.maxPoolForward(input, rows, p.h, p.w, p.c, p.size, p.stride, p.outH, p.outW, l.out, l.scratch);
+    k.maxPoolForward(input, rows, p.h, p.w, p.c, p.size, p.stride, p.outH, p.outW, l.out, l.scratch);
     return l.out;
   },
-  backward({ inst, rows }, l, _input, _output, dOut, dIn) {
-    if (dIn) inst.k.maxPoolBackward(dOut, l.scratch, rows * l.plan.outSize, dIn, rows * l.plan.inSize);
+  backward({ k, rows }, l, _input, _output, dOut, dIn) {
+    if (dIn) k.maxPoolBackward(dOut, l.scratch, rows * l.plan.outSize, dIn, rows * l.plan.inSize);
   },
 };
 
 const avgpool2d: LayerOps = {
-  forward({ inst, rows }, l, input) {
+  forward({ k, rows }, l, input) {
     const p = l.plan.pool!;
-    inst.k.avgPoolForward(input, rows, p.h, p.w, p.c, p.size, p.stride, p.outH, p.outW, l.out);
+    k.avgPoolForward(input, rows, p.h, p.w, p.c, p.size, p.stride, p.outH, p.outW, l.out);
     return l.out;
   },
-  backward({ inst, rows }, l, _input, _output, dOut, dIn) {
+  backward({ k, rows }, l, _input, _output, dOut, dIn) {
     const p = l.plan.pool!;
-    if (dIn) inst.k.avgPoolBackward(dOut, rows, p.h, p.w, p.c, p.size, p.stride, p.outH, p.outW, dIn);
+    if (dIn) k.avgPoolBackward(dOut, rows, p.h, p.w, p.c, p.size, p.stride, p.outH, p.outW, dIn);
   },
 };
 
@@ -120,17 +119,17 @@ const flatten: LayerOps = {
 };
 
 const dropout: LayerOps = {
-  forward({ inst, rows, training, rng }, l, input) {
+  forward({ k, rows, training, rng }, l, input) {
     const rate = (l.plan.spec as { rate: number }).rate;
     if (!training || rate === 0) return input;
-    inst.k.dropoutForward(input, l.out, l.scratch, rows * l.plan.outSize, rate, rng);
+    k.dropoutForward(input, l.out, l.scratch, rows * l.plan.outSize, rate, rng);
     return l.out;
   },
-  backward({ inst, rows }, l, _input, _output, dOut, dIn) {
+  backward({ k, inst, rows }, l, _input, _output, dOut, dIn) {
     const rate = (l.plan.spec as { rate: number }).rate;
     if (!dIn) return;
     if (rate === 0) inst.u8(dIn, rows * l.plan.inSize * 4).set(inst.u8(dOut, rows * l.plan.inSize * 4));
-    else inst.k.dropoutBackward(dOut, l.scratch, dIn, rows * l.plan.outSize);
+    else k.dropoutBackward(dOut, l.scratch, dIn, rows * l.plan.outSize);
   },
 };
 

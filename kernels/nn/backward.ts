@@ -29,6 +29,7 @@ function runNodes(nodes: readonly TapeNode[], output: Tensor, seed: Tensor | und
   if (!first) {
     first = e.make(output.shape);
     e.k.fillF32(first.ptr, 1, 1);
+    first.unitSeed = true;
   }
   first.holds = 1;
   output.pendingGrad = first;

@@ -68,16 +68,24 @@ export class BlockAllocator {
     this.liveBlocks--;
     const index = classIndex(size);
     const pool = this.pooled.size > 0 ? this.pooled.get(ptr) : undefined;
-    ((pool ?? this).free[index] ??= []).push(ptr);
+    const lists = pool ? pool.free : this.free;
+    (lists[index] ??= []).push(ptr);
   }
 
   /** Allocations go to `pool` until endCapture (nn.graph's capture). */
-  beginCapture(pool: BlockPool): void {
+  beginCapture(pool: BlockPool | null): void {
     this.capturing = pool;
   }
 
   endCapture(): void {
     this.capturing = null;
+  }
+
+  /** Allocations leave the capture's pool until beginCapture(the pool returned). */
+  pauseCapture(): BlockPool | null {
+    const pool = this.capturing;
+    this.capturing = null;
+    return pool;
   }
 
   /**

@@ -19,9 +19,17 @@
 //     tensors it reads that were made before (parameters, optimiser state, data) must outlive it.
 import { BlockPool } from "./block-allocator.ts";
 import { forEachTensor, type Engine, type Tensor } from "./tensor.ts";
+import { compileReplay, loopReplay, type StepEntry } from "./step-recorder.ts";
+
+/** Replays run by the loop before the graph's calls become generated code. */
+const COMPILE_AFTER = 16;
 
 export class Graph<T> {
-  private entries: (() => unknown)[] | null;
+  private run: (() => void) | null;
+  private entries: StepEntry[] = [];
+  private replays = 0;
+  /** Entries a replay runs (kernel calls, host copies, host steps). */
+  readonly length: number;
   private readonly pool = new BlockPool();
   private readonly kept: Tensor[] = [];
   /** What fn returned at the capture; each replay writes its values again. */
@@ -30,7 +38,7 @@ export class Graph<T> {
   constructor(private readonly engine: Engine, fn: () => T) {
     if (typeof fn !== "function") throw new TypeError("graph: needs a function, the step to capture");
     if (engine.capturing) throw new Error("graph: a step is being captured already (graphs do not nest)");
-    const entries: (() => unknown)[] = [];
+    const entries: StepEntry[] = [];
     engine.allocator.beginCapture(this.pool);
     engine.startRecording(entries);
     let outputs: T;
@@ -51,27 +59,26 @@ export class Graph<T> {
       this.kept.push(t);
     });
     this.outputs = outputs;
+    this.length = entries.length;
     this.entries = entries;
-  }
-
-  /** Kernel calls, host copies and host steps a replay runs. */
-  get length(): number {
-    return this.entries?.length ?? 0;
+    this.run = loopReplay(entries);
   }
 
   /** Runs the captured step again; returns its outputs (the same tensors, with this step's values). */
   replay(): T {
-    const entries = this.entries;
-    if (!entries) throw new Error("graph.replay: the graph was disposed");
+    const run = this.run;
+    if (!run) throw new Error("graph.replay: the graph was disposed");
     if (this.engine.capturing) throw new Error("graph.replay: cannot replay while another step is being captured");
-    for (let i = 0; i < entries.length; i++) entries[i]!();
+    // The calls as generated code once the graph has shown it is replayed (most steps of a run).
+    if (++this.replays === COMPILE_AFTER) this.run = compileReplay(this.entries);
+    run();
     return this.outputs;
   }
 
   /** Frees the outputs and gives the graph's blocks back (those still held by live tensors when those are freed). */
   dispose(): void {
-    if (!this.entries) return;
-    this.entries = null;
+    if (!this.run) return;
+    this.run = null;
     for (const t of this.kept) t.dispose();
     this.engine.allocator.releasePool(this.pool);
   }

@@ -48,7 +48,7 @@ function gatherRows(x: Tensor, indices: Int32Array, outShape: number[], what: st
     held.dispose();
     throw outside(bad);
   }
-  e.recheckOnReplay((again) => {
+  e.onReplayResult((again) => {
     if (again >= 0) throw outside(again);
   });
   const y = e.adopt(outShape);

@@ -56,7 +56,7 @@ function nllLossOf(e: Engine, logp: Tensor, labels: Int32Array, what: string): T
     y.dispose();
     throw outside(bad);
   }
-  e.recheckOnReplay((again) => {
+  e.onReplayResult((again) => {
     if (again >= 0) throw outside(again);
   });
   return y;

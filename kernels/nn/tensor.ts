@@ -7,6 +7,7 @@ import type { KernelInstance } from "../instance.ts";
 import type { KernelExports } from "../exports.ts";
 import { BlockAllocator } from "./block-allocator.ts";
 import { sizeOf, type Shape } from "./shape.ts";
+import { recordingKernels, setActiveRecording, type StepEntry } from "./step-recorder.ts";
 
 /** Largest rank the strided kernels take (their descriptor block is sized for it). */
 export const MAX_RANK = 8;
@@ -32,9 +33,8 @@ export class Engine {
   k: KernelExports;
   /** The instance's kernels, never recording. */
   readonly kernels: KernelExports;
-  /** While a step is captured: what its replay runs, in order (kernel calls bound to their arguments, host writes, host steps). */
-  private recorder: (() => unknown)[] | null = null;
-  private recordingKernels: KernelExports | undefined;
+  /** While a step is captured: what its replay runs, in order (kernel calls with their arguments, host writes, host steps). */
+  private recorder: StepEntry[] | null = null;
   readonly allocator: BlockAllocator;
   /**
    * Tensors owned by open tidy scopes, the innermost scope's last; scopeStarts[d] is where
@@ -222,7 +222,7 @@ export class Engine {
     // One descriptor block serves every strided call: a replay writes each call's own first.
     if (this.recorder) {
       const written = v.slice(0, r * (1 + strides.length));
-      this.recorder.push(() => this.writeI32(this.metaPtr, written));
+      this.recorder.push({ fn: () => this.writeI32(this.metaPtr, written), args: null });
     }
     return this.metaPtr;
   }
@@ -243,13 +243,13 @@ export class Engine {
   writeF32(ptr: number, values: ArrayLike<number>): void {
     if (this.heapF32?.buffer !== this.instance.buffer) this.heapF32 = new Float32Array(this.instance.buffer);
     this.heapF32.set(values, ptr >>> 2);
-    this.recorder?.push(() => this.writeF32(ptr, values));
+    this.recorder?.push({ fn: () => this.writeF32(ptr, values), args: null });
   }
 
   writeI32(ptr: number, values: ArrayLike<number>): void {
     if (this.heapI32?.buffer !== this.instance.buffer) this.heapI32 = new Int32Array(this.instance.buffer);
     this.heapI32.set(values, ptr >>> 2);
-    this.recorder?.push(() => this.writeI32(ptr, values));
+    this.recorder?.push({ fn: () => this.writeI32(ptr, values), args: null });
   }
 
   /** The float at ptr. */
@@ -271,26 +271,27 @@ export class Engine {
   }
 
   /** @internal Starts recording every kernel call, host write and host step into `entries` (nn.graph). */
-  startRecording(entries: (() => unknown)[]): void {
+  startRecording(entries: StepEntry[]): void {
     this.recorder = entries;
-    this.k = this.recordingKernels ??= recordingKernels(this.kernels, () => this.recorder);
+    setActiveRecording(entries);
+    this.k = recordingKernels(this.kernels);
   }
 
   /** @internal Stops recording. */
   stopRecording(): void {
     this.recorder = null;
+    setActiveRecording(null);
     this.k = this.kernels;
   }
 
   /**
-   * While a step is captured: checks the result of the kernel call just made at each replay
-   * (a label or an index out of range in a batch refilled between replays), as the op checked it now.
+   * While a step is captured: hands the result of the kernel call just made to `use` at each
+   * replay (to check a label or an index of a batch refilled between replays, as the op checked
+   * it now; to take a loss a kernel returns).
    */
-  recheckOnReplay(check: (result: number) => void): void {
+  onReplayResult(use: (result: number) => void): void {
     const rec = this.recorder;
-    if (!rec || rec.length === 0) return;
-    const call = rec[rec.length - 1]!;
-    rec[rec.length - 1] = () => check(call() as number);
+    if (rec && rec.length > 0) rec[rec.length - 1]!.use = use;
   }
 
   /**
@@ -301,31 +302,18 @@ export class Engine {
   hostStep(fn: () => void): void {
     const rec = this.recorder;
     if (!rec) return fn();
-    rec.push(fn);
+    rec.push({ fn, args: null });
+    // What it allocates is not the capture's: a block the capture freed would be written again
+    // by a replay's earlier calls (an optimiser's moments made on its first step must not be one).
+    const pool = this.allocator.pauseCapture();
     this.stopRecording();
     try {
       fn();
     } finally {
       this.startRecording(rec);
+      this.allocator.beginCapture(pool);
     }
   }
-}
-
-/** The kernels, each call also recorded, bound to its arguments, into the current recorder. */
-function recordingKernels(kernels: KernelExports, recorder: () => (() => unknown)[] | null): KernelExports {
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(kernels)) {
-    if (typeof value !== "function") {
-      out[name] = value;
-      continue;
-    }
-    const fn = value as (...args: number[]) => unknown;
-    out[name] = (...args: number[]) => {
-      recorder()?.push(fn.bind(null, ...args));
-      return fn(...args);
-    };
-  }
-  return out as unknown as KernelExports;
 }
 
 /** The xoshiro stream of ctx.nn's draws (other streams belong to the built-in trainer). */
@@ -395,6 +383,8 @@ export class Tensor {
   pendingGrad: Tensor | null = null;
   /** @internal During a backward pass: how many pending entries hold this gradient tensor. */
   holds = 0;
+  /** @internal The ones a backward() given no gradient starts from: a node may skip multiplying by it. */
+  unitSeed = false;
   /** @internal Buffers that live and die with this tensor (a max's indices, a loss's labels). */
   attached: Tensor[] | null = null;
 
