@@ -1,8 +1,10 @@
 // Trains one network trial entirely inside wasm memory: an MLP (`model.hidden`, the shorthand
 // for dense layers) or a layer list (`model.layers`: dense, conv2d, pooling, flatten, dropout).
-// Each step gathers a shuffled batch, runs forward, loss, backward and the optimizer update as
-// kernel calls on preallocated buffers (no JS allocation per step). A seed fixes everything,
-// dropout masks included, so two runs of one config give bit-identical weights on any machine.
+// The network is a model on ctx.nn (a Sequential of nn/config-layers.ts modules, ctx.nn's
+// optimizers); each step gathers a shuffled batch into the same tensors and replays the step's
+// kernel calls, captured with nn.graph (no JS allocation or tape per step). A seed fixes
+// everything, dropout masks included, so two runs of one config give bit-identical weights on
+// any machine.
 import { createHash } from "node:crypto";
 import type { BuiltinDatasetSpec, ModelSpec, TrainSpec } from "./mlp-config.ts";
 import { RNG_STATE_BYTES, SCHEDULE_ID } from "./exports.ts";
