@@ -198,7 +198,8 @@ ctx.nn, one thread${" ".repeat(34)}${lpad("discalc", 10)}${lpad("PyTorch", 10)} 
   for (const [label, ours, theirs, target] of rows) {
     console.log(`    ${pad(label, 41)} samples/s ${lpad(fmt(ours, 0), 9)}${lpad(fmt(theirs, 0), 10)}${ratio(theirs && ours / theirs, target)}`);
   }
-  // With tanh the two differ in their tanh too (the built-in's is scalar); relu shows nn's own overhead.
+  // The built-in is a model on ctx.nn too (its config layers' fused kernels, its step captured):
+  // the eager rows show what a step's JavaScript costs, the captured ones what is left.
   // Ratios are medians of ratios within a round (the six ran back to back), steadier than ratios of the medians above.
   console.log(`  time of ctx.nn's MLP / the built-in's fused one:     tanh ${fmt(mlp.nnOverFusedTanh, 2)}×, relu ${fmt(mlp.nnOverFusedRelu, 2)}×  (target ≤ 1.15×)`);
   console.log(`  the same, the step captured with nn.graph:           tanh ${fmt(mlp.graphOverFusedTanh, 2)}×, relu ${fmt(mlp.graphOverFusedRelu, 2)}×  (target ≤ 1.15×)`);

@@ -112,18 +112,25 @@ export default {
       opt.loadStateDict(part("optim."));
     }
     const prefixed = (prefix: string, arrays: object) => Object.fromEntries(Object.entries(arrays).map(([k, v]) => [prefix + k, v]));
+    // The training step is captured once and replayed (nn.graph): the same kernel calls in the
+    // same order, so the same bits, without JavaScript's work per op at every step.
+    let trainStep: ReturnType<typeof nn.graph> | undefined;
     for (let step = (saved?.step ?? 0) + 1; step <= c.steps && !ctx.shouldStop(); step++) {
-      nn.tidy(() => {
-        opt.zeroGrad();
-        nn.crossEntropy(m.forward(train), train.labels).backward();
-        opt.step();
-      });
+      if (trainStep) trainStep.replay();
+      else {
+        trainStep = nn.graph(() => {
+          nn.crossEntropy(m.forward(train), train.labels).backward();
+          opt.step();
+          opt.zeroGrad();
+        });
+      }
       if (step % c.evalEvery === 0 || step === c.steps) {
         const tr = evaluate(train), te = evaluate(test);
         ctx.report({ step, trainLoss: tr.loss, trainAccuracy: tr.accuracy, testLoss: te.loss, testAccuracy: te.accuracy });
         if (ctx.checkpointDue(step)) ctx.checkpoint(step, { ...prefixed("model.", nn.stateDict(m.modules)), ...prefixed("optim.", opt.stateDict()) });
       }
     }
+    trainStep?.dispose();
     // Kept as an .npz of the weights by name (numpy.load opens it); resultSha256 is its hash.
     return { state: nn.stateDict(m.modules) };
   },
