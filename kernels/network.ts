@@ -123,7 +123,7 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
   // kernels (or first commit gigabytes of zeroed memory). On top of what the heap holds, not of
   // the memory's size: a thread's reused instance keeps the memory an earlier trial grew, and the
   // answer must not depend on what ran before.
-  const needed = networkBytes(plans, input, rows, moments) + inst.k.heapTop();
+  const needed = networkBytes(plans, input, train.batch, rows, moments) + inst.k.heapTop();
   if (needed > WASM_MEMORY_LIMIT - 64 * 1024 ** 2) {
     throw new Error(
       `model too large: ${model.layers ? `its ${model.layers.length} layers` : `hidden ${JSON.stringify(model.hidden)}`} with batch ${train.batch} ` +
@@ -386,13 +386,23 @@ class BatchStep {
   }
 }
 
-/** Bytes the network's buffers take (parameters, gradients, moments, activations, scratch). */
-export function networkBytes(plans: LayerPlan[], input: number[], rows: number, moments: 0 | 1 | 2): number {
+/**
+ * Bytes the network's tensors can take at most: parameters and moments; each captured step (a
+ * batch, and an epoch's smaller last batch) holds its own activations, scratch and a set of
+ * gradients while its graph lives; evaluation's chunks (`evalRows`, then what is left) are made
+ * and freed in turn. Blocks round up to their size class, up to a quarter more.
+ */
+export function networkBytes(plans: LayerPlan[], input: number[], batch: number, evalRows: number, moments: 0 | 1 | 2): number {
   const inputSize = input.reduce((a, b) => a * b, 1);
   const params = plans.reduce((s, p) => s + p.weights + p.biases, 0);
-  const activations = plans.reduce((s, p) => s + (ownsOutput(p) ? rows * p.outSize : 0) + scratchFloats(p, rows), 0);
   const widest = Math.max(inputSize, ...plans.map((p) => p.outSize));
-  return 4 * (params * (2 + moments) + activations + rows * (inputSize + 1 + 2 * widest));
+  // One pass's tensors at `rows`: outputs, scratch (a convolution's columns only to train on),
+  // input and targets, and the gradients a backward pass holds at once (two layers').
+  const pass = (rows: number, training: boolean) =>
+    plans.reduce((s, p) => s + (ownsOutput(p) ? rows * p.outSize : 0) + (training || p.spec.type !== "conv2d" ? scratchFloats(p, rows) : 0), 0) +
+    rows * (inputSize + 1 + (training ? 2 * widest : 0));
+  const floats = params * (1 + moments) + 2 * (params + pass(batch, true)) + 2 * pass(evalRows, false);
+  return Math.ceil(4 * floats * 1.25);
 }
 
 function gatherBatch(inst: KernelInstance, data: ResidentDataset, idx: number, start: number, count: number, x: number, targets: number): void {

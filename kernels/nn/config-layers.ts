@@ -11,6 +11,7 @@
 // PyTorch's: these modules serve the built-in configs; a model written for ctx.nn uses nn.Linear.
 import { LAYER_OPS, scratchFloats, type LayerBuffers, type StepContext } from "../layers/layer-ops.ts";
 import type { LayerPlan } from "../layers/plan.ts";
+import { takesRowsPath } from "../layers/conv-forward.ts";
 import type { Layer } from "./sequential.ts";
 import type { Engine, Tensor } from "./tensor.ts";
 import { mul } from "./ops-elementwise.ts";
@@ -51,7 +52,8 @@ export class ConfigLayer implements Layer {
     const y = e.make([rows, plan.outSize]);
     const w = this.weight, b = this.bias;
     const l: LayerBuffers = { plan, out: y.ptr, w: w?.ptr ?? 0, b: b?.ptr ?? 0, dw: 0, db: 0, scratch: 0 };
-    const scratch = scratchFloats(plan, rows);
+    // A convolution's columns serve its backward only, unless its forward runs through them (deep kernels).
+    const scratch = type === "conv2d" && !e.recording && takesRowsPath(plan.conv!) ? 0 : scratchFloats(plan, rows);
     if (scratch > 0) {
       // The columns, argmax or mask the backward reads: freed with the output.
       const s = e.make([scratch], true);
