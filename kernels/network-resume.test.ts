@@ -37,6 +37,7 @@ const CASES: Array<[string, TrialConfigInput, number, number, Partial<TrainOptio
   ["adam with dropout (dense layers)", { dataset: { name: "moons", train: 500, test: 100, validation: 0.2 }, model: { layers: [{ type: "dense", units: 32, activation: "relu" }, { type: "dropout", rate: 0.3 }, { type: "dense", units: 2 }] }, train: { epochs: 5, batch: 20, optimizer: "adam", lr: 0.01, seed: 9 } }, 5, 1],
   ["a CNN (LeNet, with dropout), adam", { dataset: { name: "mnist", train: 300, test: 100 }, model: { layers: LENET_LAYERS }, train: { epochs: 3, batch: 32, optimizer: "adam", lr: 0.001, seed: 2 } }, 3, 1],
   ["a host (file) dataset, regression, adam", { dataset: { name: "xor", train: 1, test: 1 }, model: { hidden: [16], activation: "tanh" }, train: { epochs: 5, batch: 16, optimizer: "adam", lr: 0.01, seed: 4 } }, 5, 2, { data: hostData }],
+  ["momentum at 0 (its buffer section kept, not read), weight decay", { dataset: { name: "xor", train: 300, test: 60 }, model: { hidden: [8] }, train: { epochs: 3, batch: 16, optimizer: "momentum", momentum: 0, lr: 0.1, weightDecay: 1e-3, seed: 6 } }, 3, 1],
 ];
 
 /** Every checkpoint a run offers, taken: by where it was taken. */

@@ -194,7 +194,7 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
   if (options.resumeFrom) {
     const saved = decodeCheckpoint(options.resumeFrom, layoutOf());
     loadState(params, saved.params);
-    loadMoments(opt, params, saved.moments, saved.step);
+    loadMoments(opt, params, saved.moments, saved.step, train);
     inst.u8(order, trainCount * 4).set(saved.order);
     inst.u8(shuffleRng, RNG_STATE_BYTES).set(saved.shuffleRng);
     inst.u8(dropoutRng, RNG_STATE_BYTES).set(saved.dropoutRng);
@@ -330,9 +330,15 @@ function momentsOf(opt: Optimizer, params: Tensor[], moments: 0 | 1 | 2): Uint8A
   });
 }
 
-function loadMoments(opt: Optimizer, params: Tensor[], sections: Uint8Array[], steps: number): void {
+/**
+ * The checkpoint's moments back into the optimizer. `momentum` at 0 keeps no buffer (its update
+ * is SGD's, to the bit: 0·v adds nothing), so its section, zeros or an older release's last
+ * gradient, is not read.
+ */
+function loadMoments(opt: Optimizer, params: Tensor[], sections: Uint8Array[], steps: number, train: TrainSpec): void {
   const arrays: NamedArrays = { steps: { shape: [], data: Float64Array.of(steps) } };
-  sections.forEach((bytes, j) => {
+  const kept = train.optimizer === "momentum" && train.momentum === 0 ? [] : sections;
+  kept.forEach((bytes, j) => {
     const all = new Float32Array(bytes.slice().buffer);
     let at = 0;
     params.forEach((p, i) => {
@@ -399,7 +405,7 @@ export function networkBytes(plans: LayerPlan[], input: number[], batch: number,
   // One pass's tensors at `rows`: outputs, scratch (a convolution's columns only to train on),
   // input and targets, and the gradients a backward pass holds at once (two layers').
   const pass = (rows: number, training: boolean) =>
-    plans.reduce((s, p) => s + (ownsOutput(p) ? rows * p.outSize : 0) + (training || p.spec.type !== "conv2d" ? scratchFloats(p, rows) : 0), 0) +
+    plans.reduce((s, p) => s + (ownsOutput(p) ? rows * p.outSize : 0) + scratchFloats(p, rows, training), 0) +
     rows * (inputSize + 1 + (training ? 2 * widest : 0));
   const floats = params * (1 + moments) + 2 * (params + pass(batch, true)) + 2 * pass(evalRows, false);
   return Math.ceil(4 * floats * 1.25);

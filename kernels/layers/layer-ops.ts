@@ -1,10 +1,9 @@
 // Forward and backward of each layer type as kernel calls on one instance's memory, by name,
 // as tfjs registers kernels: a new layer type adds its entry here and its planning in plan.ts.
 import { ACTIVATION_ID } from "../exports.ts";
-import type { KernelInstance } from "../instance.ts";
 import type { KernelExports } from "../exports.ts";
 import type { LayerPlan } from "./plan.ts";
-import { convForward } from "./conv-forward.ts";
+import { convForward, takesRowsPath } from "./conv-forward.ts";
 
 /** A layer's buffers in wasm memory (byte offsets; 0 where the layer has none). */
 export interface LayerBuffers {
@@ -22,7 +21,6 @@ export interface LayerBuffers {
 export interface StepContext {
   /** The kernels to call: a ctx.nn engine's (kernels/nn/config-layers.ts), which a captured step records. */
   k: KernelExports;
-  inst: KernelInstance;
   rows: number;
   training: boolean;
   /** The dropout stream's PRNG state. */
@@ -33,12 +31,12 @@ export interface LayerOps {
   /** Writes the output; returns where it is. */
   forward(ctx: StepContext, l: LayerBuffers, input: number): number;
   /**
-   * dOut is the gradient wrt the layer's output (post-activation), and may be overwritten.
+   * dOut is the gradient wrt the layer's output (post-activation), and may be overwritten. Not
+   * called for a layer whose forward passed its input through (passesInputThrough): its
+   * gradient is the one it was given.
    * Writes parameter gradients, and dIn (the gradient wrt the input) unless dIn is 0.
    */
   backward(ctx: StepContext, l: LayerBuffers, input: number, output: number, dOut: number, dIn: number): void;
-  /** The layer moves no bytes: the gradient wrt its output is the gradient wrt its input, as it is. */
-  gradientPassesThrough?: boolean;
 }
 
 const act = (l: LayerBuffers) => ACTIVATION_ID[(l.plan.spec as { activation: "relu" | "tanh" | "sigmoid" | "none" }).activation === "none"
@@ -115,30 +113,36 @@ const avgpool2d: LayerOps = {
 const flatten: LayerOps = {
   forward: (_ctx, _l, input) => input,
   backward: () => {},
-  gradientPassesThrough: true,
 };
+
+/**
+ * Whether the layer's output is its input, as it is: flatten (NHWC is already flat), and dropout
+ * when it drops nothing (evaluation, or rate 0).
+ */
+export function passesInputThrough(p: LayerPlan, training: boolean): boolean {
+  return p.spec.type === "flatten" || (p.spec.type === "dropout" && (!training || p.spec.rate === 0));
+}
 
 const dropout: LayerOps = {
   forward({ k, rows, training, rng }, l, input) {
     const rate = (l.plan.spec as { rate: number }).rate;
-    if (!training || rate === 0) return input;
+    if (passesInputThrough(l.plan, training)) return input;
     k.dropoutForward(input, l.out, l.scratch, rows * l.plan.outSize, rate, rng);
     return l.out;
   },
-  backward({ k, inst, rows }, l, _input, _output, dOut, dIn) {
-    const rate = (l.plan.spec as { rate: number }).rate;
-    if (!dIn) return;
-    if (rate === 0) inst.u8(dIn, rows * l.plan.inSize * 4).set(inst.u8(dOut, rows * l.plan.inSize * 4));
-    else k.dropoutBackward(dOut, l.scratch, dIn, rows * l.plan.outSize);
+  // Called only where the forward dropped (passesInputThrough is false): the mask is in scratch.
+  backward({ k, rows }, l, _input, _output, dOut, dIn) {
+    if (dIn) k.dropoutBackward(dOut, l.scratch, dIn, rows * l.plan.outSize);
   },
 };
 
 export const LAYER_OPS: Record<LayerPlan["spec"]["type"], LayerOps> = { dense, conv2d, maxpool2d, avgpool2d, flatten, dropout };
 
 /** Floats of scratch a layer needs for `rows` rows. */
-export function scratchFloats(p: LayerPlan, rows: number): number {
+export function scratchFloats(p: LayerPlan, rows: number, training = true): number {
   switch (p.spec.type) {
-    case "conv2d": return rows * p.conv!.outH * p.conv!.outW * p.conv!.kh * p.conv!.kw * p.conv!.c;
+    // A convolution's columns serve its backward, and its forward only where it runs through them (deep kernels).
+    case "conv2d": return !training && takesRowsPath(p.conv!) ? 0 : rows * p.conv!.outH * p.conv!.outW * p.conv!.kh * p.conv!.kw * p.conv!.c;
     case "maxpool2d": return rows * p.outSize;
     case "dropout": return rows * p.outSize;
     default: return 0;

@@ -31,7 +31,8 @@ function runNodes(nodes: readonly TapeNode[], output: Tensor, seed: Tensor | und
     e.k.fillF32(first.ptr, 1, 1);
     first.unitSeed = true;
   }
-  first.holds = 1;
+  // A caller's seed is held once more than its uses: no node may take it as its own to write into.
+  first.holds = seed ? 2 : 1;
   output.pendingGrad = first;
   for (const node of nodes) {
     const out = node.output;

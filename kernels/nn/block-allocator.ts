@@ -67,7 +67,14 @@ export class BlockAllocator {
     this.liveBytes -= size;
     this.liveBlocks--;
     const index = classIndex(size);
-    const pool = this.pooled.size > 0 ? this.pooled.get(ptr) : undefined;
+    let pool = this.pooled.size > 0 ? this.pooled.get(ptr) : undefined;
+    if (!pool && this.capturing) {
+      // Made before the capture and freed during it: the capture's calls still read or write
+      // it (a gradient accumulated into, then zeroed), so a replay would too. The graph's now.
+      pool = this.capturing;
+      pool.owned.add(ptr);
+      this.pooled.set(ptr, pool);
+    }
     const lists = pool ? pool.free : this.free;
     (lists[index] ??= []).push(ptr);
   }

@@ -9,9 +9,8 @@
 // Tensors are [rows, features], an image NHWC inside its features, as the kernels read them,
 // and weights are in the kernels' layout ([in, out] for dense, [KH, KW, C, F] for conv2d), not
 // PyTorch's: these modules serve the built-in configs; a model written for ctx.nn uses nn.Linear.
-import { LAYER_OPS, scratchFloats, type LayerBuffers, type StepContext } from "../layers/layer-ops.ts";
+import { LAYER_OPS, passesInputThrough, scratchFloats, type LayerBuffers, type StepContext } from "../layers/layer-ops.ts";
 import type { LayerPlan } from "../layers/plan.ts";
-import { takesRowsPath } from "../layers/conv-forward.ts";
 import type { Layer } from "./sequential.ts";
 import type { Engine, Tensor } from "./tensor.ts";
 import { mul } from "./ops-elementwise.ts";
@@ -46,25 +45,24 @@ export class ConfigLayer implements Layer {
     const what = `model layer ${plan.index} (${type})`;
     x.check(what);
     if (x.shape.length !== 2 || x.shape[1] !== plan.inSize) throw new RangeError(`${what}: expects [rows, ${plan.inSize}], got [${x.shape}]`);
-    // Layers that move no bytes: flatten (NHWC is already flat), dropout when it drops nothing.
-    if (type === "flatten" || (type === "dropout" && (!this.training || (plan.spec as { rate: number }).rate === 0))) return x;
+    if (passesInputThrough(plan, this.training)) return x;
     const rows = x.shape[0]!;
     const y = e.make([rows, plan.outSize]);
     const w = this.weight, b = this.bias;
     const l: LayerBuffers = { plan, out: y.ptr, w: w?.ptr ?? 0, b: b?.ptr ?? 0, dw: 0, db: 0, scratch: 0 };
-    // A convolution's columns serve its backward only, unless its forward runs through them (deep kernels).
-    const scratch = type === "conv2d" && !e.recording && takesRowsPath(plan.conv!) ? 0 : scratchFloats(plan, rows);
+    const scratch = scratchFloats(plan, rows, e.recording);
     if (scratch > 0) {
       // The columns, argmax or mask the backward reads: freed with the output.
       const s = e.make([scratch], true);
       y.attached = [s];
       l.scratch = s.ptr;
     }
-    const ctx = (): StepContext => ({ k: e.k, inst: e.instance, rows, training: this.training, rng: this.dropoutRng });
+    const ctx = (): StepContext => ({ k: e.k, rows, training: this.training, rng: this.dropoutRng });
     LAYER_OPS[type].forward(ctx(), l, x.ptr);
     return e.record(y, w ? [x, w, b!] : [x], (g) => {
-      // The layer's backward overwrites the gradient it is given: a copy when another node holds it too.
-      const dOut = g.holds === 1 ? g : mul(g, 1);
+      // The layer's backward overwrites the gradient it is given: in place only when it is this
+      // pass's own and no other node holds it (not a caller's seed, not a loss's kept gradient).
+      const dOut = g.holds === 1 && g.scopeDepth >= 0 ? g : mul(g, 1);
       const dx = x.requiresGrad ? e.make(x.shape) : null;
       const dw = w ? e.make(w.shape) : null, db = b ? e.make(b.shape) : null;
       l.dw = dw?.ptr ?? 0;
@@ -95,7 +93,9 @@ export function fusedLoss(outputs: Tensor, targets: Tensor, kernel: FusedLossKer
   const e = outputs.check("fusedLoss").engine;
   if (outputs.shape.length !== 2) throw new RangeError(`fusedLoss: expects [rows, cols] outputs, got [${outputs.shape}]`);
   const [rows, cols] = outputs.shape as [number, number];
-  if (targets.size < rows) throw new RangeError(`fusedLoss: ${targets.size} targets for ${rows} rows`);
+  // Labels are one per row; regression targets one per output.
+  const needed = kernel === "mseTargets" ? rows * cols : rows;
+  if (targets.size < needed) throw new RangeError(`fusedLoss: ${targets.size} targets for ${rows} rows × ${cols} outputs (${kernel} reads ${needed})`);
   const y = e.make([]);
   const grad = e.make(outputs.shape, true);
   y.attached = [grad];

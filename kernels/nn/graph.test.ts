@@ -178,8 +178,8 @@ test("inputs are the same host arrays at each replay: labels and indices refille
 test("what a replay could not redo is refused while capturing, and the engine records nothing after", () => {
   const nn = fresh();
   const w = nn.randn([3], { requiresGrad: true, seed: 5 });
-  assert.throws(() => nn.graph(() => w.mul(2).sum().item()), /item: reads a tensor's values into JavaScript while nn\.graph captures a step/);
-  assert.throws(() => nn.graph(() => w.exp().data()), /data: reads a tensor's values/);
+  assert.throws(() => nn.graph(() => w.mul(2).sum().item()), /item: reads or writes tensors' values from JavaScript while nn\.graph captures a step/);
+  assert.throws(() => nn.graph(() => w.exp().data()), /data: reads or writes tensors' values/);
   assert.throws(() => nn.graph(() => nn.graph(() => w.exp())), /graphs do not nest/);
   assert.throws(() => nn.graph(42 as unknown as () => void), /graph: needs a function/);
   const before = nn.memory();
@@ -187,4 +187,58 @@ test("what a replay could not redo is refused while capturing, and the engine re
   const [a, b, c] = w.data() as unknown as [number, number, number];
   assert.ok(Math.abs(nn.tidy(() => w.mul(2).sum().item()) - (a + b + c) * 2) < 1e-5);
   assert.deepEqual(nn.memory(), before);
+});
+
+test("a block made before the capture and freed in it is the graph's: a replay writes it, no other tensor gets it", () => {
+  const nn = fresh();
+  const w = nn.randn([6, 6], { requiresGrad: true, seed: 2 });
+  const xs = new Float32Array(12).fill(1);
+  const opt = nn.optim.sgd([w], { lr: 0.1 });
+  // An eager step leaves w.grad; the captured step adds into it (a gradient accumulated), then frees it.
+  nn.tidy(() => nn.matmul(nn.tensor(xs, [2, 6]), w).sum().backward());
+  const graph = nn.graph(() => {
+    nn.matmul(nn.tensor(xs, [2, 6]), w).sum().backward();
+    opt.step();
+    opt.zeroGrad();
+  });
+  const others = Array.from({ length: 8 }, () => nn.zeros([6, 6]));
+  graph.replay();
+  for (const t of others) assert.ok(t.data().every((v) => v === 0), "a replay wrote into a tensor made after the capture");
+  graph.dispose();
+});
+
+test("what the step returns that it did not make (a parameter) stays the caller's", () => {
+  const nn = fresh();
+  const w = nn.randn([3], { requiresGrad: true, seed: 5 });
+  const graph = nn.graph(() => ({ loss: w.mul(2).sum(), w }));
+  graph.replay();
+  graph.dispose();
+  assert.equal(graph.outputs.loss.isDisposed, true);
+  assert.equal(w.isDisposed, false);
+  assert.equal(w.data().length, 3);
+});
+
+test("a host array that changed size since the capture is refused at replay, not copied past its tensor", () => {
+  const nn = fresh();
+  const values = [1, 2, 3];
+  const graph = nn.graph(() => nn.tensor(values, [3]).exp());
+  values.push(4);
+  assert.throws(() => graph.replay(), /graph\.replay: an array the step copies into a tensor held 3 values at the capture and holds 4 now/);
+  graph.dispose();
+});
+
+test("state moved by JavaScript (stateOf, loadState, the generator, state dicts) is refused while capturing", () => {
+  const nn = fresh();
+  const lin = new nn.Linear(2, 2);
+  const params = lin.parameters();
+  const bytes = nn.stateOf(params), dict = nn.stateDict(lin);
+  for (const [what, fn] of Object.entries<() => unknown>({
+    stateOf: () => nn.stateOf(params),
+    loadState: () => nn.loadState(params, bytes),
+    getRngState: () => nn.getRngState(),
+    setRngState: () => nn.setRngState(new Uint8Array(16)),
+    loadStateDict: () => nn.loadStateDict(lin, dict),
+  })) {
+    assert.throws(() => nn.graph(fn), new RegExp(`${what}: reads or writes tensors' values from JavaScript while nn\\.graph captures a step`), what);
+  }
 });

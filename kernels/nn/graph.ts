@@ -53,6 +53,8 @@ export class Graph<T> {
     engine.stopRecording();
     engine.allocator.endCapture();
     forEachTensor(outputs, (t) => {
+      // Only what the capture made is the graph's: a parameter or input it returns stays the caller's.
+      if (!this.pool.owned.has(t.ptr)) return;
       engine.keep(t);
       // Its tape went with the capture's scope: a backward from it would find freed tensors.
       t.creator = null;

@@ -64,5 +64,6 @@ export function loadStateDict(model: unknown, arrays: NamedArrays): void {
   }
   for (const name of Object.keys(arrays)) if (!(name in params)) problems.push(`${name}: the model has no such parameter`);
   if (problems.length) throw new RangeError(`loadStateDict: ${problems.join("; ")}`);
+  Object.values(params)[0]?.engine.notWhileCapturing("loadStateDict");
   for (const [name, t] of Object.entries(params)) t.engine.f32(t.ptr, t.size).set(arrays[name]!.data as Float32Array);
 }

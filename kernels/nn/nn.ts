@@ -74,10 +74,12 @@ export function createNN(instance: KernelInstance, seed: number) {
     },
     /** A copy of that generator's state (PyTorch's get_rng_state): a checkpoint keeps it so dropout and draws resume exactly. */
     getRngState(): Uint8Array {
+      e.notWhileCapturing("getRngState");
       return e.instance.u8(e.defaultRng, RNG_STATE_BYTES).slice();
     },
     setRngState(state: Uint8Array): void {
       if (!(state instanceof Uint8Array) || state.byteLength !== RNG_STATE_BYTES) throw new RangeError(`setRngState: needs the ${RNG_STATE_BYTES} bytes getRngState gave`);
+      e.notWhileCapturing("setRngState");
       e.instance.u8(e.defaultRng, RNG_STATE_BYTES).set(state);
     },
 

@@ -105,6 +105,7 @@ abstract class BaseOptimizer implements Optimizer {
   }
 
   loadStateDict(arrays: NamedArrays): void {
+    this.params[0]!.engine.notWhileCapturing(`${this.what}.loadStateDict`);
     const problems: string[] = [];
     const steps = arrays.steps?.data[0];
     if (!(arrays.steps?.shape.length === 0 && Number.isInteger(steps) && steps! >= 0)) problems.push("steps: must be one whole number ≥ 0 (shape [])");

@@ -4,6 +4,7 @@ import type { Tensor } from "./tensor.ts";
 
 export function stateOf(params: Tensor[]): Uint8Array {
   const total = params.reduce((s, p) => s + p.check("stateOf").size * 4, 0);
+  params[0]?.engine.notWhileCapturing("stateOf");
   const out = new Uint8Array(total);
   let at = 0;
   for (const p of params) {
@@ -16,6 +17,7 @@ export function stateOf(params: Tensor[]): Uint8Array {
 export function loadState(params: Tensor[], bytes: Uint8Array | ArrayBuffer): void {
   const src = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   const total = params.reduce((s, p) => s + p.check("loadState").size * 4, 0);
+  params[0]?.engine.notWhileCapturing("loadState");
   if (src.byteLength !== total) throw new RangeError(`loadState: ${src.byteLength} bytes for parameters of ${total} bytes`);
   let at = 0;
   for (const p of params) {

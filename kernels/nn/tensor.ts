@@ -235,21 +235,33 @@ export class Engine {
   private heapF32: Float32Array | undefined;
   private heapI32: Int32Array | undefined;
 
-  /** Copies host floats into wasm memory at ptr (through one view of the whole memory, made again only when it grows). */
   /**
-   * While a step is captured, the copy is recorded with the array itself, not its values: a
-   * replay copies what the array then holds (a batch refilled in place between replays).
+   * Copies host floats into wasm memory at ptr (through one view of the whole memory, made again
+   * only when it grows). While a step is captured, the copy is recorded with the array itself,
+   * not its values: a replay copies what the array then holds (a batch refilled in place).
    */
   writeF32(ptr: number, values: ArrayLike<number>): void {
     if (this.heapF32?.buffer !== this.instance.buffer) this.heapF32 = new Float32Array(this.instance.buffer);
     this.heapF32.set(values, ptr >>> 2);
-    this.recorder?.push({ fn: () => this.writeF32(ptr, values), args: null });
+    if (this.recorder) this.recordWrite(ptr, values, (at, v) => this.writeF32(at, v));
   }
 
   writeI32(ptr: number, values: ArrayLike<number>): void {
     if (this.heapI32?.buffer !== this.instance.buffer) this.heapI32 = new Int32Array(this.instance.buffer);
     this.heapI32.set(values, ptr >>> 2);
-    this.recorder?.push({ fn: () => this.writeI32(ptr, values), args: null });
+    if (this.recorder) this.recordWrite(ptr, values, (at, v) => this.writeI32(at, v));
+  }
+
+  /** A host copy for replays: the same array, which must still hold as many values (a longer one would write past its tensor). */
+  private recordWrite(ptr: number, values: ArrayLike<number>, write: (ptr: number, values: ArrayLike<number>) => void): void {
+    const length = values.length;
+    this.recorder!.push({
+      fn: () => {
+        if (values.length !== length) throw new RangeError(`graph.replay: an array the step copies into a tensor held ${length} values at the capture and holds ${values.length} now (refill it in place; another size is another graph)`);
+        write(ptr, values);
+      },
+      args: null,
+    });
   }
 
   /** The float at ptr. */
@@ -258,10 +270,13 @@ export class Engine {
     return this.heapF32[ptr >>> 2]!;
   }
 
-  /** Refuses a read of values into JavaScript while a step is captured: a replay would not read again. */
-  checkHostRead(what: string): void {
+  /**
+   * Refuses JavaScript's own access to tensors' values (a read into a number or an array, a write
+   * from one that is not recorded) while a step is captured: a replay would not do it again.
+   */
+  notWhileCapturing(what: string): void {
     if (this.recorder) {
-      throw new Error(`${what}: reads a tensor's values into JavaScript while nn.graph captures a step; a replay would not read them again (read the graph's outputs after replay())`);
+      throw new Error(`${what}: reads or writes tensors' values from JavaScript while nn.graph captures a step; a replay would not do it again (do it before the capture, or read the graph's outputs after replay())`);
     }
   }
 
@@ -409,14 +424,14 @@ export class Tensor {
   /** A copy of the values. */
   data(): Float32Array {
     this.check("data");
-    this.engine.checkHostRead("data");
+    this.engine.notWhileCapturing("data");
     return this.engine.f32(this.ptr, this.size).slice();
   }
 
   /** The one value of a one-element tensor. */
   item(): number {
     if (this.size !== 1) throw new RangeError(`item: the tensor has ${this.size} elements, not 1`);
-    this.engine.checkHostRead("item");
+    this.engine.notWhileCapturing("item");
     return this.engine.readF32(this.check("item").ptr);
   }
 
