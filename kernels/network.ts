@@ -153,7 +153,7 @@ export function trainNetwork(inst: KernelInstance, config: NetworkTrialConfig, o
   const shuffleRng = inst.allocBytes(RNG_STATE_BYTES);
   k.rngSeed(shuffleRng, train.seed, SHUFFLE_STREAM);
   k.rngSeed(dropoutRng, train.seed, DROPOUT_STREAM);
-  const opt = optimizerOf(e, params, train);
+  const opt = optimizerOf(params, train);
   // The epoch's sample order: the train rows, reshuffled every epoch from where the last left them.
   const trainCount = data.train.count;
   const order = inst.allocI32(trainCount);
@@ -300,7 +300,7 @@ function checkpointLayout(plans: LayerPlan[], paramCount: number, moments: 0 | 1
 }
 
 /** The config's optimizer as ctx.nn's: the same update kernels (adam's weight decay is decoupled, AdamW's). */
-function optimizerOf(e: Engine, params: Tensor[], train: TrainSpec): Optimizer {
+function optimizerOf(params: Tensor[], train: TrainSpec): Optimizer {
   switch (train.optimizer) {
     case "sgd":
       return new Sgd(params, { lr: train.lr, weightDecay: train.weightDecay });
@@ -349,9 +349,9 @@ function loadMoments(opt: Optimizer, params: Tensor[], sections: Uint8Array[], s
 }
 
 /**
- * The training step of one batch size, captured on its first run (nn.graph) and replayed after:
- * the batch is gathered into the same input and target blocks each time, and the loss comes
- * back through the fused loss's sink. An epoch's last batch, when smaller, is a second graph.
+ * The training step of each batch size (an epoch's last batch, when smaller, is another): the
+ * batch is gathered into the same input and target tensors each time, the step is captured with
+ * nn.graph and replayed, and the loss comes back through the fused loss's sink.
  */
 class BatchSteps {
   private readonly bySize = new Map<number, BatchStep>();
@@ -371,13 +371,12 @@ class BatchSteps {
 class BatchStep {
   private graph: Graph<void> | null = null;
   private readonly sink = { value: 0 };
+  private runs = 0;
 
   constructor(
     private readonly e: Engine, readonly x: Tensor, readonly targets: Tensor,
     private readonly step: (x: Tensor, targets: Tensor, sink: { value: number }) => void,
   ) {}
-
-  private runs = 0;
 
   /**
    * Trains on the batch in x and targets; returns the kernel's loss of it. The first run is eager

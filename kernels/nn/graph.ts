@@ -1,5 +1,5 @@
 // A training step captured once and replayed (nn.graph), as torch.cuda.graph captures a CUDA
-// graph: the step runs once as written, every kernel call it makes is recorded bound to its
+// graph: the step runs once as written, every kernel call it makes is recorded with its
 // arguments, and replay() runs those calls again in order, with none of the work JavaScript does
 // per op (shapes, the tape, scopes, allocation). A small model's step is a few dozen kernel
 // calls of microseconds each, so that work is a fifth of its time eagerly and next to none
@@ -12,11 +12,12 @@
 //     at each replay: refill them in place (`bx.set(...)`), do not make new ones;
 //   - values JavaScript decides at each step (an optimiser's step count and learning rate, a
 //     norm's clipping) are host steps that run again at replay (optim's step, clipGradNorm);
-//   - reading values into JavaScript while capturing (item, data) is refused: read the outputs
-//     after replay();
-//   - the blocks the capture allocated are the graph's until dispose(): no other tensor gets
-//     one, so the tensors it returned and the gradients it left stay where a replay writes them;
-//     tensors it reads that were made before (parameters, optimiser state, data) must outlive it.
+//   - reading values into JavaScript while capturing (item, data, stateOf) or writing them from
+//     it (loadState, state dicts) is refused: read the outputs after replay();
+//   - the blocks the capture allocated, and older ones it freed, are the graph's until dispose():
+//     no other tensor gets one, so the tensors it returned and the gradients it left stay where a
+//     replay writes them; tensors it reads that were made before (parameters, optimiser state,
+//     data) must outlive it.
 import { BlockPool } from "./block-allocator.ts";
 import { forEachTensor, type Engine, type Tensor } from "./tensor.ts";
 import { compileReplay, loopReplay, type StepEntry } from "./step-recorder.ts";
