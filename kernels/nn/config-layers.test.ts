@@ -52,3 +52,11 @@ test("a fused loss refuses targets fewer than its kernel reads", () => {
   const short = e.make([3], true);
   assert.throws(() => fusedLoss(net.forward(x), short, "mseTargets", { value: 0 }), /fusedLoss: 3 targets for 2 rows × 2 outputs \(mseTargets reads 4\)/);
 });
+
+test("a layer refuses an input of another width or a freed one, naming the layer", () => {
+  const { e, layers } = setup();
+  const wide = e.make([2, 5], true);
+  assert.throws(() => layers[0]!.forward(wide), /model layer 0 \(dense\): expects \[rows, 3\], got \[2,5\]/);
+  wide.dispose();
+  assert.throws(() => layers[0]!.forward(wide), /model layer 0 \(dense\): the tensor \[2,5\] was disposed/);
+});

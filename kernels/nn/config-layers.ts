@@ -42,9 +42,12 @@ export class ConfigLayer implements Layer {
   forward(x: Tensor): Tensor {
     const { e, plan } = this;
     const type = plan.spec.type;
-    const what = `model layer ${plan.index} (${type})`;
-    x.check(what);
-    if (x.shape.length !== 2 || x.shape[1] !== plan.inSize) throw new RangeError(`${what}: expects [rows, ${plan.inSize}], got [${x.shape}]`);
+    if (x.isDisposed || x.shape.length !== 2 || x.shape[1] !== plan.inSize) {
+      // The message is made only here: forward runs every step of an eager loop.
+      const what = `model layer ${plan.index} (${type})`;
+      x.check(what);
+      throw new RangeError(`${what}: expects [rows, ${plan.inSize}], got [${x.shape}]`);
+    }
     if (passesInputThrough(plan, this.training)) return x;
     const rows = x.shape[0]!;
     const y = e.make([rows, plan.outSize]);
