@@ -2,8 +2,8 @@
 // graph: the step runs once as written, every kernel call it makes is recorded with its
 // arguments, and replay() runs those calls again in order, with none of the work JavaScript does
 // per op (shapes, the tape, scopes, allocation). A small model's step is a few dozen kernel
-// calls of microseconds each, so that work is a fifth of its time eagerly and next to none
-// replayed; the kernels and their order are the capture's, so a replay's bits are those of
+// calls of microseconds each, so that work is a large share of its time eagerly and next to
+// none replayed (docs/benchmarks.md has the figures); the kernels and their order are the capture's, so a replay's bits are those of
 // running the step again.
 //
 // What a replay cannot redo, it is told not to rely on:
@@ -73,7 +73,10 @@ export class Graph<T> {
     if (!run) throw new Error("graph.replay: the graph was disposed");
     if (this.engine.capturing) throw new Error("graph.replay: cannot replay while another step is being captured");
     // The calls as generated code once the graph has shown it is replayed (most steps of a run).
-    if (++this.replays === COMPILE_AFTER) this.run = compileReplay(this.entries);
+    if (++this.replays === COMPILE_AFTER) {
+      this.run = compileReplay(this.entries);
+      this.entries = []; // the generated function holds what it calls
+    }
     run();
     return this.outputs;
   }
